@@ -1,0 +1,61 @@
+/* tests/main.c - runs every suite (or those named on the command line) and prints the tally. */
+#define LONGSEQ_IMPLEMENTATION
+#include "test.h"
+
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+int t_pass = 0, t_fail = 0, t_verbose = 0;
+
+#define SUITES(X) X(core) X(grad)
+#define DECLARE(name) void suite_##name(void);
+SUITES(DECLARE)
+
+static char tmpdir[256];
+
+const char *t_tmpdir(void) { return tmpdir; }
+
+const char *t_write_file(const char *name, const void *data, size_t n) {
+    static char paths[4][512];
+    static int k = 0;
+    k = (k + 1) & 3;
+    snprintf(paths[k], sizeof paths[k], "%s/%s", tmpdir, name);
+    FILE *f = fopen(paths[k], "wb");
+    if (!f) { perror(paths[k]); exit(2); }
+    if (n && fwrite(data, 1, n, f) != n) { perror(paths[k]); exit(2); }
+    fclose(f);
+    return paths[k];
+}
+
+int main(int argc, char **argv) {
+    const char *only[16];
+    int n_only = 0;
+    for (int i = 1; i < argc; i++) {
+        if (!strcmp(argv[i], "-v")) t_verbose = 1;
+        else if (n_only < 16) only[n_only++] = argv[i];
+    }
+    snprintf(tmpdir, sizeof tmpdir, "/tmp/longseq-test-%d", (int)getpid());
+    mkdir(tmpdir, 0700);
+    setvbuf(stdout, NULL, _IOLBF, 0);
+#define RUN(name)                                                                      \
+    {                                                                                  \
+        int want = !n_only;                                                            \
+        for (int i = 0; i < n_only; i++) if (!strcmp(only[i], #name)) want = 1;        \
+        if (want) {                                                                    \
+            int p0 = t_pass, f0 = t_fail;                                              \
+            double t0 = ls_now();                                                      \
+            printf("[%s]\n", #name);                                                   \
+            suite_##name();                                                            \
+            printf("[%s] %d passed, %d failed (%.1f s)\n", #name, t_pass - p0,         \
+                   t_fail - f0, ls_now() - t0);                                        \
+        }                                                                              \
+    }
+    SUITES(RUN)
+    char cmd[300];
+    snprintf(cmd, sizeof cmd, "rm -rf '%s'", tmpdir);
+    if (system(cmd) != 0) fprintf(stderr, "could not remove %s\n", tmpdir);
+    printf("%d passed, %d failed\n", t_pass, t_fail);
+    return t_fail ? 1 : 0;
+}

@@ -1,0 +1,30 @@
+/* tests/test.h - the test harness: one binary, suites registered in main.c, every check counted.
+   A suite is `void suite_NAME(void)`; checks are T_CHECK(cond, printf-style message). The runner's
+   last line is "N passed, M failed" and its exit status is non-zero when M > 0. */
+#ifndef LS_TEST_H
+#define LS_TEST_H
+#include "../longseq.h" /* first: it sets the POSIX feature macro for the implementation */
+#include <stdio.h>
+
+extern int t_pass, t_fail;
+extern int t_verbose;   /* -v: print passing checks too */
+
+#define T_CHECK(cond, ...)                                                        \
+    do {                                                                          \
+        if (cond) {                                                               \
+            t_pass++;                                                             \
+            if (t_verbose) { printf("  ok   "); printf(__VA_ARGS__); printf("\n"); } \
+        } else {                                                                  \
+            t_fail++;                                                             \
+            printf("  FAIL %s:%d: ", __FILE__, __LINE__);                         \
+            printf(__VA_ARGS__);                                                  \
+            printf("\n");                                                         \
+        }                                                                         \
+    } while (0)
+
+/* a scratch directory for files the tests write (created by the runner, removed at the end) */
+const char *t_tmpdir(void);
+/* writes n bytes to <tmpdir>/<name> and returns the full path (static buffer, 4 in rotation) */
+const char *t_write_file(const char *name, const void *data, size_t n);
+
+#endif

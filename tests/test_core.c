@@ -1,0 +1,546 @@
+/* tests/test_core.c - the foundation: RNG, arena, op values and errors, sgemm, AdamW, schedules,
+   checkpoints (round trip, every truncation, every flipped byte), thread-count determinism, CLI,
+   and a small MLP that must learn two spirals. */
+#include "test.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+static int near(double a, double b, double tol) { return fabs(a - b) <= tol * (1.0 + fabs(b)); }
+
+/* --- RNG --- */
+static void test_rng(void) {
+    ls_rng a = ls_rng_make(7, LS_STREAM_INIT), b = ls_rng_make(7, LS_STREAM_INIT), c = ls_rng_make(7, LS_STREAM_DATA);
+    int same = 1, differ = 0;
+    for (int i = 0; i < 100; i++) {
+        uint64_t x = ls_rng_u64(&a), y = ls_rng_u64(&b), z = ls_rng_u64(&c);
+        same &= x == y;
+        differ += x != z;
+    }
+    T_CHECK(same, "same (seed, stream) gives the same sequence");
+    T_CHECK(differ == 100, "another stream gives another sequence (%d/100 differ)", differ);
+
+    int counts[10] = {0};
+    ls_rng r = ls_rng_make(1, 99);
+    for (int i = 0; i < 100000; i++) counts[ls_rng_below(&r, 10)]++;
+    double chi2 = 0;
+    for (int k = 0; k < 10; k++) chi2 += (counts[k] - 10000.0) * (counts[k] - 10000.0) / 10000.0;
+    T_CHECK(chi2 < 30.0, "ls_rng_below(10) is uniform (chi2 %.1f, 9 dof)", chi2);
+
+    double s = 0, s2 = 0, mn = 1, mx = 0;
+    for (int i = 0; i < 100000; i++) {
+        double u = ls_rng_double(&r);
+        mn = u < mn ? u : mn; mx = u > mx ? u : mx;
+        float g = ls_rng_normal(&r);
+        s += g; s2 += (double)g * g;
+    }
+    T_CHECK(mn >= 0.0 && mx < 1.0, "ls_rng_double in [0, 1): min %g max %g", mn, mx);
+    T_CHECK(fabs(s / 1e5) < 0.02 && fabs(s2 / 1e5 - 1.0) < 0.02, "normal mean %.4f var %.4f", s / 1e5, s2 / 1e5);
+
+    int32_t perm[50];
+    for (int i = 0; i < 50; i++) perm[i] = i;
+    ls_rng_shuffle(&r, perm, 50);
+    int seen[50] = {0}, moved = 0;
+    for (int i = 0; i < 50; i++) { seen[perm[i]]++; moved += perm[i] != i; }
+    int ok = 1;
+    for (int i = 0; i < 50; i++) ok &= seen[i] == 1;
+    T_CHECK(ok && moved > 30, "shuffle is a permutation that moves most elements (%d moved)", moved);
+}
+
+/* --- arena --- */
+static void test_arena(void) {
+    ls_arena a;
+    memset(&a, 0, sizeof a);
+    int aligned = 1;
+    for (int i = 1; i < 200; i++) aligned &= ((uintptr_t)ls_arena_alloc(&a, (size_t)i * 37) % 64) == 0;
+    void *big = ls_arena_alloc(&a, (size_t)5 << 20);   /* bigger than a block */
+    memset(big, 1, (size_t)5 << 20);
+    T_CHECK(aligned, "arena allocations are 64-byte aligned");
+    size_t total = a.total;
+    ls_arena_reset(&a);
+    for (int i = 1; i < 200; i++) ls_arena_alloc(&a, (size_t)i * 37);
+    ls_arena_alloc(&a, (size_t)5 << 20);
+    T_CHECK(a.total == total, "a second identical step reuses the memory (%zu vs %zu bytes)", a.total, total);
+    ls_arena_reset(&a);
+    for (int i = 1; i < 200; i++) ls_arena_alloc(&a, (size_t)i * 37);
+    ls_arena_alloc(&a, (size_t)5 << 20);
+    T_CHECK(a.total == total, "steady state: no growth (%zu vs %zu bytes)", a.total, total);
+    T_CHECK(a.high >= ((size_t)5 << 20), "high-water mark counts the big block (%zu)", a.high);
+    ls_arena_free(&a);
+}
+
+/* --- forward values of ops against direct computations --- */
+static void fill(ls_tensor *t, uint64_t seed) {
+    ls_rng r = ls_rng_make(seed, 5);
+    for (int64_t i = 0; i < t->n; i++) t->x[i] = ls_rng_float(&r) * 2 - 1;
+}
+
+static void test_values(void) {
+    ls_ctx ctx;
+    ls_ctx_init(&ctx, 3);
+    ls_tensor *a = ls_tensor_new(&ctx, ls_shape2(3, 4)), *b = ls_tensor_new(&ctx, ls_shape2(4, 5));
+    fill(a, 1); fill(b, 2);
+    ls_tensor *c = ls_matmul(&ctx, a, b, 0, 0);
+    double err = 0;
+    for (int i = 0; i < 3; i++)
+        for (int j = 0; j < 5; j++) {
+            double s = 0;
+            for (int k = 0; k < 4; k++) s += (double)a->x[i * 4 + k] * b->x[k * 5 + j];
+            err = fmax(err, fabs(s - c->x[i * 5 + j]));
+        }
+    T_CHECK(c->nd == 2 && c->d[0] == 3 && c->d[1] == 5 && err < 1e-6, "matmul (3,4)x(4,5) values (err %g)", err);
+
+    ls_tensor *bias = ls_tensor_new(&ctx, ls_shape1(4));
+    fill(bias, 3);
+    ls_tensor *s = ls_add(&ctx, a, bias);
+    int ok = 1;
+    for (int i = 0; i < 12; i++) ok &= s->x[i] == a->x[i] + bias->x[i % 4];
+    T_CHECK(ok, "add broadcasts a (4) bias over rows");
+    ls_tensor *col = ls_tensor_new(&ctx, ls_shape2(3, 1));
+    fill(col, 4);
+    ls_tensor *m = ls_mul(&ctx, a, col);
+    ok = 1;
+    for (int i = 0; i < 12; i++) ok &= m->x[i] == a->x[i] * col->x[i / 4];
+    T_CHECK(ok, "mul broadcasts a (3, 1) column");
+
+    ls_tensor *sm = ls_softmax(&ctx, a);
+    ok = 1;
+    for (int r = 0; r < 3; r++) {
+        double t = 0;
+        for (int k = 0; k < 4; k++) t += sm->x[r * 4 + k];
+        ok &= fabs(t - 1.0) < 1e-6;
+    }
+    T_CHECK(ok, "softmax rows sum to 1");
+
+    ls_tensor *gm = ls_tensor_new(&ctx, ls_shape1(4));
+    ls_fill(gm, 1.0f);
+    ls_tensor *ln = ls_layernorm(&ctx, a, gm, NULL, 1e-5f);
+    ok = 1;
+    for (int r = 0; r < 3; r++) {
+        double mu = 0, var = 0;
+        for (int k = 0; k < 4; k++) mu += ln->x[r * 4 + k];
+        mu /= 4;
+        for (int k = 0; k < 4; k++) var += (ln->x[r * 4 + k] - mu) * (ln->x[r * 4 + k] - mu);
+        ok &= fabs(mu) < 1e-5 && fabs(var / 4 - 1.0) < 1e-3;
+    }
+    T_CHECK(ok, "layernorm rows have mean 0 and variance 1");
+
+    ls_tensor *zeros = ls_tensor_zeros(&ctx, ls_shape2(2, 8));
+    int32_t tg[2] = {3, -100};
+    ls_tensor *ce = ls_cross_entropy(&ctx, zeros, tg, -100);
+    T_CHECK(near(ce->x[0], log(8.0), 1e-6), "cross-entropy of uniform logits is log V (%g)", ce->x[0]);
+
+    ls_tensor *x3 = ls_tensor_new(&ctx, ls_shape3(2, 3, 2));
+    for (int i = 0; i < 12; i++) x3->x[i] = (float)i;
+    int32_t lens[2] = {2, 3};
+    ls_tensor *pm = ls_pool(&ctx, x3, lens, LS_POOL_MEAN), *px = ls_pool(&ctx, x3, lens, LS_POOL_MAX),
+              *pl = ls_pool(&ctx, x3, lens, LS_POOL_LAST);
+    T_CHECK(pm->x[0] == 1 && pm->x[1] == 2 && pm->x[2] == 8 && pm->x[3] == 9, "masked mean pool");
+    T_CHECK(px->x[0] == 2 && px->x[1] == 3 && px->x[2] == 10 && px->x[3] == 11, "masked max pool");
+    T_CHECK(pl->x[0] == 2 && pl->x[1] == 3 && pl->x[2] == 10 && pl->x[3] == 11, "last-token pool");
+
+    ls_tensor *tr = ls_transpose(&ctx, x3, 0, 2);   /* (2, 3, 2) -> (2, 3, 2) with dims 0 and 2 swapped */
+    ok = tr->d[0] == 2 && tr->d[1] == 3 && tr->d[2] == 2;
+    for (int i = 0; i < 2; i++)
+        for (int j = 0; j < 3; j++)
+            for (int k = 0; k < 2; k++) ok &= tr->x[(i * 3 + j) * 2 + k] == x3->x[(k * 3 + j) * 2 + i];
+    T_CHECK(ok, "transpose(0, 2) permutes values");
+
+    ls_tensor *cat = ls_concat(&ctx, x3, x3, 1), *sl = ls_slice(&ctx, cat, 1, 3, 3);
+    ok = cat->d[1] == 6 && sl->d[1] == 3;
+    for (int i = 0; i < 12; i++) ok &= sl->x[i] == x3->x[i];
+    T_CHECK(ok, "slice of a concat gives back the second part");
+
+    ls_tensor *big = ls_tensor_new(&ctx, ls_shape1(100000));
+    ls_fill(big, 1.0f);
+    ls_tensor *dr = ls_dropout(&ctx, big, 0.25f);
+    int64_t zero = 0;
+    ok = 1;
+    for (int64_t i = 0; i < big->n; i++) {
+        if (dr->x[i] == 0.0f) zero++;
+        else ok &= fabsf(dr->x[i] - 1.0f / 0.75f) < 1e-6f;
+    }
+    T_CHECK(ok && fabs(zero / 1e5 - 0.25) < 0.01, "dropout drops %.3f of elements (p 0.25) and rescales", zero / 1e5);
+    ctx.training = 0;
+    T_CHECK(ls_dropout(&ctx, big, 0.25f) == big, "dropout is the identity in evaluation");
+    ls_ctx_free(&ctx);
+}
+
+/* --- errors: shapes named, first error kept, NULL propagated --- */
+static void test_errors(void) {
+    ls_ctx ctx;
+    ls_ctx_init(&ctx, 1);
+    /* heap tensors: they outlive the ls_ctx_reset calls below */
+    ls_tensor *a = ls_tensor_alloc(ls_shape2(4, 8), 0), *b = ls_tensor_alloc(ls_shape2(7, 3), 0);
+    ls_tensor *c = ls_matmul(&ctx, a, b, 0, 0);
+    T_CHECK(!c && strstr(ls_ctx_error(&ctx), "ls_matmul") && strstr(ls_ctx_error(&ctx), "(4, 8)") &&
+                strstr(ls_ctx_error(&ctx), "(7, 3)"),
+            "matmul mismatch names the op and both shapes: %s", ls_ctx_error(&ctx));
+    ls_tensor *d = ls_gelu(&ctx, ls_add(&ctx, c, a));
+    T_CHECK(!d && strstr(ls_ctx_error(&ctx), "ls_matmul"), "later ops return NULL and keep the first error");
+    T_CHECK(ls_backward(&ctx, d) == -1, "backward of a failed graph returns -1");
+    ls_ctx_reset(&ctx);
+    T_CHECK(ls_ctx_error(&ctx)[0] == 0, "reset clears the error");
+
+    ls_tensor *tab = ls_tensor_zeros(&ctx, ls_shape2(5, 2));
+    int32_t ids[3] = {0, 5, 1};
+    T_CHECK(!ls_embedding(&ctx, tab, ids, ls_shape1(3)) && strstr(ls_ctx_error(&ctx), "id 5"),
+            "embedding names an out-of-range id: %s", ls_ctx_error(&ctx));
+    ls_ctx_reset(&ctx);
+    int32_t tg[4] = {0, 1, 9, 2};
+    T_CHECK(!ls_cross_entropy(&ctx, a, tg, -1) && strstr(ls_ctx_error(&ctx), "target 9"),
+            "cross-entropy names a bad target: %s", ls_ctx_error(&ctx));
+    ls_ctx_reset(&ctx);
+    T_CHECK(!ls_add(&ctx, a, b) && strstr(ls_ctx_error(&ctx), "broadcast"), "add names shapes that do not broadcast");
+    ls_ctx_reset(&ctx);
+    T_CHECK(!ls_reshape(&ctx, a, ls_shape2(5, -1)), "reshape (4, 8) to (5, -1) is refused");
+    ls_ctx_reset(&ctx);
+    ls_tensor *x = ls_tensor_zeros(&ctx, ls_shape2(2, 2));
+    T_CHECK(ls_backward(&ctx, ls_sum(&ctx, x)) == -1 && strstr(ls_ctx_error(&ctx), "does not depend"),
+            "backward of a loss with no parameters is refused");
+    ls_tensor_free(a);
+    ls_tensor_free(b);
+    ls_ctx_free(&ctx);
+}
+
+/* --- sgemm against a double reference, every transpose, beta, ragged sizes --- */
+static void test_sgemm(void) {
+    const int sizes[][3] = {{1, 1, 1}, {7, 13, 5}, {33, 17, 31}, {64, 64, 64}, {100, 3, 257}, {5, 130, 9}};
+    double worst = 0;
+    int bad = 0;
+    for (size_t si = 0; si < sizeof sizes / sizeof sizes[0]; si++) {
+        int M = sizes[si][0], N = sizes[si][1], K = sizes[si][2];
+        float *A = (float *)malloc(sizeof(float) * M * K), *B = (float *)malloc(sizeof(float) * K * N);
+        float *C = (float *)malloc(sizeof(float) * M * N), *C0 = (float *)malloc(sizeof(float) * M * N);
+        ls_rng r = ls_rng_make(si, 8);
+        for (int i = 0; i < M * K; i++) A[i] = ls_rng_float(&r) - 0.5f;
+        for (int i = 0; i < K * N; i++) B[i] = ls_rng_float(&r) - 0.5f;
+        for (int i = 0; i < M * N; i++) C0[i] = ls_rng_float(&r) - 0.5f;
+        for (int ta = 0; ta < 2; ta++)
+            for (int tb = 0; tb < 2; tb++)
+                for (int bi = 0; bi < 2; bi++) {
+                    float beta = bi ? 0.5f : 0.0f;
+                    memcpy(C, C0, sizeof(float) * M * N);
+                    ls_sgemm(ta, tb, M, N, K, 1.0f, A, ta ? M : K, B, tb ? K : N, beta, C, N);
+                    for (int i = 0; i < M; i++)
+                        for (int j = 0; j < N; j++) {
+                            double s = beta * (double)C0[i * N + j];
+                            for (int k = 0; k < K; k++)
+                                s += (double)(ta ? A[k * M + i] : A[i * K + k]) * (tb ? B[j * K + k] : B[k * N + j]);
+                            double e = fabs(s - C[i * N + j]) / (1.0 + fabs(s));
+                            worst = fmax(worst, e);
+                            bad += e > 1e-5 * sqrt((double)K);
+                        }
+                }
+        free(A); free(B); free(C); free(C0);
+    }
+    T_CHECK(bad == 0, "sgemm matches a double reference for all transposes and beta (worst rel %.2g)", worst);
+}
+
+/* --- a small MLP used by several tests: (n, 2) -> hidden -> 2 classes --- */
+typedef struct mlp { ls_params P; ls_tensor *w1, *b1, *w2, *b2; } mlp;
+
+static void mlp_init(mlp *m, int hidden, uint64_t seed) {
+    ls_params_init(&m->P);
+    m->w1 = ls_param(&m->P, "w1", ls_shape2(2, hidden), 0);
+    m->b1 = ls_param(&m->P, "b1", ls_shape1(hidden), 0);
+    m->w2 = ls_param(&m->P, "w2", ls_shape2(hidden, 2), 0);
+    m->b2 = ls_param(&m->P, "b2", ls_shape1(2), 0);
+    ls_rng r = ls_rng_make(seed, LS_STREAM_INIT);
+    ls_init_normal(m->w1, &r, 1.5f);
+    ls_init_normal(m->w2, &r, 1.0f / sqrtf((float)hidden));
+}
+
+static ls_tensor *mlp_logits(ls_ctx *ctx, mlp *m, ls_tensor *x) {
+    return ls_linear(ctx, ls_gelu(ctx, ls_linear(ctx, x, m->w1, m->b1)), m->w2, m->b2);
+}
+
+/* two interleaved spirals, n points per class */
+static void spirals(int n, float *xs, int32_t *ys) {
+    ls_rng r = ls_rng_make(5, LS_STREAM_DATA);
+    for (int c = 0; c < 2; c++)
+        for (int i = 0; i < n; i++) {
+            float t = 0.5f + 3.0f * (float)i / (float)n, ang = 2.0f * t + 3.14159265f * (float)c;
+            xs[2 * (c * n + i)] = t * cosf(ang) / 3.5f + 0.02f * ls_rng_normal(&r);
+            xs[2 * (c * n + i) + 1] = t * sinf(ang) / 3.5f + 0.02f * ls_rng_normal(&r);
+            ys[c * n + i] = c;
+        }
+}
+
+static void test_spirals(void) {
+    enum { NPC = 200, N = 2 * NPC };
+    float xs[2 * N];
+    int32_t ys[N];
+    spirals(NPC, xs, ys);
+    mlp m;
+    mlp_init(&m, 64, 11);
+    ls_adamw opt;
+    ls_adamw_init(&opt, &m.P, 2e-2f, 0.0f);
+    ls_ctx ctx;
+    ls_ctx_init(&ctx, 1);
+    double acc = 0, loss = 0;
+    for (int step = 0; step < 1500 && acc < 1.0; step++) {
+        ls_tensor *x = ls_tensor_from(&ctx, ls_shape2(N, 2), xs);
+        ls_tensor *logits = mlp_logits(&ctx, &m, x);
+        ls_tensor *l = ls_cross_entropy(&ctx, logits, ys, -1);
+        if (ls_backward(&ctx, l)) break;
+        loss = l->x[0];
+        int right = 0;
+        for (int i = 0; i < N; i++) right += (logits->x[2 * i + 1] > logits->x[2 * i]) == ys[i];
+        acc = right / (double)N;
+        ls_adamw_step(&opt, &m.P, ls_schedule(LS_SCHED_CONSTANT, step, 50, 1500));
+        ls_params_zero_grad(&m.P);
+        ls_ctx_reset(&ctx);
+    }
+    T_CHECK(acc >= 0.99, "MLP learns two spirals: train accuracy %.1f%% (loss %.4f)", 100 * acc, loss);
+    ls_ctx_free(&ctx);
+    ls_adamw_free(&opt);
+    ls_params_free(&m.P);
+}
+
+/* --- AdamW against the formula, schedules, clipping --- */
+static void test_optim(void) {
+    ls_params P;
+    ls_params_init(&P);
+    ls_tensor *p = ls_param(&P, "p", ls_shape1(2), 0), *q = ls_param(&P, "q", ls_shape1(1), 1);
+    p->x[0] = 1.0f; p->x[1] = -2.0f; q->x[0] = 3.0f;
+    p->g[0] = 0.5f; p->g[1] = -0.25f; q->g[0] = 1.0f;
+    ls_adamw opt;
+    ls_adamw_init(&opt, &P, 0.1f, 0.01f);
+    opt.group[1].lr = 0.2f; opt.group[1].wd = 0.0f;
+    ls_adamw_step(&opt, &P, 1.0f);
+    /* first step: mhat = g, vhat = g^2, so the update is lr * sign(g) (up to eps) after decay */
+    double e0 = 1.0 * (1 - 0.1 * 0.01) - 0.1 * 0.5 / (0.5 + 1e-8);
+    double e1 = -2.0 * (1 - 0.1 * 0.01) + 0.1 * 0.25 / (0.25 + 1e-8);
+    double e2 = 3.0 - 0.2;
+    T_CHECK(near(p->x[0], e0, 1e-6) && near(p->x[1], e1, 1e-6) && near(q->x[0], e2, 1e-6),
+            "AdamW step with groups: %g %g %g vs %g %g %g", p->x[0], p->x[1], q->x[0], e0, e1, e2);
+    T_CHECK(near(ls_schedule(LS_SCHED_COSINE, 0, 10, 110), 0.1, 1e-6) &&
+                near(ls_schedule(LS_SCHED_COSINE, 10, 10, 110), 1.0, 1e-6) &&
+                near(ls_schedule(LS_SCHED_COSINE, 60, 10, 110), 0.5, 1e-6) &&
+                near(ls_schedule(LS_SCHED_COSINE, 110, 10, 110), 0.0, 1e-6) &&
+                near(ls_schedule(LS_SCHED_CONSTANT, 500, 10, 110), 1.0, 1e-6),
+            "warm-up then cosine / constant schedule values");
+    p->g[0] = 3.0f; p->g[1] = 0.0f; q->g[0] = 4.0f;
+    double before = ls_clip_grad_norm(&P, 1.0);
+    T_CHECK(near(before, 5.0, 1e-6) && near(ls_grad_norm(&P), 1.0, 1e-5), "clipping: norm 5 scaled to 1");
+    ls_adamw_free(&opt);
+    ls_params_free(&P);
+}
+
+/* --- checkpoints --- */
+static unsigned char *read_all(const char *path, size_t *n) {
+    FILE *f = fopen(path, "rb");
+    if (!f) return NULL;
+    fseek(f, 0, SEEK_END);
+    *n = (size_t)ftell(f);
+    fseek(f, 0, SEEK_SET);
+    unsigned char *d = (unsigned char *)malloc(*n ? *n : 1);
+    if (fread(d, 1, *n, f) != *n) { free(d); d = NULL; }
+    fclose(f);
+    return d;
+}
+
+static void test_checkpoint(void) {
+    char err[LS_ERRLEN], path[512];
+    snprintf(path, sizeof path, "%s/model.ckpt", t_tmpdir());
+    mlp m, m2;
+    mlp_init(&m, 3, 1);
+    mlp_init(&m2, 3, 2);
+    ls_adamw opt, opt2;
+    ls_adamw_init(&opt, &m.P, 1e-3f, 0.0f);
+    for (int64_t i = 0; i < m.P.n; i++) m.P.g[i] = (float)i * 0.1f - 0.5f;
+    ls_adamw_step(&opt, &m.P, 1.0f);
+    ls_adamw_init(&opt2, &m2.P, 1e-3f, 0.0f);
+    const char meta[] = "step=1 seed=1";
+    T_CHECK(ls_checkpoint_save(path, &m.P, &opt, meta, sizeof meta, err) == 0, "save: %s", err);
+    char meta2[64] = {0};
+    size_t mlen = 0;
+    int rc = ls_checkpoint_load(path, &m2.P, &opt2, LS_CKPT_STRICT, meta2, sizeof meta2, &mlen, err);
+    T_CHECK(rc == 0, "load: %s", rc ? err : "ok");
+    T_CHECK(!memcmp(m.P.x, m2.P.x, (size_t)m.P.n * 4) && !memcmp(opt.m, opt2.m, (size_t)m.P.n * 4) &&
+                !memcmp(opt.v, opt2.v, (size_t)m.P.n * 4) && opt2.t == 1 && mlen == sizeof meta &&
+                !strcmp(meta2, meta),
+            "round trip is bit-exact (values, moments, step, metadata)");
+
+    /* every truncation and every flipped byte is refused, and the model is left untouched */
+    size_t n = 0;
+    unsigned char *data = read_all(path, &n);
+    float *snapshot = (float *)malloc((size_t)m2.P.n * 4);
+    memcpy(snapshot, m2.P.x, (size_t)m2.P.n * 4);
+    int refused_trunc = 0, refused_flip = 0, named = 1, untouched = 1;
+    for (size_t len = 0; len < n; len++) {
+        const char *p = t_write_file("trunc.ckpt", data, len);
+        if (ls_checkpoint_load(p, &m2.P, &opt2, LS_CKPT_STRICT, NULL, 0, NULL, err) == -1) refused_trunc++;
+        named &= strstr(err, "trunc.ckpt") != NULL;
+    }
+    for (size_t pos = 0; pos < n; pos++) {
+        data[pos] ^= 0x10;
+        const char *p = t_write_file("flip.ckpt", data, n);
+        if (ls_checkpoint_load(p, &m2.P, &opt2, LS_CKPT_STRICT, NULL, 0, NULL, err) == -1) refused_flip++;
+        named &= strstr(err, "flip.ckpt") != NULL;
+        data[pos] ^= 0x10;
+    }
+    untouched = !memcmp(snapshot, m2.P.x, (size_t)m2.P.n * 4);
+    T_CHECK(refused_trunc == (int)n, "every truncation is refused (%d of %zu lengths)", refused_trunc, n);
+    T_CHECK(refused_flip == (int)n, "a flipped byte anywhere is refused (%d of %zu positions)", refused_flip, n);
+    T_CHECK(named, "every refusal names the file");
+    T_CHECK(untouched, "a refused file leaves the parameters unchanged");
+
+    /* a wrong version with a valid CRC gets a version message */
+    data[8] = 9;
+    uint32_t crc = ls_crc32(0, data, n - 4);
+    for (int i = 0; i < 4; i++) data[n - 4 + i] = (unsigned char)(crc >> (8 * i));
+    const char *pv = t_write_file("version.ckpt", data, n);
+    T_CHECK(ls_checkpoint_load(pv, &m2.P, NULL, LS_CKPT_STRICT, NULL, 0, NULL, err) == -1 && strstr(err, "version 9"),
+            "future version refused: %s", err);
+    free(data);
+    free(snapshot);
+
+    /* a model with another shape: the parameter is named */
+    mlp m3;
+    mlp_init(&m3, 4, 3);
+    T_CHECK(ls_checkpoint_load(path, &m3.P, NULL, LS_CKPT_STRICT, NULL, 0, NULL, err) == -1 && strstr(err, "'w1'"),
+            "shape mismatch names the tensor: %s", err);
+    /* partial load: a body without the head */
+    ls_params body;
+    ls_params_init(&body);
+    ls_tensor *w1 = ls_param(&body, "w1", ls_shape2(2, 3), 0);
+    ls_param(&body, "fresh_head", ls_shape1(5), 0);
+    T_CHECK(ls_checkpoint_load(path, &body, NULL, LS_CKPT_STRICT, NULL, 0, NULL, err) == -1,
+            "strict load into a different model is refused: %s", err);
+    T_CHECK(ls_checkpoint_load(path, &body, NULL, LS_CKPT_PARTIAL, NULL, 0, NULL, err) == 0 &&
+                !memcmp(w1->x, m.w1->x, 6 * 4),
+            "partial load fills the shared parameters");
+    T_CHECK(ls_checkpoint_load("/nonexistent/x.ckpt", &body, NULL, LS_CKPT_PARTIAL, NULL, 0, NULL, err) == -1 &&
+                strstr(err, "/nonexistent/x.ckpt"),
+            "a missing file is named: %s", err);
+    ls_params_free(&body);
+    ls_params_free(&m3.P);
+    ls_params_free(&m.P);
+    ls_params_free(&m2.P);
+    ls_adamw_free(&opt);
+    ls_adamw_free(&opt2);
+}
+
+/* --- 20 AdamW steps of an MLP big enough to use threads: bit-identical for 1 and 2 threads --- */
+static void train_20(int threads, float *out, int64_t *n_out) {
+    ls_set_threads(threads);
+    enum { N = 512, D = 64, H = 256 };
+    ls_params P;
+    ls_params_init(&P);
+    ls_tensor *w1 = ls_param(&P, "w1", ls_shape2(D, H), 0), *b1 = ls_param(&P, "b1", ls_shape1(H), 0);
+    ls_tensor *g = ls_param(&P, "g", ls_shape1(H), 0);
+    ls_tensor *w2 = ls_param(&P, "w2", ls_shape2(H, 10), 0);
+    ls_rng r = ls_rng_make(42, LS_STREAM_INIT);
+    ls_init_normal(w1, &r, 0.1f);
+    ls_init_normal(w2, &r, 0.1f);
+    ls_fill(g, 1.0f);
+    float *xs = (float *)malloc(sizeof(float) * N * D);
+    int32_t ys[N];
+    for (int i = 0; i < N * D; i++) xs[i] = ls_rng_normal(&r);
+    for (int i = 0; i < N; i++) ys[i] = (int32_t)ls_rng_below(&r, 10);
+    ls_adamw opt;
+    ls_adamw_init(&opt, &P, 1e-3f, 0.1f);
+    ls_ctx ctx;
+    ls_ctx_init(&ctx, 42);
+    for (int step = 0; step < 20; step++) {
+        ls_tensor *x = ls_tensor_from(&ctx, ls_shape2(N, D), xs);
+        ls_tensor *h = ls_dropout(&ctx, ls_layernorm(&ctx, ls_gelu(&ctx, ls_linear(&ctx, x, w1, b1)), g, NULL, 1e-5f), 0.1f);
+        ls_tensor *l = ls_cross_entropy(&ctx, ls_linear(&ctx, h, w2, NULL), ys, -1);
+        ls_backward(&ctx, l);
+        ls_clip_grad_norm(&P, 1.0);
+        ls_adamw_step(&opt, &P, ls_schedule(LS_SCHED_COSINE, step, 5, 20));
+        ls_params_zero_grad(&P);
+        ls_ctx_reset(&ctx);
+    }
+    memcpy(out, P.x, (size_t)P.n * sizeof(float));
+    *n_out = P.n;
+    free(xs);
+    ls_ctx_free(&ctx);
+    ls_adamw_free(&opt);
+    ls_params_free(&P);
+}
+
+static void test_threads(void) {
+    int64_t n1 = 0, n2 = 0;
+    float *a = (float *)malloc(sizeof(float) * 100000), *b = (float *)malloc(sizeof(float) * 100000);
+    int saved = ls_get_threads();
+    train_20(1, a, &n1);
+    train_20(2, b, &n2);
+    ls_set_threads(saved);
+    T_CHECK(n1 == n2 && !memcmp(a, b, (size_t)n1 * sizeof(float)),
+            "20 AdamW steps: parameters bit-identical with 1 and 2 threads");
+    train_20(2, a, &n1);
+    T_CHECK(!memcmp(a, b, (size_t)n1 * sizeof(float)), "the same seed twice gives the same parameters");
+    ls_set_threads(saved);
+    free(a);
+    free(b);
+}
+
+/* --- command line and CSV --- */
+static void test_cli(void) {
+    char err[LS_ERRLEN] = "";
+    int64_t layers = 0;
+    double lr = 0;
+    int flag = 0;
+    ls_flag extra[] = {{"layers", LS_FLAG_INT, &layers, "layers"}, {"lr", LS_FLAG_FLOAT, &lr, "lr"},
+                       {"fast", LS_FLAG_BOOL, &flag, "a switch"}};
+    char *argv1[] = {(char *)"prog", (char *)"--seed", (char *)"9", (char *)"--profile=smoke", (char *)"--quiet",
+                     (char *)"--layers", (char *)"3", (char *)"--lr=0.5", (char *)"--fast"};
+    ls_cli cli;
+    memset(&cli, 0, sizeof cli);
+    int rc = ls_cli_parse(&cli, 9, argv1, extra, 3, NULL, err);
+    T_CHECK(rc == 0 && cli.seed == 9 && cli.profile == LS_PROFILE_SMOKE && cli.quiet && layers == 3 && lr == 0.5 && flag,
+            "flags parse: %s", err);
+    char *argv2[] = {(char *)"prog", (char *)"--sede", (char *)"9"};
+    T_CHECK(ls_cli_parse(&cli, 3, argv2, extra, 3, NULL, err) == -1 && strstr(err, "--sede"), "unknown flag named: %s", err);
+    char *argv3[] = {(char *)"prog", (char *)"--threads", (char *)"zero"};
+    T_CHECK(ls_cli_parse(&cli, 3, argv3, extra, 3, NULL, err) == -1 && strstr(err, "--threads") && strstr(err, "zero"),
+            "bad value named: %s", err);
+    char *argv4[] = {(char *)"prog", (char *)"--profile", (char *)"huge"};
+    T_CHECK(ls_cli_parse(&cli, 3, argv4, extra, 3, NULL, err) == -1 && strstr(err, "huge"), "bad profile named: %s", err);
+    char *argv5[] = {(char *)"prog", (char *)"--seed"};
+    T_CHECK(ls_cli_parse(&cli, 2, argv5, extra, 3, NULL, err) == -1 && strstr(err, "needs a value"), "missing value: %s", err);
+
+    char path[512];
+    snprintf(path, sizeof path, "%s/log.csv", t_tmpdir());
+    ls_csv_append(path, "a,b", "1,2", err);
+    ls_csv_append(path, "a,b", "3,4", err);
+    size_t n = 0;
+    unsigned char *d = read_all(path, &n);
+    T_CHECK(d && n == 12 && !memcmp(d, "a,b\n1,2\n3,4\n", 12), "CSV header written once");
+    free(d);
+}
+
+/* --- the gradient checker itself must be able to fail: a graph whose backward is wrong on purpose
+   (x * stop_gradient(x): analytic x, true 2x) --- */
+static ls_tensor *bad_graph(ls_ctx *ctx, ls_tensor *const *in, void *user) {
+    (void)user;
+    ls_tensor *frozen = ls_tensor_from(ctx, ls_tensor_shape(in[0]), in[0]->x);
+    return ls_mul(ctx, in[0], frozen);
+}
+
+static void test_gradcheck_fails(void) {
+    ls_tensor *x = ls_tensor_alloc(ls_shape1(6), 1);
+    for (int i = 0; i < 6; i++) x->x[i] = 0.3f * (float)(i + 1);
+    ls_gradcheck_result res;
+    ls_gradcheck(bad_graph, &x, 1, NULL, 1, 0, 0, &res);
+    T_CHECK(res.rel_err > 0.3, "gradcheck catches a wrong gradient (rel err %.3f)", res.rel_err);
+    ls_tensor_free(x);
+}
+
+void suite_core(void) {
+    test_rng();
+    test_arena();
+    test_values();
+    test_errors();
+    test_sgemm();
+    test_optim();
+    test_checkpoint();
+    test_threads();
+    test_cli();
+    test_gradcheck_fails();
+    test_spirals();
+}

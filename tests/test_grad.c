@@ -1,0 +1,149 @@
+/* tests/test_grad.c - every op of the op table through ls_gradcheck (4-point central differences in
+   double against ls_backward). The suite records which ops each case put on the tape and fails for
+   any op in LS_OP_LIST that no case covered, so a new op cannot skip its gradient test. */
+#include "test.h"
+
+#include <string.h>
+
+#define TOL 1e-3
+
+typedef struct gcase {
+    const char *name;
+    ls_graph_fn f;
+    int n_in;
+    ls_shape shape[4];
+    int frozen;          /* bit k: input k needs no gradient */
+    int i0, i1, i2;      /* small integer arguments for the builder */
+    float lo, hi;        /* input values drawn from [lo, hi] */
+} gcase;
+
+static const gcase *cur;  /* the case being built: builders read their arguments here */
+
+/* --- builders: each returns the op's output from the prepared inputs --- */
+static ls_tensor *g_matmul(ls_ctx *c, ls_tensor *const *in, void *u) { (void)u; return ls_matmul(c, in[0], in[1], cur->i0, cur->i1); }
+static ls_tensor *g_linear(ls_ctx *c, ls_tensor *const *in, void *u) { (void)u; return ls_linear(c, in[0], in[1], cur->n_in > 2 ? in[2] : NULL); }
+static ls_tensor *g_add(ls_ctx *c, ls_tensor *const *in, void *u) { (void)u; return ls_add(c, in[0], in[1]); }
+static ls_tensor *g_sub(ls_ctx *c, ls_tensor *const *in, void *u) { (void)u; return ls_sub(c, in[0], in[1]); }
+static ls_tensor *g_mul(ls_ctx *c, ls_tensor *const *in, void *u) { (void)u; return ls_mul(c, in[0], in[1]); }
+static ls_tensor *g_scale(ls_ctx *c, ls_tensor *const *in, void *u) { (void)u; return ls_scale(c, in[0], -1.7f); }
+static ls_tensor *g_embedding(ls_ctx *c, ls_tensor *const *in, void *u) {
+    (void)u;
+    static const int32_t ids[6] = {2, 0, 5, 2, 2, 1};   /* repeated ids accumulate */
+    return ls_embedding(c, in[0], ids, ls_shape2(2, 3));
+}
+static ls_tensor *g_gelu(ls_ctx *c, ls_tensor *const *in, void *u) { (void)u; return ls_gelu(c, in[0]); }
+static ls_tensor *g_silu(ls_ctx *c, ls_tensor *const *in, void *u) { (void)u; return ls_silu(c, in[0]); }
+static ls_tensor *g_softmax(ls_ctx *c, ls_tensor *const *in, void *u) { (void)u; return ls_softmax(c, in[0]); }
+static ls_tensor *g_log_softmax(ls_ctx *c, ls_tensor *const *in, void *u) { (void)u; return ls_log_softmax(c, in[0]); }
+static ls_tensor *g_cross_entropy(ls_ctx *c, ls_tensor *const *in, void *u) {
+    (void)u;
+    static const int32_t t[6] = {1, -100, 4, 0, 4, 2};
+    return ls_cross_entropy(c, in[0], t, -100);
+}
+static ls_tensor *g_l1(ls_ctx *c, ls_tensor *const *in, void *u) { (void)u; return ls_l1_loss(c, in[0], in[1], cur->n_in > 2 ? in[2] : NULL); }
+static ls_tensor *g_mse(ls_ctx *c, ls_tensor *const *in, void *u) { (void)u; return ls_mse_loss(c, in[0], in[1], cur->n_in > 2 ? in[2] : NULL); }
+static ls_tensor *g_layernorm(ls_ctx *c, ls_tensor *const *in, void *u) { (void)u; return ls_layernorm(c, in[0], in[1], cur->n_in > 2 ? in[2] : NULL, 1e-5f); }
+static ls_tensor *g_rmsnorm(ls_ctx *c, ls_tensor *const *in, void *u) { (void)u; return ls_rmsnorm(c, in[0], in[1], 1e-5f); }
+static ls_tensor *g_dropout(ls_ctx *c, ls_tensor *const *in, void *u) { (void)u; return ls_dropout(c, in[0], 0.3f); }
+static ls_tensor *g_reshape(ls_ctx *c, ls_tensor *const *in, void *u) {
+    (void)u;   /* reshape, then an op that mixes elements, so a wrong mapping would show */
+    return ls_softmax(c, ls_reshape(c, in[0], ls_shape2(4, -1)));
+}
+static ls_tensor *g_transpose(ls_ctx *c, ls_tensor *const *in, void *u) { (void)u; return ls_softmax(c, ls_transpose(c, in[0], cur->i0, cur->i1)); }
+static ls_tensor *g_concat(ls_ctx *c, ls_tensor *const *in, void *u) { (void)u; return ls_concat(c, in[0], in[1], cur->i0); }
+static ls_tensor *g_slice(ls_ctx *c, ls_tensor *const *in, void *u) { (void)u; return ls_slice(c, in[0], cur->i0, cur->i1, cur->i2); }
+static ls_tensor *g_pool(ls_ctx *c, ls_tensor *const *in, void *u) {
+    (void)u;
+    static const int32_t lens[3] = {4, 1, 3};
+    return ls_pool(c, in[0], cur->i1 ? lens : NULL, cur->i0);
+}
+static ls_tensor *g_sum(ls_ctx *c, ls_tensor *const *in, void *u) { (void)u; return ls_sum(c, ls_mul(c, in[0], in[0])); }
+
+#define S1(a) ls_shape1(a)
+#define S2(a, b) ls_shape2(a, b)
+#define S3(a, b, c) ls_shape3(a, b, c)
+#define S4(a, b, c, d) ls_shape4(a, b, c, d)
+
+static void run_cases(unsigned char *seen) {
+    const gcase cases[] = {
+        {"matmul NN", g_matmul, 2, {S2(3, 4), S2(4, 5)}, 0, 0, 0, 0, -1, 1},
+        {"matmul TN", g_matmul, 2, {S2(4, 3), S2(4, 5)}, 0, 1, 0, 0, -1, 1},
+        {"matmul NT", g_matmul, 2, {S2(3, 4), S2(5, 4)}, 0, 0, 1, 0, -1, 1},
+        {"matmul TT", g_matmul, 2, {S2(4, 3), S2(5, 4)}, 0, 1, 1, 0, -1, 1},
+        {"matmul batched NN", g_matmul, 2, {S3(2, 3, 4), S3(2, 4, 5)}, 0, 0, 0, 0, -1, 1},
+        {"matmul batched TT", g_matmul, 2, {S4(2, 2, 4, 3), S4(2, 2, 5, 4)}, 0, 1, 1, 0, -1, 1},
+        {"matmul batched a, shared b", g_matmul, 2, {S3(2, 3, 4), S2(4, 5)}, 0, 0, 0, 0, -1, 1},
+        {"matmul batched a^T, shared b^T", g_matmul, 2, {S3(2, 4, 3), S2(5, 4)}, 0, 1, 1, 0, -1, 1},
+        {"linear with bias", g_linear, 3, {S3(2, 3, 4), S2(4, 5), S1(5)}, 0, 0, 0, 0, -1, 1},
+        {"linear without bias", g_linear, 2, {S2(3, 4), S2(4, 2)}, 0, 0, 0, 0, -1, 1},
+        {"linear, frozen input", g_linear, 3, {S2(3, 4), S2(4, 2), S1(2)}, 1, 0, 0, 0, -1, 1},
+        {"add same shape", g_add, 2, {S2(3, 4), S2(3, 4)}, 0, 0, 0, 0, -1, 1},
+        {"add row bias", g_add, 2, {S3(2, 3, 4), S1(4)}, 0, 0, 0, 0, -1, 1},
+        {"add both broadcast", g_add, 2, {S3(2, 1, 4), S2(3, 1)}, 0, 0, 0, 0, -1, 1},
+        {"add scalar", g_add, 2, {S2(3, 4), S1(1)}, 0, 0, 0, 0, -1, 1},
+        {"sub broadcast", g_sub, 2, {S2(3, 1), S3(2, 3, 4)}, 0, 0, 0, 0, -1, 1},
+        {"mul same shape", g_mul, 2, {S2(3, 4), S2(3, 4)}, 0, 0, 0, 0, -1, 1},
+        {"mul broadcast", g_mul, 2, {S3(2, 3, 4), S3(2, 1, 4)}, 0, 0, 0, 0, -1, 1},
+        {"mul 4-d broadcast", g_mul, 2, {S4(2, 1, 3, 1), S4(1, 2, 1, 4)}, 0, 0, 0, 0, -1, 1},
+        {"scale", g_scale, 1, {S2(3, 4)}, 0, 0, 0, 0, -1, 1},
+        {"embedding", g_embedding, 1, {S2(6, 4)}, 0, 0, 0, 0, -1, 1},
+        {"gelu", g_gelu, 1, {S2(4, 5)}, 0, 0, 0, 0, -3, 3},
+        {"silu", g_silu, 1, {S2(4, 5)}, 0, 0, 0, 0, -3, 3},
+        {"softmax", g_softmax, 1, {S3(2, 3, 5)}, 0, 0, 0, 0, -2, 2},
+        {"log_softmax", g_log_softmax, 1, {S2(3, 5)}, 0, 0, 0, 0, -2, 2},
+        {"cross_entropy with ignore", g_cross_entropy, 1, {S3(2, 3, 5)}, 0, 0, 0, 0, -2, 2},
+        {"l1_loss", g_l1, 2, {S2(3, 4), S2(3, 4)}, 0, 0, 0, 0, -1, 1},
+        {"l1_loss masked", g_l1, 3, {S2(3, 4), S2(3, 4), S2(3, 4)}, 4, 0, 0, 0, -1, 1},
+        {"mse_loss", g_mse, 2, {S2(3, 4), S2(3, 4)}, 2, 0, 0, 0, -1, 1},
+        {"mse_loss masked", g_mse, 3, {S2(3, 4), S2(3, 4), S2(3, 4)}, 4, 0, 0, 0, -1, 1},
+        {"layernorm", g_layernorm, 3, {S3(2, 3, 6), S1(6), S1(6)}, 0, 0, 0, 0, -1, 1},
+        {"layernorm no beta", g_layernorm, 2, {S2(4, 5), S1(5)}, 0, 0, 0, 0, -1, 1},
+        {"rmsnorm", g_rmsnorm, 2, {S3(2, 3, 6), S1(6)}, 0, 0, 0, 0, -1, 1},
+        {"dropout", g_dropout, 1, {S2(5, 8)}, 0, 0, 0, 0, -1, 1},
+        {"reshape", g_reshape, 1, {S3(2, 2, 3)}, 0, 0, 0, 0, -1, 1},
+        {"transpose 0,1", g_transpose, 1, {S3(2, 3, 4)}, 0, 0, 1, 0, -1, 1},
+        {"transpose 1,2", g_transpose, 1, {S3(2, 3, 4)}, 0, 1, 2, 0, -1, 1},
+        {"transpose 0,3", g_transpose, 1, {S4(2, 3, 2, 3)}, 0, 0, 3, 0, -1, 1},
+        {"concat dim 0", g_concat, 2, {S2(2, 3), S2(1, 3)}, 0, 0, 0, 0, -1, 1},
+        {"concat dim 1", g_concat, 2, {S3(2, 3, 2), S3(2, 1, 2)}, 0, 1, 0, 0, -1, 1},
+        {"concat last dim", g_concat, 2, {S3(2, 3, 2), S3(2, 3, 4)}, 0, 2, 0, 0, -1, 1},
+        {"slice dim 1", g_slice, 1, {S3(2, 5, 3)}, 0, 1, 1, 3, -1, 1},
+        {"slice last dim", g_slice, 1, {S2(4, 6)}, 0, 1, 2, 2, -1, 1},
+        {"pool mean, lengths", g_pool, 1, {S3(3, 4, 2)}, 0, LS_POOL_MEAN, 1, 0, -1, 1},
+        {"pool max, lengths", g_pool, 1, {S3(3, 4, 2)}, 0, LS_POOL_MAX, 1, 0, -1, 1},
+        {"pool last, lengths", g_pool, 1, {S3(3, 4, 2)}, 0, LS_POOL_LAST, 1, 0, -1, 1},
+        {"pool mean, full", g_pool, 1, {S3(2, 3, 2)}, 0, LS_POOL_MEAN, 0, 0, -1, 1},
+        {"sum", g_sum, 1, {S2(3, 4)}, 0, 0, 0, 0, -1, 1},
+    };
+    int n_cases = (int)(sizeof cases / sizeof cases[0]);
+    for (int ci = 0; ci < n_cases; ci++) {
+        cur = &cases[ci];
+        ls_tensor *in[4] = {NULL, NULL, NULL, NULL};
+        ls_rng r = ls_rng_make((uint64_t)ci, 77);
+        for (int k = 0; k < cur->n_in; k++) {
+            int frozen = (cur->frozen >> k) & 1;
+            in[k] = ls_tensor_alloc(cur->shape[k], !frozen);
+            for (int64_t i = 0; i < in[k]->n; i++)
+                in[k]->x[i] = cur->lo + (cur->hi - cur->lo) * ls_rng_float(&r);
+        }
+        if (!strncmp(cur->name, "l1_loss masked", 14) || !strncmp(cur->name, "mse_loss masked", 15))
+            for (int64_t i = 0; i < in[2]->n; i++) in[2]->x[i] = (float)(i % 3 != 0);   /* a 0/1 mask */
+        ls_gradcheck_result res;
+        int rc = ls_gradcheck(cur->f, in, cur->n_in, NULL, 1000 + (uint64_t)ci, 0, 0, &res);
+        for (int op = 0; op < LS_OP_COUNT; op++) seen[op] |= res.op_seen[op];
+        T_CHECK(rc == 0 && res.rel_err <= TOL && res.skipped * 10 <= res.checked,
+                "%-32s rel err %.2e  (%lld elements, %lld skipped at kinks)%s%s", cur->name, res.rel_err,
+                (long long)res.checked, (long long)res.skipped, rc ? "  build failed: " : "", rc ? res.err : "");
+        for (int k = 0; k < cur->n_in; k++) ls_tensor_free(in[k]);
+    }
+}
+
+void suite_grad(void) {
+    unsigned char seen[LS_OP_COUNT];
+    memset(seen, 0, sizeof seen);
+    run_cases(seen);
+    int missing = 0;
+    for (int op = 0; op < LS_OP_COUNT; op++)
+        if (!seen[op]) { missing++; printf("  op '%s' has no gradient test\n", ls_op_name(op)); }
+    T_CHECK(missing == 0, "every op in the op table (%d ops) is gradient-checked (%d missing)", LS_OP_COUNT, missing);
+}
