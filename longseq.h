@@ -213,7 +213,11 @@ LS_API int ls_backward_from(ls_ctx *ctx, ls_tensor *out, const float *dout);
     X(CONCAT, concat)             /* join two tensors along a dim */                          \
     X(SLICE, slice)               /* a contiguous range along a dim */                        \
     X(POOL, pool)                 /* (B, T, C) -> (B, C): masked mean, max or last */         \
-    X(SUM, sum)                   /* sum of all elements -> (1) */
+    X(SUM, sum)                   /* sum of all elements -> (1) */                            \
+    X(SIGMOID, sigmoid)           /* 1 / (1 + e^-x) */                                        \
+    X(ROPE, rope)                 /* rotary position: rotate channel pairs by pos(t) theta */ \
+    X(L2NORM, l2norm)             /* x / ||x|| over groups of D channels (KeyNorm) */          \
+    X(LINEAR_ATTENTION, linear_attention) /* phi(q) (sum phi(k) v^T) / phi(q).sum phi(k) */
 
 enum {
 #define LS__X(E, f) LS_OP_##E,
@@ -257,6 +261,19 @@ LS_API ls_tensor *ls_slice(ls_ctx *ctx, ls_tensor *x, int dim, int64_t start, in
 /* x (B, T, C); lengths: B valid prefix lengths in [1, T], or NULL for all T -> (B, C) */
 LS_API ls_tensor *ls_pool(ls_ctx *ctx, ls_tensor *x, const int32_t *lengths, int mode);
 LS_API ls_tensor *ls_sum(ls_ctx *ctx, ls_tensor *x);
+LS_API ls_tensor *ls_sigmoid(ls_ctx *ctx, ls_tensor *x);
+/* x (B, T, H*D): in every head, channel pair (2i, 2i+1) is rotated by the angle pos(t) theta[i],
+   pos(t) = pos_scale * t + pos_offset. theta: D/2 frequencies (ls_rope_theta). */
+LS_API ls_tensor *ls_rope(ls_ctx *ctx, ls_tensor *x, int64_t H, const float *theta, float pos_scale, float pos_offset);
+enum { LS_ROPE_PLAIN = 0, LS_ROPE_NTK = 1, LS_ROPE_YARN = 2 };
+/* theta[i] = base^(-2i/D); NTK: base * s^(D/(D-2)); YaRN: theta[i] * (g + (1-g)/s) with the ramp g of
+   r_i = L_train theta_i / 2pi between alpha and beta (related-findings.md, section 1). s = L_test / L_train. */
+LS_API void ls_rope_theta(float *theta, int64_t D, float base, int kind, float s, int64_t L_train, float alpha, float beta);
+/* x (..., G*D) -> every group of D channels divided by its L2 norm (sqrt(sum x^2 + eps)) */
+LS_API ls_tensor *ls_l2norm(ls_ctx *ctx, ls_tensor *x, int64_t D, float eps);
+/* q, k, v (B, T, H*D); phi(x) = elu(x) + 1 > 0 (Katharopoulos et al. 2020). o_i = phi(q_i)^T S_i / (phi(q_i) . z_i)
+   with S_i = sum_j phi(k_j) v_j^T, z_i = sum_j phi(k_j), over j <= i when causal, all j otherwise. O(T D^2). */
+LS_API ls_tensor *ls_linear_attention(ls_ctx *ctx, ls_tensor *q, ls_tensor *k, ls_tensor *v, int64_t H, int causal);
 
 /* --- parameters: one contiguous value buffer and one gradient buffer, named views --- */
 #define LS_MAX_GROUPS 8
@@ -1926,6 +1943,281 @@ LS_API int ls_backward(ls_ctx *ctx, ls_tensor *loss) {
     }
     const float one = 1.0f;
     return ls_backward_from(ctx, loss, &one);
+}
+
+/* --- SIGMOID: y = 1/(1 + e^-x); dx = dy y (1 - y) --- */
+
+static void ls__sigmoid_forward(ls_ctx *ctx, ls_node *n) {
+    (void)ctx;
+    const float *x = n->in[0]->x;
+    float *y = n->out->x;
+    int64_t N = n->out->n;
+    LS__PAR_FOR(N, 4)
+    for (int64_t i = 0; i < N; i++) y[i] = 1.0f / (1.0f + expf(-x[i]));
+}
+
+static void ls__sigmoid_backward(ls_ctx *ctx, ls_node *n) {
+    (void)ctx;
+    const float *y = n->out->x, *dy = n->out->g;
+    float *dx = ls__grad(n->in[0]);
+    int64_t N = n->out->n;
+    if (!dx) return;
+    LS__PAR_FOR(N, 2)
+    for (int64_t i = 0; i < N; i++) dx[i] += dy[i] * y[i] * (1.0f - y[i]);
+}
+
+LS_API ls_tensor *ls_sigmoid(ls_ctx *ctx, ls_tensor *x) {
+    if (!x) return NULL;
+    ls_tensor *out = ls__out(ctx, ls_tensor_shape(x));
+    ls_node *n = ls__record(ctx, LS_OP_SIGMOID, out, 1, x, NULL, NULL, NULL);
+    ls__run(ctx, n);
+    return out;
+}
+
+/* --- ROPE: y = R(pos(t) theta) x on channel pairs; the inverse rotation carries the gradient back.
+   saved[0] = cos table (T, D/2), saved[1] = sin table (T, D/2); i[0] = H --- */
+
+static void ls__rope_apply(const ls_node *n, const float *src, float *dst, float sign, int accumulate) {
+    const ls_tensor *x = n->in[0];
+    int64_t B = x->d[0], T = x->d[1], H = n->i[0], D = x->d[2] / H, D2 = D / 2;
+    const float *cs = n->saved[0], *sn = n->saved[1];
+    LS__PAR_FOR(B * T, 4 * H * D)
+    for (int64_t bt = 0; bt < B * T; bt++) {
+        int64_t t = bt % T;
+        const float *c = cs + t * D2, *s = sn + t * D2;
+        for (int64_t h = 0; h < H; h++) {
+            const float *a = src + (bt * H + h) * D;
+            float *o = dst + (bt * H + h) * D;
+            for (int64_t i = 0; i < D2; i++) {
+                float x0 = a[2 * i], x1 = a[2 * i + 1], si = sign * s[i];
+                float y0 = x0 * c[i] - x1 * si, y1 = x0 * si + x1 * c[i];
+                if (accumulate) { o[2 * i] += y0; o[2 * i + 1] += y1; }
+                else { o[2 * i] = y0; o[2 * i + 1] = y1; }
+            }
+        }
+    }
+}
+
+static void ls__rope_forward(ls_ctx *ctx, ls_node *n) { (void)ctx; ls__rope_apply(n, n->in[0]->x, n->out->x, 1.0f, 0); }
+
+static void ls__rope_backward(ls_ctx *ctx, ls_node *n) {
+    (void)ctx;
+    float *dx = ls__grad(n->in[0]);
+    if (dx) ls__rope_apply(n, n->out->g, dx, -1.0f, 1);
+}
+
+LS_API ls_tensor *ls_rope(ls_ctx *ctx, ls_tensor *x, int64_t H, const float *theta, float pos_scale, float pos_offset) {
+    if (!x) return NULL;
+    if (x->nd != 3 || H < 1 || x->d[2] % H || (x->d[2] / H) % 2)
+        return ls__fail(ctx, "ls_rope: x %s must be (B, T, H*D) with H = %lld heads of even size", ls__shp(x), (long long)H);
+    int64_t T = x->d[1], D2 = x->d[2] / H / 2;
+    ls_tensor *out = ls__out(ctx, ls_tensor_shape(x));
+    ls_node *n = ls__record(ctx, LS_OP_ROPE, out, 1, x, NULL, NULL, NULL);
+    n->i[0] = H;
+    n->saved[0] = ls__floats(ctx, T * D2);
+    n->saved[1] = ls__floats(ctx, T * D2);
+    for (int64_t t = 0; t < T; t++)
+        for (int64_t i = 0; i < D2; i++) {
+            double ang = ((double)pos_scale * (double)t + (double)pos_offset) * (double)theta[i];
+            n->saved[0][t * D2 + i] = (float)cos(ang);
+            n->saved[1][t * D2 + i] = (float)sin(ang);
+        }
+    ls__run(ctx, n);
+    return out;
+}
+
+LS_API void ls_rope_theta(float *theta, int64_t D, float base, int kind, float s, int64_t L_train, float alpha, float beta) {
+    double b = base;
+    if (kind == LS_ROPE_NTK && s > 1.0f) b *= pow((double)s, (double)D / (double)(D - 2));
+    for (int64_t i = 0; i < D / 2; i++) {
+        double th = pow(b, -2.0 * (double)i / (double)D);
+        if (kind == LS_ROPE_YARN && s > 1.0f) {
+            double r = (double)L_train * th / 6.283185307179586, g;
+            g = r < alpha ? 0.0 : r > beta ? 1.0 : (r - alpha) / (beta - alpha);
+            th *= g + (1.0 - g) / (double)s;
+        }
+        theta[i] = (float)th;
+    }
+}
+
+/* --- L2NORM over groups of D: y = x / r, r = sqrt(sum x^2 + eps); dx = (dy - y (y . dy)) / r.
+   saved[0] = r per group; i[0] = D --- */
+
+static void ls__l2norm_forward(ls_ctx *ctx, ls_node *n) {
+    (void)ctx;
+    int64_t D = n->i[0], G = n->out->n / D;
+    const float *x = n->in[0]->x;
+    float *y = n->out->x, *r = n->saved[0];
+    LS__PAR_FOR(G, 3 * D)
+    for (int64_t g = 0; g < G; g++) {
+        float ss = 0.0f;
+        for (int64_t c = 0; c < D; c++) ss += x[g * D + c] * x[g * D + c];
+        r[g] = sqrtf(ss + n->f[0]);
+        for (int64_t c = 0; c < D; c++) y[g * D + c] = x[g * D + c] / r[g];
+    }
+}
+
+static void ls__l2norm_backward(ls_ctx *ctx, ls_node *n) {
+    (void)ctx;
+    int64_t D = n->i[0], G = n->out->n / D;
+    const float *y = n->out->x, *dy = n->out->g, *r = n->saved[0];
+    float *dx = ls__grad(n->in[0]);
+    if (!dx) return;
+    LS__PAR_FOR(G, 4 * D)
+    for (int64_t g = 0; g < G; g++) {
+        float dot = 0.0f;
+        for (int64_t c = 0; c < D; c++) dot += y[g * D + c] * dy[g * D + c];
+        for (int64_t c = 0; c < D; c++) dx[g * D + c] += (dy[g * D + c] - y[g * D + c] * dot) / r[g];
+    }
+}
+
+LS_API ls_tensor *ls_l2norm(ls_ctx *ctx, ls_tensor *x, int64_t D, float eps) {
+    if (!x) return NULL;
+    if (D < 1 || x->d[x->nd - 1] % D)
+        return ls__fail(ctx, "ls_l2norm: last dim of x %s is not a multiple of the group size %lld", ls__shp(x), (long long)D);
+    ls_tensor *out = ls__out(ctx, ls_tensor_shape(x));
+    ls_node *n = ls__record(ctx, LS_OP_L2NORM, out, 1, x, NULL, NULL, NULL);
+    n->i[0] = D; n->f[0] = eps;
+    n->saved[0] = ls__floats(ctx, x->n / D);
+    ls__run(ctx, n);
+    return out;
+}
+
+/* --- LINEAR_ATTENTION. Per (batch, head), a scan over time with a D x D state S and a D vector z.
+   Backward (a_i = phi(q_i), den_i = a_i . z_i, o_i = S_i^T a_i / den_i):
+     dn_i = do_i / den_i, dden_i = -(do_i . o_i) / den_i,
+     d a_i = S_i dn_i + z_i dden_i                       (a forward scan rebuilds S_i, z_i)
+     G_j = sum_{i >= j} a_i dn_i^T, g_j = sum_{i >= j} a_i dden_i   (a reverse scan; all i when not causal)
+     d phi(k_j) = G_j v_j + g_j, dv_j = G_j^T phi(k_j).
+   Nothing is saved: both scans recompute phi. i[0] = H, i[1] = causal --- */
+
+static float ls__phi(float x) { return x > 0.0f ? x + 1.0f : expf(x); }
+static float ls__dphi(float x) { return x > 0.0f ? 1.0f : expf(x); }
+
+static void ls__linear_attention_forward(ls_ctx *ctx, ls_node *n) {
+    (void)ctx;
+    const ls_tensor *q = n->in[0], *k = n->in[1], *v = n->in[2];
+    int64_t B = q->d[0], T = q->d[1], H = n->i[0], D = q->d[2] / H, HD = H * D;
+    int causal = (int)n->i[1];
+    float *o = n->out->x;
+    LS__PAR_FOR(B * H, (double)T * D * D * 4)
+    for (int64_t bh = 0; bh < B * H; bh++) {
+        int64_t b = bh / H, h = bh % H;
+        float *S = (float *)ls__xmalloc((size_t)(D * D + 2 * D) * sizeof(float)), *z = S + D * D, *a = z + D;
+        memset(S, 0, (size_t)(D * D + D) * sizeof(float));
+        if (!causal)   /* totals first */
+            for (int64_t t = 0; t < T; t++) {
+                const float *kt = k->x + (b * T + t) * HD + h * D, *vt = v->x + (b * T + t) * HD + h * D;
+                for (int64_t c = 0; c < D; c++) {
+                    float f = ls__phi(kt[c]);
+                    z[c] += f;
+                    for (int64_t e = 0; e < D; e++) S[c * D + e] += f * vt[e];
+                }
+            }
+        for (int64_t t = 0; t < T; t++) {
+            const float *qt = q->x + (b * T + t) * HD + h * D;
+            if (causal) {
+                const float *kt = k->x + (b * T + t) * HD + h * D, *vt = v->x + (b * T + t) * HD + h * D;
+                for (int64_t c = 0; c < D; c++) {
+                    float f = ls__phi(kt[c]);
+                    z[c] += f;
+                    for (int64_t e = 0; e < D; e++) S[c * D + e] += f * vt[e];
+                }
+            }
+            float den = 0.0f;
+            for (int64_t c = 0; c < D; c++) { a[c] = ls__phi(qt[c]); den += a[c] * z[c]; }
+            float *ot = o + (b * T + t) * HD + h * D;
+            for (int64_t e = 0; e < D; e++) ot[e] = 0.0f;
+            for (int64_t c = 0; c < D; c++)
+                for (int64_t e = 0; e < D; e++) ot[e] += a[c] * S[c * D + e];
+            for (int64_t e = 0; e < D; e++) ot[e] /= den;
+        }
+        LS_FREE(S);
+    }
+}
+
+static void ls__linear_attention_backward(ls_ctx *ctx, ls_node *n) {
+    (void)ctx;
+    const ls_tensor *q = n->in[0], *k = n->in[1], *v = n->in[2];
+    int64_t B = q->d[0], T = q->d[1], H = n->i[0], D = q->d[2] / H, HD = H * D;
+    int causal = (int)n->i[1];
+    const float *o = n->out->x, *dout = n->out->g;
+    float *dq = ls__grad(q), *dk = ls__grad(k), *dv = ls__grad(v);
+    LS__PAR_FOR(B * H, (double)T * D * D * 8)
+    for (int64_t bh = 0; bh < B * H; bh++) {
+        int64_t b = bh / H, h = bh % H;
+        /* S, z: forward state; G, g: reverse state; dn (T, D) and dden (T) per step */
+        float *S = (float *)ls__xmalloc((size_t)(2 * D * D + 3 * D + T * (D + 1)) * sizeof(float));
+        float *z = S + D * D, *G = z + D, *gz = G + D * D, *a = gz + D, *dn = a + D, *dden = dn + T * D;
+        memset(S, 0, (size_t)(2 * D * D + 2 * D) * sizeof(float));
+        for (int64_t pass = 0; pass < (causal ? 1 : 2); pass++) {   /* non-causal: pass 0 builds totals */
+            for (int64_t t = 0; t < T; t++) {
+                int64_t row = (b * T + t) * HD + h * D;
+                if (causal || pass == 0) {
+                    for (int64_t c = 0; c < D; c++) {
+                        float f = ls__phi(k->x[row + c]);
+                        z[c] += f;
+                        for (int64_t e = 0; e < D; e++) S[c * D + e] += f * v->x[row + e];
+                    }
+                    if (!causal) continue;
+                }
+                float den = 0.0f, dot = 0.0f;
+                for (int64_t c = 0; c < D; c++) { a[c] = ls__phi(q->x[row + c]); den += a[c] * z[c]; }
+                for (int64_t e = 0; e < D; e++) dot += dout[row + e] * o[row + e];
+                for (int64_t e = 0; e < D; e++) dn[t * D + e] = dout[row + e] / den;
+                dden[t] = -dot / den;
+                if (dq)
+                    for (int64_t c = 0; c < D; c++) {
+                        float s = z[c] * dden[t];
+                        for (int64_t e = 0; e < D; e++) s += S[c * D + e] * dn[t * D + e];
+                        dq[row + c] += s * ls__dphi(q->x[row + c]);
+                    }
+            }
+        }
+        if (!dk && !dv) { LS_FREE(S); continue; }
+        if (!causal)   /* G and g are totals over all queries */
+            for (int64_t t = 0; t < T; t++) {
+                int64_t row = (b * T + t) * HD + h * D;
+                for (int64_t c = 0; c < D; c++) {
+                    float ac = ls__phi(q->x[row + c]);
+                    gz[c] += ac * dden[t];
+                    for (int64_t e = 0; e < D; e++) G[c * D + e] += ac * dn[t * D + e];
+                }
+            }
+        for (int64_t t = T - 1; t >= 0; t--) {
+            int64_t row = (b * T + t) * HD + h * D;
+            if (causal)
+                for (int64_t c = 0; c < D; c++) {
+                    float ac = ls__phi(q->x[row + c]);
+                    gz[c] += ac * dden[t];
+                    for (int64_t e = 0; e < D; e++) G[c * D + e] += ac * dn[t * D + e];
+                }
+            for (int64_t c = 0; c < D; c++) {
+                float f = ls__phi(k->x[row + c]);
+                if (dk) {
+                    float s = gz[c];
+                    for (int64_t e = 0; e < D; e++) s += G[c * D + e] * v->x[row + e];
+                    dk[row + c] += s * ls__dphi(k->x[row + c]);
+                }
+                if (dv) for (int64_t e = 0; e < D; e++) dv[row + e] += f * G[c * D + e];
+            }
+        }
+        LS_FREE(S);
+    }
+}
+
+LS_API ls_tensor *ls_linear_attention(ls_ctx *ctx, ls_tensor *q, ls_tensor *k, ls_tensor *v, int64_t H, int causal) {
+    if (!q || !k || !v) return NULL;
+    int ok = q->nd == 3 && k->nd == 3 && v->nd == 3 && H >= 1 && q->d[2] % H == 0;
+    for (int i = 0; ok && i < 3; i++) ok = q->d[i] == k->d[i] && q->d[i] == v->d[i];
+    if (!ok)
+        return ls__fail(ctx, "ls_linear_attention: q %s, k %s, v %s must be one (B, T, H*D) shape with H = %lld",
+                        ls__shp(q), ls__shp(k), ls__shp(v), (long long)H);
+    ls_tensor *out = ls__out(ctx, ls_tensor_shape(q));
+    ls_node *n = ls__record(ctx, LS_OP_LINEAR_ATTENTION, out, 3, q, k, v, NULL);
+    n->i[0] = H; n->i[1] = causal;
+    ls__run(ctx, n);
+    return out;
 }
 
 /* ---------------------------------------------------------------------------------------------

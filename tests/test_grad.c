@@ -59,6 +59,17 @@ static ls_tensor *g_pool(ls_ctx *c, ls_tensor *const *in, void *u) {
 }
 static ls_tensor *g_sum(ls_ctx *c, ls_tensor *const *in, void *u) { (void)u; return ls_sum(c, ls_mul(c, in[0], in[0])); }
 
+static ls_tensor *g_sigmoid(ls_ctx *c, ls_tensor *const *in, void *u) { (void)u; return ls_sigmoid(c, in[0]); }
+static ls_tensor *g_rope(ls_ctx *c, ls_tensor *const *in, void *u) {
+    (void)u;   /* i0 = heads, i1 = rope kind; positions scaled and offset as PI / leaky ReRoPE use them */
+    float theta[8];
+    int64_t D = in[0]->d[2] / cur->i0;
+    ls_rope_theta(theta, D, 10000.0f, cur->i1, 2.0f, 4, 1.0f, 8.0f);
+    return ls_rope(c, in[0], cur->i0, theta, cur->i2 ? 0.5f : 1.0f, cur->i2 ? 3.0f : 0.0f);
+}
+static ls_tensor *g_l2norm(ls_ctx *c, ls_tensor *const *in, void *u) { (void)u; return ls_l2norm(c, in[0], cur->i0, 1e-6f); }
+static ls_tensor *g_linattn(ls_ctx *c, ls_tensor *const *in, void *u) { (void)u; return ls_linear_attention(c, in[0], in[1], in[2], cur->i0, cur->i1); }
+
 #define S1(a) ls_shape1(a)
 #define S2(a, b) ls_shape2(a, b)
 #define S3(a, b, c) ls_shape3(a, b, c)
@@ -114,6 +125,13 @@ static void run_cases(unsigned char *seen) {
         {"pool last, lengths", g_pool, 1, {S3(3, 4, 2)}, 0, LS_POOL_LAST, 1, 0, -1, 1},
         {"pool mean, full", g_pool, 1, {S3(2, 3, 2)}, 0, LS_POOL_MEAN, 0, 0, -1, 1},
         {"sum", g_sum, 1, {S2(3, 4)}, 0, 0, 0, 0, -1, 1},
+        {"sigmoid", g_sigmoid, 1, {S2(4, 5)}, 0, 0, 0, 0, -3, 3},
+        {"rope plain", g_rope, 1, {S3(2, 5, 8)}, 0, 2, LS_ROPE_PLAIN, 0, -1, 1},
+        {"rope ntk, scaled positions", g_rope, 1, {S3(1, 6, 12)}, 0, 2, LS_ROPE_NTK, 1, -1, 1},
+        {"rope yarn", g_rope, 1, {S3(2, 4, 16)}, 0, 1, LS_ROPE_YARN, 0, -1, 1},
+        {"l2norm", g_l2norm, 1, {S3(2, 3, 8)}, 0, 4, 0, 0, -1, 1},
+        {"linear_attention", g_linattn, 3, {S3(2, 5, 8), S3(2, 5, 8), S3(2, 5, 8)}, 0, 2, 0, 0, -1, 1},
+        {"linear_attention causal", g_linattn, 3, {S3(2, 6, 6), S3(2, 6, 6), S3(2, 6, 6)}, 0, 2, 1, 0, -1, 1},
     };
     int n_cases = (int)(sizeof cases / sizeof cases[0]);
     for (int ci = 0; ci < n_cases; ci++) {
