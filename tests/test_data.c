@@ -1,0 +1,679 @@
+/* tests/test_data.c - the LRA-CPU data: generators checked by independent code, loaders checked on
+   small fixtures written here (never the network, never data/). */
+#define LRA_DATA_IMPLEMENTATION
+#include "../experiments/lra_data.h"
+#include "test.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+/* ---------------------------------------------------------------------------------------------
+   helpers
+   --------------------------------------------------------------------------------------------- */
+
+/* writes <tmpdir>/<dir>/<sub>/<name>, creating the directories; returns the path (static) */
+static const char *put_file(const char *dir, const char *sub, const char *name, const void *data, size_t n) {
+    static char path[4][600];
+    static int k = 0;
+    char d[512];
+    k = (k + 1) & 3;
+    snprintf(d, sizeof d, "%s/%s", t_tmpdir(), dir);
+    mkdir(d, 0700);
+    snprintf(d, sizeof d, "%s/%s/%s", t_tmpdir(), dir, sub);
+    mkdir(d, 0700);
+    snprintf(path[k], sizeof path[k], "%s/%s", d, name);
+    FILE *f = fopen(path[k], "wb");
+    if (!f) { perror(path[k]); exit(2); }
+    if (n && fwrite(data, 1, n, f) != n) { perror(path[k]); exit(2); }
+    fclose(f);
+    return path[k];
+}
+
+static const char *dir_of(const char *dir) {
+    static char d[512];
+    snprintf(d, sizeof d, "%s/%s", t_tmpdir(), dir);
+    return d;
+}
+
+static int contains(const char *s, const char *sub) { return strstr(s, sub) != NULL; }
+
+/* ---------------------------------------------------------------------------------------------
+   ListOps: an evaluator written independently of the generator (recursive descent, qsort median)
+   --------------------------------------------------------------------------------------------- */
+
+typedef struct lo_info { int max_op_depth, max_args, min_args, med_even; } lo_info;
+
+static int cmp_int(const void *a, const void *b) { return *(const int *)a - *(const int *)b; }
+
+/* parses one expression at tok[*i]; returns its value or -1 on a malformed sequence */
+static int lo_eval(const int32_t *tok, int n, int *i, int depth, lo_info *info) {
+    if (*i >= n) return -1;
+    int x = tok[(*i)++];
+    if (x >= 0 && x <= 9) return x;
+    if (x < 10 || x > 13) return -1;
+    if (depth > info->max_op_depth) info->max_op_depth = depth;
+    int v[64], k = 0;
+    while (*i < n && tok[*i] != 14) {
+        if (k == 64) return -1;
+        int y = lo_eval(tok, n, i, depth + 1, info);
+        if (y < 0) return -1;
+        v[k++] = y;
+    }
+    if (*i >= n) return -1;
+    (*i)++; /* ] */
+    if (k < 1) return -1;
+    if (k > info->max_args) info->max_args = k;
+    if (k < info->min_args) info->min_args = k;
+    int r = 0;
+    switch (x) {
+    case 10: r = 9; for (int j = 0; j < k; j++) r = v[j] < r ? v[j] : r; break;
+    case 11: r = 0; for (int j = 0; j < k; j++) r = v[j] > r ? v[j] : r; break;
+    case 12: {
+        qsort(v, (size_t)k, sizeof(int), cmp_int);
+        double med = k % 2 ? v[k / 2] : 0.5 * (v[k / 2 - 1] + v[k / 2]);
+        r = (int)med; /* numpy: int(np.median(values)) */
+        if (k % 2 == 0) info->med_even++;
+        break;
+    }
+    case 13: r = 0; for (int j = 0; j < k; j++) r += v[j]; r %= 10; break;
+    }
+    return r;
+}
+
+static int lo_label(const int32_t *tok, int n, lo_info *info) {
+    int i = 0;
+    int v = lo_eval(tok, n, &i, 1, info);
+    return i == n ? v : -1;
+}
+
+static void test_listops(void) {
+    char err[LS_ERRLEN];
+    lra_config c = lra_default_config(LRA_LISTOPS, LS_PROFILE_SMOKE);
+    c.n_train = 600; c.n_val = 150; c.n_test = 150;
+    lra_task t;
+    int rc = lra_task_load_config(&t, LRA_LISTOPS, &c, LS_PROFILE_SMOKE, 11, NULL, err);
+    T_CHECK(rc == 0, "listops smoke builds: %s", rc ? err : "ok");
+    if (rc) return;
+    T_CHECK(t.vocab == 17 && t.pad_id == 15 && t.mask_id == 16 && t.n_classes == 10 && t.T == c.max_len,
+            "listops vocab %d pad %d mask %d classes %d T %lld", t.vocab, t.pad_id, t.mask_id, t.n_classes, (long long)t.T);
+    int bad_label = 0, bad_len = 0, bad_pad = 0, bad_tok = 0;
+    lo_info info = { 0, 0, 99, 0 };
+    int64_t hist[10] = { 0 }, total = 0;
+    lra_split *sp[3] = { &t.train, &t.val, &t.test };
+    for (int k = 0; k < 3; k++) {
+        lra_split *s = sp[k];
+        for (int64_t e = 0; e < s->n; e++) {
+            const int32_t *row = s->tokens + e * s->T;
+            int n = s->len[e];
+            if (!(n > c.min_len && n < c.max_len)) bad_len++;
+            for (int i = 0; i < n; i++) bad_tok += row[i] < 0 || row[i] > 14;
+            for (int64_t i = n; i < s->T; i++) bad_pad += row[i] != t.pad_id;
+            int v = lo_label(row, n, &info);
+            if (v != s->label[e]) bad_label++;
+            if (v >= 0) hist[v]++;
+            total++;
+        }
+    }
+    T_CHECK(bad_label == 0, "independent evaluator agrees with every label (%d of %lld differ)", bad_label, (long long)total);
+    T_CHECK(bad_len == 0, "every length in (%d, %d) (%d outside)", c.min_len, c.max_len, bad_len);
+    T_CHECK(bad_tok == 0 && bad_pad == 0, "tokens in 0..14 (%d bad) and PAD after len (%d bad)", bad_tok, bad_pad);
+    T_CHECK(info.max_op_depth <= 9 && info.max_args <= 10 && info.min_args >= 2,
+            "operators at depth <= 9 (max %d) with 2..10 args (%d..%d)", info.max_op_depth, info.min_args, info.max_args);
+    T_CHECK(info.med_even > 0, "the set exercises MED of an even count (%d nodes)", info.med_even);
+    printf("  listops label distribution over %lld:", (long long)total);
+    for (int d = 0; d < 10; d++) printf(" %d:%.1f%%", d, 100.0 * (double)hist[d] / (double)total);
+    printf("\n");
+    /* distinct across all splits */
+    int dups = 0;
+    for (int a = 0; a < 3; a++)
+        for (int64_t i = 0; i < sp[a]->n; i++)
+            for (int b = a; b < 3; b++)
+                for (int64_t j = (b == a ? i + 1 : 0); j < sp[b]->n; j++)
+                    if (sp[a]->len[i] == sp[b]->len[j] &&
+                        !memcmp(sp[a]->tokens + i * t.T, sp[b]->tokens + j * t.T, (size_t)sp[a]->len[i] * 4))
+                        dups++;
+    T_CHECK(dups == 0, "no duplicate sequences across train/val/test (%d pairs)", dups);
+
+    /* same seed, same data; other seed, other data */
+    lra_task t2;
+    rc = lra_task_load_config(&t2, LRA_LISTOPS, &c, LS_PROFILE_SMOKE, 11, NULL, err);
+    T_CHECK(rc == 0 && !memcmp(t2.train.tokens, t.train.tokens, (size_t)t.train.n * t.T * 4) &&
+                !memcmp(t2.test.label, t.test.label, (size_t)t.test.n * 4),
+            "same seed -> identical ListOps");
+    if (!rc) lra_task_free(&t2);
+    rc = lra_task_load_config(&t2, LRA_LISTOPS, &c, LS_PROFILE_SMOKE, 12, NULL, err);
+    T_CHECK(rc == 0 && memcmp(t2.train.tokens, t.train.tokens, (size_t)t.train.n * t.T * 4),
+            "another seed -> other ListOps");
+    if (!rc) lra_task_free(&t2);
+
+    /* TSV round trip */
+    char path[600];
+    snprintf(path, sizeof path, "%s/listops_train.tsv", t_tmpdir());
+    rc = lra_listops_write_tsv(path, &t.train, err);
+    T_CHECK(rc == 0, "write TSV: %s", rc ? err : "ok");
+    lra_split back;
+    rc = lra_listops_read_tsv(path, t.T, &back, err);
+    T_CHECK(rc == 0, "read TSV back: %s", rc ? err : "ok");
+    if (!rc) {
+        T_CHECK(back.n == t.train.n && back.T == t.T && !memcmp(back.len, t.train.len, (size_t)back.n * 4) &&
+                    !memcmp(back.label, t.train.label, (size_t)back.n * 4) &&
+                    !memcmp(back.tokens, t.train.tokens, (size_t)back.n * back.T * 4),
+                "TSV round-trips tokens, lengths, labels and padding (%lld rows)", (long long)back.n);
+        free(back.tokens); free(back.len); free(back.label);
+    }
+    lra_task_free(&t);
+
+    /* the exact LRA text form, both ways */
+    int32_t one[4] = { LRA_LO_MAX, 2, 9, LRA_LO_END };
+    int32_t len1 = 4, lab1 = 9;
+    lra_split s1;
+    memset(&s1, 0, sizeof s1);
+    s1.n = 1; s1.T = 4; s1.pair = 1; s1.tokens = one; s1.len = &len1; s1.label = &lab1;
+    snprintf(path, sizeof path, "%s/one.tsv", t_tmpdir());
+    rc = lra_listops_write_tsv(path, &s1, err);
+    FILE *f = fopen(path, "rb");
+    char text[256] = { 0 };
+    size_t nr = f ? fread(text, 1, sizeof text - 1, f) : 0;
+    if (f) fclose(f);
+    (void)nr;
+    T_CHECK(rc == 0 && !strcmp(text, "Source\tTarget\n( ( ( [MAX 2 ) 9 ) ] )\t9\n"),
+            "writer uses LRA's parenthesised form: got \"%s\"", text);
+    /* a fixture in the original release's format: nested operators, parens, ']' and 'X' */
+    const char *lra =
+        "Source\tTarget\n"
+        "( ( ( ( [MIN 4 ) ( ( ( [SM 3 ) 5 ) ] ) ) 1 ) ] )\t1\n"
+        "( ( ( ( ( [MED 3 ) 4 ) 8 ) 1 ) X )\t3\n"
+        "7\t7\n";
+    char fx[600]; /* t_write_file's buffer is reused by later calls */
+    snprintf(fx, sizeof fx, "%s", t_write_file("lra_release.tsv", lra, strlen(lra)));
+    rc = lra_listops_read_tsv(fx, 0, &back, err);
+    T_CHECK(rc == 0 && back.n == 3 && back.T == 8, "reads LRA-release lines: %s", rc ? err : "ok");
+    if (!rc) {
+        int ok = 1;
+        for (int e = 0; e < 3; e++) {
+            lo_info in2 = { 0, 0, 99, 0 };
+            ok &= lo_label(back.tokens + e * back.T, back.len[e], &in2) == back.label[e];
+        }
+        T_CHECK(ok && back.len[0] == 8 && back.len[1] == 6 && back.len[2] == 1 && back.tokens[back.T + 5] == LRA_LO_END &&
+                    back.tokens[back.T + 6] == LRA_LO_SYMBOLS,
+                "LRA-release lines: parens dropped, X read as ], labels (1, 3, 7) evaluate");
+        free(back.tokens); free(back.len); free(back.label);
+    }
+    /* malformed TSVs name the file and the line */
+    struct { const char *name, *body, *want; } badtsv[] = {
+        { "nohdr.tsv", "[MAX 1 2 ]\t2\n", "header" },
+        { "badtok.tsv", "Source\tTarget\n[MAX 1 2 ]\t2\n[MEAN 1 ]\t1\n", "line 3: unknown token" },
+        { "badtgt.tsv", "Source\tTarget\n[MAX 1 2 ]\t12\n", "target" },
+        { "notab.tsv", "Source\tTarget\n[MAX 1 2 ]\n", "no tab" },
+        { "empty.tsv", "Source\tTarget\n", "no examples" },
+    };
+    for (size_t i = 0; i < sizeof badtsv / sizeof badtsv[0]; i++) {
+        const char *p = t_write_file(badtsv[i].name, badtsv[i].body, strlen(badtsv[i].body));
+        err[0] = 0;
+        rc = lra_listops_read_tsv(p, 0, &back, err);
+        T_CHECK(rc == -1 && contains(err, badtsv[i].name) && contains(err, badtsv[i].want),
+                "malformed %s fails naming the file and \"%s\": %s", badtsv[i].name, badtsv[i].want, err);
+    }
+    rc = lra_listops_read_tsv(fx, 4, &back, err);
+    T_CHECK(rc == -1 && contains(err, "more than T"), "a line longer than T is an error: %s", err);
+
+    /* short trees (4 < len < 8) collide often: distinctness must be enforced, not lucky */
+    c = lra_default_config(LRA_LISTOPS, LS_PROFILE_SMOKE);
+    c.min_len = 4; c.max_len = 8; c.T = 8; c.n_train = 1500; c.n_val = 0; c.n_test = 0;
+    rc = lra_task_load_config(&t, LRA_LISTOPS, &c, LS_PROFILE_SMOKE, 5, NULL, err);
+    T_CHECK(rc == 0, "1500 short trees build: %s", rc ? err : "ok");
+    if (!rc) {
+        dups = 0;
+        int badv = 0;
+        lo_info in4 = { 0, 0, 99, 0 };
+        for (int64_t i = 0; i < t.train.n; i++) {
+            badv += lo_label(t.train.tokens + i * 8, t.train.len[i], &in4) != t.train.label[i];
+            for (int64_t j = i + 1; j < t.train.n; j++)
+                dups += t.train.len[i] == t.train.len[j] && !memcmp(t.train.tokens + i * 8, t.train.tokens + j * 8, 32);
+        }
+        T_CHECK(dups == 0 && badv == 0, "1500 short trees: %d duplicate pairs, %d bad labels", dups, badv);
+        lra_task_free(&t);
+    }
+
+    /* the cpu profile's bounds, a few hundred trees */
+    c = lra_default_config(LRA_LISTOPS, LS_PROFILE_CPU);
+    c.n_train = 300; c.n_val = 0; c.n_test = 0;
+    rc = lra_task_load_config(&t, LRA_LISTOPS, &c, LS_PROFILE_CPU, 3, NULL, err);
+    T_CHECK(rc == 0, "listops cpu bounds build: %s", rc ? err : "ok");
+    if (!rc) {
+        int badl = 0, badv = 0;
+        lo_info in3 = { 0, 0, 99, 0 };
+        for (int64_t e = 0; e < t.train.n; e++) {
+            badl += !(t.train.len[e] > 100 && t.train.len[e] < 512);
+            badv += lo_label(t.train.tokens + e * t.T, t.train.len[e], &in3) != t.train.label[e];
+        }
+        T_CHECK(badl == 0 && badv == 0 && in3.max_op_depth <= 9, "cpu-bounds trees: %d bad lengths, %d bad labels, depth %d",
+                badl, badv, in3.max_op_depth);
+        lra_task_free(&t);
+    }
+}
+
+/* ---------------------------------------------------------------------------------------------
+   Pathfinder
+   --------------------------------------------------------------------------------------------- */
+
+static int same_pt(float ax, float ay, float bx, float by) { return ax == bx && ay == by; }
+
+static float pt_dist(float ax, float ay, float bx, float by) {
+    return sqrtf((ax - bx) * (ax - bx) + (ay - by) * (ay - by));
+}
+
+/* checks one record against the parameters; returns a description of the first problem or NULL */
+static const char *check_record(const lra_pf_params *p, const lra_pf_record *R, const uint8_t *img) {
+    if (R->n_snakes < 2) return "fewer than two snakes";
+    if (R->start[0] != 0 || R->start[R->n_snakes] != R->n_paddles) return "snake ranges do not cover the paddles";
+    for (int s = 0; s < R->n_snakes; s++) {
+        int n = R->start[s + 1] - R->start[s];
+        if (n != (s < 2 ? p->contour_length : p->distractor_length)) return "a snake has the wrong number of paddles";
+        for (int i = R->start[s]; i < R->start[s + 1]; i++) {
+            const lra_pf_paddle *q = &R->paddle[i];
+            float L = pt_dist(q->x0, q->y0, q->x1, q->y1);
+            if (fabsf(L - p->paddle_length) > 1e-3f) return "a paddle has the wrong length";
+            float lo = (float)p->padding, hi = (float)(p->size - p->padding);
+            if (fminf(fminf(q->x0, q->x1), fminf(q->y0, q->y1)) < lo || fmaxf(fmaxf(q->x0, q->x1), fmaxf(q->y0, q->y1)) > hi)
+                return "a paddle leaves the window";
+            if (i > R->start[s]) { /* connected: the gap to the previous head is margin..2*margin */
+                const lra_pf_paddle *pr = &R->paddle[i - 1];
+                float gap = pt_dist(pr->x1, pr->y1, q->x0, q->y0);
+                if (gap > 2.0f * R->margin + 1e-3f || gap < R->margin - 1e-3f) return "a snake is not connected";
+            }
+        }
+    }
+    /* clearance, sampled along the segments (independent of the generator's exact distance) */
+    for (int i = 0; i < R->n_paddles; i++)
+        for (int j = i + 1; j < R->n_paddles; j++) {
+            int sn_i = 0, sn_j = 0;
+            while (R->start[sn_i + 1] <= i) sn_i++;
+            while (R->start[sn_j + 1] <= j) sn_j++;
+            if (sn_i == sn_j && j == i + 1) continue;
+            const lra_pf_paddle *a = &R->paddle[i], *b = &R->paddle[j];
+            float m = 1e9f;
+            for (int u = 0; u <= 16; u++)
+                for (int v = 0; v <= 16; v++) {
+                    float ax = a->x0 + (a->x1 - a->x0) * u / 16.0f, ay = a->y0 + (a->y1 - a->y0) * u / 16.0f;
+                    float bx = b->x0 + (b->x1 - b->x0) * v / 16.0f, by = b->y0 + (b->y1 - b->y0) * v / 16.0f;
+                    float d = pt_dist(ax, ay, bx, by);
+                    if (d < m) m = d;
+                }
+            if (m < R->margin + p->thickness - 1e-3f) return "two paddles are closer than margin + thickness";
+        }
+    /* markers: one on a target's first tail, one on a target's last head, found by search */
+    int s0 = -1, s1 = -1;
+    for (int s = 0; s < R->n_snakes; s++) {
+        const lra_pf_paddle *f = &R->paddle[R->start[s]], *l = &R->paddle[R->start[s + 1] - 1];
+        if (same_pt(f->x0, f->y0, R->marker[0][0], R->marker[0][1])) s0 = s;
+        if (same_pt(l->x1, l->y1, R->marker[1][0], R->marker[1][1])) s1 = s;
+    }
+    if (s0 < 0 || s1 < 0) return "a marker is not on a snake end";
+    if (s0 > 1 || s1 > 1) return "a marker is on a distractor";
+    if ((s0 == s1) != (R->label == 1)) return "the label disagrees with the markers' snakes";
+    for (int k = 0; k < 2; k++) {
+        int x = (int)R->marker[k][0], y = (int)R->marker[k][1];
+        if (img[y * p->size + x] < 200) return "a marker pixel is not bright";
+    }
+    return NULL;
+}
+
+static void test_pathfinder(void) {
+    lra_pf_params p = lra_pf_params_default(32);
+    T_CHECK(p.contour_length == 14 && p.distractor_length == 4 && p.n_distractors == 5 && p.margin_lo == 1,
+            "pathfinder32 uses LRA's hard settings (contour 14, distractors 5 x 4)");
+    int64_t n = 400, S2 = 32 * 32;
+    uint8_t *img = (uint8_t *)malloc((size_t)n * S2), *img2 = (uint8_t *)malloc((size_t)n * S2);
+    int32_t *lab = (int32_t *)malloc((size_t)n * 4), *lab2 = (int32_t *)malloc((size_t)n * 4);
+    lra_pf_record *rec = (lra_pf_record *)malloc((size_t)n * sizeof(lra_pf_record));
+    int rc = lra_pathfinder_batch(&p, 42, 0, n, img, lab, rec);
+    T_CHECK(rc == 0, "400 pathfinder images generate");
+    int bad = 0, ones = 0, distractors = 0;
+    const char *why = NULL;
+    for (int64_t i = 0; i < n; i++) {
+        const char *w = check_record(&p, &rec[i], img + i * S2);
+        if (w) { bad++; if (!why) why = w; }
+        ones += lab[i];
+        bad += lab[i] != rec[i].label;
+        distractors += rec[i].n_snakes - 2;
+    }
+    T_CHECK(bad == 0, "records: label-1 markers on one snake's two ends, label-0 on two targets, snakes connected and clear (%d bad: %s)",
+            bad, why ? why : "-");
+    T_CHECK(fabs(ones / (double)n - 0.5) <= 0.02, "classes balanced within 2%%: %d of %lld are 1", ones, (long long)n);
+    printf("  pathfinder32: %.2f distractor snakes per image\n", distractors / (double)n);
+    int ones_odd = 0;
+    rc = lra_pathfinder_batch(&p, 43, 1, 301, img2, lab2, NULL);
+    for (int i = 0; i < 301; i++) ones_odd += lab2[i];
+    T_CHECK(rc == 0 && fabs(ones_odd / 301.0 - 0.5) <= 0.02, "balanced from an odd offset too: %d of 301", ones_odd);
+    /* determinism, also across thread counts */
+    int threads = ls_get_threads();
+    ls_set_threads(1);
+    rc = lra_pathfinder_batch(&p, 42, 0, n, img2, lab2, NULL);
+    T_CHECK(rc == 0 && !memcmp(img, img2, (size_t)n * S2) && !memcmp(lab, lab2, (size_t)n * 4),
+            "same seed -> identical bytes with 1 thread as with %d", threads);
+    ls_set_threads(threads);
+    rc = lra_pathfinder_batch(&p, 42, 0, n, img2, lab2, NULL);
+    T_CHECK(rc == 0 && !memcmp(img, img2, (size_t)n * S2), "same seed -> identical bytes again with %d threads", threads);
+    rc = lra_pathfinder_batch(&p, 7, 0, n, img2, lab2, NULL);
+    T_CHECK(rc == 0 && memcmp(img, img2, (size_t)n * S2), "another seed -> other images");
+    uint8_t one[32 * 32];
+    lra_pathfinder_image(&p, 42, 17, one, NULL);
+    T_CHECK(!memcmp(one, img + 17 * S2, (size_t)S2), "image 17 alone equals image 17 of the batch");
+    free(img); free(img2); free(lab); free(lab2); free(rec);
+
+    /* 1,000 images: time it */
+    uint8_t *big = (uint8_t *)malloc((size_t)1000 * S2);
+    double t0 = ls_now();
+    rc = lra_pathfinder_batch(&p, 5, 0, 1000, big, NULL, NULL);
+    double dt = ls_now() - t0;
+    printf("  pathfinder32: 1000 images in %.3f s (%d threads)\n", dt, ls_get_threads());
+    T_CHECK(rc == 0 && dt < 60.0, "1000 images in %.2f s (sanity bound 60 s)", dt);
+    free(big);
+
+    /* Path-X: a few 128x128 images, same checks */
+    lra_pf_params px = lra_pf_params_default(128);
+    int npx = 6;
+    uint8_t *ximg = (uint8_t *)malloc((size_t)npx * 128 * 128);
+    lra_pf_record *xrec = (lra_pf_record *)malloc((size_t)npx * sizeof(lra_pf_record));
+    t0 = ls_now();
+    rc = lra_pathfinder_batch(&px, 9, 0, npx, ximg, NULL, xrec);
+    dt = ls_now() - t0;
+    bad = 0; why = NULL;
+    for (int i = 0; i < npx; i++) {
+        const char *w = check_record(&px, &xrec[i], ximg + (size_t)i * 128 * 128);
+        if (w) { bad++; if (!why) why = w; }
+    }
+    T_CHECK(rc == 0 && bad == 0, "Path-X records check out (%d bad: %s); %d images in %.2f s", bad, why ? why : "-", npx, dt);
+    free(ximg); free(xrec);
+
+    /* through the task interface */
+    lra_config c = lra_default_config(LRA_PATHFINDER, LS_PROFILE_SMOKE);
+    c.n_train = 40; c.n_val = 10; c.n_test = 10;
+    lra_task t;
+    char err[LS_ERRLEN];
+    rc = lra_task_load_config(&t, LRA_PATHFINDER, &c, LS_PROFILE_SMOKE, 1, NULL, err);
+    T_CHECK(rc == 0, "pathfinder task builds: %s", rc ? err : "ok");
+    if (!rc) {
+        int okv = t.T == 1024 && t.vocab == 258 && t.height == 32 && t.train.n == 40 && t.val.n == 10;
+        int lab1 = 0;
+        for (int64_t i = 0; i < t.train.n * t.T; i++) okv &= t.train.tokens[i] >= 0 && t.train.tokens[i] <= 255;
+        for (int64_t i = 0; i < t.train.n; i++) { okv &= t.train.len[i] == 1024; lab1 += t.train.label[i]; }
+        T_CHECK(okv && lab1 == 20, "pathfinder task: T 1024, pixels 0..255, len 1024, 20 of 40 positive (%d)", lab1);
+        T_CHECK(memcmp(t.train.tokens, t.val.tokens, 1024 * 4) && memcmp(t.val.tokens, t.test.tokens, 1024 * 4),
+                "train, val and test come from different streams");
+        lra_task_free(&t);
+    }
+}
+
+/* ---------------------------------------------------------------------------------------------
+   Image: IDX fixtures
+   --------------------------------------------------------------------------------------------- */
+
+static size_t idx_make(unsigned char *b, int nd, uint32_t n, int rows, int cols, int pix_seed) {
+    size_t k = 0;
+    b[k++] = 0; b[k++] = 0; b[k++] = 8; b[k++] = (unsigned char)nd;
+    uint32_t dims[3] = { n, (uint32_t)rows, (uint32_t)cols };
+    for (int d = 0; d < nd; d++)
+        for (int s = 3; s >= 0; s--) b[k++] = (unsigned char)(dims[d] >> (8 * s));
+    size_t per = nd == 3 ? (size_t)rows * cols : 1;
+    for (size_t i = 0; i < n * per; i++) b[k++] = (unsigned char)(nd == 3 ? (i * 7 + (size_t)pix_seed) % 251 + 1 : (i * 3 + (size_t)pix_seed) % 10);
+    return k;
+}
+
+static int image_fixture(const char *dir, int ntrain, int ntest) {
+    static unsigned char b[16 + 8 * 784];
+    size_t k = idx_make(b, 3, (uint32_t)ntrain, 28, 28, 0); put_file(dir, "fashion-mnist", "train-images-idx3-ubyte", b, k);
+    k = idx_make(b, 1, (uint32_t)ntrain, 0, 0, 1);          put_file(dir, "fashion-mnist", "train-labels-idx1-ubyte", b, k);
+    k = idx_make(b, 3, (uint32_t)ntest, 28, 28, 5);         put_file(dir, "fashion-mnist", "t10k-images-idx3-ubyte", b, k);
+    k = idx_make(b, 1, (uint32_t)ntest, 0, 0, 2);           put_file(dir, "fashion-mnist", "t10k-labels-idx1-ubyte", b, k);
+    return 0;
+}
+
+static void test_image(void) {
+    char err[LS_ERRLEN];
+    lra_config c = lra_default_config(LRA_IMAGE, LS_PROFILE_SMOKE);
+    c.n_train = 2; c.n_val = 1; c.n_test = 2;
+    image_fixture("img_ok", 4, 2); /* 4 train images: train 0-1, val = image 3 (the file's end), 2 unused */
+    lra_task t;
+    int rc = lra_task_load_config(&t, LRA_IMAGE, &c, LS_PROFILE_SMOKE, 1, dir_of("img_ok"), err);
+    T_CHECK(rc == 0, "4-image IDX fixture loads: %s", rc ? err : "ok");
+    if (!rc) {
+        int ok = t.train.n == 2 && t.val.n == 1 && t.test.n == 2 && t.T == 1024 && t.n_classes == 10;
+        /* train image 1 and the val image (= train file image 3, the end of the file) */
+        int pix = 1;
+        for (int y = 0; y < 32; y++)
+            for (int x = 0; x < 32; x++) {
+                int inside = y >= 2 && y < 30 && x >= 2 && x < 30;
+                size_t i1 = (size_t)1 * 784 + (size_t)(y - 2) * 28 + (size_t)(x - 2);
+                size_t i2 = (size_t)3 * 784 + (size_t)(y - 2) * 28 + (size_t)(x - 2);
+                int want1 = inside ? (int)((i1 * 7) % 251 + 1) : 0, want2 = inside ? (int)((i2 * 7) % 251 + 1) : 0;
+                pix &= t.train.tokens[1024 + y * 32 + x] == want1 && t.val.tokens[y * 32 + x] == want2;
+            }
+        T_CHECK(ok && pix, "28x28 zero-padded to 32x32 (2-pixel black border), val = last image of the train file");
+        T_CHECK(t.train.label[0] == 1 && t.train.label[1] == 4 && t.val.label[0] == 0 && t.test.label[1] == 5 &&
+                    t.train.len[0] == 1024,
+                "labels (1, 4 | 0 | 2, 5) read from the label files: %d %d %d %d", t.train.label[0], t.train.label[1],
+                t.val.label[0], t.test.label[1]);
+        lra_task_free(&t);
+    }
+    /* defects */
+    static unsigned char b[16 + 8 * 784];
+    size_t k;
+    image_fixture("img_trunc", 3, 2);
+    k = idx_make(b, 3, 3, 28, 28, 0);
+    put_file("img_trunc", "fashion-mnist", "train-images-idx3-ubyte", b, k - 100);
+    rc = lra_task_load_config(&t, LRA_IMAGE, &c, LS_PROFILE_SMOKE, 1, dir_of("img_trunc"), err);
+    T_CHECK(rc == -1 && contains(err, "train-images-idx3-ubyte") && contains(err, "truncated"), "truncated IDX: %s", err);
+    put_file("img_trunc", "fashion-mnist", "train-images-idx3-ubyte", b, 10);
+    rc = lra_task_load_config(&t, LRA_IMAGE, &c, LS_PROFILE_SMOKE, 1, dir_of("img_trunc"), err);
+    T_CHECK(rc == -1 && contains(err, "train-images-idx3-ubyte") && contains(err, "truncated"), "IDX shorter than its header: %s", err);
+
+    image_fixture("img_magic", 3, 2);
+    k = idx_make(b, 1, 2, 0, 0, 2);
+    b[2] = 0x0D; /* float */
+    put_file("img_magic", "fashion-mnist", "t10k-labels-idx1-ubyte", b, k);
+    rc = lra_task_load_config(&t, LRA_IMAGE, &c, LS_PROFILE_SMOKE, 1, dir_of("img_magic"), err);
+    T_CHECK(rc == -1 && contains(err, "t10k-labels-idx1-ubyte") && contains(err, "magic"), "wrong magic: %s", err);
+
+    image_fixture("img_count", 3, 2);
+    k = idx_make(b, 1, 2, 0, 0, 1); /* 2 labels for 3 images */
+    put_file("img_count", "fashion-mnist", "train-labels-idx1-ubyte", b, k);
+    rc = lra_task_load_config(&t, LRA_IMAGE, &c, LS_PROFILE_SMOKE, 1, dir_of("img_count"), err);
+    T_CHECK(rc == -1 && contains(err, "train-labels-idx1-ubyte") && contains(err, "wrong count"), "label count != image count: %s", err);
+    k = idx_make(b, 3, 3, 28, 28, 0);
+    b[7] = 2; /* header says 2 images, the file holds 3 */
+    image_fixture("img_count2", 3, 2);
+    put_file("img_count2", "fashion-mnist", "train-images-idx3-ubyte", b, k);
+    rc = lra_task_load_config(&t, LRA_IMAGE, &c, LS_PROFILE_SMOKE, 1, dir_of("img_count2"), err);
+    T_CHECK(rc == -1 && contains(err, "train-images-idx3-ubyte") && contains(err, "wrong count"), "header count != file size: %s", err);
+    image_fixture("img_few", 2, 2);
+    rc = lra_task_load_config(&t, LRA_IMAGE, &c, LS_PROFILE_SMOKE, 1, dir_of("img_few"), err);
+    T_CHECK(rc == -1 && contains(err, "train-images-idx3-ubyte") && contains(err, "needs"), "too few images for the profile: %s", err);
+    k = idx_make(b, 1, 3, 0, 0, 1);
+    b[9] = 12;
+    image_fixture("img_lab", 3, 2);
+    put_file("img_lab", "fashion-mnist", "train-labels-idx1-ubyte", b, k);
+    rc = lra_task_load_config(&t, LRA_IMAGE, &c, LS_PROFILE_SMOKE, 1, dir_of("img_lab"), err);
+    T_CHECK(rc == -1 && contains(err, "train-labels-idx1-ubyte") && contains(err, "class"), "label 12: %s", err);
+    rc = lra_task_load_config(&t, LRA_IMAGE, &c, LS_PROFILE_SMOKE, 1, dir_of("img_missing"), err);
+    T_CHECK(rc == -1 && contains(err, "img_missing/fashion-mnist/train-images-idx3-ubyte") && contains(err, "make data"),
+            "missing data names the file and `make data`: %s", err);
+    T_CHECK(t.train.tokens == NULL && t.train.n == 0, "a failed load leaves the task empty");
+}
+
+/* ---------------------------------------------------------------------------------------------
+   Text: JSON fixtures
+   --------------------------------------------------------------------------------------------- */
+
+static void test_text(void) {
+    char err[LS_ERRLEN];
+    /* blocks of one: test/neg, train/neg, test/pos, train/pos; escapes and a \u00e9 */
+    const char *json =
+        "[{\"t\":\"bad \\\"film\\\"\",\"s\":0},{\"t\":\"awful\\tdull\\\\\",\"s\":0},"
+        "{\"t\":\"caf\\u00e9 good\",\"s\":1},{\"t\":\"great fun, a long review that is cut at sixteen\",\"s\":1}]";
+    put_file("txt_ok", "imdb", "reviews.json", json, strlen(json));
+    lra_config c = lra_default_config(LRA_TEXT, LS_PROFILE_CPU);
+    c.n_train = 2; c.n_val = 1; c.n_test = 1; c.T = 16; c.val_is_test = 0;
+    lra_task t;
+    int rc = lra_task_load_config(&t, LRA_TEXT, &c, LS_PROFILE_CPU, 1, dir_of("txt_ok"), err);
+    T_CHECK(rc == 0, "4-record JSON loads: %s", rc ? err : "ok");
+    if (!rc) {
+        char s[3][17];
+        for (int k = 0; k < 2; k++) {
+            for (int i = 0; i < 16; i++) s[k][i] = (char)t.train.tokens[k * 16 + i];
+            s[k][t.train.len[k]] = 0;
+        }
+        int a = t.train.label[0] == 0 ? 0 : 1; /* the negative one */
+        T_CHECK(t.train.label[0] + t.train.label[1] == 1 && !strcmp(s[a], "awful\tdull\\") &&
+                    !strcmp(s[1 - a], "great fun, a lon") && t.train.len[1 - a] == 16,
+                "train = blocks 2 and 4, escapes decoded, truncated at T: \"%s\" \"%s\"", s[a], s[1 - a]);
+        T_CHECK(t.train.tokens[a * 16 + 11] == t.pad_id && t.train.tokens[a * 16 + 15] == t.pad_id && t.pad_id == 256,
+                "positions past len hold PAD 256");
+        int ok = t.test.n == 1 && t.test.label[0] == 0 && t.test.len[0] == 10 && t.test.tokens[4] == '"';
+        ok &= t.val.n == 1 && t.val.label[0] == 1 && t.val.len[0] == 10 && t.val.tokens[3] == 0xC3 && t.val.tokens[4] == 0xA9;
+        T_CHECK(ok, "test/val drawn from blocks 1 and 3 (neg first), \\u00e9 decoded to C3 A9");
+        lra_task_free(&t);
+    }
+    c.n_val = 2; c.n_test = 2; c.val_is_test = 1;
+    rc = lra_task_load_config(&t, LRA_TEXT, &c, LS_PROFILE_PAPER, 1, dir_of("txt_ok"), err);
+    T_CHECK(rc == 0 && t.val.n == 2 && !memcmp(t.val.tokens, t.test.tokens, 2 * 16 * 4) && t.val.tokens != t.test.tokens &&
+                t.test.label[0] + t.test.label[1] == 1,
+            "LRA protocol: val is a copy of the 2-review test set: %s", rc ? err : "ok");
+    if (!rc) lra_task_free(&t);
+    c.val_is_test = 0; c.n_val = 1; c.n_test = 1;
+
+    struct { const char *name, *body, *want; } bad[] = {
+        { "trunc", "[{\"t\":\"bad film\",\"s\":0},{\"t\":\"awfu", "malformed JSON" },
+        { "escape", "[{\"t\":\"bad \\q\",\"s\":0}]", "escape" },
+        { "nos", "[{\"t\":\"bad\",\"x\":0}]", "\"s\"" },
+        { "label", "[{\"t\":\"a\",\"s\":0},{\"t\":\"b\",\"s\":0},{\"t\":\"c\",\"s\":2},{\"t\":\"d\",\"s\":1}]", "not 0 or 1" },
+        { "noarray", "{\"t\":\"a\",\"s\":0}", "'['" },
+        { "count", "[{\"t\":\"a\",\"s\":0},{\"t\":\"b\",\"s\":0},{\"t\":\"c\",\"s\":1}]", "wrong count" },
+        { "blocks", "[{\"t\":\"a\",\"s\":0},{\"t\":\"b\",\"s\":1},{\"t\":\"c\",\"s\":1},{\"t\":\"d\",\"s\":1}]", "four-block" },
+        { "unicode", "[{\"t\":\"caf\\u00g9\",\"s\":0}]", "\\u" },
+        { "empty", "", "empty file" },
+        { "trailing", "[{\"t\":\"a\",\"s\":0},{\"t\":\"b\",\"s\":0},{\"t\":\"c\",\"s\":1},{\"t\":\"d\",\"s\":1}]x", "trailing" },
+    };
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        char dir[64];
+        snprintf(dir, sizeof dir, "txt_%s", bad[i].name);
+        put_file(dir, "imdb", "reviews.json", bad[i].body, strlen(bad[i].body));
+        err[0] = 0;
+        rc = lra_task_load_config(&t, LRA_TEXT, &c, LS_PROFILE_CPU, 1, dir_of(dir), err);
+        T_CHECK(rc == -1 && contains(err, dir) && contains(err, "reviews.json") && contains(err, bad[i].want),
+                "JSON defect '%s' fails naming the file and \"%s\": %s", bad[i].name, bad[i].want, err);
+    }
+    c.n_train = 3;
+    rc = lra_task_load_config(&t, LRA_TEXT, &c, LS_PROFILE_CPU, 1, dir_of("txt_ok"), err);
+    T_CHECK(rc == -1 && contains(err, "reviews.json") && contains(err, "needs"), "too few reviews for the profile: %s", err);
+    rc = lra_task_load_config(&t, LRA_TEXT, &c, LS_PROFILE_CPU, 1, dir_of("txt_missing"), err);
+    T_CHECK(rc == -1 && contains(err, "txt_missing/imdb/reviews.json") && contains(err, "make data"), "missing reviews.json: %s", err);
+}
+
+/* ---------------------------------------------------------------------------------------------
+   Retrieval: speech fixtures
+   --------------------------------------------------------------------------------------------- */
+
+static void speech(const char *dir, const char *name, char letter, int nbytes) {
+    char buf[512];
+    int k = 0;
+    while (k < nbytes) {
+        buf[k++] = letter;
+        /* stage directions that must disappear */
+        if (k == 10) { memcpy(buf + k, " (Applause.)", 12); k += 12; nbytes += 12; }
+        if (k == 30) { memcpy(buf + k, "[laughter]", 10); k += 10; nbytes += 10; }
+    }
+    put_file(dir, "sotu", name, buf, (size_t)k);
+}
+
+static void test_retrieval(void) {
+    char err[LS_ERRLEN];
+    /* train: 1792, 1793; val: 1801, 1811 (year % 10 == 1); test: 1795, 1800 (year % 5 == 0) */
+    speech("sotu_ok", "1792_George_Washington_n.txt", 'a', 64);
+    speech("sotu_ok", "1793_John_Adams_f.txt", 'b', 40);
+    speech("sotu_ok", "1801_Thomas_Jefferson_d.txt", 'c', 40);
+    speech("sotu_ok", "1811_James_Madison_d.txt", 'd', 40);
+    speech("sotu_ok", "1795_George_Washington_n.txt", 'e', 40);
+    speech("sotu_ok", "1800_John_Adams_f.txt", 'f', 17);
+    put_file("sotu_ok", "sotu", "LICENSE", "public domain", 13);
+    lra_config c = lra_default_config(LRA_RETRIEVAL, LS_PROFILE_SMOKE);
+    c.n_train = 40; c.n_val = 12; c.n_test = 12; c.T = 8;
+    lra_task t;
+    int rc = lra_task_load_config(&t, LRA_RETRIEVAL, &c, LS_PROFILE_SMOKE, 1, dir_of("sotu_ok"), err);
+    T_CHECK(rc == 0, "6 short speeches load: %s", rc ? err : "ok");
+    if (!rc) {
+        static const char allowed[3][3] = { "ab", "cd", "ef" };
+        lra_split *sp[3] = { &t.train, &t.val, &t.test };
+        int bad_split = 0, bad_label = 0, bad_pure = 0, bad_len = 0, pos = 0, total = 0, hard_seen = 0;
+        for (int k = 0; k < 3; k++) {
+            lra_split *s = sp[k];
+            for (int64_t e = 0; e < s->n; e++) {
+                const int32_t *row = s->tokens + e * 2 * s->T;
+                int c0 = row[0], c1 = row[s->T];
+                for (int i = 0; i < 8; i++) bad_pure += row[i] != c0 || row[8 + i] != c1;
+                bad_len += s->len[2 * e] != 8 || s->len[2 * e + 1] != 8;
+                bad_split += !strchr(allowed[k], c0) || !strchr(allowed[k], c1);
+                bad_label += (c0 == c1) != (s->label[e] == 1);
+                pos += s->label[e];
+                total++;
+                hard_seen += k == 0 && c0 != c1;
+            }
+        }
+        T_CHECK(t.pair == 2 && t.T == 8 && t.vocab == 258, "retrieval: pairs of 8-byte passages, vocab 258");
+        T_CHECK(bad_pure == 0, "stage directions stripped, passages cut whole from one speech (%d stray bytes)", bad_pure);
+        T_CHECK(bad_split == 0, "train/val/test pairs use only their split's speeches (by year rule) (%d bad)", bad_split);
+        T_CHECK(bad_label == 0, "label 1 <=> both passages from one speech (%d bad)", bad_label);
+        T_CHECK(pos * 2 == total && bad_len == 0, "balanced: %d of %d positive", pos, total);
+        T_CHECK(hard_seen > 0, "negatives present in train (%d)", hard_seen);
+        lra_task t2;
+        rc = lra_task_load_config(&t2, LRA_RETRIEVAL, &c, LS_PROFILE_SMOKE, 1, dir_of("sotu_ok"), err);
+        T_CHECK(rc == 0 && !memcmp(t2.train.tokens, t.train.tokens, (size_t)40 * 16 * 4) &&
+                    !memcmp(t2.train.label, t.train.label, 40 * 4),
+                "fixed seed -> identical pairs");
+        if (!rc) lra_task_free(&t2);
+        lra_task_free(&t);
+    }
+    /* the val split with a single president cannot draw random negatives */
+    speech("sotu_onepres", "1792_George_Washington_n.txt", 'a', 64);
+    speech("sotu_onepres", "1793_John_Adams_f.txt", 'b', 40);
+    speech("sotu_onepres", "1801_Thomas_Jefferson_d.txt", 'c', 40);
+    speech("sotu_onepres", "1795_George_Washington_n.txt", 'e', 40);
+    speech("sotu_onepres", "1800_John_Adams_f.txt", 'f', 40);
+    rc = lra_task_load_config(&t, LRA_RETRIEVAL, &c, LS_PROFILE_SMOKE, 1, dir_of("sotu_onepres"), err);
+    T_CHECK(rc == -1 && contains(err, "sotu_onepres/sotu") && contains(err, "val"), "a split with one president fails: %s", err);
+    put_file("sotu_empty", "sotu", "README", "nothing", 7);
+    rc = lra_task_load_config(&t, LRA_RETRIEVAL, &c, LS_PROFILE_SMOKE, 1, dir_of("sotu_empty"), err);
+    T_CHECK(rc == -1 && contains(err, "sotu_empty/sotu") && contains(err, "no speeches") && contains(err, "make data"),
+            "a directory without speeches fails: %s", err);
+    rc = lra_task_load_config(&t, LRA_RETRIEVAL, &c, LS_PROFILE_SMOKE, 1, dir_of("sotu_missing"), err);
+    T_CHECK(rc == -1 && contains(err, "sotu_missing/sotu") && contains(err, "make data"), "a missing directory fails: %s", err);
+}
+
+static void test_interface(void) {
+    char err[LS_ERRLEN];
+    lra_task t;
+    int rc = lra_task_load(&t, "cifar", LS_PROFILE_SMOKE, 1, NULL, err);
+    T_CHECK(rc == -1 && contains(err, "cifar"), "unknown task name is refused: %s", err);
+    int ok = 1;
+    for (int i = 0; i < LRA_N_TASKS; i++) ok &= lra_task_id(lra_task_name(i)) == i;
+    T_CHECK(ok && lra_task_id("nope") == -1, "task names round-trip");
+    lra_config a = lra_default_config(LRA_PATHFINDER, LS_PROFILE_PAPER), b = lra_default_config(LRA_LISTOPS, LS_PROFILE_PAPER);
+    T_CHECK(a.n_train == 160000 && a.n_val == 20000 && b.n_train == 96000 && b.min_len == 500 && b.max_len == 2000,
+            "paper profile keeps LRA's sizes (Pathfinder 160k/20k/20k, ListOps 96k, 500 < len < 2000)");
+    rc = lra_task_load(&t, "pathx", LS_PROFILE_SMOKE, 1, NULL, err);
+    T_CHECK(rc == 0 && t.T == 16384 && t.train.n == 64 && t.mask_ratio == 0.5f, "pathx smoke builds: %s (%.2f s)",
+            rc ? err : "ok", rc ? 0.0 : t.seconds);
+    if (!rc) lra_task_free(&t);
+}
+
+void suite_data(void) {
+    test_interface();
+    test_listops();
+    test_pathfinder();
+    test_image();
+    test_text();
+    test_retrieval();
+}
