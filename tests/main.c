@@ -9,7 +9,7 @@
 
 int t_pass = 0, t_fail = 0, t_verbose = 0;
 
-#define SUITES(X) X(core) X(grad)
+#define SUITES(X) X(core) X(grad) X(models) X(data)
 #define DECLARE(name) void suite_##name(void);
 SUITES(DECLARE)
 
@@ -29,7 +29,10 @@ const char *t_write_file(const char *name, const void *data, size_t n) {
     return paths[k];
 }
 
+int t_child_train(const char *ckpt);   /* test_models.c: the process the resume test kills */
+
 int main(int argc, char **argv) {
+    if (argc == 3 && !strcmp(argv[1], "--child-train")) return t_child_train(argv[2]);
     const char *only[16];
     int n_only = 0;
     for (int i = 1; i < argc; i++) {

@@ -3,6 +3,10 @@
    last line is "N passed, M failed" and its exit status is non-zero when M > 0. */
 #ifndef LS_TEST_H
 #define LS_TEST_H
+/* the tests use POSIX (fork, kill, nanosleep, mkdir): ask for it before any system header */
+#if !defined(_POSIX_C_SOURCE) && !defined(_GNU_SOURCE)
+#define _POSIX_C_SOURCE 200809L
+#endif
 #include "../longseq.h" /* first: it sets the POSIX feature macro for the implementation */
 #include <stdio.h>
 

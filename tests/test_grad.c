@@ -11,7 +11,7 @@ typedef struct gcase {
     const char *name;
     ls_graph_fn f;
     int n_in;
-    ls_shape shape[4];
+    ls_shape shape[LS_MAX_INPUTS];
     int frozen;          /* bit k: input k needs no gradient */
     int i0, i1, i2;      /* small integer arguments for the builder */
     float lo, hi;        /* input values drawn from [lo, hi] */
@@ -69,6 +69,21 @@ static ls_tensor *g_rope(ls_ctx *c, ls_tensor *const *in, void *u) {
 }
 static ls_tensor *g_l2norm(ls_ctx *c, ls_tensor *const *in, void *u) { (void)u; return ls_l2norm(c, in[0], cur->i0, 1e-6f); }
 static ls_tensor *g_linattn(ls_ctx *c, ls_tensor *const *in, void *u) { (void)u; return ls_linear_attention(c, in[0], in[1], in[2], cur->i0, cur->i1); }
+
+static ls_tensor *g_attention(ls_ctx *c, ls_tensor *const *in, void *u) {
+    (void)u;   /* i0: causal; i1: 1 alibi + row scale, 2 window + sinks, 3 dual regime; i2: norm */
+    static float slopes[2] = {0.5f, 0.25f}, rs[16] = {1.0f, 0.7f, 1.3f, 0.9f, 1.1f, 1.2f, 0.8f, 1.0f, 1.4f, 0.6f, 1.0f, 1.0f, 0.9f, 1.1f, 1.2f, 0.7f};
+    ls_attn_opts o;
+    memset(&o, 0, sizeof o);
+    o.causal = cur->i0; o.norm = cur->i2;
+    if (cur->i1 == 1) { o.alibi = slopes; o.row_scale = rs; }
+    if (cur->i1 == 2) { o.window = 3; o.sinks = 2; }
+    if (cur->i1 == 3) o.dual_w = 3;
+    return ls_attention(c, in[0], in[1], in[2], cur->i1 == 3 ? in[3] : NULL, cur->i1 == 3 ? in[4] : NULL, 2, &o);
+}
+static ls_tensor *g_fftconv(ls_ctx *c, ls_tensor *const *in, void *u) { (void)u; return ls_fftconv(c, in[0], in[1], cur->n_in > 2 ? in[2] : NULL); }
+static ls_tensor *g_s4d(ls_ctx *c, ls_tensor *const *in, void *u) { (void)u; return ls_s4d_kernel(c, in[0], in[1], in[2], in[3], in[4], 7); }
+static ls_tensor *g_lru(ls_ctx *c, ls_tensor *const *in, void *u) { (void)u; return ls_lru_scan(c, in[0], in[1], in[2]); }
 
 #define S1(a) ls_shape1(a)
 #define S2(a, b) ls_shape2(a, b)
@@ -131,12 +146,22 @@ static void run_cases(unsigned char *seen) {
         {"rope yarn", g_rope, 1, {S3(2, 4, 16)}, 0, 1, LS_ROPE_YARN, 0, -1, 1},
         {"l2norm", g_l2norm, 1, {S3(2, 3, 8)}, 0, 4, 0, 0, -1, 1},
         {"linear_attention", g_linattn, 3, {S3(2, 5, 8), S3(2, 5, 8), S3(2, 5, 8)}, 0, 2, 0, 0, -1, 1},
+        {"attention", g_attention, 3, {S3(2, 7, 8), S3(2, 7, 8), S3(2, 7, 8)}, 0, 0, 0, LS_ATTN_SOFTMAX, -1, 1},
+        {"attention causal, alibi, log-n", g_attention, 3, {S3(1, 9, 8), S3(1, 9, 8), S3(1, 9, 8)}, 0, 1, 1, LS_ATTN_SOFTMAX, -1, 1},
+        {"attention window + sinks", g_attention, 3, {S3(1, 9, 8), S3(1, 9, 8), S3(1, 9, 8)}, 0, 0, 2, LS_ATTN_SOFTMAX, -1, 1},
+        {"attention dual regime (ReRoPE)", g_attention, 5, {S3(1, 8, 4), S3(1, 8, 4), S3(1, 8, 4), S3(1, 8, 4), S3(1, 8, 4)}, 0, 1, 3, LS_ATTN_SOFTMAX, -1, 1},
+        {"attention l2-normalised", g_attention, 3, {S3(1, 6, 8), S3(1, 6, 8), S3(1, 6, 8)}, 0, 1, 0, LS_ATTN_L2, -1, 1},
+        {"attention no denominator", g_attention, 3, {S3(1, 6, 8), S3(1, 6, 8), S3(1, 6, 8)}, 0, 0, 0, LS_ATTN_NODENOM, -1, 1},
+        {"fftconv causal", g_fftconv, 2, {S3(2, 9, 3), S2(3, 9)}, 0, 0, 0, 0, -1, 1},
+        {"fftconv bidirectional", g_fftconv, 3, {S3(1, 6, 2), S2(2, 6), S2(2, 6)}, 0, 0, 0, 0, -1, 1},
+        {"s4d_kernel", g_s4d, 5, {S1(2), S2(2, 3), S2(2, 3), S2(2, 3), S2(2, 3)}, 0, 0, 0, 0, -1, 1},
+        {"lru_scan", g_lru, 3, {S3(2, 7, 6), S1(3), S1(3)}, 0, 0, 0, 0, -1, 1},
         {"linear_attention causal", g_linattn, 3, {S3(2, 6, 6), S3(2, 6, 6), S3(2, 6, 6)}, 0, 2, 1, 0, -1, 1},
     };
     int n_cases = (int)(sizeof cases / sizeof cases[0]);
     for (int ci = 0; ci < n_cases; ci++) {
         cur = &cases[ci];
-        ls_tensor *in[4] = {NULL, NULL, NULL, NULL};
+        ls_tensor *in[LS_MAX_INPUTS] = {NULL, NULL, NULL, NULL, NULL, NULL};
         ls_rng r = ls_rng_make((uint64_t)ci, 77);
         for (int k = 0; k < cur->n_in; k++) {
             int frozen = (cur->frozen >> k) & 1;
