@@ -16,8 +16,11 @@ ifeq ($(NO_OMP),1)
   VARIANT := $(VARIANT)-noomp
 endif
 ifeq ($(SAN),1)
-  OPT     = -O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined -fno-sanitize-recover=undefined
+  OPT     = -O2 $(MARCH) -g -fno-omit-frame-pointer -fsanitize=address,undefined -fno-sanitize-recover=undefined
   VARIANT := $(VARIANT)-san
+endif
+ifeq ($(MARCH),)
+  VARIANT := $(VARIANT)-portable
 endif
 BUILD   = build$(VARIANT)
 CFLAGS  = $(WARN) $(OPT) $(OMPFLAG)
@@ -27,8 +30,10 @@ HEADERS  = longseq.h $(wildcard experiments/*.h)
 TEST_SRC = $(wildcard tests/*.c)
 EXP_SRC  = $(wildcard experiments/*.c)
 EXPS     = $(patsubst experiments/%.c,$(BUILD)/%,$(EXP_SRC))
+# table programs: every experiment but the data tool
+TABLES   = $(filter-out $(BUILD)/datagen,$(EXPS))
 
-.PHONY: build test cxx-check smoke data all clean
+.PHONY: build test cxx-check smoke data bench bench-deps all clean
 build: $(BUILD)/run_tests $(EXPS)
 
 $(BUILD)/run_tests: $(TEST_SRC) tests/test.h $(HEADERS)
@@ -49,10 +54,22 @@ cxx-check:
 
 # every experiment in its seconds-long smoke profile, so no table rots
 smoke: $(EXPS)
-	@set -e; for e in $(EXPS); do echo "smoke: $$e"; ./$$e --profile smoke --quiet --out $(BUILD)/smoke; done
+	@set -e; for t in listops pathfinder pathx; do echo "smoke: datagen $$t"; ./$(BUILD)/datagen $$t --profile smoke; done
+	@set -e; for e in $(TABLES); do echo "smoke: $$e"; ./$$e --profile smoke --quiet --out $(BUILD)/smoke; done
 
 data:
 	bash experiments/fetch_data.sh data
+
+# peers for the benchmarks come from Debian: OpenBLAS (and, for the model workloads, python3-torch)
+bench-deps:
+	@dpkg -s libopenblas-dev >/dev/null 2>&1 || { apt-get update -q && apt-get install -y -q --no-install-recommends libopenblas-dev; }
+
+$(BUILD)/bench_sgemm: bench/bench_sgemm.c longseq.h | bench-deps
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) $< -o $@ -lopenblas $(LDLIBS)
+
+bench: $(BUILD)/bench_sgemm
+	./$(BUILD)/bench_sgemm 5 1 2
 
 clean:
 	rm -rf build build-*
