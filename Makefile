@@ -68,8 +68,14 @@ $(BUILD)/bench_sgemm: bench/bench_sgemm.c longseq.h | bench-deps
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) $< -o $@ -lopenblas $(LDLIBS)
 
-bench: $(BUILD)/bench_sgemm
+$(BUILD)/bench_models: bench/bench_models.c longseq.h
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) $< -o $@ $(LDLIBS)
+
+bench: $(BUILD)/bench_sgemm $(BUILD)/bench_models
 	./$(BUILD)/bench_sgemm 5 1 2
+	./$(BUILD)/bench_models --threads 2
+	./$(BUILD)/bench_models --threads 1 W1 W2
 
 clean:
 	rm -rf build build-*
