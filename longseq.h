@@ -409,9 +409,18 @@ typedef struct ls_config {
     float dropout;
     int64_t window;          /* local attention window (0 = full) */
     int keynorm;             /* L2-normalised keys and logit scale 1 (Su's KeyNorm) */
-    int logn;                /* scale logits of row i by log(n_i) / log(train_len) (n_i visible keys) */
-    int64_t train_len;       /* the training length for log-n */
+    int logn;                /* 1: logits of row i times log(n_i) / log(train_len) (n_i visible keys);
+                                2: test-time form, max(1, that) */
+    int64_t train_len;       /* the training length (log-n, NTK, YaRN, PI) */
     float rope_base;         /* 10000 */
+    /* RoPE variants for running past train_len (related-findings 1); defaults are plain RoPE */
+    int rope_kind;           /* LS_ROPE_PLAIN, LS_ROPE_NTK or LS_ROPE_YARN (frequencies for rope_s) */
+    float rope_s;            /* scale s = L_test / L_train for NTK, YaRN and PI (0 or 1: off) */
+    int rope_pi;             /* position interpolation: delta(r) = r / s */
+    float yarn_alpha, yarn_beta; /* YaRN ramp in turns (1 and 32 in the paper) */
+    int64_t rerope_w;        /* ReRoPE: delta(r) = min(r, w) (0: off) */
+    float leaky_k;           /* with rerope_w: leaky ReRoPE, delta(r) = w + (r - w)/k beyond w */
+    int64_t sinks;           /* with window: the first `sinks` keys stay visible (Lambda mask) */
     int d_state;             /* SSM state size N: S4D keeps N/2 complex pairs, LRU N complex modes */
     int ssm_init;            /* LS_SSM_INIT_* (S4D) */
     int bidirectional;       /* S4D: add an anti-causal kernel */
@@ -478,6 +487,7 @@ typedef struct ls_train_cfg {
     int64_t ckpt_every;      /* steps between resume checkpoints (0 = none) */
     const char *ckpt_path;   /* resume checkpoint; "<path>.best" keeps the best validation state */
     const char *init_from;   /* a pretrained checkpoint loaded partially before training (or NULL) */
+    const char *csv_path;    /* one CSV row per validation (or NULL): label, step, loss, val, wall, ... */
     uint64_t seed;
     int quiet;
     const char *label;       /* progress label */
@@ -5048,6 +5058,7 @@ LS_API ls_config ls_config_default(int arch, int vocab, int64_t max_len) {
     c.norm = LS_NORM_PRE;
     c.train_len = max_len;
     c.rope_base = 10000.0f;
+    c.yarn_alpha = 1.0f; c.yarn_beta = 32.0f;
     c.d_state = 64;
     c.ssm_init = LS_SSM_INIT_LIN;
     c.dt_min = 1e-3f; c.dt_max = 1e-1f;
@@ -5234,32 +5245,65 @@ static ls_tensor *ls__residual(ls_ctx *ctx, const ls_model *m, ls_tensor *x, ls_
     }
 }
 
+/* RoPE frequencies and positions of the model's variant; returns the logit multiplier (YaRN) */
+static float ls__rope_setup(ls_ctx *ctx, const ls_model *m, float **theta, float *pos_scale) {
+    const ls_config *c = &m->cfg;
+    int64_t D = c->d_model / c->n_heads;
+    float s = c->rope_s > 1.0f ? c->rope_s : 1.0f;
+    *theta = m->theta;
+    *pos_scale = c->rope_pi ? 1.0f / s : 1.0f;
+    if (c->rope_kind == LS_ROPE_PLAIN || s == 1.0f) return 1.0f;
+    *theta = ls__floats(ctx, D / 2);
+    ls_rope_theta(*theta, D, c->rope_base, c->rope_kind, s, c->train_len, c->yarn_alpha, c->yarn_beta);
+    if (c->rope_kind != LS_ROPE_YARN) return 1.0f;
+    float l = 1.0f + 0.1f * logf(s);
+    return l * l;   /* YaRN's lambda = (1 + 0.1 ln s)^2 */
+}
+
 static ls_tensor *ls__attention_sublayer(ls_ctx *ctx, const ls_model *m, const ls__layer *L, ls_tensor *x) {
     const ls_config *c = &m->cfg;
     int64_t H = c->n_heads, D = c->d_model / H, T = x ? x->d[1] : 0;
     ls_tensor *q = ls_linear(ctx, x, L->wq, L->bq), *k = ls_linear(ctx, x, L->wk, L->bk), *v = ls_linear(ctx, x, L->wv, L->bv);
-    if (c->pos == LS_POS_ROPE) { q = ls_rope(ctx, q, H, m->theta, 1.0f, 0.0f); k = ls_rope(ctx, k, H, m->theta, 1.0f, 0.0f); }
-    if (c->keynorm) k = ls_l2norm(ctx, k, D, 1e-6f);
+    ls_tensor *q2 = NULL, *k2 = NULL;
+    float logit = 1.0f;
+    if (c->keynorm) k = ls_l2norm(ctx, k, D, 1e-6f);   /* rotations keep norms: normalise first */
+    if (c->pos == LS_POS_ROPE) {
+        float *theta, ps;
+        logit = ls__rope_setup(ctx, m, &theta, &ps);
+        if (c->rerope_w > 0) {
+            /* beyond the window the distance is w (ReRoPE) or w + (r - w)/k (leaky): q2 rotated at
+               i/k + w(1 - 1/k), k2 at j/k (k = infinity for plain ReRoPE) */
+            float inv = c->leaky_k > 0 ? 1.0f / c->leaky_k : 0.0f, w = (float)c->rerope_w;
+            q2 = ls_rope(ctx, q, H, theta, inv, w * (1.0f - inv));
+            k2 = ls_rope(ctx, k, H, theta, inv, 0.0f);
+        }
+        q = ls_rope(ctx, q, H, theta, ps, 0.0f);
+        k = ls_rope(ctx, k, H, theta, ps, 0.0f);
+    }
     ls_tensor *a;
     if (c->arch == LS_ARCH_LINEAR) a = ls_linear_attention(ctx, q, k, v, H, c->causal);
     else {
         ls_attn_opts o;
         memset(&o, 0, sizeof o);
         o.causal = c->causal;
-        o.scale = c->keynorm ? 1.0f : 1.0f / sqrtf((float)D);
+        o.scale = logit * (c->keynorm ? 1.0f : 1.0f / sqrtf((float)D));
         o.alibi = c->pos == LS_POS_ALIBI ? m->alibi : NULL;
         o.window = c->window;
+        o.sinks = c->window ? c->sinks : 0;
+        o.dual_w = q2 ? c->rerope_w : 0;
         if (c->logn && T > 0) {   /* log-n scaling: log(visible keys) / log(training length) */
             float *rs = ls__floats(ctx, T);
+            double lt = log((double)(c->train_len > 1 ? c->train_len : 2));
             for (int64_t i = 0; i < T; i++) {
                 double n = c->causal ? (double)(i + 1) : (double)T;
                 if (c->window && n > (double)c->window) n = (double)c->window;
-                rs[i] = (float)(log(n > 1.0 ? n : 1.0) / log((double)(c->train_len > 1 ? c->train_len : 2)));
-                if (rs[i] < 1e-3f) rs[i] = 1e-3f;
+                double f = log(n > 1.0 ? n : 1.0) / lt;
+                if (c->logn == 2 && f < 1.0) f = 1.0;   /* test-time form never shrinks logits */
+                rs[i] = (float)(f > 1e-3 ? f : 1e-3);
             }
             o.row_scale = rs;
         }
-        a = ls_attention(ctx, q, k, v, NULL, NULL, H, &o);
+        a = ls_attention(ctx, q, k, v, q2, k2, H, &o);
     }
     return ls_dropout(ctx, ls_linear(ctx, a, L->wo, L->bo), c->dropout);
 }
@@ -5588,7 +5632,16 @@ LS_API int ls_train(ls_model *m, const ls_train_cfg *tc, const ls_dataset *train
             if (step >= tail_from) { st.tail_loss += step_loss; st.tail_n++; }
             int last = step + 1 == tc->steps;
             if (val && ((tc->eval_every && (step + 1) % tc->eval_every == 0) || last)) {
-                double acc = ls_evaluate(m, tc, val, tc->eval_max, NULL);
+                double vloss = 0.0, acc = ls_evaluate(m, tc, val, tc->eval_max, &vloss);
+                if (tc->csv_path) {
+                    char row[512];
+                    double wall = ls_now() - t0;
+                    snprintf(row, sizeof row, "%s,%llu,%d,%lld,%.6f,%.6f,%.6f,%.2f,%.0f", tc->label ? tc->label : "train",
+                             (unsigned long long)tc->seed, ls_get_threads(), (long long)(step + 1), step_loss, vloss, acc,
+                             wall, wall > 0 ? st.tokens / wall : 0.0);
+                    if (ls_csv_append(tc->csv_path, "label,seed,threads,step,train_loss,val_loss,val_metric,wall_s,tokens_per_s",
+                                      row, err)) { failed = 1; break; }
+                }
                 if (acc > st.best_val) {
                     st.best_val = acc; st.best_step = step + 1; st.bad_evals = 0;
                     memcpy(best_x, m->P.x, (size_t)m->P.n * sizeof(float));

@@ -437,6 +437,7 @@ static void test_model_gradients(void) {
         {LS_ARCH_TRANSFORMER, LS_HEAD_LM, 1, LS_POS_ROPE, LS_NORM_POST, 0, "transformer post-LN causal RoPE, LM"},
         {LS_ARCH_TRANSFORMER, LS_HEAD_PAIR, 0, LS_POS_LEARNED, LS_NORM_DEEPNORM, 0, "transformer DeepNorm learned pos, pair"},
         {LS_ARCH_TRANSFORMER, LS_HEAD_CLASSIFY, 1, LS_POS_ALIBI, LS_NORM_ADMIN, 1, "transformer Admin ALiBi KeyNorm log-n window"},
+        {LS_ARCH_TRANSFORMER, LS_HEAD_LM, 1, LS_POS_ROPE, LS_NORM_PRE, 2, "transformer YaRN leaky-ReRoPE sinks log-n(test)"},
         {LS_ARCH_S4D, LS_HEAD_CLASSIFY, 0, LS_POS_NONE, LS_NORM_PRE, 1, "S4D bidirectional GLU, classify"},
         {LS_ARCH_S4D, LS_HEAD_LM, 0, LS_POS_NONE, LS_NORM_POST, 0, "S4D post-LN, LM"},
         {LS_ARCH_LRU, LS_HEAD_CLASSIFY, 1, LS_POS_NONE, LS_NORM_PRE, 0, "LRU, classify"},
@@ -447,7 +448,11 @@ static void test_model_gradients(void) {
     for (size_t i = 0; i < sizeof v / sizeof v[0]; i++) {
         ls_config cfg = toy_config(v[i].arch, v[i].head);
         cfg.causal = v[i].causal; cfg.pos = v[i].pos; cfg.norm = v[i].norm;
-        if (v[i].extra && v[i].arch == LS_ARCH_TRANSFORMER) { cfg.keynorm = 1; cfg.logn = 1; cfg.window = 6; cfg.train_len = 8; }
+        if (v[i].extra == 1 && v[i].arch == LS_ARCH_TRANSFORMER) { cfg.keynorm = 1; cfg.logn = 1; cfg.window = 6; cfg.train_len = 8; }
+        if (v[i].extra == 2) {
+            cfg.rope_kind = LS_ROPE_YARN; cfg.rope_s = 2.0f; cfg.train_len = 5; cfg.yarn_beta = 8.0f;
+            cfg.rerope_w = 3; cfg.leaky_k = 4.0f; cfg.window = 7; cfg.sinks = 2; cfg.logn = 2;
+        }
         if (v[i].extra && v[i].arch == LS_ARCH_S4D) { cfg.bidirectional = 1; cfg.glu = 1; }
         /* larger S4D steps give A gradients that stand clear of float32 noise over 10 steps */
         cfg.dt_min = 0.01f; cfg.dt_max = 0.5f;
@@ -470,6 +475,31 @@ static void test_model_gradients(void) {
                 "full-model gradcheck %-46s rel err %.1e (%lld params checked) %s", v[i].name, res.rel_err,
                 (long long)res.checked, rc ? (res.err[0] ? res.err : err) : "");
         if (rc == 0 || m.layers) ls_model_free(&m);
+    }
+}
+
+/* ReRoPE with w >= T never leaves the window, and leaky ReRoPE with k = 1 is delta(r) = r:
+   both must reproduce plain RoPE exactly (same parameters, same input) */
+static void test_rope_variants(void) {
+    const struct { int64_t w; float k; const char *name; } v[] = {{TT, 0.0f, "ReRoPE w >= T"}, {3, 1.0f, "leaky ReRoPE k = 1"}};
+    int32_t ids[2 * TT];
+    ls_rng r = ls_rng_make(5, 5);
+    for (int i = 0; i < 2 * TT; i++) ids[i] = (int32_t)ls_rng_below(&r, TV);
+    for (size_t i = 0; i < 2; i++) {
+        ls_config cfg = toy_config(LS_ARCH_TRANSFORMER, LS_HEAD_LM);
+        cfg.pos = LS_POS_ROPE; cfg.causal = 1;
+        ls_model a, b;
+        char err[LS_ERRLEN];
+        ls_model_init(&a, &cfg, 3, err);
+        cfg.rerope_w = v[i].w; cfg.leaky_k = v[i].k;
+        ls_model_init(&b, &cfg, 3, err);
+        ls_ctx c1, c2;
+        ls_ctx_init(&c1, 1); ls_ctx_init(&c2, 1);
+        ls_tensor *ya = ls_model_forward(&c1, &a, ids, NULL, 2, TT), *yb = ls_model_forward(&c2, &b, ids, NULL, 2, TT);
+        double d = ya && yb ? rel_diff(yb->x, ya->x, ya->n) : 1.0;
+        T_CHECK(d < 1e-5, "%s reproduces plain RoPE (rel diff %.1e)", v[i].name, d);
+        ls_ctx_free(&c1); ls_ctx_free(&c2);
+        ls_model_free(&a); ls_model_free(&b);
     }
 }
 
@@ -536,6 +566,47 @@ static void test_toy_tasks(void) {
                 before, res.best_val, need, err);
         ls_model_free(&m);
     }
+}
+
+/* SPT then fine-tuning: a masked-LM run's best checkpoint seeds a classifier (body loaded, LM
+   head dropped, fresh classifier head), and the per-validation CSV log is written */
+static void test_spt_finetune(void) {
+    enum { N = 256 };
+    static int32_t tok[N * TT], len[N], lab[N];
+    make_toy(N, 0, 8, tok, len, lab);
+    ls_dataset d = {N, TT, 0, tok, len, lab};
+    char ckpt[512], csv[512], err[LS_ERRLEN] = "";
+    snprintf(ckpt, sizeof ckpt, "%s/spt.ckpt", t_tmpdir());
+    snprintf(csv, sizeof csv, "%s/runs.csv", t_tmpdir());
+    ls_config cfg = toy_config(LS_ARCH_S4D, LS_HEAD_LM);
+    cfg.bidirectional = 1;
+    ls_model lm, clf;
+    ls_model_init(&lm, &cfg, 1, err);
+    ls_train_cfg tc = ls_train_cfg_default();
+    tc.objective = LS_OBJ_MLM; tc.mask_ratio = 0.3f; tc.mask_id = 0; tc.steps = 40; tc.batch = 8; tc.eval_every = 20;
+    tc.ckpt_path = ckpt; tc.csv_path = csv; tc.quiet = 1; tc.label = "spt";
+    ls_train_result res;
+    int rc = ls_train(&lm, &tc, &d, &d, NULL, &res, err);
+    cfg.head = LS_HEAD_CLASSIFY; cfg.n_classes = 2;
+    ls_model_init(&clf, &cfg, 2, err);
+    char best[600];
+    snprintf(best, sizeof best, "%s.best", ckpt);
+    ls_train_cfg ft = ls_train_cfg_default();
+    ft.init_from = best; ft.steps = 1; ft.lr = 1e-9f; ft.wd = 0.0f; ft.ssm_lr = 1e-9f; ft.batch = 8; ft.quiet = 1; ft.clip = 0;
+    ls_tensor *e_lm = ls_params_find(&lm.P, "embed"), *e_clf = ls_params_find(&clf.P, "embed");
+    int rc2 = ls_train(&clf, &ft, &d, NULL, NULL, &res, err);
+    double moved = 0;
+    for (int64_t i = 0; i < e_lm->n; i++) moved = fmax(moved, fabs((double)e_lm->x[i] - e_clf->x[i]));
+    T_CHECK(rc == 0 && rc2 == 0 && moved < 1e-5 && ls_params_find(&clf.P, "lm.w") == NULL,
+            "fine-tuning starts from the SPT body (max embed diff %.1e) with a fresh head %s", moved, err);
+    FILE *f = fopen(csv, "r");
+    int lines = 0;
+    char buf[512];
+    while (f && fgets(buf, sizeof buf, f)) lines++;
+    if (f) fclose(f);
+    T_CHECK(lines == 3, "training CSV log: header + one row per validation (%d lines)", lines);
+    ls_model_free(&lm);
+    ls_model_free(&clf);
 }
 
 /* ------------------------------------------------------------------------------------------
@@ -643,9 +714,9 @@ static void test_resume(void) {
 
 void suite_models(void) {
     void (*tests[])(void) = {test_attention_reference, test_attention_memory, test_positions, test_ssm,
-                             test_model_gradients, test_toy_tasks, test_resume};
+                             test_model_gradients, test_rope_variants, test_toy_tasks, test_spt_finetune, test_resume};
     const char *names[] = {"attention reference", "attention memory", "positions", "ssm", "model gradients",
-                           "toy tasks", "resume"};
+                           "rope variants", "toy tasks", "spt and fine-tune", "resume"};
     for (size_t i = 0; i < sizeof tests / sizeof tests[0]; i++) {
         double t0 = ls_now();
         tests[i]();
