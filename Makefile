@@ -33,7 +33,7 @@ EXPS     = $(patsubst experiments/%.c,$(BUILD)/%,$(EXP_SRC))
 # table programs: every experiment but the data tool
 TABLES   = $(filter-out $(BUILD)/datagen,$(EXPS))
 
-.PHONY: build test cxx-check smoke data bench bench-deps all clean
+.PHONY: build test cxx-check smoke data bench bench-deps tables report all clean
 build: $(BUILD)/run_tests $(EXPS)
 
 $(BUILD)/run_tests: $(TEST_SRC) tests/test.h $(HEADERS)
@@ -60,9 +60,11 @@ smoke: $(EXPS)
 data:
 	bash experiments/fetch_data.sh data
 
-# peers for the benchmarks come from Debian: OpenBLAS (and, for the model workloads, python3-torch)
+# peers for the benchmarks come from Debian: OpenBLAS (sgemm peer, needed to link bench_sgemm) and
+# python3-torch (model peer, bench/torch_ref.py); bench/run.sh checks again before it runs
 bench-deps:
-	@dpkg -s libopenblas-dev >/dev/null 2>&1 || { apt-get update -q && apt-get install -y -q --no-install-recommends libopenblas-dev; }
+	@{ dpkg -s libopenblas-dev && dpkg -s python3-torch; } >/dev/null 2>&1 || { apt-get update -q && \
+	  DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends python3-torch libopenblas-dev; }
 
 $(BUILD)/bench_sgemm: bench/bench_sgemm.c longseq.h | bench-deps
 	@mkdir -p $(@D)
@@ -72,10 +74,28 @@ $(BUILD)/bench_models: bench/bench_models.c longseq.h
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) $< -o $@ $(LDLIBS)
 
-bench: $(BUILD)/bench_sgemm $(BUILD)/bench_models
-	./$(BUILD)/bench_sgemm 5 1 2
-	./$(BUILD)/bench_models --threads 2
-	./$(BUILD)/bench_models --threads 1 W1 W2
+$(BUILD)/bench_peak: bench/peak.c
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) $< -o $@ $(LDLIBS)
+
+# longseq vs PyTorch vs OpenBLAS vs the measured peak, interleaved, one table (bench/run.sh):
+#   make bench           full: 3 rounds, W1-W4, W1i, W2i at 1 and 2 threads, sgemm (~25 min)
+#   make bench QUICK=1   1 round, 1 thread only for W1/W2 (~5 min);  BENCH_ARGS= passes more options
+bench: $(BUILD)/bench_sgemm $(BUILD)/bench_models $(BUILD)/bench_peak | bench-deps
+	bash bench/run.sh --build $(BUILD) $(if $(filter 1,$(QUICK)),--quick) $(BENCH_ARGS)
 
 clean:
 	rm -rf build build-*
+
+# the report: every table program in the cpu profile, then paper/longseq.pdf when pdflatex is present.
+# Resumable: finished rows are cached under results/<table>/, an interrupted row resumes from its checkpoint.
+tables: $(TABLES)
+	@set -e; for e in $(TABLES); do echo "tables: $$e"; ./$$e --profile cpu --out paper/tables; done
+
+report: tables
+	@if [ -f paper/longseq.tex ] && command -v pdflatex >/dev/null 2>&1; then \
+	    cd paper && pdflatex -interaction=nonstopmode -halt-on-error longseq.tex >/dev/null && \
+	    pdflatex -interaction=nonstopmode -halt-on-error longseq.tex >/dev/null && echo "report: paper/longseq.pdf"; \
+	else echo "report: no pdflatex or no paper/longseq.tex: tables only"; fi
+
+all: data report

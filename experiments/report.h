@@ -1,0 +1,374 @@
+/* report.h - v0.1.0 - what every table program of the longseq report shares. MIT licence, as longseq.h.
+
+   QUICK START (in the one file that also defines LONGSEQ_IMPLEMENTATION)
+         #define REPORT_IMPLEMENTATION
+         #include "report.h"
+     1. tables:  rp_table t; rp_table_init(&t, "lra", ncol, heads, RP_MD | RP_TEX); rp_table_row(&t, cells);
+                 rp_table_note(&t, ...); rp_caption(&t, ...); rp_write(out, "lra", &tp, 1, err);
+                 writes <out>/<name>.md, .tex and .csv (each from the tables that ask for that format).
+     2. runs:    rp_run r = {table, label, model config, train config, data key, init hash, save model};
+                 rp_run_train(&r, train, val, test, &res, err): a finished row is read back from
+                 results/<table>/<hash>.txt; an unfinished one trains with ckpt_path
+                 results/<table>/<hash>.ckpt, so a killed run resumes where it stopped.
+     3. anchors: rp_anchor(&t, what, published, source) adds (and prints) a published figure beside ours.
+                 Only figures marked [C] (confirmed) in reference/lra-paper.md belong here.
+
+   THE HASH. 64-bit FNV-1a over the bytes of the model config, the training config (its pointers,
+   quiet flag and test hook cleared), the data key string, the init hash, and RP_CODE_VERSION (the
+   header version plus a revision bumped whenever a change alters results). Configs must come from
+   ls_config_default / ls_train_cfg_default (which zero the padding bytes). The thread count is not
+   hashed: longseq's results are bit-identical for any thread count. Prefix rp_, internals rp__. */
+#ifndef REPORT_H
+#define REPORT_H
+#include <stdint.h>
+#include <stdio.h>
+#ifndef LONGSEQ_H
+#include "../longseq.h"
+#endif
+
+#define RP_CODE_VERSION LS_VERSION "+rp1"   /* bump the rpN part when a change alters any result */
+#define RP_MAX_COLS 16
+#define RP_RESULTS_DIR "results"
+enum { RP_MD = 1, RP_TEX = 2, RP_CSV = 4 };
+
+typedef struct rp_table {
+    int formats;              /* RP_MD | RP_TEX | RP_CSV: the files this table goes into */
+    int ncol, nrow, cap;
+    char *head[RP_MAX_COLS];
+    char **cell;              /* (nrow, ncol) strings, owned */
+    char title[256];
+    char caption[2048];       /* the caption line (profile, seeds, threads, steps, wall time, commit) */
+    char notes[8192];         /* lines printed under the table (anchors, definitions) */
+} rp_table;
+void rp_table_init(rp_table *t, const char *title, int ncol, const char *const *head, int formats);
+void rp_table_row(rp_table *t, const char *const *cells);   /* ncol strings ("" for empty) */
+void rp_table_rowf(rp_table *t, const char *fmt, ...);      /* one printf line, cells separated by '\t' */
+void rp_table_note(rp_table *t, const char *fmt, ...);
+/* published figure beside ours: one note line, also printed on stdout */
+void rp_anchor(rp_table *t, const char *what, const char *published, const char *source);
+/* "profile P · seeds S · threads N · steps S · wall W · commit C" + extra */
+void rp_caption(rp_table *t, int profile, const char *seeds, int threads, const char *steps, double wall_s,
+                const char *extra);
+void rp_table_free(rp_table *t);
+int rp_write(const char *out_dir, const char *name, rp_table *const *tabs, int n, char *err);
+const char *rp_git_commit(void);                  /* short hash (+"-dirty"), or "unknown" */
+void rp_fmt_secs(double s, char *buf, size_t cap); /* 42s, 3m05s, 1h12m */
+int rp_mkdirs(const char *path);                   /* mkdir -p; 0 or -1 */
+
+/* one training run, cached by the hash of everything that determines its result */
+typedef struct rp_run {
+    const char *table;        /* results/<table>/ */
+    const char *label;        /* progress label */
+    ls_config model;
+    ls_train_cfg train;       /* ckpt_path and init_from are set by rp_run_train */
+    const char *data_key;     /* names the data: task, profile, data seed, sizes */
+    uint64_t init_hash;       /* 0, or the hash of a saved run to fine-tune from (LM head dropped) */
+    int save_model;           /* keep the best-validation parameters as <hash>.model */
+    int fresh;                /* ignore a cached result */
+} rp_run;
+typedef struct rp_result {
+    uint64_t hash, seed;
+    double val, test, loss, wall_s, tok_s;
+    int64_t steps, best_step;
+    int threads, cached;      /* cached: read back, not trained in this process */
+} rp_result;
+uint64_t rp_run_hash(const rp_run *r);
+void rp_path(char *buf, size_t cap, const char *table, uint64_t hash, const char *ext);
+int rp_run_train(rp_run *r, const ls_dataset *train, const ls_dataset *val, const ls_dataset *test,
+                 rp_result *res, char *err);
+#endif /* REPORT_H */
+
+#if defined(REPORT_IMPLEMENTATION) && !defined(RP__IMPLEMENTED)
+#define RP__IMPLEMENTED
+#include <errno.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+static void rp__err(char *err, const char *fmt, ...) {   /* vsnprintf: truncation of long paths is fine */
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(err, LS_ERRLEN, fmt, ap);
+    va_end(ap);
+}
+
+static char *rp__strdup(const char *s) {
+    size_t n = strlen(s) + 1;
+    char *p = (char *)malloc(n);
+    if (!p) { fprintf(stderr, "report: out of memory\n"); exit(1); }
+    return (char *)memcpy(p, s, n);
+}
+
+void rp_table_init(rp_table *t, const char *title, int ncol, const char *const *head, int formats) {
+    memset(t, 0, sizeof *t);
+    if (ncol > RP_MAX_COLS) ncol = RP_MAX_COLS;
+    t->ncol = ncol; t->formats = formats;
+    snprintf(t->title, sizeof t->title, "%s", title ? title : "");
+    for (int c = 0; c < ncol; c++) t->head[c] = rp__strdup(head[c]);
+}
+
+void rp_table_row(rp_table *t, const char *const *cells) {
+    if (t->nrow == t->cap) {
+        t->cap = t->cap ? 2 * t->cap : 16;
+        t->cell = (char **)realloc(t->cell, (size_t)t->cap * (size_t)t->ncol * sizeof(char *));
+        if (!t->cell) { fprintf(stderr, "report: out of memory\n"); exit(1); }
+    }
+    for (int c = 0; c < t->ncol; c++) t->cell[(size_t)t->nrow * (size_t)t->ncol + (size_t)c] = rp__strdup(cells[c] ? cells[c] : "");
+    t->nrow++;
+}
+
+void rp_table_rowf(rp_table *t, const char *fmt, ...) {
+    char line[4096], *cells[RP_MAX_COLS] = {0};
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(line, sizeof line, fmt, ap);
+    va_end(ap);
+    char *s = line;
+    for (int c = 0; c < t->ncol; c++) {
+        cells[c] = s;
+        if (s) { s = strchr(s, '\t'); if (s) *s++ = 0; }
+    }
+    rp_table_row(t, (const char *const *)cells);
+}
+
+void rp_table_note(rp_table *t, const char *fmt, ...) {
+    size_t n = strlen(t->notes);
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(t->notes + n, sizeof t->notes - n, fmt, ap);
+    va_end(ap);
+    n = strlen(t->notes);
+    if (n + 1 < sizeof t->notes) { t->notes[n] = '\n'; t->notes[n + 1] = 0; }
+}
+
+void rp_anchor(rp_table *t, const char *what, const char *published, const char *source) {
+    rp_table_note(t, "Published [C]: %s = %s (%s)", what, published, source);
+    printf("anchor [C]: %s = %s (%s)\n", what, published, source);
+}
+
+void rp_fmt_secs(double s, char *buf, size_t cap) {
+    if (s < 60) snprintf(buf, cap, "%.0fs", s);
+    else if (s < 3600) snprintf(buf, cap, "%dm%02ds", (int)s / 60, (int)s % 60);
+    else snprintf(buf, cap, "%dh%02dm", (int)s / 3600, ((int)s % 3600) / 60);
+}
+
+const char *rp_git_commit(void) {
+    static char buf[64];
+    if (buf[0]) return buf;
+    snprintf(buf, sizeof buf, "unknown");
+    FILE *p = popen("git rev-parse --short HEAD 2>/dev/null", "r");
+    if (!p) return buf;
+    char line[64] = "";
+    if (fgets(line, sizeof line, p)) line[strcspn(line, "\r\n")] = 0;
+    if (pclose(p) == 0 && line[0]) {
+        int dirty = system("git diff --quiet HEAD -- 2>/dev/null") != 0;
+        snprintf(buf, sizeof buf, "%s%s", line, dirty ? "-dirty" : "");
+    }
+    return buf;
+}
+
+void rp_caption(rp_table *t, int profile, const char *seeds, int threads, const char *steps, double wall_s,
+                const char *extra) {
+    char w[32];
+    rp_fmt_secs(wall_s, w, sizeof w);
+    snprintf(t->caption, sizeof t->caption, "profile %s · seeds %s · threads %d · steps %s · wall time of this invocation %s · commit %s%s%s",
+             ls_profile_name(profile), seeds, threads, steps, w, rp_git_commit(), extra ? " · " : "", extra ? extra : "");
+}
+
+void rp_table_free(rp_table *t) {
+    for (int c = 0; c < t->ncol; c++) free(t->head[c]);
+    for (size_t i = 0; i < (size_t)t->nrow * (size_t)t->ncol; i++) free(t->cell[i]);
+    free(t->cell);
+    memset(t, 0, sizeof *t);
+}
+
+int rp_mkdirs(const char *path) {
+    char buf[1024];
+    snprintf(buf, sizeof buf, "%s", path);
+    for (char *p = buf + 1; *p; p++)
+        if (*p == '/') { *p = 0; mkdir(buf, 0755); *p = '/'; }
+    return mkdir(buf, 0755) == 0 || errno == EEXIST ? 0 : -1;
+}
+
+/* writes s with the characters LaTeX treats specially escaped; ± ✗ · − become math, – — § text commands */
+static void rp__tex(FILE *f, const char *s) {
+    for (; *s; s++) {
+        if (!strncmp(s, "±", 2)) { fputs("$\\pm$", f); s += 1; }
+        else if (!strncmp(s, "✗", 3)) { fputs("$\\times$", f); s += 2; }
+        else if (!strncmp(s, "·", 2)) { fputs("$\\cdot$", f); s += 1; }
+        else if (!strncmp(s, "–", 3)) { fputs("--", f); s += 2; }
+        else if (!strncmp(s, "—", 3)) { fputs("---", f); s += 2; }
+        else if (!strncmp(s, "−", 3)) { fputs("$-$", f); s += 2; }
+        else if (!strncmp(s, "§", 2)) { fputs("\\S{}", f); s += 1; }
+        else if (*s == '{' || *s == '}') fprintf(f, "\\%c", *s);
+        else if (strchr("%&_#$", *s)) fprintf(f, "\\%c", *s);
+        else if (*s == '~' || *s == '^') fprintf(f, "\\%c{}", *s);
+        else if (*s == '\\') fputs("\\textbackslash{}", f);
+        else if (*s == '<' || *s == '>') fprintf(f, "$%c$", *s);
+        else fputc(*s, f);
+    }
+}
+
+static void rp__csv(FILE *f, const char *s) {
+    if (!strpbrk(s, ",\"\n")) { fputs(s, f); return; }
+    fputc('"', f);
+    for (; *s; s++) { if (*s == '"') fputc('"', f); fputc(*s, f); }
+    fputc('"', f);
+}
+
+static const char *rp__cell(const rp_table *t, int r, int c) { return t->cell[(size_t)r * (size_t)t->ncol + (size_t)c]; }
+
+/* written to <path>.tmp and renamed, so a reader never sees half a table */
+int rp_write(const char *out_dir, const char *name, rp_table *const *tabs, int n, char *err) {
+    static const char *ext[3] = {"md", "tex", "csv"};
+    if (rp_mkdirs(out_dir)) { rp__err(err, "%s: cannot create (%s)", out_dir, strerror(errno)); return -1; }
+    for (int k = 0; k < 3; k++) {
+        int any = 0;
+        for (int i = 0; i < n; i++) any |= tabs[i]->formats & (1 << k);
+        if (!any) continue;
+        char path[1200], tmp[1210];
+        snprintf(path, sizeof path, "%s/%s.%s", out_dir, name, ext[k]);
+        snprintf(tmp, sizeof tmp, "%s.tmp", path);
+        FILE *f = fopen(tmp, "wb");
+        if (!f) { rp__err(err, "%s: cannot create (%s)", tmp, strerror(errno)); return -1; }
+        for (int i = 0; i < n; i++) {
+            const rp_table *t = tabs[i];
+            if (!(t->formats & (1 << k))) continue;
+            if (k == 0) {   /* Markdown */
+                if (t->title[0]) fprintf(f, "### %s\n\n", t->title);
+                if (t->caption[0]) fprintf(f, "*%s*\n\n", t->caption);
+                for (int r = -1; r < t->nrow; r++) {
+                    for (int c = 0; c < t->ncol; c++) fprintf(f, "| %s ", r < 0 ? t->head[c] : rp__cell(t, r, c));
+                    fprintf(f, "|\n");
+                    if (r < 0) { for (int c = 0; c < t->ncol; c++) fprintf(f, "|%s", c ? "---:" : "---"); fprintf(f, "|\n"); }
+                }
+                if (t->notes[0]) {
+                    fprintf(f, "\n");
+                    for (const char *s = t->notes; *s;) {
+                        size_t len = strcspn(s, "\n");
+                        fprintf(f, "- %.*s\n", (int)len, s);
+                        s += len + (s[len] == '\n');
+                    }
+                }
+                fprintf(f, "\n");
+            } else if (k == 1) {   /* LaTeX: plain tabular inside a table float */
+                fprintf(f, "%% generated by experiments/%s.c; do not edit (needs graphicx for resizebox)\n\\begin{table}[t]\n\\centering\\small\n", name);
+                fprintf(f, "\\resizebox{\\linewidth}{!}{%%\n\\begin{tabular}{l%.*s}\n\\hline\n", t->ncol - 1, "rrrrrrrrrrrrrrrr");
+                for (int r = -1; r < t->nrow; r++) {
+                    for (int c = 0; c < t->ncol; c++) { if (c) fputs(" & ", f); rp__tex(f, r < 0 ? t->head[c] : rp__cell(t, r, c)); }
+                    fprintf(f, " \\\\\n%s", r < 0 ? "\\hline\n" : "");
+                }
+                fprintf(f, "\\hline\n\\end{tabular}}\n\\caption{");
+                rp__tex(f, t->title);
+                if (t->caption[0]) { fputs(". {\\footnotesize ", f); rp__tex(f, t->caption); fputs("}", f); }
+                fprintf(f, "}\n");
+                if (t->notes[0]) {
+                    fputs("{\\footnotesize\n", f);
+                    for (const char *s = t->notes; *s;) {
+                        char line[1024];
+                        size_t len = strcspn(s, "\n");
+                        snprintf(line, sizeof line, "%.*s", (int)(len < sizeof line ? len : sizeof line - 1), s);
+                        rp__tex(f, line);
+                        fputs("\\\\\n", f);
+                        s += len + (s[len] == '\n');
+                    }
+                    fputs("}\n", f);
+                }
+                fprintf(f, "\\end{table}\n\n");
+            } else {   /* CSV: header and rows only, for plots */
+                for (int r = -1; r < t->nrow; r++) {
+                    for (int c = 0; c < t->ncol; c++) { if (c) fputc(',', f); rp__csv(f, r < 0 ? t->head[c] : rp__cell(t, r, c)); }
+                    fputc('\n', f);
+                }
+            }
+        }
+        if (fclose(f) || rename(tmp, path)) { rp__err(err, "%s: write failed (%s)", path, strerror(errno)); return -1; }
+    }
+    return 0;
+}
+
+/* --- results cache --- */
+static uint64_t rp__fnv(uint64_t h, const void *p, size_t n) {
+    const unsigned char *b = (const unsigned char *)p;
+    for (size_t i = 0; i < n; i++) { h ^= b[i]; h *= 0x100000001B3ull; }
+    return h;
+}
+
+uint64_t rp_run_hash(const rp_run *r) {
+    ls_train_cfg tc = r->train;
+    tc.ckpt_path = NULL; tc.init_from = NULL; tc.label = NULL; tc.quiet = 0; tc.stop_after = 0;
+    uint64_t h = 0xCBF29CE484222325ull;
+    h = rp__fnv(h, &r->model, sizeof r->model);
+    h = rp__fnv(h, &tc, sizeof tc);
+    h = rp__fnv(h, r->data_key, strlen(r->data_key) + 1);
+    h = rp__fnv(h, &r->init_hash, sizeof r->init_hash);
+    h = rp__fnv(h, RP_CODE_VERSION, sizeof RP_CODE_VERSION);
+    return h ? h : 1;
+}
+
+void rp_path(char *buf, size_t cap, const char *table, uint64_t hash, const char *ext) {
+    snprintf(buf, cap, RP_RESULTS_DIR "/%s/%016llx%s", table, (unsigned long long)hash, ext);
+}
+
+static int rp__exists(const char *p) { FILE *f = fopen(p, "rb"); if (f) fclose(f); return f != NULL; }
+
+static int rp__read(const char *path, rp_result *res) {
+    FILE *f = fopen(path, "r");
+    if (!f) return -1;
+    unsigned long long h = 0, seed = 0;
+    long long steps = 0, best = 0;
+    int n = fscanf(f, "hash %llx seed %llu val %lf test %lf loss %lf steps %lld best_step %lld wall_s %lf tok_s %lf threads %d",
+                   &h, &seed, &res->val, &res->test, &res->loss, &steps, &best, &res->wall_s, &res->tok_s, &res->threads);
+    fclose(f);
+    res->hash = h; res->seed = seed; res->steps = steps; res->best_step = best;
+    return n == 10 ? 0 : -1;
+}
+
+int rp_run_train(rp_run *r, const ls_dataset *train, const ls_dataset *val, const ls_dataset *test,
+                 rp_result *res, char *err) {
+    memset(res, 0, sizeof *res);
+    uint64_t h = rp_run_hash(r);
+    char dir[600], txt[700], ckpt[700], model[700], init[700], best[720];
+    snprintf(dir, sizeof dir, RP_RESULTS_DIR "/%s", r->table);
+    rp_path(txt, sizeof txt, r->table, h, ".txt");
+    rp_path(ckpt, sizeof ckpt, r->table, h, ".ckpt");
+    rp_path(model, sizeof model, r->table, h, ".model");
+    snprintf(best, sizeof best, "%s.best", ckpt);
+    if (!r->fresh && rp__read(txt, res) == 0 && res->hash == h && (!r->save_model || rp__exists(model))) {
+        res->cached = 1;
+        return 0;
+    }
+    if (rp_mkdirs(dir)) { rp__err(err, "%s: cannot create (%s)", dir, strerror(errno)); return -1; }
+    if (r->fresh) { remove(ckpt); remove(best); }
+    ls_model m;
+    if (ls_model_init(&m, &r->model, r->train.seed, err)) return -1;
+    r->train.ckpt_path = ckpt;
+    r->train.init_from = NULL;
+    if (r->init_hash) {
+        rp_path(init, sizeof init, r->table, r->init_hash, ".model");
+        r->train.init_from = init;
+    }
+    r->train.label = r->label;
+    ls_train_result tr;
+    int rc = ls_train(&m, &r->train, train, val, test, &tr, err);
+    r->train.ckpt_path = r->train.init_from = NULL;
+    if (rc == 0 && r->save_model) rc = ls_checkpoint_save(model, &m.P, NULL, NULL, 0, err);
+    ls_model_free(&m);
+    if (rc) return -1;
+    res->hash = h; res->seed = r->train.seed; res->val = tr.best_val; res->test = tr.test; res->loss = tr.final_loss;
+    res->steps = tr.steps; res->best_step = tr.best_step; res->wall_s = tr.wall_s; res->tok_s = tr.tokens_per_s;
+    res->threads = ls_get_threads();
+    char tmp[720];
+    snprintf(tmp, sizeof tmp, "%s.tmp", txt);
+    FILE *f = fopen(tmp, "w");
+    if (!f) { rp__err(err, "%s: cannot create (%s)", tmp, strerror(errno)); return -1; }
+    fprintf(f, "hash %016llx seed %llu val %.9g test %.9g loss %.9g steps %lld best_step %lld wall_s %.3f tok_s %.1f threads %d\n"
+               "data %s\nmodel %s\nversion %s\n",
+            (unsigned long long)h, (unsigned long long)res->seed, res->val, res->test, res->loss, (long long)res->steps,
+            (long long)res->best_step, res->wall_s, res->tok_s, res->threads, r->data_key, r->label, RP_CODE_VERSION);
+    if (fclose(f) || rename(tmp, txt)) { rp__err(err, "%s: write failed (%s)", txt, strerror(errno)); return -1; }
+    remove(ckpt); remove(best);   /* the row is finished: its resume state is no longer needed */
+    return 0;
+}
+#endif /* REPORT_IMPLEMENTATION */
