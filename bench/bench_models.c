@@ -1,14 +1,19 @@
 /* bench/bench_models.c - train and inference steps of the SPEC section 4 workloads with longseq.
-   Part of `make bench`; the same models as ../shared/bench/torch_ref.py (byte embedding, learned
-   positions for the Transformer, pre-LN, GELU FFN, mean pool, AdamW lr 1e-3 wd 0.01).
-   usage: bench_models [W1 W2 W3 W4 W1i W2i ...] [--threads N] [--steps N] [--warmup N]
-   Prints one line per workload: median ms/step, tokens/s, peak RSS so far. */
+   Part of `make bench` (driven by bench/run.sh); the same models as bench/torch_ref.py (byte
+   embedding, learned positions for the Transformer, pre-LN, GELU FFN, mean pool, AdamW lr 1e-3
+   wd 0.01; S4D with post-LN).
+   usage: bench_models [W1 W2 W3 W4 W1i W2i ...] [--threads N] [--steps N] [--warmup N] [--json]
+   Default output: one Markdown row per workload (median ms/step, tokens/s, peak RSS so far).
+   --json: one JSON line per workload, with the same keys as torch_ref.py where they mean the same
+   thing (ms_median, tokens_per_s, peak_rss_mib, other_load_cores_median, step_ms, ...).
+   Peak RSS is per process: run one workload per process to get that workload's peak. */
 #define LONGSEQ_IMPLEMENTATION
 #include "../longseq.h"
 
 #include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
+#include <unistd.h>
 
 typedef struct workload { const char *name; int arch; int64_t T, B; int train, causal; } workload;
 static const workload W[] = {
@@ -22,7 +27,29 @@ static int cmpd(const void *a, const void *b) {
     return (x > y) - (x < y);
 }
 
-static double run(const workload *w, int steps, int warmup, double *rss_mib) {
+/* busy seconds of all CPUs (user+nice+system+irq+softirq+steal) from /proc/stat; < 0 if unknown */
+static double busy_seconds(void) {
+    FILE *f = fopen("/proc/stat", "r");
+    if (!f) return -1.0;
+    unsigned long long v[8] = {0};
+    int n = fscanf(f, "cpu %llu %llu %llu %llu %llu %llu %llu %llu", &v[0], &v[1], &v[2], &v[3], &v[4], &v[5],
+                   &v[6], &v[7]);
+    fclose(f);
+    if (n != 8) return -1.0;
+    return (double)(v[0] + v[1] + v[2] + v[5] + v[6] + v[7]) / (double)sysconf(_SC_CLK_TCK);
+}
+
+/* CPU seconds used by this process (all threads) */
+static double own_seconds(void) {
+    struct rusage ru;
+    getrusage(RUSAGE_SELF, &ru);
+    return (double)ru.ru_utime.tv_sec + 1e-6 * (double)ru.ru_utime.tv_usec + (double)ru.ru_stime.tv_sec +
+           1e-6 * (double)ru.ru_stime.tv_usec;
+}
+
+typedef struct result { double ms_med, ms_min, ms_max, other_med, rss_mib, last; double *ms; } result;
+
+static void run(const workload *w, int steps, int warmup, result *res) {
     ls_config c = ls_config_default(w->arch, 256, w->T);
     c.d_model = 128; c.n_layers = 4; c.n_heads = 4; c.d_ffn = 512; c.d_state = 64;
     c.pos = w->arch == LS_ARCH_TRANSFORMER ? LS_POS_LEARNED : LS_POS_NONE;
@@ -46,50 +73,90 @@ static double run(const workload *w, int steps, int warmup, double *rss_mib) {
     ls_ctx_init(&ctx, 1);
     ctx.no_grad = !w->train;
     double *ms = (double *)malloc(sizeof(double) * (size_t)steps);
+    double *other = (double *)malloc(sizeof(double) * (size_t)steps);
+    res->ms = (double *)malloc(sizeof(double) * (size_t)steps);
+    res->last = 0.0;
     for (int s = 0; s < warmup + steps; s++) {
-        double t0 = ls_now();
+        double b0 = busy_seconds(), c0 = own_seconds(), t0 = ls_now();
         ls_tensor *logits = ls_model_forward(&ctx, &m, ids, NULL, w->B, w->T);
         if (w->train) {
             ls_tensor *loss = ls_cross_entropy(&ctx, logits, w->causal ? next : tgt, -100);
             if (ls_backward(&ctx, loss)) { fprintf(stderr, "bench_models: %s\n", ls_ctx_error(&ctx)); exit(1); }
+            res->last = (double)loss->x[0];
             ls_adamw_step(&opt, &m.P, 1.0f);
             ls_params_zero_grad(&m.P);
         } else if (!logits) { fprintf(stderr, "bench_models: %s\n", ls_ctx_error(&ctx)); exit(1); }
+        else {
+            double sum = 0.0;
+            for (int64_t i = 0; i < logits->n; i++) sum += (double)logits->x[i];
+            res->last = sum;
+        }
         ls_ctx_reset(&ctx);
-        if (s >= warmup) ms[s - warmup] = 1e3 * (ls_now() - t0);
+        double dt = ls_now() - t0, b1 = busy_seconds(), c1 = own_seconds();
+        if (s >= warmup) {
+            ms[s - warmup] = res->ms[s - warmup] = 1e3 * dt;
+            double o = b0 < 0 ? 0.0 : ((b1 - b0) - (c1 - c0)) / dt;   /* cores used by others */
+            other[s - warmup] = o > 0 ? o : 0.0;
+        }
     }
     qsort(ms, (size_t)steps, sizeof(double), cmpd);
-    double med = ms[steps / 2];
+    qsort(other, (size_t)steps, sizeof(double), cmpd);
+    res->ms_med = steps % 2 ? ms[steps / 2] : 0.5 * (ms[steps / 2 - 1] + ms[steps / 2]);
+    res->ms_min = ms[0];
+    res->ms_max = ms[steps - 1];
+    res->other_med = other[steps / 2];
     struct rusage ru;
     getrusage(RUSAGE_SELF, &ru);
-    *rss_mib = (double)ru.ru_maxrss / 1024.0;
-    free(ms); free(ids); free(next);
+    res->rss_mib = (double)ru.ru_maxrss / 1024.0;
+    free(ms); free(other); free(ids); free(next);
     ls_ctx_free(&ctx); ls_adamw_free(&opt); ls_model_free(&m);
-    return med;
 }
 
 int main(int argc, char **argv) {
-    int steps = 5, warmup = 2, threads = 0, n_sel = 0;
+    int steps = 5, warmup = 2, threads = 0, n_sel = 0, json = 0;
     const char *sel[8];
     for (int i = 1; i < argc; i++) {
         if (!strcmp(argv[i], "--threads") && i + 1 < argc) threads = atoi(argv[++i]);
         else if (!strcmp(argv[i], "--steps") && i + 1 < argc) steps = atoi(argv[++i]);
         else if (!strcmp(argv[i], "--warmup") && i + 1 < argc) warmup = atoi(argv[++i]);
+        else if (!strcmp(argv[i], "--json")) json = 1;
         else if (argv[i][0] != '-' && n_sel < 8) sel[n_sel++] = argv[i];
         else { fprintf(stderr, "bench_models: unknown or incomplete flag '%s'\n", argv[i]); return 2; }
     }
     if (steps < 1 || warmup < 0 || threads < 0) { fprintf(stderr, "bench_models: bad --steps/--warmup/--threads\n"); return 2; }
+    for (int i = 0; i < n_sel; i++) {
+        int known = 0;
+        for (size_t k = 0; k < sizeof W / sizeof W[0]; k++) known |= !strcmp(sel[i], W[k].name);
+        if (!known) { fprintf(stderr, "bench_models: unknown workload '%s'\n", sel[i]); return 2; }
+    }
     if (threads) ls_set_threads(threads);
     setvbuf(stdout, NULL, _IOLBF, 0);
-    printf("| workload | T x B | mode | threads | ms/step (median of %d) | tokens/s | peak RSS MiB |\n| --- | --- | --- | --- | --- | --- | --- |\n", steps);
+    if (!json)
+        printf("| workload | T x B | mode | threads | ms/step (median of %d) | tokens/s | peak RSS MiB |\n"
+               "| --- | --- | --- | --- | --- | --- | --- |\n", steps);
     for (size_t k = 0; k < sizeof W / sizeof W[0]; k++) {
         int want = !n_sel;
         for (int i = 0; i < n_sel; i++) want |= !strcmp(sel[i], W[k].name);
         if (!want) continue;
-        double rss, ms = run(&W[k], steps, warmup, &rss);
-        printf("| %s %s | %lld x %lld | %s | %d | %.1f | %.0f | %.0f |\n", W[k].name, ls_arch_name(W[k].arch),
-               (long long)W[k].T, (long long)W[k].B, W[k].train ? "train" : "forward", ls_get_threads(), ms,
-               (double)(W[k].T * W[k].B) / ms * 1e3, rss);
+        result res;
+        run(&W[k], steps, warmup, &res);
+        double tok = (double)(W[k].T * W[k].B) / res.ms_med * 1e3;
+        if (json) {
+            printf("{\"workload\": \"%s\", \"impl\": \"longseq\", \"model\": \"%s\", \"L\": %lld, \"B\": %lld, "
+                   "\"train\": %s, \"causal\": %s, \"threads\": %d, \"steps\": %d, \"warmup\": %d, "
+                   "\"ms_min\": %.3f, \"ms_median\": %.3f, \"ms_max\": %.3f, \"tokens_per_s\": %.1f, "
+                   "\"peak_rss_mib\": %.1f, \"other_load_cores_median\": %.3f, \"last_loss_or_sum\": %.6g, \"step_ms\": [",
+                   W[k].name, ls_arch_name(W[k].arch), (long long)W[k].T, (long long)W[k].B,
+                   W[k].train ? "true" : "false", W[k].causal ? "true" : "false", ls_get_threads(), steps, warmup,
+                   res.ms_min, res.ms_med, res.ms_max, tok, res.rss_mib, res.other_med, res.last);
+            for (int s = 0; s < steps; s++) printf("%s%.3f", s ? ", " : "", res.ms[s]);
+            printf("]}\n");
+        } else {
+            printf("| %s %s | %lld x %lld | %s | %d | %.1f | %.0f | %.0f |\n", W[k].name, ls_arch_name(W[k].arch),
+                   (long long)W[k].T, (long long)W[k].B, W[k].train ? "train" : "forward", ls_get_threads(),
+                   res.ms_med, tok, res.rss_mib);
+        }
+        free(res.ms);
     }
     return 0;
 }

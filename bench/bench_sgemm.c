@@ -86,6 +86,8 @@ int main(int argc, char **argv) {
         bench("FFN down [8192,512] x [512,128]", 8192, 128, 512, 0, 0, nt, reps);
         bench("dW = X^T dY", 128, 512, 8192, 1, 0, nt, reps);
         bench("dX = dY W^T", 8192, 128, 512, 0, 1, nt, reps);
+        bench("attn S = Q K^T (one head)", 1024, 1024, 32, 0, 1, nt, reps);
+        bench("attn O = P V (one head)", 1024, 32, 1024, 0, 0, nt, reps);
     }
     return 0;
 }

@@ -1,0 +1,220 @@
+#!/usr/bin/python3
+"""Summarise one bench/run.sh run directory into Markdown (printed on stdout).
+
+usage: /usr/bin/python3 bench/summarize.py bench-out/run-<date>
+
+Reads meta.txt, peak.jsonl (bench_peak), models.jsonl (one record per process: longseq bench_models
+--json or torch_ref.py, wrapped with round / other_before) and sgemm.md (bench_sgemm). Every figure
+is the median over rounds of each process's median step; ms cells also give the min-max over
+rounds. FLOPs per step are torch_ref.py's analytic counts (taken from the PyTorch records, or
+computed by importing bench/torch_ref.py when no PyTorch record exists). % of peak = GFLOP/s over
+the measured FMA peak (best repetition of the fastest ISA) at the same thread count.
+"""
+import json
+import os
+import re
+import statistics
+import sys
+
+ORDER = ["W1", "W2", "W3", "W4", "W1i", "W2i"]
+DESC = {"W1": "W1 Transformer cls 1024x8", "W2": "W2 S4D cls 1024x8", "W3": "W3 Transformer cls 4096x2",
+        "W4": "W4 causal byte LM 1024x8", "W1i": "W1i Transformer cls 1024x8", "W2i": "W2i S4D cls 1024x8"}
+
+
+def med(v):
+    return statistics.median(v) if v else None
+
+
+def fmt(x, nd=0):
+    return "-" if x is None else f"{x:,.{nd}f}"
+
+
+def main():
+    run = sys.argv[1]
+    meta = open(os.path.join(run, "meta.txt")).read() if os.path.exists(os.path.join(run, "meta.txt")) else ""
+    # ---- peak ----
+    peak, peak_isa = {}, {}
+    pf = os.path.join(run, "peak.jsonl")
+    if os.path.exists(pf):
+        for line in open(pf):
+            try:
+                r = json.loads(line)
+            except ValueError:
+                continue
+            t = r["threads"]
+            if r["gflops_best"] > peak.get(t, 0):
+                peak[t], peak_isa[t] = r["gflops_best"], r["isa"]
+            isa = peak_isa.setdefault(("all", t), {})
+            isa[r["isa"]] = max(isa.get(r["isa"], 0.0), r["gflops_best"])
+    # a peak is a hardware limit: t threads reach t x the per-core peak (the anchors' convention), so a
+    # t-thread measurement that another process halved does not lower it
+    if peak:
+        per_core = max(v / t for t, v in peak.items())
+        for t in list(peak):
+            peak[t] = max(peak[t], t * per_core)
+    # ---- model records ----
+    recs, errors = {}, []
+    mf = os.path.join(run, "models.jsonl")
+    for line in open(mf) if os.path.exists(mf) else []:
+        try:
+            r = json.loads(line)
+        except ValueError:
+            continue
+        if "rec" not in r:
+            errors.append(f'{r["impl"]} {r["workload"]} threads={r["threads"]} round {r["round"]} (exit {r.get("error")})')
+            continue
+        recs.setdefault((r["workload"], r["threads"], r["impl"]), []).append(r)
+    gflop = {}
+    for (w, t, impl), rs in recs.items():
+        if impl == "torch":
+            gflop[w] = rs[0]["rec"]["gflop_per_step"]
+    if any(w not in gflop for (w, _, _) in recs):
+        try:
+            sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__))))
+            import torch_ref  # noqa: E402  (imports torch; only needed without PyTorch records)
+            for w, (kind, L, B, train, causal) in torch_ref.WORKLOADS.items():
+                gflop.setdefault(w, torch_ref.flops_per_step(kind, L, B, train, causal, False) / 1e9)
+        except Exception:  # noqa: BLE001
+            pass
+
+    def agg(w, t, impl):
+        rs = recs.get((w, t, impl), [])
+        if not rs:
+            return None
+        ms = [r["rec"]["ms_median"] for r in rs]
+        return {"ms": med(ms), "min": min(ms), "max": max(ms), "n": len(rs),
+                "rss": max(r["rec"]["peak_rss_mib"] for r in rs),
+                "tok": rs[0]["rec"]["L"] * rs[0]["rec"]["B"] / med(ms) * 1e3,
+                "other_before": max(r["other_before"] for r in rs),
+                "other_during": max(r["rec"]["other_load_cores_median"] for r in rs),
+                "train": rs[0]["rec"]["train"]}
+
+    out = []
+    p = out.append
+    date = re.search(r"^date: (.*)$", meta, re.M)
+    cpu = re.search(r"^cpu: (.*)$", meta, re.M)
+    p(f"## longseq vs PyTorch, {date.group(1) if date else '?'}, {cpu.group(1) if cpu else '?'}\n")
+    for k in ("command", "compiler", "openblas", "torch", "rounds"):
+        m = re.search(rf"^{k}: (.*)$", meta, re.M)
+        if m:
+            p(f"- {k}: {m.group(1)}")
+    if peak:
+        p("- measured FP32 FMA peak (best of 7 repetitions, at the start and at the end of the run): " +
+          "; ".join(f'{t} thread{"s" if t > 1 else ""}: {", ".join(f"{i} {v:.0f}" for i, v in peak_isa[("all", t)].items())} GFLOP/s'
+                    for t in sorted(peak)) + " - % of peak below uses the fastest ISA and t threads x the best per-core figure")
+    p("")
+    p("| workload | mode | thr | longseq ms/step (min-max) | PyTorch ms/step (min-max) | speed-up PyTorch/longseq "
+      "| longseq tok/s | PyTorch tok/s | GFLOP/step | longseq GFLOP/s (% peak) | PyTorch GFLOP/s (% peak) "
+      "| longseq RSS MiB | PyTorch RSS MiB | 2t/1t longseq (PyTorch) | other load before / during | rounds |")
+    p("| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |")
+    threads = sorted({t for (_, t, _) in recs})
+    summary = {}
+    for w in ORDER:
+        for t in threads:
+            a, b = agg(w, t, "longseq"), agg(w, t, "torch")
+            if not a and not b:
+                continue
+            summary[(w, t)] = (a, b)
+            x = a or b
+            g = gflop.get(w)
+
+            def gcell(s):
+                if not s or g is None:
+                    return "-"
+                gs = g / s["ms"] * 1e3
+                return f"{gs:.1f} ({100 * gs / peak[t]:.1f}%)" if t in peak else f"{gs:.1f}"
+
+            def mcell(s):
+                return "-" if not s else f'**{s["ms"]:,.1f}** ({s["min"]:,.0f}-{s["max"]:,.0f})'
+
+            ratio = f'**{b["ms"] / a["ms"]:.2f}x**' if a and b else "-"
+            scal = ""
+            if t == 2 and (w, 1) in summary:
+                a1, b1 = summary[(w, 1)]
+                sa = f'{a1["ms"] / a["ms"]:.2f}x' if a and a1 else "-"
+                sb = f'{b1["ms"] / b["ms"]:.2f}x' if b and b1 else "-"
+                scal = f"{sa} ({sb})"
+            ob = max(s["other_before"] for s in (a, b) if s)
+            od = max(s["other_during"] for s in (a, b) if s)
+            flag = " !" if od > 0.2 else ""
+            p(f'| {DESC[w]} | {"train" if x["train"] else "forward"} | {t} | {mcell(a)} | {mcell(b)} | {ratio} '
+              f'| {fmt(a and a["tok"])} | {fmt(b and b["tok"])} | {fmt(g, 1)} | {gcell(a)} | {gcell(b)} '
+              f'| {fmt(a and a["rss"])} | {fmt(b and b["rss"])} | {scal} | {ob:.2f} / {od:.2f}{flag} '
+              f'| {a["n"] if a else 0}/{b["n"] if b else 0} |')
+    p("")
+    p("ms/step: median over rounds of each process's median step (min-max over rounds); speed-up = PyTorch "
+      "ms / longseq ms; GFLOP/step = torch_ref.py's analytic count (matmul + attention, FFT for S4D; train = 3x "
+      "forward; W4 counts the masked half too); RSS = max over rounds of the process's peak RSS; other load = cores used "
+      "by other processes in the 1 s before the process started / median over its timed steps (max over rounds "
+      "and both peers; `!` marks > 0.2, where the row is unreliable); rounds = processes per peer.")
+    if errors:
+        p("\nFAILED runs: " + "; ".join(errors))
+
+    # ---- sgemm ----
+    sf = os.path.join(run, "sgemm.md")
+    sg = {}
+    if os.path.exists(sf):
+        rows = []
+        for line in open(sf):
+            m = re.match(r"\|\s*(.+?)\s*\|\s*(\d+)\s+(\d+)\s+(\d+)\s+(\w\w)\s*\|\s*(\d+)\s*\|\s*([\d.]+)\s*\(\s*([\d.]+)-\s*([\d.]+)\)"
+                         r"\s*\|\s*([\d.]+)\s*\(\s*([\d.]+)-\s*([\d.]+)\)\s*\|\s*([\d.]+)\s*\|", line)
+            if m:
+                rows.append(m.groups())
+        if rows:
+            p("\n### sgemm: longseq `ls_sgemm` vs OpenBLAS `cblas_sgemm` (interleaved in one process)\n")
+            p("| shape | M N K op | thr | longseq GFLOP/s (min-max) | % peak | OpenBLAS GFLOP/s (min-max) | % peak "
+              "| longseq/OpenBLAS |")
+            p("| --- | --- | --- | --- | --- | --- | --- | --- |")
+            for (lab, M, N, K, op, t, lm, lmin, lmax, om, omin, omax, ratio) in rows:
+                t = int(t)
+                pk = peak.get(t)
+                pc = (lambda v: f"{100 * float(v) / pk:.0f}%") if pk else (lambda v: "-")
+                p(f"| {lab} | {M} {N} {K} {op} | {t} | {lm} ({lmin}-{lmax}) | {pc(lm)} | {om} ({omin}-{omax}) "
+                  f"| {pc(om)} | **{ratio}** |")
+                sg[(lab, M, t)] = float(ratio)
+            p("\nmedian of the interleaved timings (>= 0.2 s each); % of the measured FMA peak at that thread count.")
+            load = [ln.strip() for ln in open(sf) if ln.startswith("other load before")]
+            if load:
+                p(load[0] + ".")
+
+    # ---- issue 5 targets ----
+    def sp(w, t=2):
+        a, b = summary.get((w, t), (None, None))
+        return b["ms"] / a["ms"] if a and b else None
+
+    def scal(w):
+        a2, _ = summary.get((w, 2), (None, None))
+        a1, _ = summary.get((w, 1), (None, None))
+        return a1["ms"] / a2["ms"] if a1 and a2 else None
+
+    def rss_ratio(w, t=2):
+        a, b = summary.get((w, t), (None, None))
+        return a["rss"] / b["rss"] if a and b else None
+
+    checks = [("W1 train speed-up, 2 threads", sp("W1"), ">= 3x", lambda v: v >= 3),
+              ("W2 train speed-up, 2 threads", sp("W2"), ">= 8x", lambda v: v >= 8),
+              ("W3 train speed-up, 2 threads", sp("W3"), ">= 3.5x", lambda v: v >= 3.5),
+              ("W3 peak RSS longseq / PyTorch", rss_ratio("W3"), "<= 0.25", lambda v: v <= 0.25),
+              ("W4 train speed-up, 2 threads", sp("W4"), ">= 3x", lambda v: v >= 3),
+              ("W1 scaling 2t/1t (longseq)", scal("W1"), ">= 1.8x", lambda v: v >= 1.8),
+              ("W2 scaling 2t/1t (longseq)", scal("W2"), ">= 1.8x", lambda v: v >= 1.8)]
+    worst_rss = [rss_ratio(w, t) for (w, t) in summary if rss_ratio(w, t) is not None]
+    if worst_rss:
+        checks.append(("every workload's RSS below PyTorch's (max ratio)", max(worst_rss), "< 1", lambda v: v < 1))
+    for n in ("1024", "2048"):
+        v = sg.get(("square", n, 2))
+        checks.append((f"sgemm {n}^3 2 threads, longseq/OpenBLAS", v, ">= 0.85", lambda v: v >= 0.85))
+    model_shapes = [v for (lab, _, t), v in sg.items() if t == 2 and lab != "square" and not lab.startswith("attn")]
+    if model_shapes:
+        checks.append(("sgemm model shapes 2 threads, worst longseq/OpenBLAS", min(model_shapes), "> 1",
+                       lambda v: v > 1))
+    p("\n### issue 5 targets (from this run)\n")
+    p("| target | measured | goal | met |")
+    p("| --- | --- | --- | --- |")
+    for name, v, goal, ok in checks:
+        p(f'| {name} | {"-" if v is None else f"{v:.2f}"} | {goal} | {"-" if v is None else ("yes" if ok(v) else "**no**")} |')
+    print("\n".join(out))
+
+
+if __name__ == "__main__":
+    main()
