@@ -505,7 +505,8 @@ typedef struct ls_train_result {
 /* trains m on train, validating on val; restores the best-validation parameters and scores test */
 LS_API int ls_train(ls_model *m, const ls_train_cfg *tc, const ls_dataset *train, const ls_dataset *val,
                     const ls_dataset *test, ls_train_result *res, char *err);
-/* accuracy of the objective on (at most max_n examples of) d; *loss (may be NULL) gets the mean loss */
+/* accuracy of the objective on (at most max_n examples of) d; *loss (may be NULL) gets the mean loss.
+   Returns -1 when the model cannot run on d (the reason goes to stderr). */
 LS_API double ls_evaluate(ls_model *m, const ls_train_cfg *tc, const ls_dataset *d, int64_t max_n, double *loss);
 
 /* --- command line, progress, logs --- */
@@ -538,8 +539,8 @@ typedef struct ls_progress {
     int quiet;
 } ls_progress;
 LS_API void ls_progress_start(ls_progress *p, const char *label, int64_t total, int quiet);
-/* prints "label step s/total  loss ..  acc ..  N tok/s  ETA .." on stderr at most once a second;
-   acc < 0 is left out; tokens is the running total processed */
+/* prints "label step s/total  loss ..  acc ..  N tok/s  ETA .." on stderr (every 0.5 s on a
+   terminal, every 10 s otherwise); loss < 0 and acc < 0 are left out; tokens is the running total */
 LS_API void ls_progress_update(ls_progress *p, int64_t step, double loss, double acc, double tokens);
 LS_API void ls_progress_end(ls_progress *p, const char *summary);
 
@@ -869,6 +870,7 @@ struct ls_node {
     ls_tensor *in[LS_MAX_INPUTS];
     float *saved[2];      /* e.g. LayerNorm mean and rstd, per-row log-sum-exp */
     int32_t *ids;         /* integer side data, copied into the arena */
+    void *opt;            /* an op's options struct when i[] and f[] do not fit it (arena) */
     int64_t i[6];         /* integer arguments (dims, modes, keys) */
     float f[4];           /* float arguments (eps, p, scale) */
     ls_node *prev;        /* the record before this one */
@@ -1472,18 +1474,19 @@ static void ls__colsum_add(float *dst, const float *src, int64_t R, int64_t C) {
     }
 }
 
-/* sum of n floats in double, over fixed chunks of 4096, so the result is thread-count independent */
-static double ls__sum_fixed(const float *x, int64_t n) {
+/* sum of n floats (or of their squares) in double, over fixed chunks of 4096, so the result does
+   not depend on the thread count */
+static double ls__sum_fixed(const float *x, int64_t n, int square) {
     int64_t nch = (n + 4095) / 4096;
-    double total = 0.0;
-    if (nch <= 1) { for (int64_t i = 0; i < n; i++) total += x[i]; return total; }
-    double *part = (double *)ls__xmalloc((size_t)nch * sizeof(double));
+    if (nch < 1) return 0.0;
+    double *part = (double *)ls__xmalloc((size_t)nch * sizeof(double)), total = 0.0;
     LS__PAR_FOR(nch, 4096)
     for (int64_t c = 0; c < nch; c++) {
         int64_t i0 = c * 4096, i1 = i0 + 4096 < n ? i0 + 4096 : n;
-        double s = 0.0;
-        for (int64_t i = i0; i < i1; i++) s += x[i];
-        part[c] = s;
+        double acc = 0.0;
+        if (square) for (int64_t i = i0; i < i1; i++) acc += (double)x[i] * x[i];
+        else for (int64_t i = i0; i < i1; i++) acc += x[i];
+        part[c] = acc;
     }
     for (int64_t c = 0; c < nch; c++) total += part[c];
     LS_FREE(part);
@@ -2014,7 +2017,7 @@ static void ls__regression_forward(ls_ctx *ctx, ls_node *n) {
         float d = p[i] - t[i];
         e[i] = (m && m[i] == 0.0f) ? 0.0f : mse ? d * d : fabsf(d);
     }
-    n->out->x[0] = n->i[0] ? (float)(ls__sum_fixed(e, N) / (double)n->i[0]) : 0.0f;
+    n->out->x[0] = n->i[0] ? (float)(ls__sum_fixed(e, N, 0) / (double)n->i[0]) : 0.0f;
 }
 
 static void ls__regression_backward(ls_ctx *ctx, ls_node *n) {
@@ -2474,7 +2477,7 @@ LS_API ls_tensor *ls_pool(ls_ctx *ctx, ls_tensor *x, const int32_t *lengths, int
 
 static void ls__sum_forward(ls_ctx *ctx, ls_node *n) {
     (void)ctx;
-    n->out->x[0] = (float)ls__sum_fixed(n->in[0]->x, n->in[0]->n);
+    n->out->x[0] = (float)ls__sum_fixed(n->in[0]->x, n->in[0]->n, 0);
 }
 
 static void ls__sum_backward(ls_ctx *ctx, ls_node *n) {
@@ -4556,12 +4559,12 @@ static void ls__attn_backward(const ls__attn_cfg *c, const float *q, const float
     LS_FREE(part2);
 }
 
-/* --- ATTENTION: in = q, k, v (, q2, k2); saved[0] = lse (B, H, T); the options live in the arena,
-   pointed to by ids (reinterpreted), with copies of the ALiBi slopes and row scales --- */
+/* --- ATTENTION: in = q, k, v (, q2, k2); saved[0] = lse (B, H, T); opt = the kernel's options, with
+   arena copies of the ALiBi slopes and row scales --- */
 
 typedef struct ls__attn_saved { ls__attn_cfg cfg; float *alibi, *row_scale; } ls__attn_saved;
 
-static ls__attn_cfg *ls__attn_of(ls_node *n) { return &((ls__attn_saved *)(void *)n->ids)->cfg; }
+static ls__attn_cfg *ls__attn_of(ls_node *n) { return &((ls__attn_saved *)n->opt)->cfg; }
 
 static void ls__attention_forward(ls_ctx *ctx, ls_node *n) {
     (void)ctx;
@@ -4606,7 +4609,7 @@ LS_API ls_tensor *ls_attention(ls_ctx *ctx, ls_tensor *q, ls_tensor *k, ls_tenso
     if (o.row_scale) { sv->row_scale = ls__floats(ctx, T); memcpy(sv->row_scale, o.row_scale, (size_t)T * sizeof(float)); }
     c->alibi = sv->alibi; c->row_scale = sv->row_scale;
     c->window = o.window; c->sinks = o.sinks; c->dual_w = o.dual_w; c->norm = o.norm;
-    n->ids = (int32_t *)(void *)sv;
+    n->opt = sv;
     n->saved[0] = ls__floats(ctx, B * H * T);
     ls__run(ctx, n);
     return out;
@@ -4733,21 +4736,7 @@ LS_API float ls_schedule(int kind, int64_t step, int64_t warmup, int64_t total) 
     return (float)(0.5 * (1.0 + cos(3.14159265358979323846 * prog)));
 }
 
-LS_API double ls_grad_norm(const ls_params *P) {
-    int64_t n = P->n, nch = (n + 4095) / 4096;
-    if (!n) return 0.0;
-    double *part = (double *)ls__xmalloc((size_t)nch * sizeof(double)), total = 0.0;
-    LS__PAR_FOR(nch, 4096)
-    for (int64_t c = 0; c < nch; c++) {
-        int64_t i0 = c * 4096, i1 = i0 + 4096 < n ? i0 + 4096 : n;
-        double s = 0.0;
-        for (int64_t i = i0; i < i1; i++) s += (double)P->g[i] * P->g[i];
-        part[c] = s;
-    }
-    for (int64_t c = 0; c < nch; c++) total += part[c];
-    LS_FREE(part);
-    return sqrt(total);
-}
+LS_API double ls_grad_norm(const ls_params *P) { return sqrt(ls__sum_fixed(P->g, P->n, 1)); }
 
 LS_API double ls_clip_grad_norm(ls_params *P, double max_norm) {
     double norm = ls_grad_norm(P);
@@ -5504,7 +5493,11 @@ LS_API double ls_evaluate(ls_model *m, const ls_train_cfg *tc, const ls_dataset 
         ls__batch b;
         ls__make_batch(&ctx, tc, d, idx, nb, ls_hash64(tc->seed ^ 0xE7A1u), &b);
         ls_tensor *logits = ls_model_forward(&ctx, m, b.ids, b.len, b.B, b.T);
-        if (!logits) { fprintf(stderr, "longseq: evaluation failed: %s\n", ls_ctx_error(&ctx)); break; }
+        if (!logits) {
+            fprintf(stderr, "longseq: evaluation failed: %s\n", ls_ctx_error(&ctx));
+            total = -1.0;
+            break;
+        }
         int64_t V = logits->d[logits->nd - 1], rows = logits->n / V;
         ls_tensor *l = ls_cross_entropy(&ctx, logits, b.tgt, LS__IGNORE);
         int64_t kept = 0;
@@ -5520,7 +5513,7 @@ LS_API double ls_evaluate(ls_model *m, const ls_train_cfg *tc, const ls_dataset 
     LS_FREE(idx);
     ls_ctx_free(&ctx);
     if (loss) *loss = lcount > 0 ? lsum / lcount : 0.0;
-    return total > 0 ? right / total : 0.0;
+    return total < 0 ? -1.0 : total > 0 ? right / total : 0.0;
 }
 
 /* what a resume checkpoint carries besides parameters and optimiser state */
@@ -5633,6 +5626,11 @@ LS_API int ls_train(ls_model *m, const ls_train_cfg *tc, const ls_dataset *train
             int last = step + 1 == tc->steps;
             if (val && ((tc->eval_every && (step + 1) % tc->eval_every == 0) || last)) {
                 double vloss = 0.0, acc = ls_evaluate(m, tc, val, tc->eval_max, &vloss);
+                if (acc < 0) {
+                    ls__seterr(err, "train: step %lld: the model cannot run on the validation set", (long long)(step + 1));
+                    failed = 1;
+                    break;
+                }
                 if (tc->csv_path) {
                     char row[512];
                     double wall = ls_now() - t0;
@@ -5674,7 +5672,10 @@ LS_API int ls_train(ls_model *m, const ls_train_cfg *tc, const ls_dataset *train
         if (failed) goto out;
         if (stop == 2) { rc = 1; goto out; }   /* interrupted on purpose (tests) */
         if (have_best) memcpy(m->P.x, best_x, (size_t)m->P.n * sizeof(float));
-        if (test) res->test = ls_evaluate(m, tc, test, 0, NULL);
+        if (test && (res->test = ls_evaluate(m, tc, test, 0, NULL)) < 0) {
+            ls__seterr(err, "train: the model cannot run on the test set");
+            goto out;
+        }
         rc = 0;
     }
 out:
@@ -5883,11 +5884,12 @@ LS_API void ls_progress_update(ls_progress *p, int64_t step, double loss, double
     int final = step >= p->total;
     if (!final && now - p->last < (tty ? 0.5 : 10.0)) return;
     p->last = now;
-    char eta[32], accs[32] = "";
+    char eta[32], accs[32] = "", losss[32] = "";
     ls__fmt_secs(step > 0 ? el / (double)step * (double)(p->total - step) : -1.0, eta, sizeof eta);
     if (acc >= 0) snprintf(accs, sizeof accs, "  acc %5.1f%%", 100.0 * acc);
-    fprintf(stderr, "%s%s  step %lld/%lld  loss %.4f%s  %.0f tok/s  ETA %s%s", tty ? "\r" : "", p->label,
-            (long long)step, (long long)p->total, loss, accs, el > 0 ? tokens / el : 0.0, eta, tty ? "\033[K" : "\n");
+    if (loss >= 0) snprintf(losss, sizeof losss, "  loss %.4f", loss);
+    fprintf(stderr, "%s%s  step %lld/%lld%s%s  %.0f tok/s  ETA %s%s", tty ? "\r" : "", p->label,
+            (long long)step, (long long)p->total, losss, accs, el > 0 ? tokens / el : 0.0, eta, tty ? "\033[K" : "\n");
     fflush(stderr);
 }
 

@@ -605,6 +605,14 @@ static void test_spt_finetune(void) {
     while (f && fgets(buf, sizeof buf, f)) lines++;
     if (f) fclose(f);
     T_CHECK(lines == 3, "training CSV log: header + one row per validation (%d lines)", lines);
+    /* data the model cannot run on (ids beyond its vocabulary) is an error, not a partial score */
+    for (int i = 0; i < N * TT; i++) tok[i] = TV + 3;
+    ls_train_cfg ev = ls_train_cfg_default();
+    ev.steps = 1; ev.batch = 8; ev.quiet = 1;
+    double bad = ls_evaluate(&clf, &ev, &d, 16, NULL);
+    char err2[LS_ERRLEN] = "";
+    int rc3 = ls_train(&clf, &ev, &d, &d, NULL, &res, err2);
+    T_CHECK(bad == -1.0 && rc3 == -1 && strstr(err2, "step"), "ids outside the vocabulary: evaluate -1, train refuses: %s", err2);
     ls_model_free(&lm);
     ls_model_free(&clf);
 }
