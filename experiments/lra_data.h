@@ -1017,7 +1017,18 @@ static int lra__pathfinder_make(lra_task *t, const lra_config *c, uint64_t seed,
         snprintf(what, sizeof what, "%s/%s", t->name, tag[k]);
         uint64_t sd = lra__stream(seed, what);
         uint8_t *img = (uint8_t *)lra__xmalloc((size_t)(want[k] ? want[k] : 1) * S2);
-        int rc = lra_pathfinder_batch(&p, sd, 0, want[k], img, s->label, NULL);
+        /* chunks of 512 images, with a progress line between them when the split is large
+           (paper-profile Pathfinder takes minutes); the chunking does not change any image */
+        ls_progress pr;
+        ls_progress_start(&pr, what, want[k], want[k] * S2 < ((int64_t)4 << 20));
+        pr.last = pr.t0;   /* the first line after the interval, not at once */
+        int rc = 0;
+        for (int64_t i0 = 0; i0 < want[k] && !rc; i0 += 512) {
+            int64_t nb = want[k] - i0 < 512 ? want[k] - i0 : 512;
+            rc = lra_pathfinder_batch(&p, sd, i0, nb, img + i0 * S2, s->label + i0, NULL);
+            ls_progress_update(&pr, i0 + nb, -1.0, -1.0, (double)((i0 + nb) * S2));
+        }
+        ls_progress_end(&pr, NULL);
         for (int64_t i = 0; i < want[k] * S2; i++) s->tokens[i] = img[i];
         for (int64_t i = 0; i < want[k]; i++) s->len[i] = (int32_t)S2;
         free(img);
