@@ -496,6 +496,7 @@ typedef struct ls_train_cfg {
 LS_API ls_train_cfg ls_train_cfg_default(void);
 typedef struct ls_train_result {
     double best_val;         /* best validation metric (accuracy; masked-token accuracy for SPT) */
+    double best_val_loss;    /* mean validation loss at that step (nats per predicted token) */
     double test;             /* test metric of the best-validation parameters (-1 without a test set) */
     double final_loss;       /* mean training loss of the last 10% of steps */
     int64_t steps, best_step;
@@ -5520,7 +5521,7 @@ LS_API double ls_evaluate(ls_model *m, const ls_train_cfg *tc, const ls_dataset 
 typedef struct ls__train_state {
     uint32_t magic, size;
     int64_t step, best_step, bad_evals, tail_n;
-    double best_val, tail_loss, wall_s, tokens;
+    double best_val, best_val_loss, tail_loss, wall_s, tokens;
 } ls__train_state;
 #define LS__TRAIN_MAGIC 0x4C535452u
 
@@ -5641,7 +5642,7 @@ LS_API int ls_train(ls_model *m, const ls_train_cfg *tc, const ls_dataset *train
                                       row, err)) { failed = 1; break; }
                 }
                 if (acc > st.best_val) {
-                    st.best_val = acc; st.best_step = step + 1; st.bad_evals = 0;
+                    st.best_val = acc; st.best_val_loss = vloss; st.best_step = step + 1; st.bad_evals = 0;
                     memcpy(best_x, m->P.x, (size_t)m->P.n * sizeof(float));
                     have_best = 1;
                     if (tc->ckpt_path && ls_checkpoint_save(best_path, &m->P, NULL, NULL, 0, err)) { failed = 1; break; }
@@ -5665,6 +5666,7 @@ LS_API int ls_train(ls_model *m, const ls_train_cfg *tc, const ls_dataset *train
         ls_ctx_free(&ctx);
         res->steps = st.step;
         res->best_val = st.best_val;
+        res->best_val_loss = st.best_val_loss;
         res->best_step = st.best_step;
         res->final_loss = st.tail_n ? st.tail_loss / (double)st.tail_n : last_loss;
         res->wall_s = st.wall_s;

@@ -13,109 +13,19 @@
 #define LONGSEQ_IMPLEMENTATION
 #define LRA_DATA_IMPLEMENTATION
 #define REPORT_IMPLEMENTATION
-#include "lra_data.h"
-#include "report.h"
-#include <dirent.h>
-#include <math.h>
-#include <stdlib.h>
-#include <string.h>
+#include "arms.h"
 
-enum { M_TR, M_S4D, M_LRU, N_MODELS };
 enum { A_SCRATCH, A_SPT, N_ARMS };
 #define MAX_SEEDS 4
 #define MAX_LR 3
-static const char *MODEL[N_MODELS] = {"Transformer", "S4D", "LRU"};
-static const char *COLUMN[LRA_N_TASKS] = {"ListOps", "Text (IMDb bytes)", "Retrieval (SOTU, not AAN)",
-                                          "Image (Fashion-MNIST, not CIFAR-10)", "Pathfinder", "Path-X"};
-/* pooling per task (paper §2.3): ListOps mean (last for causal), Text, Retrieval, Pathfinder mean, Image, Path-X max */
-static const int POOL[LRA_N_TASKS] = {LS_POOL_MEAN, LS_POOL_MEAN, LS_POOL_MEAN, LS_POOL_MAX, LS_POOL_MEAN, LS_POOL_MAX};
-
-/* sizes per profile and task (all three models share d, layers, batch and step cap) */
-typedef struct plan { int d, L, H, F, N; int64_t batch, steps; } plan;
-static const plan PLAN[3][LRA_N_TASKS] = {
-    /* smoke: seconds in total */
-    {{16, 1, 2, 32, 16, 8, 24}, {16, 1, 2, 32, 16, 4, 16}, {16, 1, 2, 32, 16, 4, 16},
-     {16, 1, 2, 32, 16, 4, 16}, {16, 1, 2, 32, 16, 4, 16}, {16, 1, 2, 32, 16, 2, 8}},
-    /* cpu: the whole table in <= 45 min on 2 cores (step times measured with --plan) */
-    {{64, 2, 4, 128, 64, 16, 200}, {64, 2, 4, 128, 64, 16, 100}, {64, 2, 4, 128, 64, 8, 100},
-     {64, 2, 4, 128, 64, 16, 80}, {64, 2, 4, 128, 64, 16, 80}, {64, 2, 4, 128, 64, 4, 32}},
-    /* paper: the Transformer sizes of LRA App. A / paper §2.3 (for big machines) */
-    {{512, 6, 8, 2048, 64, 32, 5000}, {512, 6, 8, 2048, 64, 32, 20000}, {128, 4, 4, 512, 64, 32, 20000},
-     {64, 3, 4, 128, 64, 50, 50000}, {128, 4, 8, 128, 64, 32, 50000}, {128, 4, 4, 128, 64, 32, 50000}}};
 static const int N_SEEDS[3] = {1, 2, 3}, N_LR[3] = {1, 2, 3};
 static const float LR[3][MAX_LR] = {{2e-3f}, {1e-3f, 3e-3f}, {1e-3f, 5e-4f, 1e-4f}};
-static const int64_t EVAL_MAX[3] = {64, 200, 0}, TEST_MAX[3] = {100, 500, 0};
 static const double PATHX_TR_LIMIT_S[3] = {10, 600, 1e30}; /* run the Transformer on Path-X only below this */
 
 typedef struct cell { int ran, cost_x; double mean, sd, gain, gain_sd, pt_val; int64_t steps, pt_steps; double wall; char why[128]; } cell;
 
-static ls_config model_cfg(const lra_task *t, const plan *p, int model, int lm) {
-    int arch = model == M_TR ? LS_ARCH_TRANSFORMER : model == M_S4D ? LS_ARCH_S4D : LS_ARCH_LRU;
-    ls_config c = ls_config_default(arch, t->vocab, t->T);
-    c.d_model = p->d; c.n_layers = p->L; c.n_heads = p->H; c.d_ffn = p->F; c.d_state = p->N;
-    c.causal = model == M_LRU; c.bidirectional = model == M_S4D; c.glu = model != M_TR;
-    c.head = lm ? LS_HEAD_LM : t->pair == 2 ? LS_HEAD_PAIR : LS_HEAD_CLASSIFY;
-    c.n_classes = t->n_classes;
-    c.pool = model == M_LRU && t->id == LRA_LISTOPS ? LS_POOL_LAST : POOL[t->id];
-    return c;
-}
-
-static ls_train_cfg train_cfg(const lra_task *t, const plan *p, int prof, int obj, float lr, uint64_t seed, int quiet) {
-    ls_train_cfg tc = ls_train_cfg_default();
-    tc.objective = obj; tc.steps = p->steps; tc.batch = p->batch; tc.warmup = p->steps / 10;
-    tc.lr = lr; tc.ssm_lr = lr < 1e-3f ? lr : 1e-3f; tc.wd = 0.01f;
-    tc.mask_ratio = t->mask_ratio; tc.mask_id = t->mask_id;
-    tc.eval_every = tc.ckpt_every = p->steps / 4 > 0 ? p->steps / 4 : 1;
-    tc.eval_max = EVAL_MAX[prof]; tc.patience = 2; tc.seed = seed; tc.quiet = quiet;
-    return tc;
-}
-
-static ls_dataset ds(const lra_split *s, int64_t max_n, int flat) {   /* flat: a pair split as 2n sequences */
-    ls_dataset d = {max_n > 0 && max_n < s->n ? max_n : s->n, s->T, s->pair == 2, s->tokens, s->len, s->label};
-    if (flat && s->pair == 2) { d.n *= 2; d.pair = 0; d.label = NULL; }
-    return d;
-}
-
-/* seconds of one training step (the fastest of steps 2-3; step 1 grows the arena) on the task's first B examples; LM heads predict the input */
-static double step_time(const lra_task *t, const ls_config *c, int64_t B) {
-    ls_model m; char err[LS_ERRLEN];
-    if (ls_model_init(&m, c, 1, err)) { fprintf(stderr, "lra: %s\n", err); exit(1); }
-    int lm = c->head == LS_HEAD_LM;
-    int64_t rows = lm ? B * t->pair : B;
-    ls_adamw opt; ls_adamw_init(&opt, &m.P, 1e-4f, 0.0f);
-    ls_ctx ctx; ls_ctx_init(&ctx, 1);
-    double dt = 1e30;
-    for (int s = 0; s < 3; s++) {
-        double t0 = ls_now();
-        ls_tensor *y = ls_model_forward(&ctx, &m, t->train.tokens, t->train.len, rows, t->T);
-        if (ls_backward(&ctx, ls_cross_entropy(&ctx, y, lm ? t->train.tokens : t->train.label, -100))) {
-            fprintf(stderr, "lra: %s\n", ls_ctx_error(&ctx)); exit(1);
-        }
-        ls_adamw_step(&opt, &m.P, 1.0f); ls_params_zero_grad(&m.P); ls_ctx_reset(&ctx);
-        if (s && ls_now() - t0 < dt) dt = ls_now() - t0;
-    }
-    ls_ctx_free(&ctx); ls_adamw_free(&opt); ls_model_free(&m);
-    return dt;
-}
-
-static double mean_sd(const double *x, int n, double *sd) {
-    double m = 0, v = 0;
-    for (int i = 0; i < n; i++) m += x[i] / n;
-    for (int i = 0; i < n; i++) v += (x[i] - m) * (x[i] - m);
-    *sd = n > 1 ? sqrt(v / (n - 1)) : 0.0;
-    return m;
-}
-
-/* the fetched file a task needs (NULL for the generated tasks), and whether it is absent */
-static const char *data_missing(const char *task) {
-    const char *f = !strcmp(task, "text") ? "data/imdb/reviews.json" : !strcmp(task, "image") ? "data/fashion-mnist/train-images-idx3-ubyte"
-                  : !strcmp(task, "retrieval") ? "data/sotu" : NULL;
-    if (!f) return NULL;
-    if (f[5] == 's') { DIR *d = opendir(f); if (d) { closedir(d); return NULL; } return f; }
-    FILE *fp = fopen(f, "rb");
-    if (fp) { fclose(fp); return NULL; }
-    return f;
-}
+/* the lra table's models: the causal LRU, the bidirectional Transformer and S4D */
+static ls_config model_cfg(const lra_task *t, const plan *p, int model, int lm) { return arm_model(t, p, model, model == M_LRU, lm); }
 
 int main(int argc, char **argv) {
     ls_cli cli; memset(&cli, 0, sizeof cli);
@@ -129,13 +39,8 @@ int main(int argc, char **argv) {
     int rc = ls_cli_parse(&cli, argc, argv, extra, 3, "The lra table: LRA-CPU x {Transformer, S4D, LRU} x {scratch, +SPT}.", err);
     if (rc) { if (rc < 0) fprintf(stderr, "lra: %s\n", err); return rc < 0 ? 2 : 0; }
     const int prof = cli.profile, nseed = N_SEEDS[prof], nlr = N_LR[prof];
-    int want[LRA_N_TASKS] = {0};
-    for (const char *s = tasks; *s;) {
-        size_t n = strcspn(s, ","); char name[32]; snprintf(name, sizeof name, "%.*s", (int)(n < 31 ? n : 31), s);
-        int id = lra_task_id(name);
-        if (id < 0) { fprintf(stderr, "lra: --tasks: unknown task '%s'\n", name); return 2; }
-        want[id] = 1; s += n + (s[n] == ',');
-    }
+    int want[LRA_N_TASKS];
+    if (arm_parse_tasks("lra", tasks, NULL, want)) return 2;
     double t_start = ls_now(), plan_total = 0, wall_sum = 0;
     cell C[N_MODELS][N_ARMS][LRA_N_TASKS]; memset(C, 0, sizeof C);
     double pt_base[LRA_N_TASKS] = {0};
@@ -144,41 +49,33 @@ int main(int argc, char **argv) {
     for (int task = 0; task < LRA_N_TASKS; task++) {
         if (!want[task]) continue;
         const char *tn = lra_task_name(task);
-        const char *path = data_missing(tn);
-        if (path) {
-            fprintf(stderr, "lra: %s: data file %s is missing; run `make data`%s\n", tn, path, prof == LS_PROFILE_SMOKE ? " (smoke profile: task skipped)" : "");
-            if (prof != LS_PROFILE_SMOKE) return 1;
+        lra_task t;
+        char key[256];
+        int lr_ = arm_load("lra", &t, task, prof, key, sizeof key);
+        if (lr_ < 0) return 1;
+        if (lr_ > 0) {
             for (int m = 0; m < N_MODELS; m++) for (int a = 0; a < N_ARMS; a++) snprintf(C[m][a][task].why, 128, "not run: no data (make data)");
             continue;
         }
-        lra_task t;
-        if (lra_task_load(&t, tn, prof, LRA_DATA_SEED, "data", err)) { fprintf(stderr, "lra: %s\n", err); return 1; }
         const plan *p = &PLAN[prof][task];
-        char key[256];
-        snprintf(key, sizeof key, "%s profile %s data-seed %d n %lld/%lld/%lld T %lld test-max %lld", tn, ls_profile_name(prof),
-                 LRA_DATA_SEED, (long long)t.train.n, (long long)t.val.n, (long long)t.test.n, (long long)t.T, (long long)TEST_MAX[prof]);
-        ls_dataset tr = ds(&t.train, 0, 0), va = ds(&t.val, 0, 0), te = ds(&t.test, TEST_MAX[prof], 0);
-        ls_dataset ptr = ds(&t.train, 0, 1), pva = ds(&t.val, 0, 1);
-        { /* mode-token baseline of the LM objective: accuracy of always predicting the commonest token */
-            int64_t cnt[260] = {0}, tot = 0, best = 0;
-            for (int64_t r = 0; r < ptr.n; r++) for (int32_t i = 0; i < ptr.len[r]; i++) { cnt[ptr.tokens[r * t.T + i]]++; tot++; }
-            for (int v = 0; v < 260; v++) if (cnt[v] > best) best = cnt[v];
-            pt_base[task] = tot ? (double)best / (double)tot : 0;
-        }
+        ls_dataset tr = arm_split(&t.train, 0, 0), va = arm_split(&t.val, 0, 0), te = arm_split(&t.test, TEST_MAX[prof], 0);
+        ls_dataset ptr = arm_split(&t.train, 0, 1), pva = arm_split(&t.val, 0, 1);
+        double entropy;   /* mode-token baseline of the LM objective: accuracy of always predicting the commonest token */
+        arm_unigram(&ptr, &pt_base[task], &entropy);
         for (int m = 0; m < N_MODELS; m++) {
             ls_config cc = model_cfg(&t, p, m, 0), cl = model_cfg(&t, p, m, 1);
             int obj_pt = m == M_LRU ? LS_OBJ_CLM : LS_OBJ_MLM;
             double runs = nseed * (2.0 * nlr + 1.0) * (double)p->steps;
             if (plan_only || (m == M_TR && task == LRA_PATHX)) {
-                rp_run sr = {"lra", "step time", cc, train_cfg(&t, p, prof, LS_OBJ_CLASSIFY, 0, 0, 1), key, 0, 0, 0};
+                rp_run sr = {"lra", "step time", cc, arm_train(&t, p, prof, LS_OBJ_CLASSIFY, 0, 0, 1), key, 0, 0, 0};
                 char sp[700]; rp_path(sp, sizeof sp, "lra", rp_run_hash(&sr), ".step");
                 double st = 0; FILE *f = fopen(sp, "r");
                 if (!f || fscanf(f, "%lf", &st) != 1 || fresh) {
-                    st = step_time(&t, &cc, p->batch);
+                    st = arm_step_time("lra", &t, &cc, p->batch);
                     rp_mkdirs("results/lra"); FILE *g = fopen(sp, "w"); if (g) { fprintf(g, "%.6f\n", st); fclose(g); }
                 }
                 if (f) fclose(f);
-                double stl = plan_only ? step_time(&t, &cl, p->batch) : st;
+                double stl = plan_only ? arm_step_time("lra", &t, &cl, p->batch) : st;
                 double proj = nseed * (double)p->steps * (2.0 * nlr * st + stl) * 1.25;   /* +25%: validation and test passes */
                 char a[32], b[32]; rp_fmt_secs(proj, a, sizeof a); rp_fmt_secs(st * runs, b, sizeof b);
                 if (plan_only) { printf("%-10s %-11s  %.0f ms/step (LM head %.0f ms)  cap %lld  projected %s\n", tn, MODEL[m], 1e3 * st, 1e3 * stl, (long long)p->steps, a); plan_total += proj; continue; }
@@ -199,12 +96,12 @@ int main(int argc, char **argv) {
             for (int s = 0; s < nseed; s++) {
                 uint64_t seed = cli.seed + (uint64_t)s;
                 char lab[96]; snprintf(lab, sizeof lab, "%s %s SPT seed %llu", tn, MODEL[m], (unsigned long long)seed);
-                rp_run pr = {"lra", lab, cl, train_cfg(&t, p, prof, obj_pt, lr_pt, seed, cli.quiet), key, 0, 1, fresh};
+                rp_run pr = {"lra", lab, cl, arm_train(&t, p, prof, obj_pt, lr_pt, seed, cli.quiet), key, 0, 1, fresh};
                 if (rp_run_train(&pr, &ptr, &pva, NULL, &PT[s], err)) { fprintf(stderr, "lra: %s: %s\n", lab, err); return 1; }
                 for (int a = 0; a < N_ARMS; a++)
                     for (int l = 0; l < nlr; l++) {
                         snprintf(lab, sizeof lab, "%s %s%s lr %g seed %llu", tn, MODEL[m], a ? "+SPT" : "", LR[prof][l], (unsigned long long)seed);
-                        rp_run r = {"lra", lab, cc, train_cfg(&t, p, prof, LS_OBJ_CLASSIFY, LR[prof][l], seed, cli.quiet), key,
+                        rp_run r = {"lra", lab, cc, arm_train(&t, p, prof, LS_OBJ_CLASSIFY, LR[prof][l], seed, cli.quiet), key,
                                     a ? PT[s].hash : 0, 0, fresh};
                         if (rp_run_train(&r, &tr, &va, &te, &R[a][l][s], err)) { fprintf(stderr, "lra: %s: %s\n", lab, err); return 1; }
                     }
@@ -214,19 +111,19 @@ int main(int argc, char **argv) {
                 double bestv = -1, x[MAX_SEEDS], sd;
                 for (int l = 0; l < nlr; l++) {
                     for (int s = 0; s < nseed; s++) x[s] = R[a][l][s].val;
-                    double v = mean_sd(x, nseed, &sd);
+                    double v = arm_mean_sd(x, nseed, &sd);
                     if (v > bestv) { bestv = v; pick[a] = l; }
                 }
                 cell *c = &C[m][a][task];
                 c->ran = 1;
                 for (int s = 0; s < nseed; s++) { x[s] = 100 * R[a][pick[a]][s].test; c->steps += R[a][pick[a]][s].steps / nseed; }
-                c->mean = mean_sd(x, nseed, &c->sd);
+                c->mean = arm_mean_sd(x, nseed, &c->sd);
                 for (int l = 0; l < nlr; l++) for (int s = 0; s < nseed; s++) c->wall += R[a][l][s].wall_s;
                 if (a == A_SPT) {
                     for (int s = 0; s < nseed; s++) { c->wall += PT[s].wall_s; c->pt_steps += PT[s].steps / nseed; x[s] = 100 * PT[s].val; }
-                    c->pt_val = mean_sd(x, nseed, &sd);
+                    c->pt_val = arm_mean_sd(x, nseed, &sd);
                     for (int s = 0; s < nseed; s++) x[s] = 100 * (R[A_SPT][pick[A_SPT]][s].test - R[A_SCRATCH][pick[A_SCRATCH]][s].test);
-                    c->gain = mean_sd(x, nseed, &c->gain_sd);
+                    c->gain = arm_mean_sd(x, nseed, &c->gain_sd);
                 }
                 wall_sum += c->wall;
             }

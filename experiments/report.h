@@ -9,7 +9,8 @@
      2. runs:    rp_run r = {table, label, model config, train config, data key, init hash, save model};
                  rp_run_train(&r, train, val, test, &res, err): a finished row is read back from
                  results/<table>/<hash>.txt; an unfinished one trains with ckpt_path
-                 results/<table>/<hash>.ckpt, so a killed run resumes where it stopped.
+                 results/<table>/<hash>.ckpt, so a killed run resumes where it stopped; its learning
+                 curve (one row per validation) goes to results/<table>/<hash>.csv.
      3. anchors: rp_anchor(&t, what, published, source) adds (and prints) a published figure beside ours.
                  Only figures marked [C] (confirmed) in reference/lra-paper.md belong here.
 
@@ -69,6 +70,7 @@ typedef struct rp_run {
 typedef struct rp_result {
     uint64_t hash, seed;
     double val, test, loss, wall_s, tok_s;
+    double val_loss;          /* validation loss at the best validation (NAN for rows cached before it was kept) */
     int64_t steps, best_step;
     int threads, cached;      /* cached: read back, not trained in this process */
 } rp_result;
@@ -81,6 +83,7 @@ int rp_run_train(rp_run *r, const ls_dataset *train, const ls_dataset *val, cons
 #if defined(REPORT_IMPLEMENTATION) && !defined(RP__IMPLEMENTED)
 #define RP__IMPLEMENTED
 #include <errno.h>
+#include <math.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
@@ -297,7 +300,7 @@ static uint64_t rp__fnv(uint64_t h, const void *p, size_t n) {
 
 uint64_t rp_run_hash(const rp_run *r) {
     ls_train_cfg tc = r->train;
-    tc.ckpt_path = NULL; tc.init_from = NULL; tc.label = NULL; tc.quiet = 0; tc.stop_after = 0;
+    tc.ckpt_path = NULL; tc.init_from = NULL; tc.csv_path = NULL; tc.label = NULL; tc.quiet = 0; tc.stop_after = 0;
     uint64_t h = 0xCBF29CE484222325ull;
     h = rp__fnv(h, &r->model, sizeof r->model);
     h = rp__fnv(h, &tc, sizeof tc);
@@ -320,6 +323,7 @@ static int rp__read(const char *path, rp_result *res) {
     long long steps = 0, best = 0;
     int n = fscanf(f, "hash %llx seed %llu val %lf test %lf loss %lf steps %lld best_step %lld wall_s %lf tok_s %lf threads %d",
                    &h, &seed, &res->val, &res->test, &res->loss, &steps, &best, &res->wall_s, &res->tok_s, &res->threads);
+    if (n == 10 && fscanf(f, " val_loss %lf", &res->val_loss) != 1) res->val_loss = NAN;
     fclose(f);
     res->hash = h; res->seed = seed; res->steps = steps; res->best_step = best;
     return n == 10 ? 0 : -1;
@@ -329,21 +333,24 @@ int rp_run_train(rp_run *r, const ls_dataset *train, const ls_dataset *val, cons
                  rp_result *res, char *err) {
     memset(res, 0, sizeof *res);
     uint64_t h = rp_run_hash(r);
-    char dir[600], txt[700], ckpt[700], model[700], init[700], best[720];
+    char dir[600], txt[700], ckpt[700], model[700], init[700], best[720], curve[700];
     snprintf(dir, sizeof dir, RP_RESULTS_DIR "/%s", r->table);
     rp_path(txt, sizeof txt, r->table, h, ".txt");
     rp_path(ckpt, sizeof ckpt, r->table, h, ".ckpt");
     rp_path(model, sizeof model, r->table, h, ".model");
     snprintf(best, sizeof best, "%s.best", ckpt);
+    rp_path(curve, sizeof curve, r->table, h, ".csv");
     if (!r->fresh && rp__read(txt, res) == 0 && res->hash == h && (!r->save_model || rp__exists(model))) {
         res->cached = 1;
         return 0;
     }
     if (rp_mkdirs(dir)) { rp__err(err, "%s: cannot create (%s)", dir, strerror(errno)); return -1; }
     if (r->fresh) { remove(ckpt); remove(best); }
+    if (!rp__exists(ckpt)) remove(curve);   /* a new run starts a new learning curve; a resumed one appends */
     ls_model m;
     if (ls_model_init(&m, &r->model, r->train.seed, err)) return -1;
     r->train.ckpt_path = ckpt;
+    r->train.csv_path = curve;
     r->train.init_from = NULL;
     if (r->init_hash) {
         rp_path(init, sizeof init, r->table, r->init_hash, ".model");
@@ -352,21 +359,21 @@ int rp_run_train(rp_run *r, const ls_dataset *train, const ls_dataset *val, cons
     r->train.label = r->label;
     ls_train_result tr;
     int rc = ls_train(&m, &r->train, train, val, test, &tr, err);
-    r->train.ckpt_path = r->train.init_from = NULL;
+    r->train.ckpt_path = r->train.init_from = r->train.csv_path = NULL;
     if (rc == 0 && r->save_model) rc = ls_checkpoint_save(model, &m.P, NULL, NULL, 0, err);
     ls_model_free(&m);
     if (rc) return -1;
-    res->hash = h; res->seed = r->train.seed; res->val = tr.best_val; res->test = tr.test; res->loss = tr.final_loss;
+    res->hash = h; res->seed = r->train.seed; res->val = tr.best_val; res->test = tr.test; res->loss = tr.final_loss; res->val_loss = tr.best_val_loss;
     res->steps = tr.steps; res->best_step = tr.best_step; res->wall_s = tr.wall_s; res->tok_s = tr.tokens_per_s;
     res->threads = ls_get_threads();
     char tmp[720];
     snprintf(tmp, sizeof tmp, "%s.tmp", txt);
     FILE *f = fopen(tmp, "w");
     if (!f) { rp__err(err, "%s: cannot create (%s)", tmp, strerror(errno)); return -1; }
-    fprintf(f, "hash %016llx seed %llu val %.9g test %.9g loss %.9g steps %lld best_step %lld wall_s %.3f tok_s %.1f threads %d\n"
+    fprintf(f, "hash %016llx seed %llu val %.9g test %.9g loss %.9g steps %lld best_step %lld wall_s %.3f tok_s %.1f threads %d val_loss %.9g\n"
                "data %s\nmodel %s\nversion %s\n",
             (unsigned long long)h, (unsigned long long)res->seed, res->val, res->test, res->loss, (long long)res->steps,
-            (long long)res->best_step, res->wall_s, res->tok_s, res->threads, r->data_key, r->label, RP_CODE_VERSION);
+            (long long)res->best_step, res->wall_s, res->tok_s, res->threads, res->val_loss, r->data_key, r->label, RP_CODE_VERSION);
     if (fclose(f) || rename(tmp, txt)) { rp__err(err, "%s: write failed (%s)", txt, strerror(errno)); return -1; }
     remove(ckpt); remove(best);   /* the row is finished: its resume state is no longer needed */
     return 0;

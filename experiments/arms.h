@@ -1,0 +1,363 @@
+/* experiments/arms.h - the protocol every table program of the report shares.
+
+   Include it once, in a table program, after defining the three implementations:
+       #define LONGSEQ_IMPLEMENTATION
+       #define LRA_DATA_IMPLEMENTATION
+       #define REPORT_IMPLEMENTATION
+       #include "arms.h"
+   It holds what must be identical across tables so that their numbers compare: the model sizes per
+   task and profile (the `lra` plan), the model and training configuration of an arm, the dataset
+   views (a pair split seen as 2n sequences for language modelling; nested random subsets), the
+   unigram baselines of the pretraining objective, and the two arms themselves: from scratch, and
+   self-pretraining (SPT) followed by fine-tuning from the best-validation LM parameters with the LM
+   head dropped. Everything is static: one program, one translation unit. Prefix arm_. */
+#ifndef ARMS_H
+#define ARMS_H
+#include "lra_data.h"
+#include "report.h"
+#include <dirent.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+enum { M_TR, M_S4D, M_LRU, N_MODELS };
+#define ARM_MAX_VOCAB 512   /* above every task's vocabulary (bytes + PAD + MASK) */
+static const char *const MODEL[N_MODELS] = {"Transformer", "S4D", "LRU"};
+static const char *const COLUMN[LRA_N_TASKS] = {"ListOps", "Text (IMDb bytes)", "Retrieval (SOTU, not AAN)",
+                                                "Image (Fashion-MNIST, not CIFAR-10)", "Pathfinder", "Path-X"};
+/* pooling per task (paper §2.3): ListOps mean (last for causal), Text, Retrieval, Pathfinder mean, Image, Path-X max */
+static const int POOL[LRA_N_TASKS] = {LS_POOL_MEAN, LS_POOL_MEAN, LS_POOL_MEAN, LS_POOL_MAX, LS_POOL_MEAN, LS_POOL_MAX};
+
+/* sizes per profile and task (all models share d, layers, batch and step cap) */
+typedef struct plan { int d, L, H, F, N; int64_t batch, steps; } plan;
+static const plan PLAN[3][LRA_N_TASKS] = {
+    /* smoke: seconds in total */
+    {{16, 1, 2, 32, 16, 8, 24}, {16, 1, 2, 32, 16, 4, 16}, {16, 1, 2, 32, 16, 4, 16},
+     {16, 1, 2, 32, 16, 4, 16}, {16, 1, 2, 32, 16, 4, 16}, {16, 1, 2, 32, 16, 2, 8}},
+    /* cpu: the lra table in <= 45 min on 2 cores (step times measured with lra --plan) */
+    {{64, 2, 4, 128, 64, 16, 200}, {64, 2, 4, 128, 64, 16, 100}, {64, 2, 4, 128, 64, 8, 100},
+     {64, 2, 4, 128, 64, 16, 80}, {64, 2, 4, 128, 64, 16, 80}, {64, 2, 4, 128, 64, 4, 32}},
+    /* paper: the Transformer sizes of LRA App. A / paper §2.3 (for big machines) */
+    {{512, 6, 8, 2048, 64, 32, 5000}, {512, 6, 8, 2048, 64, 32, 20000}, {128, 4, 4, 512, 64, 32, 20000},
+     {64, 3, 4, 128, 64, 50, 50000}, {128, 4, 8, 128, 64, 32, 50000}, {128, 4, 4, 128, 64, 32, 50000}}};
+/* validation examples per evaluation, and test examples scored, per profile (0 = all) */
+static const int64_t EVAL_MAX[3] = {64, 200, 0}, TEST_MAX[3] = {100, 500, 0};
+
+/* the model of an arm: causal (Transformer with a causal mask, one-directional S4D, LRU) or not */
+static inline ls_config arm_model(const lra_task *t, const plan *p, int model, int causal, int lm) {
+    int arch = model == M_TR ? LS_ARCH_TRANSFORMER : model == M_S4D ? LS_ARCH_S4D : LS_ARCH_LRU;
+    ls_config c = ls_config_default(arch, t->vocab, t->T);
+    c.d_model = p->d; c.n_layers = p->L; c.n_heads = p->H; c.d_ffn = p->F; c.d_state = p->N;
+    c.causal = causal; c.bidirectional = model == M_S4D && !causal; c.glu = model != M_TR;
+    c.head = lm ? LS_HEAD_LM : t->pair == 2 ? LS_HEAD_PAIR : LS_HEAD_CLASSIFY;
+    c.n_classes = t->n_classes;
+    c.pool = causal && t->id == LRA_LISTOPS ? LS_POOL_LAST : POOL[t->id];
+    return c;
+}
+
+/* training: step cap, AdamW with warm-up over the first 10%, validation (and a checkpoint) every
+   quarter of the cap, early stopping after 2 validations without improvement (patience < 0: none) */
+static inline ls_train_cfg arm_train(const lra_task *t, const plan *p, int prof, int obj, float lr, uint64_t seed, int quiet) {
+    ls_train_cfg tc = ls_train_cfg_default();
+    tc.objective = obj; tc.steps = p->steps; tc.batch = p->batch; tc.warmup = p->steps / 10;
+    tc.lr = lr; tc.ssm_lr = lr < 1e-3f ? lr : 1e-3f; tc.wd = 0.01f;
+    tc.mask_ratio = t->mask_ratio; tc.mask_id = t->mask_id;
+    tc.eval_every = tc.ckpt_every = p->steps / 4 > 0 ? p->steps / 4 : 1;
+    tc.eval_max = EVAL_MAX[prof]; tc.patience = 2; tc.seed = seed; tc.quiet = quiet;
+    return tc;
+}
+
+/* a split as a dataset: at most max_n examples (0: all); flat views a pair split as 2n sequences */
+static inline ls_dataset arm_split(const lra_split *s, int64_t max_n, int flat) {
+    ls_dataset d = {max_n > 0 && max_n < s->n ? max_n : s->n, s->T, s->pair == 2, s->tokens, s->len, s->label};
+    if (flat && s->pair == 2) { d.n *= 2; d.pair = 0; d.label = NULL; }
+    return d;
+}
+
+/* a nested random subset: the first n examples of a fixed seeded permutation of the split, copied
+   (so subsets of one seed are nested: the 5% subset contains the 1% subset). Single sequences only. */
+typedef struct arm_subset { ls_dataset d; int32_t *tok, *len, *lab; } arm_subset;
+static inline void arm_subset_make(arm_subset *s, const lra_split *src, int64_t n, uint64_t seed) {
+    int64_t N = src->n, T = src->T;
+    int64_t *perm = (int64_t *)malloc((size_t)N * sizeof *perm);
+    s->tok = (int32_t *)malloc((size_t)(n * T) * sizeof(int32_t));
+    s->len = (int32_t *)malloc((size_t)n * sizeof(int32_t));
+    s->lab = (int32_t *)malloc((size_t)n * sizeof(int32_t));
+    if (!perm || !s->tok || !s->len || !s->lab) { fprintf(stderr, "arms: out of memory for a %lld-example subset\n", (long long)n); exit(1); }
+    ls_rng r = ls_rng_make(seed, 0x5B5E7);
+    for (int64_t i = 0; i < N; i++) perm[i] = i;
+    for (int64_t i = N - 1; i > 0; i--) {   /* Fisher-Yates */
+        int64_t j = (int64_t)(ls_rng_u64(&r) % (uint64_t)(i + 1)), x = perm[i];
+        perm[i] = perm[j]; perm[j] = x;
+    }
+    for (int64_t i = 0; i < n; i++) {
+        memcpy(s->tok + i * T, src->tokens + perm[i] * T, (size_t)T * sizeof(int32_t));
+        s->len[i] = src->len[perm[i]]; s->lab[i] = src->label[perm[i]];
+    }
+    free(perm);
+    ls_dataset d = {n, T, 0, s->tok, s->len, s->lab};
+    s->d = d;
+}
+static inline void arm_subset_free(arm_subset *s) { free(s->tok); free(s->len); free(s->lab); memset(s, 0, sizeof *s); }
+
+/* the trivial predictors of the pretraining objective, from the token counts of d: accuracy of
+   always predicting the commonest token, and the unigram entropy in nats (the loss of predicting the
+   token frequencies). An LM that does not beat both has learned nothing beyond frequencies. */
+static inline void arm_unigram(const ls_dataset *d, double *mode_acc, double *entropy) {
+    int64_t cnt[ARM_MAX_VOCAB] = {0}, tot = 0, best = 0;
+    int64_t rows = d->n * (d->pair ? 2 : 1);
+    for (int64_t r = 0; r < rows; r++)
+        for (int32_t i = 0; i < d->len[r]; i++) {
+            int32_t v = d->tokens[r * d->T + i];
+            if (v >= 0 && v < ARM_MAX_VOCAB) { cnt[v]++; tot++; }
+        }
+    double h = 0;
+    for (int v = 0; v < ARM_MAX_VOCAB; v++) {
+        if (cnt[v] > best) best = cnt[v];
+        if (cnt[v]) { double q = (double)cnt[v] / (double)tot; h -= q * log(q); }
+    }
+    *mode_acc = tot ? (double)best / (double)tot : 0;
+    *entropy = h;
+}
+
+static inline double arm_mean_sd(const double *x, int n, double *sd) {
+    double m = 0, v = 0;
+    for (int i = 0; i < n; i++) m += x[i] / n;
+    for (int i = 0; i < n; i++) v += (x[i] - m) * (x[i] - m);
+    if (sd) *sd = n > 1 ? sqrt(v / (n - 1)) : 0.0;
+    return m;
+}
+
+/* the fetched file a task needs (NULL for the generated tasks), and whether it is absent */
+static const char *arm_data_missing(const char *task) {
+    const char *f = !strcmp(task, "text") ? "data/imdb/reviews.json" : !strcmp(task, "image") ? "data/fashion-mnist/train-images-idx3-ubyte"
+                  : !strcmp(task, "retrieval") ? "data/sotu" : NULL;
+    if (!f) return NULL;
+    if (f[5] == 's') { DIR *d = opendir(f); if (d) { closedir(d); return NULL; } return f; }
+    FILE *fp = fopen(f, "rb");
+    if (fp) { fclose(fp); return NULL; }
+    return f;
+}
+
+/* --tasks a,b,c -> want[task] = 1, restricted to allowed[] (NULL: any); -1 with the bad name on stderr */
+static inline int arm_parse_tasks(const char *prog, const char *list, const int *allowed, int *want) {
+    memset(want, 0, LRA_N_TASKS * sizeof *want);
+    for (const char *s = list; *s;) {
+        size_t n = strcspn(s, ","); char name[32]; snprintf(name, sizeof name, "%.*s", (int)(n < 31 ? n : 31), s);
+        int id = lra_task_id(name);
+        if (id < 0 || (allowed && !allowed[id])) { fprintf(stderr, "%s: --tasks: task '%s' is not one this table runs\n", prog, name); return -1; }
+        want[id] = 1; s += n + (s[n] == ',');
+    }
+    return 0;
+}
+
+/* loads a task, or says why not: 1 = skip it (smoke profile without fetched data), -1 = fail */
+static inline int arm_load(const char *prog, lra_task *t, int task, int prof, char *key, size_t keycap) {
+    const char *tn = lra_task_name(task), *path = arm_data_missing(tn);
+    char err[LS_ERRLEN];
+    if (path) {
+        fprintf(stderr, "%s: %s: data file %s is missing; run `make data`%s\n", prog, tn, path, prof == LS_PROFILE_SMOKE ? " (smoke profile: task skipped)" : "");
+        return prof == LS_PROFILE_SMOKE ? 1 : -1;
+    }
+    if (lra_task_load(t, tn, prof, LRA_DATA_SEED, "data", err)) { fprintf(stderr, "%s: %s\n", prog, err); return -1; }
+    snprintf(key, keycap, "%s profile %s data-seed %d n %lld/%lld/%lld T %lld test-max %lld", tn, ls_profile_name(prof),
+             LRA_DATA_SEED, (long long)t->train.n, (long long)t->val.n, (long long)t->test.n, (long long)t->T, (long long)TEST_MAX[prof]);
+    return 0;
+}
+
+/* seconds of one training step (the fastest of steps 2-3; step 1 grows the arena) on the task's first B examples; LM heads predict the input */
+static inline double arm_step_time(const char *prog, const lra_task *t, const ls_config *c, int64_t B) {
+    ls_model m; char err[LS_ERRLEN];
+    if (ls_model_init(&m, c, 1, err)) { fprintf(stderr, "%s: %s\n", prog, err); exit(1); }
+    int lm = c->head == LS_HEAD_LM;
+    int64_t rows = lm ? B * t->pair : B;
+    ls_adamw opt; ls_adamw_init(&opt, &m.P, 1e-4f, 0.0f);
+    ls_ctx ctx; ls_ctx_init(&ctx, 1);
+    double dt = 1e30;
+    for (int s = 0; s < 3; s++) {
+        double t0 = ls_now();
+        ls_tensor *y = ls_model_forward(&ctx, &m, t->train.tokens, t->train.len, rows, t->T);
+        if (ls_backward(&ctx, ls_cross_entropy(&ctx, y, lm ? t->train.tokens : t->train.label, -100))) {
+            fprintf(stderr, "%s: %s\n", prog, ls_ctx_error(&ctx)); exit(1);
+        }
+        ls_adamw_step(&opt, &m.P, 1.0f); ls_params_zero_grad(&m.P); ls_ctx_reset(&ctx);
+        if (s && ls_now() - t0 < dt) dt = ls_now() - t0;
+    }
+    ls_ctx_free(&ctx); ls_adamw_free(&opt); ls_model_free(&m);
+    return dt;
+}
+
+/* one arm of a comparison. The SPT arm pretrains (saving its best-validation parameters) and then
+   fine-tunes from them; pt_steps = 0 makes it the from-scratch arm. Runs are cached by report.h. */
+typedef struct arm_spec {
+    const char *prog, *table, *label, *data_key;
+    ls_config cls, lm;                 /* the classifier, and the same body with an LM head */
+    ls_train_cfg ft, pt;               /* fine-tune (or scratch) and pretraining configurations */
+    const ls_dataset *train, *val, *test, *lm_train, *lm_val;
+    int spt, fresh;
+} arm_spec;
+typedef struct arm_out { rp_result pt, ft; } arm_out;
+
+static inline int arm_run(const arm_spec *a, arm_out *o) {
+    char err[LS_ERRLEN], lab[160];
+    memset(o, 0, sizeof *o);
+    uint64_t init = 0;
+    if (a->spt) {
+        snprintf(lab, sizeof lab, "%s SPT", a->label);
+        rp_run pr = {a->table, lab, a->lm, a->pt, a->data_key, 0, 1, a->fresh};
+        if (rp_run_train(&pr, a->lm_train, a->lm_val, NULL, &o->pt, err)) { fprintf(stderr, "%s: %s: %s\n", a->prog, lab, err); return -1; }
+        init = o->pt.hash;
+    }
+    snprintf(lab, sizeof lab, "%s%s", a->label, a->spt ? " fine-tune" : "");
+    rp_run r = {a->table, lab, a->cls, a->ft, a->data_key, init, 0, a->fresh};
+    if (rp_run_train(&r, a->train, a->val, a->test, &o->ft, err)) { fprintf(stderr, "%s: %s: %s\n", a->prog, lab, err); return -1; }
+    return 0;
+}
+
+/* "1,2" for seeds base..base+n-1 */
+static inline void arm_seeds(char *buf, size_t cap, uint64_t base, int n) {
+    buf[0] = 0;
+    for (int s = 0; s < n; s++) { size_t k = strlen(buf); snprintf(buf + k, cap - k, "%s%llu", s ? "," : "", (unsigned long long)(base + (uint64_t)s)); }
+}
+
+/* ---------------------------------------------------------------------------------------------
+   A variant table: for each task and each model variant, the scratch arm and the SPT arm with the
+   same seeds, learning rate, step cap and early stopping. ssm_init and spt_objective are this. */
+typedef struct arm_variant {
+    const char *name;        /* row label */
+    int model, causal, ssm_init;
+    int pt_objective;        /* LS_OBJ_MLM or LS_OBJ_CLM */
+} arm_variant;
+typedef struct arm_grid {
+    const char *prog, *title;            /* program (= table and results/ directory) and table title */
+    const arm_variant *v; int nv;
+    int want[LRA_N_TASKS];               /* tasks to run */
+    int prof, nseed, quiet, fresh;
+    uint64_t seed0;
+    float lr[N_MODELS];                  /* one learning rate per model, the same for every arm */
+    int64_t steps_mult;                  /* step cap = the lra plan's cap x this */
+    const char *out, *notes;             /* output directory; extra note lines ('\n'-separated) */
+    const char *const (*anchor)[3]; int nanchor;   /* published figures: what, value, source */
+} arm_grid;
+
+static inline plan arm_plan(int prof, int task, int64_t mult) { plan p = PLAN[prof][task]; p.steps *= mult > 0 ? mult : 1; return p; }
+
+static inline int arm_grid_run(const arm_grid *g) {
+    enum { MAXV = 8, MAXS = 4 };
+    double t_start = ls_now(), wall_sum = 0;
+    static struct { int ran; double acc[2][MAXS], lm_loss[MAXS], lm_acc[MAXS], wall[2]; int64_t steps[2], pt_steps; } C[MAXV][LRA_N_TASKS];
+    double H[LRA_N_TASKS] = {0}, mode[LRA_N_TASKS] = {0};
+    char why[LRA_N_TASKS][64] = {{0}};
+    memset(C, 0, sizeof C);
+    if (g->nv > MAXV || g->nseed > MAXS) { fprintf(stderr, "%s: too many variants or seeds\n", g->prog); return 1; }
+    const char *rh[] = {"task", "variant", "arm", "phase", "lr", "seed", "val", "val_loss", "test", "steps", "best_step", "wall_s", "threads", "hash"};
+    rp_table raw; rp_table_init(&raw, "runs", 14, rh, RP_CSV);
+    for (int task = 0; task < LRA_N_TASKS; task++) {
+        if (!g->want[task]) continue;
+        lra_task t; char key[256];
+        int rc = arm_load(g->prog, &t, task, g->prof, key, sizeof key);
+        if (rc < 0) return 1;
+        if (rc > 0) { snprintf(why[task], sizeof why[task], "not run: no data"); continue; }
+        const plan p = arm_plan(g->prof, task, g->steps_mult);
+        ls_dataset tr = arm_split(&t.train, 0, 0), va = arm_split(&t.val, 0, 0), te = arm_split(&t.test, TEST_MAX[g->prof], 0);
+        ls_dataset ptr = arm_split(&t.train, 0, 1), pva = arm_split(&t.val, 0, 1);
+        arm_unigram(&ptr, &mode[task], &H[task]);
+        for (int v = 0; v < g->nv; v++) {
+            const arm_variant *V = &g->v[v];
+            float lr = g->lr[V->model];
+            for (int s = 0; s < g->nseed; s++)
+                for (int spt = 0; spt < 2; spt++) {
+                    uint64_t seed = g->seed0 + (uint64_t)s;
+                    char lab[128]; snprintf(lab, sizeof lab, "%s %s%s seed %llu", lra_task_name(task), V->name, spt ? " +SPT" : "", (unsigned long long)seed);
+                    arm_spec a = {g->prog, g->prog, lab, key, arm_model(&t, &p, V->model, V->causal, 0), arm_model(&t, &p, V->model, V->causal, 1),
+                                  arm_train(&t, &p, g->prof, LS_OBJ_CLASSIFY, lr, seed, g->quiet), arm_train(&t, &p, g->prof, V->pt_objective, lr, seed, g->quiet),
+                                  &tr, &va, &te, &ptr, &pva, spt, g->fresh};
+                    a.cls.ssm_init = a.lm.ssm_init = V->ssm_init;
+                    arm_out o;
+                    if (arm_run(&a, &o)) return 1;
+                    C[v][task].ran = 1;
+                    C[v][task].acc[spt][s] = 100 * o.ft.test;
+                    C[v][task].steps[spt] += o.ft.steps / g->nseed;
+                    C[v][task].wall[spt] += o.ft.wall_s + (spt ? o.pt.wall_s : 0);
+                    if (spt) { C[v][task].lm_loss[s] = o.pt.val_loss; C[v][task].lm_acc[s] = 100 * o.pt.val; C[v][task].pt_steps += o.pt.steps / g->nseed; }
+                    wall_sum += o.ft.wall_s + (spt ? o.pt.wall_s : 0);
+                    for (int ph = spt ? 0 : 1; ph < 2; ph++) {
+                        const rp_result *q = ph ? &o.ft : &o.pt;
+                        rp_table_rowf(&raw, "%s\t%s\t%s\t%s\t%g\t%llu\t%.4f\t%.4f\t%.4f\t%lld\t%lld\t%.1f\t%d\t%016llx", lra_task_name(task), V->name,
+                                      spt ? "spt" : "scratch", ph ? (spt ? "finetune" : "train") : (V->pt_objective == LS_OBJ_CLM ? "pretrain-clm" : "pretrain-mlm"),
+                                      lr, (unsigned long long)seed, q->val, ph ? NAN : q->val_loss, q->test, (long long)q->steps, (long long)q->best_step,
+                                      q->wall_s, q->threads, (unsigned long long)q->hash);
+                    }
+                }
+        }
+        lra_task_free(&t);
+    }
+    /* tables: accuracy (variant x arm), then per variant the SPT gain, the LM loss against the unigram entropy, steps and wall time */
+    const char *head[LRA_N_TASKS + 2] = {"model"}; int cols[LRA_N_TASKS], nc = 0;
+    for (int k = 0; k < LRA_N_TASKS; k++) if (g->want[k]) { cols[nc] = k; head[++nc] = COLUMN[k]; }
+    head[nc + 1] = "Avg";
+    rp_table acc_t, gain_t;
+    char title2[256]; snprintf(title2, sizeof title2, "%.*s: SPT gain, pretraining loss against the unigram entropy, cost", (int)strcspn(g->title, ":"), g->title);
+    rp_table_init(&acc_t, g->title, nc + 2, head, RP_MD | RP_TEX);
+    rp_table_init(&gain_t, title2, nc + 1, head, RP_MD | RP_TEX);
+    for (int v = 0; v < g->nv; v++) {
+        for (int spt = 0; spt < 2; spt++) {
+            char c[LRA_N_TASKS + 2][96]; const char *cp[LRA_N_TASKS + 2];
+            snprintf(c[0], 96, "%s%s", g->v[v].name, spt ? (g->v[v].pt_objective == LS_OBJ_CLM ? " + causal SPT" : " + masked SPT") : "");
+            double sum = 0; int n = 0;
+            for (int j = 0; j < nc; j++) {
+                int k = cols[j];
+                if (!C[v][k].ran) { snprintf(c[j + 1], 96, "%s", why[k][0] ? why[k] : "—"); continue; }
+                double sd, m = arm_mean_sd(C[v][k].acc[spt], g->nseed, &sd);
+                snprintf(c[j + 1], 96, g->nseed > 1 ? "%.1f ± %.1f" : "%.1f", m, sd);
+                sum += m; n++;
+            }
+            if (n == nc) snprintf(c[nc + 1], 96, "%.1f", sum / n); else strcpy(c[nc + 1], "—");
+            for (int j = 0; j < nc + 2; j++) cp[j] = c[j];
+            rp_table_row(&acc_t, cp);
+        }
+        for (int row = 0; row < 3; row++) {
+            char c[LRA_N_TASKS + 1][96]; const char *cp[LRA_N_TASKS + 1];
+            snprintf(c[0], 96, "%s: %s", g->v[v].name, row == 0 ? "SPT gain (points)" : row == 1 ? "LM val loss (unigram entropy), nats" : "steps scratch / SPT pt + ft, wall");
+            for (int j = 0; j < nc; j++) {
+                int k = cols[j];
+                if (!C[v][k].ran) { snprintf(c[j + 1], 96, "%s", why[k][0] ? why[k] : "—"); continue; }
+                double d[MAXS], sd, m;
+                char w0[32], w1[32];
+                switch (row) {
+                case 0: for (int s = 0; s < g->nseed; s++) d[s] = C[v][k].acc[1][s] - C[v][k].acc[0][s];
+                        m = arm_mean_sd(d, g->nseed, &sd); snprintf(c[j + 1], 96, g->nseed > 1 ? "%+.1f ± %.1f" : "%+.1f", m, sd); break;
+                case 1: m = arm_mean_sd(C[v][k].lm_loss, g->nseed, &sd); snprintf(c[j + 1], 96, "%.3f (%.3f)", m, H[k]); break;
+                default: rp_fmt_secs(C[v][k].wall[0], w0, sizeof w0); rp_fmt_secs(C[v][k].wall[1], w1, sizeof w1);
+                        snprintf(c[j + 1], 96, "%lld, %s / %lld + %lld, %s", (long long)C[v][k].steps[0], w0, (long long)C[v][k].pt_steps, (long long)C[v][k].steps[1], w1);
+                }
+            }
+            for (int j = 0; j < nc + 1; j++) cp[j] = c[j];
+            rp_table_row(&gain_t, cp);
+        }
+    }
+    char seeds[64], steps[256] = "cap ", lrs[96] = "", extra[512], wall[32];
+    arm_seeds(seeds, sizeof seeds, g->seed0, g->nseed);
+    for (int j = 0; j < nc; j++) { size_t n = strlen(steps); snprintf(steps + n, sizeof steps - n, "%s%s %lld", j ? ", " : "", lra_task_name(cols[j]), (long long)arm_plan(g->prof, cols[j], g->steps_mult).steps); }
+    for (int m = 0; m < N_MODELS; m++) {
+        int used = 0; for (int v = 0; v < g->nv; v++) used |= g->v[v].model == m;
+        if (used) { size_t n = strlen(lrs); snprintf(lrs + n, sizeof lrs - n, "%s%s %g", n ? ", " : "", MODEL[m], g->lr[m]); }
+    }
+    rp_fmt_secs(wall_sum, wall, sizeof wall);
+    const plan *p0 = &PLAN[g->prof][LRA_LISTOPS];
+    snprintf(extra, sizeof extra, "models d %d, %d layers, %d heads, FFN %d, SSM state %d; batch %lld; LR %s (every arm); validation every cap/4 on %lld examples, patience 2; test on the first %lld; summed run time %s",
+             p0->d, p0->L, p0->H, p0->F, p0->N, (long long)p0->batch, lrs, (long long)EVAL_MAX[g->prof], (long long)TEST_MAX[g->prof], wall);
+    rp_caption(&acc_t, g->prof, seeds, ls_get_threads(), steps, ls_now() - t_start, extra);
+    strcpy(gain_t.caption, acc_t.caption);
+    rp_table_note(&acc_t, "Test accuracy (%%) at the best validation checkpoint, mean ± sd over seeds. SPT pretrains on the task's own training split with the objective named in the row (masking ratio: ListOps 10%%, Text/Retrieval 15%%, visual 50%%), then fine-tunes from the best-validation LM parameters with the LM head dropped, under the same cap and early stopping as the scratch arm.");
+    rp_table_note(&gain_t, "LM val loss: held-out cross-entropy of the pretraining objective at its best validation, per predicted token; in brackets the entropy of the training split's token frequencies, the loss of a model that learned only the unigram distribution.");
+    for (int i = 0; i < g->nanchor; i++) rp_anchor(&acc_t, g->anchor[i][0], g->anchor[i][1], g->anchor[i][2]);
+    for (const char *s = g->notes; s && *s;) { size_t n = strcspn(s, "\n"); rp_table_note(&acc_t, "%.*s", (int)n, s); s += n + (s[n] == '\n'); }
+    rp_table *tabs[3] = {&acc_t, &gain_t, &raw};
+    char err[LS_ERRLEN];
+    if (rp_write(g->out, g->prog, tabs, 3, err)) { fprintf(stderr, "%s: %s\n", g->prog, err); return 1; }
+    printf("%s: wrote %s/%s.{md,tex,csv} (%s profile, %.0f s)\n", g->prog, g->out, g->prog, ls_profile_name(g->prof), ls_now() - t_start);
+    rp_table_free(&acc_t); rp_table_free(&gain_t); rp_table_free(&raw);
+    return 0;
+}
+#endif /* ARMS_H */
