@@ -21,7 +21,8 @@
 #include <string.h>
 
 enum { M_TR, M_S4D, M_LRU, N_MODELS };
-#define ARM_MAX_VOCAB 512   /* above every task's vocabulary (bytes + PAD + MASK) */
+#define ARM_MAX_VOCAB 512
+#define ARM_RUNS "runs"   /* results/runs/: the side tables share runs, so an arm two tables need trains once */   /* above every task's vocabulary (bytes + PAD + MASK) */
 static const char *const MODEL[N_MODELS] = {"Transformer", "S4D", "LRU"};
 static const char *const COLUMN[LRA_N_TASKS] = {"ListOps", "Text (IMDb bytes)", "Retrieval (SOTU, not AAN)",
                                                 "Image (Fashion-MNIST, not CIFAR-10)", "Pathfinder", "Path-X"};
@@ -269,7 +270,7 @@ static inline int arm_grid_run(const arm_grid *g) {
                 for (int spt = 0; spt < 2; spt++) {
                     uint64_t seed = g->seed0 + (uint64_t)s;
                     char lab[128]; snprintf(lab, sizeof lab, "%s %s%s seed %llu", lra_task_name(task), V->name, spt ? " +SPT" : "", (unsigned long long)seed);
-                    arm_spec a = {g->prog, g->prog, lab, key, arm_model(&t, &p, V->model, V->causal, 0), arm_model(&t, &p, V->model, V->causal, 1),
+                    arm_spec a = {g->prog, ARM_RUNS, lab, key, arm_model(&t, &p, V->model, V->causal, 0), arm_model(&t, &p, V->model, V->causal, 1),
                                   arm_train(&t, &p, g->prof, LS_OBJ_CLASSIFY, lr, seed, g->quiet), arm_train(&t, &p, g->prof, V->pt_objective, lr, seed, g->quiet),
                                   &tr, &va, &te, &ptr, &pva, spt, g->fresh};
                     a.cls.ssm_init = a.lm.ssm_init = V->ssm_init;
