@@ -40,9 +40,11 @@ $(BUILD)/run_tests: $(TEST_SRC) tests/test.h $(HEADERS)
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) $(TEST_SRC) -o $@ $(LDLIBS)
 
+# table captions name the commit a program was built from ("-dirty" when the tree had changes)
+COMMIT  := $(shell git rev-parse --short HEAD 2>/dev/null)$(shell git diff --quiet HEAD -- 2>/dev/null || echo -dirty)
 $(BUILD)/%: experiments/%.c $(HEADERS)
 	@mkdir -p $(@D)
-	$(CC) $(CFLAGS) $< -o $@ $(LDLIBS)
+	$(CC) $(CFLAGS) -DRP_BUILD_COMMIT='"$(COMMIT)"' $< -o $@ $(LDLIBS)
 
 # the test runner's last line is "N passed, M failed"; it exits non-zero on any failure
 test: $(BUILD)/run_tests

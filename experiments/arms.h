@@ -21,8 +21,8 @@
 #include <string.h>
 
 enum { M_TR, M_S4D, M_LRU, N_MODELS };
-#define ARM_MAX_VOCAB 512
-#define ARM_RUNS "runs"   /* results/runs/: the side tables share runs, so an arm two tables need trains once */   /* above every task's vocabulary (bytes + PAD + MASK) */
+#define ARM_MAX_VOCAB 512   /* above every task's vocabulary (bytes + PAD + MASK) */
+#define ARM_RUNS "runs"     /* results/runs/: the side tables share runs, so an arm two tables need trains once */
 static const char *const MODEL[N_MODELS] = {"Transformer", "S4D", "LRU"};
 static const char *const COLUMN[LRA_N_TASKS] = {"ListOps", "Text (IMDb bytes)", "Retrieval (SOTU, not AAN)",
                                                 "Image (Fashion-MNIST, not CIFAR-10)", "Pathfinder", "Path-X"};

@@ -159,6 +159,9 @@ void rp_fmt_secs(double s, char *buf, size_t cap) {
 const char *rp_git_commit(void) {
     static char buf[64];
     if (buf[0]) return buf;
+#ifdef RP_BUILD_COMMIT   /* the Makefile bakes in the commit the program was built from */
+    if (RP_BUILD_COMMIT[0]) { snprintf(buf, sizeof buf, "%s", RP_BUILD_COMMIT); return buf; }
+#endif
     snprintf(buf, sizeof buf, "unknown");
     FILE *p = popen("git rev-parse --short HEAD 2>/dev/null", "r");
     if (!p) return buf;
