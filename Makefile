@@ -41,8 +41,10 @@ $(BUILD)/run_tests: $(TEST_SRC) tests/test.h $(HEADERS)
 	$(CC) $(CFLAGS) $(TEST_SRC) -o $@ $(LDLIBS)
 
 # table captions name the commit a program was built from ("-dirty" when the tree had changes)
-COMMIT  := $(shell git rev-parse --short HEAD 2>/dev/null)$(shell git diff --quiet HEAD -- 2>/dev/null || echo -dirty)
-$(BUILD)/%: experiments/%.c $(HEADERS)
+# (untracked files count as changes); build/commit changes with it, so a new commit rebuilds them
+COMMIT  := $(shell git rev-parse --short HEAD 2>/dev/null)$(shell test -z "$$(git status --porcelain 2>/dev/null)" || echo -dirty)
+$(shell mkdir -p $(BUILD); echo '$(COMMIT)' | cmp -s - $(BUILD)/commit || echo '$(COMMIT)' > $(BUILD)/commit)
+$(BUILD)/%: experiments/%.c $(HEADERS) $(BUILD)/commit
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) -DRP_BUILD_COMMIT='"$(COMMIT)"' $< -o $@ $(LDLIBS)
 

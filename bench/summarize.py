@@ -9,6 +9,10 @@ is the median over rounds of each process's median step; ms cells also give the 
 rounds. FLOPs per step are torch_ref.py's analytic counts (taken from the PyTorch records, or
 computed by importing bench/torch_ref.py when no PyTorch record exists). % of peak = GFLOP/s over
 the measured FMA peak (best repetition of the fastest ISA) at the same thread count.
+
+It also writes the report's `cost` table, paper/tables/bench.md and bench.tex (the workload table at
+the highest thread count with the 2t/1t scaling, and the sgemm summary), into the repository's
+paper/tables unless `--tables DIR` names another directory or `--no-tables` is given.
 """
 import json
 import os
@@ -29,8 +33,147 @@ def fmt(x, nd=0):
     return "-" if x is None else f"{x:,.{nd}f}"
 
 
+# ---- the report's cost table: paper/tables/bench.md and bench.tex ----
+TEX_ESC = {"\\": r"\textbackslash{}", "&": r"\&", "%": r"\%", "$": r"\$", "#": r"\#", "_": r"\_",
+           "{": r"\{", "}": r"\}", "~": r"\textasciitilde{}", "^": r"\textasciicircum{}",
+           "<": r"$<$", ">": r"$>$", "|": r"$|$", "×": r"$\times$", "-": "-{}"}
+
+
+def tex(text):
+    """Escape plain text for LaTeX (ASCII apart from the multiplication sign; '-' never ligatures)."""
+    return "".join(TEX_ESC.get(ch, ch) for ch in str(text))
+
+
+def paper_tables(outdir, run, meta, peak, peak_isa, summary, threads, errors, sg_rows):
+    """Write <outdir>/bench.md and bench.tex: the workloads at the highest thread count each was run at
+    (with 2t/1t scaling where the 1-thread rows exist) and the sgemm summary, in the format of the
+    experiments' tables (report.h): title, caption line with the run's provenance, table, notes."""
+    def m(k):
+        r = re.search(rf"^{k}: (.*)$", meta, re.M)
+        return r.group(1).strip() if r else None
+
+    prov = []
+    if m("date"):
+        prov.append(f"date {m('date')}")
+    if m("cpu"):
+        prov.append(f"machine {m('cpu')}")
+    prov.append("threads " + " and ".join(str(t) for t in threads) if threads else "threads -")
+    if peak_isa:
+        prov.append("measured FP32 FMA peak " + ", ".join(
+            f'{t} thread{"s" if t > 1 else ""} {max(peak_isa[("all", t)].values()):.0f} GFLOP/s '
+            f'({max(peak_isa[("all", t)], key=peak_isa[("all", t)].get)})' for t in sorted(peak)))
+    if m("commit"):
+        prov.append(f"commit {m('commit')}")
+    if m("compiler"):
+        prov.append(f"compiler {m('compiler')}")
+    if m("torch"):
+        prov.append(f"PyTorch {m('torch')}")
+    if m("openblas"):
+        prov.append(f"OpenBLAS {m('openblas').split(' - ')[0]}")
+    if m("rounds"):
+        prov.append(f"rounds {m('rounds')}")
+    prov.append(f"raw output bench-out/{os.path.basename(os.path.normpath(run))}")
+
+    # workload rows (cells as (markdown, tex) pairs where they differ)
+    wl_head = ["workload", "mode", "threads", "longseq ms/step", "PyTorch ms/step", "speed-up (PyTorch / longseq)",
+               "longseq tokens/s", "PyTorch tokens/s", "longseq peak RSS MiB", "PyTorch peak RSS MiB",
+               "2t/1t longseq (PyTorch)"]
+    wl_rows, flagged = [], False
+    for w in ORDER:
+        ts = [t for t in threads if (w, t) in summary]
+        if not ts:
+            continue
+        t = max(ts)
+        a, b = summary[(w, t)]
+        x = a or b
+        scal = "-"
+        if t > 1 and (w, 1) in summary:
+            a1, b1 = summary[(w, 1)]
+            sa = f'{a1["ms"] / a["ms"]:.2f}×' if a and a1 else "-"
+            sb = f'{b1["ms"] / b["ms"]:.2f}×' if b and b1 else "-"
+            scal = f"{sa} ({sb})"
+        od = max(s["other_during"] for s in (a, b) if s)
+        flag = " !" if od > 0.2 else ""
+        flagged = flagged or bool(flag)
+        wl_rows.append([DESC[w] + flag, "train" if x["train"] else "inference", str(t),
+                        fmt(a and a["ms"], 1), fmt(b and b["ms"], 1),
+                        f'{b["ms"] / a["ms"]:.2f}×' if a and b else "-",
+                        fmt(a and a["tok"]), fmt(b and b["tok"]), fmt(a and a["rss"]), fmt(b and b["rss"]), scal])
+    wl_title = "Cost: longseq vs PyTorch on the benchmark workloads, time per training or inference step"
+    wl_notes = ["Workloads: W1 Transformer classifier (4 layers, d 128, 4 heads, FFN 512) and W2 S4D classifier "
+                "(4 layers, d 128, N 64), 1024 tokens x batch 8; W3 = W1 at 4096 x 2; W4 causal byte LM; W1i/W2i "
+                "forward only. Same model, batch and thread count in both programs; PyTorch with "
+                "OMP_WAIT_POLICY=PASSIVE.",
+                "ms/step: median over rounds of each process's median timed step; tokens/s = tokens per step / "
+                "that time; peak RSS: max over rounds of the process's peak resident set; 2t/1t = 1-thread ms / "
+                "2-thread ms of the same program."]
+    if flagged:
+        wl_notes.append("! = other processes used > 0.2 core during the timed steps of this row: unreliable.")
+    if errors:
+        wl_notes.append("Failed runs: " + "; ".join(errors) + ".")
+
+    sg_head = ["shape", "M N K op", "threads", "longseq GFLOP/s (% peak)", "OpenBLAS GFLOP/s (% peak)",
+               "longseq / OpenBLAS"]
+    sg_out = []
+    for (lab, M, N, K, op, t, lm, lmin, lmax, om, omin, omax, ratio) in sg_rows:
+        pk = peak.get(int(t))
+
+        def pc(v):
+            return f" ({100 * float(v) / pk:.0f}%)" if pk else ""
+        sg_out.append([lab, f"{M} {N} {K} {op}", t, f"{lm}{pc(lm)}", f"{om}{pc(om)}", f"{ratio}×"])
+    sg_title = "Cost: single-precision matrix multiply, longseq ls_sgemm vs OpenBLAS cblas_sgemm (GFLOP/s)"
+    sg_notes = ["Median of interleaved timings in one process (each >= 0.2 s); % of the measured FMA peak at "
+                "that thread count (t threads x the best per-core figure). The first four rows are square; "
+                "the others are the shapes of the W1 training step."]
+
+    tables = [(wl_title, wl_head, wl_rows, wl_notes)]
+    if sg_out:
+        tables.append((sg_title, sg_head, sg_out, sg_notes))
+    caption = " · ".join(prov)
+    caption_tex = r" $\cdot$ ".join(tex(x) for x in prov)
+    md, tx = [], []
+    for title, head, rows, notes in tables:
+        md.append(f"### {title}\n")
+        md.append(f"*{caption}*\n")
+        md.append("| " + " | ".join(head) + " |")
+        md.append("|---|" + "---:|" * (len(head) - 1))
+        md.extend("| " + " | ".join(r) + " |" for r in rows)
+        md.append("")
+        md.extend(f"- {n}" for n in notes)
+        md.append("")
+        tx.append("% generated by bench/summarize.py; do not edit (needs graphicx for resizebox)")
+        tx.append("\\begin{table}[t]\n\\centering\\small\n\\resizebox{\\linewidth}{!}{%")
+        tx.append("\\begin{tabular}{l" + "r" * (len(head) - 1) + "}\n\\hline")
+        tx.append(" & ".join(tex(h) for h in head) + " \\\\\n\\hline")
+        tx.extend(" & ".join(tex(c) for c in r) + " \\\\" for r in rows)
+        tx.append("\\hline\n\\end{tabular}}")
+        tx.append(f"\\caption{{{tex(title)}. {{\\footnotesize {caption_tex}}}}}")
+        tx.append("{\\footnotesize\n" + "".join(f"{tex(n)}\\\\\n" for n in notes) + "}")
+        tx.append("\\end{table}\n")
+    os.makedirs(outdir, exist_ok=True)
+    for name, text in (("bench.md", "\n".join(md)), ("bench.tex", "\n".join(tx))):
+        path = os.path.join(outdir, name)
+        with open(path + ".tmp", "w", encoding="utf-8") as f:
+            f.write(text)
+        os.replace(path + ".tmp", path)
+    print(f"summarize.py: wrote {os.path.join(outdir, 'bench.md')} and bench.tex", file=sys.stderr)
+
+
 def main():
-    run = sys.argv[1]
+    args = sys.argv[1:]
+    tables = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "paper", "tables")
+    if "--no-tables" in args:
+        args.remove("--no-tables")
+        tables = None
+    if "--tables" in args:
+        i = args.index("--tables")
+        if i + 1 >= len(args):
+            sys.exit("summarize.py: --tables needs a directory")
+        tables = args[i + 1]
+        del args[i:i + 2]
+    if len(args) != 1 or args[0].startswith("-"):
+        sys.exit("usage: summarize.py RUN_DIR [--tables DIR | --no-tables]")
+    run = args[0]
     meta = open(os.path.join(run, "meta.txt")).read() if os.path.exists(os.path.join(run, "meta.txt")) else ""
     # ---- peak ----
     peak, peak_isa = {}, {}
@@ -152,7 +295,7 @@ def main():
 
     # ---- sgemm ----
     sf = os.path.join(run, "sgemm.md")
-    sg = {}
+    sg, sg_rows = {}, []
     if os.path.exists(sf):
         rows = []
         for line in open(sf):
@@ -160,6 +303,7 @@ def main():
                          r"\s*\|\s*([\d.]+)\s*\(\s*([\d.]+)-\s*([\d.]+)\)\s*\|\s*([\d.]+)\s*\|", line)
             if m:
                 rows.append(m.groups())
+        sg_rows = rows
         if rows:
             p("\n### sgemm: longseq `ls_sgemm` vs OpenBLAS `cblas_sgemm` (interleaved in one process)\n")
             p("| shape | M N K op | thr | longseq GFLOP/s (min-max) | % peak | OpenBLAS GFLOP/s (min-max) | % peak "
@@ -214,6 +358,8 @@ def main():
     for name, v, goal, ok in checks:
         p(f'| {name} | {"-" if v is None else f"{v:.2f}"} | {goal} | {"-" if v is None else ("yes" if ok(v) else "**no**")} |')
     print("\n".join(out))
+    if tables:
+        paper_tables(tables, run, meta, peak, peak_isa, summary, threads, errors, sg_rows)
 
 
 if __name__ == "__main__":
