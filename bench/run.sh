@@ -94,6 +94,7 @@ log() { echo "[$(date -u +%T)] $*" | tee -a "$LOG" >&2; }
 {
   echo "date: $(date -u +%FT%TZ)"
   echo "command: bash bench/run.sh $ARGS"
+  echo "commit: $(git describe --always --dirty 2>/dev/null || echo unknown)"
   echo "cpu: $(lscpu | awk -F: '/^Model name/{gsub(/^ +/,"",$2); print $2; exit}'), family $(lscpu | awk -F: '/^CPU family/{gsub(/ /,"",$2); print $2}') model $(lscpu | awk -F: '/^Model:/{gsub(/ /,"",$2); print $2}'), $(nproc) cores"
   echo "compiler: $(${CC:-cc} --version | head -1)"
   echo "openblas: Debian $(dpkg-query -W -f='${Version}' libopenblas0-pthread 2>/dev/null || echo '?'), $("$PY" -c "import ctypes; l = ctypes.CDLL('libopenblas.so.0'); l.openblas_get_corename.restype = l.openblas_get_config.restype = ctypes.c_char_p; print('kernels', l.openblas_get_corename().decode(), '-', l.openblas_get_config().decode())" 2>/dev/null)"
