@@ -288,6 +288,7 @@ typedef struct ls_attn_opts {
     int64_t sinks;           /* with window: keys j < sinks stay visible (Lambda mask) */
     int64_t dual_w;          /* 0, or w: pairs with |i - j| >= w score with (q2, k2) (ReRoPE) */
     int norm;                /* LS_ATTN_SOFTMAX, LS_ATTN_NODENOM (e^s / n) or LS_ATTN_L2 */
+    const int32_t *kv_len;   /* NULL or B key lengths: keys j >= kv_len[b] hidden (padding); 1..T */
 } ls_attn_opts;
 /* fused multi-head attention that never stores a T x T tensor (saves one log-normaliser per row).
    q, k, v, q2, k2: (B, T, H*D); q2, k2 only with opts->dual_w. Result (B, T, H*D). */
@@ -452,8 +453,11 @@ typedef struct ls_model {
 /* builds and initialises the model (seeded); -1 with a message for an impossible configuration */
 LS_API int ls_model_init(ls_model *m, const ls_config *cfg, uint64_t seed, char *err);
 LS_API void ls_model_free(ls_model *m);
-/* token ids (B, T) -> hidden states (B, T, d) */
-LS_API ls_tensor *ls_model_encode(ls_ctx *ctx, ls_model *m, const int32_t *ids, int64_t B, int64_t T);
+/* token ids (B, T) -> hidden states (B, T, d). lengths (B, may be NULL = all T): positions t >=
+   lengths[b] are padding, and no valid position sees them (attention hides padding keys; a
+   bidirectional S4D or Mixer sees zeros there; causal models never look ahead) - except the
+   bidirectional linear-attention baseline, whose kernel has no mask. Padding states are unspecified. */
+LS_API ls_tensor *ls_model_encode(ls_ctx *ctx, ls_model *m, const int32_t *ids, const int32_t *lengths, int64_t B, int64_t T);
 /* the head's output: classify (B, classes) from ids (B, T); pair (B, classes) from ids (B, 2, T) and
    lengths (B, 2); LM (B, T, lm_vocab). lengths may be NULL (all T). */
 LS_API ls_tensor *ls_model_forward(ls_ctx *ctx, ls_model *m, const int32_t *ids, const int32_t *lengths,
@@ -1823,6 +1827,40 @@ LS_API ls_tensor *ls_embedding(ls_ctx *ctx, ls_tensor *table, const int32_t *ids
     return out;
 }
 
+/* e^x, relative error ~2 ulp for -87.3 <= x <= 88.3; exactly 0 for x < -87.3 (and -inf). No calls
+   or branches, so loops over it vectorise; results do not depend on the vector width. */
+static inline float ls__exp(float x) {
+    float xc = x < -87.3f ? -87.3f : x;
+    xc = xc > 88.3f ? 88.3f : xc;
+    float t = xc * 1.44269504088896341f + 12582912.0f;   /* 1.5 * 2^23: rounds x log2 e to an integer */
+    float n = t - 12582912.0f;
+    uint32_t tb;
+    memcpy(&tb, &t, sizeof tb);
+    float r = xc - n * 0.693359375f;                        /* Cody-Waite: ln 2 = 0.693359375 - 2.12e-4 */
+    r = r + n * 2.12194440e-4f;
+    float p = 1.9875691500e-4f;                             /* Cephes expf polynomial */
+    p = p * r + 1.3981999507e-3f;
+    p = p * r + 8.3334519073e-3f;
+    p = p * r + 4.1665795894e-2f;
+    p = p * r + 1.6666665459e-1f;
+    p = p * r + 5.0000001201e-1f;
+    p = p * r * r + r + 1.0f;
+    uint32_t eb = (tb - 0x4B400000u + 127u) << 23;         /* 2^n, n in [-126, 127] */
+    float sc;
+    memcpy(&sc, &eb, sizeof sc);
+    return x < -87.3f ? 0.0f : p * sc;
+}
+
+/* Phi(x) = (1 + erf(x / sqrt 2)) / 2 given e = exp(-x^2 / 2): erfc(z) = t P(t) e^{-z^2}, t = 1/(1 + p z),
+   z = |x| / sqrt 2 (Abramowitz & Stegun 7.1.26, |error of erf| <= 1.5e-7). Branch-free and call-free,
+   so the loops over it vectorise; the same e serves the density in the backward pass. */
+static inline float ls__phi_cdf(float x, float e) {
+    float z = (x < 0.0f ? -x : x) * 0.70710678118654752f;
+    float t = 1.0f / (1.0f + 0.3275911f * z);
+    float q = t * (0.254829592f + t * (-0.284496736f + t * (1.421413741f + t * (-1.453152027f + t * 1.061405429f)))) * e;
+    return x < 0.0f ? 0.5f * q : 1.0f - 0.5f * q;   /* q = erfc(z) */
+}
+
 /* --- GELU: y = x Phi(x) = 0.5 x (1 + erf(x / sqrt 2)); dy/dx = Phi(x) + x phi(x) --- */
 
 static void ls__gelu_forward(ls_ctx *ctx, ls_node *n) {
@@ -1830,8 +1868,8 @@ static void ls__gelu_forward(ls_ctx *ctx, ls_node *n) {
     const float *x = n->in[0]->x;
     float *y = n->out->x;
     int64_t N = n->out->n;
-    LS__PAR_FOR(N, 8)
-    for (int64_t i = 0; i < N; i++) y[i] = 0.5f * x[i] * (1.0f + erff(x[i] * 0.70710678118654752f));
+    LS__PAR_FOR(N, 2)
+    for (int64_t i = 0; i < N; i++) y[i] = x[i] * ls__phi_cdf(x[i], ls__exp(-0.5f * x[i] * x[i]));
 }
 
 static void ls__gelu_backward(ls_ctx *ctx, ls_node *n) {
@@ -1840,11 +1878,10 @@ static void ls__gelu_backward(ls_ctx *ctx, ls_node *n) {
     float *dx = ls__grad(n->in[0]);
     int64_t N = n->out->n;
     if (!dx) return;
-    LS__PAR_FOR(N, 8)
+    LS__PAR_FOR(N, 2)
     for (int64_t i = 0; i < N; i++) {
-        float cdf = 0.5f * (1.0f + erff(x[i] * 0.70710678118654752f));
-        float pdf = 0.39894228040143268f * expf(-0.5f * x[i] * x[i]);
-        dx[i] += dy[i] * (cdf + x[i] * pdf);
+        float e = ls__exp(-0.5f * x[i] * x[i]);
+        dx[i] += dy[i] * (ls__phi_cdf(x[i], e) + x[i] * 0.39894228040143268f * e);
     }
 }
 
@@ -1856,7 +1893,7 @@ static void ls__silu_forward(ls_ctx *ctx, ls_node *n) {
     float *y = n->out->x;
     int64_t N = n->out->n;
     LS__PAR_FOR(N, 4)
-    for (int64_t i = 0; i < N; i++) y[i] = x[i] / (1.0f + expf(-x[i]));
+    for (int64_t i = 0; i < N; i++) y[i] = x[i] / (1.0f + ls__exp(-x[i]));
 }
 
 static void ls__silu_backward(ls_ctx *ctx, ls_node *n) {
@@ -1867,7 +1904,7 @@ static void ls__silu_backward(ls_ctx *ctx, ls_node *n) {
     if (!dx) return;
     LS__PAR_FOR(N, 4)
     for (int64_t i = 0; i < N; i++) {
-        float s = 1.0f / (1.0f + expf(-x[i]));
+        float s = 1.0f / (1.0f + ls__exp(-x[i]));
         dx[i] += dy[i] * s * (1.0f + x[i] * (1.0f - s));
     }
 }
@@ -3901,7 +3938,16 @@ typedef struct ls__attn_cfg {
     int64_t dual_w;          /* 0, or w > 0: ReRoPE-style dual regime: pairs with |i-j| < w score with (q, k),
                                 pairs with |i-j| >= w score with (q2, k2) (two more (B,T,H*D) tensors) */
     int norm;                /* LS_ATTN_* */
+    const int32_t *kv_len;   /* NULL or B key lengths (padding mask) */
+    int64_t TK;              /* keys [TK, T) hidden: the batch row's kv_len (T without one); set per task */
 } ls__attn_cfg;
+
+/* the configuration of batch row b: its key length, when there is a padding mask */
+static ls__attn_cfg ls__attn_row_cfg(const ls__attn_cfg *c, int64_t b) {
+    ls__attn_cfg r = *c;
+    r.TK = c->kv_len ? c->kv_len[b] : c->T;
+    return r;
+}
 
 #define LS__ATTN_T 64          /* tile edge: 64 queries x 64 keys */
 #define LS__ATTN_SPLIT 8       /* backward: aim for at least this many (b, h, key-tile class) tasks */
@@ -3985,30 +4031,6 @@ static void ls__attn_mm(int64_t N, int64_t K, const float *A, int64_t sar, int64
     }
 }
 
-/* e^x, relative error ~2 ulp for -87.3 <= x <= 88.3; exactly 0 for x < -87.3 (and -inf). No calls
-   or branches, so loops over it vectorise; results do not depend on the vector width. */
-static float ls__attn_exp(float x) {
-    float xc = x < -87.3f ? -87.3f : x;
-    xc = xc > 88.3f ? 88.3f : xc;
-    float t = xc * 1.44269504088896341f + 12582912.0f;   /* 1.5 * 2^23: rounds x log2 e to an integer */
-    float n = t - 12582912.0f;
-    uint32_t tb;
-    memcpy(&tb, &t, sizeof tb);
-    float r = xc - n * 0.693359375f;                        /* Cody-Waite: ln 2 = 0.693359375 - 2.12e-4 */
-    r = r + n * 2.12194440e-4f;
-    float p = 1.9875691500e-4f;                             /* Cephes expf polynomial */
-    p = p * r + 1.3981999507e-3f;
-    p = p * r + 8.3334519073e-3f;
-    p = p * r + 4.1665795894e-2f;
-    p = p * r + 1.6666665459e-1f;
-    p = p * r + 5.0000001201e-1f;
-    p = p * r * r + r + 1.0f;
-    uint32_t eb = (tb - 0x4B400000u + 127u) << 23;         /* 2^n, n in [-126, 127] */
-    float sc;
-    memcpy(&sc, &eb, sizeof sc);
-    return x < -87.3f ? 0.0f : p * sc;
-}
-
 /* Row helpers on 64 floats (one row of a score tile):
    ls__attn_row_max   max of p[0..63] (-inf when all are -inf)
    ls__attn_row_exp   p = exp(p - sub), returns sum p (l2: sum p^2); sub finite, hidden (-inf) -> 0
@@ -4085,7 +4107,7 @@ static float ls__attn_row_max(const float *p) {
 }
 static float ls__attn_row_exp(float *p, float sub, int l2) {
     float lane[16], sum = 0.0f;
-    for (int col = 0; col < LS__ATTN_T; col++) p[col] = ls__attn_exp(p[col] - sub);
+    for (int col = 0; col < LS__ATTN_T; col++) p[col] = ls__exp(p[col] - sub);
     for (int u = 0; u < 16; u++) lane[u] = 0.0f;
     if (l2) {
         for (int c0 = 0; c0 < LS__ATTN_T; c0 += 16)
@@ -4100,7 +4122,7 @@ static float ls__attn_row_exp(float *p, float sub, int l2) {
     return sum;
 }
 static void ls__attn_row_expl(float *p, float sub) {
-    for (int col = 0; col < LS__ATTN_T; col++) p[col] = ls__attn_exp(p[col] - sub);
+    for (int col = 0; col < LS__ATTN_T; col++) p[col] = ls__exp(p[col] - sub);
 }
 #endif
 
@@ -4114,6 +4136,8 @@ static void ls__attn_row_range(const ls__attn_cfg *c, int64_t i, int64_t *lo, in
         s = c->sinks < T ? c->sinks : T;
         if (c->causal && s > i + 1) s = i + 1;
     }
+    if (h > c->TK - 1) h = c->TK - 1;   /* padding keys */
+    if (s > c->TK) s = c->TK;
     *lo = l; *hi = h; *sk = s;
 }
 
@@ -4132,6 +4156,8 @@ static int ls__attn_tile_kind(const ls__attn_cfg *c, int64_t i0, int64_t j0) {
     int64_t T = c->T, i1 = i0 + LS__ATTN_T < T ? i0 + LS__ATTN_T : T;
     int64_t j1 = j0 + LS__ATTN_T < T ? j0 + LS__ATTN_T : T;
     int any = 0, all = (i1 - i0 == LS__ATTN_T && j1 - j0 == LS__ATTN_T);
+    if (j0 >= c->TK) return 0;           /* only padding keys */
+    if (j1 > c->TK) { j1 = c->TK; all = 0; }
     if (c->window == 0) {   /* closed form: full or causal */
         if (!c->causal) return all ? 1 : 2;
         if (j0 > i1 - 1) return 0;
@@ -4208,7 +4234,7 @@ static void ls__attn_scores(const ls__attn_cfg *c, float *S, const float *S2, in
             if (i < c->T) {
                 int64_t l, h, k;
                 ls__attn_row_range(c, i, &l, &h, &k);
-                int64_t jmax = c->T - 1 - j0;   /* padding columns */
+                int64_t jmax = c->TK - 1 - j0;   /* tile padding and padding keys */
                 if (h - j0 > jmax) h = j0 + jmax;
                 if (k - j0 > jmax + 1) k = j0 + jmax + 1;
                 /* clip to [-1, 64] so the int conversion is safe */
@@ -4322,7 +4348,7 @@ static void ls__attn_fwd_task(const ls__attn_cfg *c, ls__attn_scr *s, int64_t b,
                     continue;
                 }
                 float sum = ls__attn_row_exp(p, mx, l2);
-                float corr = ls__attn_exp(M[r] - mx);
+                float corr = ls__exp(M[r] - mx);
                 L[r] = L[r] * (l2 ? corr * corr : corr) + sum;
                 M[r] = mx;
                 s->cs[r] = corr;
@@ -4343,8 +4369,8 @@ static void ls__attn_fwd_task(const ls__attn_cfg *c, ls__attn_scr *s, int64_t b,
         } else if (l > 0.0f) {
             L = l2 ? m + 0.5f * logf(l) : m + logf(l);
             f = l2 ? 1.0f / sqrtf(l) : 1.0f / l;
-        } else {
-            L = -INFINITY; f = 0.0f;
+        } else {   /* no visible key (a padding query under a window): output 0, and the backward's exp(s - lse) = 0 */
+            L = INFINITY; f = 0.0f;
         }
         float *orow = o + base + i * HD;
         for (int64_t e = 0; e < D; e++) orow[e] = s->O[r * Dp + e] * f;
@@ -4366,7 +4392,8 @@ static void ls__attn_forward(const ls__attn_cfg *c, const float *q, const float 
         LS__PRAGMA(omp for schedule(dynamic, 1))
         for (int64_t task = 0; task < ntask; task++) {
             int64_t bh = task / ngr, g = ngr - 1 - task % ngr;
-            ls__attn_fwd_task(c, &s, bh / c->H, bh % c->H, g, q, k, v, q2, k2, o, lse);
+            ls__attn_cfg cb = ls__attn_row_cfg(c, bh / c->H);
+            ls__attn_fwd_task(&cb, &s, bh / c->H, bh % c->H, g, q, k, v, q2, k2, o, lse);
         }
         LS_FREE(s.raw);
     }
@@ -4532,7 +4559,8 @@ static void ls__attn_backward(const ls__attn_cfg *c, const float *q, const float
                 if (dq) dqt = dq + b * T * HD + h * D;
                 if (dq2) dq2t = dq2 + b * T * HD + h * D;
             }
-            ls__attn_bwd_task(c, &s, b, h, cls, NC, q, k, v, q2, k2, lse, Dall, dout, dqt, dq2t, ldq, dk, dv, dk2);
+            ls__attn_cfg cb = ls__attn_row_cfg(c, b);
+            ls__attn_bwd_task(&cb, &s, b, h, cls, NC, q, k, v, q2, k2, lse, Dall, dout, dqt, dq2t, ldq, dk, dv, dk2);
         }
         LS_FREE(s.raw);
     }
@@ -4563,7 +4591,7 @@ static void ls__attn_backward(const ls__attn_cfg *c, const float *q, const float
 /* --- ATTENTION: in = q, k, v (, q2, k2); saved[0] = lse (B, H, T); opt = the kernel's options, with
    arena copies of the ALiBi slopes and row scales --- */
 
-typedef struct ls__attn_saved { ls__attn_cfg cfg; float *alibi, *row_scale; } ls__attn_saved;
+typedef struct ls__attn_saved { ls__attn_cfg cfg; float *alibi, *row_scale; int32_t *kv_len; } ls__attn_saved;
 
 static ls__attn_cfg *ls__attn_of(ls_node *n) { return &((ls__attn_saved *)n->opt)->cfg; }
 
@@ -4592,6 +4620,9 @@ LS_API ls_tensor *ls_attention(ls_ctx *ctx, ls_tensor *q, ls_tensor *k, ls_tenso
     t[0] = q; t[1] = k; t[2] = v; t[3] = dual ? q2 : NULL; t[4] = dual ? k2 : NULL;
     int ok = q->nd == 3 && H >= 1 && q->d[2] % H == 0 && o.window >= 0 && o.sinks >= 0 && o.dual_w >= 0 &&
              o.norm >= LS_ATTN_SOFTMAX && o.norm <= LS_ATTN_L2;
+    for (int64_t b = 0; ok && o.kv_len && b < q->d[0]; b++)
+        if (o.kv_len[b] < 1 || o.kv_len[b] > q->d[1])
+            return ls__fail(ctx, "ls_attention: kv_len[%lld] = %d is outside 1..%lld", (long long)b, (int)o.kv_len[b], (long long)q->d[1]);
     for (int i = 1; ok && i < 5; i++)
         if (t[i]) ok = t[i]->nd == 3 && t[i]->d[0] == q->d[0] && t[i]->d[1] == q->d[1] && t[i]->d[2] == q->d[2];
     if (!ok)
@@ -4608,7 +4639,8 @@ LS_API ls_tensor *ls_attention(ls_ctx *ctx, ls_tensor *q, ls_tensor *k, ls_tenso
     c->scale = o.scale > 0 ? o.scale : 1.0f / sqrtf((float)D);
     if (o.alibi) { sv->alibi = ls__floats(ctx, H); memcpy(sv->alibi, o.alibi, (size_t)H * sizeof(float)); }
     if (o.row_scale) { sv->row_scale = ls__floats(ctx, T); memcpy(sv->row_scale, o.row_scale, (size_t)T * sizeof(float)); }
-    c->alibi = sv->alibi; c->row_scale = sv->row_scale;
+    if (o.kv_len) { sv->kv_len = (int32_t *)ls_arena_alloc(&ctx->arena, (size_t)B * sizeof(int32_t)); memcpy(sv->kv_len, o.kv_len, (size_t)B * sizeof(int32_t)); }
+    c->alibi = sv->alibi; c->row_scale = sv->row_scale; c->kv_len = sv->kv_len; c->TK = T;
     c->window = o.window; c->sinks = o.sinks; c->dual_w = o.dual_w; c->norm = o.norm;
     n->opt = sv;
     n->saved[0] = ls__floats(ctx, B * H * T);
@@ -5250,7 +5282,8 @@ static float ls__rope_setup(ls_ctx *ctx, const ls_model *m, float **theta, float
     return l * l;   /* YaRN's lambda = (1 + 0.1 ln s)^2 */
 }
 
-static ls_tensor *ls__attention_sublayer(ls_ctx *ctx, const ls_model *m, const ls__layer *L, ls_tensor *x) {
+static ls_tensor *ls__attention_sublayer(ls_ctx *ctx, const ls_model *m, const ls__layer *L, ls_tensor *x,
+                                         const int32_t *lengths) {
     const ls_config *c = &m->cfg;
     int64_t H = c->n_heads, D = c->d_model / H, T = x ? x->d[1] : 0;
     ls_tensor *q = ls_linear(ctx, x, L->wq, L->bq), *k = ls_linear(ctx, x, L->wk, L->bk), *v = ls_linear(ctx, x, L->wv, L->bv);
@@ -5281,6 +5314,7 @@ static ls_tensor *ls__attention_sublayer(ls_ctx *ctx, const ls_model *m, const l
         o.window = c->window;
         o.sinks = c->window ? c->sinks : 0;
         o.dual_w = q2 ? c->rerope_w : 0;
+        o.kv_len = lengths;
         if (c->logn && T > 0) {   /* log-n scaling: log(visible keys) / log(training length) */
             float *rs = ls__floats(ctx, T);
             double lt = log((double)(c->train_len > 1 ? c->train_len : 2));
@@ -5303,8 +5337,9 @@ static ls_tensor *ls__ffn_sublayer(ls_ctx *ctx, const ls_model *m, const ls__lay
 }
 
 /* token mixing of the Mixer: y[b, i] = sum_j W[i, j] x[b, j], W lower-triangular when causal */
-static ls_tensor *ls__mix_sublayer(ls_ctx *ctx, const ls_model *m, const ls__layer *L, ls_tensor *x) {
+static ls_tensor *ls__mix_sublayer(ls_ctx *ctx, const ls_model *m, const ls__layer *L, ls_tensor *x, ls_tensor *pad) {
     if (!x) return NULL;
+    if (pad && !m->cfg.causal) x = ls_mul(ctx, x, pad);
     int64_t T = x->d[1];
     ls_tensor *W = ls_slice(ctx, ls_slice(ctx, L->mix, 0, 0, T), 1, 0, T);
     if (m->cfg.causal) {
@@ -5325,7 +5360,7 @@ static ls_tensor *ls__glu(ls_ctx *ctx, ls_tensor *y) {
 }
 
 /* S4D or LRU: sequence map, D skip, GELU, output linear (or GLU) */
-static ls_tensor *ls__ssm_sublayer(ls_ctx *ctx, const ls_model *m, const ls__layer *L, ls_tensor *x) {
+static ls_tensor *ls__ssm_sublayer(ls_ctx *ctx, const ls_model *m, const ls__layer *L, ls_tensor *x, ls_tensor *pad) {
     if (!x) return NULL;
     const ls_config *c = &m->cfg;
     int64_t T = x->d[1];
@@ -5334,7 +5369,9 @@ static ls_tensor *ls__ssm_sublayer(ls_ctx *ctx, const ls_model *m, const ls__lay
         ls_tensor *const *p = L->ssm[0], *const *p2 = L->ssm[1];
         ls_tensor *K = ls_s4d_kernel(ctx, p[0], p[1], p[2], p[3], p[4], T);
         ls_tensor *K2 = c->bidirectional ? ls_s4d_kernel(ctx, p2[0], p2[1], p2[2], p2[3], p2[4], T) : NULL;
-        y = ls_fftconv(ctx, x, K, K2);
+        /* zeros at padding: the anti-causal kernel must not read it, and the FFT's round-off would
+           let even the causal one feel it (a ~1e-7 dependence); masked, valid positions are exact */
+        y = ls_fftconv(ctx, pad ? ls_mul(ctx, x, pad) : x, K, K2);
     } else {
         y = ls_linear(ctx, ls_lru_scan(ctx, ls_linear(ctx, x, L->wb, NULL), L->nu_log, L->theta_log), L->wc, NULL);
     }
@@ -5344,8 +5381,24 @@ static ls_tensor *ls__ssm_sublayer(ls_ctx *ctx, const ls_model *m, const ls__lay
     return ls_dropout(ctx, y, c->dropout);
 }
 
-LS_API ls_tensor *ls_model_encode(ls_ctx *ctx, ls_model *m, const int32_t *ids, int64_t B, int64_t T) {
+/* (B, T, 1): 1 on valid positions, 0 on padding; NULL when nothing is padded */
+static ls_tensor *ls__pad_mask(ls_ctx *ctx, const int32_t *lengths, int64_t B, int64_t T) {
+    int any = 0;
+    for (int64_t b = 0; lengths && b < B; b++) any |= lengths[b] < T;
+    if (!any) return NULL;
+    ls_tensor *p = ls_tensor_new(ctx, ls_shape3(B, T, 1));
+    for (int64_t b = 0; b < B; b++)
+        for (int64_t t = 0; t < T; t++) p->x[b * T + t] = t < lengths[b] ? 1.0f : 0.0f;
+    return p;
+}
+
+LS_API ls_tensor *ls_model_encode(ls_ctx *ctx, ls_model *m, const int32_t *ids, const int32_t *lengths, int64_t B, int64_t T) {
     const ls_config *c = &m->cfg;
+    for (int64_t b = 0; lengths && b < B; b++)
+        if (lengths[b] < 1 || lengths[b] > T)
+            return ls__fail(ctx, "model: length %d of sequence %lld is outside 1..%lld", (int)lengths[b], (long long)b, (long long)T);
+    ls_tensor *pad = ls__pad_mask(ctx, lengths, B, T);
+    if (!pad) lengths = NULL;
     if (T > c->max_len && (c->pos == LS_POS_LEARNED || c->arch == LS_ARCH_MIXER))
         return ls__fail(ctx, "model: sequence length %lld exceeds max_len %lld", (long long)T, (long long)c->max_len);
     ls_tensor *x = ls_embedding(ctx, m->embed, ids, ls_shape2(B, T));
@@ -5365,11 +5418,11 @@ LS_API ls_tensor *ls_model_encode(ls_ctx *ctx, ls_model *m, const int32_t *ids, 
     for (int l = 0; l < c->n_layers; l++) {
         const ls__layer *L = &m->layers[c->arch == LS_ARCH_UNIVERSAL ? 0 : l];
         if (c->arch == LS_ARCH_S4D || c->arch == LS_ARCH_LRU) {
-            x = ls__residual(ctx, m, x, ls__ssm_sublayer(ctx, m, L, ls__pre(ctx, m, x, L->ln1_g, L->ln1_b)), L->ln1_g, L->ln1_b);
+            x = ls__residual(ctx, m, x, ls__ssm_sublayer(ctx, m, L, ls__pre(ctx, m, x, L->ln1_g, L->ln1_b), pad), L->ln1_g, L->ln1_b);
             continue;
         }
         ls_tensor *in = ls__pre(ctx, m, x, L->ln1_g, L->ln1_b);
-        ls_tensor *y = c->arch == LS_ARCH_MIXER ? ls__mix_sublayer(ctx, m, L, in) : ls__attention_sublayer(ctx, m, L, in);
+        ls_tensor *y = c->arch == LS_ARCH_MIXER ? ls__mix_sublayer(ctx, m, L, in, pad) : ls__attention_sublayer(ctx, m, L, in, lengths);
         x = ls__residual(ctx, m, x, y, L->ln1_g, L->ln1_b);
         x = ls__residual(ctx, m, x, ls__ffn_sublayer(ctx, m, L, ls__pre(ctx, m, x, L->ln2_g, L->ln2_b)), L->ln2_g, L->ln2_b);
     }
@@ -5383,14 +5436,14 @@ LS_API ls_tensor *ls_model_forward(ls_ctx *ctx, ls_model *m, const int32_t *ids,
     int64_t d = c->d_model;
     if (c->head == LS_HEAD_PAIR) {
         /* (B, 2, T) is (2B, T): both towers in one pass, pooled, then [u, v, u v, u - v] */
-        ls_tensor *h = ls_model_encode(ctx, m, ids, 2 * B, T);
+        ls_tensor *h = ls_model_encode(ctx, m, ids, lengths, 2 * B, T);
         ls_tensor *uv = ls_reshape(ctx, ls_pool(ctx, h, lengths, c->pool), ls_shape3(B, 2, d));
         ls_tensor *u = ls_reshape(ctx, ls_slice(ctx, uv, 1, 0, 1), ls_shape2(B, d));
         ls_tensor *v = ls_reshape(ctx, ls_slice(ctx, uv, 1, 1, 1), ls_shape2(B, d));
         ls_tensor *f = ls_concat(ctx, ls_concat(ctx, u, v, 1), ls_concat(ctx, ls_mul(ctx, u, v), ls_sub(ctx, u, v), 1), 1);
         return ls_linear(ctx, ls_gelu(ctx, ls_linear(ctx, f, m->cls_w1, m->cls_b1)), m->cls_w2, m->cls_b2);
     }
-    ls_tensor *h = ls_model_encode(ctx, m, ids, B, T);
+    ls_tensor *h = ls_model_encode(ctx, m, ids, lengths, B, T);
     if (c->head == LS_HEAD_CLASSIFY) return ls_linear(ctx, ls_pool(ctx, h, lengths, c->pool), m->cls_w2, m->cls_b2);
     return ls_linear(ctx, h, m->lm_w, m->lm_b);
 }

@@ -27,7 +27,7 @@
 #include "../longseq.h"
 #endif
 
-#define RP_CODE_VERSION LS_VERSION "+rp1"   /* bump the rpN part when a change alters any result */
+#define RP_CODE_VERSION LS_VERSION "+rp2"   /* bump the rpN part when a change alters any result */
 #define RP_MAX_COLS 16
 #define RP_RESULTS_DIR "results"
 enum { RP_MD = 1, RP_TEX = 2, RP_CSV = 4 };

@@ -167,6 +167,33 @@ static void test_values(void) {
     ls_ctx_free(&ctx);
 }
 
+/* --- activations: the vectorised GELU and SiLU against double-precision references --- */
+static void test_activations(void) {
+    ls_ctx ctx;
+    ls_ctx_init(&ctx, 1);
+    const int64_t N = 40001;   /* x in [-20, 20] step 0.001 */
+    ls_tensor *x = ls_tensor_alloc(ls_shape1(N), 1);   /* heap: outlives the resets */
+    for (int64_t i = 0; i < N; i++) x->x[i] = -20.0f + 0.001f * (float)i;
+    for (int op = 0; op < 2; op++) {
+        ls_tensor *y = op ? ls_silu(&ctx, x) : ls_gelu(&ctx, x);
+        ls_backward(&ctx, ls_sum(&ctx, y));
+        double ey = 0, ed = 0;
+        for (int64_t i = 0; i < N; i++) {
+            double v = x->x[i], c = op ? 1.0 / (1.0 + exp(-v)) : 0.5 * erfc(-v / sqrt(2.0));
+            double d = op ? c * (1.0 + v * (1.0 - c)) : c + v * exp(-0.5 * v * v) * 0.398942280401432678;
+            double s = fabs(v) > 1.0 ? fabs(v) : 1.0;
+            if (fabs(y->x[i] - v * c) / s > ey) ey = fabs(y->x[i] - v * c) / s;
+            if (fabs(x->g[i] - d) / s > ed) ed = fabs(x->g[i] - d) / s;
+        }
+        T_CHECK(ey < 3e-7 && ed < 1e-6, "%s on [-20, 20]: max error %.2g (value), %.2g (derivative), relative to max(1, |x|)",
+                op ? "silu" : "gelu", ey, ed);
+        memset(x->g, 0, (size_t)N * sizeof(float));
+        ls_ctx_reset(&ctx);
+    }
+    ls_tensor_free(x);
+    ls_ctx_free(&ctx);
+}
+
 /* --- errors: shapes named, first error kept, NULL propagated --- */
 static void test_errors(void) {
     ls_ctx ctx;
@@ -535,6 +562,7 @@ void suite_core(void) {
     test_rng();
     test_arena();
     test_values();
+    test_activations();
     test_errors();
     test_sgemm();
     test_optim();

@@ -47,7 +47,8 @@ static ls_tensor *heads(ls_ctx *c, ls_tensor *x, int64_t H) {
     return ls_transpose(c, ls_reshape(c, x, ls_shape4(x->d[0], x->d[1], H, x->d[2] / H)), 1, 2);
 }
 
-static int visible(const ls_attn_opts *o, int64_t i, int64_t j) {
+static int visible(const ls_attn_opts *o, int64_t b, int64_t i, int64_t j) {
+    if (o->kv_len && j >= o->kv_len[b]) return 0;
     if (o->causal && j > i) return 0;
     if (o->window && llabs((long long)(i - j)) >= o->window && !(j < o->sinks)) return 0;
     return 1;
@@ -70,11 +71,12 @@ static ls_tensor *naive_attention(ls_ctx *c, ls_tensor *q, ls_tensor *k, ls_tens
         S = ls_add(c, ls_mul(c, S, in), ls_mul(c, S2, out));
     }
     if (o->row_scale) S = ls_mul(c, S, ls_tensor_from(c, ls_shape2(T, 1), o->row_scale));
-    ls_tensor *bias = ls_tensor_new(c, ls_shape3(H, T, T));
+    ls_tensor *bias = ls_tensor_new(c, ls_shape4(B, H, T, T));
+    for (int64_t b = 0; b < B; b++)
     for (int64_t h = 0; h < H; h++)
         for (int64_t i = 0; i < T; i++)
             for (int64_t j = 0; j < T; j++)
-                bias->x[(h * T + i) * T + j] = (visible(o, i, j) ? 0.0f : -1e9f) -
+                bias->x[((b * H + h) * T + i) * T + j] = (visible(o, b, i, j) ? 0.0f : -1e9f) -
                                                (o->alibi ? o->alibi[h] * (float)llabs((long long)(i - j)) : 0.0f);
     ls_tensor *P = ls_softmax(c, ls_add(c, S, bias));
     ls_tensor *O = ls_transpose(c, ls_matmul(c, P, heads(c, v, H), 0, 0), 1, 2);   /* (B, T, H, D) */
@@ -92,18 +94,18 @@ static void direct_attention(const ls_tensor *q, const ls_tensor *k, const ls_te
             for (int64_t i = 0; i < T; i++) {
                 double mx = -1e300, z = 0, z2 = 0, n = 0;
                 for (int64_t j = 0; j < T; j++) {
-                    if (!visible(o, i, j)) continue;
+                    if (!visible(o, b, i, j)) continue;
                     double dot = 0;
                     for (int64_t e = 0; e < D; e++) dot += (double)q->x[(b * T + i) * HD + h * D + e] * k->x[(b * T + j) * HD + h * D + e];
                     s[j] = dot * scale * (o->row_scale ? o->row_scale[i] : 1.0);
                     mx = s[j] > mx ? s[j] : mx;
                     n += 1;
                 }
-                for (int64_t j = 0; j < T; j++) if (visible(o, i, j)) { z += exp(s[j] - mx); z2 += exp(2 * (s[j] - mx)); }
+                for (int64_t j = 0; j < T; j++) if (visible(o, b, i, j)) { z += exp(s[j] - mx); z2 += exp(2 * (s[j] - mx)); }
                 for (int64_t e = 0; e < D; e++) {
                     double acc = 0;
                     for (int64_t j = 0; j < T; j++) {
-                        if (!visible(o, i, j)) continue;
+                        if (!visible(o, b, i, j)) continue;
                         double a = o->norm == LS_ATTN_SOFTMAX ? exp(s[j] - mx) / z
                                  : o->norm == LS_ATTN_L2      ? exp(s[j] - mx) / sqrt(z2)
                                                               : exp(s[j]) / n;
@@ -137,7 +139,13 @@ static void test_attention_reference(void) {
         {"log-n row scale", 2, 33, 1, 8, {0}, 0, 1, 0},
         {"dual regime w 5 causal", 1, 67, 3, 8, {0}, 1, 0, 0},
         {"keynorm scale 1", 1, 30, 1, 16, {0}, 0, 0, 0},
+        {"key padding (130, 70, 1)", 3, 130, 2, 16, {0}, 0, 0, 0},
+        {"key padding causal alibi", 3, 130, 2, 8, {0}, 0, 0, 1},
+        {"key padding window 9 + sinks", 3, 70, 1, 8, {0}, 0, 0, 0},
     };
+    static const int32_t kvl[3] = {130, 70, 1}, kvl2[3] = {70, 20, 3};
+    cases[11].o.kv_len = kvl; cases[12].o.kv_len = kvl; cases[12].o.causal = 1;
+    cases[13].o.kv_len = kvl2; cases[13].o.window = 9; cases[13].o.sinks = 4;
     cases[1].o.causal = 1; cases[3].o.causal = 1; cases[4].o.causal = 1; cases[7].o.causal = 1; cases[9].o.causal = 1;
     cases[6].o.window = 9; cases[7].o.window = 9; cases[7].o.sinks = 4; cases[9].o.dual_w = 5; cases[10].o.scale = 1.0f;
     for (size_t ci = 0; ci < sizeof cases / sizeof cases[0]; ci++) {
@@ -173,6 +181,27 @@ static void test_attention_reference(void) {
         ls_ctx_free(&c1); ls_ctx_free(&c2);
         ls_tensor_free(w);
         for (int k = 0; k < n_in; k++) ls_tensor_free(in[k]);
+    }
+
+    { /* a padding query under a window sees no key: its output is 0 and no gradient turns NaN */
+        ls_ctx c; ls_ctx_init(&c, 1);
+        ls_tensor *in[3];
+        for (int k = 0; k < 3; k++) { in[k] = ls_tensor_alloc(ls_shape3(2, 70, 8), 1); fill_uniform(in[k], 50 + (uint64_t)k, -1, 1); }
+        int32_t kv[2] = {70, 10}, bad[2] = {70, 71};
+        ls_attn_opts o = {0}; o.window = 5; o.kv_len = kv;
+        ls_tensor *a = ls_attention(&c, in[0], in[1], in[2], NULL, NULL, 1, &o);
+        int zero = 1, finite = 1;
+        if (a && ls_backward(&c, ls_sum(&c, ls_mul(&c, a, a))) == 0) {
+            for (int64_t t = 14; t < 70; t++) for (int e = 0; e < 8; e++) zero &= a->x[(70 + t) * 8 + e] == 0.0f;
+            for (int k = 0; k < 3; k++) for (int64_t i = 0; i < in[k]->n; i++) finite &= isfinite(in[k]->g[i]) != 0;
+        } else zero = finite = 0;
+        T_CHECK(zero && finite, "attention: queries with no visible key (window 5, key length 10) give 0 and finite gradients");
+        ls_ctx_reset(&c);
+        o.kv_len = bad;
+        T_CHECK(!ls_attention(&c, in[0], in[1], in[2], NULL, NULL, 1, &o) && strstr(ls_ctx_error(&c), "kv_len[1] = 71"),
+                "attention refuses a key length beyond T: %s", ls_ctx_error(&c));
+        for (int k = 0; k < 3; k++) ls_tensor_free(in[k]);
+        ls_ctx_free(&c);
     }
 
     /* the probe normalisations: forward against a double reference, gradients by finite differences */
@@ -478,6 +507,44 @@ static void test_model_gradients(void) {
     }
 }
 
+/* padding: what a model computes at valid positions must not depend on the tokens in the padding
+   (bit for bit), for every architecture that claims so; without lengths the bidirectional ones do */
+static void test_padding(void) {
+    struct { int arch, causal, bi; const char *name; } v[] = {
+        {LS_ARCH_TRANSFORMER, 0, 0, "Transformer (RoPE)"}, {LS_ARCH_TRANSFORMER, 1, 0, "causal Transformer"},
+        {LS_ARCH_S4D, 0, 1, "bidirectional S4D"}, {LS_ARCH_S4D, 1, 0, "causal S4D"}, {LS_ARCH_LRU, 1, 0, "LRU"},
+        {LS_ARCH_MIXER, 0, 0, "Mixer"}};
+    enum { B = 3, T = 70 };
+    static int32_t ids[2][B * T];
+    const int32_t len[B] = {T, 41, 5};
+    for (size_t i = 0; i < sizeof v / sizeof v[0]; i++) {
+        ls_config cfg = ls_config_default(v[i].arch, 12, T);
+        cfg.d_model = 16; cfg.n_heads = 2; cfg.d_ffn = 32; cfg.d_state = 8; cfg.n_layers = 2;
+        cfg.causal = v[i].causal; cfg.bidirectional = v[i].bi;
+        if (v[i].arch == LS_ARCH_TRANSFORMER) cfg.pos = LS_POS_ROPE;
+        ls_model m; char err[LS_ERRLEN];
+        if (ls_model_init(&m, &cfg, 3, err)) { T_CHECK(0, "padding %s: %s", v[i].name, err); continue; }
+        ls_rng r = ls_rng_make(4, 5);
+        for (int k = 0; k < B * T; k++) ids[0][k] = ids[1][k] = (int32_t)ls_rng_below(&r, 10);
+        for (int b = 0; b < B; b++) for (int t = len[b]; t < T; t++) { ids[0][b * T + t] = 10; ids[1][b * T + t] = (int32_t)ls_rng_below(&r, 12); }
+        int same = 1, differ = 0;
+        for (int use = 1; use >= 0; use--) {
+            ls_ctx c; ls_ctx_init(&c, 1);
+            ls_tensor *h0 = ls_model_encode(&c, &m, ids[0], use ? len : NULL, B, T);
+            ls_tensor *h1 = ls_model_encode(&c, &m, ids[1], use ? len : NULL, B, T);
+            int eq = h0 && h1;
+            for (int b = 0; eq && b < B; b++)
+                eq = !memcmp(h0->x + (int64_t)b * T * 16, h1->x + (int64_t)b * T * 16, (size_t)len[b] * 16 * sizeof(float));
+            if (use) same = eq; else differ = !eq;
+            ls_ctx_free(&c);
+        }
+        int leaks = !v[i].causal;   /* without lengths, a model that looks ahead reads the padding (the check can fail) */
+        T_CHECK(same && (differ || !leaks), "padding %-20s: valid positions ignore the padding tokens%s", v[i].name,
+                leaks ? " (and read them without lengths)" : "");
+        ls_model_free(&m);
+    }
+}
+
 /* ReRoPE with w >= T never leaves the window, and leaky ReRoPE with k = 1 is delta(r) = r:
    both must reproduce plain RoPE exactly (same parameters, same input) */
 static void test_rope_variants(void) {
@@ -721,6 +788,7 @@ static void test_resume(void) {
 }
 
 void suite_models(void) {
+    test_padding();
     void (*tests[])(void) = {test_attention_reference, test_attention_memory, test_positions, test_ssm,
                              test_model_gradients, test_rope_variants, test_toy_tasks, test_spt_finetune, test_resume};
     const char *names[] = {"attention reference", "attention memory", "positions", "ssm", "model gradients",
