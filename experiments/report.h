@@ -87,6 +87,7 @@ int rp_run_train(rp_run *r, const ls_dataset *train, const ls_dataset *val, cons
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 
 static void rp__err(char *err, const char *fmt, ...) {   /* vsnprintf: truncation of long paths is fine */
@@ -178,8 +179,10 @@ void rp_caption(rp_table *t, int profile, const char *seeds, int threads, const 
                 const char *extra) {
     char w[32];
     rp_fmt_secs(wall_s, w, sizeof w);
-    snprintf(t->caption, sizeof t->caption, "profile %s · seeds %s · threads %d · steps %s · wall time of this invocation %s · commit %s%s%s",
-             ls_profile_name(profile), seeds, threads, steps, w, rp_git_commit(), extra ? " · " : "", extra ? extra : "");
+    struct rusage ru;
+    double rss = getrusage(RUSAGE_SELF, &ru) == 0 ? (double)ru.ru_maxrss / 1024.0 : 0.0;   /* KiB on Linux */
+    snprintf(t->caption, sizeof t->caption, "profile %s · seeds %s · threads %d · steps %s · wall time of this invocation %s · peak RSS %.0f MiB · commit %s%s%s",
+             ls_profile_name(profile), seeds, threads, steps, w, rss, rp_git_commit(), extra ? " · " : "", extra ? extra : "");
 }
 
 void rp_table_free(rp_table *t) {
