@@ -30,10 +30,10 @@ HEADERS  = longseq.h $(wildcard experiments/*.h)
 TEST_SRC = $(wildcard tests/*.c)
 EXP_SRC  = $(wildcard experiments/*.c)
 EXPS     = $(patsubst experiments/%.c,$(BUILD)/%,$(EXP_SRC))
-# table programs: every experiment but the data tool
-TABLES   = $(filter-out $(BUILD)/datagen,$(EXPS))
+# table programs: every experiment but the data tool and the cost table (which reads the others)
+TABLES   = $(filter-out $(BUILD)/datagen $(BUILD)/cost,$(EXPS))
 
-.PHONY: build test cxx-check smoke data bench bench-deps tables report all clean
+.PHONY: build test cxx-check smoke data bench bench-deps tables readme report paper paper-deps all clean
 build: $(BUILD)/run_tests $(EXPS)
 
 $(BUILD)/run_tests: $(TEST_SRC) tests/test.h $(HEADERS)
@@ -59,7 +59,7 @@ cxx-check:
 # every experiment in its seconds-long smoke profile, so no table rots
 smoke: $(EXPS)
 	@set -e; for t in listops pathfinder pathx; do echo "smoke: datagen $$t"; ./$(BUILD)/datagen $$t --profile smoke; done
-	@set -e; for e in $(TABLES); do echo "smoke: $$e"; ./$$e --profile smoke --quiet --out $(BUILD)/smoke; done
+	@set -e; for e in $(TABLES) $(BUILD)/cost; do echo "smoke: $$e"; ./$$e --profile smoke --quiet --out $(BUILD)/smoke; done
 
 data:
 	bash experiments/fetch_data.sh data
@@ -91,15 +91,54 @@ bench: $(BUILD)/bench_sgemm $(BUILD)/bench_models $(BUILD)/bench_peak | bench-de
 clean:
 	rm -rf build build-*
 
-# the report: every table program in the cpu profile, then paper/longseq.pdf when pdflatex is present.
-# Resumable: finished rows are cached under results/<table>/, an interrupted row resumes from its checkpoint.
-tables: $(TABLES)
+# the report: every table program in the cpu profile, the cost table, the README's copy of the main
+# table, then paper/longseq.pdf when pdflatex is present. Resumable and incremental: finished runs
+# are cached under results/ by a hash of their configuration and code version; an interrupted run
+# resumes from its checkpoint. Runs shared by several tables train once.
+tables: $(TABLES) $(BUILD)/cost
 	@set -e; for e in $(TABLES); do echo "tables: $$e"; ./$$e --profile cpu --out paper/tables; done
+	./$(BUILD)/cost --out paper/tables
+	@$(MAKE) --no-print-directory readme
+
+# README.md shows the main table and the benchmark table exactly as the programs wrote them (the first
+# table of paper/tables/<name>.md, between the README's "<!-- <name> table: begin/end -->" markers)
+readme:
+	@for t in lra bench; do \
+	    if [ ! -f paper/tables/$$t.md ]; then echo "readme: paper/tables/$$t.md not generated yet"; continue; fi; \
+	    awk '/^### /{n++} n==1' paper/tables/$$t.md > README.md.table && \
+	    awk -v b="<!-- $$t table: begin" -v e="<!-- $$t table: end -->" \
+	        'FNR==NR{t=t $$0 "\n"; next} index($$0,e)==1{printf "%s", t; skip=0} !skip{print} index($$0,b)==1{skip=1}' \
+	        README.md.table README.md > README.md.tmp && mv README.md.tmp README.md && rm -f README.md.table && \
+	    echo "readme: README.md shows paper/tables/$$t.md"; \
+	done
+
+# TeX from Debian: pdflatex (texlive-latex-base: also graphicx, geometry, hyperref, amsmath), booktabs
+# (texlive-latex-recommended) and pgfplots/pgfplotstable (texlive-pictures); about 20 s to install
+PAPER_APT = texlive-latex-base texlive-latex-recommended texlive-pictures
+paper-deps:
+	@if command -v pdflatex >/dev/null 2>&1 && kpsewhich pgfplots.sty >/dev/null 2>&1; then \
+	    echo "paper-deps: pdflatex and pgfplots present"; \
+	else \
+	    apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends $(PAPER_APT); \
+	fi
+
+# two pdflatex passes (cross-references, pgfplots legends); quiet, the log tail on failure
+paper:
+	@if ! command -v pdflatex >/dev/null 2>&1; then \
+	    echo "paper: no pdflatex (make paper-deps installs it): skipped"; exit 0; \
+	fi; \
+	cd paper && for pass in 1 2; do \
+	    if ! pdflatex -interaction=nonstopmode -halt-on-error longseq.tex >/dev/null 2>&1; then \
+	        tail -n 40 longseq.log >&2; echo "paper: pdflatex failed (pass $$pass), see paper/longseq.log" >&2; exit 1; \
+	    fi; \
+	done; \
+	echo "paper: paper/longseq.pdf"
 
 report: tables
-	@if [ -f paper/longseq.tex ] && command -v pdflatex >/dev/null 2>&1; then \
-	    cd paper && pdflatex -interaction=nonstopmode -halt-on-error longseq.tex >/dev/null && \
-	    pdflatex -interaction=nonstopmode -halt-on-error longseq.tex >/dev/null && echo "report: paper/longseq.pdf"; \
-	else echo "report: no pdflatex or no paper/longseq.tex: tables only"; fi
+	@$(MAKE) --no-print-directory paper
 
-all: data report
+# the whole report from a fresh clone: data, TeX (when apt can install it), every table, the PDF
+all: data
+	@$(MAKE) --no-print-directory paper-deps || echo "all: could not install TeX; the tables are still written"
+	@$(MAKE) --no-print-directory report
+

@@ -66,6 +66,35 @@ static void bench(const char *label, int64_t M, int64_t N, int64_t K, int ta, in
     free(p.A); free(p.B); free(p.C);
 }
 
+/* fused attention forward + backward (ls_attention, no mask), B 8 x H 4 heads, T 1024, d_head 32:
+   the dense FLOP count is 4 T^2 D per head forward (S = Q K^T, O = P V) and 10 T^2 D backward
+   (recomputed S, dV, dP, dQ, dK), i.e. 14 T^2 D per head per step */
+static void bench_attention(int nt, int reps) {
+    const int64_t B = 8, H = 4, T = 1024, D = 32;
+    ls_set_threads(nt);
+    ls_tensor *in[3];
+    for (int k = 0; k < 3; k++) {
+        in[k] = ls_tensor_alloc(ls_shape3(B, T, H * D), 1);
+        for (int64_t i = 0; i < in[k]->n; i++) in[k]->x[i] = (float)((int)((i * (5 + 2 * k)) % 17) - 8) * 0.05f;
+    }
+    ls_ctx ctx;
+    ls_ctx_init(&ctx, 1);
+    double ms[32], flop = 14.0 * (double)(B * H) * (double)T * (double)T * (double)D;
+    for (int r = -2; r < reps; r++) {   /* two warm-ups */
+        double t0 = ls_now();
+        ls_tensor *o = ls_attention(&ctx, in[0], in[1], in[2], NULL, NULL, H, NULL);
+        if (!o || ls_backward(&ctx, ls_sum(&ctx, o))) { fprintf(stderr, "bench_sgemm: attention: %s\n", ls_ctx_error(&ctx)); exit(1); }
+        double dt = ls_now() - t0;
+        ls_ctx_reset(&ctx);
+        if (r >= 0) ms[r] = 1e3 * dt;
+    }
+    qsort(ms, (size_t)reps, sizeof(double), cmpd);
+    printf("| fused attention fwd+bwd | B 8 H 4 T 1024 D 32 | %d | %.1f ms (%.1f-%.1f) | %.1f GFLOP/s |\n", nt, ms[reps / 2],
+           ms[0], ms[reps - 1], flop / (ms[reps / 2] * 1e-3) * 1e-9);
+    ls_ctx_free(&ctx);
+    for (int k = 0; k < 3; k++) ls_tensor_free(in[k]);
+}
+
 int main(int argc, char **argv) {
     int reps = argc > 1 ? atoi(argv[1]) : 5, threads[8], nth = 0;
     for (int t = 2; t < argc && nth < 8; t++) threads[nth++] = atoi(argv[t]);
@@ -89,5 +118,8 @@ int main(int argc, char **argv) {
         bench("attn S = Q K^T (one head)", 1024, 1024, 32, 0, 1, nt, reps);
         bench("attn O = P V (one head)", 1024, 32, 1024, 0, 0, nt, reps);
     }
+    printf("\nfused attention (ls_attention) forward + backward, dense FLOP count 14 T^2 D per head, median of %d steps\n\n", reps);
+    printf("| kernel | shape | threads | ms/step (min-max) | GFLOP/s |\n| --- | --- | --- | --- | --- |\n");
+    for (int t = 0; t < nth; t++) bench_attention(threads[t], reps);
     return 0;
 }

@@ -326,6 +326,16 @@ def main():
                   f"| {pc(om)} | **{ratio}** |")
                 sg[(lab, M, t)] = float(ratio)
             p("\nmedian of the interleaved timings (>= 0.2 s each); % of the measured FMA peak at that thread count.")
+            attn = [ln.strip() for ln in open(sf) if ln.startswith("| fused attention")]
+            if attn:
+                p("\n### fused attention (`ls_attention`) forward + backward, B 8 x H 4, T 1024, d_head 32\n")
+                p("| kernel | shape | thr | ms/step (min-max) | GFLOP/s (dense count 14 T^2 D per head) |")
+                p("| --- | --- | --- | --- | --- |")
+                for ln in attn:
+                    p(ln)
+                    m = re.search(r"\|\s*(\d+)\s*\|[^|]*\|\s*([\d.]+) GFLOP/s", ln)
+                    if m:
+                        sg[("attention", "fwd+bwd", int(m.group(1)))] = float(m.group(2))
             load = [ln.strip() for ln in open(sf) if ln.startswith("other load before")]
             if load:
                 p(load[0] + ".")
@@ -357,7 +367,9 @@ def main():
     for n in ("1024", "2048"):
         v = sg.get(("square", n, 2))
         checks.append((f"sgemm {n}^3 2 threads, longseq/OpenBLAS", v, ">= 0.85", lambda v: v >= 0.85))
-    model_shapes = [v for (lab, _, t), v in sg.items() if t == 2 and lab != "square" and not lab.startswith("attn")]
+    checks.append(("fused attention fwd+bwd, T 1024, d_head 32, 2 threads, GFLOP/s", sg.get(("attention", "fwd+bwd", 2)),
+                   ">= 100", lambda v: v >= 100))
+    model_shapes = [v for (lab, _, t), v in sg.items() if t == 2 and lab not in ("square", "attention") and not lab.startswith("attn")]
     if model_shapes:
         checks.append(("sgemm model shapes 2 threads, worst longseq/OpenBLAS", min(model_shapes), "> 1",
                        lambda v: v > 1))

@@ -21,11 +21,11 @@
    hashed: longseq's results are bit-identical for any thread count. Prefix rp_, internals rp__. */
 #ifndef REPORT_H
 #define REPORT_H
+#ifndef LONGSEQ_H
+#include "../longseq.h"   /* first: with LONGSEQ_IMPLEMENTATION it sets _POSIX_C_SOURCE for the system headers */
+#endif
 #include <stdint.h>
 #include <stdio.h>
-#ifndef LONGSEQ_H
-#include "../longseq.h"
-#endif
 
 #define RP_CODE_VERSION LS_VERSION "+rp2"   /* bump the rpN part when a change alters any result */
 #define RP_MAX_COLS 16
