@@ -87,6 +87,8 @@ int rp_run_train(rp_run *r, const ls_dataset *train, const ls_dataset *val, cons
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
+#include <fcntl.h>
+#include <signal.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
 
@@ -322,6 +324,31 @@ void rp_path(char *buf, size_t cap, const char *table, uint64_t hash, const char
 
 static int rp__exists(const char *p) { FILE *f = fopen(p, "rb"); if (f) fclose(f); return f != NULL; }
 
+/* one process trains a run at a time: <hash>.lock holds the owner's pid. Another table program
+   that needs the same run (tables share runs) waits for the owner's result instead of training it
+   twice into the same checkpoint; a lock whose owner has died is taken over. 0 = ours, 1 = the
+   owner finished (read the result), -1 = error. */
+static int rp__lock(const char *lock, const char *txt) {
+    for (int waited = 0;; waited++) {
+        int fd = open(lock, O_WRONLY | O_CREAT | O_EXCL, 0644);
+        if (fd >= 0) {
+            char pid[32];
+            int n = snprintf(pid, sizeof pid, "%ld\n", (long)getpid());
+            int ok = write(fd, pid, (size_t)n) == n;
+            close(fd);
+            return ok ? 0 : -1;
+        }
+        if (errno != EEXIST) return -1;
+        FILE *f = fopen(lock, "r");
+        long owner = 0;
+        if (f) { if (fscanf(f, "%ld", &owner) != 1) owner = 0; fclose(f); }
+        if (owner > 0 && kill((pid_t)owner, 0) != 0 && errno == ESRCH) { remove(lock); continue; }   /* stale */
+        if (rp__exists(txt)) return 1;
+        if (waited == 0) fprintf(stderr, "report: %s is being trained by process %ld; waiting for it\n", txt, owner);
+        sleep(2);
+    }
+}
+
 static int rp__read(const char *path, rp_result *res) {
     FILE *f = fopen(path, "r");
     if (!f) return -1;
@@ -335,22 +362,10 @@ static int rp__read(const char *path, rp_result *res) {
     return n == 10 ? 0 : -1;
 }
 
-int rp_run_train(rp_run *r, const ls_dataset *train, const ls_dataset *val, const ls_dataset *test,
-                 rp_result *res, char *err) {
-    memset(res, 0, sizeof *res);
-    uint64_t h = rp_run_hash(r);
-    char dir[600], txt[700], ckpt[700], model[700], init[700], best[720], curve[700];
-    snprintf(dir, sizeof dir, RP_RESULTS_DIR "/%s", r->table);
-    rp_path(txt, sizeof txt, r->table, h, ".txt");
-    rp_path(ckpt, sizeof ckpt, r->table, h, ".ckpt");
-    rp_path(model, sizeof model, r->table, h, ".model");
-    snprintf(best, sizeof best, "%s.best", ckpt);
-    rp_path(curve, sizeof curve, r->table, h, ".csv");
-    if (!r->fresh && rp__read(txt, res) == 0 && res->hash == h && (!r->save_model || rp__exists(model))) {
-        res->cached = 1;
-        return 0;
-    }
-    if (rp_mkdirs(dir)) { rp__err(err, "%s: cannot create (%s)", dir, strerror(errno)); return -1; }
+static int rp__train_locked(rp_run *r, uint64_t h, const ls_dataset *train, const ls_dataset *val, const ls_dataset *test,
+                            rp_result *res, char *err, const char *txt, const char *ckpt, const char *best,
+                            const char *model, const char *curve) {
+    char init[700];
     if (r->fresh) { remove(ckpt); remove(best); }
     if (!rp__exists(ckpt)) remove(curve);   /* a new run starts a new learning curve; a resumed one appends */
     ls_model m;
@@ -383,5 +398,35 @@ int rp_run_train(rp_run *r, const ls_dataset *train, const ls_dataset *val, cons
     if (fclose(f) || rename(tmp, txt)) { rp__err(err, "%s: write failed (%s)", txt, strerror(errno)); return -1; }
     remove(ckpt); remove(best);   /* the row is finished: its resume state is no longer needed */
     return 0;
+}
+
+int rp_run_train(rp_run *r, const ls_dataset *train, const ls_dataset *val, const ls_dataset *test,
+                 rp_result *res, char *err) {
+    memset(res, 0, sizeof *res);
+    uint64_t h = rp_run_hash(r);
+    char dir[600], txt[700], ckpt[700], model[700], best[720], curve[700];
+    snprintf(dir, sizeof dir, RP_RESULTS_DIR "/%s", r->table);
+    rp_path(txt, sizeof txt, r->table, h, ".txt");
+    rp_path(ckpt, sizeof ckpt, r->table, h, ".ckpt");
+    rp_path(model, sizeof model, r->table, h, ".model");
+    snprintf(best, sizeof best, "%s.best", ckpt);
+    rp_path(curve, sizeof curve, r->table, h, ".csv");
+    if (!r->fresh && rp__read(txt, res) == 0 && res->hash == h && (!r->save_model || rp__exists(model))) {
+        res->cached = 1;
+        return 0;
+    }
+    if (rp_mkdirs(dir)) { rp__err(err, "%s: cannot create (%s)", dir, strerror(errno)); return -1; }
+    char lock[720];
+    rp_path(lock, sizeof lock, r->table, h, ".lock");
+    int lk = rp__lock(lock, txt);
+    if (lk < 0) { rp__err(err, "%s: cannot create the lock (%s)", lock, strerror(errno)); return -1; }
+    if (lk == 1 && !r->fresh && rp__read(txt, res) == 0 && res->hash == h && (!r->save_model || rp__exists(model))) {
+        res->cached = 1;   /* another process trained it while we waited */
+        return 0;
+    }
+    if (lk == 1 && rp__lock(lock, "") != 0) { rp__err(err, "%s: cannot take the lock", lock); return -1; }
+    int rc = rp__train_locked(r, h, train, val, test, res, err, txt, ckpt, best, model, curve);
+    remove(lock);
+    return rc;
 }
 #endif /* REPORT_IMPLEMENTATION */
