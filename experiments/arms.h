@@ -140,6 +140,21 @@ static const char *arm_data_missing(const char *task) {
     return f;
 }
 
+/* the flags of every table program: ls_cli's standard ones, --fresh, and --tasks when tasks is not
+   NULL (its default in *tasks). 0: go on; otherwise the program's exit code + 1 (a bad flag gives
+   2 + 1 with the reason on stderr, --help 0 + 1). */
+static inline int arm_cli(const char *prog, const char *what, int argc, char **argv, ls_cli *cli, const char **tasks, int *fresh) {
+    memset(cli, 0, sizeof *cli);
+    cli->out = "paper/tables";
+    *fresh = 0;
+    char err[LS_ERRLEN];
+    ls_flag extra[] = {{"fresh", LS_FLAG_BOOL, fresh, "ignore cached runs under results/ and retrain them"},
+                       {"tasks", LS_FLAG_STR, tasks, "comma-separated subset of listops,text,retrieval,image,pathfinder,pathx"}};
+    int rc = ls_cli_parse(cli, argc, argv, extra, tasks ? 2 : 1, what, err);
+    if (rc < 0) fprintf(stderr, "%s: %s\n", prog, err);
+    return rc ? (rc < 0 ? 2 : 0) + 1 : 0;
+}
+
 /* --tasks a,b,c -> want[task] = 1, restricted to allowed[] (NULL: any); -1 with the bad name on stderr */
 static inline int arm_parse_tasks(const char *prog, const char *list, const int *allowed, int *want) {
     memset(want, 0, LRA_N_TASKS * sizeof *want);

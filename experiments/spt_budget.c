@@ -23,15 +23,10 @@ static const struct { int model; int64_t mult; } ROWS[] = {{M_TR, 2}, {M_S4D, 2}
 #define N_ROWS (int)(sizeof ROWS / sizeof ROWS[0])
 
 int main(int argc, char **argv) {
-    ls_cli cli; memset(&cli, 0, sizeof cli);
-    cli.out = "paper/tables";
+    ls_cli cli;
     const char *tasks = "listops,text,image";
-    int fresh = 0;
-    ls_flag extra[] = {{"tasks", LS_FLAG_STR, &tasks, "comma-separated subset of listops,text,retrieval,image,pathfinder,pathx"},
-                       {"fresh", LS_FLAG_BOOL, &fresh, "ignore cached rows in results/runs/ and retrain them"}};
-    char err[LS_ERRLEN];
-    int rc = ls_cli_parse(&cli, argc, argv, extra, 2, "The spt_budget table: a fixed step budget split between SPT and fine-tuning.", err);
-    if (rc) { if (rc < 0) fprintf(stderr, "spt_budget: %s\n", err); return rc < 0 ? 2 : 0; }
+    int fresh, rc = arm_cli("spt_budget", "The spt_budget table: a fixed step budget split between SPT and fine-tuning.", argc, argv, &cli, &tasks, &fresh);
+    if (rc) return rc - 1;
     const int prof = cli.profile;
     int want[LRA_N_TASKS];
     if (arm_parse_tasks("spt_budget", tasks, NULL, want)) return 2;
@@ -128,6 +123,7 @@ int main(int argc, char **argv) {
     rp_table_note(&acc_t, "Budget B (total steps, a cap) split SPT share x B pretraining + the rest fine-tuning; share 0 trains from scratch. Each phase stops early when validation stops improving.");
     rp_anchor(&acc_t, "a modest SPT share of a fixed budget (Text 30 epochs, Image 150)", "matches or beats training from scratch", "Amos, Berant & Gupta 2024, Table 8");
     rp_table_note(&pay_t, "One seed: differences of a few points are within the seed spread the lra and ssm_init tables measure.");
+    char err[LS_ERRLEN];
     rp_table *tabs[2] = {&acc_t, &pay_t}, *csvs[1] = {&raw}, *cv[1] = {&curves};
     if (rp_write(cli.out, "spt_budget", tabs, 2, err) || rp_write(cli.out, "spt_budget", csvs, 1, err) || rp_write(cli.out, "spt_budget_curves", cv, 1, err)) {
         fprintf(stderr, "spt_budget: %s\n", err); return 1;

@@ -20,13 +20,9 @@ static const int TASKS[2] = {LRA_IMAGE, LRA_TEXT}, MODELS[2] = {M_TR, M_S4D};
 static const float LR[N_MODELS] = {1e-3f, 3e-3f, 3e-3f};
 
 int main(int argc, char **argv) {
-    ls_cli cli; memset(&cli, 0, sizeof cli);
-    cli.out = "paper/tables";
-    int fresh = 0;
-    ls_flag extra[] = {{"fresh", LS_FLAG_BOOL, &fresh, "ignore cached rows in results/runs/ and retrain them"}};
-    char err[LS_ERRLEN];
-    int rc = ls_cli_parse(&cli, argc, argv, extra, 1, "The spt_data table: training-data fraction x {scratch, SPT} on Image and Text.", err);
-    if (rc) { if (rc < 0) fprintf(stderr, "spt_data: %s\n", err); return rc < 0 ? 2 : 0; }
+    ls_cli cli;
+    int fresh, rc = arm_cli("spt_data", "The spt_data table: training-data fraction x {scratch, SPT} on Image and Text.", argc, argv, &cli, NULL, &fresh);
+    if (rc) return rc - 1;
     const int prof = cli.profile;
     const int64_t mult = 2;   /* the step cap of the other side tables: 2x the lra plan */
     double t_start = ls_now(), wall_sum = 0;
@@ -115,6 +111,7 @@ int main(int argc, char **argv) {
     strcpy(gain_t.caption, acc_t.caption);
     rp_table_note(&acc_t, "Subsets: the first n examples of one seeded permutation of the training split (nested); at least two batches. SPT: masked LM (Image 50%%, Text 15%% masking) on the same subset, then fine-tuning from its best-validation parameters.");
     rp_anchor(&acc_t, "relative SPT gain (S4, Image and Text)", "modest with all the data, up to about 30% on small fractions", "Amos, Berant & Gupta 2024, Figure 3");
+    char err[LS_ERRLEN];
     rp_table *tabs[3] = {&acc_t, &gain_t, &raw};
     if (rp_write(cli.out, "spt_data", tabs, 3, err)) { fprintf(stderr, "spt_data: %s\n", err); return 1; }
     printf("spt_data: wrote %s/spt_data.{md,tex,csv} (%s profile, %.0f s)\n", cli.out, ls_profile_name(prof), ls_now() - t_start);

@@ -15,15 +15,10 @@
 #include "arms.h"
 
 int main(int argc, char **argv) {
-    ls_cli cli; memset(&cli, 0, sizeof cli);
-    cli.out = "paper/tables";
+    ls_cli cli;
     const char *tasks = "listops,text,image";
-    int fresh = 0;
-    ls_flag extra[] = {{"tasks", LS_FLAG_STR, &tasks, "comma-separated subset of listops,text,retrieval,image,pathfinder,pathx"},
-                       {"fresh", LS_FLAG_BOOL, &fresh, "ignore cached rows in results/runs/ and retrain them"}};
-    char err[LS_ERRLEN];
-    int rc = ls_cli_parse(&cli, argc, argv, extra, 2, "The spt_objective table: masked vs causal SPT for the Transformer and S4D.", err);
-    if (rc) { if (rc < 0) fprintf(stderr, "spt_objective: %s\n", err); return rc < 0 ? 2 : 0; }
+    int fresh, rc = arm_cli("spt_objective", "The spt_objective table: masked vs causal SPT for the Transformer and S4D.", argc, argv, &cli, &tasks, &fresh);
+    if (rc) return rc - 1;
     static const arm_variant V[] = {{"Transformer, bidirectional", M_TR, 0, LS_SSM_INIT_LIN, LS_OBJ_MLM},
                                     {"Transformer, causal", M_TR, 1, LS_SSM_INIT_LIN, LS_OBJ_CLM},
                                     {"S4D, bidirectional", M_S4D, 0, LS_SSM_INIT_LIN, LS_OBJ_MLM},

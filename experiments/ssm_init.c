@@ -13,15 +13,10 @@
 #include "arms.h"
 
 int main(int argc, char **argv) {
-    ls_cli cli; memset(&cli, 0, sizeof cli);
-    cli.out = "paper/tables";
+    ls_cli cli;
     const char *tasks = "listops,text,image";
-    int fresh = 0;
-    ls_flag extra[] = {{"tasks", LS_FLAG_STR, &tasks, "comma-separated subset of listops,text,retrieval,image,pathfinder,pathx"},
-                       {"fresh", LS_FLAG_BOOL, &fresh, "ignore cached rows in results/ssm_init/ and retrain them"}};
-    char err[LS_ERRLEN];
-    int rc = ls_cli_parse(&cli, argc, argv, extra, 2, "The ssm_init table: S4D structured vs random initialisation, from scratch and with SPT.", err);
-    if (rc) { if (rc < 0) fprintf(stderr, "ssm_init: %s\n", err); return rc < 0 ? 2 : 0; }
+    int fresh, rc = arm_cli("ssm_init", "The ssm_init table: S4D structured vs random initialisation, from scratch and with SPT.", argc, argv, &cli, &tasks, &fresh);
+    if (rc) return rc - 1;
     static const arm_variant V[] = {{"S4D, S4D-Lin init", M_S4D, 0, LS_SSM_INIT_LIN, LS_OBJ_MLM},
                                     {"S4D, random init", M_S4D, 0, LS_SSM_INIT_RANDOM, LS_OBJ_MLM}};
     static const char *const A[][3] = {
