@@ -31,9 +31,9 @@ int main(int argc, char **argv) {
     int want[LRA_N_TASKS];
     if (arm_parse_tasks("spt_budget", tasks, NULL, want)) return 2;
     double t_start = ls_now(), wall_sum = 0;
-    const char *rh[] = {"task", "model", "budget", "spt_share", "pt_steps", "ft_steps", "lm_val_loss", "unigram_entropy", "val", "test", "wall_s", "threads", "seed", "hash"};
-    const char *ch[] = {"task", "model", "budget", "spt_share", "phase", "step", "total_step", "val_loss", "val_metric"};
-    rp_table raw, curves; rp_table_init(&raw, "runs", 14, rh, RP_CSV); rp_table_init(&curves, "curves", 9, ch, RP_CSV);
+    const char *rh[] = {"task", "model", "budget", "budget_x", "spt_share", "pt_steps", "ft_steps", "lm_val_loss", "unigram_entropy", "val", "test", "wall_s", "threads", "seed", "hash"};
+    const char *ch[] = {"task", "model", "budget", "budget_x", "spt_share", "phase", "step", "total_step", "val_loss", "val_metric"};
+    rp_table raw, curves; rp_table_init(&raw, "runs", 15, rh, RP_CSV); rp_table_init(&curves, "curves", 10, ch, RP_CSV);
     const char *head[LRA_N_TASKS + 1] = {"model, budget, SPT share"}; int cols[LRA_N_TASKS], nc = 0;
     for (int k = 0; k < LRA_N_TASKS; k++) if (want[k]) { cols[nc] = k; head[++nc] = COLUMN[k]; }
     rp_table acc_t, pay_t;
@@ -71,8 +71,8 @@ int main(int argc, char **argv) {
                     snprintf(cell[r][s][task], 96, "%.1f (%+.2f)", acc, o.pt.val_loss - H);
                     if (acc > best_spt) { best_spt = acc; best_share = SHARE[s]; }
                 }
-                rp_table_rowf(&raw, "%s\t%s\t%lld\t%d\t%lld\t%lld\t%.4f\t%.4f\t%.4f\t%.4f\t%.1f\t%d\t%llu\t%016llx", lra_task_name(task), MODEL[m],
-                              (long long)p.steps, SHARE[s], (long long)o.pt.steps, (long long)o.ft.steps, s ? o.pt.val_loss : -1.0, H,
+                rp_table_rowf(&raw, "%s\t%s\t%lld\t%lld\t%d\t%lld\t%lld\t%.4f\t%.4f\t%.4f\t%.4f\t%.1f\t%d\t%llu\t%016llx", lra_task_name(task), MODEL[m],
+                              (long long)p.steps, (long long)ROWS[r].mult, SHARE[s], (long long)o.pt.steps, (long long)o.ft.steps, s ? o.pt.val_loss : -1.0, H,
                               o.ft.val, o.ft.test, w, o.ft.threads, (unsigned long long)cli.seed, (unsigned long long)o.ft.hash);
                 for (int ph = s ? 0 : 1; ph < 2; ph++) {   /* the learning curves of both phases, on one step axis */
                     char path[700]; rp_path(path, sizeof path, ARM_RUNS, ph ? o.ft.hash : o.pt.hash, ".csv");
@@ -86,7 +86,7 @@ int main(int argc, char **argv) {
                         if (nf < 7 || !strcmp(fld[nf - 6], "step")) continue;
                         long long step = atoll(fld[nf - 6]);
                         double vl = atof(fld[nf - 4]), vm = atof(fld[nf - 3]);
-                        rp_table_rowf(&curves, "%s\t%s\t%lld\t%d\t%s\t%lld\t%lld\t%.4f\t%.4f", lra_task_name(task), MODEL[m], (long long)p.steps, SHARE[s],
+                        rp_table_rowf(&curves, "%s\t%s\t%lld\t%lld\t%d\t%s\t%lld\t%lld\t%.4f\t%.4f", lra_task_name(task), MODEL[m], (long long)p.steps, (long long)ROWS[r].mult, SHARE[s],
                                       ph ? "finetune" : "pretrain", step, step + (ph ? o.pt.steps : 0), vl, vm);
                     }
                     fclose(f);
