@@ -277,7 +277,8 @@ LS_API void ls_rope_theta(float *theta, int64_t D, float base, int kind, float s
 LS_API ls_tensor *ls_l2norm(ls_ctx *ctx, ls_tensor *x, int64_t D, float eps);
 /* q, k, v (B, T, H*D); phi(x) = elu(x) + 1 > 0 (Katharopoulos et al. 2020). o_i = phi(q_i)^T S_i / (phi(q_i) . z_i)
    with S_i = sum_j phi(k_j) v_j^T, z_i = sum_j phi(k_j), over j <= i when causal, all j otherwise. O(T D^2). */
-LS_API ls_tensor *ls_linear_attention(ls_ctx *ctx, ls_tensor *q, ls_tensor *k, ls_tensor *v, int64_t H, int causal);
+LS_API ls_tensor *ls_linear_attention(ls_ctx *ctx, ls_tensor *q, ls_tensor *k, ls_tensor *v, int64_t H, int causal,
+                                      const int32_t *kv_len);   /* kv_len: NULL or B key lengths (padding) */
 enum { LS_ATTN_SOFTMAX = 0, LS_ATTN_NODENOM = 1, LS_ATTN_L2 = 2 };
 typedef struct ls_attn_opts {
     int causal;              /* key j visible to query i only if j <= i */
@@ -455,8 +456,8 @@ LS_API int ls_model_init(ls_model *m, const ls_config *cfg, uint64_t seed, char 
 LS_API void ls_model_free(ls_model *m);
 /* token ids (B, T) -> hidden states (B, T, d). lengths (B, may be NULL = all T): positions t >=
    lengths[b] are padding, and no valid position sees them (attention hides padding keys; a
-   bidirectional S4D or Mixer sees zeros there; causal models never look ahead) - except the
-   bidirectional linear-attention baseline, whose kernel has no mask. Padding states are unspecified. */
+   bidirectional S4D or Mixer sees zeros there; causal models never look ahead). The padding
+   positions' own states are unspecified. */
 LS_API ls_tensor *ls_model_encode(ls_ctx *ctx, ls_model *m, const int32_t *ids, const int32_t *lengths, int64_t B, int64_t T);
 /* the head's output: classify (B, classes) from ids (B, T); pair (B, classes) from ids (B, 2, T) and
    lengths (B, 2); LM (B, T, lm_vocab). lengths may be NULL (all T). */
@@ -2716,7 +2717,8 @@ LS_API ls_tensor *ls_l2norm(ls_ctx *ctx, ls_tensor *x, int64_t D, float eps) {
      d a_i = S_i dn_i + z_i dden_i                       (a forward scan rebuilds S_i, z_i)
      G_j = sum_{i >= j} a_i dn_i^T, g_j = sum_{i >= j} a_i dden_i   (a reverse scan; all i when not causal)
      d phi(k_j) = G_j v_j + g_j, dv_j = G_j^T phi(k_j).
-   Nothing is saved: both scans recompute phi. i[0] = H, i[1] = causal --- */
+   Nothing is saved: both scans recompute phi. i[0] = H, i[1] = causal; ids = kv_len (B) or NULL:
+   keys j >= kv_len[b] are left out of the sums (padding) and get no gradient --- */
 
 static float ls__phi(float x) { return x > 0.0f ? x + 1.0f : expf(x); }
 static float ls__dphi(float x) { return x > 0.0f ? 1.0f : expf(x); }
@@ -2732,8 +2734,9 @@ static void ls__linear_attention_forward(ls_ctx *ctx, ls_node *n) {
         int64_t b = bh / H, h = bh % H;
         float *S = (float *)ls__xmalloc((size_t)(D * D + 2 * D) * sizeof(float)), *z = S + D * D, *a = z + D;
         memset(S, 0, (size_t)(D * D + D) * sizeof(float));
+        const int64_t TK = n->ids ? n->ids[b] : T;   /* keys [TK, T) are padding */
         if (!causal)   /* totals first */
-            for (int64_t t = 0; t < T; t++) {
+            for (int64_t t = 0; t < TK; t++) {
                 const float *kt = k->x + (b * T + t) * HD + h * D, *vt = v->x + (b * T + t) * HD + h * D;
                 for (int64_t c = 0; c < D; c++) {
                     float f = ls__phi(kt[c]);
@@ -2743,7 +2746,7 @@ static void ls__linear_attention_forward(ls_ctx *ctx, ls_node *n) {
             }
         for (int64_t t = 0; t < T; t++) {
             const float *qt = q->x + (b * T + t) * HD + h * D;
-            if (causal) {
+            if (causal && t < TK) {
                 const float *kt = k->x + (b * T + t) * HD + h * D, *vt = v->x + (b * T + t) * HD + h * D;
                 for (int64_t c = 0; c < D; c++) {
                     float f = ls__phi(kt[c]);
@@ -2776,12 +2779,13 @@ static void ls__linear_attention_backward(ls_ctx *ctx, ls_node *n) {
         /* S, z: forward state; G, g: reverse state; dn (T, D) and dden (T) per step */
         float *S = (float *)ls__xmalloc((size_t)(2 * D * D + 3 * D + T * (D + 1)) * sizeof(float));
         float *z = S + D * D, *G = z + D, *gz = G + D * D, *a = gz + D, *dn = a + D, *dden = dn + T * D;
+        const int64_t TK = n->ids ? n->ids[b] : T;   /* keys [TK, T) are padding */
         memset(S, 0, (size_t)(2 * D * D + 2 * D) * sizeof(float));
         for (int64_t pass = 0; pass < (causal ? 1 : 2); pass++) {   /* non-causal: pass 0 builds totals */
             for (int64_t t = 0; t < T; t++) {
                 int64_t row = (b * T + t) * HD + h * D;
                 if (causal || pass == 0) {
-                    for (int64_t c = 0; c < D; c++) {
+                    for (int64_t c = 0; c < D && t < TK; c++) {
                         float f = ls__phi(k->x[row + c]);
                         z[c] += f;
                         for (int64_t e = 0; e < D; e++) S[c * D + e] += f * v->x[row + e];
@@ -2819,7 +2823,7 @@ static void ls__linear_attention_backward(ls_ctx *ctx, ls_node *n) {
                     gz[c] += ac * dden[t];
                     for (int64_t e = 0; e < D; e++) G[c * D + e] += ac * dn[t * D + e];
                 }
-            for (int64_t c = 0; c < D; c++) {
+            for (int64_t c = 0; c < D && t < TK; c++) {
                 float f = ls__phi(k->x[row + c]);
                 if (dk) {
                     float s = gz[c];
@@ -2833,7 +2837,8 @@ static void ls__linear_attention_backward(ls_ctx *ctx, ls_node *n) {
     }
 }
 
-LS_API ls_tensor *ls_linear_attention(ls_ctx *ctx, ls_tensor *q, ls_tensor *k, ls_tensor *v, int64_t H, int causal) {
+LS_API ls_tensor *ls_linear_attention(ls_ctx *ctx, ls_tensor *q, ls_tensor *k, ls_tensor *v, int64_t H, int causal,
+                                      const int32_t *kv_len) {
     if (!q || !k || !v) return NULL;
     int ok = q->nd == 3 && k->nd == 3 && v->nd == 3 && H >= 1 && q->d[2] % H == 0;
     for (int i = 0; ok && i < 3; i++) ok = q->d[i] == k->d[i] && q->d[i] == v->d[i];
@@ -2841,8 +2846,15 @@ LS_API ls_tensor *ls_linear_attention(ls_ctx *ctx, ls_tensor *q, ls_tensor *k, l
         return ls__fail(ctx, "ls_linear_attention: q %s, k %s, v %s must be one (B, T, H*D) shape with H = %lld",
                         ls__shp(q), ls__shp(k), ls__shp(v), (long long)H);
     ls_tensor *out = ls__out(ctx, ls_tensor_shape(q));
+    for (int64_t b = 0; kv_len && b < q->d[0]; b++)
+        if (kv_len[b] < 1 || kv_len[b] > q->d[1])
+            return ls__fail(ctx, "ls_linear_attention: kv_len[%lld] = %d is outside 1..%lld", (long long)b, (int)kv_len[b], (long long)q->d[1]);
     ls_node *n = ls__record(ctx, LS_OP_LINEAR_ATTENTION, out, 3, q, k, v, NULL);
     n->i[0] = H; n->i[1] = causal;
+    if (kv_len) {
+        n->ids = (int32_t *)ls_arena_alloc(&ctx->arena, (size_t)q->d[0] * sizeof(int32_t));
+        memcpy(n->ids, kv_len, (size_t)q->d[0] * sizeof(int32_t));
+    }
     ls__run(ctx, n);
     return out;
 }
@@ -5304,7 +5316,7 @@ static ls_tensor *ls__attention_sublayer(ls_ctx *ctx, const ls_model *m, const l
         k = ls_rope(ctx, k, H, theta, ps, 0.0f);
     }
     ls_tensor *a;
-    if (c->arch == LS_ARCH_LINEAR) a = ls_linear_attention(ctx, q, k, v, H, c->causal);
+    if (c->arch == LS_ARCH_LINEAR) a = ls_linear_attention(ctx, q, k, v, H, c->causal, lengths);
     else {
         ls_attn_opts o;
         memset(&o, 0, sizeof o);

@@ -68,7 +68,11 @@ static ls_tensor *g_rope(ls_ctx *c, ls_tensor *const *in, void *u) {
     return ls_rope(c, in[0], cur->i0, theta, cur->i2 ? 0.5f : 1.0f, cur->i2 ? 3.0f : 0.0f);
 }
 static ls_tensor *g_l2norm(ls_ctx *c, ls_tensor *const *in, void *u) { (void)u; return ls_l2norm(c, in[0], cur->i0, 1e-6f); }
-static ls_tensor *g_linattn(ls_ctx *c, ls_tensor *const *in, void *u) { (void)u; return ls_linear_attention(c, in[0], in[1], in[2], cur->i0, cur->i1); }
+static ls_tensor *g_linattn(ls_ctx *c, ls_tensor *const *in, void *u) {
+    static const int32_t kvl[2] = {5, 3};   /* i2: the second sequence has 2 padding keys */
+    (void)u;
+    return ls_linear_attention(c, in[0], in[1], in[2], cur->i0, cur->i1, cur->i2 ? kvl : NULL);
+}
 
 static ls_tensor *g_attention(ls_ctx *c, ls_tensor *const *in, void *u) {
     (void)u;   /* i0: causal; i1: 1 alibi + row scale, 2 window + sinks, 3 dual regime; i2: norm */
@@ -146,6 +150,7 @@ static void run_cases(unsigned char *seen) {
         {"rope yarn", g_rope, 1, {S3(2, 4, 16)}, 0, 1, LS_ROPE_YARN, 0, -1, 1},
         {"l2norm", g_l2norm, 1, {S3(2, 3, 8)}, 0, 4, 0, 0, -1, 1},
         {"linear_attention", g_linattn, 3, {S3(2, 5, 8), S3(2, 5, 8), S3(2, 5, 8)}, 0, 2, 0, 0, -1, 1},
+        {"linear_attention, key lengths", g_linattn, 3, {S3(2, 5, 8), S3(2, 5, 8), S3(2, 5, 8)}, 0, 2, 0, 1, -1, 1},
         {"attention", g_attention, 3, {S3(2, 7, 8), S3(2, 7, 8), S3(2, 7, 8)}, 0, 0, 0, LS_ATTN_SOFTMAX, -1, 1},
         {"attention causal, alibi, log-n", g_attention, 3, {S3(1, 9, 8), S3(1, 9, 8), S3(1, 9, 8)}, 0, 1, 1, LS_ATTN_SOFTMAX, -1, 1},
         {"attention window + sinks", g_attention, 3, {S3(1, 9, 8), S3(1, 9, 8), S3(1, 9, 8)}, 0, 0, 2, LS_ATTN_SOFTMAX, -1, 1},

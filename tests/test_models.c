@@ -416,7 +416,7 @@ static void test_ssm(void) {
               *v = ls_tensor_new(&c, ls_shape3(1, TL, H * D));
     fill_uniform(q, 7, -1, 1); fill_uniform(k, 8, -1, 1); fill_uniform(v, 9, -1, 1);
     for (int causal = 0; causal < 2; causal++) {
-        ls_tensor *o = ls_linear_attention(&c, q, k, v, H, causal);
+        ls_tensor *o = ls_linear_attention(&c, q, k, v, H, causal, NULL);
         worst = 0;
         for (int64_t hh = 0; hh < H; hh++)
             for (int64_t i = 0; i < TL; i++)
@@ -513,7 +513,7 @@ static void test_padding(void) {
     struct { int arch, causal, bi; const char *name; } v[] = {
         {LS_ARCH_TRANSFORMER, 0, 0, "Transformer (RoPE)"}, {LS_ARCH_TRANSFORMER, 1, 0, "causal Transformer"},
         {LS_ARCH_S4D, 0, 1, "bidirectional S4D"}, {LS_ARCH_S4D, 1, 0, "causal S4D"}, {LS_ARCH_LRU, 1, 0, "LRU"},
-        {LS_ARCH_MIXER, 0, 0, "Mixer"}};
+        {LS_ARCH_MIXER, 0, 0, "Mixer"}, {LS_ARCH_LINEAR, 0, 0, "linear attention"}, {LS_ARCH_LINEAR, 1, 0, "causal linear attention"}};
     enum { B = 3, T = 70 };
     static int32_t ids[2][B * T];
     const int32_t len[B] = {T, 41, 5};
