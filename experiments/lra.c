@@ -22,7 +22,7 @@ static const int N_SEEDS[3] = {1, 2, 3}, N_LR[3] = {1, 2, 3};
 static const float LR[3][MAX_LR] = {{2e-3f}, {1e-3f, 3e-3f}, {1e-3f, 5e-4f, 1e-4f}};
 static const double PATHX_TR_LIMIT_S[3] = {10, 600, 1e30}; /* run the Transformer on Path-X only below this */
 
-typedef struct cell { int ran, cost_x; double mean, sd, gain, gain_sd, pt_val; int64_t steps, pt_steps; double wall; char why[128]; } cell;
+typedef struct cell { int ran, cost_x; double mean, sd, gain, gain_sd, pt_val, pt_excess; int64_t steps, pt_steps; double wall; char why[128]; } cell;
 
 /* the lra table's models: the causal LRU, the bidirectional Transformer and S4D */
 static ls_config model_cfg(const lra_task *t, const plan *p, int model, int lm) { return arm_model(t, p, model, model == M_LRU, lm); }
@@ -43,7 +43,7 @@ int main(int argc, char **argv) {
     if (arm_parse_tasks("lra", tasks, NULL, want)) return 2;
     double t_start = ls_now(), plan_total = 0, wall_sum = 0;
     cell C[N_MODELS][N_ARMS][LRA_N_TASKS]; memset(C, 0, sizeof C);
-    double pt_base[LRA_N_TASKS] = {0};
+    double pt_base[LRA_N_TASKS] = {0}, pt_H[LRA_N_TASKS] = {0};
     const char *rh[] = {"task", "model", "arm", "phase", "lr", "seed", "val", "test", "steps", "best_step", "wall_s", "threads", "selected", "hash"};
     rp_table raw; rp_table_init(&raw, "lra runs", 14, rh, RP_CSV);
     for (int task = 0; task < LRA_N_TASKS; task++) {
@@ -60,8 +60,8 @@ int main(int argc, char **argv) {
         const plan *p = &PLAN[prof][task];
         ls_dataset tr = arm_split(&t.train, 0, 0), va = arm_split(&t.val, 0, 0), te = arm_split(&t.test, TEST_MAX[prof], 0);
         ls_dataset ptr = arm_split(&t.train, 0, 1), pva = arm_split(&t.val, 0, 1);
-        double entropy;   /* mode-token baseline of the LM objective: accuracy of always predicting the commonest token */
-        arm_unigram(&ptr, &pt_base[task], &entropy);
+        /* trivial predictors of the LM objective: the commonest token (accuracy), the token frequencies (loss) */
+        arm_unigram(&ptr, &pt_base[task], &pt_H[task]);
         for (int m = 0; m < N_MODELS; m++) {
             ls_config cc = model_cfg(&t, p, m, 0), cl = model_cfg(&t, p, m, 1);
             int obj_pt = m == M_LRU ? LS_OBJ_CLM : LS_OBJ_MLM;
@@ -122,6 +122,8 @@ int main(int argc, char **argv) {
                 if (a == A_SPT) {
                     for (int s = 0; s < nseed; s++) { c->wall += PT[s].wall_s; c->pt_steps += PT[s].steps / nseed; x[s] = 100 * PT[s].val; }
                     c->pt_val = arm_mean_sd(x, nseed, &sd);
+                    for (int s = 0; s < nseed; s++) x[s] = PT[s].val_loss - pt_H[task];
+                    c->pt_excess = arm_mean_sd(x, nseed, &sd);
                     for (int s = 0; s < nseed; s++) x[s] = 100 * (R[A_SPT][pick[A_SPT]][s].test - R[A_SCRATCH][pick[A_SCRATCH]][s].test);
                     c->gain = arm_mean_sd(x, nseed, &c->gain_sd);
                 }
@@ -146,13 +148,13 @@ int main(int argc, char **argv) {
     head[7] = "Avg (5, no Path-X)"; head[8] = "Avg (6, ✗ = 50)";
     rp_table main_t, gain_t, cost_t;
     rp_table_init(&main_t, "LRA-CPU: test accuracy (%) at the best validation checkpoint, mean ± sd over seeds", 9, head, RP_MD | RP_TEX);
-    rp_table_init(&gain_t, "SPT gain in test accuracy points (SPT − scratch, paired by seed), and held-out LM accuracy of the pretraining", 7, head, RP_MD | RP_TEX);
+    rp_table_init(&gain_t, "SPT gain in test accuracy points (SPT − scratch, paired by seed), and how well the pretraining learned (held-out LM accuracy and loss against trivial predictors)", 7, head, RP_MD | RP_TEX);
     rp_table_init(&cost_t, "Steps used (mean per run at the chosen LR; SPT: pretrain + fine-tune) and wall time of every run of the arm", 7, head, RP_MD | RP_TEX);
     for (int m = 0; m < N_MODELS; m++)
         for (int a = 0; a < N_ARMS; a++) {
             char v[9][128], g[7][128], w[7][128];
             snprintf(v[0], 128, "%s%s", MODEL[m], a ? " + SPT" : ""); strcpy(w[0], v[0]);
-            snprintf(g[0], 128, a ? "%s: gain" : "%s: LM acc (mode baseline)", MODEL[m]);
+            snprintf(g[0], 128, a ? "%s: gain" : "%s: LM acc (mode), loss − H", MODEL[m]);
             double s5 = 0, s6 = 0; int n5 = 0, n6 = 0;
             for (int k = 0; k < 6; k++) {
                 const cell *c = &C[m][a][k];
@@ -163,7 +165,7 @@ int main(int argc, char **argv) {
                     if (a) snprintf(w[k + 1], 128, "%lld + %lld, %s", (long long)c->pt_steps, (long long)c->steps, ws);
                     else snprintf(w[k + 1], 128, "%lld, %s", (long long)c->steps, ws);
                     if (a) snprintf(g[k + 1], 128, "%+.1f ± %.1f", c->gain, c->gain_sd);
-                    else snprintf(g[k + 1], 128, "%.1f (%.1f)", C[m][A_SPT][k].pt_val, 100 * pt_base[k]);
+                    else snprintf(g[k + 1], 128, "%.1f (%.1f), %+.2f", C[m][A_SPT][k].pt_val, 100 * pt_base[k], C[m][A_SPT][k].pt_excess);
                 }
                 double x = c->ran ? c->mean : c->cost_x ? 50.0 : -1;   /* ✗ counts as chance, 50 */
                 if (x >= 0 && k < 5) { s5 += x; n5++; }
@@ -202,7 +204,7 @@ int main(int argc, char **argv) {
     rp_anchor(&main_t, "Rotary Transformer + masked SPT vs S4, 6-task average (Never Train from Scratch, Table 2)", "86.2 vs 86.1", "Amos, Berant & Gupta 2024, §3.2");
     rp_anchor(&main_t, "SPT gain per task for the Transformer", "8–15 points", "Amos, Berant & Gupta 2024, §3.2");
     rp_anchor(&main_t, "SPT helps S4 on", "5 of 6 tasks", "Amos, Berant & Gupta 2024, §3.2");
-    rp_table_note(&gain_t, "LM acc: held-out accuracy of the pretraining objective on masked (or next) tokens; in brackets the accuracy of always predicting the commonest token.");
+    rp_table_note(&gain_t, "LM acc: held-out accuracy of the pretraining objective on masked (or next) tokens; in brackets the accuracy of always predicting the commonest token. loss − H: its held-out cross-entropy minus the entropy of the training split's token frequencies, in nats (< 0: the LM learned more than token frequencies).");
     rp_table *tabs[4] = {&main_t, &gain_t, &cost_t, &raw};
     if (rp_write(cli.out, "lra", tabs, 4, err)) { fprintf(stderr, "lra: %s\n", err); return 1; }
     printf("lra: wrote %s/lra.{md,tex,csv} (%s profile, %.0f s)\n", cli.out, ls_profile_name(prof), ls_now() - t_start);
