@@ -91,6 +91,7 @@ int rp_run_train(rp_run *r, const ls_dataset *train, const ls_dataset *val, cons
 #include <signal.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 static void rp__err(char *err, const char *fmt, ...) {   /* vsnprintf: truncation of long paths is fine */
     va_list ap;

@@ -9,7 +9,7 @@
 
 int t_pass = 0, t_fail = 0, t_verbose = 0;
 
-#define SUITES(X) X(core) X(grad) X(models) X(data)
+#define SUITES(X) X(core) X(grad) X(models) X(data) X(report)
 #define DECLARE(name) void suite_##name(void);
 SUITES(DECLARE)
 

@@ -1,0 +1,108 @@
+/* tests/test_report.c - the experiment harness (experiments/arms.h, experiments/report.h): the plans,
+   nested subsets, the unigram baselines, and the results cache with its per-run lock. Runs inside the
+   test's temporary directory (report.h writes results/ relative to the working directory). */
+#define REPORT_IMPLEMENTATION
+#include "../experiments/arms.h"
+#include "test.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+/* every profile's plan is a model longseq can build: positive sizes, heads dividing the width */
+static void test_plans(void) {
+    int ok = 1;
+    for (int p = 0; p < 3; p++)
+        for (int t = 0; t < LRA_N_TASKS; t++) {
+            const plan *q = &PLAN[p][t];
+            ok &= q->d > 0 && q->L > 0 && q->H > 0 && q->d % q->H == 0 && q->F > 0 && q->N > 0 && q->batch > 0 && q->steps >= 4;
+            ok &= MODEL[t % N_MODELS] != NULL && COLUMN[t] != NULL && POOL[t] >= 0;
+        }
+    T_CHECK(ok && EVAL_MAX[LS_PROFILE_CPU] > 0 && TEST_MAX[LS_PROFILE_CPU] > 0,
+            "every profile's plan has positive sizes, heads dividing d, and at least 4 steps (one per validation)");
+}
+
+/* subsets: nested for one seed, a permutation (no example twice), labels and lengths carried along */
+static void test_subsets(void) {
+    enum { N = 50, T = 4 };
+    static int32_t tok[N * T], len[N], lab[N];
+    for (int i = 0; i < N; i++) { tok[i * T] = i; tok[i * T + 1] = 7 * i; len[i] = 1 + i % 4; lab[i] = i % 3; }
+    lra_split sp;
+    memset(&sp, 0, sizeof sp);
+    sp.n = N; sp.T = T; sp.pair = 1; sp.tokens = tok; sp.len = len; sp.label = lab;
+    arm_subset a, b, c;
+    arm_subset_make(&a, &sp, 10, 5);
+    arm_subset_make(&b, &sp, 30, 5);
+    arm_subset_make(&c, &sp, 30, 6);
+    int nested = !memcmp(a.tok, b.tok, sizeof(int32_t) * 10 * T) && !memcmp(a.lab, b.lab, sizeof(int32_t) * 10);
+    int seen[N] = {0}, perm = 1, carried = 1, differ = 0;
+    for (int i = 0; i < 30; i++) {
+        int id = b.tok[i * T];
+        perm &= id >= 0 && id < N && !seen[id];
+        if (id >= 0 && id < N) seen[id] = 1;
+        carried &= b.tok[i * T + 1] == 7 * id && b.len[i] == 1 + id % 4 && b.lab[i] == id % 3;
+        differ |= b.tok[i * T] != c.tok[i * T];
+    }
+    T_CHECK(nested && perm && carried && differ && b.d.n == 30 && b.d.T == T,
+            "subsets: the 10-example subset is the start of the 30 (nested), no example twice, rows carry their "
+            "lengths and labels, another seed draws another order");
+    arm_subset_free(&a); arm_subset_free(&b); arm_subset_free(&c);
+}
+
+/* unigram baselines on a known distribution: tokens 0,0,1,2 (+ padding that must not count) */
+static void test_unigram(void) {
+    const int32_t tok[2 * 4] = {0, 0, 1, 2, 9, 9, 9, 9}, len[2] = {4, 0};
+    ls_dataset d = {2, 4, 0, tok, len, NULL};
+    double mode, H;
+    arm_unigram(&d, &mode, &H);
+    double want = -(0.5 * log(0.5) + 2 * 0.25 * log(0.25));
+    T_CHECK(fabs(mode - 0.5) < 1e-12 && fabs(H - want) < 1e-12,
+            "unigram baselines: commonest-token accuracy %.3f (0.5), entropy %.4f nats (%.4f); padding not counted", mode, H, want);
+}
+
+/* the results cache: a finished run is read back, not retrained; a lock left by a dead process is
+   taken over */
+static void test_cache(void) {
+    char cwd[1024];
+    if (!getcwd(cwd, sizeof cwd) || chdir(t_tmpdir())) { T_CHECK(0, "cache: cannot enter the temporary directory"); return; }
+    enum { N = 24, T = 6 };
+    static int32_t tok[N * T], len[N], lab[N];
+    for (int i = 0; i < N; i++) {
+        lab[i] = i % 2; len[i] = T;
+        for (int t = 0; t < T; t++) tok[i * T + t] = (t + lab[i]) % 4;
+    }
+    ls_dataset d = {N, T, 0, tok, len, lab};
+    ls_config mc = ls_config_default(LS_ARCH_S4D, 4, T);
+    mc.d_model = 8; mc.n_layers = 1; mc.d_state = 4; mc.n_classes = 2;
+    ls_train_cfg tc = ls_train_cfg_default();
+    tc.steps = 8; tc.batch = 4; tc.warmup = 1; tc.eval_every = 4; tc.quiet = 1;
+    rp_run r = {"t", "cache test", mc, tc, "toy data", 0, 0, 0};
+    rp_result a, b;
+    char err[LS_ERRLEN] = "";
+    int rc1 = rp_run_train(&r, &d, &d, &d, &a, err), rc2 = rp_run_train(&r, &d, &d, &d, &b, err);
+    T_CHECK(rc1 == 0 && rc2 == 0 && !a.cached && b.cached && a.val == b.val && a.test == b.test && a.steps == 8,
+            "cache: a finished run is read back (val %.3f, test %.3f), not trained again %s", b.val, b.test, err);
+    /* a stale lock: the pid of a child that has exited */
+    r.train.seed = 2;
+    char lock[720];
+    rp_path(lock, sizeof lock, "t", rp_run_hash(&r), ".lock");
+    pid_t child = fork();
+    if (child == 0) _exit(0);
+    int status;
+    waitpid(child, &status, 0);
+    FILE *f = fopen(lock, "w");
+    if (f) { fprintf(f, "%ld\n", (long)child); fclose(f); }
+    int rc3 = rp_run_train(&r, &d, &d, &d, &a, err);
+    T_CHECK(f && rc3 == 0 && !a.cached && access(lock, F_OK) != 0,
+            "cache: a lock left by a dead process is taken over, and released after the run %s", err);
+    if (chdir(cwd)) T_CHECK(0, "cache: cannot return to %s", cwd);
+}
+
+void suite_report(void) {
+    test_plans();
+    test_subsets();
+    test_unigram();
+    test_cache();
+}
