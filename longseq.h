@@ -198,7 +198,7 @@ LS_API int ls_backward_from(ls_ctx *ctx, ls_tensor *out, const float *dout);
     X(MUL, mul)                   /* a * b, numpy broadcasting */                              \
     X(SCALE, scale)               /* s * a */                                                  \
     X(EMBEDDING, embedding)       /* rows of a table picked by integer ids */                  \
-    X(GELU, gelu)                 /* x Phi(x), exact (erf) form */                             \
+    X(GELU, gelu)                 /* x Phi(x), erf form (erfc to 1.5e-7, vectorised) */       \
     X(SILU, silu)                 /* x sigmoid(x) */                                           \
     X(SOFTMAX, softmax)           /* over the last dim */                                      \
     X(LOG_SOFTMAX, log_softmax)   /* over the last dim */                                      \
