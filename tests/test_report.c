@@ -1,9 +1,9 @@
 /* tests/test_report.c - the experiment harness (experiments/arms.h, experiments/report.h): the plans,
    nested subsets, the unigram baselines, and the results cache with its per-run lock. Runs inside the
    test's temporary directory (report.h writes results/ relative to the working directory). */
+#include "test.h"   /* first: it sets _POSIX_C_SOURCE before any system header */
 #define REPORT_IMPLEMENTATION
 #include "../experiments/arms.h"
-#include "test.h"
 
 #include <math.h>
 #include <stdlib.h>
