@@ -5583,6 +5583,20 @@ LS_API double ls_evaluate(ls_model *m, const ls_train_cfg *tc, const ls_dataset 
 }
 
 /* what a resume checkpoint carries besides parameters and optimiser state */
+/* s as one CSV field: quoted (quotes doubled) when it holds a comma, a quote or a line break */
+static void ls__csv_quote(char *dst, size_t cap, const char *s) {
+    if (!strpbrk(s, ",\"\r\n")) { snprintf(dst, cap, "%s", s); return; }
+    size_t k = 0;
+    if (cap < 3) { if (cap) dst[0] = 0; return; }
+    dst[k++] = '"';
+    for (; *s && k + 3 < cap; s++) {
+        if (*s == '"') dst[k++] = '"';
+        dst[k++] = *s;
+    }
+    dst[k++] = '"';
+    dst[k] = 0;
+}
+
 typedef struct ls__train_state {
     uint32_t magic, size;
     int64_t step, best_step, bad_evals, tail_n;
@@ -5698,9 +5712,10 @@ LS_API int ls_train(ls_model *m, const ls_train_cfg *tc, const ls_dataset *train
                     break;
                 }
                 if (tc->csv_path) {
-                    char row[512];
+                    char row[512], lab[200];
                     double wall = ls_now() - t0;
-                    snprintf(row, sizeof row, "%s,%llu,%d,%lld,%.6f,%.6f,%.6f,%.2f,%.0f", tc->label ? tc->label : "train",
+                    ls__csv_quote(lab, sizeof lab, tc->label ? tc->label : "train");
+                    snprintf(row, sizeof row, "%s,%llu,%d,%lld,%.6f,%.6f,%.6f,%.2f,%.0f", lab,
                              (unsigned long long)tc->seed, ls_get_threads(), (long long)(step + 1), step_loss, vloss, acc,
                              wall, wall > 0 ? st.tokens / wall : 0.0);
                     if (ls_csv_append(tc->csv_path, "label,seed,threads,step,train_loss,val_loss,val_metric,wall_s,tokens_per_s",

@@ -230,6 +230,27 @@ static inline int arm_run(const arm_spec *a, arm_out *o) {
     return 0;
 }
 
+/* the learning curve of a run in results/runs/ (<hash>.csv, one row per validation, written by
+   ls_train): up to cap points; the number read, or -1 when the run kept no curve. The label in the
+   first column may hold commas, so each row is read from its end. */
+typedef struct arm_point { long long step; double val_loss, val_metric; } arm_point;
+static inline int arm_curve(uint64_t hash, arm_point *pts, int cap) {
+    char path[700], line[512];
+    rp_path(path, sizeof path, ARM_RUNS, hash, ".csv");
+    FILE *f = fopen(path, "r");
+    if (!f) return -1;
+    int n = 0;
+    while (n < cap && fgets(line, sizeof line, f)) {
+        const char *fld[64]; int nf = 0;   /* ... step, train_loss, val_loss, val_metric, wall_s, tokens_per_s */
+        for (char *q = line; nf < 64 && q; q = strchr(q, ',')) { if (*q == ',') *q++ = 0; fld[nf++] = q; }
+        if (nf < 7 || !strcmp(fld[nf - 6], "step")) continue;
+        pts[n].step = atoll(fld[nf - 6]); pts[n].val_loss = atof(fld[nf - 4]); pts[n].val_metric = atof(fld[nf - 3]);
+        n++;
+    }
+    fclose(f);
+    return n;
+}
+
 /* "1,2" for seeds base..base+n-1 */
 static inline void arm_seeds(char *buf, size_t cap, uint64_t base, int n) {
     buf[0] = 0;

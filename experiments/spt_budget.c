@@ -75,21 +75,12 @@ int main(int argc, char **argv) {
                               (long long)p.steps, (long long)ROWS[r].mult, SHARE[s], (long long)o.pt.steps, (long long)o.ft.steps, s ? o.pt.val_loss : -1.0, H,
                               o.ft.val, o.ft.test, w, o.ft.threads, (unsigned long long)cli.seed, (unsigned long long)o.ft.hash);
                 for (int ph = s ? 0 : 1; ph < 2; ph++) {   /* the learning curves of both phases, on one step axis */
-                    char path[700]; rp_path(path, sizeof path, ARM_RUNS, ph ? o.ft.hash : o.pt.hash, ".csv");
-                    FILE *f = fopen(path, "r");
-                    if (!f) continue;   /* rows trained before curves were kept */
-                    char line[512];
-                    while (fgets(line, sizeof line, f)) {
-                        /* the label may hold commas: read the numbers from the end (step, train, val loss, val metric, wall, tok/s) */
-                        const char *fld[64]; int nf = 0;
-                        for (char *q = line; nf < 64 && q; q = strchr(q, ',')) { if (*q == ',') *q++ = 0; fld[nf++] = q; }
-                        if (nf < 7 || !strcmp(fld[nf - 6], "step")) continue;
-                        long long step = atoll(fld[nf - 6]);
-                        double vl = atof(fld[nf - 4]), vm = atof(fld[nf - 3]);
-                        rp_table_rowf(&curves, "%s\t%s\t%lld\t%lld\t%d\t%s\t%lld\t%lld\t%.4f\t%.4f", lra_task_name(task), MODEL[m], (long long)p.steps, (long long)ROWS[r].mult, SHARE[s],
-                                      ph ? "finetune" : "pretrain", step, step + (ph ? o.pt.steps : 0), vl, vm);
-                    }
-                    fclose(f);
+                    arm_point pts[256];
+                    int np = arm_curve(ph ? o.ft.hash : o.pt.hash, pts, 256);
+                    for (int i = 0; i < np; i++)
+                        rp_table_rowf(&curves, "%s\t%s\t%lld\t%lld\t%d\t%s\t%lld\t%lld\t%.4f\t%.4f", lra_task_name(task), MODEL[m], (long long)p.steps,
+                                      (long long)ROWS[r].mult, SHARE[s], ph ? "finetune" : "pretrain", pts[i].step,
+                                      pts[i].step + (ph ? o.pt.steps : 0), pts[i].val_loss, pts[i].val_metric);
                 }
             }
             snprintf(pay[r][task], 96, "%+.1f at %d%%", best_spt - acc0, best_share);

@@ -56,23 +56,16 @@ int main(int argc, char **argv) {
             rp_result res; char err[LS_ERRLEN];
             if (rp_run_train(&r, &ptr, &pva, NULL, &res, err)) { fprintf(stderr, "spt_probe: %s: %s\n", lab, err); return 1; }
             wall_sum += res.wall_s;
-            /* the learning curve the run wrote: label may hold commas, so read the numbers from the end */
-            char path[700], line[512];
-            rp_path(path, sizeof path, ARM_RUNS, res.hash, ".csv");
-            FILE *f = fopen(path, "r");
+            arm_point pts[256];
+            int np = arm_curve(res.hash, pts, 256);
             long long first = -1, last_step = 0; double last = NAN;
-            while (f && fgets(line, sizeof line, f)) {
-                const char *fld[64]; int nf = 0;
-                for (char *q = line; nf < 64 && q; q = strchr(q, ',')) { if (*q == ',') *q++ = 0; fld[nf++] = q; }
-                if (nf < 7 || !strcmp(fld[nf - 6], "step")) continue;
-                long long step = atoll(fld[nf - 6]);
-                double vl = atof(fld[nf - 4]), vm = atof(fld[nf - 3]);
-                rp_table_rowf(&curves, "%s\t%s\t%lld\t%.4f\t%.4f\t%.4f\t%.4f", lra_task_name(task), MODEL[m], step, vl, H, vl - H, vm);
-                if (first < 0 && vl < H - MARGIN) first = step;
-                last = vl - H; last_step = step;
+            for (int i = 0; i < np; i++) {
+                double vl = pts[i].val_loss;
+                rp_table_rowf(&curves, "%s\t%s\t%lld\t%.4f\t%.4f\t%.4f\t%.4f", lra_task_name(task), MODEL[m], pts[i].step, vl, H, vl - H, pts[i].val_metric);
+                if (first < 0 && vl < H - MARGIN) first = pts[i].step;
+                last = vl - H; last_step = pts[i].step;
             }
-            if (f) fclose(f);
-            if (!f) snprintf(cell[mi][task], 96, "no learning curve (results/runs/%016llx.csv)", (unsigned long long)res.hash);
+            if (np < 0) snprintf(cell[mi][task], 96, "no learning curve (results/runs/%016llx.csv)", (unsigned long long)res.hash);
             else if (first >= 0) snprintf(cell[mi][task], 96, "step %lld of %lld; %+.2f at the end", first, last_step, last);
             else snprintf(cell[mi][task], 96, "not within %lld steps; %+.2f at the end", last_step, last);
         }

@@ -651,7 +651,7 @@ static void test_spt_finetune(void) {
     ls_model_init(&lm, &cfg, 1, err);
     ls_train_cfg tc = ls_train_cfg_default();
     tc.objective = LS_OBJ_MLM; tc.mask_ratio = 0.3f; tc.mask_id = 0; tc.steps = 40; tc.batch = 8; tc.eval_every = 20;
-    tc.ckpt_path = ckpt; tc.csv_path = csv; tc.quiet = 1; tc.label = "spt";
+    tc.ckpt_path = ckpt; tc.csv_path = csv; tc.quiet = 1; tc.label = "spt, \"masked\"";
     ls_train_result res;
     int rc = ls_train(&lm, &tc, &d, &d, NULL, &res, err);
     cfg.head = LS_HEAD_CLASSIFY; cfg.n_classes = 2;
@@ -667,11 +667,11 @@ static void test_spt_finetune(void) {
     T_CHECK(rc == 0 && rc2 == 0 && moved < 1e-5 && ls_params_find(&clf.P, "lm.w") == NULL,
             "fine-tuning starts from the SPT body (max embed diff %.1e) with a fresh head %s", moved, err);
     FILE *f = fopen(csv, "r");
-    int lines = 0;
+    int lines = 0, quoted = 1;
     char buf[512];
-    while (f && fgets(buf, sizeof buf, f)) lines++;
+    while (f && fgets(buf, sizeof buf, f)) if (lines++) quoted &= !strncmp(buf, "\"spt, \"\"masked\"\"\",1,", 19);
     if (f) fclose(f);
-    T_CHECK(lines == 3, "training CSV log: header + one row per validation (%d lines)", lines);
+    T_CHECK(lines == 3 && quoted, "training CSV log: header + one row per validation (%d lines), the label quoted as a CSV field", lines);
     /* data the model cannot run on (ids beyond its vocabulary) is an error, not a partial score */
     for (int i = 0; i < N * TT; i++) tok[i] = TV + 3;
     ls_train_cfg ev = ls_train_cfg_default();
