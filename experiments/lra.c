@@ -190,9 +190,10 @@ int main(int argc, char **argv) {
     const plan *p0 = &PLAN[prof][LRA_LISTOPS];
     char grid[64] = ""; float lr_pt = 0;
     for (int l = 0; l < nlr; l++) { size_t n = strlen(grid); snprintf(grid + n, sizeof grid - n, "%s%g", l ? ", " : "", LR[prof][l]); if (LR[prof][l] > lr_pt) lr_pt = LR[prof][l]; }
-    snprintf(sizes, sizeof sizes, "models d %d, %d layers, %d heads, FFN %d, SSM state %d, pre-LN; batch %lld (Retrieval %lld pairs, Path-X %lld); "
+    char sz[128]; arm_sizes(sz, sizeof sz, p0);
+    snprintf(sizes, sizeof sizes, "%s, pre-LN; batch %lld (Retrieval %lld pairs, Path-X %lld); "
              "LR grid {%s} chosen on validation (%lld examples), test on the first %lld; patience 2 of 4 validations; SPT pretrains at LR %g",
-             p0->d, p0->L, p0->H, p0->F, p0->N, (long long)p0->batch, (long long)PLAN[prof][LRA_RETRIEVAL].batch, (long long)PLAN[prof][LRA_PATHX].batch,
+             sz, (long long)p0->batch, (long long)PLAN[prof][LRA_RETRIEVAL].batch, (long long)PLAN[prof][LRA_PATHX].batch,
              grid, (long long)EVAL_MAX[prof], (long long)TEST_MAX[prof], lr_pt);
     if (prof == LS_PROFILE_PAPER) snprintf(sizes, sizeof sizes, "LRA Transformer sizes per task (lra-paper.md §2.3); batch 32 (Image 50)");
     char wall[32]; rp_fmt_secs(wall_sum, wall, sizeof wall);

@@ -107,8 +107,9 @@ int main(int argc, char **argv) {
     rp_fmt_secs(wall_sum, wall, sizeof wall);
     snprintf(caps, sizeof caps, "budget = 2x or 4x the lra cap (below)");
     const plan *p0 = &PLAN[prof][LRA_LISTOPS];
-    snprintf(extra_c, sizeof extra_c, "models d %d, %d layers, %d heads, FFN %d, SSM state %d, bidirectional, masked SPT; batch %lld; LR Transformer %g, S4D %g (every phase and arm); each phase validates every quarter of its steps on %lld examples with patience 2; test on the first %lld; summed run time %s",
-             p0->d, p0->L, p0->H, p0->F, p0->N, (long long)p0->batch, LR[M_TR], LR[M_S4D], (long long)EVAL_MAX[prof], (long long)TEST_MAX[prof], wall);
+    char sz[128]; arm_sizes(sz, sizeof sz, p0);
+    snprintf(extra_c, sizeof extra_c, "%s, bidirectional, masked SPT; batch %lld; LR Transformer %g, S4D %g (every phase and arm); each phase validates every quarter of its steps on %lld examples with patience 2; test on the first %lld; summed run time %s",
+             sz, (long long)p0->batch, LR[M_TR], LR[M_S4D], (long long)EVAL_MAX[prof], (long long)TEST_MAX[prof], wall);
     rp_caption(&acc_t, prof, seeds, ls_get_threads(), caps, ls_now() - t_start, extra_c);
     strcpy(pay_t.caption, acc_t.caption);
     rp_table_note(&acc_t, "Budget B (total steps, a cap) split SPT share x B pretraining + the rest fine-tuning; share 0 trains from scratch. Each phase stops early when validation stops improving.");

@@ -105,8 +105,9 @@ int main(int argc, char **argv) {
     arm_seeds(seeds, sizeof seeds, cli.seed, 1);
     rp_fmt_secs(wall_sum, wall, sizeof wall);
     const plan *p0 = &PLAN[prof][LRA_IMAGE];
-    snprintf(extra_c, sizeof extra_c, "models d %d, %d layers, %d heads, FFN %d, SSM state %d; batch %lld; LR Transformer %g, S4D %g (every arm); validation every cap/4 on %lld examples of the full validation split, patience 2; test on the first %lld; summed run time %s",
-             p0->d, p0->L, p0->H, p0->F, p0->N, (long long)p0->batch, LR[M_TR], LR[M_S4D], (long long)EVAL_MAX[prof], (long long)TEST_MAX[prof], wall);
+    char sz[128]; arm_sizes(sz, sizeof sz, p0);
+    snprintf(extra_c, sizeof extra_c, "%s; batch %lld; LR Transformer %g, S4D %g (every arm); validation every cap/4 on %lld examples of the full validation split, patience 2; test on the first %lld; summed run time %s",
+             sz, (long long)p0->batch, LR[M_TR], LR[M_S4D], (long long)EVAL_MAX[prof], (long long)TEST_MAX[prof], wall);
     rp_caption(&acc_t, prof, seeds, ls_get_threads(), caps, ls_now() - t_start, extra_c);
     strcpy(gain_t.caption, acc_t.caption);
     rp_table_note(&acc_t, "Subsets: the first n examples of one seeded permutation of the training split (nested); at least two batches. SPT: masked LM (Image 50%%, Text 15%% masking) on the same subset, then fine-tuning from its best-validation parameters.");

@@ -80,8 +80,9 @@ int main(int argc, char **argv) {
     arm_seeds(seeds, sizeof seeds, cli.seed, 1);
     rp_fmt_secs(wall_sum, wall, sizeof wall);
     const plan *p0 = &PLAN[prof][LRA_LISTOPS];
-    snprintf(extra_c, sizeof extra_c, "models d %d, %d layers, %d heads, FFN %d, SSM state %d, bidirectional; batch %lld; LR Transformer %g, S4D %g; masking as the task's SPT; %dx the lra cap, validation every twentieth on %lld examples, no early stopping; summed run time %s",
-             p0->d, p0->L, p0->H, p0->F, p0->N, (long long)p0->batch, LR[M_TR], LR[M_S4D], MULT, (long long)EVAL_MAX[prof], wall);
+    char sz[128]; arm_sizes(sz, sizeof sz, p0);
+    snprintf(extra_c, sizeof extra_c, "%s, bidirectional; batch %lld; LR Transformer %g, S4D %g; masking as the task's SPT; %dx the lra cap, validation every twentieth on %lld examples, no early stopping; summed run time %s",
+             sz, (long long)p0->batch, LR[M_TR], LR[M_S4D], MULT, (long long)EVAL_MAX[prof], wall);
     rp_caption(&t, prof, seeds, ls_get_threads(), caps, ls_now() - t_start, extra_c);
     rp_table_note(&t, "Unigram entropy: the cross-entropy of predicting every masked token by the training split's token frequencies; a model at it has learned nothing about the context. Curves: tables/spt_probe.csv.");
     rp_table *tabs[1] = {&t}, *cv[1] = {&curves};
