@@ -1021,9 +1021,9 @@ static void ls__run(ls_ctx *ctx, ls_node *n) { ls__op_forward[n->op](ctx, n); }
    C(M,N) = beta*C + alpha * op(A)(M,K) * op(B)(K,N), all row-major (see the declaration).
 
    Algorithm (Goto / BLIS), parallel over a grid of independent C blocks ("items").
-   Grid (depends on the shape only): mb M blocks of mc <= MC rows (a multiple of MR, blocks as
-   equal as possible) x nb N chunks of <= NC columns (whole NR slivers; when mb*nb < 16 the
-   chunks are split further, down to 4 slivers, so that 2-3 threads can be balanced).
+   Grid: mb M blocks of mc <= MC rows (a multiple of MR, blocks as equal as possible) x nb N
+   chunks of <= NC columns (whole NR slivers); cut finer when that would leave a thread idle
+   (a small C from a long K), see the code.
    Items run under an OpenMP dynamic schedule with no barrier in between, so a thread that
    loses its core to another process simply takes fewer items.  Per item (rows i0.., cols j0..):
      pc: K in blocks of KC                                                    (sequential)
@@ -1085,7 +1085,7 @@ static void ls__run(ls_ctx *ctx, ls_node *n) { ls__op_forward[n->op](ctx, n); }
 #define LS__SGEMM_AS (LS__SGEMM_KC + 16)      /* row stride (floats) of a packed A sliver       */
 #define LS__SGEMM_NC 512                      /* N panel, a multiple of NR                      */
 #define LS__SGEMM_MCS 16                      /* max MR-slivers per M block (MC = 16*MR = 224)  */
-#define LS__SGEMM_MIN_ITEMS 16                /* split N chunks until the grid has this many    */
+#define LS__SGEMM_BAL 0.9                     /* cut the grid finer below this load balance     */
 #define LS__SGEMM_SMALL 32768.0               /* M*N*K below this: unpacked single-thread loop  */
 #define LS__SGEMM_PAR 884736.0                /* M*N*K below this (96^3): single thread         */
 
@@ -1376,7 +1376,7 @@ LS_API void ls_sgemm(int ta, int tb, int64_t M, int64_t N, int64_t K, float alph
                      const float *A, int64_t lda, const float *B, int64_t ldb,
                      float beta, float *C, int64_t ldc) {
     const double work = (double)M * (double)N * (double)K;
-    int64_t kcmax, mb, mc, nsl, nb, cs, nitems, i, j;
+    int64_t kcmax, msl, mb, mcs, mc, nsl, nb, cs, nitems, i, j;
     size_t asz, bsz;
     int nt = 1;
     unsigned char *mem;
@@ -1397,22 +1397,34 @@ LS_API void ls_sgemm(int ta, int tb, int64_t M, int64_t N, int64_t K, float alph
     if (work >= LS__SGEMM_PAR && !omp_in_parallel()) nt = omp_get_max_threads();
     if (nt < 1) nt = 1;
 #endif
-    /* the grid depends on the shape only: mb M blocks of mc rows (a multiple of MR, blocks as
-       equal as possible) x nb N chunks of cs B slivers (cs*NR <= NC columns; chunks are split
-       further, down to 4 slivers, until there are MIN_ITEMS items) */
+    /* the grid: mb M blocks of mcs MR-slivers x nb N chunks of cs NR-slivers (mcs <= MCS,
+       cs*NR <= NC), blocks as equal as possible.  With several threads, a grid that would leave
+       a thread idle -- a small C with a long K, like the weight gradient X^T dY, 128 x 128 from
+       K = 8192, is a single item -- is cut finer until the dynamic schedule can keep every
+       thread busy: while the work is below BAL of nt * (rounds of items) * (largest item), the
+       longer side of an item loses one sliver (down to 4 M / 2 N slivers).  Cuts are few and
+       items stay square-ish, because an item re-packs (mc + n) * K floats for its 2 mc n K
+       flops.  The grid never changes a result (see Determinism). */
     kcmax = K < LS__SGEMM_KC ? K : LS__SGEMM_KC;
-    mb = (M + LS__SGEMM_MCS * LS__SGEMM_MR - 1) / (LS__SGEMM_MCS * LS__SGEMM_MR);
-    mc = ((M + mb - 1) / mb + LS__SGEMM_MR - 1) / LS__SGEMM_MR * LS__SGEMM_MR;
-    mb = (M + mc - 1) / mc;
+    msl = (M + LS__SGEMM_MR - 1) / LS__SGEMM_MR;
     nsl = (N + LS__SGEMM_NR - 1) / LS__SGEMM_NR;
+    mb = (msl + LS__SGEMM_MCS - 1) / LS__SGEMM_MCS;
     nb = (nsl + LS__SGEMM_NC / LS__SGEMM_NR - 1) / (LS__SGEMM_NC / LS__SGEMM_NR);
-    if (mb * nb < LS__SGEMM_MIN_ITEMS) {
-        nb = (LS__SGEMM_MIN_ITEMS + mb - 1) / mb;
-        if (nb > nsl / 4) nb = nsl / 4;
-        if (nb < 1) nb = 1;
-    }
+    mcs = (msl + mb - 1) / mb;
     cs = (nsl + nb - 1) / nb;
-    nb = (nsl + cs - 1) / cs;
+    for (;;) {
+        mb = (msl + mcs - 1) / mcs;
+        nb = (nsl + cs - 1) / cs;
+        mcs = (msl + mb - 1) / mb; /* even out: mb blocks of mcs or fewer slivers */
+        cs = (nsl + nb - 1) / nb;
+        if (nt <= 1 || (double)msl * (double)nsl >= LS__SGEMM_BAL * (double)nt *
+                                                      (double)((mb * nb + nt - 1) / nt) * (double)(mcs * cs))
+            break;
+        if (mcs > 4 && (cs <= 2 || mcs * LS__SGEMM_MR >= cs * LS__SGEMM_NR)) mcs--;
+        else if (cs > 2) cs--;
+        else break;
+    }
+    mc = mcs * LS__SGEMM_MR;
     nitems = mb * nb;
     /* per thread: one packed A block (mc, kc) and one packed B chunk (kc, cs*NR) */
     asz = ((size_t)mc * LS__SGEMM_AS + 15) & ~(size_t)15;

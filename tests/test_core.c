@@ -231,15 +231,19 @@ static void test_errors(void) {
     ls_ctx_free(&ctx);
 }
 
-/* --- sgemm against a double reference, every transpose, beta, ragged sizes --- */
+/* --- sgemm against a double reference, every transpose, beta, ragged sizes; the last three
+   sizes take the threaded path with a work grid cut finer for two threads (a small C from a
+   long K), and must give the same bits with 1 and 2 threads --- */
 static void test_sgemm(void) {
-    const int sizes[][3] = {{1, 1, 1}, {7, 13, 5}, {33, 17, 31}, {64, 64, 64}, {100, 3, 257}, {5, 130, 9}};
+    const int sizes[][3] = {{1, 1, 1}, {7, 13, 5}, {33, 17, 31}, {64, 64, 64}, {100, 3, 257}, {5, 130, 9},
+                            {70, 100, 2000}, {150, 64, 1500}, {29, 200, 700}};
     double worst = 0;
-    int bad = 0;
+    int bad = 0, differ = 0, saved = ls_get_threads();
     for (size_t si = 0; si < sizeof sizes / sizeof sizes[0]; si++) {
         int M = sizes[si][0], N = sizes[si][1], K = sizes[si][2];
         float *A = (float *)malloc(sizeof(float) * M * K), *B = (float *)malloc(sizeof(float) * K * N);
         float *C = (float *)malloc(sizeof(float) * M * N), *C0 = (float *)malloc(sizeof(float) * M * N);
+        float *C1 = (float *)malloc(sizeof(float) * M * N);
         ls_rng r = ls_rng_make(si, 8);
         for (int i = 0; i < M * K; i++) A[i] = ls_rng_float(&r) - 0.5f;
         for (int i = 0; i < K * N; i++) B[i] = ls_rng_float(&r) - 0.5f;
@@ -249,7 +253,13 @@ static void test_sgemm(void) {
                 for (int bi = 0; bi < 2; bi++) {
                     float beta = bi ? 0.5f : 0.0f;
                     memcpy(C, C0, sizeof(float) * M * N);
+                    ls_set_threads(1);
                     ls_sgemm(ta, tb, M, N, K, 1.0f, A, ta ? M : K, B, tb ? K : N, beta, C, N);
+                    memcpy(C1, C, sizeof(float) * M * N);
+                    memcpy(C, C0, sizeof(float) * M * N);
+                    ls_set_threads(2);
+                    ls_sgemm(ta, tb, M, N, K, 1.0f, A, ta ? M : K, B, tb ? K : N, beta, C, N);
+                    differ += memcmp(C, C1, sizeof(float) * M * N) != 0;
                     for (int i = 0; i < M; i++)
                         for (int j = 0; j < N; j++) {
                             double s = beta * (double)C0[i * N + j];
@@ -260,9 +270,12 @@ static void test_sgemm(void) {
                             bad += e > 1e-5 * sqrt((double)K);
                         }
                 }
-        free(A); free(B); free(C); free(C0);
+        free(A); free(B); free(C); free(C0); free(C1);
     }
+    ls_set_threads(saved);
     T_CHECK(bad == 0, "sgemm matches a double reference for all transposes and beta (worst rel %.2g)", worst);
+    T_CHECK(differ == 0, "sgemm gives the same bits with 1 and 2 threads (%d of %d products differ)", differ,
+            (int)(sizeof sizes / sizeof sizes[0]) * 8);
 }
 
 /* --- a small MLP used by several tests: (n, 2) -> hidden -> 2 classes --- */
