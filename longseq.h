@@ -200,6 +200,7 @@ LS_API int ls_backward_from(ls_ctx *ctx, ls_tensor *out, const float *dout);
     X(EMBEDDING, embedding)       /* rows of a table picked by integer ids */                  \
     X(GELU, gelu)                 /* x Phi(x), erf form (erfc to 1.5e-7, vectorised) */       \
     X(SILU, silu)                 /* x sigmoid(x) */                                           \
+    X(GELU_SKIP, gelu_skip)       /* GELU(y + x d), d over the last dim: an SSM layer's skip */ \
     X(SOFTMAX, softmax)           /* over the last dim */                                      \
     X(LOG_SOFTMAX, log_softmax)   /* over the last dim */                                      \
     X(CROSS_ENTROPY, cross_entropy) /* mean over rows of -log softmax(logits)[target] */       \
@@ -246,6 +247,9 @@ LS_API ls_tensor *ls_scale(ls_ctx *ctx, ls_tensor *a, float s);
 LS_API ls_tensor *ls_embedding(ls_ctx *ctx, ls_tensor *table, const int32_t *ids, ls_shape ids_shape);
 LS_API ls_tensor *ls_gelu(ls_ctx *ctx, ls_tensor *x);
 LS_API ls_tensor *ls_silu(ls_ctx *ctx, ls_tensor *x);
+/* GELU(y + x * d): y, x the same shape (..., C), d (C). One pass for what ls_gelu(ls_add(y,
+   ls_mul(x, d))) does in three, with the same bits (values and gradients). */
+LS_API ls_tensor *ls_gelu_skip(ls_ctx *ctx, ls_tensor *y, ls_tensor *x, ls_tensor *d);
 LS_API ls_tensor *ls_softmax(ls_ctx *ctx, ls_tensor *x);
 LS_API ls_tensor *ls_log_softmax(ls_ctx *ctx, ls_tensor *x);
 /* logits (..., V); targets: one int per row, in [0, V) or == ignore_index. Mean over kept rows. */
@@ -1930,6 +1934,68 @@ static ls_tensor *ls__unary(ls_ctx *ctx, int op, ls_tensor *x) {
 
 LS_API ls_tensor *ls_gelu(ls_ctx *ctx, ls_tensor *x) { return ls__unary(ctx, LS_OP_GELU, x); }
 LS_API ls_tensor *ls_silu(ls_ctx *ctx, ls_tensor *x) { return ls__unary(ctx, LS_OP_SILU, x); }
+
+/* --- GELU_SKIP: out = GELU(v), v = y + x d (d broadcast over rows of C) ---
+   The S4D / LRU layer's "skip term, then activation": the composition would write x d, then v,
+   then GELU(v), and keep gradient buffers for the first two. Here one pass writes v (kept for the
+   backward, only when a gradient will flow) and GELU(v) on top of it; the backward is one pass
+   plus the (C) reduction for dd. Every value is rounded as in the composition (x d, then y + x d,
+   then the GELU of ls_gelu; dv = 0 + dout GELU'(v); dx += dv d; dd += sum over rows of dv x, rows
+   in order), so swapping one for the other changes no bit. */
+
+static void ls__gelu_skip_forward(ls_ctx *ctx, ls_node *n) {
+    const float *y = n->in[0]->x, *x = n->in[1]->x, *d = n->in[2]->x;
+    int64_t C = n->in[2]->n, R = n->out->n / C;
+    float *out = n->out->x;
+    float *v = (n->out->flags & LS_NEEDS_GRAD) ? ls__floats(ctx, n->out->n) : NULL;
+    n->saved[0] = v;
+    LS__PAR_FOR(R, 4.0 * (double)C)
+    for (int64_t r = 0; r < R; r++) {
+        const float *yr = y + r * C, *xr = x + r * C;
+        float *o = out + r * C, *vr = v ? v + r * C : o;   /* without a backward, v lives in out */
+        for (int64_t c = 0; c < C; c++) {
+            float t = xr[c] * d[c];
+            vr[c] = yr[c] + t;
+        }
+        for (int64_t c = 0; c < C; c++) o[c] = vr[c] * ls__phi_cdf(vr[c], ls__exp(-0.5f * vr[c] * vr[c]));
+    }
+}
+
+static void ls__gelu_skip_backward(ls_ctx *ctx, ls_node *n) {
+    const float *v = n->saved[0], *dout = n->out->g, *x = n->in[1]->x, *d = n->in[2]->x;
+    float *dy = ls__grad(n->in[0]), *dx = ls__grad(n->in[1]), *dd = ls__grad(n->in[2]);
+    int64_t C = n->in[2]->n, R = n->out->n / C;
+    float *dv = ls__floats(ctx, n->out->n);   /* dv, then dv x (summed over rows into dd) */
+    LS__PAR_FOR(R, 4.0 * (double)C)
+    for (int64_t r = 0; r < R; r++) {   /* plain loops over a row (vectorised), the row in L1 */
+        const float *vr = v + r * C, *gr = dout + r * C, *xr = x + r * C;
+        float *g = dv + r * C;
+        for (int64_t c = 0; c < C; c++) {
+            float e = ls__exp(-0.5f * vr[c] * vr[c]);
+            g[c] = 0.0f + gr[c] * (ls__phi_cdf(vr[c], e) + vr[c] * 0.39894228040143268f * e);
+        }
+        if (dy) for (int64_t c = 0; c < C; c++) dy[r * C + c] += g[c];
+        if (dx) for (int64_t c = 0; c < C; c++) { float t = g[c] * d[c]; dx[r * C + c] += t; }
+        if (dd) for (int64_t c = 0; c < C; c++) g[c] = g[c] * xr[c];
+    }
+    if (dd) {
+        const int64_t shape[4] = {1, 1, R, C}, st[4] = {0, 0, 0, 1};
+        ls__bc_reduce(shape, dv, 1.0f, dd, st);
+    }
+}
+
+LS_API ls_tensor *ls_gelu_skip(ls_ctx *ctx, ls_tensor *y, ls_tensor *x, ls_tensor *d) {
+    if (!y || !x || !d) return NULL;
+    int same = y->nd == x->nd;
+    for (int k = 0; same && k < y->nd; k++) same = y->d[k] == x->d[k];
+    if (!same || d->nd != 1 || d->d[0] != x->d[x->nd - 1])
+        return ls__fail(ctx, "ls_gelu_skip: y %s, x %s, d %s: need y and x the same shape (..., C) and d (C)",
+                        ls__shp(y), ls__shp(x), ls__shp(d));
+    ls_tensor *out = ls__out(ctx, ls_tensor_shape(y));
+    ls_node *n = ls__record(ctx, LS_OP_GELU_SKIP, out, 3, y, x, d, NULL);
+    ls__run(ctx, n);
+    return out;
+}
 
 /* --- SOFTMAX and LOG_SOFTMAX over the last dim (rows of C) --- */
 
@@ -5429,7 +5495,7 @@ static ls_tensor *ls__ssm_sublayer(ls_ctx *ctx, const ls_model *m, const ls__lay
     } else {
         y = ls_linear(ctx, ls_lru_scan(ctx, ls_linear(ctx, x, L->wb, NULL), L->nu_log, L->theta_log), L->wc, NULL);
     }
-    y = ls_dropout(ctx, ls_gelu(ctx, ls_add(ctx, y, ls_mul(ctx, x, L->skip))), c->dropout);
+    y = ls_dropout(ctx, ls_gelu_skip(ctx, y, x, L->skip), c->dropout);
     y = ls_linear(ctx, y, L->wout, L->bout);
     if (c->glu) y = ls__glu(ctx, y);
     return ls_dropout(ctx, y, c->dropout);

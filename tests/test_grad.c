@@ -3,6 +3,7 @@
    any op in LS_OP_LIST that no case covered, so a new op cannot skip its gradient test. */
 #include "test.h"
 
+#include <stdlib.h>
 #include <string.h>
 
 #define TOL 1e-3
@@ -33,6 +34,7 @@ static ls_tensor *g_embedding(ls_ctx *c, ls_tensor *const *in, void *u) {
 }
 static ls_tensor *g_gelu(ls_ctx *c, ls_tensor *const *in, void *u) { (void)u; return ls_gelu(c, in[0]); }
 static ls_tensor *g_silu(ls_ctx *c, ls_tensor *const *in, void *u) { (void)u; return ls_silu(c, in[0]); }
+static ls_tensor *g_gelu_skip(ls_ctx *c, ls_tensor *const *in, void *u) { (void)u; return ls_gelu_skip(c, in[0], in[1], in[2]); }
 static ls_tensor *g_softmax(ls_ctx *c, ls_tensor *const *in, void *u) { (void)u; return ls_softmax(c, in[0]); }
 static ls_tensor *g_log_softmax(ls_ctx *c, ls_tensor *const *in, void *u) { (void)u; return ls_log_softmax(c, in[0]); }
 static ls_tensor *g_cross_entropy(ls_ctx *c, ls_tensor *const *in, void *u) {
@@ -119,6 +121,8 @@ static void run_cases(unsigned char *seen) {
         {"embedding", g_embedding, 1, {S2(6, 4)}, 0, 0, 0, 0, -1, 1},
         {"gelu", g_gelu, 1, {S2(4, 5)}, 0, 0, 0, 0, -3, 3},
         {"silu", g_silu, 1, {S2(4, 5)}, 0, 0, 0, 0, -3, 3},
+        {"gelu_skip", g_gelu_skip, 3, {S3(2, 3, 5), S3(2, 3, 5), S1(5)}, 0, 0, 0, 0, -2, 2},
+        {"gelu_skip, frozen y", g_gelu_skip, 3, {S2(4, 3), S2(4, 3), S1(3)}, 1, 0, 0, 0, -2, 2},
         {"softmax", g_softmax, 1, {S3(2, 3, 5)}, 0, 0, 0, 0, -2, 2},
         {"log_softmax", g_log_softmax, 1, {S2(3, 5)}, 0, 0, 0, 0, -2, 2},
         {"cross_entropy with ignore", g_cross_entropy, 1, {S3(2, 3, 5)}, 0, 0, 0, 0, -2, 2},
@@ -186,10 +190,53 @@ static void run_cases(unsigned char *seen) {
     }
 }
 
+/* --- a fused op against the ops it fuses: the same bits for values and gradients, at a size
+   that takes the threaded paths (2 threads) --- */
+static int same_bits(const float *a, const float *b, int64_t n) { return !memcmp(a, b, (size_t)n * sizeof(float)); }
+
+static void test_gelu_skip_bits(void) {
+    enum { B = 3, T = 500, C = 48 };
+    ls_tensor *y = ls_tensor_alloc(ls_shape3(B, T, C), 1), *x = ls_tensor_alloc(ls_shape3(B, T, C), 1);
+    ls_tensor *d = ls_tensor_alloc(ls_shape1(C), 1), *w = ls_tensor_alloc(ls_shape3(B, T, C), 0);
+    float *ref[4];
+    int ok = 1, saved = ls_get_threads();
+    ls_rng r = ls_rng_make(3, 9);
+    for (int64_t i = 0; i < y->n; i++) {
+        y->x[i] = 4.0f * ls_rng_normal(&r);
+        x->x[i] = 2.0f * ls_rng_normal(&r);
+        w->x[i] = ls_rng_normal(&r);
+    }
+    for (int64_t i = 0; i < C; i++) d->x[i] = ls_rng_normal(&r);
+    ls_set_threads(2);
+    for (int fused = 0; fused < 2; fused++) {
+        ls_ctx ctx;
+        ls_ctx_init(&ctx, 1);
+        memset(y->g, 0, sizeof(float) * (size_t)y->n);
+        memset(x->g, 0, sizeof(float) * (size_t)x->n);
+        memset(d->g, 0, sizeof(float) * (size_t)d->n);
+        ls_tensor *o = fused ? ls_gelu_skip(&ctx, y, x, d) : ls_gelu(&ctx, ls_add(&ctx, y, ls_mul(&ctx, x, d)));
+        ls_backward(&ctx, ls_sum(&ctx, ls_mul(&ctx, o, w)));
+        if (!fused) {
+            const float *src[4] = {o->x, y->g, x->g, d->g};
+            const int64_t len[4] = {o->n, y->n, x->n, d->n};
+            for (int k = 0; k < 4; k++) { ref[k] = (float *)malloc(sizeof(float) * (size_t)len[k]); memcpy(ref[k], src[k], sizeof(float) * (size_t)len[k]); }
+        } else {
+            ok = same_bits(ref[0], o->x, o->n) && same_bits(ref[1], y->g, y->n) && same_bits(ref[2], x->g, x->n) &&
+                 same_bits(ref[3], d->g, d->n);
+        }
+        ls_ctx_free(&ctx);
+    }
+    ls_set_threads(saved);
+    T_CHECK(ok, "gelu_skip gives the bits of gelu(add(y, mul(x, d))): value and the three gradients");
+    for (int k = 0; k < 4; k++) free(ref[k]);
+    ls_tensor_free(y); ls_tensor_free(x); ls_tensor_free(d); ls_tensor_free(w);
+}
+
 void suite_grad(void) {
     unsigned char seen[LS_OP_COUNT];
     memset(seen, 0, sizeof seen);
     run_cases(seen);
+    test_gelu_skip_bits();
     int missing = 0;
     for (int op = 0; op < LS_OP_COUNT; op++)
         if (!seen[op]) { missing++; printf("  op '%s' has no gradient test\n", ls_op_name(op)); }
