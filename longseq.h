@@ -4817,7 +4817,12 @@ LS_API ls_tensor *ls_param(ls_params *P, const char *name, ls_shape s, int group
 }
 
 LS_API void ls_params_zero_grad(ls_params *P) {
-    if (P->n) memset(P->g, 0, (size_t)P->n * sizeof(float));
+    int64_t nch = (P->n + 16383) / 16384;
+    LS__PAR_FOR(nch, 16384)
+    for (int64_t c = 0; c < nch; c++) {
+        int64_t i0 = c * 16384, m = P->n - i0 < 16384 ? P->n - i0 : 16384;
+        memset(P->g + i0, 0, (size_t)m * sizeof(float));
+    }
 }
 
 LS_API void ls_params_free(ls_params *P) {
@@ -4864,19 +4869,28 @@ LS_API void ls_adamw_step(ls_adamw *o, ls_params *P, float lr_scale) {
     o->t++;
     float b1 = o->beta1, b2 = o->beta2, eps = o->eps;
     float bc1 = 1.0f - (float)pow(b1, (double)o->t), bc2 = 1.0f - (float)pow(b2, (double)o->t);
-    for (int k = 0; k < P->nt; k++) {
-        ls_tensor *t = P->t[k];
-        int64_t off = t->x - P->x, n = t->n;
+    /* one parallel loop over chunks of <= 4096 elements, none straddling two tensors (a region
+       per tensor ran the many small ones serially); first[k] = first chunk of tensor k */
+    enum { CH = 4096 };
+    int64_t *first = (int64_t *)ls__xmalloc((size_t)(P->nt + 1) * sizeof(int64_t));
+    first[0] = 0;
+    for (int k = 0; k < P->nt; k++) first[k + 1] = first[k] + (P->t[k]->n + CH - 1) / CH;
+    LS__PAR_FOR(first[P->nt], (double)CH * 8)
+    for (int64_t c = 0; c < first[P->nt]; c++) {
+        int lo = 0, hi = P->nt - 1;
+        while (lo < hi) { int mid = (lo + hi + 1) / 2; if (first[mid] <= c) lo = mid; else hi = mid - 1; }
+        const ls_tensor *t = P->t[lo];
+        int64_t off = t->x - P->x, i0 = (c - first[lo]) * CH, i1 = i0 + CH < t->n ? i0 + CH : t->n;
         float lr = o->group[t->group].lr * lr_scale, decay = 1.0f - lr * o->group[t->group].wd;
         float *p = t->x, *m = o->m + off, *v = o->v + off;
         const float *g = t->g;
-        LS__PAR_FOR(n, 8)
-        for (int64_t i = 0; i < n; i++) {
+        for (int64_t i = i0; i < i1; i++) {
             m[i] = b1 * m[i] + (1.0f - b1) * g[i];
             v[i] = b2 * v[i] + (1.0f - b2) * g[i] * g[i];
             p[i] = p[i] * decay - lr * (m[i] / bc1) / (sqrtf(v[i] / bc2) + eps);
         }
     }
+    LS_FREE(first);
 }
 
 LS_API void ls_adamw_free(ls_adamw *o) { LS_FREE(o->m); LS_FREE(o->v); memset(o, 0, sizeof *o); }
