@@ -78,6 +78,15 @@ uint64_t rp_run_hash(const rp_run *r);
 void rp_path(char *buf, size_t cap, const char *table, uint64_t hash, const char *ext);
 int rp_run_train(rp_run *r, const ls_dataset *train, const ls_dataset *val, const ls_dataset *test,
                  rp_result *res, char *err);
+/* Rows of numbers for work that is not one rp_run (a custom training loop, an evaluation sweep):
+   hash what determines the numbers, h = rp_hash(rp_hash(rp_hash_begin(), &cfg, sizeof cfg), ...),
+   then rp_row_get(table, h, v, n) reads results/<table>/<hash>.row (1 when it holds n numbers, 0
+   when absent; a malformed file is an error, -1) and rp_row_put writes it atomically (temp +
+   rename) once the row is finished. So a killed table program redoes only its unfinished row. */
+uint64_t rp_hash_begin(void);                                  /* seeded with RP_CODE_VERSION */
+uint64_t rp_hash(uint64_t h, const void *p, size_t n);         /* FNV-1a over n more bytes */
+int rp_row_get(const char *table, uint64_t hash, double *v, int n, char *err);
+int rp_row_put(const char *table, uint64_t hash, const double *v, int n, char *err);
 #endif /* REPORT_H */
 
 #if defined(REPORT_IMPLEMENTATION) && !defined(RP__IMPLEMENTED)
@@ -317,6 +326,38 @@ uint64_t rp_run_hash(const rp_run *r) {
     h = rp__fnv(h, &r->init_hash, sizeof r->init_hash);
     h = rp__fnv(h, RP_CODE_VERSION, sizeof RP_CODE_VERSION);
     return h ? h : 1;
+}
+
+uint64_t rp_hash_begin(void) { return rp__fnv(0xCBF29CE484222325ull, RP_CODE_VERSION, sizeof RP_CODE_VERSION); }
+uint64_t rp_hash(uint64_t h, const void *p, size_t n) { return rp__fnv(h, p, n); }
+
+int rp_row_get(const char *table, uint64_t hash, double *v, int n, char *err) {
+    char path[512];
+    rp_path(path, sizeof path, table, hash, ".row");
+    FILE *f = fopen(path, "r");
+    if (!f) return 0;
+    int k = 0, extra;
+    while (k < n && fscanf(f, "%lf", &v[k]) == 1) k++;
+    extra = fscanf(f, "%*s") != EOF;
+    fclose(f);
+    if (k != n || extra) {
+        rp__err(err, "%s: expected %d numbers, the file is malformed (delete it to recompute the row)", path, n);
+        return -1;
+    }
+    return 1;
+}
+
+int rp_row_put(const char *table, uint64_t hash, const double *v, int n, char *err) {
+    char dir[512], path[512], tmp[560];
+    snprintf(dir, sizeof dir, RP_RESULTS_DIR "/%s", table);
+    if (rp_mkdirs(dir)) { rp__err(err, "%s: cannot create the directory (%s)", dir, strerror(errno)); return -1; }
+    rp_path(path, sizeof path, table, hash, ".row");
+    snprintf(tmp, sizeof tmp, "%s.tmp", path);
+    FILE *f = fopen(tmp, "w");
+    if (!f) { rp__err(err, "%s: cannot write (%s)", tmp, strerror(errno)); return -1; }
+    for (int k = 0; k < n; k++) fprintf(f, "%.17g\n", v[k]);
+    if (fclose(f) || rename(tmp, path)) { rp__err(err, "%s: write failed (%s)", path, strerror(errno)); return -1; }
+    return 0;
 }
 
 void rp_path(char *buf, size_t cap, const char *table, uint64_t hash, const char *ext) {

@@ -100,9 +100,32 @@ static void test_cache(void) {
     if (chdir(cwd)) T_CHECK(0, "cache: cannot return to %s", cwd);
 }
 
+/* a cached row: absent -> 0; written -> read back exactly (nan too); a different hash or code
+   version is a different row; a truncated file is an error naming the file */
+static void test_rows(void) {
+    char cwd[1024], err[LS_ERRLEN] = "", path[512];
+    if (!getcwd(cwd, sizeof cwd) || chdir(t_tmpdir())) { T_CHECK(0, "rows: cannot enter the temporary directory"); return; }
+    const int cfg[3] = {64, 4, 2};
+    uint64_t h = rp_hash(rp_hash_begin(), cfg, sizeof cfg), h2 = rp_hash(h, "x", 1);
+    const double v[3] = {1.25, -3e-9, NAN};
+    double w[3] = {0, 0, 0};
+    int absent = rp_row_get("rowtest", h, w, 3, err);
+    int put = rp_row_put("rowtest", h, v, 3, err);
+    int got = rp_row_get("rowtest", h, w, 3, err), other = rp_row_get("rowtest", h2, w + 2, 1, err);
+    int same = w[0] == v[0] && w[1] == v[1] && isnan(w[2]);
+    rp_path(path, sizeof path, "rowtest", h, ".row");
+    FILE *f = fopen(path, "w");
+    if (f) { fputs("1.25\n", f); fclose(f); }
+    int bad = rp_row_get("rowtest", h, w, 3, err);
+    T_CHECK(absent == 0 && put == 0 && got == 1 && same && other == 0 && bad == -1 && strstr(err, path),
+            "cached rows: absent, written and read back exactly, keyed by hash, a truncated file refused (%s)", err);
+    if (chdir(cwd)) T_CHECK(0, "rows: cannot return to %s", cwd);
+}
+
 void suite_report(void) {
     test_plans();
     test_subsets();
     test_unigram();
     test_cache();
+    test_rows();
 }
