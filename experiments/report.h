@@ -213,21 +213,31 @@ int rp_mkdirs(const char *path) {
 }
 
 /* writes s with the characters LaTeX treats specially escaped; ± ✗ · − become math, – — § text commands */
+/* the non-ASCII characters the tables use, and their LaTeX (pdflatex's default fonts have none) */
+static const char *const rp__tex_map[][2] = {
+    {"±", "$\\pm$"}, {"✓", "$\\surd$"}, {"✗", "$\\times$"}, {"×", "$\\times$"}, {"·", "$\\cdot$"},
+    {"–", "--"}, {"—", "---"}, {"−", "$-$"}, {"§", "\\S{}"}, {"≥", "$\\geq$"}, {"≤", "$\\leq$"},
+    {"≈", "$\\approx$"}, {"→", "$\\to$"}, {"…", "\\ldots{}"}, {"†", "$^\\dagger$"}, {"²", "$^2$"},
+    {"‖", "$\\|$"}, {"√", "$\\surd$"}, {"α", "$\\alpha$"}, {"β", "$\\beta$"}, {"γ", "$\\gamma$"},
+    {"δ", "$\\delta$"}, {"Δ", "$\\Delta$"}, {"θ", "$\\theta$"}, {"κ", "$\\kappa$"},
+    {"λ", "$\\lambda$"}, {"Λ", "$\\Lambda$"}, {"ω", "$\\omega$"}, {"σ", "$\\sigma$"}};
+
 static void rp__tex(FILE *f, const char *s) {
-    for (; *s; s++) {
-        if (!strncmp(s, "±", 2)) { fputs("$\\pm$", f); s += 1; }
-        else if (!strncmp(s, "✗", 3)) { fputs("$\\times$", f); s += 2; }
-        else if (!strncmp(s, "·", 2)) { fputs("$\\cdot$", f); s += 1; }
-        else if (!strncmp(s, "–", 3)) { fputs("--", f); s += 2; }
-        else if (!strncmp(s, "—", 3)) { fputs("---", f); s += 2; }
-        else if (!strncmp(s, "−", 3)) { fputs("$-$", f); s += 2; }
-        else if (!strncmp(s, "§", 2)) { fputs("\\S{}", f); s += 1; }
-        else if (*s == '{' || *s == '}') fprintf(f, "\\%c", *s);
+    while (*s) {
+        size_t k, n = sizeof rp__tex_map / sizeof rp__tex_map[0];
+        for (k = 0; k < n; k++) {
+            size_t len = strlen(rp__tex_map[k][0]);
+            if (!strncmp(s, rp__tex_map[k][0], len)) { fputs(rp__tex_map[k][1], f); s += len; break; }
+        }
+        if (k < n) continue;
+        if (*s == '{' || *s == '}') fprintf(f, "\\%c", *s);
         else if (strchr("%&_#$", *s)) fprintf(f, "\\%c", *s);
         else if (*s == '~' || *s == '^') fprintf(f, "\\%c{}", *s);
         else if (*s == '\\') fputs("\\textbackslash{}", f);
         else if (*s == '<' || *s == '>') fprintf(f, "$%c$", *s);
+        else if (*s == '|') fputs("$|$", f);
         else fputc(*s, f);
+        s++;
     }
 }
 
