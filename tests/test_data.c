@@ -1,8 +1,9 @@
-/* tests/test_data.c - the LRA-CPU data: generators checked by independent code, loaders checked on
-   small fixtures written here (never the network, never data/). */
+/* tests/test_data.c - the LRA-CPU data and SynthLang: generators checked by independent code, loaders
+   checked on small fixtures written here (never the network, never data/). */
 #define LRA_DATA_IMPLEMENTATION
 #include "../experiments/lra_data.h"
 #include "test.h"
+#include "../experiments/synthlang.h"
 
 #include <math.h>
 #include <stdlib.h>
@@ -669,6 +670,273 @@ static void test_interface(void) {
     if (!rc) lra_task_free(&t);
 }
 
+/* ---------------------------------------------------------------------------------------------
+   SynthLang (experiments/synthlang.h): the text is parsed back into words here, and every rate the
+   generator promises is checked against an expectation computed from the language's tables by this
+   file's own arithmetic, with a tolerance of 4 standard deviations of the sample at hand.
+   --------------------------------------------------------------------------------------------- */
+
+/* the lexicon index of the letter run ids[0..n), or -1 (a linear scan: independent of the generator) */
+static int sl_t_lookup(const sl_lang *L, const int32_t *ids, int64_t n) {
+    for (int w = 0; w < SL_NWORDS; w++) {
+        if (L->wlen[w] != n) continue;
+        int k = 0;
+        while (k < n && L->wchr[w][k] == ids[k]) k++;
+        if (k == n) return w;
+    }
+    return -1;
+}
+
+/* does some lexicon word end (suffix = 1) or begin (suffix = 0) with ids[0..n)? */
+static int sl_t_part_of_word(const sl_lang *L, const int32_t *ids, int64_t n, int suffix) {
+    for (int w = 0; w < SL_NWORDS; w++) {
+        int64_t off = suffix ? L->wlen[w] - n : 0, k = 0;
+        if (n > L->wlen[w]) continue;
+        while (k < n && L->wchr[w][off + k] == ids[k]) k++;
+        if (k == n) return 1;
+    }
+    return 0;
+}
+
+static int sl_t_is_letter(int32_t id) { return id >= 0 && id < 26; }
+
+static void test_synthlang_lexicon(void) {
+    static sl_lang L, L2, L3;
+    sl_init(&L, 1);
+    sl_init(&L2, 1);
+    sl_init(&L3, 2);
+    int bad_len = 0, bad_chr = 0, dup_word = 0, bad_succ = 0;
+    for (int w = 0; w < SL_NWORDS; w++) {
+        bad_len += L.wlen[w] < 2 || L.wlen[w] > 8;
+        for (int k = 0; k < L.wlen[w]; k++) bad_chr += !sl_t_is_letter(L.wchr[w][k]);
+        for (int v = 0; v < w; v++)
+            dup_word += L.wlen[v] == L.wlen[w] && !memcmp(L.wchr[v], L.wchr[w], (size_t)L.wlen[w]);
+        for (int k = 0; k < SL_K; k++) {
+            bad_succ += L.succ[w][k] < 0 || L.succ[w][k] >= SL_NWORDS;
+            for (int j = 0; j < k; j++) bad_succ += L.succ[w][j] == L.succ[w][k];
+        }
+    }
+    T_CHECK(bad_len == 0 && bad_chr == 0, "synthlang: 1000 words of 2..8 letters a-z (%d bad lengths, %d bad letters)",
+            bad_len, bad_chr);
+    T_CHECK(dup_word == 0, "synthlang: the 1000 words are distinct (%d duplicates)", dup_word);
+    T_CHECK(bad_succ == 0, "synthlang: 8 distinct successors per word, all in the lexicon (%d bad)", bad_succ);
+    T_CHECK(!memcmp(&L, &L2, sizeof L), "synthlang: same seed -> identical language");
+    T_CHECK(memcmp(L.wchr, L3.wchr, sizeof L.wchr) && memcmp(L.succ, L3.succ, sizeof L.succ),
+            "synthlang: different seed -> different lexicon and successors");
+    /* successors are global Zipf draws: word 0 (probability 1/H_1000 = 13%) is among the 8 successors
+       of most words, word 999 (0.013%) of almost none */
+    int has0 = 0, has999 = 0;
+    for (int w = 0; w < SL_NWORDS; w++)
+        for (int k = 0; k < SL_K; k++) { has0 += L.succ[w][k] == 0; has999 += L.succ[w][k] == 999; }
+    T_CHECK(has0 > 500 && has999 < 10, "synthlang: successors follow the global Zipf rank (word 0 in %d lists, word 999 in %d)",
+            has0, has999);
+    sl_free(&L); sl_free(&L2); sl_free(&L3);
+}
+
+static void test_synthlang_sets(void) {
+    static sl_lang L;
+    sl_init(&L, 1);
+    const int64_t N = 64, T = 256;
+    sl_set a, b, c, p;
+    sl_set_make(&a, &L, 7, N, T, 1);
+    sl_set_make(&b, &L, 7, N, T, 1);
+    sl_set_make(&c, &L, 8, N, T, 1);
+    sl_set_make(&p, &L, 7, N, T, 0);
+    const size_t bytes = (size_t)N * T * sizeof(int32_t);
+    int bad_id = 0, bad_meta = 0, seen[SL_VOCAB] = {0};
+    for (int64_t i = 0; i < N * T; i++) {
+        bad_id += a.tok[i] < 0 || a.tok[i] > SL_NL;
+        if (a.tok[i] >= 0 && a.tok[i] < SL_VOCAB) seen[a.tok[i]] = 1;
+    }
+    for (int64_t i = 0; i < N; i++) bad_meta += a.len[i] != T || a.lab[i] != 0;
+    T_CHECK(bad_id == 0 && seen[SL_SPACE] && seen[SL_DOT] && seen[SL_NL], "synthlang: ids in 0..28 only (%d outside)", bad_id);
+    T_CHECK(a.d.n == N && a.d.T == T && !a.d.pair && a.d.tokens == a.tok && a.d.len == a.len && a.d.label == a.lab &&
+                bad_meta == 0, "synthlang: set = nseq sequences of n ids, all lengths n, labels 0");
+    T_CHECK(!memcmp(a.tok, b.tok, bytes), "synthlang: same seed -> identical set");
+    T_CHECK(memcmp(a.tok, c.tok, bytes) != 0, "synthlang: different seed -> different set");
+    /* copy spans are drawn from their own streams: the copy set is the plain set plus one span in about
+       half of the sequences, each a contiguous change of <= 24 ids that repeats ids 8..n-8 positions back */
+    int spans = 0, bad_span = 0;
+    for (int64_t i = 0; i < N; i++) {
+        const int32_t *x = p.tok + i * T, *y = a.tok + i * T;
+        int64_t lo = -1, hi = -1;
+        for (int64_t j = 0; j < T; j++) if (x[j] != y[j]) { if (lo < 0) lo = j; hi = j + 1; }
+        if (lo < 0) continue;
+        spans++;
+        int found = 0;
+        for (int64_t D = 8; D <= T - 8 && D <= lo && !found; D++)
+            found = !memcmp(y + lo, y + lo - D, (size_t)(hi - lo) * sizeof(int32_t));
+        bad_span += hi - lo > 24 || !found;
+    }
+    /* 64 fair coins: 4 sd = 16 (a span can equal what it overwrites only by rare chance) */
+    T_CHECK(bad_span == 0 && spans >= 32 - 16 && spans <= 32 + 16,
+            "synthlang: copy set = plain set + copy spans (%d of %d sequences, %d bad)", spans, (int)N, bad_span);
+    sl_set_free(&a); sl_set_free(&b); sl_set_free(&c); sl_set_free(&p);
+    sl_free(&L);
+}
+
+/* parse a plain set back into words and sentences; check the layout, the successor rate and the
+   successor rank weights against expectations computed here */
+static void test_synthlang_text(void) {
+    static sl_lang L;
+    sl_init(&L, 3);
+    const int64_t N = 512, T = 512;
+    sl_set s;
+    sl_set_make(&s, &L, 11, N, T, 0);
+    double H = 0, wk[SL_K], W = 0;                 /* Zipf normaliser, successor weights */
+    for (int r = 1; r <= SL_NWORDS; r++) H += 1.0 / r;
+    for (int k = 0; k < SL_K; k++) { wk[k] = pow(k + 1.0, -1.2); W += wk[k]; }
+    int64_t words = 0, bad_word = 0, bad_sep = 0, bad_end = 0, seps = 0, dots = 0;
+    int64_t trans = 0, follow = 0, rank1 = 0;
+    double e_follow = 0, v_follow = 0, e_rank1 = 0, v_rank1 = 0;
+    for (int64_t i = 0; i < N; i++) {
+        const int32_t *x = s.tok + i * T;
+        int64_t j = 0, prev = -1;
+        while (j < T) {
+            int64_t a = j;
+            while (j < T && sl_t_is_letter(x[j])) j++;
+            if (j == a) {
+                /* no letters: the window starts on a separator (two in a row are caught below) */
+            } else if (a == 0 || j == T) {             /* a run touching a cut end: part of a word */
+                if (j > a) bad_end += !sl_t_part_of_word(&L, x + a, j - a, a == 0);
+                prev = -1;
+            } else {
+                int w = sl_t_lookup(&L, x + a, j - a);
+                bad_word += w < 0;
+                words++;
+                if (prev >= 0 && w >= 0) {               /* a transition prev -> w, both whole words */
+                    double zs = 0, p, q;
+                    int k = -1;
+                    for (int m = 0; m < SL_K; m++) {
+                        zs += 1.0 / (L.succ[prev][m] + 1) / H;
+                        if (L.succ[prev][m] == w) k = m;
+                    }
+                    p = 0.9 + 0.1 * zs;                               /* successor, or Zipf hit a successor */
+                    q = 0.9 * wk[0] / W + 0.1 / (L.succ[prev][0] + 1) / H; /* the first successor */
+                    trans++; follow += k >= 0; rank1 += k == 0;
+                    e_follow += p; v_follow += p * (1 - p);
+                    e_rank1 += q; v_rank1 += q * (1 - q);
+                }
+                prev = w;
+            }
+            if (j == T) break;
+            /* a separator: exactly " " or ".\n" between two words; after each word the sentence ends
+               with probability 1/12 (Geometric lengths of mean 12), independently of everything else */
+            int after_word = j > a;                    /* not the separator the window starts on */
+            if (x[j] == SL_SPACE) { j++; seps += after_word; }
+            else if (x[j] == SL_DOT && (j + 1 == T || x[j + 1] == SL_NL)) { j += 2; seps += after_word; dots += after_word; }
+            else if (x[j] == SL_NL && j == 0) j++;     /* the window starts between '.' and '\n' */
+            else { bad_sep++; j++; }
+            if (j < T && !sl_t_is_letter(x[j])) bad_sep++;
+        }
+    }
+    T_CHECK(bad_word == 0 && words > 30000, "synthlang: every letter run between separators is a lexicon word "
+            "(%lld of %lld are not)", (long long)bad_word, (long long)words);
+    T_CHECK(bad_end == 0, "synthlang: runs at the cut ends are a suffix / prefix of a word (%lld bad)", (long long)bad_end);
+    T_CHECK(bad_sep == 0, "synthlang: words separated by exactly \" \" or \".\\n\" (%lld bad)", (long long)bad_sep);
+    /* the sentence-end coin after each word: binomial, sd sqrt(n p (1 - p)) */
+    double f = (double)dots / (double)seps, tol = 4 * sqrt((1.0 / 12) * (11.0 / 12) / (double)seps);
+    T_CHECK(seps > 30000 && fabs(f - 1.0 / 12) < tol, "synthlang: %.4f of %lld words end a sentence, expected 1/12 "
+            "(Geometric sentences of mean 12 words) +- %.4f", f, (long long)seps, tol);
+    /* each transition is a Bernoulli given the previous word, so the variance of the count is sum p(1-p) */
+    double d = (double)follow - e_follow, sd = sqrt(v_follow);
+    T_CHECK(trans > 25000 && fabs(d) < 4 * sd, "synthlang: %.4f of %lld transitions follow a successor, expected "
+            "%.4f (0.9 + 0.1 Zipf mass of the successors) +- %.4f", (double)follow / trans, (long long)trans,
+            e_follow / trans, 4 * sd / trans);
+    d = (double)rank1 - e_rank1, sd = sqrt(v_rank1);
+    T_CHECK(fabs(d) < 4 * sd, "synthlang: first successor taken %.4f of the time, expected %.4f (weight 1/k^1.2) +- %.4f",
+            (double)rank1 / trans, e_rank1 / trans, 4 * sd / trans);
+    sl_set_free(&s);
+    sl_free(&L);
+}
+
+/* a test-only record of the span: copy onto x[j] = j, so every changed cell names its source */
+static void test_synthlang_copy_span(void) {
+    static const struct { int64_t n, ltrain; } cases[] = {{128, 128}, {256, 64}, {48, 128}};
+    for (size_t c = 0; c < sizeof cases / sizeof cases[0]; c++) {
+        int64_t n = cases[c].n, lt = cases[c].ltrain, room = n < lt ? n : lt;
+        int32_t x[256];
+        int trials = 4000, spans = 0, bad = 0, lmin = 99, lmax = 0, d_at_l = 0, d_at_max = 0;
+        for (int i = 0; i < trials; i++) {
+            for (int64_t j = 0; j < n; j++) x[j] = (int32_t)j;
+            ls_rng r = ls_rng_make(99, (uint64_t)i);
+            sl_copy_span(&r, x, n, lt);
+            int64_t t = -1, l = 0, D = 0;
+            for (int64_t j = 0; j < n; j++) {
+                if (x[j] == j) continue;
+                if (t < 0) { t = j; D = j - x[j]; }
+                bad += j != t + l || j - x[j] != D;   /* contiguous, one distance */
+                l++;
+            }
+            if (t < 0) continue;
+            spans++;
+            bad += l < 8 || l > 24 || D < l || D > lt - l || D > room - l || t - D < 0 || t + l > n;
+            lmin = l < lmin ? (int)l : lmin; lmax = l > lmax ? (int)l : lmax;
+            d_at_l += D == l; d_at_max += D == room - l;
+        }
+        /* 4000 fair coins: sd = 31.6 */
+        T_CHECK(bad == 0 && fabs(spans - 2000.0) < 4 * 31.6 && lmin == 8 && lmax == 24 && d_at_l && d_at_max,
+                "synthlang: n %lld, ltrain %lld: x[t..t+l) = x[t-D..t-D+l), l in [8,24], D in [l, ltrain-l] "
+                "(%d spans in %d, %d bad, l %d..%d, D = l %d times, D = max %d times)", (long long)n, (long long)lt,
+                spans, trials, bad, lmin, lmax, d_at_l, d_at_max);
+    }
+    int32_t y[15];
+    int changed = 0;
+    for (int i = 0; i < 200; i++) {
+        for (int j = 0; j < 15; j++) y[j] = j;
+        ls_rng r = ls_rng_make(5, (uint64_t)i);
+        sl_copy_span(&r, y, 15, 128);
+        for (int j = 0; j < 15; j++) changed += y[j] != j;
+    }
+    T_CHECK(changed == 0, "synthlang: no span fits in 15 ids (2 * 8 > 15): left alone");
+}
+
+static void test_synthlang_repeat(void) {
+    static sl_lang L;
+    sl_init(&L, 1);
+    const int64_t N = 16, T = 512, P = 96;
+    sl_set r, p, whole;
+    sl_set_repeat(&r, &L, 5, N, T, P);
+    sl_set_make(&p, &L, 5, N, T, 0);
+    sl_set_repeat(&whole, &L, 5, N, T, T);
+    int bad_period = 0, bad_seg = 0, bad_id = 0;
+    for (int64_t i = 0; i < N; i++) {
+        const int32_t *x = r.tok + i * T;
+        for (int64_t j = P; j < T; j++) bad_period += x[j] != x[j - P];
+        for (int64_t j = 0; j < P; j++) bad_seg += x[j] != p.tok[i * T + j];
+        for (int64_t j = 0; j < T; j++) bad_id += x[j] < 0 || x[j] > SL_NL;
+    }
+    T_CHECK(bad_period == 0 && bad_id == 0, "synthlang: repeat set is periodic, x[i] == x[i - %lld] (%d bad)",
+            (long long)P, bad_period);
+    T_CHECK(bad_seg == 0, "synthlang: the repeated segment is the start of the plain sequence of the same seed");
+    T_CHECK(!memcmp(whole.tok, p.tok, (size_t)N * T * sizeof(int32_t)), "synthlang: period >= n gives the plain set");
+    sl_set_free(&r); sl_set_free(&p); sl_set_free(&whole);
+    sl_free(&L);
+}
+
+static void test_synthlang_unigram(void) {
+    /* row 0 counts whole; row 1 only its first 2 ids (len 2); the 31s are padding and must not count:
+       counts 0:2 1:1 2:1 3:2 of 6, H = -(2 (1/3) log2(1/3) + 2 (1/6) log2(1/6)) = log2 6 - 2/3 = 1.918296 */
+    static const int32_t tok[2][4] = {{0, 0, 1, 2}, {3, 3, 31, 31}};
+    static const int32_t len[2] = {4, 2}, lab[2] = {0, 0};
+    ls_dataset d = {2, 4, 0, &tok[0][0], len, lab};
+    double h = sl_unigram_bits(&d);
+    T_CHECK(fabs(h - 1.918296) < 1e-6, "synthlang: unigram entropy of a fixed 6-id set = log2 6 - 2/3 (got %.6f)", h);
+    static const int32_t uni[1][4] = {{5, 6, 7, 8}};
+    static const int32_t len4[1] = {4};
+    ls_dataset u = {1, 4, 0, &uni[0][0], len4, lab};
+    T_CHECK(fabs(sl_unigram_bits(&u) - 2.0) < 1e-12, "synthlang: 4 distinct ids = 2 bits");
+}
+
+static void test_synthlang(void) {
+    test_synthlang_lexicon();
+    test_synthlang_sets();
+    test_synthlang_text();
+    test_synthlang_copy_span();
+    test_synthlang_repeat();
+    test_synthlang_unigram();
+}
+
 void suite_data(void) {
     test_interface();
     test_listops();
@@ -676,4 +944,5 @@ void suite_data(void) {
     test_image();
     test_text();
     test_retrieval();
+    test_synthlang();
 }
