@@ -12,7 +12,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-static const char *const TABLES[] = {"lra", "spt_budget", "spt_probe", "spt_objective", "spt_data", "ssm_init"};
+static const char *const TABLES[] = {"lra", "spt_budget", "spt_probe", "spt_objective", "spt_data", "ssm_init",
+                                     "position_probe", "depth", "length_extrapolation", "arch_scaling"};
 #define N_TABLES (int)(sizeof TABLES / sizeof TABLES[0])
 
 /* the text after `key` up to the next " · " (or end of line), into out */
