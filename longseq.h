@@ -438,7 +438,8 @@ typedef struct ls_config {
     int pool;                /* LS_POOL_* for the classifier */
     int lm_vocab;            /* LM head outputs (0 = vocab) */
 } ls_config;
-/* defaults for an architecture: d 64, 2 layers, 4 heads, FFN 4d, pre-LN, sinusoidal (attention), N 64 */
+/* defaults for an architecture: d 64, 2 layers, 4 heads, FFN 256 (4d; set d_ffn too when changing
+   d_model, or 0 for 4d), pre-LN, sinusoidal (attention), N 64 */
 LS_API ls_config ls_config_default(int arch, int vocab, int64_t max_len);
 
 typedef struct ls__layer ls__layer;
