@@ -1,0 +1,565 @@
+/* experiments/length_extrapolation.c - the `length_extrapolation` table: E1 of related-findings.md §1,
+   "train short, test long".
+
+     length_extrapolation [--profile smoke|cpu|paper] [--seed N] [--threads N] [--quiet] [--out DIR]
+                          [--fresh] [--steps N]      (--steps: instead of the profile's count)
+
+   Four causal byte LMs (Sinusoidal, ALiBi, RoPE, RoPE+KeyNorm) are trained at L_train = 64 on
+   SynthLang with copy spans and tested at 64..512. Every other row takes a trained checkpoint and
+   changes only how attention runs at test time (log n†, window, Λ-window, PI, NTK, YaRN, ReRoPE,
+   leaky ReRoPE): no training, one forward pass per length with the same parameters and eval sets.
+
+   Columns. bpc@L: mean next-id loss in bits over every target of 64 plain sequences of length L.
+   Averaged loss improves with length partly because fewer targets have short contexts (the "early
+   token curse" of ALiBi App. B), so last64@512 scores only the final 64 targets: the same kind of
+   targets as bpc@64, with 8x the context. copy@96: next-id accuracy on the same sequences with
+   their first 96 ids tiled to 512, scored after the first period; predicting those ids needs a copy
+   from distance 96, beyond every distance seen in training. Its "no-copy level", the same accuracy
+   on the untiled sequences, goes to the CSV and judges check 7.
+
+   Caching. The trained runs are rp_run_train runs (results/length_extrapolation/<hash>.{txt,model}:
+   the best-validation parameters); each evaluated row is an rp_row keyed by the run hash, the row's
+   model configuration at every test length and the eval sets. A re-run redoes only what is missing. */
+#define LONGSEQ_IMPLEMENTATION
+#define LRA_DATA_IMPLEMENTATION
+#define REPORT_IMPLEMENTATION
+#include "arms.h"
+#include "synthlang.h"
+
+#define TABLE "length_extrapolation"
+#define LN2 0.69314718055994530942
+
+/* Sizes per profile. cpu is §1(c) with the step count sized by its speed rule. 1-thread probes on the
+   shared 2-core box: a training step (B 16 x L 64, any of the four models) took 8-10 ms with one other
+   job running (300 steps with 4 validations in 2.4-2.9 s) and 14-16 ms with both cores busy, so
+   §1(c)'s nominal 500 steps would use 5-8 s of its "<= 3 min per model". 8000 steps: 1.3-2 min per
+   model (< 3 min even at 22 ms a step), 5-9 min for the table; evaluation adds under a second a row.
+   smoke only runs every code path; paper is for bigger machines. */
+typedef struct e1_plan {
+    int d, H, F, layers;
+    int64_t L, batch, steps, warmup;   /* training length L_train, batch, steps, warm-up */
+    int64_t n_val, n_eval, eval_batch; /* validation sequences; eval sequences per set, per forward */
+    int ntest;
+    int64_t test[4];                   /* test lengths; the last one also carries last64 and copy */
+} e1_plan;
+static const e1_plan E1_PLAN[3] = {
+    {16, 2, 32, 2, 16, 4, 10, 2, 16, 4, 4, 2, {16, 32, 0, 0}},
+    {64, 4, 256, 2, 64, 16, 8000, 50, 256, 64, 8, 4, {64, 128, 256, 512}},
+    {64, 4, 256, 2, 64, 16, 30000, 50, 1024, 256, 8, 4, {64, 128, 256, 512}}};
+
+/* Fixed data seeds: every row and every --seed sees the same language and the same eval sets. The
+   plain set of length L has seed PLAIN_SEED + L. The repeat set shares the longest plain set's seed,
+   so its sequences start with the same ids (synthlang.h) and differ only where the copy begins: the
+   no-copy level of check 7 is measured on the very sequences that copy@P then repeats. */
+enum { LANG_SEED = 1, TRAIN_SEED = 11, VAL_SEED = 12, PLAIN_SEED = 1000 };
+
+/* the trained models */
+enum { T_SIN, T_ALIBI, T_ROPE, T_KEYNORM, N_TRAINED };
+static const char *const TRAINED[N_TRAINED] = {"Sinusoidal", "ALiBi (m=2^-2..2^-8)", "RoPE", "RoPE+KeyNorm"};
+
+/* the rows of §1(d), in order; windows and ReRoPE w are in quarters of L_train (64 -> 16, 32, 64) */
+enum { R_SIN, R_ALIBI, R_ROPE, R_LOGN, R_WINDOW, R_LAMBDA, R_PI, R_NTK, R_YARN, R_RE1, R_RE2, R_RE4, R_LEAKY,
+       R_KN, R_KN_RE, N_ROWS };
+typedef struct e1_row {
+    int model;             /* T_*: whose parameters */
+    const char *change;    /* the test-time change; a "%lld" is filled by row_number() */
+    int logn, pi, kind;    /* ls_config logn, rope_pi, rope_kind; PI, NTK and YaRN use s = L_test / L_train */
+    int window, sinks;     /* window: keys with r >= L_train - sinks are masked, except the first `sinks` */
+    int rerope4;           /* ReRoPE w = rerope4 * L_train / 4 */
+    float leaky_k;         /* with rerope4: leaky ReRoPE */
+} e1_row;
+static const e1_row ROWS[N_ROWS] = {
+    [R_SIN] = {.model = T_SIN, .change = "-"},
+    [R_ALIBI] = {.model = T_ALIBI, .change = "-"},
+    [R_ROPE] = {.model = T_ROPE, .change = "-"},
+    [R_LOGN] = {T_ROPE, "log n† (q·max(1,log_%lld n))", .logn = 2},
+    [R_WINDOW] = {T_ROPE, "window %lld", .window = 1},
+    [R_LAMBDA] = {T_ROPE, "Λ-window (4 sink + %lld)", .window = 1, .sinks = 4},
+    [R_PI] = {T_ROPE, "PI (δ=r/s)", .pi = 1},
+    [R_NTK] = {T_ROPE, "NTK (κ=s^{d/(d-2)})", .kind = LS_ROPE_NTK},
+    [R_YARN] = {T_ROPE, "YaRN (α=1,β=8, λ=(1+.1ln s)^2)", .kind = LS_ROPE_YARN},
+    [R_RE1] = {T_ROPE, "ReRoPE w=%lld", .rerope4 = 1},
+    [R_RE2] = {T_ROPE, "ReRoPE w=%lld", .rerope4 = 2},
+    [R_RE4] = {T_ROPE, "ReRoPE w=%lld (=L_train; expect fail)", .rerope4 = 4},
+    [R_LEAKY] = {T_ROPE, "Leaky ReRoPE w=%lld k=16", .rerope4 = 1, .leaky_k = 16.0f},
+    [R_KN] = {.model = T_KEYNORM, .change = "-"},
+    [R_KN_RE] = {T_KEYNORM, "ReRoPE w=%lld", .rerope4 = 1}};
+#define YARN_BETA 8.0f   /* the paper's 32 exceeds every turn count at L_train 64, d_h 16 (§1(a)) */
+
+/* numbers of a row (the cached vector): bpc per test length, then these */
+enum { V_TAIL = 4, V_COPY, V_NOCOPY, V_EVAL_S, NV };
+
+/* ---------------------------------------------------------------------------------------------
+   models */
+
+static ls_config trained_config(const e1_plan *p, int t) {
+    ls_config c = ls_config_default(LS_ARCH_TRANSFORMER, SL_VOCAB, p->L);   /* train_len = L */
+    c.d_model = p->d; c.n_heads = p->H; c.d_ffn = p->F; c.n_layers = p->layers;
+    c.causal = 1; c.head = LS_HEAD_LM;
+    c.pos = t == T_SIN ? LS_POS_SINUSOIDAL : t == T_ALIBI ? LS_POS_ALIBI : LS_POS_ROPE;
+    c.keynorm = t == T_KEYNORM;
+    return c;
+}
+
+/* the number in a row's label: its window, its ReRoPE w, or L_train (log n) */
+static long long row_number(const e1_row *r, int64_t L) {
+    return r->window ? L - r->sinks : r->rerope4 ? r->rerope4 * L / 4 : L;
+}
+
+/* the trained model's configuration with the row's test-time change, for sequences of length T */
+static ls_config row_config(const e1_row *r, ls_config c, int64_t T) {
+    int64_t L = c.train_len;
+    c.logn = r->logn;
+    c.rope_pi = r->pi;
+    c.rope_kind = r->kind;
+    if (r->pi || r->kind) c.rope_s = (float)T / (float)L;   /* s = 1 at T = L: plain RoPE */
+    if (r->kind == LS_ROPE_YARN) c.yarn_beta = YARN_BETA;
+    if (r->window) { c.window = L - r->sinks; c.sinks = r->sinks; }
+    if (r->rerope4) { c.rerope_w = r->rerope4 * L / 4; c.leaky_k = r->leaky_k; }
+    return c;
+}
+
+/* Test-time options change how attention is computed, never which parameters exist. That is
+   checked here (names, shapes, offsets in the flat buffer) before the trained values are copied. */
+static int copy_params(ls_params *dst, const ls_params *src, char *err) {
+    int same = dst->n == src->n && dst->nt == src->nt;
+    for (int i = 0; same && i < src->nt; i++) {
+        const ls_tensor *a = src->t[i], *b = dst->t[i];
+        same = !strcmp(a->name, b->name) && a->nd == b->nd && !memcmp(a->d, b->d, sizeof a->d) && a->x - src->x == b->x - dst->x;
+    }
+    if (!same) { snprintf(err, LS_ERRLEN, "a test-time option changed the parameter layout (%lld vs %lld values)", (long long)dst->n, (long long)src->n); return -1; }
+    memcpy(dst->x, src->x, (size_t)src->n * sizeof(float));
+    return 0;
+}
+
+/* ---------------------------------------------------------------------------------------------
+   data and training */
+
+typedef struct e1_data { sl_lang lang; sl_set train, val, plain[4], repeat; } e1_data;
+
+static void data_make(e1_data *D, const e1_plan *p) {
+    sl_init(&D->lang, LANG_SEED);
+    sl_set_make(&D->train, &D->lang, TRAIN_SEED, p->steps * p->batch, p->L, 1);   /* one epoch: every batch fresh */
+    sl_set_make(&D->val, &D->lang, VAL_SEED, p->n_val, p->L, 1);
+    for (int k = 0; k < p->ntest; k++) sl_set_make(&D->plain[k], &D->lang, PLAIN_SEED + (uint64_t)p->test[k], p->n_eval, p->test[k], 0);
+    int64_t Lmax = p->test[p->ntest - 1];
+    sl_set_repeat(&D->repeat, &D->lang, PLAIN_SEED + (uint64_t)Lmax, p->n_eval, Lmax, 3 * p->L / 2);
+}
+
+/* CRC-32 of the ids of some sets: the cache keys name the data by content, so a change in the
+   SynthLang generator retrains and re-evaluates instead of reusing stale results */
+static uint32_t data_crc(const sl_set *const *sets, int n) {
+    uint32_t crc = 0;
+    for (int i = 0; i < n; i++) crc = ls_crc32(crc, sets[i]->d.tokens, (size_t)(sets[i]->d.n * sets[i]->d.T) * sizeof(int32_t));
+    return crc;
+}
+
+static void data_free(e1_data *D, const e1_plan *p) {
+    sl_set_free(&D->train); sl_set_free(&D->val); sl_set_free(&D->repeat);
+    for (int k = 0; k < p->ntest; k++) sl_set_free(&D->plain[k]);
+    sl_free(&D->lang);
+}
+
+/* trains (or reads back) one core model; its best-validation parameters stay as <hash>.model */
+static int train_model(int t, const e1_plan *p, const e1_data *D, const ls_cli *cli, int fresh, rp_result *res) {
+    ls_train_cfg tc = ls_train_cfg_default();
+    tc.objective = LS_OBJ_CLM; tc.steps = p->steps; tc.batch = p->batch; tc.warmup = p->warmup;
+    tc.sched = LS_SCHED_COSINE; tc.lr = 3e-3f; tc.wd = 0.01f;
+    tc.eval_every = tc.ckpt_every = p->steps / 4 > 0 ? p->steps / 4 : 1;
+    tc.eval_max = p->n_val; tc.patience = 0;   /* the whole cosine schedule; the best validation is kept */
+    tc.seed = cli->seed; tc.quiet = cli->quiet;
+    const sl_set *sets[2] = {&D->train, &D->val};
+    char key[256], lab[64];
+    snprintf(key, sizeof key, "synthlang lang %d train %d x%lld L %lld copy val %d x%lld crc %08x", LANG_SEED, TRAIN_SEED,
+             (long long)D->train.d.n, (long long)p->L, VAL_SEED, (long long)p->n_val, (unsigned)data_crc(sets, 2));
+    snprintf(lab, sizeof lab, "E1 %s", TRAINED[t]);
+    rp_run r = {TABLE, lab, trained_config(p, t), tc, key, 0, 1, fresh};
+    char err[LS_ERRLEN];
+    if (rp_run_train(&r, &D->train.d, &D->val.d, NULL, res, err)) { fprintf(stderr, TABLE ": %s: %s\n", lab, err); return -1; }
+    return 0;
+}
+
+static int load_model(ls_model *m, const e1_plan *p, int t, uint64_t hash, char *err) {
+    char path[700];
+    ls_config c = trained_config(p, t);
+    if (ls_model_init(m, &c, 1, err)) return -1;
+    rp_path(path, sizeof path, TABLE, hash, ".model");
+    return ls_checkpoint_load(path, &m->P, NULL, LS_CKPT_STRICT, NULL, 0, NULL, err);
+}
+
+/* ---------------------------------------------------------------------------------------------
+   forward-only evaluation */
+
+typedef struct e1_sums { double nll, nll_tail, right; int64_t n, n_tail, n_after; } e1_sums;
+typedef struct e1_progress { ls_progress p; int64_t batches; double tokens; } e1_progress;   /* over a row */
+
+/* -log p(target) from one row of logits, in double; *hit: the argmax (first maximum) is the target */
+static double nll_of(const float *x, int64_t V, int32_t target, int *hit) {
+    int64_t best = 0;
+    for (int64_t v = 1; v < V; v++) if (x[v] > x[best]) best = v;
+    double z = 0;
+    for (int64_t v = 0; v < V; v++) z += exp((double)x[v] - (double)x[best]);
+    *hit = best == target;
+    return log(z) - ((double)x[target] - (double)x[best]);
+}
+
+/* Every next-id prediction of d: summed over all targets, over the last `tail` targets, and argmax
+   hits on targets at index >= after. No tape and no dropout: ctx.no_grad, ctx.training = 0. */
+static int eval_set(ls_model *m, const ls_dataset *d, int64_t B, int64_t tail, int64_t after, e1_sums *s,
+                    e1_progress *pr, char *err) {
+    ls_ctx ctx;
+    ls_ctx_init(&ctx, 1);
+    ctx.no_grad = 1; ctx.training = 0;
+    int64_t T = d->T;
+    for (int64_t b0 = 0; b0 < d->n; b0 += B) {
+        int64_t nb = d->n - b0 < B ? d->n - b0 : B;
+        const int32_t *ids = d->tokens + b0 * T;
+        ls_tensor *y = ls_model_forward(&ctx, m, ids, NULL, nb, T);   /* (nb, T, V) */
+        if (!y) { snprintf(err, LS_ERRLEN, "evaluation at length %lld: %s", (long long)T, ls_ctx_error(&ctx)); ls_ctx_free(&ctx); return -1; }
+        int64_t V = y->d[2];
+        for (int64_t b = 0; b < nb; b++)
+            for (int64_t t = 0; t + 1 < T; t++) {   /* position t predicts id t + 1 */
+                int hit;
+                double l = nll_of(y->x + (b * T + t) * V, V, ids[b * T + t + 1], &hit);
+                s->nll += l; s->n++;
+                if (t + 1 >= T - tail) { s->nll_tail += l; s->n_tail++; }
+                if (t + 1 >= after) { s->right += hit; s->n_after++; }
+            }
+        ls_ctx_reset(&ctx);
+        pr->tokens += (double)(nb * T);
+        ls_progress_update(&pr->p, ++pr->batches, s->nll / (double)s->n / LN2, -1.0, pr->tokens);
+    }
+    ls_ctx_free(&ctx);
+    return 0;
+}
+
+/* one row: the trained parameters under the row's options at every test length -> v[NV] */
+static int eval_row(const e1_row *r, const ls_model *base, const e1_plan *p, const e1_data *D, const char *label,
+                    int quiet, double *v, char *err) {
+    double t0 = ls_now();
+    int64_t period = 3 * p->L / 2, batches = (p->n_eval + p->eval_batch - 1) / p->eval_batch;
+    e1_progress pr = {{0}, 0, 0.0};
+    ls_progress_start(&pr.p, label, (p->ntest + 1) * batches, quiet);   /* the plain sets and the repeat set */
+    for (int k = 0; k <= p->ntest; k++) {
+        int repeat = k == p->ntest;
+        const sl_set *set = repeat ? &D->repeat : &D->plain[k];
+        ls_config c = row_config(r, base->cfg, set->d.T);
+        ls_model m;
+        e1_sums s;
+        memset(&s, 0, sizeof s);
+        if (ls_model_init(&m, &c, 1, err)) return -1;
+        int rc = copy_params(&m.P, &base->P, err);
+        if (!rc) rc = eval_set(&m, &set->d, p->eval_batch, p->L, period, &s, &pr, err);
+        ls_model_free(&m);
+        if (rc) return -1;
+        if (repeat) v[V_COPY] = s.right / (double)s.n_after;
+        else v[k] = s.nll / (double)s.n / LN2;
+        if (k == p->ntest - 1) { v[V_TAIL] = s.nll_tail / (double)s.n_tail / LN2; v[V_NOCOPY] = s.right / (double)s.n_after; }
+    }
+    for (int k = p->ntest; k < V_TAIL; k++) v[k] = NAN;   /* the smoke profile tests fewer lengths */
+    v[V_EVAL_S] = ls_now() - t0;
+    ls_progress_end(&pr.p, NULL);
+    return 0;
+}
+
+/* the cache key of a row: the trained run, the row's model configuration at every length, the eval sets */
+static uint64_t row_hash(const e1_row *r, const ls_config *base, uint64_t run, const e1_plan *p, const e1_data *D) {
+    const sl_set *sets[5] = {&D->repeat};
+    for (int k = 0; k < p->ntest; k++) sets[k + 1] = &D->plain[k];
+    char key[256];
+    snprintf(key, sizeof key, "E1 eval v1: lang %d plain %d+L period %lld tail %lld n %lld batch %lld crc %08x",
+             LANG_SEED, PLAIN_SEED, (long long)(3 * p->L / 2), (long long)p->L, (long long)p->n_eval,
+             (long long)p->eval_batch, (unsigned)data_crc(sets, p->ntest + 1));
+    uint64_t h = rp_hash(rp_hash(rp_hash_begin(), key, strlen(key)), &run, sizeof run);
+    for (int k = 0; k < p->ntest; k++) {
+        ls_config c = row_config(r, *base, p->test[k]);
+        h = rp_hash(rp_hash(h, &p->test[k], sizeof p->test[k]), &c, sizeof c);
+    }
+    return h;
+}
+
+/* ---------------------------------------------------------------------------------------------
+   expected trends and pass checks, from our numbers */
+
+typedef struct e1_view { const double (*v)[NV]; int last; } e1_view;   /* last: index of the longest length */
+static double first(const e1_view *e, int r) { return e->v[r][0]; }
+static double longest(const e1_view *e, int r) { return e->v[r][e->last]; }
+static double rise(const e1_view *e, int r) { return longest(e, r) - first(e, r); }
+/* share of RoPE's loss at the longest length (over its own bpc at L_train) that row r removes */
+static double recovery(const e1_view *e, int r) {
+    return (longest(e, R_ROPE) - longest(e, r)) / (longest(e, R_ROPE) - first(e, R_ROPE));
+}
+static double copy_gain(const e1_view *e, int r) { return e->v[r][V_COPY] - e->v[r][V_NOCOPY]; }
+
+#define STEEP 0.5      /* bpc: a steep rise from L_train to the longest length */
+#define FLAT 0.02      /* bpc: ALiBi's allowance (§1(c) check 3) */
+#define DEGRADES 0.05  /* bpc: RoPE must degrade at least this much for "recovers" to mean anything */
+#define MOST 0.5       /* "recovers most": removes more than half of RoPE's loss */
+#define NEAR 0.05      /* copy accuracy within 5 points of the no-copy level */
+#define CLEAR 0.10     /* "clearly higher": 10 points above the no-copy level and above every "near" row */
+
+enum { K_NONE, K_SIN_STEEP, K_ROPE_LESS, K_ALIBI_FLAT, K_LOGN_BETTER, K_NO_RECOVER, K_RECOVER, K_KN_FLAT };
+static const char *mark(int ok) { return ok ? "✓" : "✗"; }
+
+/* one trend test on row r; the text says what was compared */
+static int trend(int kind, int r, const e1_view *e, char *why, size_t cap) {
+    int ok = 0, rope_ok = rise(e, R_ROPE) >= DEGRADES;
+    switch (kind) {
+    case K_SIN_STEEP:
+        ok = rise(e, r) >= STEEP;
+        snprintf(why, cap, "rise %+.3f bpc (steep: ≥ %+.2f)", rise(e, r), STEEP); break;
+    case K_ROPE_LESS:
+        ok = rope_ok && rise(e, R_ROPE) < rise(e, R_SIN);
+        snprintf(why, cap, "rise %+.3f vs Sinusoidal %+.3f bpc", rise(e, R_ROPE), rise(e, R_SIN)); break;
+    case K_ALIBI_FLAT:
+        ok = rise(e, r) <= FLAT;
+        snprintf(why, cap, "rise %+.3f bpc (≤ %+.2f)", rise(e, r), FLAT); break;
+    case K_LOGN_BETTER:
+        ok = longest(e, r) < longest(e, R_ROPE);
+        snprintf(why, cap, "%.3f vs RoPE %.3f bpc at the longest length", longest(e, r), longest(e, R_ROPE)); break;
+    case K_NO_RECOVER:
+        ok = rope_ok && recovery(e, r) < MOST;
+        snprintf(why, cap, "recovers %.0f%% of RoPE's loss (fails: < %.0f%%)", 100 * recovery(e, r), 100 * MOST); break;
+    case K_RECOVER:
+        ok = rope_ok && recovery(e, r) >= MOST;
+        snprintf(why, cap, "recovers %.0f%% of RoPE's loss (most: ≥ %.0f%%)", 100 * recovery(e, r), 100 * MOST); break;
+    case K_KN_FLAT:
+        ok = rope_ok && rise(e, r) <= 0.5 * rise(e, R_ROPE);
+        snprintf(why, cap, "rise %+.3f vs RoPE %+.3f bpc (far flatter: ≤ half)", rise(e, r), rise(e, R_ROPE)); break;
+    default: snprintf(why, cap, "no E1 row"); return -1;
+    }
+    if (!rope_ok && kind != K_SIN_STEEP && kind != K_ALIBI_FLAT && kind != K_LOGN_BETTER) {
+        size_t n = strlen(why);
+        snprintf(why + n, cap - n, "; undefined: RoPE rose only %+.3f bpc", rise(e, R_ROPE));
+    }
+    return ok;
+}
+
+/* check 7: window and ALiBi copy no better than text alone; ReRoPE (w < L_train) and KeyNorm clearly do */
+static int copy_check(const e1_view *e, char *why, size_t cap) {
+    const int near[3] = {R_WINDOW, R_LAMBDA, R_ALIBI}, high[3] = {R_RE1, R_RE2, R_KN};
+    double near_max = -1, high_min = 1;
+    for (int i = 0; i < 3; i++) {
+        if (copy_gain(e, near[i]) > near_max) near_max = copy_gain(e, near[i]);
+        if (copy_gain(e, high[i]) < high_min) high_min = copy_gain(e, high[i]);
+    }
+    snprintf(why, cap, "copy − no-copy accuracy: window %+.1f, Λ-window %+.1f, ALiBi %+.1f (near: ≤ %.0f); ReRoPE w=L/4 %+.1f, w=L/2 %+.1f, KeyNorm %+.1f points (clear: ≥ %.0f and ≥ near + %.0f)",
+             100 * copy_gain(e, R_WINDOW), 100 * copy_gain(e, R_LAMBDA), 100 * copy_gain(e, R_ALIBI), 100 * NEAR,
+             100 * copy_gain(e, R_RE1), 100 * copy_gain(e, R_RE2), 100 * copy_gain(e, R_KN), 100 * CLEAR, 100 * CLEAR);
+    return near_max <= NEAR && high_min >= CLEAR && high_min >= near_max + CLEAR;
+}
+
+/* published figures (related-findings.md §1(b)), the trend each predicts, and our test of it */
+typedef struct e1_anchor { int su; const char *what, *published, *trend; int kind, row; } e1_anchor;
+static const char *const SOURCE[2] = {
+    "ALiBi Table 2 (Press et al. 2022, arXiv 2108.12409: WikiText-103, 247M params, L_train 512), validation perplexity at L_valid 512 / 1012 / 1512 / 2512 / 15512",
+    "Su 9708/9859 (100M GAU, L_train 512), per-token accuracy % at 512 / 4096 repeated / 4096 non-repeated"};
+static const e1_anchor ANCHORS[] = {
+    {0, "Sinusoidal", "20.05 / 43.54 / 76.23 / 132.41 / 406.01", "explodes beyond L_train", K_SIN_STEEP, R_SIN},
+    {0, "Rotary", "20.07 / 21.37 / 25.99 / 31.58 / 79.25", "degrades, less than Sinusoidal", K_ROPE_LESS, R_ROPE},
+    {0, "T5 bias", "19.65 / 18.79 / 18.91 / 20.41 / OOM", "flat to 5x L_train", K_NONE, 0},
+    {0, "ALiBi", "19.73 / 18.73 / 18.52 / 18.41 / 18.31; Table 5 (L_train 64): 28.46 → 21.53 at 3072", "flat or improving", K_ALIBI_FLAT, R_ALIBI},
+    {1, "Baseline RoPE", "49.41 / 24.17 / 23.16", "halves beyond L_train", K_ROPE_LESS, R_ROPE},
+    {1, "Baseline-log n", "49.40 / 24.60 / 24.02", "slightly better than RoPE (Su trains with log n; row 4 is the test-time log n†)", K_LOGN_BETTER, R_LOGN},
+    {1, "PI", "49.41 / 15.04 / 13.54", "worse than RoPE without fine-tuning", K_NO_RECOVER, R_PI},
+    {1, "NTK-fixed", "49.41 / 51.86 / 39.61", "recovers most", K_RECOVER, R_NTK},
+    {1, "NTK-log n-mixed", "49.40 / 68.91 / 45.41", "better than NTK-fixed", K_NONE, 0},
+    {1, "ReRoPE-w256 (w = L_train/2)", "49.41 / 77.90 / 48.48", "recovers most, copies", K_RECOVER, R_RE2},
+    {1, "ReRoPE-w256-log n", "49.40 / 85.12 / 49.07", "best of the ReRoPE family", K_NONE, 0},
+    {1, "ReRoPE-w512 (= L_train)", "49.41 / 7.09 / 8.25", "collapses", K_NO_RECOVER, R_RE4},
+    {1, "Leaky ReRoPE-w128-k16-log n (w = L_train/4)", "49.40 / 85.15 / 49.10", "recovers most (row 13 has no log n)", K_RECOVER, R_LEAKY},
+    {1, "HWFA", "48.70 / 80.84 / 48.15", "recovers most", K_NONE, 0},
+    {1, "KNA", "49.60 / 61.08 / 47.69", "far flatter than RoPE with no test-time change", K_KN_FLAT, R_KN},
+    {1, "KNA-log n", "49.58 / 63.17 / 46.40", "as KNA", K_NONE, 0},
+    {1, "Baseline-YaRN", "49.41 / 80.10 / 47.45", "recovers most", K_RECOVER, R_YARN}};
+
+/* one line per anchor: ✓/✗ when E1 has the row (· when not), the figures, the trend, our test of it */
+static void add_anchors(rp_table *t, const e1_view *e) {
+    rp_table_note(t, "Published anchors (figures as in related-findings.md §1(b), not re-checked against the papers), the trend each predicts, and our rows against it:");
+    for (size_t i = 0; i < sizeof ANCHORS / sizeof ANCHORS[0]; i++) {
+        const e1_anchor *a = &ANCHORS[i];
+        char why[256];
+        if (i == 0 || a->su != ANCHORS[i - 1].su) rp_table_note(t, "%s:", SOURCE[a->su]);
+        int ok = trend(a->kind, a->row, e, why, sizeof why);
+        if (ok < 0) rp_table_note(t, "· %s %s. Expected: %s. No E1 row.", a->what, a->published, a->trend);
+        else rp_table_note(t, "%s %s %s. Expected: %s. Ours, row %d: %s.", mark(ok), a->what, a->published, a->trend, a->row + 1, why);
+    }
+}
+
+static void add_checks(rp_table *t, const e1_view *e, int quiet) {
+    char why[6][512], cw[600];
+    int ok[7], k4 = 1;
+    const int rec[5] = {R_WINDOW, R_RE1, R_RE2, R_NTK, R_YARN};
+    ok[0] = trend(K_SIN_STEEP, R_SIN, e, why[0], sizeof why[0]);
+    ok[1] = trend(K_ROPE_LESS, R_ROPE, e, why[1], sizeof why[1]);
+    ok[2] = trend(K_ALIBI_FLAT, R_ALIBI, e, why[2], sizeof why[2]);
+    snprintf(why[3], sizeof why[3], "share of RoPE's loss recovered by row");
+    for (int i = 0; i < 5; i++) {
+        char w[256];
+        k4 &= trend(K_RECOVER, rec[i], e, w, sizeof w);
+        size_t n = strlen(why[3]);
+        snprintf(why[3] + n, sizeof why[3] - n, "%s %d %.0f%%", i ? "," : "", rec[i] + 1, 100 * recovery(e, rec[i]));
+    }
+    if (rise(e, R_ROPE) < DEGRADES) {
+        size_t n = strlen(why[3]);
+        snprintf(why[3] + n, sizeof why[3] - n, "; undefined: RoPE rose only %+.3f bpc", rise(e, R_ROPE));
+    }
+    ok[3] = k4;
+    ok[4] = trend(K_NO_RECOVER, R_RE4, e, why[4], sizeof why[4]);
+    ok[5] = trend(K_KN_FLAT, R_KN, e, why[5], sizeof why[5]);
+    ok[6] = copy_check(e, cw, sizeof cw);
+    static const char *const what[7] = {
+        "Sinusoidal: bpc rises steeply beyond L_train", "RoPE degrades, but less than Sinusoidal",
+        "ALiBi at the longest length ≤ its bpc at L_train + 0.02",
+        "window, ReRoPE (w < L_train), NTK and YaRN recover most of RoPE's loss (≥ 50% each)",
+        "ReRoPE with w = L_train fails (Su's w512 sanity row)", "KeyNorm stays far flatter than RoPE with no test-time change",
+        "copy: window and ALiBi near the no-copy level; ReRoPE and KeyNorm clearly higher"};
+    rp_table_note(t, "Pass checks (§1(c)), from the numbers above:");
+    for (int i = 0; i < 7; i++) {
+        rp_table_note(t, "%s %d. %s: %s", mark(ok[i]), i + 1, what[i], i < 6 ? why[i] : cw);
+        if (!quiet) printf("%s %d. %s\n", mark(ok[i]), i + 1, what[i]);
+    }
+}
+
+/* ---------------------------------------------------------------------------------------------
+   the table */
+
+/* the table's rows, and the same numbers unrounded (with the no-copy level and eval time) for the CSV */
+static void add_rows(rp_table *t, rp_table *csv, const e1_plan *p, const double (*v)[NV], const rp_result *res) {
+    for (int r = 0; r < N_ROWS; r++) {
+        const e1_row *w = &ROWS[r];
+        int own = r == R_SIN || r == R_ALIBI || r == R_ROPE || r == R_KN;   /* trained here, not post-hoc */
+        char num[8], change[96], cell[4][16], tail[16], copy[16], train[32], line[1024];
+        snprintf(num, sizeof num, "%d", r + 1);
+        snprintf(change, sizeof change, w->change, row_number(w, p->L));
+        const char *cp[10] = {num, TRAINED[w->model], change};
+        int c = 3;
+        size_t n = (size_t)snprintf(line, sizeof line, "%d\t%s\t%s", r + 1, TRAINED[w->model], change);
+        for (int k = 0; k < p->ntest; k++) {
+            snprintf(cell[k], sizeof cell[k], "%.3f", v[r][k]);
+            cp[c++] = cell[k];
+            n += (size_t)snprintf(line + n, sizeof line - n, "\t%.5f", v[r][k]);
+        }
+        snprintf(tail, sizeof tail, "%.3f", v[r][V_TAIL]);
+        snprintf(copy, sizeof copy, "%.1f", 100 * v[r][V_COPY]);
+        if (own) snprintf(train, sizeof train, "%.0f", res[w->model].wall_s);
+        else snprintf(train, sizeof train, "(row %d)", w->model == T_ROPE ? R_ROPE + 1 : R_KN + 1);
+        cp[c++] = tail; cp[c++] = copy; cp[c++] = train;
+        rp_table_row(t, cp);
+        snprintf(line + n, sizeof line - n, "\t%.5f\t%.4f\t%.4f\t%.1f\t%.1f\t%016llx", v[r][V_TAIL], v[r][V_COPY], v[r][V_NOCOPY],
+                 v[r][V_EVAL_S], own ? res[w->model].wall_s : 0.0, (unsigned long long)res[w->model].hash);
+        rp_table_rowf(csv, "%s", line);
+    }
+}
+
+/* column heads follow the plan: bpc@64 .. bpc@512, last64@512, copy@96 in the cpu profile */
+static void table_init(rp_table *t, rp_table *csv, const e1_plan *p) {
+    char head[6][32], chead[6][32];
+    const char *hp[10] = {"#", "trained PE", "test-time change"}, *ch[13] = {"row", "trained_pe", "change"};
+    int c = 3;
+    long long L = (long long)p->L, Lmax = (long long)p->test[p->ntest - 1], P = 3 * L / 2;
+    for (int k = 0; k < p->ntest; k++) {
+        snprintf(head[k], 32, "bpc@%lld", (long long)p->test[k]);
+        ch[c] = hp[c] = head[k];
+        c++;
+    }
+    snprintf(head[4], 32, "last%lld@%lld", L, Lmax);
+    snprintf(head[5], 32, "copy@%lld", P);
+    snprintf(chead[0], 32, "last%lld@%lld", L, Lmax);
+    snprintf(chead[1], 32, "copy_acc@%lld", P);
+    snprintf(chead[2], 32, "nocopy_acc@%lld", P);
+    hp[c] = head[4]; hp[c + 1] = head[5]; hp[c + 2] = "train_s";
+    ch[c] = chead[0]; ch[c + 1] = chead[1]; ch[c + 2] = chead[2]; ch[c + 3] = "eval_s"; ch[c + 4] = "train_s"; ch[c + 5] = "run_hash";
+    char title[256];
+    snprintf(title, sizeof title, "E1  Train L=%lld (SynthLang, causal, d=%d H=%d %dL); metric bpc (lower better); copy@%lld = accuracy on repeat-set tokens at L=%lld",
+             L, p->d, p->H, p->layers, P, Lmax);
+    rp_table_init(t, title, c + 3, hp, RP_MD | RP_TEX);
+    rp_table_init(csv, "", c + 6, ch, RP_CSV);
+}
+
+static void add_notes(rp_table *t, const e1_plan *p, double unigram_bits) {
+    long long L = (long long)p->L, Lmax = (long long)p->test[p->ntest - 1], P = 3 * L / 2;
+    rp_table_note(t, "bpc: mean next-id loss in bits over all targets of %lld plain SynthLang sequences per length (fixed eval seed, the same for every row). last%lld@%lld: the final %lld targets only (same targets as bpc@%lld, longer context; separates \"more context helps\" from the early-token curse). copy@%lld: next-id accuracy (%%) on the bpc@%lld sequences with their first %lld ids tiled to length %lld, over the targets after the first period; the no-copy level (the same accuracy on the untiled sequences) is in the CSV.",
+                  (long long)p->n_eval, L, Lmax, L, L, P, Lmax, P, Lmax);
+    rp_table_note(t, "Rows 1-3 and 14 are trained (train_s: seconds of training); the other rows reuse the checkpoint of the row named in train_s, with only the test-time change, forward only. PI, NTK and YaRN use s = L_test/%lld at each length; YaRN with β = %.0f instead of the paper's 32 (at L_train %lld, d_h %d no RoPE dimension turns 32 times). log n† scales row i's logits by max(1, log(i+1)/log %lld); ReRoPE maps distances ≥ w to w, leaky ReRoPE to w + (r − w)/k.",
+                  L, YARN_BETA, L, p->d / p->H, L);
+    rp_table_note(t, "Reference: the unigram entropy of the text is %.3f bits per id; a model at that bpc predicts letter frequencies and nothing else.", unigram_bits);
+    rp_table_note(t, "Not run: the optional rows of §1(d) (NoPE, RoPE-log n trained, HWFA w=48, RoPE+qk-bias, KERPLE-log, xPos, NBCE).");
+}
+
+/* every row, read back from the cache or evaluated and cached; *eval_s: their summed evaluation time */
+static int run_rows(const e1_plan *p, const e1_data *D, const ls_model *base, const rp_result *res, const ls_cli *cli,
+                    int fresh, double (*v)[NV], double *eval_s) {
+    char err[LS_ERRLEN];
+    *eval_s = 0;
+    for (int r = 0; r < N_ROWS; r++) {
+        const e1_row *w = &ROWS[r];
+        uint64_t h = row_hash(w, &base[w->model].cfg, res[w->model].hash, p, D);
+        int got = fresh ? 0 : rp_row_get(TABLE, h, v[r], NV, err);
+        if (got < 0) { fprintf(stderr, TABLE ": %s\n", err); return -1; }
+        if (!got) {
+            char label[160], change[96];
+            snprintf(change, sizeof change, w->change, row_number(w, p->L));
+            snprintf(label, sizeof label, "E1 row %d %s %s", r + 1, TRAINED[w->model], change);
+            if (eval_row(w, &base[w->model], p, D, label, cli->quiet, v[r], err) || rp_row_put(TABLE, h, v[r], NV, err)) {
+                fprintf(stderr, TABLE ": row %d: %s\n", r + 1, err);
+                return -1;
+            }
+        }
+        *eval_s += v[r][V_EVAL_S];
+    }
+    return 0;
+}
+
+static int write_table(const e1_plan *p, const e1_data *D, const double (*v)[NV], const rp_result *res, const ls_cli *cli,
+                       double eval_s, double t_start) {
+    rp_table t, csv;
+    table_init(&t, &csv, p);
+    add_rows(&t, &csv, p, v, res);
+    add_notes(&t, p, sl_unigram_bits(&D->plain[0].d));
+    e1_view e = {v, p->ntest - 1};
+    add_anchors(&t, &e);
+    add_checks(&t, &e, cli->quiet);
+    double train_s = 0;
+    for (int m = 0; m < N_TRAINED; m++) train_s += res[m].wall_s;
+    char seeds[32], steps[32], extra[512], tw[32], ew[32], err[LS_ERRLEN];
+    arm_seeds(seeds, sizeof seeds, cli->seed, 1);
+    snprintf(steps, sizeof steps, "%lld", (long long)p->steps);
+    rp_fmt_secs(train_s, tw, sizeof tw);
+    rp_fmt_secs(eval_s, ew, sizeof ew);
+    snprintf(extra, sizeof extra, "d %d, %d heads, FFN %d, %d layers, pre-LN; batch %lld x %lld, AdamW lr 3e-3 wd 0.01, %lld warm-up, cosine, clip 1; best of 4 validations on %lld held-out sequences; training %s, evaluation %s (summed, cached rows included)",
+             p->d, p->H, p->F, p->layers, (long long)p->batch, (long long)p->L, (long long)p->warmup, (long long)p->n_val, tw, ew);
+    rp_caption(&t, cli->profile, seeds, ls_get_threads(), steps, ls_now() - t_start, extra);
+    rp_table *tabs[2] = {&t, &csv};
+    int rc = rp_write(cli->out, TABLE, tabs, 2, err);
+    if (rc) fprintf(stderr, TABLE ": %s\n", err);
+    rp_table_free(&t); rp_table_free(&csv);
+    return rc;
+}
+
+int main(int argc, char **argv) {
+    ls_cli cli;
+    int fresh, rc = arm_cli(TABLE, "The length_extrapolation table (E1): train causal LMs at L=64 on SynthLang, test at 64..512 with test-time position changes.", argc, argv, &cli, NULL, &fresh);
+    if (rc) return rc - 1;
+    double t_start = ls_now();
+    e1_plan p = E1_PLAN[cli.profile];
+    if (cli.steps) { p.steps = cli.steps; if (p.warmup > p.steps / 10) p.warmup = p.steps / 10; }
+    static e1_data D;   /* static: the lexicon tables are large for the stack */
+    data_make(&D, &p);
+
+    rp_result res[N_TRAINED];
+    ls_model base[N_TRAINED];
+    char err[LS_ERRLEN];
+    for (int m = 0; m < N_TRAINED; m++) {
+        if (train_model(m, &p, &D, &cli, fresh, &res[m])) return 1;
+        if (load_model(&base[m], &p, m, res[m].hash, err)) { fprintf(stderr, TABLE ": %s: %s\n", TRAINED[m], err); return 1; }
+    }
+    static double v[N_ROWS][NV];
+    double eval_s;
+    if (run_rows(&p, &D, base, res, &cli, fresh, v, &eval_s)) return 1;
+    if (write_table(&p, &D, (const double (*)[NV])v, res, &cli, eval_s, t_start)) return 1;
+    printf(TABLE ": wrote %s/" TABLE ".{md,tex,csv} (%s profile, %.0f s)\n", cli.out, ls_profile_name(cli.profile), ls_now() - t_start);
+    for (int m = 0; m < N_TRAINED; m++) ls_model_free(&base[m]);
+    data_free(&D, &p);
+    return 0;
+}
