@@ -294,14 +294,14 @@ int rp_write(const char *out_dir, const char *name, rp_table *const *tabs, int n
                 rp__tex(f, t->title);
                 if (t->caption[0]) { fputs(". {\\footnotesize ", f); rp__tex(f, t->caption); fputs("}", f); }
                 fprintf(f, "}\n");
-                if (t->notes[0]) {
-                    fputs("{\\footnotesize\n", f);
+                if (t->notes[0]) {   /* one paragraph a note, full width, ragged right: a long list stays on the page */
+                    fputs("{\\footnotesize\\raggedright\\setlength{\\parskip}{1pt}\n", f);
                     for (const char *s = t->notes; *s;) {
                         char line[1024];
                         size_t len = strcspn(s, "\n");
                         snprintf(line, sizeof line, "%.*s", (int)(len < sizeof line ? len : sizeof line - 1), s);
                         rp__tex(f, line);
-                        fputs("\\\\\n", f);
+                        fputs("\\par\n", f);
                         s += len + (s[len] == '\n');
                     }
                     fputs("}\n", f);
