@@ -522,13 +522,14 @@ static int write_table(const e1_plan *p, const e1_data *D, const double (*v)[NV]
     add_checks(&t, &e, cli->quiet);
     double train_s = 0;
     for (int m = 0; m < N_TRAINED; m++) train_s += res[m].wall_s;
-    char seeds[32], steps[32], extra[512], tw[32], ew[32], err[LS_ERRLEN];
+    char seeds[32], steps[32], extra[512], tw[32], ew[32], sw[32], err[LS_ERRLEN];
     arm_seeds(seeds, sizeof seeds, cli->seed, 1);
     snprintf(steps, sizeof steps, "%lld", (long long)p->steps);
     rp_fmt_secs(train_s, tw, sizeof tw);
     rp_fmt_secs(eval_s, ew, sizeof ew);
-    snprintf(extra, sizeof extra, "d %d, %d heads, FFN %d, %d layers, pre-LN; batch %lld x %lld, AdamW lr 3e-3 wd 0.01, %lld warm-up, cosine, clip 1; best of 4 validations on %lld held-out sequences; training %s, evaluation %s (summed, cached rows included)",
-             p->d, p->H, p->F, p->layers, (long long)p->batch, (long long)p->L, (long long)p->warmup, (long long)p->n_val, tw, ew);
+    rp_fmt_secs(train_s + eval_s, sw, sizeof sw);
+    snprintf(extra, sizeof extra, "d %d, %d heads, FFN %d, %d layers, pre-LN; batch %lld x %lld, AdamW lr 3e-3 wd 0.01, %lld warm-up, cosine, clip 1; best of 4 validations on %lld held-out sequences; training %s, evaluation %s; summed run time %s",
+             p->d, p->H, p->F, p->layers, (long long)p->batch, (long long)p->L, (long long)p->warmup, (long long)p->n_val, tw, ew, sw);
     rp_caption(&t, cli->profile, seeds, ls_get_threads(), steps, ls_now() - t_start, extra);
     rp_table *tabs[2] = {&t, &csv};
     int rc = rp_write(cli->out, TABLE, tabs, 2, err);

@@ -308,6 +308,7 @@ int main(int argc, char **argv) {
     const char *title = "E3  Probe [0]*32 -> [1..32] (bidirectional unless noted; accuracy over positions, mean/max over seeds; chance 3.1%)";
     rp_table_init(&md, title, 6, hd, RP_MD | RP_TEX); rp_table_init(&raw, "runs", 6, rh, RP_CSV);
     int n_ok = 0;
+    double run_s = 0;
     for (int i = 0; i < N_VARIANTS; i++) {
         const variant *v = &VARIANTS[i];
         double rows[MAX_SEEDS][R_N];
@@ -319,13 +320,15 @@ int main(int argc, char **argv) {
         outcome o = summarise(v, rows, nseed);
         add_row(&md, v, &o);
         n_ok += o.ok;
+        run_s += o.secs;
         printf("%s%*s theory %s%*s acc mean %5.1f%%  max %5.1f%%  %s\n", v->name, 40 - text_width(v->name), "", v->theory,
                22 - text_width(v->theory), "", 100 * o.mean, 100 * o.max, o.ok ? "✓" : "✗");
     }
-    char seeds[32], st[32], extra[128];
+    char seeds[32], st[32], extra[128], rw[32];
     arm_seeds(seeds, sizeof seeds, cli.seed, nseed);
     snprintf(st, sizeof st, "%lld", (long long)steps);
-    snprintf(extra, sizeof extra, "%d of %d rows match the theory", n_ok, N_VARIANTS);
+    rp_fmt_secs(run_s, rw, sizeof rw);
+    snprintf(extra, sizeof extra, "%d of %d rows match the theory; summed run time %s", n_ok, N_VARIANTS, rw);
     rp_caption(&md, prof, seeds, ls_get_threads(), st, ls_now() - t_start, extra);
     add_notes(&md);
     if (steps < STEPS[LS_PROFILE_CPU])
