@@ -30,6 +30,7 @@
 #define RP_CODE_VERSION LS_VERSION "+rp2"   /* bump the rpN part when a change alters any result */
 #define RP_MAX_COLS 16
 #define RP_RESULTS_DIR "results"
+#define RP_TEX_FLOAT_NOTES 2500   /* notes longer than this (bytes) go below the LaTeX float, not in it */
 enum { RP_MD = 1, RP_TEX = 2, RP_CSV = 4 };
 
 typedef struct rp_table {
@@ -293,8 +294,12 @@ int rp_write(const char *out_dir, const char *name, rp_table *const *tabs, int n
                 fprintf(f, "\\hline\n\\end{tabular}}\n\\caption{");
                 rp__tex(f, t->title);
                 if (t->caption[0]) { fputs(". {\\footnotesize ", f); rp__tex(f, t->caption); fputs("}", f); }
-                fprintf(f, "}\n");
-                if (t->notes[0]) {   /* one paragraph a note, full width, ragged right: a long list stays on the page */
+                fprintf(f, "}\\label{tab:%s-%d}\n", name, i);
+                /* notes: one paragraph each, full width, ragged right; a list too long to share a
+                   page with its table follows the float in the text, where it can break pages */
+                const int long_notes = strlen(t->notes) > RP_TEX_FLOAT_NOTES;
+                if (long_notes) fprintf(f, "\\end{table}\n{\\footnotesize\\noindent\\textbf{Notes to Table~\\ref{tab:%s-%d}.}\\par\n", name, i);
+                if (t->notes[0]) {
                     fputs("{\\footnotesize\\raggedright\\setlength{\\parskip}{1pt}\n", f);
                     for (const char *s = t->notes; *s;) {
                         char line[1024];
@@ -306,7 +311,7 @@ int rp_write(const char *out_dir, const char *name, rp_table *const *tabs, int n
                     }
                     fputs("}\n", f);
                 }
-                fprintf(f, "\\end{table}\n\n");
+                fprintf(f, long_notes ? "}\n\n" : "\\end{table}\n\n");
             } else {   /* CSV: header and rows only, for plots */
                 for (int r = -1; r < t->nrow; r++) {
                     for (int c = 0; c < t->ncol; c++) { if (c) fputc(',', f); rp__csv(f, r < 0 ? t->head[c] : rp__cell(t, r, c)); }
