@@ -4870,28 +4870,33 @@ LS_API void ls_adamw_step(ls_adamw *o, ls_params *P, float lr_scale) {
     o->t++;
     float b1 = o->beta1, b2 = o->beta2, eps = o->eps;
     float bc1 = 1.0f - (float)pow(b1, (double)o->t), bc2 = 1.0f - (float)pow(b2, (double)o->t);
-    /* one parallel loop over chunks of <= 4096 elements, none straddling two tensors (a region
-       per tensor ran the many small ones serially); first[k] = first chunk of tensor k */
-    enum { CH = 4096 };
-    int64_t *first = (int64_t *)ls__xmalloc((size_t)(P->nt + 1) * sizeof(int64_t));
-    first[0] = 0;
-    for (int k = 0; k < P->nt; k++) first[k + 1] = first[k] + (P->t[k]->n + CH - 1) / CH;
-    LS__PAR_FOR(first[P->nt], (double)CH * 8)
-    for (int64_t c = 0; c < first[P->nt]; c++) {
-        int lo = 0, hi = P->nt - 1;
-        while (lo < hi) { int mid = (lo + hi + 1) / 2; if (first[mid] <= c) lo = mid; else hi = mid - 1; }
-        const ls_tensor *t = P->t[lo];
-        int64_t off = t->x - P->x, i0 = (c - first[lo]) * CH, i1 = i0 + CH < t->n ? i0 + CH : t->n;
-        float lr = o->group[t->group].lr * lr_scale, decay = 1.0f - lr * o->group[t->group].wd;
-        float *p = t->x, *m = o->m + off, *v = o->v + off;
-        const float *g = t->g;
-        for (int64_t i = i0; i < i1; i++) {
-            m[i] = b1 * m[i] + (1.0f - b1) * g[i];
-            v[i] = b2 * v[i] + (1.0f - b2) * g[i] * g[i];
-            p[i] = p[i] * decay - lr * (m[i] / bc1) / (sqrtf(v[i] / bc2) + eps);
+    /* one parallel loop over fixed 4096-element chunks of the parameter buffer (a region per tensor
+       ran the many small ones serially); a chunk updates the parts of the tensors it covers, each
+       with its tensor's group. Tensors sit in the buffer in creation order, so the first one a
+       chunk covers is found by bisection. No allocation. */
+    const int64_t CH = 4096, nch = (P->n + CH - 1) / CH;
+    LS__PAR_FOR(nch, (double)CH * 8)
+    for (int64_t c = 0; c < nch; c++) {
+        const int64_t c0 = c * CH, c1 = c0 + CH < P->n ? c0 + CH : P->n;
+        int lo = 0, hi = P->nt;   /* first tensor ending after c0 */
+        while (lo < hi) {
+            int mid = (lo + hi) / 2;
+            if ((P->t[mid]->x - P->x) + P->t[mid]->n <= c0) lo = mid + 1; else hi = mid;
+        }
+        for (int k = lo; k < P->nt && P->t[k]->x - P->x < c1; k++) {
+            const ls_tensor *t = P->t[k];
+            const int64_t off = t->x - P->x, i0 = (c0 > off ? c0 : off) - off;
+            const int64_t i1 = (c1 < off + t->n ? c1 : off + t->n) - off;
+            float lr = o->group[t->group].lr * lr_scale, decay = 1.0f - lr * o->group[t->group].wd;
+            float *p = t->x, *m = o->m + off, *v = o->v + off;
+            const float *g = t->g;
+            for (int64_t i = i0; i < i1; i++) {
+                m[i] = b1 * m[i] + (1.0f - b1) * g[i];
+                v[i] = b2 * v[i] + (1.0f - b2) * g[i] * g[i];
+                p[i] = p[i] * decay - lr * (m[i] / bc1) / (sqrtf(v[i] / bc2) + eps);
+            }
         }
     }
-    LS_FREE(first);
 }
 
 LS_API void ls_adamw_free(ls_adamw *o) { LS_FREE(o->m); LS_FREE(o->v); memset(o, 0, sizeof *o); }
