@@ -40,6 +40,7 @@
 #define LR_STRESS 2e-3f    /* the depth-stress fallback */
 #define ADAM_BETA2 0.98f   /* DeepNet's Adam (0.9, 0.98) */
 #define DEGRADE 0.05       /* check 1: bpc rise (bits per id) that counts as "degrades with depth" */
+#define MAX_SEEDS 5         /* initialisation seeds of the over-seeds table */
 #define FLAT 1.5           /* check 4: max/min of DeepNorm's |dF| over N that counts as "roughly constant" */
 enum { LANG_SEED = 1, TRAIN_SEED = 2, VAL_SEED = 3 };   /* SynthLang is fixed; --seed moves the init only */
 
@@ -56,8 +57,8 @@ static const struct { const char *name, *ascii; int norm; } SCHEME[N_SCHEMES] = 
    cpu = paper = §2c. A step costs 0.5 to 1 ms per layer on 1 thread (timed: 3 ms at N=6, 28 ms at
    N=48 on an idle core), so the 15 runs plus the 5 stress runs take 1 to 2 min, inside §2c's 15 min.
    Run it with --threads 1: at d=32 a second thread only adds synchronisation. */
-typedef struct depth_plan { int nN, N[3]; int64_t steps, nval; } depth_plan;
-static const depth_plan PLANS[3] = {{2, {2, 4, 0}, 10, 16}, {3, {6, 18, 48}, 200, 64}, {3, {6, 18, 48}, 200, 64}};
+typedef struct depth_plan { int nN, N[3]; int64_t steps, nval; int nseed; } depth_plan;
+static const depth_plan PLANS[3] = {{2, {2, 4, 0}, 10, 16, 2}, {3, {6, 18, 48}, 200, 64, 3}, {3, {6, 18, 48}, 200, 64, 3}};
 
 typedef struct data {
     sl_lang lang;
@@ -231,19 +232,19 @@ static uint64_t run_hash(const ls_model *m, const run *r, const data *D, const d
 }
 
 /* builds the run's model, then reads its numbers from the cache or trains it */
-static void run_one(run *r, const data *D, const depth_plan *p, const ls_cli *cli, int fresh) {
+static void run_one(run *r, const data *D, const depth_plan *p, const ls_cli *cli, uint64_t seed, int fresh) {
     ls_config c = model_cfg(r->scheme, r->N);
     ls_model m;
     char err[LS_ERRLEN];
-    if (ls_model_init(&m, &c, cli->seed, err)) die(SCHEME[r->scheme].ascii, err);
+    if (ls_model_init(&m, &c, seed, err)) die(SCHEME[r->scheme].ascii, err);
     if (r->scheme == S_ADAM) su_adam(&m);
     r->alpha = m.alpha; r->beta = m.beta;
-    uint64_t h = run_hash(&m, r, D, p, cli->seed);
+    uint64_t h = run_hash(&m, r, D, p, seed);
     double v[ROW_N];
     int got = fresh ? 0 : rp_row_get("depth", h, v, ROW_N, err);
     if (got < 0) die("cache", err);
     if (!got) {
-        train(&m, r, D, p, cli->seed, cli->quiet, v);
+        train(&m, r, D, p, seed, cli->quiet, v);
         if (rp_row_put("depth", h, v, ROW_N, err)) die("cache", err);
     }
     r->bpc = v[0]; r->df = v[1]; r->secs = v[2]; r->div_step = v[3];
@@ -289,7 +290,8 @@ static void const_cell(char *buf, size_t cap, const results *R, int s, int beta)
 }
 
 /* the four qualitative checks of §2c, as note lines with the numbers that decide them */
-static void checks(rp_table *t, const results *R) {
+/* the four checks of §2c as bits (1 << k for check k + 1); with a table, one note each */
+static int checks(rp_table *t, const results *R) {
     const int nN = R->p->nN, last = nN - 1;
     const double H = R->unigram_bits;
     const char *ok[2] = {"✗", "✓"};
@@ -297,7 +299,7 @@ static void checks(rp_table *t, const results *R) {
     int c1 = diverged(pl, H) || pl->bpc >= p0->bpc + DEGRADE;
     char a[64], b[64], lr[16];
     bpc_cell(a, sizeof a, pl, H); bpc_cell(b, sizeof b, p0, H);
-    rp_table_note(t, "Check 1 %s: Post-LN fails or degrades with depth (div at N=%d, or bpc %.2f above N=%d): %s at N=%d (lr %s) vs %s at N=%d.",
+    if (t) rp_table_note(t, "Check 1 %s: Post-LN fails or degrades with depth (div at N=%d, or bpc %.2f above N=%d): %s at N=%d (lr %s) vs %s at N=%d.",
                   ok[c1], R->p->N[last], DEGRADE, R->p->N[0], a, R->p->N[last], lr_str(pl->lr, lr, sizeof lr), b, R->p->N[0]);
     int c2 = 1, c3[2] = {1, 1};
     for (int j = 0; j < nN; j++) {
@@ -308,8 +310,8 @@ static void checks(rp_table *t, const results *R) {
             c3[k] &= !diverged(dn, H) && (j == 0 || dn->bpc <= pre->bpc);
         }
     }
-    rp_table_note(t, "Check 2 %s: Pre-LN trains at every depth.", ok[c2]);
-    rp_table_note(t, "Check 3 %s: DeepNorm (paper) trains at every depth with bpc ≤ Pre-LN at N ≥ %d (DeepNorm-Adam, not part of the check: %s).",
+    if (t) rp_table_note(t, "Check 2 %s: Pre-LN trains at every depth.", ok[c2]);
+    if (t) rp_table_note(t, "Check 3 %s: DeepNorm (paper) trains at every depth with bpc ≤ Pre-LN at N ≥ %d (DeepNorm-Adam, not part of the check: %s).",
                   ok[c3[0]], R->p->N[nN > 1 ? 1 : 0], ok[c3[1]]);
     int rises = 1;
     double lo = INFINITY, hi = 0;
@@ -319,8 +321,9 @@ static void checks(rp_table *t, const results *R) {
     }
     rises &= R->base[S_POST][last].df > R->base[S_POST][0].df;
     int c4 = rises && isfinite(hi) && hi <= FLAT * lo;
-    rp_table_note(t, "Check 4 %s: ‖ΔF‖10 of Post-LN rises with N (%s) while DeepNorm (paper) stays within a factor %.1f (max/min %.2f).",
+    if (t) rp_table_note(t, "Check 4 %s: ‖ΔF‖10 of Post-LN rises with N (%s) while DeepNorm (paper) stays within a factor %.1f (max/min %.2f).",
                   ok[c4], rises ? "yes" : "no", FLAT, hi / lo);
+    return c1 | c2 << 1 | c3[0] << 2 | c4 << 3;
 }
 
 static void anchors(rp_table *t) {
@@ -419,6 +422,45 @@ static void fill_csv(rp_table *t, const results *R) {
         }
 }
 
+/* every run of one seed: each scheme at each N at the base lr, then the depth-stress fallback */
+static void collect(results *R, const data *D, const depth_plan *p, const ls_cli *cli, uint64_t seed, int fresh, double *wall) {
+    memset(R, 0, sizeof *R);
+    R->p = p; R->unigram_bits = D->unigram_bits;
+    for (int j = 0; j < p->nN; j++)   /* shallow first: the cheap columns finish before the deep ones */
+        for (int s = 0; s < N_SCHEMES; s++) {
+            run r = {s, p->N[j], LR, 0, 0, 0, 0, 0, 0};
+            run_one(&r, D, p, cli, seed, fresh);
+            R->base[s][j] = r; *wall += r.secs;
+        }
+    R->stressed = !diverged(&R->base[S_POST][p->nN - 1], D->unigram_bits);
+    for (int s = 0; R->stressed && s < N_SCHEMES; s++) {
+        run r = {s, p->N[p->nN - 1], LR_STRESS, 0, 0, 0, 0, 0, 0};
+        run_one(&r, D, p, cli, seed, fresh);
+        R->stress[s] = r; *wall += r.secs;
+    }
+}
+
+/* which checks hold at each seed: a finding that holds at one seed only is not one */
+static void fill_seeds(rp_table *t, const results *R, const int *pass, int nseed, uint64_t seed0) {
+    const char *h[] = {"seed", "Check 1 (Post-LN fails)", "Check 2 (Pre-LN trains)", "Check 3 (DeepNorm ≤ Pre-LN)",
+                       "Check 4 (‖ΔF‖ mechanism)", "diverged at the deepest N"};
+    rp_table_init(t, "E2 over seeds: the four checks and the schemes that diverged at the deepest N, per initialisation seed", 6, h, RP_MD | RP_TEX);
+    int held[4] = {0, 0, 0, 0};
+    for (int k = 0; k < nseed; k++) {
+        char divs[160] = "";
+        for (int s = 0; s < N_SCHEMES; s++)
+            if (diverged(bpc_run(&R[k], s, R[k].p->nN - 1), R[k].unigram_bits)) {
+                size_t n = strlen(divs);
+                snprintf(divs + n, sizeof divs - n, "%s%s", n ? ", " : "", SCHEME[s].name);
+            }
+        for (int c = 0; c < 4; c++) held[c] += pass[k] >> c & 1;
+        rp_table_rowf(t, "%llu\t%s\t%s\t%s\t%s\t%s", (unsigned long long)(seed0 + (uint64_t)k), pass[k] & 1 ? "✓" : "✗",
+                      pass[k] & 2 ? "✓" : "✗", pass[k] & 4 ? "✓" : "✗", pass[k] & 8 ? "✓" : "✗", divs[0] ? divs : "none");
+    }
+    rp_table_note(t, "Checks holding at all %d seeds: 1 %s, 2 %s, 3 %s, 4 %s (same data, same steps; only the initialisation differs).", nseed,
+                  held[0] == nseed ? "✓" : "✗", held[1] == nseed ? "✓" : "✗", held[2] == nseed ? "✓" : "✗", held[3] == nseed ? "✓" : "✗");
+}
+
 int main(int argc, char **argv) {
     ls_cli cli;
     int fresh, rc = arm_cli("depth", "The depth table (E2, DeepNet): Post-LN, Pre-LN, Admin and DeepNorm at growing depth.", argc, argv, &cli, NULL, &fresh);
@@ -428,37 +470,34 @@ int main(int argc, char **argv) {
     if (cli.steps) p.steps = cli.steps;
     data D;
     data_make(&D, &p);
-    results R;
-    memset(&R, 0, sizeof R);
-    R.p = &p; R.unigram_bits = D.unigram_bits;
-    for (int j = 0; j < p.nN; j++)   /* shallow first: the cheap columns finish before the deep ones */
-        for (int s = 0; s < N_SCHEMES; s++) {
-            run r = {s, p.N[j], LR, 0, 0, 0, 0, 0, 0};
-            run_one(&r, &D, &p, &cli, fresh);
-            R.base[s][j] = r; wall_sum += r.secs;
-        }
-    R.stressed = !diverged(&R.base[S_POST][p.nN - 1], D.unigram_bits);
-    for (int s = 0; R.stressed && s < N_SCHEMES; s++) {
-        run r = {s, p.N[p.nN - 1], LR_STRESS, 0, 0, 0, 0, 0, 0};
-        run_one(&r, &D, &p, &cli, fresh);
-        R.stress[s] = r; wall_sum += r.secs;
+    /* the table is the first seed's; the other seeds repeat every run to see which checks hold */
+    static results R[MAX_SEEDS];
+    int pass[MAX_SEEDS];
+    if (p.nseed > MAX_SEEDS) p.nseed = MAX_SEEDS;
+    for (int k = 0; k < p.nseed; k++) {
+        collect(&R[k], &D, &p, &cli, cli.seed + (uint64_t)k, fresh, &wall_sum);
+        pass[k] = checks(NULL, &R[k]);
     }
     char seeds[32], steps[32], wall[32], extra[512];
-    snprintf(seeds, sizeof seeds, "%llu", (unsigned long long)cli.seed);
+    arm_seeds(seeds, sizeof seeds, cli.seed, p.nseed);
     snprintf(steps, sizeof steps, "%lld", (long long)p.steps);
     rp_fmt_secs(wall_sum, wall, sizeof wall);
     snprintf(extra, sizeof extra, "decoder-only LM on SynthLang, d %d, %d heads, FFN %d, L %d, batch %d, one pass over %lld training sequences; "
              "Adam (0.9, %.2f), constant lr, no warm-up, clipping or weight decay; summed run time %s",
              D_MODEL, HEADS, FFN, SEQ, BATCH, (long long)D.train.d.n, ADAM_BETA2, wall);
-    rp_table t, csv;
-    fill_table(&t, &R);
+    rp_table t, csv, per_seed;
+    fill_table(&t, &R[0]);
+    if (p.nseed > 1)
+        rp_table_note(&t, "Cells: initialisation seed %llu. The next table repeats every run with seeds %llu to %llu.", (unsigned long long)cli.seed,
+                      (unsigned long long)cli.seed, (unsigned long long)(cli.seed + (uint64_t)p.nseed - 1));
     rp_caption(&t, cli.profile, seeds, ls_get_threads(), steps, ls_now() - t_start, extra);
-    fill_csv(&csv, &R);
-    rp_table *tabs[2] = {&t, &csv};
+    fill_seeds(&per_seed, R, pass, p.nseed, cli.seed);
+    fill_csv(&csv, &R[0]);
+    rp_table *tabs[3] = {&t, &per_seed, &csv};
     char err[LS_ERRLEN];
-    if (rp_write(cli.out, "depth", tabs, 2, err)) die("write", err);
+    if (rp_write(cli.out, "depth", tabs, 3, err)) die("write", err);
     printf("depth: wrote %s/depth.{md,tex,csv} (%s profile, %.0f s)\n", cli.out, ls_profile_name(cli.profile), ls_now() - t_start);
-    rp_table_free(&t); rp_table_free(&csv);
+    rp_table_free(&t); rp_table_free(&per_seed); rp_table_free(&csv);
     data_free(&D);
     return 0;
 }
