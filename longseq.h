@@ -1491,6 +1491,17 @@ static void ls__colsum_add(float *dst, const float *src, int64_t R, int64_t C) {
     }
 }
 
+/* p[0..n) = 0, in chunks of 16384 floats shared by the threads (large gradient buffers: one
+   thread's memset left the other idle) */
+static void ls__zero_par(float *p, int64_t n) {
+    int64_t nch = (n + 16383) / 16384;
+    LS__PAR_FOR(nch, 16384)
+    for (int64_t c = 0; c < nch; c++) {
+        int64_t i0 = c * 16384, m = n - i0 < 16384 ? n - i0 : 16384;
+        memset(p + i0, 0, (size_t)m * sizeof(float));
+    }
+}
+
 /* sum of n floats (or of their squares) in double, over fixed chunks of 4096, so the result does
    not depend on the thread count */
 static double ls__sum_fixed(const float *x, int64_t n, int square) {
@@ -1678,8 +1689,8 @@ static void ls__bc_apply(int op, const int64_t *d, const float *x, const int64_t
 /* dst (a tensor broadcast with strides st into the 4-d shape d) += sign * src (shape d).
    Parallel over the destination's rows and, when it has fewer than 8 that keep the last dim,
    over blocks of 32 of its columns too (a bias-like (C) gradient from (B, T, C) is one row: the
-   column blocks are what lets two threads share it); each task sums the source rows that map to it in order, so the
-   sum order does not depend on the thread count. */
+   column blocks are what lets two threads share it). Each task sums the source rows that map to
+   it in order, so the sum order does not depend on the thread count. */
 static void ls__bc_reduce(const int64_t *d, const float *src, float sign, float *dst, const int64_t *st) {
     int64_t td[4];
     for (int k = 0; k < 4; k++) td[k] = st[k] ? d[k] : 1;
@@ -2637,7 +2648,7 @@ static void ls__grad_give(ls_tensor *t, float **next) {
 }
 
 static void ls__alloc_grads(ls_ctx *ctx) {
-    int64_t total = 0, nch;
+    int64_t total = 0;
     float *block, *next;
     for (ls_node *n = ctx->last; n; n = n->prev) {
         total += ls__grad_count(n->out);
@@ -2645,12 +2656,7 @@ static void ls__alloc_grads(ls_ctx *ctx) {
     }
     if (!total) return;
     block = ls__floats(ctx, total);
-    nch = (total + 16383) / 16384;
-    LS__PAR_FOR(nch, 16384)
-    for (int64_t c = 0; c < nch; c++) {
-        int64_t i0 = c * 16384, m = total - i0 < 16384 ? total - i0 : 16384;
-        memset(block + i0, 0, (size_t)m * sizeof(float));
-    }
+    ls__zero_par(block, total);
     next = block;
     for (ls_node *n = ctx->last; n; n = n->prev) {
         ls__grad_give(n->out, &next);
@@ -4817,14 +4823,7 @@ LS_API ls_tensor *ls_param(ls_params *P, const char *name, ls_shape s, int group
     return t;
 }
 
-LS_API void ls_params_zero_grad(ls_params *P) {
-    int64_t nch = (P->n + 16383) / 16384;
-    LS__PAR_FOR(nch, 16384)
-    for (int64_t c = 0; c < nch; c++) {
-        int64_t i0 = c * 16384, m = P->n - i0 < 16384 ? P->n - i0 : 16384;
-        memset(P->g + i0, 0, (size_t)m * sizeof(float));
-    }
-}
+LS_API void ls_params_zero_grad(ls_params *P) { ls__zero_par(P->g, P->n); }
 
 LS_API void ls_params_free(ls_params *P) {
     for (int i = 0; i < P->nt; i++) { LS_FREE((void *)P->t[i]->name); LS_FREE(P->t[i]); }
