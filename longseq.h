@@ -981,8 +981,45 @@ static ls_node *ls__record(ls_ctx *ctx, int op, ls_tensor *out, int n_in, ls_ten
     return ls__record_n(ctx, op, out, n_in, in);
 }
 
-/* the gradient buffer of t inside backward: NULL when t needs none */
-static float *ls__grad(const ls_tensor *t) { return t && (t->flags & LS_NEEDS_GRAD) ? t->g : NULL; }
+/* p[0..n) = 0, in chunks of 16384 floats shared by the threads (large gradient buffers: one
+   thread's memset left the other idle) */
+static void ls__zero_par(float *p, int64_t n) {
+    int64_t nch = (n + 16383) / 16384;
+    LS__PAR_FOR(nch, 16384)
+    for (int64_t c = 0; c < nch; c++) {
+        int64_t i0 = c * 16384, m = n - i0 < 16384 ? n - i0 : 16384;
+        memset(p + i0, 0, (size_t)m * sizeof(float));
+    }
+}
+
+/* Gradient buffers of a reverse pass start raw (LS__GRAD_RAW: given, never written), so no pass
+   over memory zeroes them all up front. The first kernel to touch one either zeroes it then
+   (ls__grad: the buffer is about to be read, and is in cache when it is) or, if that kernel
+   writes every element, stores instead of adding (ls__grad_w + LS__GACC) and skips the zeroing
+   altogether. Stored values are v + 0.0f, which are the bits 0 + v would have had, so a raw
+   buffer ends up exactly as a zeroed one would. */
+#define LS__GRAD_RAW 0x200
+
+/* the gradient buffer of t inside backward, ready to add into: NULL when t needs none */
+static float *ls__grad(const ls_tensor *t) {
+    if (!t || !(t->flags & LS_NEEDS_GRAD)) return NULL;
+    if (t->flags & LS__GRAD_RAW) {
+        ((ls_tensor *)t)->flags &= ~LS__GRAD_RAW;
+        ls__zero_par(t->g, t->n);
+    }
+    return t->g;
+}
+
+/* the same for a kernel that writes every element of the buffer once: *fresh = 1 when the buffer
+   is raw, and the kernel must store (LS__GACC) rather than add */
+static float *ls__grad_w(const ls_tensor *t, int *fresh) {
+    *fresh = t && (t->flags & LS_NEEDS_GRAD) && (t->flags & LS__GRAD_RAW);
+    if (*fresh) ((ls_tensor *)t)->flags &= ~LS__GRAD_RAW;
+    return t && (t->flags & LS_NEEDS_GRAD) ? t->g : NULL;
+}
+
+/* dst gets the gradient contribution v: stored on a raw buffer, added otherwise */
+#define LS__GACC(fresh, dst, v) ((dst) = (fresh) ? (v) + 0.0f : (dst) + (v))
 
 /* The op table expands into prototypes of every kernel pair and into the dispatch tables: an op
    whose forward or backward kernel is missing does not build. */
@@ -1491,17 +1528,6 @@ static void ls__colsum_add(float *dst, const float *src, int64_t R, int64_t C) {
     }
 }
 
-/* p[0..n) = 0, in chunks of 16384 floats shared by the threads (large gradient buffers: one
-   thread's memset left the other idle) */
-static void ls__zero_par(float *p, int64_t n) {
-    int64_t nch = (n + 16383) / 16384;
-    LS__PAR_FOR(nch, 16384)
-    for (int64_t c = 0; c < nch; c++) {
-        int64_t i0 = c * 16384, m = n - i0 < 16384 ? n - i0 : 16384;
-        memset(p + i0, 0, (size_t)m * sizeof(float));
-    }
-}
-
 /* sum of n floats (or of their squares) in double, over fixed chunks of 4096, so the result does
    not depend on the thread count */
 static double ls__sum_fixed(const float *x, int64_t n, int square) {
@@ -1521,9 +1547,9 @@ static double ls__sum_fixed(const float *x, int64_t n, int square) {
     return total;
 }
 
-static void ls__add_into(float *dst, const float *src, int64_t n) {
+static void ls__add_into(float *dst, const float *src, int64_t n, int fresh) {
     LS__PAR_FOR(n, 1)
-    for (int64_t i = 0; i < n; i++) dst[i] += src[i];
+    for (int64_t i = 0; i < n; i++) LS__GACC(fresh, dst[i], src[i]);
 }
 
 /* ---------------------------------------------------------------------------------------------
@@ -1625,8 +1651,10 @@ static void ls__linear_backward(ls_ctx *ctx, ls_node *n) {
     const ls_tensor *x = n->in[0], *w = n->in[1], *b = n->in[2];
     int64_t R = n->i[0], Cin = w->d[0], Cout = w->d[1];
     const float *dy = n->out->g;
-    float *dx = ls__grad(x), *dw = ls__grad(w), *db = ls__grad(b);
-    if (dx) ls_sgemm(0, 1, R, Cin, Cout, 1.0f, dy, Cout, w->x, Cout, 1.0f, dx, Cin);   /* dy W^T */
+    int fx;
+    float *dx = ls__grad_w(x, &fx), *dw = ls__grad(w), *db = ls__grad(b);
+    /* beta 0 on a raw dx: the accumulators start at 0, as they would from a zeroed dx */
+    if (dx) ls_sgemm(0, 1, R, Cin, Cout, 1.0f, dy, Cout, w->x, Cout, fx ? 0.0f : 1.0f, dx, Cin);   /* dy W^T */
     if (dw) ls_sgemm(1, 0, Cin, Cout, R, 1.0f, x->x, Cin, dy, Cout, 1.0f, dw, Cout);   /* x^T dy */
     if (db) ls__colsum_add(db, dy, R, Cout);
 }
@@ -1690,8 +1718,9 @@ static void ls__bc_apply(int op, const int64_t *d, const float *x, const int64_t
    Parallel over the destination's rows and, when it has fewer than 8 that keep the last dim,
    over blocks of 32 of its columns too (a bias-like (C) gradient from (B, T, C) is one row: the
    column blocks are what lets two threads share it). Each task sums the source rows that map to
-   it in order, so the sum order does not depend on the thread count. */
-static void ls__bc_reduce(const int64_t *d, const float *src, float sign, float *dst, const int64_t *st) {
+   it in order, so the sum order does not depend on the thread count. fresh: dst is a raw gradient
+   buffer of the full shape d (one source element per element), stored rather than added to. */
+static void ls__bc_reduce(const int64_t *d, const float *src, float sign, float *dst, const int64_t *st, int fresh) {
     int64_t td[4];
     for (int k = 0; k < 4; k++) td[k] = st[k] ? d[k] : 1;
     if (st[3] == 0 && d[3] > 1) td[3] = 1;
@@ -1705,7 +1734,7 @@ static void ls__bc_reduce(const int64_t *d, const float *src, float sign, float 
             for (int64_t i1 = st[1] ? j1 : 0; i1 < (st[1] ? j1 + 1 : d[1]); i1++)
                 for (int64_t i2 = st[2] ? j2 : 0; i2 < (st[2] ? j2 + 1 : d[2]); i2++) {
                     const float *s = src + ((i0 * d[1] + i1) * d[2] + i2) * C;
-                    if (st[3]) for (int64_t c = c0; c < c1; c++) o[c] += sign * s[c];
+                    if (st[3]) for (int64_t c = c0; c < c1; c++) LS__GACC(fresh, o[c], sign * s[c]);
                     else { float acc = 0.0f; for (int64_t c = 0; c < C; c++) acc += s[c]; o[0] += sign * acc; }
                 }
     }
@@ -1728,17 +1757,20 @@ static void ls__binary_backward(ls_ctx *ctx, int op, ls_node *n) {
     const float *dout = n->out->g;
     int64_t so[4];
     ls__out_strides(bc.d, so);
-    float *da = ls__grad(n->in[0]), *db = ls__grad(n->in[1]);
+    /* a full-shaped raw buffer is stored into (a and b may be one tensor: a is written first) */
+    int fa = 0, fb = 0;
+    float *da = n->in[0]->n == n->out->n ? ls__grad_w(n->in[0], &fa) : ls__grad(n->in[0]);
+    float *db = n->in[1]->n == n->out->n ? ls__grad_w(n->in[1], &fb) : ls__grad(n->in[1]);
     float *tmp = op == 2 ? ls__floats(ctx, n->out->n) : NULL;
     if (da) {
         const float *src = dout;
         if (op == 2) { ls__bc_apply(2, bc.d, dout, so, n->in[1]->x, bc.sb, tmp); src = tmp; }
-        ls__bc_reduce(bc.d, src, 1.0f, da, bc.sa);
+        ls__bc_reduce(bc.d, src, 1.0f, da, bc.sa, fa);
     }
     if (db) {
         const float *src = dout;
         if (op == 2) { ls__bc_apply(2, bc.d, dout, so, n->in[0]->x, bc.sa, tmp); src = tmp; }
-        ls__bc_reduce(bc.d, src, op == 1 ? -1.0f : 1.0f, db, bc.sb);
+        ls__bc_reduce(bc.d, src, op == 1 ? -1.0f : 1.0f, db, bc.sb, fb);
     }
 }
 
@@ -1787,12 +1819,13 @@ static void ls__scale_forward(ls_ctx *ctx, ls_node *n) {
 
 static void ls__scale_backward(ls_ctx *ctx, ls_node *n) {
     (void)ctx;
-    float *dx = ls__grad(n->in[0]), s = n->f[0];
+    int fx;
+    float *dx = ls__grad_w(n->in[0], &fx), s = n->f[0];
     const float *dy = n->out->g;
     int64_t N = n->out->n;
     if (!dx) return;
     LS__PAR_FOR(N, 1)
-    for (int64_t i = 0; i < N; i++) dx[i] += s * dy[i];
+    for (int64_t i = 0; i < N; i++) LS__GACC(fx, dx[i], s * dy[i]);
 }
 
 LS_API ls_tensor *ls_scale(ls_ctx *ctx, ls_tensor *a, float s) {
@@ -1902,13 +1935,14 @@ static void ls__gelu_forward(ls_ctx *ctx, ls_node *n) {
 static void ls__gelu_backward(ls_ctx *ctx, ls_node *n) {
     (void)ctx;
     const float *x = n->in[0]->x, *dy = n->out->g;
-    float *dx = ls__grad(n->in[0]);
+    int fx;
+    float *dx = ls__grad_w(n->in[0], &fx);
     int64_t N = n->out->n;
     if (!dx) return;
     LS__PAR_FOR(N, 2)
     for (int64_t i = 0; i < N; i++) {
         float e = ls__exp(-0.5f * x[i] * x[i]);
-        dx[i] += dy[i] * (ls__phi_cdf(x[i], e) + x[i] * 0.39894228040143268f * e);
+        LS__GACC(fx, dx[i], dy[i] * (ls__phi_cdf(x[i], e) + x[i] * 0.39894228040143268f * e));
     }
 }
 
@@ -1975,7 +2009,8 @@ static void ls__gelu_skip_forward(ls_ctx *ctx, ls_node *n) {
 
 static void ls__gelu_skip_backward(ls_ctx *ctx, ls_node *n) {
     const float *v = n->saved[0], *dout = n->out->g, *x = n->in[1]->x, *d = n->in[2]->x;
-    float *dy = ls__grad(n->in[0]), *dx = ls__grad(n->in[1]), *dd = ls__grad(n->in[2]);
+    int fy, fx;   /* y and x may be one tensor: dy is written first */
+    float *dy = ls__grad_w(n->in[0], &fy), *dx = ls__grad_w(n->in[1], &fx), *dd = ls__grad(n->in[2]);
     int64_t C = n->in[2]->n, R = n->out->n / C;
     float *dv = ls__floats(ctx, n->out->n);   /* dv, then dv x (summed over rows into dd) */
     LS__PAR_FOR(R, 4.0 * (double)C)
@@ -1986,13 +2021,13 @@ static void ls__gelu_skip_backward(ls_ctx *ctx, ls_node *n) {
             float e = ls__exp(-0.5f * vr[c] * vr[c]);
             g[c] = 0.0f + gr[c] * (ls__phi_cdf(vr[c], e) + vr[c] * 0.39894228040143268f * e);
         }
-        if (dy) for (int64_t c = 0; c < C; c++) dy[r * C + c] += g[c];
-        if (dx) for (int64_t c = 0; c < C; c++) { float t = g[c] * d[c]; dx[r * C + c] += t; }
+        if (dy) for (int64_t c = 0; c < C; c++) LS__GACC(fy, dy[r * C + c], g[c]);
+        if (dx) for (int64_t c = 0; c < C; c++) { float t = g[c] * d[c]; LS__GACC(fx, dx[r * C + c], t); }
         if (dd) for (int64_t c = 0; c < C; c++) g[c] = g[c] * xr[c];
     }
     if (dd) {
         const int64_t shape[4] = {1, 1, R, C}, st[4] = {0, 0, 0, 1};
-        ls__bc_reduce(shape, dv, 1.0f, dd, st);
+        ls__bc_reduce(shape, dv, 1.0f, dd, st, 0);
     }
 }
 
@@ -2219,7 +2254,8 @@ static void ls__layernorm_backward(ls_ctx *ctx, ls_node *n) {
     const ls_tensor *x = n->in[0], *gm = n->in[1], *bt = n->in[2];
     int64_t C = x->d[x->nd - 1], R = x->n / C;
     const float *dy = n->out->g, *mu = n->saved[0], *rs = n->saved[1];
-    float *dx = ls__grad(x), *dg = ls__grad(gm), *db = ls__grad(bt);
+    int fx;
+    float *dx = ls__grad_w(x, &fx), *dg = ls__grad(gm), *db = ls__grad(bt);
     if (dx) {
         LS__PAR_FOR(R, 6 * C)
         for (int64_t r = 0; r < R; r++) {
@@ -2232,7 +2268,7 @@ static void ls__layernorm_backward(ls_ctx *ctx, ls_node *n) {
             mg /= (float)C; mgx /= (float)C;
             for (int64_t c = 0; c < C; c++) {
                 float g = dyr[c] * gm->x[c], xh = (xr[c] - mu[r]) * rs[r];
-                dx[r * C + c] += rs[r] * (g - mg - xh * mgx);
+                LS__GACC(fx, dx[r * C + c], rs[r] * (g - mg - xh * mgx));
             }
         }
     }
@@ -2352,13 +2388,17 @@ static void ls__dropout_forward(ls_ctx *ctx, ls_node *n) {
 
 static void ls__dropout_backward(ls_ctx *ctx, ls_node *n) {
     (void)ctx;
-    float *dx = ls__grad(n->in[0]), p = n->f[0], s = 1.0f / (1.0f - p);
+    int fx;
+    float *dx = ls__grad_w(n->in[0], &fx), p = n->f[0], s = 1.0f / (1.0f - p);
     const float *dy = n->out->g;
     uint64_t key = (uint64_t)n->i[0];
     int64_t N = n->out->n;
     if (!dx) return;
     LS__PAR_FOR(N, 4)
-    for (int64_t i = 0; i < N; i++) if (ls__keep(key, i, p)) dx[i] += dy[i] * s;
+    for (int64_t i = 0; i < N; i++) {
+        if (ls__keep(key, i, p)) LS__GACC(fx, dx[i], dy[i] * s);
+        else if (fx) dx[i] = 0.0f;
+    }
 }
 
 LS_API ls_tensor *ls_dropout(ls_ctx *ctx, ls_tensor *x, float p) {
@@ -2379,8 +2419,9 @@ static void ls__reshape_forward(ls_ctx *ctx, ls_node *n) { (void)ctx; n->out->x 
 
 static void ls__reshape_backward(ls_ctx *ctx, ls_node *n) {
     (void)ctx;
-    float *dx = ls__grad(n->in[0]);
-    if (dx) ls__add_into(dx, n->out->g, n->out->n);
+    int fx;
+    float *dx = ls__grad_w(n->in[0], &fx);
+    if (dx) ls__add_into(dx, n->out->g, n->out->n, fx);
 }
 
 LS_API ls_tensor *ls_reshape(ls_ctx *ctx, ls_tensor *x, ls_shape s) {
@@ -2565,7 +2606,8 @@ static void ls__pool_forward(ls_ctx *ctx, ls_node *n) {
 static void ls__pool_backward(ls_ctx *ctx, ls_node *n) {
     (void)ctx;
     const ls_tensor *x = n->in[0];
-    float *dx = ls__grad(x);
+    int fx = 0;
+    float *dx = n->i[0] == LS_POOL_MEAN ? ls__grad_w(x, &fx) : ls__grad(x);
     if (!dx) return;
     int64_t B = x->d[0], T = x->d[1], C = x->d[2];
     const int32_t *len = n->ids, *arg = n->ids + B;
@@ -2576,8 +2618,10 @@ static void ls__pool_backward(ls_ctx *ctx, ls_node *n) {
         float *dxb = dx + b * T * C;
         const float *dyb = dy + b * C;
         if (n->i[0] == LS_POOL_LAST) for (int64_t c = 0; c < C; c++) dxb[(L - 1) * C + c] += dyb[c];
-        else if (n->i[0] == LS_POOL_MEAN)
-            for (int64_t t = 0; t < L; t++) for (int64_t c = 0; c < C; c++) dxb[t * C + c] += dyb[c] / (float)L;
+        else if (n->i[0] == LS_POOL_MEAN) {
+            for (int64_t t = 0; t < L; t++) for (int64_t c = 0; c < C; c++) LS__GACC(fx, dxb[t * C + c], dyb[c] / (float)L);
+            if (fx) memset(dxb + L * C, 0, (size_t)((T - L) * C) * sizeof(float));
+        }
         else for (int64_t c = 0; c < C; c++) dxb[(int64_t)arg[b * C + c] * C + c] += dyb[c];
     }
 }
@@ -2631,8 +2675,8 @@ LS_API ls_tensor *ls_sum(ls_ctx *ctx, ls_tensor *x) {
 LS_API const char *ls_op_name(int op) { return op >= 0 && op < LS_OP_COUNT ? ls__op_names[op] : "?"; }
 
 /* The gradient buffers of a reverse pass: every tensor on the tape that needs a gradient and
-   has none yet gets a slice of one arena block, zeroed in parallel (one memset per buffer on
-   the calling thread was ~3% of an S4D step at 2 threads, all of it serial). */
+   has none yet gets a slice of one arena block, raw (see ls__grad): zeroing the block up front
+   was a write of every buffer to DRAM and a read back later, 5% of an S4D step. */
 #define LS__GRAD_PENDING 0x100 /* internal flag: counted, slice not yet given */
 static int64_t ls__grad_count(ls_tensor *t) {
     if (!t || !(t->flags & LS_NEEDS_GRAD) || t->g || (t->flags & LS__GRAD_PENDING)) return 0;
@@ -2642,7 +2686,7 @@ static int64_t ls__grad_count(ls_tensor *t) {
 
 static void ls__grad_give(ls_tensor *t, float **next) {
     if (!t || !(t->flags & LS__GRAD_PENDING)) return;
-    t->flags &= ~LS__GRAD_PENDING;
+    t->flags = (t->flags & ~LS__GRAD_PENDING) | LS__GRAD_RAW;
     t->g = *next;
     *next += (t->n + 15) & ~(int64_t)15;
 }
@@ -2656,7 +2700,6 @@ static void ls__alloc_grads(ls_ctx *ctx) {
     }
     if (!total) return;
     block = ls__floats(ctx, total);
-    ls__zero_par(block, total);
     next = block;
     for (ls_node *n = ctx->last; n; n = n->prev) {
         ls__grad_give(n->out, &next);
@@ -2674,8 +2717,13 @@ LS_API int ls_backward_from(ls_ctx *ctx, ls_tensor *out, const float *dout) {
         return -1;
     }
     ls__alloc_grads(ctx);
-    for (int64_t i = 0; i < out->n; i++) out->g[i] += dout[i];
-    for (ls_node *n = ctx->last; n; n = n->prev) ls__op_backward[n->op](ctx, n);
+    float *g = ls__grad(out);
+    for (int64_t i = 0; i < out->n; i++) g[i] += dout[i];
+    /* every raw buffer is some node's output: zeroed here at the latest if nothing wrote it */
+    for (ls_node *n = ctx->last; n; n = n->prev) {
+        ls__grad(n->out);
+        ls__op_backward[n->op](ctx, n);
+    }
     return 0;
 }
 

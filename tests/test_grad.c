@@ -3,6 +3,7 @@
    any op in LS_OP_LIST that no case covered, so a new op cannot skip its gradient test. */
 #include "test.h"
 
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -96,6 +97,20 @@ static ls_tensor *g_lru(ls_ctx *c, ls_tensor *const *in, void *u) { (void)u; ret
 #define S3(a, b, c) ls_shape3(a, b, c)
 #define S4(a, b, c, d) ls_shape4(a, b, c, d)
 
+/* the inputs of case ci, drawn as its gradient check draws them; frozen ones need no gradient */
+static void case_inputs(const gcase *c, int ci, ls_tensor **in) {
+    ls_rng r = ls_rng_make((uint64_t)ci, 77);
+    for (int k = 0; k < c->n_in; k++) {
+        in[k] = ls_tensor_alloc(c->shape[k], !((c->frozen >> k) & 1));
+        for (int64_t i = 0; i < in[k]->n; i++) in[k]->x[i] = c->lo + (c->hi - c->lo) * ls_rng_float(&r);
+    }
+    if (!strncmp(c->name, "l1_loss masked", 14) || !strncmp(c->name, "mse_loss masked", 15))
+        for (int64_t i = 0; i < in[2]->n; i++) in[2]->x[i] = (float)(i % 3 != 0);   /* a 0/1 mask */
+}
+
+static int same_bits(const float *a, const float *b, int64_t n) { return !memcmp(a, b, (size_t)n * sizeof(float)); }
+static void test_raw_grad_bits(const gcase *cases, int n_cases);
+
 static void run_cases(unsigned char *seen) {
     const gcase cases[] = {
         {"matmul NN", g_matmul, 2, {S2(3, 4), S2(4, 5)}, 0, 0, 0, 0, -1, 1},
@@ -167,19 +182,12 @@ static void run_cases(unsigned char *seen) {
         {"lru_scan", g_lru, 3, {S3(2, 7, 6), S1(3), S1(3)}, 0, 0, 0, 0, -1, 1},
         {"linear_attention causal", g_linattn, 3, {S3(2, 6, 6), S3(2, 6, 6), S3(2, 6, 6)}, 0, 2, 1, 0, -1, 1},
     };
-    int n_cases = (int)(sizeof cases / sizeof cases[0]);
+    const int n_cases = (int)(sizeof cases / sizeof cases[0]);
+
     for (int ci = 0; ci < n_cases; ci++) {
         cur = &cases[ci];
         ls_tensor *in[LS_MAX_INPUTS] = {NULL, NULL, NULL, NULL, NULL, NULL};
-        ls_rng r = ls_rng_make((uint64_t)ci, 77);
-        for (int k = 0; k < cur->n_in; k++) {
-            int frozen = (cur->frozen >> k) & 1;
-            in[k] = ls_tensor_alloc(cur->shape[k], !frozen);
-            for (int64_t i = 0; i < in[k]->n; i++)
-                in[k]->x[i] = cur->lo + (cur->hi - cur->lo) * ls_rng_float(&r);
-        }
-        if (!strncmp(cur->name, "l1_loss masked", 14) || !strncmp(cur->name, "mse_loss masked", 15))
-            for (int64_t i = 0; i < in[2]->n; i++) in[2]->x[i] = (float)(i % 3 != 0);   /* a 0/1 mask */
+        case_inputs(cur, ci, in);
         ls_gradcheck_result res;
         int rc = ls_gradcheck(cur->f, in, cur->n_in, NULL, 1000 + (uint64_t)ci, 0, 0, &res);
         for (int op = 0; op < LS_OP_COUNT; op++) seen[op] |= res.op_seen[op];
@@ -188,11 +196,11 @@ static void run_cases(unsigned char *seen) {
                 (long long)res.checked, (long long)res.skipped, rc ? "  build failed: " : "", rc ? res.err : "");
         for (int k = 0; k < cur->n_in; k++) ls_tensor_free(in[k]);
     }
+    test_raw_grad_bits(cases, n_cases);
 }
 
 /* --- a fused op against the ops it fuses: the same bits for values and gradients, at a size
    that takes the threaded paths (2 threads) --- */
-static int same_bits(const float *a, const float *b, int64_t n) { return !memcmp(a, b, (size_t)n * sizeof(float)); }
 
 static void test_gelu_skip_bits(void) {
     enum { B = 3, T = 500, C = 48 };
@@ -230,6 +238,76 @@ static void test_gelu_skip_bits(void) {
     T_CHECK(ok, "gelu_skip gives the bits of gelu(add(y, mul(x, d))): value and the three gradients");
     for (int k = 0; k < 4; k++) free(ref[k]);
     ls_tensor_free(y); ls_tensor_free(x); ls_tensor_free(d); ls_tensor_free(w);
+}
+
+/* --- raw gradient buffers (longseq.h, ls__grad): a tape tensor's gradient buffer is not zeroed up
+   front; its first writer stores, or zeroes it just before adding. Every case again, its inputs
+   passed through scale(x, 1) (tape tensors, so their buffers start raw), in three variants:
+   0 the op alone; 1 a second consumer sum(x w) recorded after the op (its backward writes first,
+   the op's must add); 2 that consumer recorded before the op (the op writes first). Variant 0
+   also records an unused scale(x, 2), whose output gradient nothing writes. The inputs'
+   gradients must have the bits of the same graph on the inputs themselves, whose buffers are
+   zeroed. The arena is filled with NaN first, so a raw buffer read before it is written shows. --- */
+static void raw_grad_pass(const gcase *c, ls_tensor **in, int through, int variant, ls_tensor *wo, ls_tensor **wk) {
+    ls_ctx ctx;
+    ls_ctx_init(&ctx, 1);
+    ls_tensor *junk = ls_tensor_new(&ctx, ls_shape1(1 << 16));
+    for (int64_t i = 0; i < junk->n; i++) junk->x[i] = nanf("");
+    ls_ctx_reset(&ctx);
+    ls_tensor *x[LS_MAX_INPUTS] = {NULL, NULL, NULL, NULL, NULL, NULL}, *extra = NULL;
+    for (int k = 0; k < c->n_in; k++) {
+        memset(in[k]->g ? in[k]->g : in[k]->x, 0, in[k]->g ? sizeof(float) * (size_t)in[k]->n : 0);
+        x[k] = through && in[k]->g ? ls_scale(&ctx, in[k], 1.0f) : in[k];
+        if (variant == 0) ls_scale(&ctx, x[k], 2.0f);   /* unused: its gradient is 0, never written */
+    }
+    for (int k = 0; variant == 2 && k < c->n_in; k++)
+        if (in[k]->g) { ls_tensor *e = ls_sum(&ctx, ls_mul(&ctx, x[k], wk[k])); extra = extra ? ls_add(&ctx, extra, e) : e; }
+    ls_tensor *out = c->f(&ctx, x, NULL);
+    ls_tensor *loss = ls_sum(&ctx, ls_mul(&ctx, out, wo));
+    for (int k = 0; variant == 1 && k < c->n_in; k++)
+        if (in[k]->g) { ls_tensor *e = ls_sum(&ctx, ls_mul(&ctx, x[k], wk[k])); extra = extra ? ls_add(&ctx, extra, e) : e; }
+    if (extra) loss = ls_add(&ctx, loss, extra);
+    ls_backward(&ctx, loss);
+    ls_ctx_free(&ctx);
+}
+
+static void test_raw_grad_bits(const gcase *cases, int n_cases) {
+    int bad = 0, checked = 0;
+    for (int ci = 0; ci < n_cases; ci++) {
+        cur = &cases[ci];
+        ls_tensor *in[LS_MAX_INPUTS] = {NULL, NULL, NULL, NULL, NULL, NULL}, *wk[LS_MAX_INPUTS] = {NULL, NULL, NULL, NULL, NULL, NULL};
+        case_inputs(cur, ci, in);
+        ls_rng r = ls_rng_make((uint64_t)ci, 78);
+        for (int k = 0; k < cur->n_in; k++) {
+            wk[k] = ls_tensor_alloc(cur->shape[k], 0);
+            for (int64_t i = 0; i < wk[k]->n; i++) wk[k]->x[i] = ls_rng_normal(&r);
+        }
+        ls_ctx probe;   /* the output's shape, for its projection weights */
+        ls_ctx_init(&probe, 1);
+        ls_tensor *o = cur->f(&probe, in, NULL);
+        ls_tensor *wo = ls_tensor_alloc(ls_tensor_shape(o), 0);
+        for (int64_t i = 0; i < wo->n; i++) wo->x[i] = ls_rng_normal(&r);
+        ls_ctx_free(&probe);
+        for (int variant = 0; variant < 3; variant++) {
+            float *ref[LS_MAX_INPUTS] = {NULL, NULL, NULL, NULL, NULL, NULL};
+            raw_grad_pass(cur, in, 0, variant, wo, wk);
+            for (int k = 0; k < cur->n_in; k++)
+                if (in[k]->g) { ref[k] = (float *)malloc(sizeof(float) * (size_t)in[k]->n); memcpy(ref[k], in[k]->g, sizeof(float) * (size_t)in[k]->n); }
+            raw_grad_pass(cur, in, 1, variant, wo, wk);
+            int same = 1;
+            for (int k = 0; k < cur->n_in; k++)
+                if (ref[k]) {   /* equal, and finite: NaN from an unwritten buffer would match itself */
+                    same &= same_bits(ref[k], in[k]->g, in[k]->n);
+                    for (int64_t i = 0; i < in[k]->n; i++) same &= isfinite(ref[k][i]);
+                    free(ref[k]);
+                }
+            checked++;
+            if (!same) { bad++; printf("  raw gradient buffers change the gradients of '%s' (variant %d)\n", cur->name, variant); }
+        }
+        for (int k = 0; k < cur->n_in; k++) { ls_tensor_free(in[k]); ls_tensor_free(wk[k]); }
+        ls_tensor_free(wo);
+    }
+    T_CHECK(bad == 0, "raw gradient buffers give the bits of zeroed ones: %d of %d case variants differ", bad, checked);
 }
 
 void suite_grad(void) {
