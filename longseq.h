@@ -175,6 +175,7 @@ typedef struct ls_ctx {
     uint64_t calls;       /* counts random ops, so each draws a fresh mask */
     int failed;
     char err[LS_ERRLEN];
+    struct ls__fft_plan *fft; /* the last long convolution's FFT plan, kept for the next step */
 } ls_ctx;
 LS_API void ls_ctx_init(ls_ctx *ctx, uint64_t seed);
 LS_API void ls_ctx_reset(ls_ctx *ctx);     /* forget tape and activations; keep error state clear */
@@ -207,6 +208,7 @@ LS_API int ls_backward_from(ls_ctx *ctx, ls_tensor *out, const float *dout);
     X(L1_LOSS, l1_loss)           /* mean |pred - target| over masked elements */              \
     X(MSE_LOSS, mse_loss)         /* mean (pred - target)^2 over masked elements */            \
     X(LAYERNORM, layernorm)       /* (x - mean) / sqrt(var + eps) * gamma + beta */           \
+    X(ADD_LAYERNORM, add_layernorm) /* LayerNorm(alpha x + y): a post-LN residual */          \
     X(RMSNORM, rmsnorm)           /* x / sqrt(mean(x^2) + eps) * gamma */                     \
     X(DROPOUT, dropout)           /* x * keep / (1 - p) while training */                     \
     X(RESHAPE, reshape)           /* same data, new shape */                                  \
@@ -260,6 +262,10 @@ LS_API ls_tensor *ls_l1_loss(ls_ctx *ctx, ls_tensor *pred, ls_tensor *target, ls
 LS_API ls_tensor *ls_mse_loss(ls_ctx *ctx, ls_tensor *pred, ls_tensor *target, ls_tensor *mask);
 /* normalise over the last dim C; gamma, beta (C); beta may be NULL */
 LS_API ls_tensor *ls_layernorm(ls_ctx *ctx, ls_tensor *x, ls_tensor *gamma, ls_tensor *beta, float eps);
+/* LayerNorm(alpha x + y), x and y the same shape: the residual of post-LN (alpha 1), DeepNorm and
+   Admin, with the bits of ls_layernorm(ls_add(ls_scale(x, alpha), y)) (ls_scale skipped at 1) */
+LS_API ls_tensor *ls_add_layernorm(ls_ctx *ctx, ls_tensor *x, ls_tensor *y, float alpha, ls_tensor *gamma,
+                                   ls_tensor *beta, float eps);
 LS_API ls_tensor *ls_rmsnorm(ls_ctx *ctx, ls_tensor *x, ls_tensor *gamma, float eps);
 LS_API ls_tensor *ls_dropout(ls_ctx *ctx, ls_tensor *x, float p);  /* identity unless ctx->training */
 LS_API ls_tensor *ls_reshape(ls_ctx *ctx, ls_tensor *x, ls_shape s); /* one dim may be -1 */
@@ -658,6 +664,16 @@ LS_API int ls_get_threads(void) {
 #endif
 }
 
+/* this thread's number in its team, < ls_get_threads(): picks a per-thread slice of a workspace
+   allocated before a parallel region */
+static int ls__thread_num(void) {
+#ifdef _OPENMP
+    return omp_get_thread_num();
+#else
+    return 0;
+#endif
+}
+
 LS_API uint32_t ls_crc32(uint32_t crc, const void *data, size_t n) {
     /* CRC-32 (IEEE 802.3, reflected polynomial 0xEDB88320), bytewise with a 256-entry table */
     static uint32_t table[256];
@@ -901,7 +917,12 @@ LS_API void ls_ctx_reset(ls_ctx *ctx) {
     ctx->err[0] = 0;
 }
 
-LS_API void ls_ctx_free(ls_ctx *ctx) { ls_arena_free(&ctx->arena); memset(ctx, 0, sizeof *ctx); }
+static void ls__fft_plan_free(struct ls__fft_plan *p);
+LS_API void ls_ctx_free(ls_ctx *ctx) {
+    ls_arena_free(&ctx->arena);
+    ls__fft_plan_free(ctx->fft);
+    memset(ctx, 0, sizeof *ctx);
+}
 LS_API const char *ls_ctx_error(const ls_ctx *ctx) { return ctx->err; }
 
 static float *ls__floats(ls_ctx *ctx, int64_t n) {
@@ -2227,7 +2248,58 @@ LS_API ls_tensor *ls_mse_loss(ls_ctx *ctx, ls_tensor *pred, ls_tensor *target, l
 }
 
 /* --- LAYERNORM over the last dim: y = (x - mu) r gamma + beta, r = 1/sqrt(var + eps).
-   saved[0] = mu (R), saved[1] = r (R); f[0] = eps --- */
+   saved[0] = mu (R), saved[1] = r (R); f[0] = eps. The row helpers below serve ADD_LAYERNORM too. --- */
+
+/* one row: y = LN(x); its mean and 1/std into *mu, *rs */
+static void ls__ln_row(const float *xr, int64_t C, const float *gm, const float *bt, float eps, float *yr,
+                       float *mu, float *rs) {
+    float m = 0.0f, v = 0.0f;
+    for (int64_t c = 0; c < C; c++) m += xr[c];
+    m /= (float)C;
+    for (int64_t c = 0; c < C; c++) v += (xr[c] - m) * (xr[c] - m);
+    float s = 1.0f / sqrtf(v / (float)C + eps);
+    *mu = m; *rs = s;
+    for (int64_t c = 0; c < C; c++) yr[c] = (xr[c] - m) * s * gm[c] + (bt ? bt[c] : 0.0f);
+}
+
+/* the input gradient of one row: dx[c] = r (g[c] - mg - xhat[c] mgx), g = dy gamma, with the row's
+   means mg of g and mgx of g xhat from ls__ln_row_means */
+static void ls__ln_row_means(const float *xr, const float *dyr, int64_t C, const float *gm, float mu, float rs,
+                             float *mg, float *mgx) {
+    float a = 0.0f, b = 0.0f;
+    for (int64_t c = 0; c < C; c++) {
+        float g = dyr[c] * gm[c], xh = (xr[c] - mu) * rs;
+        a += g; b += g * xh;
+    }
+    *mg = a / (float)C; *mgx = b / (float)C;
+}
+
+static inline float ls__ln_dx(float x, float dy, float gm, float mu, float rs, float mg, float mgx) {
+    float g = dy * gm, xh = (x - mu) * rs;
+    return rs * (g - mg - xh * mgx);
+}
+
+/* dgamma += sum over rows of dy xhat, dbeta += sum of dy: parallel over blocks of 16 columns, rows
+   in order */
+static void ls__ln_param_grads(const float *x, const float *dy, const float *mu, const float *rs, int64_t R,
+                               int64_t C, float *dg, float *db) {
+    int64_t nb = (C + 15) / 16;
+    LS__PAR_FOR(nb, (double)R * 32)
+    for (int64_t blk = 0; blk < nb; blk++) {
+        int64_t c0 = blk * 16, c1 = c0 + 16 < C ? c0 + 16 : C;
+        float ag[16] = {0}, ab[16] = {0};
+        for (int64_t r = 0; r < R; r++)
+            for (int64_t c = c0; c < c1; c++) {
+                float d = dy[r * C + c];
+                ag[c - c0] += d * (x[r * C + c] - mu[r]) * rs[r];
+                ab[c - c0] += d;
+            }
+        for (int64_t c = c0; c < c1; c++) {
+            if (dg) dg[c] += ag[c - c0];
+            if (db) db[c] += ab[c - c0];
+        }
+    }
+}
 
 static void ls__layernorm_forward(ls_ctx *ctx, ls_node *n) {
     (void)ctx;
@@ -2235,20 +2307,10 @@ static void ls__layernorm_forward(ls_ctx *ctx, ls_node *n) {
     int64_t C = x->d[x->nd - 1], R = x->n / C;
     float *y = n->out->x, *mu = n->saved[0], *rs = n->saved[1], eps = n->f[0];
     LS__PAR_FOR(R, 4 * C)
-    for (int64_t r = 0; r < R; r++) {
-        const float *xr = x->x + r * C;
-        float m = 0.0f, v = 0.0f;
-        for (int64_t c = 0; c < C; c++) m += xr[c];
-        m /= (float)C;
-        for (int64_t c = 0; c < C; c++) v += (xr[c] - m) * (xr[c] - m);
-        float s = 1.0f / sqrtf(v / (float)C + eps);
-        mu[r] = m; rs[r] = s;
-        float *yr = y + r * C;
-        for (int64_t c = 0; c < C; c++) yr[c] = (xr[c] - m) * s * gm->x[c] + (bt ? bt->x[c] : 0.0f);
-    }
+    for (int64_t r = 0; r < R; r++)
+        ls__ln_row(x->x + r * C, C, gm->x, bt ? bt->x : NULL, eps, y + r * C, mu + r, rs + r);
 }
 
-/* dx = r (g - mean(g) - xhat mean(g xhat)) with g = dy gamma; dgamma = sum dy xhat; dbeta = sum dy */
 static void ls__layernorm_backward(ls_ctx *ctx, ls_node *n) {
     (void)ctx;
     const ls_tensor *x = n->in[0], *gm = n->in[1], *bt = n->in[2];
@@ -2260,36 +2322,13 @@ static void ls__layernorm_backward(ls_ctx *ctx, ls_node *n) {
         LS__PAR_FOR(R, 6 * C)
         for (int64_t r = 0; r < R; r++) {
             const float *xr = x->x + r * C, *dyr = dy + r * C;
-            float mg = 0.0f, mgx = 0.0f;
-            for (int64_t c = 0; c < C; c++) {
-                float g = dyr[c] * gm->x[c], xh = (xr[c] - mu[r]) * rs[r];
-                mg += g; mgx += g * xh;
-            }
-            mg /= (float)C; mgx /= (float)C;
-            for (int64_t c = 0; c < C; c++) {
-                float g = dyr[c] * gm->x[c], xh = (xr[c] - mu[r]) * rs[r];
-                LS__GACC(fx, dx[r * C + c], rs[r] * (g - mg - xh * mgx));
-            }
+            float mg, mgx;
+            ls__ln_row_means(xr, dyr, C, gm->x, mu[r], rs[r], &mg, &mgx);
+            for (int64_t c = 0; c < C; c++)
+                LS__GACC(fx, dx[r * C + c], ls__ln_dx(xr[c], dyr[c], gm->x[c], mu[r], rs[r], mg, mgx));
         }
     }
-    if (dg || db) {
-        int64_t nb = (C + 15) / 16;
-        LS__PAR_FOR(nb, (double)R * 32)
-        for (int64_t blk = 0; blk < nb; blk++) {
-            int64_t c0 = blk * 16, c1 = c0 + 16 < C ? c0 + 16 : C;
-            float ag[16] = {0}, ab[16] = {0};
-            for (int64_t r = 0; r < R; r++)
-                for (int64_t c = c0; c < c1; c++) {
-                    float d = dy[r * C + c];
-                    ag[c - c0] += d * (x->x[r * C + c] - mu[r]) * rs[r];
-                    ab[c - c0] += d;
-                }
-            for (int64_t c = c0; c < c1; c++) {
-                if (dg) dg[c] += ag[c - c0];
-                if (db) db[c] += ab[c - c0];
-            }
-        }
-    }
+    if (dg || db) ls__ln_param_grads(x->x, dy, mu, rs, R, C, dg, db);
 }
 
 LS_API ls_tensor *ls_layernorm(ls_ctx *ctx, ls_tensor *x, ls_tensor *gamma, ls_tensor *beta, float eps) {
@@ -2303,6 +2342,72 @@ LS_API ls_tensor *ls_layernorm(ls_ctx *ctx, ls_tensor *x, ls_tensor *gamma, ls_t
     n->saved[0] = ls__floats(ctx, x->n / C);
     n->saved[1] = ls__floats(ctx, x->n / C);
     n->f[0] = eps;
+    ls__run(ctx, n);
+    return out;
+}
+
+/* --- ADD_LAYERNORM: out = LN(v), v = alpha x + y. in: x, y, gamma, beta; saved[0] = mu (R) then
+   r (R), saved[1] = v (R, C) (the LN input, kept for the backward); f[0] = eps, f[1] = alpha.
+   Post-LN's residual as one op: the composition writes v as the add's output, reads it back for
+   the LN, and in the backward writes dv and reads it back twice; here v is made and normalised
+   row by row in L1, and dv goes straight into dx and dy. Bits as the composition's: alpha x
+   rounded (skipped at alpha 1), then + y, LN as ls_layernorm; dv = 0 + the LN's dx; dx += alpha dv,
+   dy += dv (1 dv is dv). --- */
+
+static void ls__add_layernorm_forward(ls_ctx *ctx, ls_node *n) {
+    (void)ctx;
+    const ls_tensor *x = n->in[0], *y = n->in[1], *gm = n->in[2], *bt = n->in[3];
+    int64_t C = x->d[x->nd - 1], R = x->n / C;
+    float *out = n->out->x, *mu = n->saved[0], *rs = mu + R, *v = n->saved[1], eps = n->f[0], alpha = n->f[1];
+    LS__PAR_FOR(R, 5 * C)
+    for (int64_t r = 0; r < R; r++) {
+        const float *xr = x->x + r * C, *yr = y->x + r * C;
+        float *vr = v + r * C;
+        if (alpha == 1.0f) for (int64_t c = 0; c < C; c++) vr[c] = xr[c] + yr[c];
+        else for (int64_t c = 0; c < C; c++) { float t = alpha * xr[c]; vr[c] = t + yr[c]; }
+        ls__ln_row(vr, C, gm->x, bt ? bt->x : NULL, eps, out + r * C, mu + r, rs + r);
+    }
+}
+
+static void ls__add_layernorm_backward(ls_ctx *ctx, ls_node *n) {
+    (void)ctx;
+    const ls_tensor *gm = n->in[2];
+    int64_t C = gm->n, R = n->out->n / C;
+    const float *dout = n->out->g, *mu = n->saved[0], *rs = mu + R, *v = n->saved[1];
+    float alpha = n->f[1];
+    int fx, fy;   /* x and y may be one tensor: dx is written first */
+    float *dx = ls__grad_w(n->in[0], &fx), *dy = ls__grad_w(n->in[1], &fy);
+    float *dg = ls__grad(gm), *db = ls__grad(n->in[3]);
+    if (dx || dy) {
+        LS__PAR_FOR(R, 7 * C)
+        for (int64_t r = 0; r < R; r++) {
+            const float *vr = v + r * C, *gr = dout + r * C;
+            float mg, mgx;
+            ls__ln_row_means(vr, gr, C, gm->x, mu[r], rs[r], &mg, &mgx);
+            for (int64_t c = 0; c < C; c++) {
+                float dv = ls__ln_dx(vr[c], gr[c], gm->x[c], mu[r], rs[r], mg, mgx) + 0.0f;
+                if (dx) LS__GACC(fx, dx[r * C + c], alpha * dv);
+                if (dy) LS__GACC(fy, dy[r * C + c], dv);
+            }
+        }
+    }
+    if (dg || db) ls__ln_param_grads(v, dout, mu, rs, R, C, dg, db);
+}
+
+LS_API ls_tensor *ls_add_layernorm(ls_ctx *ctx, ls_tensor *x, ls_tensor *y, float alpha, ls_tensor *gamma,
+                                   ls_tensor *beta, float eps) {
+    if (!x || !y || !gamma) return NULL;
+    int64_t C = x->d[x->nd - 1];
+    int same = x->nd == y->nd;
+    for (int i = 0; same && i < x->nd; i++) same = x->d[i] == y->d[i];
+    if (!same || gamma->n != C || gamma->nd != 1 || (beta && (beta->n != C || beta->nd != 1)))
+        return ls__fail(ctx, "ls_add_layernorm: x %s and y %s must match, gamma and beta (%lld), got %s and %s",
+                        ls__shp(x), ls__shp(y), (long long)C, ls__shp(gamma), beta ? ls__shp(beta) : "none");
+    ls_tensor *out = ls__out(ctx, ls_tensor_shape(x));
+    ls_node *n = ls__record(ctx, LS_OP_ADD_LAYERNORM, out, 4, x, y, gamma, beta);
+    n->saved[0] = ls__floats(ctx, 2 * (x->n / C));
+    n->saved[1] = ls__floats(ctx, x->n);
+    n->f[0] = eps; n->f[1] = alpha;
     ls__run(ctx, n);
     return out;
 }
@@ -3260,9 +3365,9 @@ static void ls__fft_merge_lanes(const ls__fft_plan *p, const float *xr, const fl
    in batch order 0..B-1 inside one channel block, so it does not depend on threads.
    Work split: forward over (batch, block of 16 channels); backward over channel blocks (batch loop
    inside, for the fixed-order dk sum). T <= LS__CONV_DIRECT_T uses the direct O(T^2) sums.
-   ls__conv_forward / ls__conv_backward build an FFT plan per call (n = 2048: tens of microseconds,
-   ~1% of the transform work); ls__conv_forward_fft / ls__conv_backward_fft take a plan made once
-   by the caller (any power of two n >= 2T).
+   ls__conv_forward / ls__conv_backward take the plan kept in the context (made again only when n
+   changes) and their workspace from its arena, so a training step allocates nothing here;
+   ls__conv_forward_fft / ls__conv_backward_fft take any plan (a power of two n >= 2T).
    Layout note: instead of transposing channel blocks into (C, T) rows, 16 channels are kept as 16
    SIMD lanes, (T, 16) per block, which is the activations' own layout: the gather reads 16
    contiguous floats per time step, and one block's buffers (2 x 2 x 1025 x 16 floats = 256 KiB
@@ -3381,16 +3486,23 @@ static void ls__conv_unload_lanes(const ls__fft_plan *p, const float *xr, const 
     ls__fft_dit_lanes(p, zr, zi, 1);
 }
 
+/* floats of workspace the FFT paths need: kernel spectra (nblk, 2, m+1, LANES), then per thread
+   `planes` planes of (m+1, LANES) */
+static int64_t ls__conv_work(const ls__fft_plan *p, int64_t C, int planes) {
+    const int64_t plane = (p->m + 1) * LS__FFT_LANES, nblk = (C + LS__FFT_LANES - 1) / LS__FFT_LANES;
+    return nblk * 2 * plane + (int64_t)ls_get_threads() * planes * plane;
+}
+
 static void ls__conv_forward_fft(const ls__fft_plan *p, int64_t B, int64_t T, int64_t C, const float *u,
-                                 const float *k, const float *k2, float *y) {
+                                 const float *k, const float *k2, float *y, float *work) {
     enum { V = LS__FFT_LANES };
     const int64_t m = p->m, nblk = (C + V - 1) / V, plane = (m + 1) * V;
     LS_ASSERT(p->n >= 2 * T);
-    float *Kh = (float *)ls__xmalloc((size_t)(nblk * 2 * plane) * sizeof(float)); /* (nblk, 2, m+1, V) */
+    float *Kh = work;                                        /* (nblk, 2, m+1, V) */
     ls__conv_kernel_spectra(p, T, C, k, k2, Kh);
     LS__PRAGMA(omp parallel if (B * C * p->n > 65536))
     {
-        float *ws = (float *)ls__xmalloc((size_t)(4 * plane) * sizeof(float));
+        float *ws = work + nblk * 2 * plane + (int64_t)ls__thread_num() * 4 * plane;
         float *ar = ws, *ai = ws + plane, *zr = ws + 2 * plane, *zi = ws + 3 * plane; /* (m+1, V) each */
         LS__PRAGMA(omp for schedule(static))
         for (int64_t task = 0; task < B * nblk; task++) {
@@ -3409,27 +3521,22 @@ static void ls__conv_forward_fft(const ls__fft_plan *p, int64_t B, int64_t T, in
                 for (int64_t j = 0; j < cw; j++) yb[t * C + c0 + j] = src[j];
             }
         }
-        LS_FREE(ws);
     }
-    LS_FREE(Kh);
 }
 
 static void ls__conv_backward_fft(const ls__fft_plan *p, int64_t B, int64_t T, int64_t C, const float *u,
                                   const float *k, const float *k2, const float *dy, float *du, float *dk,
-                                  float *dk2) {
+                                  float *dk2, float *work) {
     enum { V = LS__FFT_LANES };
     const int64_t n = p->n, m = p->m, nblk = (C + V - 1) / V, plane = (m + 1) * V;
     const int want_k = dk != NULL || (k2 != NULL && dk2 != NULL);
     LS_ASSERT(n >= 2 * T);
     if (!du && !want_k) return;
-    float *Kh = NULL;                                        /* (nblk, 2, m+1, V) */
-    if (du) {
-        Kh = (float *)ls__xmalloc((size_t)(nblk * 2 * plane) * sizeof(float));
-        ls__conv_kernel_spectra(p, T, C, k, k2, Kh);
-    }
+    float *Kh = work;                                        /* (nblk, 2, m+1, V) */
+    if (du) ls__conv_kernel_spectra(p, T, C, k, k2, Kh);
     LS__PRAGMA(omp parallel if (B * C * n > 65536))
     {
-        float *ws = (float *)ls__xmalloc((size_t)(8 * plane) * sizeof(float));
+        float *ws = work + nblk * 2 * plane + (int64_t)ls__thread_num() * 8 * plane;
         float *dr = ws, *di = ws + plane;                    /* DY_b spectrum (m+1, V) */
         float *ur = ws + 2 * plane, *ui = ws + 3 * plane;    /* U_b spectrum, then products */
         float *zr = ws + 4 * plane, *zi = ws + 5 * plane;    /* time-domain results */
@@ -3486,29 +3593,36 @@ static void ls__conv_backward_fft(const ls__fft_plan *p, int64_t B, int64_t T, i
                 }
             }
         }
-        LS_FREE(ws);
     }
-    LS_FREE(Kh);
 }
 
-/* y (B, T, C) = causal conv of u (B, T, C) with k (C, T) [+ anti-causal with k2 (C, T) or NULL] */
-static void ls__conv_forward(int64_t B, int64_t T, int64_t C, const float *u, const float *k, const float *k2,
-                             float *y) {
+/* the context's FFT plan for length n, made when the length changes (its twiddles cost ~3000
+   sin/cos, serial: rebuilt per call they were ~1% of an S4D step) */
+static const ls__fft_plan *ls__conv_plan(ls_ctx *ctx, int64_t n) {
+    if (!ctx->fft || ctx->fft->n != n) {
+        ls__fft_plan_free(ctx->fft);
+        ctx->fft = ls__fft_plan_make(n);
+    }
+    return ctx->fft;
+}
+
+/* y (B, T, C) = causal conv of u (B, T, C) with k (C, T) [+ anti-causal with k2 (C, T) or NULL];
+   plan and workspace from the context */
+static void ls__conv_forward(ls_ctx *ctx, int64_t B, int64_t T, int64_t C, const float *u, const float *k,
+                             const float *k2, float *y) {
     LS_ASSERT(B >= 1 && T >= 1 && C >= 1);
     if (T <= LS__CONV_DIRECT_T) { ls__conv_forward_direct(B, T, C, u, k, k2, y); return; }
-    ls__fft_plan *p = ls__fft_plan_make(ls__fft_next_pow2(2 * T));
-    ls__conv_forward_fft(p, B, T, C, u, k, k2, y);
-    ls__fft_plan_free(p);
+    const ls__fft_plan *p = ls__conv_plan(ctx, ls__fft_next_pow2(2 * T));
+    ls__conv_forward_fft(p, B, T, C, u, k, k2, y, ls__floats(ctx, ls__conv_work(p, C, 4)));
 }
 
 /* adds du (B, T, C), dk (C, T), dk2 (C, T) given dy (B, T, C); any of du, dk, dk2 may be NULL */
-static void ls__conv_backward(int64_t B, int64_t T, int64_t C, const float *u, const float *k, const float *k2,
-                              const float *dy, float *du, float *dk, float *dk2) {
+static void ls__conv_backward(ls_ctx *ctx, int64_t B, int64_t T, int64_t C, const float *u, const float *k,
+                              const float *k2, const float *dy, float *du, float *dk, float *dk2) {
     LS_ASSERT(B >= 1 && T >= 1 && C >= 1);
     if (T <= LS__CONV_DIRECT_T) { ls__conv_backward_direct(B, T, C, u, k, k2, dy, du, dk, dk2); return; }
-    ls__fft_plan *p = ls__fft_plan_make(ls__fft_next_pow2(2 * T));
-    ls__conv_backward_fft(p, B, T, C, u, k, k2, dy, du, dk, dk2);
-    ls__fft_plan_free(p);
+    const ls__fft_plan *p = ls__conv_plan(ctx, ls__fft_next_pow2(2 * T));
+    ls__conv_backward_fft(p, B, T, C, u, k, k2, dy, du, dk, dk2, ls__floats(ctx, ls__conv_work(p, C, 8)));
 }
 
 /* ---------------------------------------------------------------------------------------------
@@ -3593,7 +3707,7 @@ static void ls__s4d_kernel_forward(int64_t C, int64_t N2, int64_t T, const float
         ls__s4d_mode *md = (ls__s4d_mode *)ls__xmalloc((size_t)N2 * sizeof(ls__s4d_mode));
         double *Zr = (double *)ls__xmalloc((size_t)(2 * N2 * L0 + 2 * N2) * sizeof(double));
         double *Zi = Zr + N2 * L0, *Pr = Zi + N2 * L0, *Pi = Pr + N2;
-        LS__PRAGMA(omp for schedule(static))
+        LS__PRAGMA(omp for schedule(dynamic, 2))
         for (int64_t c = 0; c < C; c++) {
             const double dt = exp((double)log_dt[c]);
             for (int64_t nn = 0; nn < N2; nn++) {
@@ -3639,7 +3753,7 @@ static void ls__s4d_kernel_backward(int64_t C, int64_t N2, int64_t T, const floa
         double *Zi = Zr + L0 * N2, *pr = Zi + L0 * N2, *pi = pr + N2;
         double *sr = pi + N2, *si = sr + N2, *qr = si + N2, *qi = qr + N2;
         double *Sr = qi + N2, *Si = Sr + N2, *Rr = Si + N2, *Ri = Rr + N2;
-        LS__PRAGMA(omp for schedule(static))
+        LS__PRAGMA(omp for schedule(dynamic, 2))
         for (int64_t c = 0; c < C; c++) {
             const double dt = exp((double)log_dt[c]);
             for (int64_t nn = 0; nn < N2; nn++) {
@@ -3915,15 +4029,13 @@ static void ls__lru_init(int64_t N, float r_min, float r_max, float max_phase, f
 /* --- FFTCONV: u (B, T, C), k (C, T), k2 (C, T) or NULL -> y (B, T, C) --- */
 
 static void ls__fftconv_forward(ls_ctx *ctx, ls_node *n) {
-    (void)ctx;
     const ls_tensor *u = n->in[0], *k = n->in[1], *k2 = n->in[2];
-    ls__conv_forward(u->d[0], u->d[1], u->d[2], u->x, k->x, k2 ? k2->x : NULL, n->out->x);
+    ls__conv_forward(ctx, u->d[0], u->d[1], u->d[2], u->x, k->x, k2 ? k2->x : NULL, n->out->x);
 }
 
 static void ls__fftconv_backward(ls_ctx *ctx, ls_node *n) {
-    (void)ctx;
     const ls_tensor *u = n->in[0], *k = n->in[1], *k2 = n->in[2];
-    ls__conv_backward(u->d[0], u->d[1], u->d[2], u->x, k->x, k2 ? k2->x : NULL, n->out->g, ls__grad(u), ls__grad(k),
+    ls__conv_backward(ctx, u->d[0], u->d[1], u->d[2], u->x, k->x, k2 ? k2->x : NULL, n->out->g, ls__grad(u), ls__grad(k),
                       ls__grad(k2));
 }
 
@@ -5449,8 +5561,8 @@ static ls_tensor *ls__pre(ls_ctx *ctx, const ls_model *m, ls_tensor *x, ls_tenso
 static ls_tensor *ls__residual(ls_ctx *ctx, const ls_model *m, ls_tensor *x, ls_tensor *y, ls_tensor *g, ls_tensor *b) {
     switch (m->cfg.norm) {
     case LS_NORM_PRE: return ls_add(ctx, x, y);
-    case LS_NORM_POST: return ls_layernorm(ctx, ls_add(ctx, x, y), g, b, 1e-5f);
-    default: return ls_layernorm(ctx, ls_add(ctx, ls_scale(ctx, x, m->alpha), y), g, b, 1e-5f);
+    case LS_NORM_POST: return ls_add_layernorm(ctx, x, y, 1.0f, g, b, 1e-5f);
+    default: return ls_add_layernorm(ctx, x, y, m->alpha, g, b, 1e-5f);
     }
 }
 

@@ -46,6 +46,10 @@ static ls_tensor *g_cross_entropy(ls_ctx *c, ls_tensor *const *in, void *u) {
 static ls_tensor *g_l1(ls_ctx *c, ls_tensor *const *in, void *u) { (void)u; return ls_l1_loss(c, in[0], in[1], cur->n_in > 2 ? in[2] : NULL); }
 static ls_tensor *g_mse(ls_ctx *c, ls_tensor *const *in, void *u) { (void)u; return ls_mse_loss(c, in[0], in[1], cur->n_in > 2 ? in[2] : NULL); }
 static ls_tensor *g_layernorm(ls_ctx *c, ls_tensor *const *in, void *u) { (void)u; return ls_layernorm(c, in[0], in[1], cur->n_in > 2 ? in[2] : NULL, 1e-5f); }
+static ls_tensor *g_add_layernorm(ls_ctx *c, ls_tensor *const *in, void *u) {
+    (void)u;   /* i0: alpha 1 (post-LN) or 1.7 (DeepNorm-like) */
+    return ls_add_layernorm(c, in[0], in[1], cur->i0 ? 1.0f : 1.7f, in[2], cur->n_in > 3 ? in[3] : NULL, 1e-5f);
+}
 static ls_tensor *g_rmsnorm(ls_ctx *c, ls_tensor *const *in, void *u) { (void)u; return ls_rmsnorm(c, in[0], in[1], 1e-5f); }
 static ls_tensor *g_dropout(ls_ctx *c, ls_tensor *const *in, void *u) { (void)u; return ls_dropout(c, in[0], 0.3f); }
 static ls_tensor *g_reshape(ls_ctx *c, ls_tensor *const *in, void *u) {
@@ -147,6 +151,8 @@ static void run_cases(unsigned char *seen) {
         {"mse_loss masked", g_mse, 3, {S2(3, 4), S2(3, 4), S2(3, 4)}, 4, 0, 0, 0, -1, 1},
         {"layernorm", g_layernorm, 3, {S3(2, 3, 6), S1(6), S1(6)}, 0, 0, 0, 0, -1, 1},
         {"layernorm no beta", g_layernorm, 2, {S2(4, 5), S1(5)}, 0, 0, 0, 0, -1, 1},
+        {"add_layernorm", g_add_layernorm, 4, {S3(2, 3, 6), S3(2, 3, 6), S1(6), S1(6)}, 0, 1, 0, 0, -1, 1},
+        {"add_layernorm alpha 1.7, no beta", g_add_layernorm, 3, {S2(4, 5), S2(4, 5), S1(5)}, 0, 0, 0, 0, -1, 1},
         {"rmsnorm", g_rmsnorm, 2, {S3(2, 3, 6), S1(6)}, 0, 0, 0, 0, -1, 1},
         {"dropout", g_dropout, 1, {S2(5, 8)}, 0, 0, 0, 0, -1, 1},
         {"reshape", g_reshape, 1, {S3(2, 2, 3)}, 0, 0, 0, 0, -1, 1},
@@ -202,42 +208,64 @@ static void run_cases(unsigned char *seen) {
 /* --- a fused op against the ops it fuses: the same bits for values and gradients, at a size
    that takes the threaded paths (2 threads) --- */
 
-static void test_gelu_skip_bits(void) {
-    enum { B = 3, T = 500, C = 48 };
-    ls_tensor *y = ls_tensor_alloc(ls_shape3(B, T, C), 1), *x = ls_tensor_alloc(ls_shape3(B, T, C), 1);
-    ls_tensor *d = ls_tensor_alloc(ls_shape1(C), 1), *w = ls_tensor_alloc(ls_shape3(B, T, C), 0);
-    float *ref[4];
+typedef struct fusion { int fused; float alpha; } fusion;
+
+static ls_tensor *b_gelu_skip(ls_ctx *c, ls_tensor *const *in, void *u) {
+    return ((fusion *)u)->fused ? ls_gelu_skip(c, in[0], in[1], in[2])
+                                : ls_gelu(c, ls_add(c, in[0], ls_mul(c, in[1], in[2])));
+}
+
+static ls_tensor *b_add_layernorm(ls_ctx *c, ls_tensor *const *in, void *u) {
+    const fusion *f = (const fusion *)u;
+    if (f->fused) return ls_add_layernorm(c, in[0], in[1], f->alpha, in[2], in[3], 1e-5f);
+    ls_tensor *x = f->alpha == 1.0f ? in[0] : ls_scale(c, in[0], f->alpha);
+    return ls_layernorm(c, ls_add(c, x, in[1]), in[2], in[3], 1e-5f);
+}
+
+/* build(fused = 0) vs build(fused = 1) on the same inputs (normal draws times 2, all needing
+   gradients): the output and every input gradient must have the same bits */
+static void fused_bits(const char *what, ls_graph_fn build, float alpha, const ls_shape *shapes, int n_in) {
+    ls_tensor *in[LS_MAX_INPUTS], *w = NULL;
+    float *ref[LS_MAX_INPUTS + 1];
     int ok = 1, saved = ls_get_threads();
     ls_rng r = ls_rng_make(3, 9);
-    for (int64_t i = 0; i < y->n; i++) {
-        y->x[i] = 4.0f * ls_rng_normal(&r);
-        x->x[i] = 2.0f * ls_rng_normal(&r);
-        w->x[i] = ls_rng_normal(&r);
+    for (int k = 0; k < n_in; k++) {
+        in[k] = ls_tensor_alloc(shapes[k], 1);
+        for (int64_t i = 0; i < in[k]->n; i++) in[k]->x[i] = 2.0f * ls_rng_normal(&r);
     }
-    for (int64_t i = 0; i < C; i++) d->x[i] = ls_rng_normal(&r);
     ls_set_threads(2);
     for (int fused = 0; fused < 2; fused++) {
         ls_ctx ctx;
         ls_ctx_init(&ctx, 1);
-        memset(y->g, 0, sizeof(float) * (size_t)y->n);
-        memset(x->g, 0, sizeof(float) * (size_t)x->n);
-        memset(d->g, 0, sizeof(float) * (size_t)d->n);
-        ls_tensor *o = fused ? ls_gelu_skip(&ctx, y, x, d) : ls_gelu(&ctx, ls_add(&ctx, y, ls_mul(&ctx, x, d)));
+        fusion f = {fused, alpha};
+        for (int k = 0; k < n_in; k++) memset(in[k]->g, 0, sizeof(float) * (size_t)in[k]->n);
+        ls_tensor *o = build(&ctx, in, &f);
+        if (!w) {
+            w = ls_tensor_alloc(ls_tensor_shape(o), 0);
+            for (int64_t i = 0; i < w->n; i++) w->x[i] = ls_rng_normal(&r);
+        }
         ls_backward(&ctx, ls_sum(&ctx, ls_mul(&ctx, o, w)));
-        if (!fused) {
-            const float *src[4] = {o->x, y->g, x->g, d->g};
-            const int64_t len[4] = {o->n, y->n, x->n, d->n};
-            for (int k = 0; k < 4; k++) { ref[k] = (float *)malloc(sizeof(float) * (size_t)len[k]); memcpy(ref[k], src[k], sizeof(float) * (size_t)len[k]); }
-        } else {
-            ok = same_bits(ref[0], o->x, o->n) && same_bits(ref[1], y->g, y->n) && same_bits(ref[2], x->g, x->n) &&
-                 same_bits(ref[3], d->g, d->n);
+        for (int k = 0; k <= n_in; k++) {
+            const float *src = k < n_in ? in[k]->g : o->x;
+            int64_t len = k < n_in ? in[k]->n : o->n;
+            if (!fused) { ref[k] = (float *)malloc(sizeof(float) * (size_t)len); memcpy(ref[k], src, sizeof(float) * (size_t)len); }
+            else { ok &= same_bits(ref[k], src, len); free(ref[k]); }
         }
         ls_ctx_free(&ctx);
     }
     ls_set_threads(saved);
-    T_CHECK(ok, "gelu_skip gives the bits of gelu(add(y, mul(x, d))): value and the three gradients");
-    for (int k = 0; k < 4; k++) free(ref[k]);
-    ls_tensor_free(y); ls_tensor_free(x); ls_tensor_free(d); ls_tensor_free(w);
+    T_CHECK(ok, "%s: the value and every gradient", what);
+    for (int k = 0; k < n_in; k++) ls_tensor_free(in[k]);
+    ls_tensor_free(w);
+}
+
+static void test_fused_bits(void) {
+    const ls_shape skip[3] = {ls_shape3(3, 500, 48), ls_shape3(3, 500, 48), ls_shape1(48)};
+    const ls_shape res[4] = {ls_shape3(3, 500, 48), ls_shape3(3, 500, 48), ls_shape1(48), ls_shape1(48)};
+    fused_bits("gelu_skip gives the bits of gelu(add(y, mul(x, d)))", b_gelu_skip, 1.0f, skip, 3);
+    fused_bits("add_layernorm gives the bits of layernorm(add(x, y))", b_add_layernorm, 1.0f, res, 4);
+    fused_bits("add_layernorm (alpha 2.3) gives the bits of layernorm(add(scale(x, 2.3), y))", b_add_layernorm,
+               2.3f, res, 4);
 }
 
 /* --- raw gradient buffers (longseq.h, ls__grad): a tape tensor's gradient buffer is not zeroed up
@@ -314,7 +342,7 @@ void suite_grad(void) {
     unsigned char seen[LS_OP_COUNT];
     memset(seen, 0, sizeof seen);
     run_cases(seen);
-    test_gelu_skip_bits();
+    test_fused_bits();
     int missing = 0;
     for (int op = 0; op < LS_OP_COUNT; op++)
         if (!seen[op]) { missing++; printf("  op '%s' has no gradient test\n", ls_op_name(op)); }
