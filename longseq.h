@@ -176,6 +176,8 @@ typedef struct ls_ctx {
     int failed;
     char err[LS_ERRLEN];
     struct ls__fft_plan *fft; /* the last long convolution's FFT plan, kept for the next step */
+    void *scratch;            /* kernels' temporary memory (ls__scratch), kept for the next step */
+    size_t scratch_cap;
 } ls_ctx;
 LS_API void ls_ctx_init(ls_ctx *ctx, uint64_t seed);
 LS_API void ls_ctx_reset(ls_ctx *ctx);     /* forget tape and activations; keep error state clear */
@@ -921,12 +923,26 @@ static void ls__fft_plan_free(struct ls__fft_plan *p);
 LS_API void ls_ctx_free(ls_ctx *ctx) {
     ls_arena_free(&ctx->arena);
     ls__fft_plan_free(ctx->fft);
+    LS_FREE(ctx->scratch);
     memset(ctx, 0, sizeof *ctx);
 }
 LS_API const char *ls_ctx_error(const ls_ctx *ctx) { return ctx->err; }
 
 static float *ls__floats(ls_ctx *ctx, int64_t n) {
     return (float *)ls_arena_alloc(&ctx->arena, (size_t)n * sizeof(float));
+}
+
+/* Scratch: one buffer per context for memory that does not outlive a kernel call (packing
+   buffers, per-thread workspaces). It grows to the largest request and stays, so a training step
+   allocates nothing after the first. A kernel takes it before its parallel region, slices it per
+   thread (ls__thread_num), and is done with it before the next kernel runs. 64-byte aligned. */
+static void *ls__scratch(ls_ctx *ctx, size_t bytes) {
+    if (bytes > ctx->scratch_cap) {
+        LS_FREE(ctx->scratch);
+        ctx->scratch_cap = bytes + bytes / 4;
+        ctx->scratch = ls__xmalloc(ctx->scratch_cap + 64);
+    }
+    return (void *)(((uintptr_t)ctx->scratch + 63) & ~(uintptr_t)63);
 }
 
 LS_API ls_tensor *ls_tensor_new(ls_ctx *ctx, ls_shape s) {
@@ -1429,9 +1445,10 @@ static void ls__sgemm_small(int ta, int tb, int64_t M, int64_t N, int64_t K, flo
     }
 }
 
-LS_API void ls_sgemm(int ta, int tb, int64_t M, int64_t N, int64_t K, float alpha,
-                     const float *A, int64_t lda, const float *B, int64_t ldb,
-                     float beta, float *C, int64_t ldc) {
+/* ls_sgemm with its packing buffers from ctx's scratch (ctx NULL: malloc and free per call) */
+static void ls__sgemm_x(ls_ctx *ctx, int ta, int tb, int64_t M, int64_t N, int64_t K, float alpha,
+                        const float *A, int64_t lda, const float *B, int64_t ldb,
+                        float beta, float *C, int64_t ldc) {
     const double work = (double)M * (double)N * (double)K;
     int64_t kcmax, msl, mb, mcs, mc, nsl, nb, cs, nitems, i, j;
     size_t asz, bsz;
@@ -1486,7 +1503,8 @@ LS_API void ls_sgemm(int ta, int tb, int64_t M, int64_t N, int64_t K, float alph
     /* per thread: one packed A block (mc, kc) and one packed B chunk (kc, cs*NR) */
     asz = ((size_t)mc * LS__SGEMM_AS + 15) & ~(size_t)15;
     bsz = ((size_t)kcmax * (size_t)cs * LS__SGEMM_NR + 15) & ~(size_t)15;
-    mem = (unsigned char *)LS_MALLOC((asz + bsz) * (size_t)nt * sizeof(float) + 64);
+    mem = ctx ? (unsigned char *)ls__scratch(ctx, (asz + bsz) * (size_t)nt * sizeof(float) + 64)
+              : (unsigned char *)LS_MALLOC((asz + bsz) * (size_t)nt * sizeof(float) + 64);
     if (!mem) { /* out of memory: the unpacked loop gives the same result */
         ls__sgemm_small(ta, tb, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc);
         return;
@@ -1532,7 +1550,13 @@ LS_API void ls_sgemm(int ta, int tb, int64_t M, int64_t N, int64_t K, float alph
             }
         }
     }
-    LS_FREE(mem);
+    if (!ctx) LS_FREE(mem);
+}
+
+LS_API void ls_sgemm(int ta, int tb, int64_t M, int64_t N, int64_t K, float alpha,
+                     const float *A, int64_t lda, const float *B, int64_t ldb,
+                     float beta, float *C, int64_t ldc) {
+    ls__sgemm_x(NULL, ta, tb, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc);
 }
 
 /* dst[c] += sum over rows r of src[r * C + c], rows in increasing order. Parallel over blocks of
@@ -1554,7 +1578,8 @@ static void ls__colsum_add(float *dst, const float *src, int64_t R, int64_t C) {
 static double ls__sum_fixed(const float *x, int64_t n, int square) {
     int64_t nch = (n + 4095) / 4096;
     if (nch < 1) return 0.0;
-    double *part = (double *)ls__xmalloc((size_t)nch * sizeof(double)), total = 0.0;
+    double stack[1024], total = 0.0;   /* 4M floats before the heap is needed */
+    double *part = nch <= 1024 ? stack : (double *)ls__xmalloc((size_t)nch * sizeof(double));
     LS__PAR_FOR(nch, 4096)
     for (int64_t c = 0; c < nch; c++) {
         int64_t i0 = c * 4096, i1 = i0 + 4096 < n ? i0 + 4096 : n;
@@ -1564,7 +1589,7 @@ static double ls__sum_fixed(const float *x, int64_t n, int square) {
         part[c] = acc;
     }
     for (int64_t c = 0; c < nch; c++) total += part[c];
-    LS_FREE(part);
+    if (part != stack) LS_FREE(part);
     return total;
 }
 
@@ -1580,22 +1605,20 @@ static void ls__add_into(float *dst, const float *src, int64_t n, int fresh) {
 /* --- MATMUL: C = op(A) op(B). i[0] = ta, i[1] = tb, i[2] = M, i[3] = N, i[4] = K, i[5] = batch --- */
 
 static void ls__matmul_forward(ls_ctx *ctx, ls_node *n) {
-    (void)ctx;
     const ls_tensor *a = n->in[0], *b = n->in[1];
     int ta = (int)n->i[0], tb = (int)n->i[1];
     int64_t M = n->i[2], N = n->i[3], K = n->i[4], batch = n->i[5];
     int64_t lda = ta ? M : K, ldb = tb ? K : N, bstride = b->nd == 2 ? 0 : K * N;
     if (b->nd == 2 && !ta) {   /* shared weight: all batches are one tall matmul */
-        ls_sgemm(0, tb, batch * M, N, K, 1.0f, a->x, lda, b->x, ldb, 0.0f, n->out->x, N);
+        ls__sgemm_x(ctx, 0, tb, batch * M, N, K, 1.0f, a->x, lda, b->x, ldb, 0.0f, n->out->x, N);
         return;
     }
     for (int64_t s = 0; s < batch; s++)
-        ls_sgemm(ta, tb, M, N, K, 1.0f, a->x + s * M * K, lda, b->x + s * bstride, ldb, 0.0f,
-                 n->out->x + s * M * N, N);
+        ls__sgemm_x(ctx, ta, tb, M, N, K, 1.0f, a->x + s * M * K, lda, b->x + s * bstride, ldb, 0.0f,
+                    n->out->x + s * M * N, N);
 }
 
 static void ls__matmul_backward(ls_ctx *ctx, ls_node *n) {
-    (void)ctx;
     const ls_tensor *a = n->in[0], *b = n->in[1];
     int ta = (int)n->i[0], tb = (int)n->i[1];
     int64_t M = n->i[2], N = n->i[3], K = n->i[4], batch = n->i[5];
@@ -1604,10 +1627,10 @@ static void ls__matmul_backward(ls_ctx *ctx, ls_node *n) {
     const float *dc = n->out->g;
     if (b->nd == 2 && !ta) {   /* rows of all batches together */
         int64_t R = batch * M;
-        if (da) ls_sgemm(0, !tb, R, K, N, 1.0f, dc, N, b->x, ldb, 1.0f, da, K);
+        if (da) ls__sgemm_x(ctx, 0, !tb, R, K, N, 1.0f, dc, N, b->x, ldb, 1.0f, da, K);
         if (db) {
-            if (!tb) ls_sgemm(1, 0, K, N, R, 1.0f, a->x, K, dc, N, 1.0f, db, N);
-            else ls_sgemm(1, 0, N, K, R, 1.0f, dc, N, a->x, K, 1.0f, db, K);
+            if (!tb) ls__sgemm_x(ctx, 1, 0, K, N, R, 1.0f, a->x, K, dc, N, 1.0f, db, N);
+            else ls__sgemm_x(ctx, 1, 0, N, K, R, 1.0f, dc, N, a->x, K, 1.0f, db, K);
         }
         return;
     }
@@ -1616,14 +1639,14 @@ static void ls__matmul_backward(ls_ctx *ctx, ls_node *n) {
         if (da) {
             float *das = da + s * M * K;
             /* d op(A) = dC op(B)^T (M, K); stored transposed when ta */
-            if (!ta) ls_sgemm(0, !tb, M, K, N, 1.0f, dcs, N, bs, ldb, 1.0f, das, K);
-            else ls_sgemm(tb, 1, K, M, N, 1.0f, bs, ldb, dcs, N, 1.0f, das, M);
+            if (!ta) ls__sgemm_x(ctx, 0, !tb, M, K, N, 1.0f, dcs, N, bs, ldb, 1.0f, das, K);
+            else ls__sgemm_x(ctx, tb, 1, K, M, N, 1.0f, bs, ldb, dcs, N, 1.0f, das, M);
         }
         if (db) {
             float *dbs = db + s * bstride;
             /* d op(B) = op(A)^T dC (K, N); stored transposed when tb */
-            if (!tb) ls_sgemm(!ta, 0, K, N, M, 1.0f, as, lda, dcs, N, 1.0f, dbs, N);
-            else ls_sgemm(1, ta, N, K, M, 1.0f, dcs, N, as, lda, 1.0f, dbs, K);
+            if (!tb) ls__sgemm_x(ctx, !ta, 0, K, N, M, 1.0f, as, lda, dcs, N, 1.0f, dbs, N);
+            else ls__sgemm_x(ctx, 1, ta, N, K, M, 1.0f, dcs, N, as, lda, 1.0f, dbs, K);
         }
     }
 }
@@ -1656,7 +1679,6 @@ LS_API ls_tensor *ls_matmul(ls_ctx *ctx, ls_tensor *a, ls_tensor *b, int ta, int
 /* --- LINEAR: y (R, Cout) = x (R, Cin) W (Cin, Cout) + b (Cout). i[0] = R --- */
 
 static void ls__linear_forward(ls_ctx *ctx, ls_node *n) {
-    (void)ctx;
     const ls_tensor *x = n->in[0], *w = n->in[1], *b = n->in[2];
     int64_t R = n->i[0], Cin = w->d[0], Cout = w->d[1];
     float *y = n->out->x;
@@ -1664,19 +1686,18 @@ static void ls__linear_forward(ls_ctx *ctx, ls_node *n) {
         LS__PAR_FOR(R, Cout)
         for (int64_t r = 0; r < R; r++) memcpy(y + r * Cout, b->x, (size_t)Cout * sizeof(float));
     }
-    ls_sgemm(0, 0, R, Cout, Cin, 1.0f, x->x, Cin, w->x, Cout, b ? 1.0f : 0.0f, y, Cout);
+    ls__sgemm_x(ctx, 0, 0, R, Cout, Cin, 1.0f, x->x, Cin, w->x, Cout, b ? 1.0f : 0.0f, y, Cout);
 }
 
 static void ls__linear_backward(ls_ctx *ctx, ls_node *n) {
-    (void)ctx;
     const ls_tensor *x = n->in[0], *w = n->in[1], *b = n->in[2];
     int64_t R = n->i[0], Cin = w->d[0], Cout = w->d[1];
     const float *dy = n->out->g;
     int fx;
     float *dx = ls__grad_w(x, &fx), *dw = ls__grad(w), *db = ls__grad(b);
     /* beta 0 on a raw dx: the accumulators start at 0, as they would from a zeroed dx */
-    if (dx) ls_sgemm(0, 1, R, Cin, Cout, 1.0f, dy, Cout, w->x, Cout, fx ? 0.0f : 1.0f, dx, Cin);   /* dy W^T */
-    if (dw) ls_sgemm(1, 0, Cin, Cout, R, 1.0f, x->x, Cin, dy, Cout, 1.0f, dw, Cout);   /* x^T dy */
+    if (dx) ls__sgemm_x(ctx, 0, 1, R, Cin, Cout, 1.0f, dy, Cout, w->x, Cout, fx ? 0.0f : 1.0f, dx, Cin);   /* dy W^T */
+    if (dw) ls__sgemm_x(ctx, 1, 0, Cin, Cout, R, 1.0f, x->x, Cin, dy, Cout, 1.0f, dw, Cout);   /* x^T dy */
     if (db) ls__colsum_add(db, dy, R, Cout);
 }
 
@@ -2992,15 +3013,16 @@ static float ls__phi(float x) { return x > 0.0f ? x + 1.0f : expf(x); }
 static float ls__dphi(float x) { return x > 0.0f ? 1.0f : expf(x); }
 
 static void ls__linear_attention_forward(ls_ctx *ctx, ls_node *n) {
-    (void)ctx;
     const ls_tensor *q = n->in[0], *k = n->in[1], *v = n->in[2];
     int64_t B = q->d[0], T = q->d[1], H = n->i[0], D = q->d[2] / H, HD = H * D;
     int causal = (int)n->i[1];
     float *o = n->out->x;
+    const int64_t per = D * D + 2 * D;   /* per thread: state S (D, D), z (D), phi(q) (D) */
+    float *mem = (float *)ls__scratch(ctx, sizeof(float) * (size_t)(ls_get_threads() * per));
     LS__PAR_FOR(B * H, (double)T * D * D * 4)
     for (int64_t bh = 0; bh < B * H; bh++) {
         int64_t b = bh / H, h = bh % H;
-        float *S = (float *)ls__xmalloc((size_t)(D * D + 2 * D) * sizeof(float)), *z = S + D * D, *a = z + D;
+        float *S = mem + ls__thread_num() * per, *z = S + D * D, *a = z + D;
         memset(S, 0, (size_t)(D * D + D) * sizeof(float));
         const int64_t TK = n->ids ? n->ids[b] : T;   /* keys [TK, T) are padding */
         if (!causal)   /* totals first */
@@ -3030,22 +3052,22 @@ static void ls__linear_attention_forward(ls_ctx *ctx, ls_node *n) {
                 for (int64_t e = 0; e < D; e++) ot[e] += a[c] * S[c * D + e];
             for (int64_t e = 0; e < D; e++) ot[e] /= den;
         }
-        LS_FREE(S);
     }
 }
 
 static void ls__linear_attention_backward(ls_ctx *ctx, ls_node *n) {
-    (void)ctx;
     const ls_tensor *q = n->in[0], *k = n->in[1], *v = n->in[2];
     int64_t B = q->d[0], T = q->d[1], H = n->i[0], D = q->d[2] / H, HD = H * D;
     int causal = (int)n->i[1];
     const float *o = n->out->x, *dout = n->out->g;
     float *dq = ls__grad(q), *dk = ls__grad(k), *dv = ls__grad(v);
+    const int64_t per = 2 * D * D + 3 * D + T * (D + 1);
+    float *mem = (float *)ls__scratch(ctx, sizeof(float) * (size_t)(ls_get_threads() * per));
     LS__PAR_FOR(B * H, (double)T * D * D * 8)
     for (int64_t bh = 0; bh < B * H; bh++) {
         int64_t b = bh / H, h = bh % H;
         /* S, z: forward state; G, g: reverse state; dn (T, D) and dden (T) per step */
-        float *S = (float *)ls__xmalloc((size_t)(2 * D * D + 3 * D + T * (D + 1)) * sizeof(float));
+        float *S = mem + ls__thread_num() * per;
         float *z = S + D * D, *G = z + D, *gz = G + D * D, *a = gz + D, *dn = a + D, *dden = dn + T * D;
         const int64_t TK = n->ids ? n->ids[b] : T;   /* keys [TK, T) are padding */
         memset(S, 0, (size_t)(2 * D * D + 2 * D) * sizeof(float));
@@ -3073,7 +3095,7 @@ static void ls__linear_attention_backward(ls_ctx *ctx, ls_node *n) {
                     }
             }
         }
-        if (!dk && !dv) { LS_FREE(S); continue; }
+        if (!dk && !dv) continue;
         if (!causal)   /* G and g are totals over all queries */
             for (int64_t t = 0; t < T; t++) {
                 int64_t row = (b * T + t) * HD + h * D;
@@ -3101,7 +3123,6 @@ static void ls__linear_attention_backward(ls_ctx *ctx, ls_node *n) {
                 if (dv) for (int64_t e = 0; e < D; e++) dv[row + e] += f * G[c * D + e];
             }
         }
-        LS_FREE(S);
     }
 }
 
@@ -3366,7 +3387,7 @@ static void ls__fft_merge_lanes(const ls__fft_plan *p, const float *xr, const fl
    Work split: forward over (batch, block of 16 channels); backward over channel blocks (batch loop
    inside, for the fixed-order dk sum). T <= LS__CONV_DIRECT_T uses the direct O(T^2) sums.
    ls__conv_forward / ls__conv_backward take the plan kept in the context (made again only when n
-   changes) and their workspace from its arena, so a training step allocates nothing here;
+   changes) and their workspace from its scratch, so a training step allocates nothing here;
    ls__conv_forward_fft / ls__conv_backward_fft take any plan (a power of two n >= 2T).
    Layout note: instead of transposing channel blocks into (C, T) rows, 16 channels are kept as 16
    SIMD lanes, (T, 16) per block, which is the activations' own layout: the gather reads 16
@@ -3613,7 +3634,7 @@ static void ls__conv_forward(ls_ctx *ctx, int64_t B, int64_t T, int64_t C, const
     LS_ASSERT(B >= 1 && T >= 1 && C >= 1);
     if (T <= LS__CONV_DIRECT_T) { ls__conv_forward_direct(B, T, C, u, k, k2, y); return; }
     const ls__fft_plan *p = ls__conv_plan(ctx, ls__fft_next_pow2(2 * T));
-    ls__conv_forward_fft(p, B, T, C, u, k, k2, y, ls__floats(ctx, ls__conv_work(p, C, 4)));
+    ls__conv_forward_fft(p, B, T, C, u, k, k2, y, (float *)ls__scratch(ctx, sizeof(float) * (size_t)ls__conv_work(p, C, 4)));
 }
 
 /* adds du (B, T, C), dk (C, T), dk2 (C, T) given dy (B, T, C); any of du, dk, dk2 may be NULL */
@@ -3622,7 +3643,8 @@ static void ls__conv_backward(ls_ctx *ctx, int64_t B, int64_t T, int64_t C, cons
     LS_ASSERT(B >= 1 && T >= 1 && C >= 1);
     if (T <= LS__CONV_DIRECT_T) { ls__conv_backward_direct(B, T, C, u, k, k2, dy, du, dk, dk2); return; }
     const ls__fft_plan *p = ls__conv_plan(ctx, ls__fft_next_pow2(2 * T));
-    ls__conv_backward_fft(p, B, T, C, u, k, k2, dy, du, dk, dk2, ls__floats(ctx, ls__conv_work(p, C, 8)));
+    ls__conv_backward_fft(p, B, T, C, u, k, k2, dy, du, dk, dk2,
+                          (float *)ls__scratch(ctx, sizeof(float) * (size_t)ls__conv_work(p, C, 8)));
 }
 
 /* ---------------------------------------------------------------------------------------------
@@ -3697,15 +3719,23 @@ static void ls__s4d_powers(int64_t N2, const ls__s4d_mode *md, int tr, double *Z
 }
 
 /* K (C, T) from the parameters (shapes above) */
+/* per-thread workspace of the kernel's forward and backward, in doubles (modes, then Z planes and
+   per-mode sums); the caller gives ls_get_threads() of them */
+static int64_t ls__s4d_work(int64_t N2) {
+    const int64_t md = ((int64_t)sizeof(ls__s4d_mode) * N2 + 7) / 8;
+    return (md + 2 * LS__S4D_CHUNK * N2 + 12 * N2 + 7) & ~(int64_t)7;   /* 64-byte slices */
+}
+
 static void ls__s4d_kernel_forward(int64_t C, int64_t N2, int64_t T, const float *log_dt, const float *log_a_re,
-                                   const float *a_im, const float *c_re, const float *c_im, float *K) {
+                                   const float *a_im, const float *c_re, const float *c_im, float *K, double *work) {
     const int64_t L0 = LS__S4D_CHUNK;
     LS_ASSERT(C >= 1 && N2 >= 1 && T >= 1);
     LS__PRAGMA(omp parallel if (C * N2 * T > 32768))
     {
-        /* per thread: modes (N2), Z planes (N2, L0) x 2, P (N2) x 2, acc (L0) */
-        ls__s4d_mode *md = (ls__s4d_mode *)ls__xmalloc((size_t)N2 * sizeof(ls__s4d_mode));
-        double *Zr = (double *)ls__xmalloc((size_t)(2 * N2 * L0 + 2 * N2) * sizeof(double));
+        /* per thread: modes (N2), Z planes (N2, L0) x 2, P (N2) x 2 */
+        double *w = work + ls__thread_num() * ls__s4d_work(N2);
+        ls__s4d_mode *md = (ls__s4d_mode *)(void *)w;
+        double *Zr = w + ((int64_t)sizeof(ls__s4d_mode) * N2 + 7) / 8;
         double *Zi = Zr + N2 * L0, *Pr = Zi + N2 * L0, *Pi = Pr + N2;
         LS__PRAGMA(omp for schedule(dynamic, 2))
         for (int64_t c = 0; c < C; c++) {
@@ -3733,23 +3763,23 @@ static void ls__s4d_kernel_forward(int64_t C, int64_t N2, int64_t T, const float
                 }
             }
         }
-        LS_FREE(Zr);
-        LS_FREE(md);
     }
 }
 
 /* adds the parameter gradients given dK (C, T); dlog_dt (C), the others (C, N2); any may be NULL */
 static void ls__s4d_kernel_backward(int64_t C, int64_t N2, int64_t T, const float *log_dt, const float *log_a_re,
                                     const float *a_im, const float *c_re, const float *c_im, const float *dK,
-                                    float *dlog_dt, float *dlog_a_re, float *da_im, float *dc_re, float *dc_im) {
+                                    float *dlog_dt, float *dlog_a_re, float *da_im, float *dc_re, float *dc_im,
+                                    double *work) {
     const int64_t L0 = LS__S4D_CHUNK;
     LS_ASSERT(C >= 1 && N2 >= 1 && T >= 1);
     LS__PRAGMA(omp parallel if (C * N2 * T > 32768))
     {
-        ls__s4d_mode *md = (ls__s4d_mode *)ls__xmalloc((size_t)N2 * sizeof(ls__s4d_mode));
+        double *w = work + ls__thread_num() * ls__s4d_work(N2);
+        ls__s4d_mode *md = (ls__s4d_mode *)(void *)w;
         /* Z (L0, N2) x 2; per mode: power p, chunk sums s, q, totals S, R (re and im each, N2) */
         enum { MB = LS__S4D_MB };
-        double *Zr = (double *)ls__xmalloc((size_t)(2 * L0 * N2 + 12 * N2) * sizeof(double));
+        double *Zr = w + ((int64_t)sizeof(ls__s4d_mode) * N2 + 7) / 8;
         double *Zi = Zr + L0 * N2, *pr = Zi + L0 * N2, *pi = pr + N2;
         double *sr = pi + N2, *si = sr + N2, *qr = si + N2, *qi = qr + N2;
         double *Sr = qi + N2, *Si = Sr + N2, *Rr = Si + N2, *Ri = Rr + N2;
@@ -3821,8 +3851,6 @@ static void ls__s4d_kernel_backward(int64_t C, int64_t N2, int64_t T, const floa
             }
             if (dlog_dt) dlog_dt[c] += (float)(dt * gdt);
         }
-        LS_FREE(Zr);
-        LS_FREE(md);
     }
 }
 
@@ -3905,12 +3933,13 @@ static void ls__lru_coeffs(int64_t n, const float *nu_log, const float *theta_lo
     }
 }
 
+/* work: 4 N doubles (forward), 4 N + 3 B N (backward) */
 static void ls__lru_scan_forward(int64_t B, int64_t T, int64_t N, const float *nu_log, const float *theta_log,
-                                 const float *x_re, const float *x_im, float *h_re, float *h_im) {
+                                 const float *x_re, const float *x_im, float *h_re, float *h_im, double *work) {
     enum { NB = LS__LRU_BLOCK };
     const int64_t nblk = (N + NB - 1) / NB;
     LS_ASSERT(B >= 1 && T >= 1 && N >= 1);
-    double *cf = (double *)ls__xmalloc((size_t)(4 * N) * sizeof(double)); /* lr, li, gamma, r^2 (N) */
+    double *cf = work;                                       /* lr, li, gamma, r^2 (N) */
     ls__lru_coeffs(N, nu_log, theta_log, cf, cf + N, cf + 2 * N, cf + 3 * N);
     LS__PRAGMA(omp parallel for schedule(static) if (B * T * N > 32768))
     for (int64_t task = 0; task < B * nblk; task++) {
@@ -3932,23 +3961,22 @@ static void ls__lru_scan_forward(int64_t B, int64_t T, int64_t N, const float *n
             }
         }
     }
-    LS_FREE(cf);
 }
 
 /* h_re, h_im (B, T, N): the forward outputs; dh_* (B, T, N); adds dx_* (B, T, N), dnu_log, dtheta_log (N) */
 static void ls__lru_scan_backward(int64_t B, int64_t T, int64_t N, const float *nu_log, const float *theta_log,
                                   const float *x_re, const float *x_im, const float *h_re, const float *h_im,
                                   const float *dh_re, const float *dh_im, float *dx_re, float *dx_im,
-                                  float *dnu_log, float *dtheta_log) {
+                                  float *dnu_log, float *dtheta_log, double *work) {
     enum { NB = LS__LRU_BLOCK };
     const int64_t nblk = (N + NB - 1) / NB;
     const int want_p = dnu_log != NULL || dtheta_log != NULL;
     LS_ASSERT(B >= 1 && T >= 1 && N >= 1);
     if (!want_p && !dx_re && !dx_im) return;
-    double *cf = (double *)ls__xmalloc((size_t)(4 * N) * sizeof(double)); /* lr, li, gamma, r^2 (N) */
+    double *cf = work;                                       /* lr, li, gamma, r^2 (N) */
     ls__lru_coeffs(N, nu_log, theta_log, cf, cf + N, cf + 2 * N, cf + 3 * N);
     /* per batch partial sums: g_lambda (re, im) and dL/dgamma, (3, B, N) */
-    double *part = (double *)ls__xmalloc((size_t)(3 * B * N) * sizeof(double));
+    double *part = work + 4 * N;
     LS__PRAGMA(omp parallel for schedule(static) if (B * T * N > 32768))
     for (int64_t task = 0; task < B * nblk; task++) {
         const int64_t b = task / nblk, n0 = (task % nblk) * NB, nw = N - n0 < NB ? N - n0 : (int64_t)NB;
@@ -4002,8 +4030,6 @@ static void ls__lru_scan_backward(int64_t B, int64_t T, int64_t N, const float *
             if (dtheta_log) dtheta_log[i] += (float)(ph * gwi);
         }
     }
-    LS_FREE(part);
-    LS_FREE(cf);
 }
 
 /* LRU ring initialisation (Orvieto et al., Lemma 3.2): |lambda| uniform over the area of the ring
@@ -4053,17 +4079,21 @@ LS_API ls_tensor *ls_fftconv(ls_ctx *ctx, ls_tensor *u, ls_tensor *k, ls_tensor 
 
 /* --- S4D: in = log_dt (C), log_a_re, a_im, c_re, c_im (C, N/2) -> K (C, T) --- */
 
+static double *ls__s4d_scratch(ls_ctx *ctx, int64_t N2) {
+    return (double *)ls__scratch(ctx, sizeof(double) * (size_t)(ls_get_threads() * ls__s4d_work(N2)));
+}
+
 static void ls__s4d_forward(ls_ctx *ctx, ls_node *n) {
-    (void)ctx;
     ls_tensor *const *p = n->in;
-    ls__s4d_kernel_forward(p[1]->d[0], p[1]->d[1], n->out->d[1], p[0]->x, p[1]->x, p[2]->x, p[3]->x, p[4]->x, n->out->x);
+    ls__s4d_kernel_forward(p[1]->d[0], p[1]->d[1], n->out->d[1], p[0]->x, p[1]->x, p[2]->x, p[3]->x, p[4]->x, n->out->x,
+                           ls__s4d_scratch(ctx, p[1]->d[1]));
 }
 
 static void ls__s4d_backward(ls_ctx *ctx, ls_node *n) {
-    (void)ctx;
     ls_tensor *const *p = n->in;
     ls__s4d_kernel_backward(p[1]->d[0], p[1]->d[1], n->out->d[1], p[0]->x, p[1]->x, p[2]->x, p[3]->x, p[4]->x,
-                            n->out->g, ls__grad(p[0]), ls__grad(p[1]), ls__grad(p[2]), ls__grad(p[3]), ls__grad(p[4]));
+                            n->out->g, ls__grad(p[0]), ls__grad(p[1]), ls__grad(p[2]), ls__grad(p[3]), ls__grad(p[4]),
+                            ls__s4d_scratch(ctx, p[1]->d[1]));
 }
 
 LS_API ls_tensor *ls_s4d_kernel(ls_ctx *ctx, ls_tensor *log_dt, ls_tensor *log_a_re, ls_tensor *a_im,
@@ -4098,7 +4128,8 @@ static void ls__lru_forward(ls_ctx *ctx, ls_node *n) {
     int64_t B = x->d[0], T = x->d[1], N = x->d[2] / 2, rows = B * T;
     float *buf = ls__floats(ctx, 4 * rows * N), *xr = buf, *xi = xr + rows * N, *hr = xi + rows * N, *hi = hr + rows * N;
     ls__lru_split(x->x, rows, N, xr, xi);
-    ls__lru_scan_forward(B, T, N, n->in[1]->x, n->in[2]->x, xr, xi, hr, hi);
+    ls__lru_scan_forward(B, T, N, n->in[1]->x, n->in[2]->x, xr, xi, hr, hi,
+                         (double *)ls__scratch(ctx, sizeof(double) * (size_t)(4 * N)));
     float *h = n->out->x;
     LS__PAR_FOR(rows, 2 * N)
     for (int64_t r = 0; r < rows; r++) {
@@ -4118,7 +4149,8 @@ static void ls__lru_backward(ls_ctx *ctx, ls_node *n) {
     float *dx = ls__grad(x);
     if (dx) memset(dxr, 0, (size_t)(2 * rows * N) * sizeof(float));
     ls__lru_scan_backward(B, T, N, n->in[1]->x, n->in[2]->x, xr, xi, hr, hi, dhr, dhi, dx ? dxr : NULL, dx ? dxi : NULL,
-                          ls__grad(n->in[1]), ls__grad(n->in[2]));
+                          ls__grad(n->in[1]), ls__grad(n->in[2]),
+                          (double *)ls__scratch(ctx, sizeof(double) * (size_t)(4 * N + 3 * B * N)));
     if (!dx) return;
     LS__PAR_FOR(rows, 2 * N)
     for (int64_t r = 0; r < rows; r++)
@@ -4538,7 +4570,7 @@ static void ls__attn_scores(const ls__attn_cfg *c, float *S, const float *S2, in
     }
 }
 
-/* scratch of one thread, carved from one allocation; sizes in floats. G = LS__ATTN_G query tiles
+/* scratch of one thread, its slice of the context's scratch; sizes in floats. G = LS__ATTN_G query tiles
    per forward task, KG = LS__ATTN_KG key tiles per backward pass over the query tiles. */
 typedef struct ls__attn_scr {
     float *S, *S2, *dP, *dS2;     /* (64, 64) score / probability / gradient tiles */
@@ -4550,18 +4582,23 @@ typedef struct ls__attn_scr {
     float *dK, *dK2, *dV;         /* (KG, 64, Dp) backward accumulators of the key tiles */
     float *m, *l;                 /* (G, 64) forward running max and sum */
     float *cs, *lse, *Di;         /* (64) rescale factors; backward lse_i and D_i of the query tile */
-    void *raw;
 } ls__attn_scr;
 
 #define LS__ATTN_G 4           /* forward: query tiles per task, sharing each packed key tile */
 #define LS__ATTN_KG 2          /* backward: key tiles sharing each packed query / dout tile */
 
-static void ls__attn_scr_alloc(ls__attn_scr *s, int64_t Dp) {
+/* floats of one thread's tiles, a multiple of 16 (so per-thread slices stay 64-byte aligned) */
+static int64_t ls__attn_scr_floats(int64_t Dp) {
+    const int64_t tt = (int64_t)LS__ATTN_T * LS__ATTN_T, td = (int64_t)LS__ATTN_T * Dp;
+    const int64_t G = LS__ATTN_G, KG = LS__ATTN_KG, t = LS__ATTN_T;
+    return (4 * tt + (3 * G + 3 + 9 * KG) * td + (2 * G + 3) * t + 15) & ~(int64_t)15;
+}
+
+/* this thread's tiles, carved from mem (ls_get_threads() slices of ls__attn_scr_floats) */
+static void ls__attn_scr_init(ls__attn_scr *s, int64_t Dp, float *mem) {
     const size_t tt = (size_t)LS__ATTN_T * LS__ATTN_T, td = (size_t)LS__ATTN_T * (size_t)Dp;
     const size_t G = LS__ATTN_G, KG = LS__ATTN_KG, t = LS__ATTN_T;
-    size_t n = 4 * tt + (3 * G + 3 + 9 * KG) * td + (2 * G + 3) * t;
-    s->raw = ls__xmalloc(n * sizeof(float) + 64);
-    float *p = (float *)(((uintptr_t)s->raw + 63) & ~(uintptr_t)63);   /* 64-byte aligned */
+    float *p = mem + ls__thread_num() * ls__attn_scr_floats(Dp);
     s->S = p; p += tt; s->S2 = p; p += tt; s->dP = p; p += tt; s->dS2 = p; p += tt;
     s->Q = p; p += G * td; s->Q2 = p; p += G * td; s->O = p; p += G * td;
     s->dO = p; p += td; s->dQ = p; p += td; s->dQ2 = p; p += td;
@@ -4665,15 +4702,16 @@ static void ls__attn_fwd_task(const ls__attn_cfg *c, ls__attn_scr *s, int64_t b,
     }
 }
 
-static void ls__attn_forward(const ls__attn_cfg *c, const float *q, const float *k, const float *v,
+static void ls__attn_forward(ls_ctx *ctx, const ls__attn_cfg *c, const float *q, const float *k, const float *v,
                              const float *q2, const float *k2, float *o, float *lse) {
     ls__attn_check(c, q2, k2);
     const int64_t nqt = (c->T + LS__ATTN_T - 1) / LS__ATTN_T, ngr = (nqt + LS__ATTN_G - 1) / LS__ATTN_G;
     const int64_t ntask = c->B * c->H * ngr, Dp = ls__attn_dpad(c->D);
+    float *mem = (float *)ls__scratch(ctx, sizeof(float) * (size_t)(ls_get_threads() * ls__attn_scr_floats(Dp)));
     LS__PRAGMA(omp parallel if (ntask > 1 && (double)ntask * c->T * c->D > 65536.0))
     {
         ls__attn_scr s;
-        ls__attn_scr_alloc(&s, Dp);
+        ls__attn_scr_init(&s, Dp, mem);
         /* heaviest groups first (the last query tiles under a causal mask); each task is
            independent, so the schedule cannot change any result */
         LS__PRAGMA(omp for schedule(dynamic, 1))
@@ -4682,7 +4720,6 @@ static void ls__attn_forward(const ls__attn_cfg *c, const float *q, const float 
             ls__attn_cfg cb = ls__attn_row_cfg(c, bh / c->H);
             ls__attn_fwd_task(&cb, &s, bh / c->H, bh % c->H, g, q, k, v, q2, k2, o, lse);
         }
-        LS_FREE(s.raw);
     }
 }
 
@@ -4801,7 +4838,7 @@ static void ls__attn_bwd_task(const ls__attn_cfg *c, ls__attn_scr *s, int64_t b,
     }
 }
 
-static void ls__attn_backward(const ls__attn_cfg *c, const float *q, const float *k, const float *v,
+static void ls__attn_backward(ls_ctx *ctx, const ls__attn_cfg *c, const float *q, const float *k, const float *v,
                               const float *q2, const float *k2, const float *o, const float *lse,
                               const float *dout, float *dq, float *dk, float *dv, float *dq2, float *dk2) {
     ls__attn_check(c, q2, k2);
@@ -4809,10 +4846,18 @@ static void ls__attn_backward(const ls__attn_cfg *c, const float *q, const float
     const int64_t nkt = (T + LS__ATTN_T - 1) / LS__ATTN_T, Dp = ls__attn_dpad(D);
     const int64_t nkg = (nkt + LS__ATTN_KG - 1) / LS__ATTN_KG;
     if (!c->dual_w) { dq2 = NULL; dk2 = NULL; }
-    /* D_i = dout_i . o_i, (B, H, T); NODENOM does not need it */
+    /* NC key-group classes per head, from the shapes only (never from the thread count) */
+    int64_t NC = BH >= LS__ATTN_SPLIT ? 1 : (LS__ATTN_SPLIT + BH - 1) / BH;
+    if (NC > nkg) NC = nkg;
+    const int64_t ntask = BH * NC, plen = T * D;
+    /* scratch: per-thread tiles, D_i (B, H, T), then the (BH, NC, T, D) dq / dq2 partials when NC > 1 */
+    const int64_t tiles = ls_get_threads() * ls__attn_scr_floats(Dp);
+    const int64_t npart = NC > 1 ? ntask * plen : 0;
+    float *mem = (float *)ls__scratch(ctx, sizeof(float) * (size_t)(tiles + BH * T + 2 * npart));
+    /* D_i = dout_i . o_i; NODENOM does not need it */
     float *Dall = NULL;
     if (c->norm != LS_ATTN_NODENOM) {
-        Dall = (float *)ls__xmalloc((size_t)(BH * T) * sizeof(float));
+        Dall = mem + tiles;
         LS__PRAGMA(omp parallel for schedule(static) if (BH * T * D > 65536))
         for (int64_t row = 0; row < BH * T; row++) {
             int64_t bh = row / T, t = row % T;
@@ -4822,17 +4867,11 @@ static void ls__attn_backward(const ls__attn_cfg *c, const float *q, const float
             Dall[row] = acc;
         }
     }
-    /* NC key-group classes per head, from the shapes only (never from the thread count) */
-    int64_t NC = BH >= LS__ATTN_SPLIT ? 1 : (LS__ATTN_SPLIT + BH - 1) / BH;
-    if (NC > nkg) NC = nkg;
-    const int64_t ntask = BH * NC, plen = T * D;
-    float *part = NULL, *part2 = NULL;   /* (BH, NC, T, D) dq / dq2 partials when NC > 1 */
-    if (NC > 1 && dq) part = (float *)ls__xmalloc((size_t)(ntask * plen) * sizeof(float));
-    if (NC > 1 && dq2) part2 = (float *)ls__xmalloc((size_t)(ntask * plen) * sizeof(float));
+    float *part = NC > 1 && dq ? mem + tiles + BH * T : NULL, *part2 = NC > 1 && dq2 ? mem + tiles + BH * T + npart : NULL;
     LS__PRAGMA(omp parallel if (ntask > 1 && (double)ntask * T * D > 65536.0))
     {
         ls__attn_scr s;
-        ls__attn_scr_alloc(&s, Dp);
+        ls__attn_scr_init(&s, Dp, mem);
         LS__PRAGMA(omp for schedule(dynamic, 1))
         for (int64_t task = 0; task < ntask; task++) {
             int64_t bh = task / NC, cls = task % NC, b = bh / H, h = bh % H;
@@ -4849,9 +4888,7 @@ static void ls__attn_backward(const ls__attn_cfg *c, const float *q, const float
             ls__attn_cfg cb = ls__attn_row_cfg(c, b);
             ls__attn_bwd_task(&cb, &s, b, h, cls, NC, q, k, v, q2, k2, lse, Dall, dout, dqt, dq2t, ldq, dk, dv, dk2);
         }
-        LS_FREE(s.raw);
     }
-    LS_FREE(Dall);
     if (NC > 1) {
         /* dq[b, t, h] += sum over classes, in class order */
         const int64_t nrow = BH * T;
@@ -4871,8 +4908,6 @@ static void ls__attn_backward(const ls__attn_cfg *c, const float *q, const float
             }
         }
     }
-    LS_FREE(part);
-    LS_FREE(part2);
 }
 
 /* --- ATTENTION: in = q, k, v (, q2, k2); saved[0] = lse (B, H, T); opt = the kernel's options, with
@@ -4883,14 +4918,12 @@ typedef struct ls__attn_saved { ls__attn_cfg cfg; float *alibi, *row_scale; int3
 static ls__attn_cfg *ls__attn_of(ls_node *n) { return &((ls__attn_saved *)n->opt)->cfg; }
 
 static void ls__attention_forward(ls_ctx *ctx, ls_node *n) {
-    (void)ctx;
-    ls__attn_forward(ls__attn_of(n), n->in[0]->x, n->in[1]->x, n->in[2]->x, n->in[3] ? n->in[3]->x : NULL,
+    ls__attn_forward(ctx, ls__attn_of(n), n->in[0]->x, n->in[1]->x, n->in[2]->x, n->in[3] ? n->in[3]->x : NULL,
                      n->in[4] ? n->in[4]->x : NULL, n->out->x, n->saved[0]);
 }
 
 static void ls__attention_backward(ls_ctx *ctx, ls_node *n) {
-    (void)ctx;
-    ls__attn_backward(ls__attn_of(n), n->in[0]->x, n->in[1]->x, n->in[2]->x, n->in[3] ? n->in[3]->x : NULL,
+    ls__attn_backward(ctx, ls__attn_of(n), n->in[0]->x, n->in[1]->x, n->in[2]->x, n->in[3] ? n->in[3]->x : NULL,
                       n->in[4] ? n->in[4]->x : NULL, n->out->x, n->saved[0], n->out->g, ls__grad(n->in[0]),
                       ls__grad(n->in[1]), ls__grad(n->in[2]), ls__grad(n->in[3]), ls__grad(n->in[4]));
 }

@@ -507,6 +507,59 @@ static void test_model_gradients(void) {
     }
 }
 
+/* no allocation in the steady-state step: once the first two steps have sized the arena and the
+   context's scratch, a training step (forward, loss, backward, AdamW with clipping) allocates
+   nothing, at sizes that take the packed sgemm, FFT and threaded paths (main.c counts) */
+extern long t_allocs;
+static void test_steady_state_allocs(void) {
+    struct { int arch, head, causal, norm; const char *name; } v[] = {
+        {LS_ARCH_S4D, LS_HEAD_CLASSIFY, 0, LS_NORM_POST, "S4D post-LN"},
+        {LS_ARCH_S4D, LS_HEAD_LM, 0, LS_NORM_PRE, "S4D bidirectional GLU, LM"},
+        {LS_ARCH_TRANSFORMER, LS_HEAD_CLASSIFY, 0, LS_NORM_PRE, "transformer"},
+        {LS_ARCH_TRANSFORMER, LS_HEAD_LM, 1, LS_NORM_DEEPNORM, "causal transformer DeepNorm, LM"},
+        {LS_ARCH_LRU, LS_HEAD_CLASSIFY, 0, LS_NORM_PRE, "LRU"},
+        {LS_ARCH_LINEAR, LS_HEAD_CLASSIFY, 0, LS_NORM_PRE, "linear attention"},
+        {LS_ARCH_MIXER, LS_HEAD_CLASSIFY, 0, LS_NORM_PRE, "Mixer"},
+    };
+    enum { B = 4, T = 256 };
+    static int32_t ids[B * T], tgt[B * T], len[B];
+    int saved = ls_get_threads();
+    ls_set_threads(2);
+    for (size_t i = 0; i < sizeof v / sizeof v[0]; i++) {
+        ls_config c = ls_config_default(v[i].arch, 32, T);
+        c.d_model = 64; c.n_layers = 2; c.d_ffn = 128; c.d_state = 32; c.n_classes = 5;
+        c.head = v[i].head; c.causal = v[i].causal; c.norm = v[i].norm;
+        if (v[i].arch == LS_ARCH_S4D && v[i].norm == LS_NORM_PRE) { c.bidirectional = 1; c.glu = 1; }
+        ls_model m;
+        char err[LS_ERRLEN];
+        if (ls_model_init(&m, &c, 3, err)) { T_CHECK(0, "%s: %s", v[i].name, err); continue; }
+        ls_adamw opt;
+        ls_adamw_init(&opt, &m.P, 1e-3f, 0.01f);
+        ls_rng r = ls_rng_make(i, 5);
+        for (int k = 0; k < B * T; k++) { ids[k] = (int32_t)ls_rng_below(&r, 32); tgt[k] = (int32_t)ls_rng_below(&r, 5); }
+        for (int b = 0; b < B; b++) len[b] = T - 17 * b;
+        ls_ctx ctx;
+        ls_ctx_init(&ctx, 1);
+        long before = 0;
+        int ok = 1;
+        for (int step = 0; step < 5; step++) {
+            if (step == 2) before = t_allocs;
+            ls_tensor *logits = ls_model_forward(&ctx, &m, ids, v[i].causal ? NULL : len, B, T);
+            ok &= ls_backward(&ctx, ls_cross_entropy(&ctx, logits, tgt, -100)) == 0;
+            ls_clip_grad_norm(&m.P, 1.0);
+            ls_adamw_step(&opt, &m.P, 1.0f);
+            ls_params_zero_grad(&m.P);
+            ls_ctx_reset(&ctx);
+        }
+        T_CHECK(ok && t_allocs == before, "%s: training steps 3-5 allocate nothing (%ld allocations)", v[i].name,
+                t_allocs - before);
+        ls_ctx_free(&ctx);
+        ls_adamw_free(&opt);
+        ls_model_free(&m);
+    }
+    ls_set_threads(saved);
+}
+
 /* padding: what a model computes at valid positions must not depend on the tokens in the padding
    (bit for bit), for every architecture that claims so; without lengths the bidirectional ones do */
 static void test_padding(void) {
@@ -790,9 +843,10 @@ static void test_resume(void) {
 void suite_models(void) {
     test_padding();
     void (*tests[])(void) = {test_attention_reference, test_attention_memory, test_positions, test_ssm,
-                             test_model_gradients, test_rope_variants, test_toy_tasks, test_spt_finetune, test_resume};
+                             test_model_gradients, test_rope_variants, test_toy_tasks, test_spt_finetune, test_resume,
+                             test_steady_state_allocs};
     const char *names[] = {"attention reference", "attention memory", "positions", "ssm", "model gradients",
-                           "rope variants", "toy tasks", "spt and fine-tune", "resume"};
+                           "rope variants", "toy tasks", "spt and fine-tune", "resume", "steady-state allocations"};
     for (size_t i = 0; i < sizeof tests / sizeof tests[0]; i++) {
         double t0 = ls_now();
         tests[i]();
