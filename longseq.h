@@ -178,11 +178,15 @@ typedef struct ls_ctx {
     struct ls__fft_plan *fft; /* the last long convolution's FFT plan, kept for the next step */
     void *scratch;            /* kernels' temporary memory (ls__scratch), kept for the next step */
     size_t scratch_cap;
+    double *op_seconds;       /* NULL, or where ls_ctx_profile adds each op's kernel times */
 } ls_ctx;
 LS_API void ls_ctx_init(ls_ctx *ctx, uint64_t seed);
 LS_API void ls_ctx_reset(ls_ctx *ctx);     /* forget tape and activations; keep error state clear */
 LS_API void ls_ctx_free(ls_ctx *ctx);
 LS_API const char *ls_ctx_error(const ls_ctx *ctx); /* "" when no error */
+/* per-op timing: from now on every op kernel run on ctx adds its wall seconds to acc[2 op] (forward)
+   or acc[2 op + 1] (backward); acc holds 2 * LS_OP_COUNT doubles, owned by the caller; NULL stops */
+LS_API void ls_ctx_profile(ls_ctx *ctx, double *acc);
 /* arena tensors (freed by ls_ctx_reset): uninitialised, zeroed, or copied from data */
 LS_API ls_tensor *ls_tensor_new(ls_ctx *ctx, ls_shape s);
 LS_API ls_tensor *ls_tensor_zeros(ls_ctx *ctx, ls_shape s);
@@ -927,6 +931,7 @@ LS_API void ls_ctx_free(ls_ctx *ctx) {
     memset(ctx, 0, sizeof *ctx);
 }
 LS_API const char *ls_ctx_error(const ls_ctx *ctx) { return ctx->err; }
+LS_API void ls_ctx_profile(ls_ctx *ctx, double *acc) { ctx->op_seconds = acc; }
 
 static float *ls__floats(ls_ctx *ctx, int64_t n) {
     return (float *)ls_arena_alloc(&ctx->arena, (size_t)n * sizeof(float));
@@ -1081,8 +1086,15 @@ static const ls__kernel ls__op_forward[LS_OP_COUNT] = {
 #undef LS__X
 };
 
+/* runs node n's forward (dir 0) or backward (dir 1) kernel, timed when ctx is profiling */
+static void ls__exec(ls_ctx *ctx, ls_node *n, int dir) {
+    double t0 = ctx->op_seconds ? ls_now() : 0.0;
+    (dir ? ls__op_backward : ls__op_forward)[n->op](ctx, n);
+    if (ctx->op_seconds) ctx->op_seconds[2 * n->op + dir] += ls_now() - t0;
+}
+
 /* runs the forward kernel of a freshly recorded node */
-static void ls__run(ls_ctx *ctx, ls_node *n) { ls__op_forward[n->op](ctx, n); }
+static void ls__run(ls_ctx *ctx, ls_node *n) { ls__exec(ctx, n, 0); }
 
 /* ---------------------------------------------------------------------------------------------
    matrix multiply
@@ -2848,7 +2860,7 @@ LS_API int ls_backward_from(ls_ctx *ctx, ls_tensor *out, const float *dout) {
     /* every raw buffer is some node's output: zeroed here at the latest if nothing wrote it */
     for (ls_node *n = ctx->last; n; n = n->prev) {
         ls__grad(n->out);
-        ls__op_backward[n->op](ctx, n);
+        ls__exec(ctx, n, 1);
     }
     return 0;
 }

@@ -2,10 +2,12 @@
    Part of `make bench` (driven by bench/run.sh); the same models as bench/torch_ref.py (byte
    embedding, learned positions for the Transformer, pre-LN, GELU FFN, mean pool, AdamW lr 1e-3
    wd 0.01; S4D with post-LN).
-   usage: bench_models [W1 W2 W3 W4 W1i W2i ...] [--threads N] [--steps N] [--warmup N] [--json]
+   usage: bench_models [W1 W2 W3 W4 W1i W2i ...] [--threads N] [--steps N] [--warmup N] [--json] [--ops]
    Default output: one Markdown row per workload (median ms/step, tokens/s, peak RSS so far).
    --json: one JSON line per workload, with the same keys as torch_ref.py where they mean the same
    thing (ms_median, tokens_per_s, peak_rss_mib, other_load_cores_median, step_ms, ...).
+   --ops: after each workload's row, the mean time per timed step in each op's forward and
+   backward kernels (ls_ctx_profile), largest first: where a step's time goes.
    Peak RSS is per process: run one workload per process to get that workload's peak. */
 #define LONGSEQ_IMPLEMENTATION
 #include "../longseq.h"
@@ -47,9 +49,9 @@ static double own_seconds(void) {
            1e-6 * (double)ru.ru_stime.tv_usec;
 }
 
-typedef struct result { double ms_med, ms_min, ms_max, other_med, rss_mib, last; double *ms; } result;
+typedef struct result { double ms_med, ms_min, ms_max, other_med, rss_mib, last; double *ms; double op_s[2 * LS_OP_COUNT]; } result;
 
-static void run(const workload *w, int steps, int warmup, result *res) {
+static void run(const workload *w, int steps, int warmup, int ops, result *res) {
     ls_config c = ls_config_default(w->arch, 256, w->T);
     c.d_model = 128; c.n_layers = 4; c.n_heads = 4; c.d_ffn = 512; c.d_state = 64;
     c.pos = w->arch == LS_ARCH_TRANSFORMER ? LS_POS_LEARNED : LS_POS_NONE;
@@ -76,7 +78,9 @@ static void run(const workload *w, int steps, int warmup, result *res) {
     double *other = (double *)malloc(sizeof(double) * (size_t)steps);
     res->ms = (double *)malloc(sizeof(double) * (size_t)steps);
     res->last = 0.0;
+    memset(res->op_s, 0, sizeof res->op_s);
     for (int s = 0; s < warmup + steps; s++) {
+        if (ops && s == warmup) ls_ctx_profile(&ctx, res->op_s);
         double b0 = busy_seconds(), c0 = own_seconds(), t0 = ls_now();
         ls_tensor *logits = ls_model_forward(&ctx, &m, ids, NULL, w->B, w->T);
         if (w->train) {
@@ -113,13 +117,14 @@ static void run(const workload *w, int steps, int warmup, result *res) {
 }
 
 int main(int argc, char **argv) {
-    int steps = 5, warmup = 2, threads = 0, n_sel = 0, json = 0;
+    int steps = 5, warmup = 2, threads = 0, n_sel = 0, json = 0, ops = 0;
     const char *sel[8];
     for (int i = 1; i < argc; i++) {
         if (!strcmp(argv[i], "--threads") && i + 1 < argc) threads = atoi(argv[++i]);
         else if (!strcmp(argv[i], "--steps") && i + 1 < argc) steps = atoi(argv[++i]);
         else if (!strcmp(argv[i], "--warmup") && i + 1 < argc) warmup = atoi(argv[++i]);
         else if (!strcmp(argv[i], "--json")) json = 1;
+        else if (!strcmp(argv[i], "--ops")) ops = 1;
         else if (argv[i][0] != '-' && n_sel < 8) sel[n_sel++] = argv[i];
         else { fprintf(stderr, "bench_models: unknown or incomplete flag '%s'\n", argv[i]); return 2; }
     }
@@ -139,7 +144,7 @@ int main(int argc, char **argv) {
         for (int i = 0; i < n_sel; i++) want |= !strcmp(sel[i], W[k].name);
         if (!want) continue;
         result res;
-        run(&W[k], steps, warmup, &res);
+        run(&W[k], steps, warmup, ops, &res);
         double tok = (double)(W[k].T * W[k].B) / res.ms_med * 1e3;
         if (json) {
             printf("{\"workload\": \"%s\", \"impl\": \"longseq\", \"model\": \"%s\", \"L\": %lld, \"B\": %lld, "
@@ -155,6 +160,24 @@ int main(int argc, char **argv) {
             printf("| %s %s | %lld x %lld | %s | %d | %.1f | %.0f | %.0f |\n", W[k].name, ls_arch_name(W[k].arch),
                    (long long)W[k].T, (long long)W[k].B, W[k].train ? "train" : "forward", ls_get_threads(),
                    res.ms_med, tok, res.rss_mib);
+        }
+        if (ops && !json) {
+            int order[LS_OP_COUNT], n = 0;
+            for (int op = 0; op < LS_OP_COUNT; op++)
+                if (res.op_s[2 * op] + res.op_s[2 * op + 1] > 0.0) order[n++] = op;
+            for (int a = 1; a < n; a++)   /* largest total first */
+                for (int b = a; b > 0; b--) {
+                    double tb = res.op_s[2 * order[b]] + res.op_s[2 * order[b] + 1];
+                    double ta = res.op_s[2 * order[b - 1]] + res.op_s[2 * order[b - 1] + 1];
+                    if (tb <= ta) break;
+                    int t = order[b]; order[b] = order[b - 1]; order[b - 1] = t;
+                }
+            printf("\n| op (%s, %d threads) | forward ms/step | backward ms/step |\n| --- | --- | --- |\n", W[k].name,
+                   ls_get_threads());
+            for (int a = 0; a < n; a++)
+                printf("| %s | %.2f | %.2f |\n", ls_op_name(order[a]), 1e3 * res.op_s[2 * order[a]] / steps,
+                       1e3 * res.op_s[2 * order[a] + 1] / steps);
+            printf("\n");
         }
         free(res.ms);
     }

@@ -571,6 +571,30 @@ static void test_gradcheck_fails(void) {
     ls_tensor_free(x);
 }
 
+/* ls_ctx_profile: op kernels add their time where asked, forward and backward apart, and stop
+   when told */
+static void test_profile(void) {
+    double acc[2 * LS_OP_COUNT];
+    memset(acc, 0, sizeof acc);
+    ls_tensor *a = ls_tensor_alloc(ls_shape2(96, 96), 1), *b = ls_tensor_alloc(ls_shape2(96, 96), 1);
+    for (int64_t i = 0; i < a->n; i++) { a->x[i] = (float)(i % 7) - 3.0f; b->x[i] = (float)(i % 5) - 2.0f; }
+    ls_ctx ctx;
+    ls_ctx_init(&ctx, 1);
+    ls_ctx_profile(&ctx, acc);
+    ls_backward(&ctx, ls_sum(&ctx, ls_matmul(&ctx, a, b, 0, 0)));
+    ls_ctx_profile(&ctx, NULL);
+    double mm_f = acc[2 * LS_OP_MATMUL], mm_b = acc[2 * LS_OP_MATMUL + 1], others = 0.0;
+    for (int op = 0; op < LS_OP_COUNT; op++)
+        if (op != LS_OP_MATMUL && op != LS_OP_SUM) others += acc[2 * op] + acc[2 * op + 1];
+    ls_ctx_reset(&ctx);
+    ls_backward(&ctx, ls_sum(&ctx, ls_matmul(&ctx, a, b, 0, 0)));   /* not profiled */
+    T_CHECK(mm_f > 0.0 && mm_b > 0.0 && acc[2 * LS_OP_SUM] > 0.0 && others == 0.0 && acc[2 * LS_OP_MATMUL] == mm_f,
+            "ls_ctx_profile: matmul forward %.1f us, backward %.1f us, no other op, nothing after it is switched off",
+            1e6 * mm_f, 1e6 * mm_b);
+    ls_ctx_free(&ctx);
+    ls_tensor_free(a); ls_tensor_free(b);
+}
+
 void suite_core(void) {
     test_rng();
     test_arena();
@@ -581,6 +605,7 @@ void suite_core(void) {
     test_optim();
     test_checkpoint();
     test_threads();
+    test_profile();
     test_cli();
     test_gradcheck_fails();
     test_spirals();
