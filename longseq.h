@@ -27,7 +27,9 @@
      ls_ctx     A define-by-run context. Every op called with it computes its result at once and,
                 when any input needs a gradient, appends a record to the tape. Records, activations,
                 gradients and saved buffers live in the context's arena, which grows in chained blocks
-                and is emptied by ls_ctx_reset() once per step (no allocation in the steady state).
+                and is emptied by ls_ctx_reset() once per step; kernels' temporary buffers live in
+                one scratch buffer per context. Both keep their size, so the steady state allocates
+                nothing.
      ls_params  All parameters of a model in one contiguous buffer, with one gradient buffer beside
                 it; each parameter is a named view (ls_param). AdamW, clipping and checkpoints are
                 flat loops over these buffers.
@@ -37,7 +39,8 @@
                 return 0 on success or -1 with a message naming the file in the caller's err buffer.
      Gradients  ls_backward() walks the tape in reverse. Backward kernels *add* into gradients;
                 ls_params_zero_grad() clears parameter gradients once per step, so calling backward
-                on several micro-batches accumulates.
+                on several micro-batches accumulates. (The step's own gradient buffers are not
+                cleared up front: their first writer stores, see ls__grad.)
      Threads    Kernels split the indices they write across OpenMP threads; reductions run in a fixed
                 order over fixed-size chunks, so results are bit-identical for any thread count.
      Randomness Explicit state (ls_rng, xoshiro256**), seeded by (seed, stream); no rand(), no hidden
@@ -3170,7 +3173,7 @@ LS_API ls_tensor *ls_linear_attention(ls_ctx *ctx, ls_tensor *q, ls_tensor *k, l
    - threads split the items a kernel writes (rows, channel blocks, (batch, channel-block) pairs);
      every reduction (over batch, time, modes) runs in one fixed order inside one item or in a
      serial pass after the parallel one, so results are bit-identical for any thread count;
-   - work space is malloc'ed once per call and per thread, never per transform.
+   - work space comes from the caller (the context's scratch), one slice per thread.
    Needs: <math.h>, <string.h>, <stdint.h>, LS_ASSERT, ls__xmalloc, LS_FREE, LS__PRAGMA.
    --------------------------------------------------------------------------------------------- */
 
