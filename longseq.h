@@ -1574,17 +1574,28 @@ LS_API void ls_sgemm(int ta, int tb, int64_t M, int64_t N, int64_t K, float alph
     ls__sgemm_x(NULL, ta, tb, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc);
 }
 
-/* dst[c] += sum over rows r of src[r * C + c], rows in increasing order. Parallel over blocks of
-   16 columns (one cache line per row per block), so the sum order is fixed. */
+/* Column reductions over rows split the columns into blocks, one task each: as few blocks as keep
+   every thread busy, each a multiple of 16 columns and at most LS__COLBLK, so a task reads a long
+   contiguous piece of each row (16-column blocks read one cache line per 2 KB row and were
+   DRAM-latency-bound). Each column's rows are summed in order whatever the split. */
+#define LS__COLBLK 256
+static int64_t ls__colblock(int64_t C) {
+    int64_t nt = ls_get_threads(), w = ((C + 15) / 16 + nt - 1) / nt * 16;
+    return w < LS__COLBLK ? w : LS__COLBLK;
+}
+
+/* dst[c] += sum over rows r of src[r * C + c], rows in increasing order */
 static void ls__colsum_add(float *dst, const float *src, int64_t R, int64_t C) {
-    int64_t nb = (C + 15) / 16;
-    LS__PAR_FOR(nb, (double)R * 16)
+    const int64_t w = ls__colblock(C), nb = (C + w - 1) / w;
+    LS__PAR_FOR(nb, (double)R * w)
     for (int64_t blk = 0; blk < nb; blk++) {
-        int64_t c0 = blk * 16, c1 = c0 + 16 < C ? c0 + 16 : C;
-        float acc[16] = {0};
-        for (int64_t r = 0; r < R; r++)
-            for (int64_t c = c0; c < c1; c++) acc[c - c0] += src[r * C + c];
-        for (int64_t c = c0; c < c1; c++) dst[c] += acc[c - c0];
+        int64_t c0 = blk * w, n = c0 + w < C ? w : C - c0;
+        float acc[LS__COLBLK] = {0};
+        for (int64_t r = 0; r < R; r++) {
+            const float *row = src + r * C + c0;
+            for (int64_t c = 0; c < n; c++) acc[c] += row[c];
+        }
+        for (int64_t c = 0; c < n; c++) dst[c0 + c] += acc[c];
     }
 }
 
@@ -1773,7 +1784,7 @@ static void ls__bc_apply(int op, const int64_t *d, const float *x, const int64_t
 
 /* dst (a tensor broadcast with strides st into the 4-d shape d) += sign * src (shape d).
    Parallel over the destination's rows and, when it has fewer than 8 that keep the last dim,
-   over blocks of 32 of its columns too (a bias-like (C) gradient from (B, T, C) is one row: the
+   over column blocks too (ls__colblock; a bias-like (C) gradient from (B, T, C) is one row: the
    column blocks are what lets two threads share it). Each task sums the source rows that map to
    it in order, so the sum order does not depend on the thread count. fresh: dst is a raw gradient
    buffer of the full shape d (one source element per element), stored rather than added to. */
@@ -1781,10 +1792,11 @@ static void ls__bc_reduce(const int64_t *d, const float *src, float sign, float 
     int64_t td[4];
     for (int k = 0; k < 4; k++) td[k] = st[k] ? d[k] : 1;
     if (st[3] == 0 && d[3] > 1) td[3] = 1;
-    int64_t trows = td[0] * td[1] * td[2], C = d[3], nb = st[3] && trows < 8 ? (C + 31) / 32 : 1;
+    int64_t trows = td[0] * td[1] * td[2], C = d[3], w = st[3] && trows < 8 ? ls__colblock(C) : C;
+    int64_t nb = (C + w - 1) / w;
     LS__PAR_FOR(trows * nb, (double)d[0] * d[1] * d[2] * C / (double)(trows * nb))
     for (int64_t task = 0; task < trows * nb; task++) {
-        int64_t tr = task / nb, c0 = nb > 1 ? task % nb * 32 : 0, c1 = nb > 1 && c0 + 32 < C ? c0 + 32 : C;
+        int64_t tr = task / nb, c0 = task % nb * w, c1 = c0 + w < C ? c0 + w : C;
         int64_t j0 = tr / (td[1] * td[2]), j1 = (tr / td[2]) % td[1], j2 = tr % td[2];
         float *o = dst + j0 * st[0] + j1 * st[1] + j2 * st[2];
         for (int64_t i0 = st[0] ? j0 : 0; i0 < (st[0] ? j0 + 1 : d[0]); i0++)
@@ -2315,24 +2327,27 @@ static inline float ls__ln_dx(float x, float dy, float gm, float mu, float rs, f
     return rs * (g - mg - xh * mgx);
 }
 
-/* dgamma += sum over rows of dy xhat, dbeta += sum of dy: parallel over blocks of 16 columns, rows
-   in order */
+/* dgamma += sum over rows of dy xhat, dbeta += sum of dy: column blocks (ls__colblock), rows in
+   order */
 static void ls__ln_param_grads(const float *x, const float *dy, const float *mu, const float *rs, int64_t R,
                                int64_t C, float *dg, float *db) {
-    int64_t nb = (C + 15) / 16;
-    LS__PAR_FOR(nb, (double)R * 32)
+    const int64_t w = ls__colblock(C), nb = (C + w - 1) / w;
+    LS__PAR_FOR(nb, (double)R * 2 * w)
     for (int64_t blk = 0; blk < nb; blk++) {
-        int64_t c0 = blk * 16, c1 = c0 + 16 < C ? c0 + 16 : C;
-        float ag[16] = {0}, ab[16] = {0};
-        for (int64_t r = 0; r < R; r++)
-            for (int64_t c = c0; c < c1; c++) {
-                float d = dy[r * C + c];
-                ag[c - c0] += d * (x[r * C + c] - mu[r]) * rs[r];
-                ab[c - c0] += d;
+        int64_t c0 = blk * w, n = c0 + w < C ? w : C - c0;
+        float ag[LS__COLBLK] = {0}, ab[LS__COLBLK] = {0};
+        for (int64_t r = 0; r < R; r++) {
+            const float *dr = dy + r * C + c0, *xr = x + r * C + c0;
+            const float m = mu[r], s = rs[r];
+            for (int64_t c = 0; c < n; c++) {
+                float d = dr[c];
+                ag[c] += d * (xr[c] - m) * s;
+                ab[c] += d;
             }
-        for (int64_t c = c0; c < c1; c++) {
-            if (dg) dg[c] += ag[c - c0];
-            if (db) db[c] += ab[c - c0];
+        }
+        for (int64_t c = 0; c < n; c++) {
+            if (dg) dg[c0 + c] += ag[c];
+            if (db) db[c0 + c] += ab[c];
         }
     }
 }
