@@ -1183,14 +1183,15 @@ static void ls__run(ls_ctx *ctx, ls_node *n) { ls__exec(ctx, n, 0); }
 #define LS__SGEMM_FMA(a, b, c) ((a) * (b) + (c))
 #endif
 
-/* ---- micro-kernel: c(MR, NR) = (beta == 0 ? 0 : beta*c) + sum_k a(:, k) b(k, :) ----
+/* ---- micro-kernel: c(MR, NR) = (beta == 0 ? 0 : beta*ci) + sum_k a(:, k) b(k, :) ----
    a: packed A sliver, MR rows of kc floats with row stride AS; b: packed B sliver (kc, NR);
-   c: row stride ldc.  Accumulation order per element: k ascending, one FMA each. */
+   c: row stride ldc; ci: where the accumulators start, row stride ldci (c itself, or a bias row
+   with ldci 0).  Accumulation order per element: k ascending, one FMA each. */
 #if defined(__AVX512F__)
 
 #define LS__SGEMM_ROWS(X) X(0) X(1) X(2) X(3) X(4) X(5) X(6) X(7) X(8) X(9) X(10) X(11) X(12) X(13)
 static void ls__sgemm_kernel(int64_t kc, const float *a, const float *b, float *c, int64_t ldc,
-                             float beta) {
+                             float beta, const float *ci, int64_t ldci) {
     int64_t k;
 #define LS__SGEMM_ZERO(i) __m512 c##i##l = _mm512_setzero_ps(), c##i##h = _mm512_setzero_ps();
     LS__SGEMM_ROWS(LS__SGEMM_ZERO)
@@ -1198,8 +1199,8 @@ static void ls__sgemm_kernel(int64_t kc, const float *a, const float *b, float *
     if (beta != 0.0f) {
         const __m512 vb = _mm512_set1_ps(beta);
 #define LS__SGEMM_LOADC(i)                                                                      \
-    c##i##l = _mm512_mul_ps(vb, _mm512_loadu_ps(c + (i) * ldc));                                 \
-    c##i##h = _mm512_mul_ps(vb, _mm512_loadu_ps(c + (i) * ldc + 16));
+    c##i##l = _mm512_mul_ps(vb, _mm512_loadu_ps(ci + (i) * ldci));                               \
+    c##i##h = _mm512_mul_ps(vb, _mm512_loadu_ps(ci + (i) * ldci + 16));
         LS__SGEMM_ROWS(LS__SGEMM_LOADC)
 #undef LS__SGEMM_LOADC
     }
@@ -1227,7 +1228,7 @@ static void ls__sgemm_kernel(int64_t kc, const float *a, const float *b, float *
 
 #define LS__SGEMM_ROWS(X) X(0) X(1) X(2) X(3) X(4) X(5)
 static void ls__sgemm_kernel(int64_t kc, const float *a, const float *b, float *c, int64_t ldc,
-                             float beta) {
+                             float beta, const float *ci, int64_t ldci) {
     int64_t k;
 #define LS__SGEMM_ZERO(i) __m256 c##i##l = _mm256_setzero_ps(), c##i##h = _mm256_setzero_ps();
     LS__SGEMM_ROWS(LS__SGEMM_ZERO)
@@ -1235,8 +1236,8 @@ static void ls__sgemm_kernel(int64_t kc, const float *a, const float *b, float *
     if (beta != 0.0f) {
         const __m256 vb = _mm256_set1_ps(beta);
 #define LS__SGEMM_LOADC(i)                                                                      \
-    c##i##l = _mm256_mul_ps(vb, _mm256_loadu_ps(c + (i) * ldc));                                 \
-    c##i##h = _mm256_mul_ps(vb, _mm256_loadu_ps(c + (i) * ldc + 8));
+    c##i##l = _mm256_mul_ps(vb, _mm256_loadu_ps(ci + (i) * ldci));                               \
+    c##i##h = _mm256_mul_ps(vb, _mm256_loadu_ps(ci + (i) * ldci + 8));
         LS__SGEMM_ROWS(LS__SGEMM_LOADC)
 #undef LS__SGEMM_LOADC
     }
@@ -1263,11 +1264,11 @@ static void ls__sgemm_kernel(int64_t kc, const float *a, const float *b, float *
 #else /* portable C */
 
 static void ls__sgemm_kernel(int64_t kc, const float *a, const float *b, float *c, int64_t ldc,
-                             float beta) {
+                             float beta, const float *ci, int64_t ldci) {
     float acc[LS__SGEMM_MR][LS__SGEMM_NR];
     int64_t i, j, k;
     for (i = 0; i < LS__SGEMM_MR; i++)
-        for (j = 0; j < LS__SGEMM_NR; j++) acc[i][j] = beta != 0.0f ? beta * c[i * ldc + j] : 0.0f;
+        for (j = 0; j < LS__SGEMM_NR; j++) acc[i][j] = beta != 0.0f ? beta * ci[i * ldci + j] : 0.0f;
     for (k = 0; k < kc; k++)
         for (i = 0; i < LS__SGEMM_MR; i++) {
             const float ai = a[i * LS__SGEMM_AS + k];
@@ -1283,18 +1284,18 @@ static void ls__sgemm_kernel(int64_t kc, const float *a, const float *b, float *
 /* one (m <= MR, n <= NR) tile of C; edge tiles go through a scratch tile so the same kernel
    (same arithmetic) runs on the zero-padded panels */
 static void ls__sgemm_tile(int64_t kc, const float *a, const float *b, float *c, int64_t ldc,
-                           int64_t m, int64_t n, float beta) {
+                           int64_t m, int64_t n, float beta, const float *ci, int64_t ldci) {
     float t[LS__SGEMM_MR * LS__SGEMM_NR];
     int64_t i, j;
     if (m == LS__SGEMM_MR && n == LS__SGEMM_NR) {
-        ls__sgemm_kernel(kc, a, b, c, ldc, beta);
+        ls__sgemm_kernel(kc, a, b, c, ldc, beta, ci, ldci);
         return;
     }
     if (beta != 0.0f)
         for (i = 0; i < LS__SGEMM_MR; i++)
             for (j = 0; j < LS__SGEMM_NR; j++)
-                t[i * LS__SGEMM_NR + j] = (i < m && j < n) ? c[i * ldc + j] : 0.0f;
-    ls__sgemm_kernel(kc, a, b, t, LS__SGEMM_NR, beta);
+                t[i * LS__SGEMM_NR + j] = (i < m && j < n) ? ci[i * ldci + j] : 0.0f;
+    ls__sgemm_kernel(kc, a, b, t, LS__SGEMM_NR, beta, t, LS__SGEMM_NR);
     for (i = 0; i < m; i++)
         for (j = 0; j < n; j++) c[i * ldc + j] = t[i * LS__SGEMM_NR + j];
 }
@@ -1443,11 +1444,11 @@ static void ls__sgemm_pack_b(int tb, const float *B, int64_t ldb, int64_t p0, in
 /* unpacked path for small problems; same rounding sequence per element as the packed path */
 static void ls__sgemm_small(int ta, int tb, int64_t M, int64_t N, int64_t K, float alpha,
                             const float *A, int64_t lda, const float *B, int64_t ldb, float beta,
-                            float *C, int64_t ldc) {
+                            float *C, int64_t ldc, const float *bias) {
     int64_t i, j, k;
     for (i = 0; i < M; i++) {
         float *c = C + (size_t)i * (size_t)ldc;
-        for (j = 0; j < N; j++) c[j] = beta != 0.0f ? beta * c[j] : 0.0f;
+        for (j = 0; j < N; j++) c[j] = bias ? bias[j] : beta != 0.0f ? beta * c[j] : 0.0f;
         for (k = 0; k < K; k++) {
             const float a = alpha * (ta ? A[(size_t)k * (size_t)lda + i] : A[(size_t)i * (size_t)lda + k]);
             if (!tb) {
@@ -1460,10 +1461,13 @@ static void ls__sgemm_small(int ta, int tb, int64_t M, int64_t N, int64_t K, flo
     }
 }
 
-/* ls_sgemm with its packing buffers from ctx's scratch (ctx NULL: malloc and free per call) */
+/* ls_sgemm with its packing buffers from ctx's scratch (ctx NULL: malloc and free per call).
+   bias (N) or NULL: C = bias (every row) + alpha op(A) op(B), beta unused; the accumulators start
+   from the bias, with the bits of copying it into C first and calling with beta 1, without that
+   pass over C (a linear layer's forward). */
 static void ls__sgemm_x(ls_ctx *ctx, int ta, int tb, int64_t M, int64_t N, int64_t K, float alpha,
                         const float *A, int64_t lda, const float *B, int64_t ldb,
-                        float beta, float *C, int64_t ldc) {
+                        float beta, float *C, int64_t ldc, const float *bias) {
     const double work = (double)M * (double)N * (double)K;
     int64_t kcmax, msl, mb, mcs, mc, nsl, nb, cs, nitems, i, j;
     size_t asz, bsz;
@@ -1471,7 +1475,9 @@ static void ls__sgemm_x(ls_ctx *ctx, int ta, int tb, int64_t M, int64_t N, int64
     unsigned char *mem;
     float *buf;
     if (M <= 0 || N <= 0) return;
+    if (bias) beta = 1.0f;
     if (K <= 0 || alpha == 0.0f) { /* C = beta*C (A and B are not read, as in BLAS) */
+        if (bias) for (i = 0; i < M; i++) memcpy(C + (size_t)i * (size_t)ldc, bias, (size_t)N * sizeof(float));
         if (beta == 1.0f) return;
         for (i = 0; i < M; i++)
             for (j = 0; j < N; j++)
@@ -1479,7 +1485,7 @@ static void ls__sgemm_x(ls_ctx *ctx, int ta, int tb, int64_t M, int64_t N, int64
         return;
     }
     if (work < LS__SGEMM_SMALL) {
-        ls__sgemm_small(ta, tb, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc);
+        ls__sgemm_small(ta, tb, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc, bias);
         return;
     }
 #ifdef _OPENMP
@@ -1521,7 +1527,7 @@ static void ls__sgemm_x(ls_ctx *ctx, int ta, int tb, int64_t M, int64_t N, int64
     mem = ctx ? (unsigned char *)ls__scratch(ctx, (asz + bsz) * (size_t)nt * sizeof(float) + 64)
               : (unsigned char *)LS_MALLOC((asz + bsz) * (size_t)nt * sizeof(float) + 64);
     if (!mem) { /* out of memory: the unpacked loop gives the same result */
-        ls__sgemm_small(ta, tb, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc);
+        ls__sgemm_small(ta, tb, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc, bias);
         return;
     }
     buf = (float *)(void *)(mem + (64 - ((uintptr_t)mem & 63)));
@@ -1549,6 +1555,7 @@ static void ls__sgemm_x(ls_ctx *ctx, int ta, int tb, int64_t M, int64_t N, int64
             for (pc = 0; pc < K; pc += LS__SGEMM_KC) {
                 const int64_t kc = K - pc < LS__SGEMM_KC ? K - pc : LS__SGEMM_KC;
                 const float bt = pc == 0 ? beta : 1.0f; /* later K blocks accumulate onto C */
+                const int from_bias = bias && pc == 0;
                 ls__sgemm_pack_b(tb, B, ldb, pc, kc, j0, n, 0, ns, bp);  /* (kc, n)  */
                 ls__sgemm_pack_a(ta, A, lda, i0, m, pc, kc, alpha, ap);  /* (m, kc)  */
                 for (ir = 0; ir < m; ir += LS__SGEMM_MR) {
@@ -1559,7 +1566,7 @@ static void ls__sgemm_x(ls_ctx *ctx, int ta, int tb, int64_t M, int64_t N, int64
                         const int64_t jj = sj * LS__SGEMM_NR;
                         const int64_t nr = n - jj < LS__SGEMM_NR ? n - jj : LS__SGEMM_NR;
                         ls__sgemm_tile(kc, a, bp + (size_t)sj * (size_t)kc * LS__SGEMM_NR, crow + jj, ldc,
-                                       mr, nr, bt);
+                                       mr, nr, bt, from_bias ? bias + j0 + jj : crow + jj, from_bias ? 0 : ldc);
                     }
                 }
             }
@@ -1571,7 +1578,7 @@ static void ls__sgemm_x(ls_ctx *ctx, int ta, int tb, int64_t M, int64_t N, int64
 LS_API void ls_sgemm(int ta, int tb, int64_t M, int64_t N, int64_t K, float alpha,
                      const float *A, int64_t lda, const float *B, int64_t ldb,
                      float beta, float *C, int64_t ldc) {
-    ls__sgemm_x(NULL, ta, tb, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc);
+    ls__sgemm_x(NULL, ta, tb, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc, NULL);
 }
 
 /* Column reductions over rows split the columns into blocks, one task each: as few blocks as keep
@@ -1636,12 +1643,12 @@ static void ls__matmul_forward(ls_ctx *ctx, ls_node *n) {
     int64_t M = n->i[2], N = n->i[3], K = n->i[4], batch = n->i[5];
     int64_t lda = ta ? M : K, ldb = tb ? K : N, bstride = b->nd == 2 ? 0 : K * N;
     if (b->nd == 2 && !ta) {   /* shared weight: all batches are one tall matmul */
-        ls__sgemm_x(ctx, 0, tb, batch * M, N, K, 1.0f, a->x, lda, b->x, ldb, 0.0f, n->out->x, N);
+        ls__sgemm_x(ctx, 0, tb, batch * M, N, K, 1.0f, a->x, lda, b->x, ldb, 0.0f, n->out->x, N, NULL);
         return;
     }
     for (int64_t s = 0; s < batch; s++)
         ls__sgemm_x(ctx, ta, tb, M, N, K, 1.0f, a->x + s * M * K, lda, b->x + s * bstride, ldb, 0.0f,
-                    n->out->x + s * M * N, N);
+                    n->out->x + s * M * N, N, NULL);
 }
 
 static void ls__matmul_backward(ls_ctx *ctx, ls_node *n) {
@@ -1653,10 +1660,10 @@ static void ls__matmul_backward(ls_ctx *ctx, ls_node *n) {
     const float *dc = n->out->g;
     if (b->nd == 2 && !ta) {   /* rows of all batches together */
         int64_t R = batch * M;
-        if (da) ls__sgemm_x(ctx, 0, !tb, R, K, N, 1.0f, dc, N, b->x, ldb, 1.0f, da, K);
+        if (da) ls__sgemm_x(ctx, 0, !tb, R, K, N, 1.0f, dc, N, b->x, ldb, 1.0f, da, K, NULL);
         if (db) {
-            if (!tb) ls__sgemm_x(ctx, 1, 0, K, N, R, 1.0f, a->x, K, dc, N, 1.0f, db, N);
-            else ls__sgemm_x(ctx, 1, 0, N, K, R, 1.0f, dc, N, a->x, K, 1.0f, db, K);
+            if (!tb) ls__sgemm_x(ctx, 1, 0, K, N, R, 1.0f, a->x, K, dc, N, 1.0f, db, N, NULL);
+            else ls__sgemm_x(ctx, 1, 0, N, K, R, 1.0f, dc, N, a->x, K, 1.0f, db, K, NULL);
         }
         return;
     }
@@ -1665,14 +1672,14 @@ static void ls__matmul_backward(ls_ctx *ctx, ls_node *n) {
         if (da) {
             float *das = da + s * M * K;
             /* d op(A) = dC op(B)^T (M, K); stored transposed when ta */
-            if (!ta) ls__sgemm_x(ctx, 0, !tb, M, K, N, 1.0f, dcs, N, bs, ldb, 1.0f, das, K);
-            else ls__sgemm_x(ctx, tb, 1, K, M, N, 1.0f, bs, ldb, dcs, N, 1.0f, das, M);
+            if (!ta) ls__sgemm_x(ctx, 0, !tb, M, K, N, 1.0f, dcs, N, bs, ldb, 1.0f, das, K, NULL);
+            else ls__sgemm_x(ctx, tb, 1, K, M, N, 1.0f, bs, ldb, dcs, N, 1.0f, das, M, NULL);
         }
         if (db) {
             float *dbs = db + s * bstride;
             /* d op(B) = op(A)^T dC (K, N); stored transposed when tb */
-            if (!tb) ls__sgemm_x(ctx, !ta, 0, K, N, M, 1.0f, as, lda, dcs, N, 1.0f, dbs, N);
-            else ls__sgemm_x(ctx, 1, ta, N, K, M, 1.0f, dcs, N, as, lda, 1.0f, dbs, K);
+            if (!tb) ls__sgemm_x(ctx, !ta, 0, K, N, M, 1.0f, as, lda, dcs, N, 1.0f, dbs, N, NULL);
+            else ls__sgemm_x(ctx, 1, ta, N, K, M, 1.0f, dcs, N, as, lda, 1.0f, dbs, K, NULL);
         }
     }
 }
@@ -1707,12 +1714,7 @@ LS_API ls_tensor *ls_matmul(ls_ctx *ctx, ls_tensor *a, ls_tensor *b, int ta, int
 static void ls__linear_forward(ls_ctx *ctx, ls_node *n) {
     const ls_tensor *x = n->in[0], *w = n->in[1], *b = n->in[2];
     int64_t R = n->i[0], Cin = w->d[0], Cout = w->d[1];
-    float *y = n->out->x;
-    if (b) {
-        LS__PAR_FOR(R, Cout)
-        for (int64_t r = 0; r < R; r++) memcpy(y + r * Cout, b->x, (size_t)Cout * sizeof(float));
-    }
-    ls__sgemm_x(ctx, 0, 0, R, Cout, Cin, 1.0f, x->x, Cin, w->x, Cout, b ? 1.0f : 0.0f, y, Cout);
+    ls__sgemm_x(ctx, 0, 0, R, Cout, Cin, 1.0f, x->x, Cin, w->x, Cout, 0.0f, n->out->x, Cout, b ? b->x : NULL);
 }
 
 static void ls__linear_backward(ls_ctx *ctx, ls_node *n) {
@@ -1722,8 +1724,8 @@ static void ls__linear_backward(ls_ctx *ctx, ls_node *n) {
     int fx;
     float *dx = ls__grad_w(x, &fx), *dw = ls__grad(w), *db = ls__grad(b);
     /* beta 0 on a raw dx: the accumulators start at 0, as they would from a zeroed dx */
-    if (dx) ls__sgemm_x(ctx, 0, 1, R, Cin, Cout, 1.0f, dy, Cout, w->x, Cout, fx ? 0.0f : 1.0f, dx, Cin);   /* dy W^T */
-    if (dw) ls__sgemm_x(ctx, 1, 0, Cin, Cout, R, 1.0f, x->x, Cin, dy, Cout, 1.0f, dw, Cout);   /* x^T dy */
+    if (dx) ls__sgemm_x(ctx, 0, 1, R, Cin, Cout, 1.0f, dy, Cout, w->x, Cout, fx ? 0.0f : 1.0f, dx, Cin, NULL);   /* dy W^T */
+    if (dw) ls__sgemm_x(ctx, 1, 0, Cin, Cout, R, 1.0f, x->x, Cin, dy, Cout, 1.0f, dw, Cout, NULL);   /* x^T dy */
     if (db) ls__colsum_add(db, dy, R, Cout);
 }
 

@@ -234,6 +234,38 @@ static void test_errors(void) {
 /* --- sgemm against a double reference, every transpose, beta, ragged sizes; the last three
    sizes take the threaded path with a work grid cut finer for two threads (a small C from a
    long K), and must give the same bits with 1 and 2 threads --- */
+/* ls_linear's forward starts the sgemm's accumulators from the bias row: the bits of copying the
+   bias into every output row and calling ls_sgemm with beta 1, on shapes with edge tiles, several
+   K blocks and the threaded and small paths */
+static void test_linear_bias(void) {
+    const int sizes[][3] = {{3, 5, 4}, {37, 45, 300}, {500, 130, 129}, {1000, 96, 600}, {300, 700, 64}};
+    int bad = 0, saved = ls_get_threads();
+    for (int th = 1; th <= 2; th++) {
+        ls_set_threads(th);
+        for (size_t si = 0; si < sizeof sizes / sizeof sizes[0]; si++) {
+            int R = sizes[si][0], N = sizes[si][1], K = sizes[si][2];
+            ls_tensor *x = ls_tensor_alloc(ls_shape2(R, K), 0), *w = ls_tensor_alloc(ls_shape2(K, N), 0);
+            ls_tensor *b = ls_tensor_alloc(ls_shape1(N), 0);
+            ls_rng r = ls_rng_make(si, 12);
+            for (int64_t i = 0; i < x->n; i++) x->x[i] = ls_rng_normal(&r);
+            for (int64_t i = 0; i < w->n; i++) w->x[i] = ls_rng_normal(&r);
+            for (int64_t i = 0; i < b->n; i++) b->x[i] = ls_rng_normal(&r);
+            float *ref = (float *)malloc(sizeof(float) * (size_t)R * N);
+            for (int i = 0; i < R; i++) memcpy(ref + (size_t)i * N, b->x, sizeof(float) * (size_t)N);
+            ls_sgemm(0, 0, R, N, K, 1.0f, x->x, K, w->x, N, 1.0f, ref, N);
+            ls_ctx ctx;
+            ls_ctx_init(&ctx, 1);
+            ls_tensor *y = ls_linear(&ctx, x, w, b);
+            bad += !y || memcmp(y->x, ref, sizeof(float) * (size_t)R * N) != 0;
+            ls_ctx_free(&ctx);
+            free(ref);
+            ls_tensor_free(x); ls_tensor_free(w); ls_tensor_free(b);
+        }
+    }
+    ls_set_threads(saved);
+    T_CHECK(bad == 0, "ls_linear with a bias has the bits of bias rows + ls_sgemm(beta 1) (%d of 10 differ)", bad);
+}
+
 static void test_sgemm(void) {
     const int sizes[][3] = {{1, 1, 1}, {7, 13, 5}, {33, 17, 31}, {64, 64, 64}, {100, 3, 257}, {5, 130, 9},
                             {70, 100, 2000}, {150, 64, 1500}, {29, 200, 700}};
@@ -602,6 +634,7 @@ void suite_core(void) {
     test_activations();
     test_errors();
     test_sgemm();
+    test_linear_bias();
     test_optim();
     test_checkpoint();
     test_threads();
