@@ -3750,14 +3750,14 @@ static void ls__s4d_powers(int64_t N2, const ls__s4d_mode *md, int tr, double *Z
     }
 }
 
-/* K (C, T) from the parameters (shapes above) */
 /* per-thread workspace of the kernel's forward and backward, in doubles (modes, then Z planes and
    per-mode sums); the caller gives ls_get_threads() of them */
+static int64_t ls__s4d_modes_work(int64_t N2) { return ((int64_t)sizeof(ls__s4d_mode) * N2 + 7) / 8; }
 static int64_t ls__s4d_work(int64_t N2) {
-    const int64_t md = ((int64_t)sizeof(ls__s4d_mode) * N2 + 7) / 8;
-    return (md + 2 * LS__S4D_CHUNK * N2 + 12 * N2 + 7) & ~(int64_t)7;   /* 64-byte slices */
+    return (ls__s4d_modes_work(N2) + 2 * LS__S4D_CHUNK * N2 + 12 * N2 + 7) & ~(int64_t)7;   /* 64-byte slices */
 }
 
+/* K (C, T) from the parameters (shapes above) */
 static void ls__s4d_kernel_forward(int64_t C, int64_t N2, int64_t T, const float *log_dt, const float *log_a_re,
                                    const float *a_im, const float *c_re, const float *c_im, float *K, double *work) {
     const int64_t L0 = LS__S4D_CHUNK;
@@ -3767,7 +3767,7 @@ static void ls__s4d_kernel_forward(int64_t C, int64_t N2, int64_t T, const float
         /* per thread: modes (N2), Z planes (N2, L0) x 2, P (N2) x 2 */
         double *w = work + ls__thread_num() * ls__s4d_work(N2);
         ls__s4d_mode *md = (ls__s4d_mode *)(void *)w;
-        double *Zr = w + ((int64_t)sizeof(ls__s4d_mode) * N2 + 7) / 8;
+        double *Zr = w + ls__s4d_modes_work(N2);
         double *Zi = Zr + N2 * L0, *Pr = Zi + N2 * L0, *Pi = Pr + N2;
         LS__PRAGMA(omp for schedule(dynamic, 2))
         for (int64_t c = 0; c < C; c++) {
@@ -3811,7 +3811,7 @@ static void ls__s4d_kernel_backward(int64_t C, int64_t N2, int64_t T, const floa
         ls__s4d_mode *md = (ls__s4d_mode *)(void *)w;
         /* Z (L0, N2) x 2; per mode: power p, chunk sums s, q, totals S, R (re and im each, N2) */
         enum { MB = LS__S4D_MB };
-        double *Zr = w + ((int64_t)sizeof(ls__s4d_mode) * N2 + 7) / 8;
+        double *Zr = w + ls__s4d_modes_work(N2);
         double *Zi = Zr + L0 * N2, *pr = Zi + L0 * N2, *pi = pr + N2;
         double *sr = pi + N2, *si = sr + N2, *qr = si + N2, *qi = qr + N2;
         double *Sr = qi + N2, *Si = Sr + N2, *Rr = Si + N2, *Ri = Rr + N2;
@@ -4630,7 +4630,7 @@ static int64_t ls__attn_scr_floats(int64_t Dp) {
 static void ls__attn_scr_init(ls__attn_scr *s, int64_t Dp, float *mem) {
     const size_t tt = (size_t)LS__ATTN_T * LS__ATTN_T, td = (size_t)LS__ATTN_T * (size_t)Dp;
     const size_t G = LS__ATTN_G, KG = LS__ATTN_KG, t = LS__ATTN_T;
-    float *p = mem + ls__thread_num() * ls__attn_scr_floats(Dp);
+    float *const base = mem + ls__thread_num() * ls__attn_scr_floats(Dp), *p = base;
     s->S = p; p += tt; s->S2 = p; p += tt; s->dP = p; p += tt; s->dS2 = p; p += tt;
     s->Q = p; p += G * td; s->Q2 = p; p += G * td; s->O = p; p += G * td;
     s->dO = p; p += td; s->dQ = p; p += td; s->dQ2 = p; p += td;
@@ -4638,7 +4638,8 @@ static void ls__attn_scr_init(ls__attn_scr *s, int64_t Dp, float *mem) {
     s->K = p; p += KG * td; s->K2 = p; p += KG * td; s->V = p; p += KG * td;
     s->dK = p; p += KG * td; s->dK2 = p; p += KG * td; s->dV = p; p += KG * td;
     s->m = p; p += G * t; s->l = p; p += G * t;
-    s->cs = p; p += t; s->lse = p; p += t; s->Di = p;
+    s->cs = p; p += t; s->lse = p; p += t; s->Di = p; p += t;
+    LS_ASSERT(p - base <= ls__attn_scr_floats(Dp));   /* the layout fits the size the caller gave */
 }
 
 static void ls__attn_check(const ls__attn_cfg *c, const float *q2, const float *k2) {

@@ -276,6 +276,17 @@ static void test_fused_bits(void) {
    also records an unused scale(x, 2), whose output gradient nothing writes. The inputs'
    gradients must have the bits of the same graph on the inputs themselves, whose buffers are
    zeroed. The arena is filled with NaN first, so a raw buffer read before it is written shows. --- */
+/* the second consumer: sum over inputs that need a gradient of sum(x w) */
+static ls_tensor *raw_grad_consumer(ls_ctx *ctx, const gcase *c, ls_tensor **in, ls_tensor **x, ls_tensor **wk) {
+    ls_tensor *extra = NULL;
+    for (int k = 0; k < c->n_in; k++)
+        if (in[k]->g) {
+            ls_tensor *e = ls_sum(ctx, ls_mul(ctx, x[k], wk[k]));
+            extra = extra ? ls_add(ctx, extra, e) : e;
+        }
+    return extra;
+}
+
 static void raw_grad_pass(const gcase *c, ls_tensor **in, int through, int variant, ls_tensor *wo, ls_tensor **wk) {
     ls_ctx ctx;
     ls_ctx_init(&ctx, 1);
@@ -284,16 +295,14 @@ static void raw_grad_pass(const gcase *c, ls_tensor **in, int through, int varia
     ls_ctx_reset(&ctx);
     ls_tensor *x[LS_MAX_INPUTS] = {NULL, NULL, NULL, NULL, NULL, NULL}, *extra = NULL;
     for (int k = 0; k < c->n_in; k++) {
-        memset(in[k]->g ? in[k]->g : in[k]->x, 0, in[k]->g ? sizeof(float) * (size_t)in[k]->n : 0);
+        if (in[k]->g) memset(in[k]->g, 0, sizeof(float) * (size_t)in[k]->n);
         x[k] = through && in[k]->g ? ls_scale(&ctx, in[k], 1.0f) : in[k];
         if (variant == 0) ls_scale(&ctx, x[k], 2.0f);   /* unused: its gradient is 0, never written */
     }
-    for (int k = 0; variant == 2 && k < c->n_in; k++)
-        if (in[k]->g) { ls_tensor *e = ls_sum(&ctx, ls_mul(&ctx, x[k], wk[k])); extra = extra ? ls_add(&ctx, extra, e) : e; }
+    if (variant == 2) extra = raw_grad_consumer(&ctx, c, in, x, wk);
     ls_tensor *out = c->f(&ctx, x, NULL);
     ls_tensor *loss = ls_sum(&ctx, ls_mul(&ctx, out, wo));
-    for (int k = 0; variant == 1 && k < c->n_in; k++)
-        if (in[k]->g) { ls_tensor *e = ls_sum(&ctx, ls_mul(&ctx, x[k], wk[k])); extra = extra ? ls_add(&ctx, extra, e) : e; }
+    if (variant == 1) extra = raw_grad_consumer(&ctx, c, in, x, wk);
     if (extra) loss = ls_add(&ctx, loss, extra);
     ls_backward(&ctx, loss);
     ls_ctx_free(&ctx);
