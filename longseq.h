@@ -497,6 +497,7 @@ typedef struct ls_dataset {
     const int32_t *label;    /* (n) */
 } ls_dataset;
 enum { LS_OBJ_CLASSIFY = 0, LS_OBJ_MLM, LS_OBJ_CLM };
+enum { LS_SELECT_AUTO = 0, LS_SELECT_METRIC, LS_SELECT_LOSS };
 typedef struct ls_train_cfg {
     int objective;           /* LS_OBJ_*: MLM and CLM need an LM head */
     int64_t steps;           /* step cap */
@@ -509,6 +510,9 @@ typedef struct ls_train_cfg {
     int64_t eval_every;      /* steps between validations (0 = only at the end) */
     int64_t eval_max;        /* at most this many validation examples (0 = all) */
     int64_t patience;        /* stop after this many validations without improvement (0 = never) */
+    int select;              /* LS_SELECT_*: what "best validation" means (early stopping, the kept
+                                parameters): AUTO = accuracy for classification, held-out loss for
+                                the LM objectives (masked accuracy stalls while the loss still falls) */
     int64_t ckpt_every;      /* steps between resume checkpoints (0 = none) */
     const char *ckpt_path;   /* resume checkpoint; "<path>.best" keeps the best validation state */
     const char *init_from;   /* a pretrained checkpoint loaded partially before training (or NULL) */
@@ -520,7 +524,8 @@ typedef struct ls_train_cfg {
 } ls_train_cfg;
 LS_API ls_train_cfg ls_train_cfg_default(void);
 typedef struct ls_train_result {
-    double best_val;         /* best validation metric (accuracy; masked-token accuracy for SPT) */
+    double best_val;         /* validation metric (accuracy; masked-token accuracy for SPT) at the
+                                best validation (see ls_train_cfg.select) */
     double best_val_loss;    /* mean validation loss at that step (nats per predicted token) */
     double test;             /* test metric of the best-validation parameters (-1 without a test set) */
     double final_loss;       /* mean training loss of the last 10% of steps */
@@ -5954,6 +5959,7 @@ typedef struct ls__train_state {
     uint32_t magic, size;
     int64_t step, best_step, bad_evals, tail_n;
     double best_val, best_val_loss, tail_loss, wall_s, tokens;
+    double best_score;       /* what selection maximises: the metric, or minus the loss */
 } ls__train_state;
 #define LS__TRAIN_MAGIC 0x4C535452u
 
@@ -5987,7 +5993,8 @@ LS_API int ls_train(ls_model *m, const ls_train_cfg *tc, const ls_dataset *train
     opt.group[LS_GROUP_SSM].lr = tc->ssm_lr > 0 ? tc->ssm_lr : tc->lr;
     ls__train_state st;
     memset(&st, 0, sizeof st);
-    st.magic = LS__TRAIN_MAGIC; st.size = sizeof st; st.best_val = -1.0;
+    st.magic = LS__TRAIN_MAGIC; st.size = sizeof st; st.best_val = -1.0; st.best_score = -HUGE_VAL;
+    const int by_loss = tc->select == LS_SELECT_LOSS || (tc->select == LS_SELECT_AUTO && lm);
     char best_path[1024] = "";
     if (tc->ckpt_path) snprintf(best_path, sizeof best_path, "%s.best", tc->ckpt_path);
     int rc = -1, have_best = 0;
@@ -6074,7 +6081,9 @@ LS_API int ls_train(ls_model *m, const ls_train_cfg *tc, const ls_dataset *train
                     if (ls_csv_append(tc->csv_path, "label,seed,threads,step,train_loss,val_loss,val_metric,wall_s,tokens_per_s",
                                       row, err)) { failed = 1; break; }
                 }
-                if (acc > st.best_val) {
+                double score = by_loss ? -vloss : acc;
+                if (score > st.best_score) {
+                    st.best_score = score;
                     st.best_val = acc; st.best_val_loss = vloss; st.best_step = step + 1; st.bad_evals = 0;
                     memcpy(best_x, m->P.x, (size_t)m->P.n * sizeof(float));
                     have_best = 1;

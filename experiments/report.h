@@ -27,7 +27,7 @@
 #include <stdint.h>
 #include <stdio.h>
 
-#define RP_CODE_VERSION LS_VERSION "+rp2"   /* bump the rpN part when a change alters any result */
+#define RP_CODE_VERSION LS_VERSION "+rp3"   /* bump the rpN part when a change alters any result */
 #define RP_MAX_COLS 16
 #define RP_RESULTS_DIR "results"
 #define RP_TEX_FLOAT_NOTES 2500   /* notes longer than this (bytes) go below the LaTeX float, not in it */

@@ -737,6 +737,62 @@ static void test_spt_finetune(void) {
     ls_model_free(&clf);
 }
 
+/* best validation of a run: held-out loss for the LM objectives (by default), accuracy for
+   classification; the kept parameters are the selected step's. Read back from the run's CSV log. */
+typedef struct sel_row { long long step; double loss, acc; } sel_row;
+static int read_curve(const char *csv, sel_row *rows, int cap) {
+    FILE *f = fopen(csv, "r");
+    char buf[512];
+    int n = 0;
+    while (f && n < cap && fgets(buf, sizeof buf, f)) {
+        char lab[64]; unsigned long long seed; int th;
+        if (sscanf(buf, "%63[^,],%llu,%d,%lld,%*f,%lf,%lf", lab, &seed, &th, &rows[n].step, &rows[n].loss, &rows[n].acc) == 6) n++;
+    }
+    if (f) fclose(f);
+    return n;
+}
+
+static void test_selection(void) {
+    enum { N = 256 };
+    static int32_t tok[N * TT], len[N], lab[N], vtok[N * TT], vlen[N], vlab[N];
+    make_toy(N, 2, 11, tok, len, lab);
+    make_toy(64, 2, 12, vtok, vlen, vlab);
+    ls_dataset d = {N, TT, 0, tok, len, lab}, v = {64, TT, 0, vtok, vlen, vlab};
+    int picks_differ = 0, ok_loss = 1, ok_metric = 1;
+    for (int sel = 0; sel < 2; sel++) {   /* 0: default (AUTO: loss for an LM), 1: LS_SELECT_METRIC */
+        char csv[512], err[LS_ERRLEN] = "";
+        snprintf(csv, sizeof csv, "%s/select%d.csv", t_tmpdir(), sel);
+        remove(csv);
+        ls_config cfg = toy_config(LS_ARCH_TRANSFORMER, LS_HEAD_LM);
+        cfg.pos = LS_POS_ROPE;
+        ls_model m;
+        ls_model_init(&m, &cfg, 4, err);
+        ls_train_cfg tc = ls_train_cfg_default();
+        tc.objective = LS_OBJ_MLM; tc.mask_ratio = 0.3f; tc.mask_id = 0; tc.steps = 160; tc.batch = 8; tc.warmup = 10;
+        tc.lr = 2e-2f; tc.eval_every = 8; tc.csv_path = csv; tc.quiet = 1; tc.seed = 2;
+        tc.select = sel ? LS_SELECT_METRIC : LS_SELECT_AUTO;
+        ls_train_result res;
+        int rc = ls_train(&m, &tc, &d, &v, NULL, &res, err);
+        double kept_loss = 0, kept_acc = ls_evaluate(&m, &tc, &v, 0, &kept_loss);
+        sel_row r[64];
+        int n = read_curve(csv, r, 64), lo = 0, hi = 0;
+        for (int i = 1; i < n; i++) { if (r[i].loss < r[lo].loss) lo = i; if (r[i].acc > r[hi].acc) hi = i; }
+        picks_differ |= n > 0 && r[lo].step != r[hi].step;
+        int want = sel ? hi : lo;
+        int ok = rc == 0 && n == 20 && res.best_step == r[want].step && fabs(kept_loss - res.best_val_loss) < 1e-5 &&
+                 fabs(kept_acc - res.best_val) < 1e-9;
+        if (sel) ok_metric = ok; else ok_loss = ok;
+        if (t_verbose || !ok)
+            printf("  selection %s: best step %lld (lowest loss at %lld, highest acc at %lld), kept loss %.5f vs %.5f %s\n",
+                   sel ? "metric" : "auto", (long long)res.best_step, n ? r[lo].step : -1, n ? r[hi].step : -1, kept_loss,
+                   res.best_val_loss, err);
+        ls_model_free(&m);
+    }
+    T_CHECK(picks_differ, "selection test is informative: the lowest held-out loss and the highest masked accuracy fall on different validations");
+    T_CHECK(ok_loss, "a masked LM keeps the parameters of its lowest held-out loss (LS_SELECT_AUTO)");
+    T_CHECK(ok_metric, "LS_SELECT_METRIC keeps the parameters of its highest masked accuracy instead");
+}
+
 /* ------------------------------------------------------------------------------------------
    resume: a run killed with SIGKILL and resumed ends bit-identical to an uninterrupted one
    ------------------------------------------------------------------------------------------ */
@@ -843,10 +899,10 @@ static void test_resume(void) {
 void suite_models(void) {
     test_padding();
     void (*tests[])(void) = {test_attention_reference, test_attention_memory, test_positions, test_ssm,
-                             test_model_gradients, test_rope_variants, test_toy_tasks, test_spt_finetune, test_resume,
+                             test_model_gradients, test_rope_variants, test_toy_tasks, test_spt_finetune, test_selection, test_resume,
                              test_steady_state_allocs};
     const char *names[] = {"attention reference", "attention memory", "positions", "ssm", "model gradients",
-                           "rope variants", "toy tasks", "spt and fine-tune", "resume", "steady-state allocations"};
+                           "rope variants", "toy tasks", "spt and fine-tune", "selection", "resume", "steady-state allocations"};
     for (size_t i = 0; i < sizeof tests / sizeof tests[0]; i++) {
         double t0 = ls_now();
         tests[i]();
