@@ -233,7 +233,7 @@ static inline int arm_run(const arm_spec *a, arm_out *o) {
 /* the learning curve of a run in results/runs/ (<hash>.csv, one row per validation, written by
    ls_train): up to cap points; the number read, or -1 when the run kept no curve. The label in the
    first column may hold commas, so each row is read from its end. */
-typedef struct arm_point { long long step; double val_loss, val_metric; } arm_point;
+typedef struct arm_point { long long step; double val_loss, val_metric, wall_s; } arm_point;
 static inline int arm_curve(uint64_t hash, arm_point *pts, int cap) {
     char path[700], line[512];
     rp_path(path, sizeof path, ARM_RUNS, hash, ".csv");
@@ -244,11 +244,43 @@ static inline int arm_curve(uint64_t hash, arm_point *pts, int cap) {
         const char *fld[64]; int nf = 0;   /* ... step, train_loss, val_loss, val_metric, wall_s, tokens_per_s */
         for (char *q = line; nf < 64 && q; q = strchr(q, ',')) { if (*q == ',') *q++ = 0; fld[nf++] = q; }
         if (nf < 7 || !strcmp(fld[nf - 6], "step")) continue;
-        pts[n].step = atoll(fld[nf - 6]); pts[n].val_loss = atof(fld[nf - 4]); pts[n].val_metric = atof(fld[nf - 3]);
+        long long step = atoll(fld[nf - 6]);
+        while (n > 0 && pts[n - 1].step >= step) n--;   /* a resumed run re-validated a step: keep the later row */
+        pts[n].step = step; pts[n].val_loss = atof(fld[nf - 4]); pts[n].val_metric = atof(fld[nf - 3]);
+        pts[n].wall_s = atof(fld[nf - 2]);
         n++;
     }
     fclose(f);
     return n;
+}
+
+/* The plateau of a learning curve and when it is reached (the learning_budget table). The curve is
+   smoothed by a trailing mean over ARM_SMOOTH validations (each point the mean of itself and the ones
+   before it, so a point uses only what was known at its step); the plateau is the best smoothed value
+   (highest accuracy in %, or lowest loss in nats when lm), and `step` the first validation whose
+   smoothed value is within 1 point (0.02 nats) of it. flat: that step lies in the first 80 % of the
+   ceiling (otherwise the curve was still improving when the ceiling stopped it). For a loss,
+   below_step is the first validation whose raw loss is 0.1 nats under H (-1: never). */
+#define ARM_SMOOTH 3
+typedef struct arm_plateau_t { double value, wall_s, below_wall_s; long long step, below_step; int flat; } arm_plateau_t;
+static inline arm_plateau_t arm_plateau(const arm_point *p, int n, int lm, long long ceiling, double H) {
+    arm_plateau_t q;
+    q.value = lm ? INFINITY : -INFINITY; q.wall_s = q.below_wall_s = -1; q.step = q.below_step = -1; q.flat = 0;
+    double sm[256];
+    if (n > 256) n = 256;
+    for (int i = 0; i < n; i++) {
+        int k0 = i + 1 >= ARM_SMOOTH ? i + 1 - ARM_SMOOTH : 0;
+        double a = 0;
+        for (int k = k0; k <= i; k++) a += lm ? p[k].val_loss : 100 * p[k].val_metric;
+        sm[i] = a / (i + 1 - k0);
+        if (lm ? sm[i] < q.value : sm[i] > q.value) q.value = sm[i];
+    }
+    for (int i = 0; i < n && q.step < 0; i++)
+        if (lm ? sm[i] <= q.value + 0.02 : sm[i] >= q.value - 1.0) { q.step = p[i].step; q.wall_s = p[i].wall_s; }
+    q.flat = q.step >= 0 && q.step <= ceiling * 8 / 10;
+    for (int i = 0; lm && i < n; i++)
+        if (p[i].val_loss <= H - 0.1) { q.below_step = p[i].step; q.below_wall_s = p[i].wall_s; break; }
+    return q;
 }
 
 /* "models d 64, 2 layers, 4 heads, FFN 128, SSM state 64": the sizes every caption names */

@@ -122,10 +122,34 @@ static void test_rows(void) {
     if (chdir(cwd)) T_CHECK(0, "rows: cannot return to %s", cwd);
 }
 
+/* the plateau of a learning curve (learning_budget): trailing 3-point smoothing, the first step
+   within 1 point (0.02 nats) of the best smoothed value, "flat" only before 80 % of the ceiling,
+   and the first raw loss 0.1 nats under the unigram entropy */
+static void test_plateau(void) {
+    /* accuracy rising 40 -> 70 then flat with one lucky spike (a single 90 that smoothing damps) */
+    const double acc[10] = {0.40, 0.50, 0.60, 0.70, 0.70, 0.90, 0.70, 0.70, 0.70, 0.70};
+    arm_point p[10];
+    for (int i = 0; i < 10; i++) { p[i].step = 10 * (i + 1); p[i].val_metric = acc[i]; p[i].val_loss = 3.0 - 0.1 * i; p[i].wall_s = i; }
+    arm_plateau_t a = arm_plateau(p, 10, 0, 100, 0);
+    /* smoothed: .4 .45 .5 .6 .667 .767 .767 .767 .7 .7 -> best 76.67 first at step 60 */
+    T_CHECK(fabs(a.value - 76.6667) < 1e-3 && a.step == 60 && a.flat && a.wall_s == 5,
+            "plateau of an accuracy curve: %.2f %% (76.67) first reached at step %lld (60), flat %d", a.value, a.step, a.flat);
+    arm_plateau_t b = arm_plateau(p, 10, 0, 70, 0);
+    T_CHECK(b.step == 60 && !b.flat, "a plateau first reached after 80 %% of the ceiling is not flat (ceiling 70: step %lld, flat %d)", b.step, b.flat);
+    /* loss falling 3.0 -> 2.1 linearly: smoothed min 2.2 at the end, within 0.02 only at the last point */
+    arm_plateau_t c = arm_plateau(p, 10, 1, 100, 2.85);
+    T_CHECK(fabs(c.value - 2.2) < 1e-9 && c.step == 100 && !c.flat && c.below_step == 40,
+            "plateau of a loss curve: %.3f nats (2.200) at step %lld (100), not flat; first 0.1 nats under H = 2.85 at step %lld (40)",
+            c.value, c.step, c.below_step);
+    arm_plateau_t d = arm_plateau(p, 10, 1, 100, 1.0);
+    T_CHECK(d.below_step == -1 && d.below_wall_s == -1, "a loss that never gets 0.1 nats under H: below_step %lld (-1)", d.below_step);
+}
+
 void suite_report(void) {
     test_plans();
     test_subsets();
     test_unigram();
+    test_plateau();
     test_cache();
     test_rows();
 }
