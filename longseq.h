@@ -68,7 +68,15 @@
         the name string, and the dispatch entries ls__name_forward / ls__name_backward.
      b. Write `static void ls__name_forward(ls_ctx *ctx, ls_node *n)` and, directly below it,
         `static void ls__name_backward(ls_ctx *ctx, ls_node *n)`. A missing backward is a compile
-        error, not a run-time surprise. Backward adds into n->in[i]->g when that pointer is non-NULL.
+        error, not a run-time surprise. Gradient buffers start unwritten (raw) in each reverse pass,
+        so a backward never touches n->in[i]->g directly: it takes the buffer from
+        ls__grad(n->in[i]) (NULL when that input needs no gradient; zeroed on first use) and adds
+        into it, or, when it writes every element exactly once, from ls__grad_w(n->in[i], &fresh)
+        and stores each value with LS__GACC(fresh, dst, v), which skips the zeroing and keeps the
+        bits. Save what backward needs in the node (saved[], ids, i[], f[]), never a T x T
+        buffer; temporary memory comes from ls__scratch(ctx, bytes), sliced per thread before a
+        parallel region. Parallelise over the indices a kernel writes and sum reductions over
+        fixed chunks in a fixed order, so results do not depend on the thread count.
      c. Write the public constructor `ls_tensor *ls_name(ls_ctx *ctx, ...)`: check shapes (ls__fail
         names the op and the shapes), make the output (ls__out), record (ls__record), run forward.
      d. Add a case to tests/test_grad.c. The suite fails while any op in the table has no case.
@@ -532,8 +540,13 @@ typedef struct ls_train_result {
     int64_t steps, best_step;
     double wall_s, tokens_per_s;
     int resumed;             /* 1 when it continued from a checkpoint */
+    int diverged;            /* 1 when a loss, gradient or parameter became NaN or infinite: the
+                                run stopped there (ls_train returns -1, err names step and tensor)
+                                and nothing of it was kept as best or scored */
 } ls_train_result;
-/* trains m on train, validating on val; restores the best-validation parameters and scores test */
+/* trains m on train, validating on val; restores the best-validation parameters and scores test.
+   -1 with a message in err on bad settings (a learning rate that is not positive and finite is
+   refused up front) and when the run diverges (res->diverged) */
 LS_API int ls_train(ls_model *m, const ls_train_cfg *tc, const ls_dataset *train, const ls_dataset *val,
                     const ls_dataset *test, ls_train_result *res, char *err);
 /* accuracy of the objective on (at most max_n examples of) d; *loss (may be NULL) gets the mean loss.
@@ -5969,6 +5982,17 @@ static int ls__file_exists(const char *path) {
     return f != NULL;
 }
 
+/* the first parameter whose values (grad = 0) or gradients (grad = 1) hold a NaN or an infinity, or NULL */
+static const ls_tensor *ls__nonfinite(const ls_params *P, int grad) {
+    for (int k = 0; k < P->nt; k++) {
+        const ls_tensor *t = P->t[k];
+        const float *v = grad ? t->g : t->x;
+        for (int64_t i = 0; v && i < t->n; i++)
+            if (!isfinite(v[i])) return t;
+    }
+    return NULL;
+}
+
 LS_API int ls_train(ls_model *m, const ls_train_cfg *tc, const ls_dataset *train, const ls_dataset *val,
                     const ls_dataset *test, ls_train_result *res, char *err) {
     memset(res, 0, sizeof *res);
@@ -5981,6 +6005,10 @@ LS_API int ls_train(ls_model *m, const ls_train_cfg *tc, const ls_dataset *train
     }
     if (tc->objective == LS_OBJ_CLM && !c->causal) { ls__seterr(err, "train: causal LM needs a causal model"); return -1; }
     if ((c->head == LS_HEAD_PAIR) != (train->pair != 0)) { ls__seterr(err, "train: pair data needs the pair head and back"); return -1; }
+    if (!(tc->lr > 0.0f) || !isfinite(tc->lr) || !(tc->ssm_lr >= 0.0f) || !isfinite(tc->ssm_lr)) {
+        ls__seterr(err, "train: learning rate %g (SSM %g) must be positive and finite", (double)tc->lr, (double)tc->ssm_lr);
+        return -1;
+    }
     if (tc->steps < 1 || tc->batch < 1 || tc->accum < 1 || train->n < 1) {
         ls__seterr(err, "train: steps %lld, batch %lld, accum %lld and training examples %lld must be positive",
                    (long long)tc->steps, (long long)tc->batch, (long long)tc->accum, (long long)train->n);
@@ -6058,13 +6086,30 @@ LS_API int ls_train(ls_model *m, const ls_train_cfg *tc, const ls_dataset *train
                 ls_ctx_reset(&ctx);
             }
             if (failed) break;
-            if (tc->clip > 0) ls_clip_grad_norm(&m->P, tc->clip);
+            /* a diverged run stops here: a NaN model must never be kept as best or scored */
+            double gnorm = tc->clip > 0 ? ls_clip_grad_norm(&m->P, tc->clip) : ls_grad_norm(&m->P);
+            if (!isfinite(step_loss) || !isfinite(gnorm)) {
+                const ls_tensor *bad = ls__nonfinite(&m->P, 1);
+                ls__seterr(err, "train: diverged at step %lld: loss %g, gradient norm %g%s%s", (long long)(step + 1), step_loss,
+                           gnorm, bad ? ", first non-finite gradient in " : "", bad && bad->name ? bad->name : "");
+                res->diverged = 1;
+                failed = 1;
+                break;
+            }
             ls_adamw_step(&opt, &m->P, ls_schedule(tc->sched, step, tc->warmup, tc->steps));
             ls_params_zero_grad(&m->P);
             last_loss = step_loss;
             if (step >= tail_from) { st.tail_loss += step_loss; st.tail_n++; }
             int last = step + 1 == tc->steps;
             if (val && ((tc->eval_every && (step + 1) % tc->eval_every == 0) || last)) {
+                const ls_tensor *bad = ls__nonfinite(&m->P, 0);
+                if (bad) {
+                    ls__seterr(err, "train: diverged at step %lld: parameter %s is not finite", (long long)(step + 1),
+                               bad->name ? bad->name : "?");
+                    res->diverged = 1;
+                    failed = 1;
+                    break;
+                }
                 double vloss = 0.0, acc = ls_evaluate(m, tc, val, tc->eval_max, &vloss);
                 if (acc < 0) {
                     ls__seterr(err, "train: step %lld: the model cannot run on the validation set", (long long)(step + 1));

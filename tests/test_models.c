@@ -793,6 +793,48 @@ static void test_selection(void) {
     T_CHECK(ok_metric, "LS_SELECT_METRIC keeps the parameters of its highest masked accuracy instead");
 }
 
+/* a run that diverges stops with an error naming the step, and keeps nothing as best; learning
+   rates that are not positive and finite are refused before any step */
+static void test_divergence(void) {
+    enum { N = 64 };
+    static int32_t tok[N * TT], len[N], lab[N];
+    make_toy(N, 0, 21, tok, len, lab);
+    ls_dataset d = {N, TT, 0, tok, len, lab};
+    const float bad_lr[] = {0.0f, -1e-3f, INFINITY, NAN};
+    int refused = 1;
+    char err[LS_ERRLEN] = "", ckpt[512], best[600];
+    for (size_t i = 0; i < sizeof bad_lr / sizeof bad_lr[0]; i++) {
+        ls_config cfg = toy_config(LS_ARCH_TRANSFORMER, LS_HEAD_CLASSIFY);
+        cfg.n_classes = 2;
+        ls_model m;
+        ls_model_init(&m, &cfg, 1, err);
+        ls_train_cfg tc = ls_train_cfg_default();
+        tc.steps = 5; tc.batch = 8; tc.quiet = 1; tc.lr = bad_lr[i];
+        ls_train_result res;
+        err[0] = 0;
+        refused &= ls_train(&m, &tc, &d, &d, NULL, &res, err) == -1 && strstr(err, "learning rate") && res.steps == 0;
+        ls_model_free(&m);
+    }
+    T_CHECK(refused, "learning rates 0, -1e-3, inf and nan are refused before training: %s", err);
+    snprintf(ckpt, sizeof ckpt, "%s/diverge.ckpt", t_tmpdir());
+    snprintf(best, sizeof best, "%s.best", ckpt);
+    remove(ckpt); remove(best);
+    ls_config cfg = toy_config(LS_ARCH_TRANSFORMER, LS_HEAD_CLASSIFY);
+    cfg.n_classes = 2;
+    ls_model m;
+    ls_model_init(&m, &cfg, 1, err);
+    ls_train_cfg tc = ls_train_cfg_default();
+    tc.steps = 40; tc.batch = 8; tc.warmup = 0; tc.quiet = 1; tc.lr = 1e30f; tc.clip = 0; tc.eval_every = 10;
+    tc.ckpt_path = ckpt; tc.ckpt_every = 1;
+    ls_train_result res;
+    int rc = ls_train(&m, &tc, &d, &d, &d, &res, err);
+    FILE *f = fopen(best, "rb");
+    T_CHECK(rc == -1 && res.diverged && strstr(err, "diverged at step") && res.steps < 10 && !f && res.test == -1,
+            "a run at lr 1e30 stops as diverged at step %lld, no best kept, nothing scored: %s", (long long)res.steps + 1, err);
+    if (f) fclose(f);
+    ls_model_free(&m);
+}
+
 /* ------------------------------------------------------------------------------------------
    resume: a run killed with SIGKILL and resumed ends bit-identical to an uninterrupted one
    ------------------------------------------------------------------------------------------ */
@@ -899,10 +941,10 @@ static void test_resume(void) {
 void suite_models(void) {
     test_padding();
     void (*tests[])(void) = {test_attention_reference, test_attention_memory, test_positions, test_ssm,
-                             test_model_gradients, test_rope_variants, test_toy_tasks, test_spt_finetune, test_selection, test_resume,
+                             test_model_gradients, test_rope_variants, test_toy_tasks, test_spt_finetune, test_selection, test_divergence, test_resume,
                              test_steady_state_allocs};
     const char *names[] = {"attention reference", "attention memory", "positions", "ssm", "model gradients",
-                           "rope variants", "toy tasks", "spt and fine-tune", "selection", "resume", "steady-state allocations"};
+                           "rope variants", "toy tasks", "spt and fine-tune", "selection", "divergence", "resume", "steady-state allocations"};
     for (size_t i = 0; i < sizeof tests / sizeof tests[0]; i++) {
         double t0 = ls_now();
         tests[i]();
