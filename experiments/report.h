@@ -171,7 +171,7 @@ void rp_fmt_secs(double s, char *buf, size_t cap) {
 }
 
 const char *rp_git_commit(void) {
-    static char buf[64];
+    static char buf[72];   /* a commit line (< 64) and "-dirty" */
     if (buf[0]) return buf;
 #ifdef RP_BUILD_COMMIT   /* the Makefile bakes in the commit the program was built from */
     if (RP_BUILD_COMMIT[0]) { snprintf(buf, sizeof buf, "%s", RP_BUILD_COMMIT); return buf; }

@@ -51,6 +51,19 @@ int main(int argc, char **argv) {
         if (!strcmp(argv[i], "-v")) t_verbose = 1;
         else if (n_only < 16) only[n_only++] = argv[i];
     }
+    /* a suite name that matches nothing is a mistake, not "0 passed" */
+#define KNOWN(name) if (!strcmp(only[i], #name)) known = 1;
+    for (int i = 0; i < n_only; i++) {
+        int known = 0;
+        SUITES(KNOWN)
+        if (!known) {
+            fprintf(stderr, "run_tests: no suite named '%s' (suites:", only[i]);
+#define LIST(name) fprintf(stderr, " %s", #name);
+            SUITES(LIST)
+            fprintf(stderr, ")\n");
+            return 2;
+        }
+    }
     snprintf(tmpdir, sizeof tmpdir, "/tmp/longseq-test-%d", (int)getpid());
     mkdir(tmpdir, 0700);
     setvbuf(stdout, NULL, _IOLBF, 0);
