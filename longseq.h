@@ -5311,6 +5311,7 @@ LS_API int ls_checkpoint_load(const char *path, ls_params *P, ls_adamw *opt, int
     int read_err = ferror(f);
     fclose(f);
     int rc = -1;
+    unsigned char *seen = NULL;   /* parameters found in the file */
     ls__rd r = {data, n, 0};
     uint32_t version = 0, flags = 0, nt = 0, crc = 0;
     uint64_t size = 0, mlen = 0;
@@ -5346,6 +5347,8 @@ LS_API int ls_checkpoint_load(const char *path, ls_params *P, ls_adamw *opt, int
         int with_opt = flags & 1u, per = with_opt ? 3 : 1;
         size_t body = r.pos;
         int matched = 0;
+        seen = (unsigned char *)ls__xmalloc((size_t)P->nt + 1);   /* each parameter once: strict means exact */
+        memset(seen, 0, (size_t)P->nt + 1);
         for (int pass = 0; pass < 2; pass++) {
             r.pos = body;
             matched = 0;
@@ -5393,7 +5396,13 @@ LS_API int ls_checkpoint_load(const char *path, ls_params *P, ls_adamw *opt, int
                     goto done;
                 }
                 matched++;
-                if (pass == 0) { r.pos += (size_t)cnt * 4 * (size_t)per; continue; }
+                if (pass == 0) {
+                    int idx = 0;
+                    while (idx < P->nt && P->t[idx] != t) idx++;
+                    if (seen[idx]++) { ls__seterr(err, "%s: tensor '%s' appears twice", path, name); goto done; }
+                    r.pos += (size_t)cnt * 4 * (size_t)per;
+                    continue;
+                }
                 ls__get_f32s(&r, t->x, t->n);
                 if (with_opt) {
                     int64_t off = t->x - P->x;
@@ -5402,8 +5411,11 @@ LS_API int ls_checkpoint_load(const char *path, ls_params *P, ls_adamw *opt, int
                 }
             }
             if (pass == 0) {
-                if (mode == LS_CKPT_STRICT && matched != P->nt) {
-                    ls__seterr(err, "%s: holds %d of the model's %d parameters", path, matched, P->nt);
+                int missing = 0;
+                while (missing < P->nt && seen[missing]) missing++;
+                if (mode == LS_CKPT_STRICT && missing < P->nt) {
+                    ls__seterr(err, "%s: holds %d of the model's %d parameters; '%s' is missing", path, matched, P->nt,
+                               P->t[missing]->name ? P->t[missing]->name : "?");
                     goto done;
                 }
                 if (matched == 0) { ls__seterr(err, "%s: no parameter of this model is in the file", path); goto done; }
@@ -5430,6 +5442,7 @@ LS_API int ls_checkpoint_load(const char *path, ls_params *P, ls_adamw *opt, int
     }
 done:
     LS_FREE(data);
+    LS_FREE(seen);
     return rc;
 }
 

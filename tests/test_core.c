@@ -489,6 +489,42 @@ static void test_checkpoint(void) {
                 strstr(err, "/nonexistent/x.ckpt"),
             "a missing file is named: %s", err);
     ls_params_free(&body);
+    /* strict means exact: a file (valid CRC) holding "a" twice and no "b" is refused for a model
+       with "a" and "b" of the same shape, naming the duplicate; partial loads refuse it too */
+    ls_params dup, ab;
+    ls_params_init(&dup); ls_params_init(&ab);
+    ls_fill(ls_param(&dup, "a", ls_shape1(3), 0), 1.0f);
+    ls_fill(ls_param(&dup, "c", ls_shape1(3), 0), 2.0f);
+    ls_param(&ab, "a", ls_shape1(3), 0);
+    ls_param(&ab, "b", ls_shape1(3), 0);
+    char pd[512];
+    snprintf(pd, sizeof pd, "%s/dup.ckpt", t_tmpdir());
+    int saved = ls_checkpoint_save(pd, &dup, NULL, NULL, 0, err) == 0;
+    size_t nb = 0;
+    unsigned char *bytes = read_all(pd, &nb);   /* rename "c" to "a" and re-seal the CRC */
+    for (size_t i = 4; bytes && i + 1 < nb; i++)
+        if (bytes[i] == 'c' && bytes[i - 4] == 1 && bytes[i - 3] == 0 && bytes[i - 2] == 0 && bytes[i - 1] == 0) { bytes[i] = 'a'; break; }
+    if (bytes && nb > 4) {
+        uint32_t c = ls_crc32(0, bytes, nb - 4);
+        for (int k = 0; k < 4; k++) bytes[nb - 4 + (size_t)k] = (unsigned char)(c >> (8 * k));
+        FILE *fd = fopen(pd, "wb");
+        saved &= fd && fwrite(bytes, 1, nb, fd) == nb;
+        if (fd) fclose(fd);
+    }
+    free(bytes);
+    int strict_dup = ls_checkpoint_load(pd, &ab, NULL, LS_CKPT_STRICT, NULL, 0, NULL, err) == -1 && strstr(err, "'a' appears twice");
+    char err1[LS_ERRLEN];
+    snprintf(err1, sizeof err1, "%s", err);
+    int partial_dup = ls_checkpoint_load(pd, &ab, NULL, LS_CKPT_PARTIAL, NULL, 0, NULL, err) == -1;
+    T_CHECK(saved && strict_dup && partial_dup, "a checkpoint with a tensor name twice is refused: %s", err1);
+    /* and one that lacks a parameter names it */
+    ls_params only_a;
+    ls_params_init(&only_a);
+    ls_param(&only_a, "a", ls_shape1(3), 0);
+    ls_checkpoint_save(pd, &only_a, NULL, NULL, 0, err);
+    T_CHECK(ls_checkpoint_load(pd, &ab, NULL, LS_CKPT_STRICT, NULL, 0, NULL, err) == -1 && strstr(err, "'b' is missing"),
+            "strict load of a file without a parameter names the missing one: %s", err);
+    ls_params_free(&dup); ls_params_free(&ab); ls_params_free(&only_a);
     ls_params_free(&m3.P);
     ls_params_free(&m.P);
     ls_params_free(&m2.P);
