@@ -33,8 +33,8 @@ EXPS     = $(patsubst experiments/%.c,$(BUILD)/%,$(EXP_SRC))
 # table programs: every experiment but the data tool and the cost table (which reads the others)
 TABLES   = $(filter-out $(BUILD)/datagen $(BUILD)/cost,$(EXPS))
 
-.PHONY: build test cxx-check smoke data bench bench-deps tables readme report paper paper-deps all clean
-build: $(BUILD)/run_tests $(EXPS)
+.PHONY: build test cxx-check smoke data bench bench-deps crosscheck tables readme report paper paper-deps all clean
+build: $(BUILD)/run_tests $(EXPS) $(BUILD)/train_export
 
 $(BUILD)/run_tests: $(TEST_SRC) tests/test.h $(HEADERS)
 	@mkdir -p $(@D)
@@ -57,9 +57,12 @@ cxx-check:
 	$(CXX) -x c++ -std=c++11 -Wall -Wextra -Werror -fsyntax-only tests/cxx_check.cpp
 
 # every experiment in its seconds-long smoke profile, so no table rots
-smoke: $(EXPS)
+smoke: $(EXPS) $(BUILD)/train_export
 	@set -e; for t in listops pathfinder pathx; do echo "smoke: datagen $$t"; ./$(BUILD)/datagen $$t --profile smoke; done
 	@set -e; for e in $(TABLES) $(BUILD)/cost; do echo "smoke: $$e"; ./$$e --profile smoke --quiet --out $(BUILD)/smoke; done
+	@if [ -f data/fashion-mnist/train-images-idx3-ubyte ]; then echo "smoke: train_export (bit-identical to ls_train)"; \
+	    ./$(BUILD)/train_export --profile smoke --task image --model transformer --pos rope --objective classify --steps 4 \
+	        --verify --quiet --out $(BUILD)/smoke/crosscheck; else echo "smoke: train_export skipped (no data)"; fi
 
 data:
 	bash experiments/fetch_data.sh data
@@ -78,6 +81,11 @@ $(BUILD)/bench_models: bench/bench_models.c longseq.h
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) $< -o $@ $(LDLIBS)
 
+# longseq vs PyTorch training cross-check: exports a run for bench/torch_train.py
+$(BUILD)/train_export: bench/train_export.c $(HEADERS)
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) $< -o $@ $(LDLIBS)
+
 $(BUILD)/bench_peak: bench/peak.c
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) $< -o $@ $(LDLIBS)
@@ -87,6 +95,11 @@ $(BUILD)/bench_peak: bench/peak.c
 #   make bench QUICK=1   1 round, 1 thread only for W1/W2 (~5 min);  BENCH_ARGS= passes more options
 bench: $(BUILD)/bench_sgemm $(BUILD)/bench_models $(BUILD)/bench_peak | bench-deps
 	bash bench/run.sh --build $(BUILD) $(if $(filter 1,$(QUICK)),--quick) $(BENCH_ARGS)
+
+# the paper's appendix: longseq and PyTorch trained from the same parameters on the same batches
+# (bench/crosscheck.sh; about 45 min on one core, resumable), writing paper/tables/torch_crosscheck.*
+crosscheck: $(BUILD)/train_export | bench-deps
+	bash bench/crosscheck.sh
 
 clean:
 	rm -rf build build-*
