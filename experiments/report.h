@@ -381,29 +381,48 @@ void rp_path(char *buf, size_t cap, const char *table, uint64_t hash, const char
 
 static int rp__exists(const char *p) { FILE *f = fopen(p, "rb"); if (f) fclose(f); return f != NULL; }
 
-/* one process trains a run at a time: <hash>.lock holds the owner's pid. Another table program
-   that needs the same run (tables share runs) waits for the owner's result instead of training it
-   twice into the same checkpoint; a lock whose owner has died is taken over. 0 = ours, 1 = the
-   owner finished (read the result), -1 = error. */
-static int rp__lock(const char *lock, const char *txt) {
+/* one process trains a run at a time: it holds a POSIX record lock (fcntl F_SETLK) on <hash>.lock
+   while it trains. Another table program that needs the same run (tables share runs) waits for
+   the owner's result instead of training it twice into the same checkpoint. The kernel releases
+   the lock when its owner dies, however it dies, so a lock file left behind never blocks anyone
+   (the pid written into it is for people only). The owner removes the file before it lets go; a
+   waiter that locked a file meanwhile removed sees that its inode is no longer the path's and
+   tries again. 0 = ours (*fd holds the lock: rp__unlock it), 1 = the owner finished (read the
+   result), -1 = error. */
+static int rp__lock(const char *lock, const char *txt, int *fd_out) {
     for (int waited = 0;; waited++) {
-        int fd = open(lock, O_WRONLY | O_CREAT | O_EXCL, 0644);
-        if (fd >= 0) {
-            char pid[32];
-            int n = snprintf(pid, sizeof pid, "%ld\n", (long)getpid());
-            int ok = write(fd, pid, (size_t)n) == n;
-            close(fd);
-            return ok ? 0 : -1;
+        int fd = open(lock, O_RDWR | O_CREAT, 0644);
+        if (fd < 0) return -1;
+        struct flock fl;
+        memset(&fl, 0, sizeof fl);
+        fl.l_type = F_WRLCK; fl.l_whence = SEEK_SET;   /* l_start 0, l_len 0: the whole file */
+        if (fcntl(fd, F_SETLK, &fl) == 0) {
+            struct stat a, b;
+            if (fstat(fd, &a) == 0 && stat(lock, &b) == 0 && a.st_ino == b.st_ino && a.st_dev == b.st_dev) {
+                char pid[32];
+                int n = snprintf(pid, sizeof pid, "%ld\n", (long)getpid());
+                if (ftruncate(fd, 0) || write(fd, pid, (size_t)n) != n) { close(fd); return -1; }
+                *fd_out = fd;
+                return 0;
+            }
+            close(fd);   /* locked a file its owner had just removed: take the new one */
+            continue;
         }
-        if (errno != EEXIST) return -1;
-        FILE *f = fopen(lock, "r");
+        int busy = errno == EACCES || errno == EAGAIN;
         long owner = 0;
-        if (f) { if (fscanf(f, "%ld", &owner) != 1) owner = 0; fclose(f); }
-        if (owner > 0 && kill((pid_t)owner, 0) != 0 && errno == ESRCH) { remove(lock); continue; }   /* stale */
+        char buf[32] = "";
+        if (busy && read(fd, buf, sizeof buf - 1) > 0) owner = atol(buf);
+        close(fd);
+        if (!busy) return -1;
         if (rp__exists(txt)) return 1;
         if (waited == 0) fprintf(stderr, "report: %s is being trained by process %ld; waiting for it\n", txt, owner);
         sleep(2);
     }
+}
+
+static void rp__unlock(const char *lock, int fd) {
+    remove(lock);   /* still holding the lock: a waiter that opened the old file will notice */
+    close(fd);      /* releases the lock */
 }
 
 static int rp__read(const char *path, rp_result *res) {
@@ -474,16 +493,17 @@ int rp_run_train(rp_run *r, const ls_dataset *train, const ls_dataset *val, cons
     }
     if (rp_mkdirs(dir)) { rp__err(err, "%s: cannot create (%s)", dir, strerror(errno)); return -1; }
     char lock[720];
+    int fd = -1;
     rp_path(lock, sizeof lock, r->table, h, ".lock");
-    int lk = rp__lock(lock, txt);
-    if (lk < 0) { rp__err(err, "%s: cannot create the lock (%s)", lock, strerror(errno)); return -1; }
+    int lk = rp__lock(lock, txt, &fd);
+    if (lk < 0) { rp__err(err, "%s: cannot create or lock (%s)", lock, strerror(errno)); return -1; }
     if (lk == 1 && !r->fresh && rp__read(txt, res) == 0 && res->hash == h && (!r->save_model || rp__exists(model))) {
         res->cached = 1;   /* another process trained it while we waited */
         return 0;
     }
-    if (lk == 1 && rp__lock(lock, "") != 0) { rp__err(err, "%s: cannot take the lock", lock); return -1; }
+    if (lk == 1 && rp__lock(lock, "", &fd) != 0) { rp__err(err, "%s: cannot take the lock", lock); return -1; }
     int rc = rp__train_locked(r, h, train, val, test, res, err, txt, ckpt, best, model, curve);
-    remove(lock);
+    rp__unlock(lock, fd);
     return rc;
 }
 #endif /* REPORT_IMPLEMENTATION */

@@ -97,6 +97,25 @@ static void test_cache(void) {
     int rc3 = rp_run_train(&r, &d, &d, &d, &a, err);
     T_CHECK(f && rc3 == 0 && !a.cached && access(lock, F_OK) != 0,
             "cache: a lock left by a dead process is taken over, and released after the run %s", err);
+    /* a lock file naming a live process (this one: a pid reused after a restart looks the same)
+       but held by nobody: taken at once, never waited on. In a child with an alarm, so a
+       regression fails here instead of hanging the suite. */
+    r.train.seed = 3;
+    rp_path(lock, sizeof lock, "t", rp_run_hash(&r), ".lock");
+    f = fopen(lock, "w");
+    if (f) { fprintf(f, "%ld\n", (long)getpid()); fclose(f); }
+    pid_t kid = fork();
+    if (kid == 0) {
+        alarm(20);
+        rp_result k;
+        char kerr[LS_ERRLEN];
+        _exit(rp_run_train(&r, &d, &d, &d, &k, kerr) == 0 && !k.cached ? 0 : 1);
+    }
+    status = 0;
+    waitpid(kid, &status, 0);
+    T_CHECK(f && WIFEXITED(status) && WEXITSTATUS(status) == 0 && access(lock, F_OK) != 0,
+            "cache: a lock file naming a live process that holds no lock is taken at once (child %s)",
+            WIFSIGNALED(status) ? "killed by the 20 s alarm: it waited" : WIFEXITED(status) && WEXITSTATUS(status) == 0 ? "trained" : "failed");
     if (chdir(cwd)) T_CHECK(0, "cache: cannot return to %s", cwd);
 }
 
