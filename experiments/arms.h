@@ -41,6 +41,9 @@ static const plan PLAN[3][LRA_N_TASKS] = {
     /* paper: the Transformer sizes of LRA App. A / paper §2.3 (for big machines) */
     {{512, 6, 8, 2048, 64, 32, 5000}, {512, 6, 8, 2048, 64, 32, 20000}, {128, 4, 4, 512, 64, 32, 20000},
      {64, 3, 4, 128, 64, 50, 50000}, {128, 4, 8, 128, 64, 32, 50000}, {128, 4, 4, 128, 64, 32, 50000}}};
+/* --steps N (every table program): the base step cap of every task instead of the plan's (arm_plan);
+   0 = the plan's */
+static int64_t arm_steps = 0;
 /* validation examples per evaluation, and test examples scored, per profile (0 = all) */
 static const int64_t EVAL_MAX[3] = {64, 200, 0}, TEST_MAX[3] = {100, 500, 0};
 
@@ -152,14 +155,17 @@ static inline int arm_cli(const char *prog, const char *what, int argc, char **a
                        {"tasks", LS_FLAG_STR, tasks, "comma-separated subset of listops,text,retrieval,image,pathfinder,pathx"}};
     int rc = ls_cli_parse(cli, argc, argv, extra, tasks ? 2 : 1, what, err);
     if (rc < 0) fprintf(stderr, "%s: %s\n", prog, err);
+    if (rc == 0) arm_steps = cli->steps;
     return rc ? (rc < 0 ? 2 : 0) + 1 : 0;
 }
 
 /* --tasks a,b,c -> want[task] = 1, restricted to allowed[] (NULL: any); -1 with the bad name on stderr */
 static inline int arm_parse_tasks(const char *prog, const char *list, const int *allowed, int *want) {
     memset(want, 0, LRA_N_TASKS * sizeof *want);
+    if (!*list) { fprintf(stderr, "%s: --tasks: the list is empty\n", prog); return -1; }
     for (const char *s = list; *s;) {
         size_t n = strcspn(s, ","); char name[32]; snprintf(name, sizeof name, "%.*s", (int)(n < 31 ? n : 31), s);
+        if (!n || (s[n] == ',' && !s[n + 1])) { fprintf(stderr, "%s: --tasks: an empty name in '%s'\n", prog, list); return -1; }
         int id = lra_task_id(name);
         if (id < 0 || (allowed && !allowed[id])) { fprintf(stderr, "%s: --tasks: task '%s' is not one this table runs\n", prog, name); return -1; }
         want[id] = 1; s += n + (s[n] == ',');
@@ -314,7 +320,12 @@ typedef struct arm_grid {
     const char *const (*anchor)[3]; int nanchor;   /* published figures: what, value, source */
 } arm_grid;
 
-static inline plan arm_plan(int prof, int task, int64_t mult) { plan p = PLAN[prof][task]; p.steps *= mult > 0 ? mult : 1; return p; }
+static inline plan arm_plan(int prof, int task, int64_t mult) {
+    plan p = PLAN[prof][task];
+    if (arm_steps > 0) p.steps = arm_steps;
+    p.steps *= mult > 0 ? mult : 1;
+    return p;
+}
 
 static inline int arm_grid_run(const arm_grid *g) {
     enum { MAXV = 8, MAXS = 4 };

@@ -123,6 +123,7 @@ static int run_task(int task, int prof, const ls_cli *cli, int fresh, int timing
     for (int v = 0; v < N_VAR; v++)
         for (int o = 0; o < N_OBJ; o++) {
             int64_t ceil = CEIL[prof][task][VAR[v].model != M_TR];
+            if (ceil && cli->steps > 0) ceil = cli->steps;   /* --steps N: every ceiling */
             if (!ceil) continue;
             run_stats *s = &R[task][v][o];
             plan q = *p; q.steps = ceil;
@@ -341,7 +342,9 @@ int main(int argc, char **argv) {
     for (int k = 0, j = 0; k < LRA_N_TASKS; k++) {
         if (!want[k]) continue;
         size_t n = strlen(steps);
-        snprintf(steps + n, sizeof steps - n, "%s%s %lld / %lld", j++ ? ", " : "", lra_task_name(k), (long long)CEIL[prof][k][0], (long long)CEIL[prof][k][1]);
+        int64_t c0 = CEIL[prof][k][0], c1 = CEIL[prof][k][1];
+        if (cli.steps > 0) { c0 = c0 ? cli.steps : 0; c1 = c1 ? cli.steps : 0; }
+        snprintf(steps + n, sizeof steps - n, "%s%s %lld / %lld", j++ ? ", " : "", lra_task_name(k), (long long)c0, (long long)c1);
     }
     arm_sizes(sz, sizeof sz, &PLAN[prof][LRA_LISTOPS]);
     double wsum = 0; for (int k = 0; k < LRA_N_TASKS; k++) for (int v = 0; v < N_VAR; v++) for (int o = 0; o < N_OBJ; o++) wsum += R[k][v][o].wall;

@@ -39,6 +39,7 @@ int main(int argc, char **argv) {
     int rc = ls_cli_parse(&cli, argc, argv, extra, 3, "The lra table: LRA-CPU x {Transformer, S4D, LRU} x {scratch, +SPT}.", err);
     if (rc) { if (rc < 0) fprintf(stderr, "lra: %s\n", err); return rc < 0 ? 2 : 0; }
     const int prof = cli.profile, nseed = N_SEEDS[prof], nlr = N_LR[prof];
+    arm_steps = cli.steps;   /* --steps N: every task's cap */
     int want[LRA_N_TASKS];
     if (arm_parse_tasks("lra", tasks, NULL, want)) return 2;
     double t_start = ls_now(), plan_total = 0, wall_sum = 0;
@@ -57,7 +58,7 @@ int main(int argc, char **argv) {
             for (int m = 0; m < N_MODELS; m++) for (int a = 0; a < N_ARMS; a++) snprintf(C[m][a][task].why, 128, "not run: no data (make data)");
             continue;
         }
-        const plan *p = &PLAN[prof][task];
+        const plan pl = arm_plan(prof, task, 1), *p = &pl;
         ls_dataset tr = arm_split(&t.train, 0, 0), va = arm_split(&t.val, 0, 0), te = arm_split(&t.test, TEST_MAX[prof], 0);
         ls_dataset ptr = arm_split(&t.train, 0, 1), pva = arm_split(&t.val, 0, 1);
         /* trivial predictors of the LM objective: the commonest token (accuracy), the token frequencies (loss) */
@@ -185,7 +186,7 @@ int main(int argc, char **argv) {
                              {"published: LRU, LRU Table 3 [C] (Image: colour sCIFAR)", "60.2", "89.4", "89.9", "89.0", "95.1", "94.2", "—", "—"}};
     for (int k = 0; k < 3; k++) rp_table_row(&main_t, pub[k]);
     char steps[256] = "", seeds[64] = "", sizes[512];
-    for (int k = 0; k < 6; k++) { size_t n = strlen(steps); snprintf(steps + n, sizeof steps - n, "%s%s %lld", k ? ", " : "cap ", lra_task_name(k), (long long)PLAN[prof][k].steps); }
+    for (int k = 0; k < 6; k++) { size_t n = strlen(steps); snprintf(steps + n, sizeof steps - n, "%s%s %lld", k ? ", " : "cap ", lra_task_name(k), (long long)arm_plan(prof, k, 1).steps); }
     for (int s = 0; s < nseed; s++) { size_t n = strlen(seeds); snprintf(seeds + n, sizeof seeds - n, "%s%llu", s ? "," : "", (unsigned long long)(cli.seed + (uint64_t)s)); }
     const plan *p0 = &PLAN[prof][LRA_LISTOPS];
     char grid[64] = ""; float lr_pt = 0;

@@ -164,11 +164,32 @@ static void test_plateau(void) {
     T_CHECK(d.below_step == -1 && d.below_wall_s == -1, "a loss that never gets 0.1 nats under H: below_step %lld (-1)", d.below_step);
 }
 
+/* flags mean what they say: an empty --tasks list (or an empty name in it) is refused, and
+   --steps N replaces every task's cap (times a table's multiplier) */
+static void test_flags(void) {
+    int want[LRA_N_TASKS];
+    int empty = arm_parse_tasks("t", "", NULL, want), hole = arm_parse_tasks("t", "listops,,text", NULL, want),
+        tail = arm_parse_tasks("t", "listops,", NULL, want), good = arm_parse_tasks("t", "listops,image", NULL, want);
+    T_CHECK(empty == -1 && hole == -1 && tail == -1 && good == 0 && want[LRA_LISTOPS] && want[LRA_IMAGE] && !want[LRA_TEXT],
+            "--tasks: an empty list or an empty name is refused, a good list selects its tasks");
+    const char *argv[] = {"prog", "--steps", "7", "--profile", "smoke"};
+    ls_cli cli;
+    const char *tasks = "listops";
+    int fresh = 0, rc = arm_cli("prog", "test", 5, (char **)argv, &cli, &tasks, &fresh);
+    plan a = arm_plan(LS_PROFILE_SMOKE, LRA_TEXT, 1), b = arm_plan(LS_PROFILE_SMOKE, LRA_TEXT, 3);
+    arm_steps = 0;
+    plan c = arm_plan(LS_PROFILE_SMOKE, LRA_TEXT, 1);
+    T_CHECK(rc == 0 && a.steps == 7 && b.steps == 21 && c.steps == PLAN[LS_PROFILE_SMOKE][LRA_TEXT].steps,
+            "--steps 7 is every task's cap (%lld; x3 multiplier %lld); without it the plan's (%lld)", (long long)a.steps,
+            (long long)b.steps, (long long)c.steps);
+}
+
 void suite_report(void) {
     test_plans();
     test_subsets();
     test_unigram();
     test_plateau();
+    test_flags();
     test_cache();
     test_rows();
 }
