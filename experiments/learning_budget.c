@@ -47,6 +47,7 @@ static const int64_t CEIL[3][LRA_N_TASKS][2] = {
     {{1000, 1200}, {800, 1200}, {800, 1200}, {800, 1200}, {800, 1200}, {0, 160}},
     {{5000, 5000}, {20000, 20000}, {20000, 20000}, {50000, 50000}, {50000, 50000}, {0, 50000}}};
 #define N_EVAL 20          /* validations per run */
+#define LEARN_MARGIN 5.0   /* points above the majority class that count as learning (>= 2 sd of a 200-example mean) */
 #define MAXPTS 64
 #define POS_RULE "the position scheme of the report's Transformer arms (scratch and SPT alike) is the one " \
                  "whose masked-LM pretraining learns (held-out loss >= 0.1 nats below H) on at least 3 of the 5 tasks; " \
@@ -55,6 +56,8 @@ static const int64_t CEIL[3][LRA_N_TASKS][2] = {
 typedef struct run_stats {
     int ran;
     double plateau, test, H, mode, lm_acc;   /* plateau: accuracy (%) or loss (nats) */
+    double chance;                           /* majority-class validation accuracy (%) */
+    int learned;                             /* scratch: plateau >= chance + LEARN_MARGIN points */
     long long ceil, steps, plat_step, below_step;   /* below_step: loss <= H - 0.1 first (-1: never) */
     double plat_wall, below_wall, wall;   /* measured wall time of the run at those steps, and in all */
     double st1, st2, ev1, ev2;   /* seconds per training step and per validation at 1 and 2 threads (0: not measured) */
@@ -120,6 +123,10 @@ static int run_task(int task, int prof, const ls_cli *cli, int fresh, int timing
     ls_dataset ptr = arm_split(&t.train, 0, 1), pva = arm_split(&t.val, 0, 1);
     double H, mode;
     arm_unigram(&ptr, &mode, &H);
+    /* the majority class of the validation examples a run is scored on */
+    int64_t nv = EVAL_MAX[prof] > 0 && EVAL_MAX[prof] < va.n ? EVAL_MAX[prof] : va.n, cnt[64] = {0}, top = 0;
+    for (int64_t i = 0; i < nv; i++) if (va.label[i] >= 0 && va.label[i] < 64 && ++cnt[va.label[i]] > top) top = cnt[va.label[i]];
+    double chance = nv ? 100.0 * (double)top / (double)nv : 0;
     for (int v = 0; v < N_VAR; v++)
         for (int o = 0; o < N_OBJ; o++) {
             int64_t ceil = CEIL[prof][task][VAR[v].model != M_TR];
@@ -147,6 +154,8 @@ static int run_task(int task, int prof, const ls_cli *cli, int fresh, int timing
             s->np = arm_curve(res.hash, s->pts, MAXPTS);
             if (s->np <= 0) { fprintf(stderr, "learning_budget: %s: no learning curve in results/runs/%016llx.csv\n", lab, (unsigned long long)res.hash); lra_task_free(&t); return -1; }
             analyse(s, o == OBJ_LM);
+            s->chance = chance;
+            s->learned = o == OBJ_SCRATCH && s->plateau >= chance + LEARN_MARGIN;
             double tv[4];
             if (timing && timings(&t, &r.model, &r.train, o == OBJ_LM ? &pva : &va, tv)) { lra_task_free(&t); return -1; }
             if (timing) { s->st1 = tv[0]; s->st2 = tv[1]; s->ev1 = tv[2]; s->ev2 = tv[3]; }
@@ -233,18 +242,18 @@ int main(int argc, char **argv) {
         if (want[k] && run_task(k, prof, &cli, fresh, !no_timing, &nrun, total)) return 1;
 
     /* table 1: from scratch; table 2: pretraining; table 3: the position rule; raw CSV; curves CSV */
-    const char *h1[] = {"task", "model", "ceiling", "val plateau %", "test %", "steps to plateau", "seconds 1t / 2t", "flat", "run wall"};
+    const char *h1[] = {"task", "model", "ceiling", "val plateau % (chance)", "test %", "steps to plateau", "seconds 1t / 2t", "flat", "run wall"};
     const char *h2[] = {"task", "model", "objective", "ceiling", "loss plateau (H)", "loss − H", "LM acc % (mode)", "steps to plateau",
                         "seconds 1t / 2t", "H − 0.1 at step (1t)"};
     const char *h3[] = {"task", "sinusoidal: scratch val %", "RoPE: scratch val %", "sinusoidal: loss − H", "RoPE: loss − H"};
     const char *h4[] = {"task", "model", "objective", "ceiling", "plateau", "test", "plateau_step", "plateau_wall_s", "flat", "H",
-                        "below_step", "wall_s", "step_s_1t", "step_s_2t", "eval_s_1t", "eval_s_2t"};
+                        "below_step", "wall_s", "step_s_1t", "step_s_2t", "eval_s_1t", "eval_s_2t", "chance", "learned"};
     const char *h5[] = {"task", "model", "objective", "step", "wall_s", "quiet_s_1t", "val_metric", "val_loss"};
     rp_table t1, t2, t3, raw, curves;
     rp_table_init(&t1, "Learning budget from scratch: validation accuracy plateau, and the steps and seconds to reach it", 9, h1, RP_MD | RP_TEX);
     rp_table_init(&t2, "Learning budget of self-pretraining: held-out LM loss against the unigram entropy H", 10, h2, RP_MD | RP_TEX);
     rp_table_init(&t3, "Position scheme of the Transformer arms, chosen by the stated rule", 5, h3, RP_MD | RP_TEX);
-    rp_table_init(&raw, "learning_budget runs", 16, h4, RP_CSV);
+    rp_table_init(&raw, "learning_budget runs", 18, h4, RP_CSV);
     rp_table_init(&curves, "learning_budget curves", 8, h5, RP_CSV);
     double sum_scr[2] = {0}, n_scr[2] = {0}; int learns[2] = {0}, n_pos_tasks = 0;
     for (int k = 0; k < LRA_N_TASKS; k++) {
@@ -258,18 +267,21 @@ int main(int argc, char **argv) {
                 char a[32], b[32], c[32], d[32], bs[80];
                 fmt_secs(quiet_secs(s, s->plat_step, 0), a, sizeof a); fmt_secs(quiet_secs(s, s->plat_step, 1), b, sizeof b);
                 rp_fmt_secs(s->wall, c, sizeof c);
-                if (o == OBJ_SCRATCH)
-                    rp_table_rowf(&t1, "%s\t%s\t%lld\t%.1f\t%.1f\t%lld\t%s / %s\t%s\t%s", lra_task_name(k), VAR[v].name, s->ceil, s->plateau,
-                                  s->test, s->plat_step, a, b, s->flat ? "yes" : "no", c);
+                if (o == OBJ_SCRATCH && !s->learned)
+                    rp_table_rowf(&t1, "%s\t%s\t%lld\t%.1f (chance %.1f)\t%.1f\t—\t—\tat chance\t%s", lra_task_name(k), VAR[v].name, s->ceil,
+                                  s->plateau, s->chance, s->test, c);
+                else if (o == OBJ_SCRATCH)
+                    rp_table_rowf(&t1, "%s\t%s\t%lld\t%.1f (chance %.1f)\t%.1f\t%lld\t%s / %s\t%s\t%s", lra_task_name(k), VAR[v].name, s->ceil,
+                                  s->plateau, s->chance, s->test, s->plat_step, a, b, s->flat ? "yes" : "no", c);
                 else {
                     fmt_secs(quiet_secs(s, s->below_step, 0), d, sizeof d);
                     if (s->below_step >= 0) snprintf(bs, sizeof bs, "%lld (%s)", s->below_step, d); else snprintf(bs, sizeof bs, "never");
                     rp_table_rowf(&t2, "%s\t%s\t%s\t%lld\t%.3f (%.3f)\t%+.3f\t%.1f (%.1f)\t%lld\t%s / %s\t%s", lra_task_name(k), VAR[v].name, on,
                                   s->ceil, s->plateau, s->H, s->plateau - s->H, s->lm_acc, s->mode, s->plat_step, a, b, bs);
                 }
-                rp_table_rowf(&raw, "%s\t%s\t%s\t%lld\t%.4f\t%.2f\t%lld\t%.1f\t%d\t%.4f\t%lld\t%.1f\t%.4f\t%.4f\t%.4f\t%.4f", lra_task_name(k),
+                rp_table_rowf(&raw, "%s\t%s\t%s\t%lld\t%.4f\t%.2f\t%lld\t%.1f\t%d\t%.4f\t%lld\t%.1f\t%.4f\t%.4f\t%.4f\t%.4f\t%.1f\t%d", lra_task_name(k),
                               VAR[v].name, on, s->ceil, s->plateau, o == OBJ_SCRATCH ? s->test : NAN, s->plat_step, s->plat_wall, s->flat, s->H,
-                              s->below_step, s->wall, s->st1, s->st2, s->ev1, s->ev2);
+                              s->below_step, s->wall, s->st1, s->st2, s->ev1, s->ev2, s->chance, s->learned);
                 for (int i = 0; i < s->np; i++)
                     rp_table_rowf(&curves, "%s\t%s\t%s\t%lld\t%.2f\t%.2f\t%.4f\t%.4f", lra_task_name(k), VAR[v].name, on, s->pts[i].step,
                                   s->pts[i].wall_s, quiet_secs(s, s->pts[i].step, 0), s->pts[i].val_metric, s->pts[i].val_loss);
@@ -316,10 +328,11 @@ int main(int argc, char **argv) {
             for (int v = 0; v < N_VAR; v++) {
                 const run_stats *r = &R[k][v][o];
                 if (!r->ran || (VAR[v].model == M_TR && chosen >= 0 && v != chosen)) continue;
+                if (o == OBJ_SCRATCH && !r->learned) continue;   /* a curve at chance has no plateau to reach */
                 long long st = r->flat ? r->plat_step : r->ceil;
                 if (st > need) { need = st; by = v; bound = !r->flat; }
             }
-            if (by < 0) { snprintf(cell[1 + o], 96, "—"); snprintf(cell[3 + o], 96, "—"); continue; }
+            if (by < 0) { snprintf(cell[1 + o], 96, o == OBJ_SCRATCH ? "— (no model left chance)" : "—"); snprintf(cell[3 + o], 96, "—"); continue; }
             long long capk = bound ? need : ((need * 5 / 4 + 99) / 100) * 100;   /* 25 %% headroom, to 100 */
             for (int v = 0; v < N_VAR; v++) {
                 const run_stats *r = &R[k][v][o];
@@ -335,7 +348,7 @@ int main(int argc, char **argv) {
         const char *cp[5] = {cell[0], cell[1], cell[2], cell[3], cell[4]};
         rp_table_row(&t4, cp);
     }
-    rp_table_note(&t4, "Cap: 1.25 × the most steps any of the report's models (the chosen Transformer, S4D, LRU) needed to reach its plateau, rounded up to 100; ≥ the ceiling when that model was still improving there. Seconds: the slowest of those models' runs at the cap on a quiet machine (validation every 5%%).");
+    rp_table_note(&t4, "Cap: 1.25 × the most steps any of the report's models (the chosen Transformer, S4D, LRU) needed to reach its plateau, rounded up to 100, over the from-scratch runs that left chance; ≥ the ceiling when that model was still improving there. Seconds: the slowest of those models' runs at the cap on a quiet machine (validation every 5%%).");
 
     char seeds[32], steps[256] = "ceiling (attention / SSM) ", sz[128], cap[600];
     arm_seeds(seeds, sizeof seeds, cli.seed, 1);
@@ -354,7 +367,7 @@ int main(int argc, char **argv) {
              (long long)EVAL_MAX[prof], ws);
     rp_caption(&t1, prof, seeds, 1, steps, ls_now() - t_start, cap);
     strcpy(t2.caption, t1.caption); strcpy(t3.caption, t1.caption); strcpy(t4.caption, t1.caption);
-    rp_table_note(&t1, "Plateau: the best validation accuracy of the curve smoothed over 3 consecutive validations (each point the mean of itself and the two before it). Steps to plateau: the first validation at which the smoothed curve is within 1 point of it. Flat: the plateau was reached in the first 80%% of the ceiling (no: still improving at the ceiling, which then bounds the result).");
+    rp_table_note(&t1, "Plateau: the best validation accuracy of the curve smoothed over 3 consecutive validations (each point the mean of itself and the two before it). Steps to plateau: the first validation at which the smoothed curve is within 1 point of it. Flat: the plateau was reached in the first 80%% of the ceiling (no: still improving at the ceiling, which then bounds the result); at chance: the plateau is less than %.0f points above the majority class of the validation examples (chance), so the curve has no plateau to reach.", LEARN_MARGIN);
     rp_table_note(&t1, "Seconds: what the run needs to reach that step on a quiet machine, at 1 and at 2 threads: steps × the measured time of a training step + validations so far × the measured time of a validation pass (step-time table in the CSV), so background load during the long runs does not enter. Run wall: the measured wall time of the whole run at 1 thread (two runs shared the 2 cores).");
     rp_table_note(&t1, "Test: accuracy on the first %lld test examples of the parameters with the best (unsmoothed) validation accuracy. %lld validation examples give a binomial sd of about 3.5 points at 50%% accuracy.", (long long)TEST_MAX[prof], (long long)EVAL_MAX[prof]);
     rp_table_note(&t2, "Loss plateau: the lowest held-out LM loss of the smoothed curve (nats per predicted token); H: the entropy of the training split's token frequencies, the loss of a model that learned only the unigram distribution. Steps to plateau: first smoothed point within 0.02 nats of it. H − 0.1 at step: the first validation whose (unsmoothed) loss is 0.1 nats below H. LM acc: masked-token (or next-token) accuracy at the best held-out loss; in brackets the accuracy of the commonest token.");
