@@ -172,14 +172,14 @@ def figure(fig):
            "\\begin{tikzpicture}",
            "\\begin{groupplot}[group style={group size=2 by %d, horizontal sep=1.6cm, vertical sep=1.3cm}," % len(fig),
            "  width=0.46\\linewidth, height=0.22\\linewidth, tick label style={font=\\scriptsize},",
-           "  label style={font=\\scriptsize}, title style={font=\\footnotesize}, ylabel={train loss}, mark size=0.8pt]"]
+           "  label style={font=\\scriptsize}, title style={font=\\footnotesize}, ylabel={train loss}]"]
     for i, (label, w1, wp, w2) in enumerate(fig):
         for x in ("step", "cpu"):
             opts = "title={%s}, xlabel={%s}" % (label, "step" if x == "step" else "CPU seconds (1 thread)")
             if i == 0 and x == "step":
                 opts += ", legend to name=xcleg, legend columns=3"
             out.append("\\nextgroupplot[%s]" % opts)
-            for w, style, name in ((w1, "red, mark=*", "longseq, seed 1"), (wp, "blue, dashed, mark=o", "PyTorch, seed 1"),
+            for w, style, name in ((w1, "red, mark=*, mark size=0.8pt", "longseq, seed 1"), (wp, "blue, dashed, mark=o, mark size=0.8pt", "PyTorch, seed 1"),
                                    (w2, "gray, mark=none", "longseq, seed 2")):
                 pts = " ".join("(%.2f,%.4f)" % ((s + WINDOW / 2) if x == "step" else c, l) for s, l, c in w)
                 out.append("\\addplot[%s] coordinates {%s};" % (style, pts))
