@@ -95,9 +95,9 @@ def main():
     head = ["run", "steps", "step-0 loss rel. diff", "final val: longseq", "PyTorch", "longseq seed 2",
             "val loss gap: impl / seeds", "train loss gap: impl / seeds", "agree", "CPU s/step: longseq / PyTorch", "ratio"]
     md = ["### Training cross-check: longseq against PyTorch on the same initial parameters and batches", "",
-          "*machine %s; 1 thread each; %d steps per run at the report's cpu-profile sizes; PyTorch %s; gaps from step %d on; "
-          "times are process CPU seconds (the runs shared the machine with other jobs)*" % (
-              cpu_name(), int(rows[0][1]), torch_version(), FROM), "",
+          "*machine %s; 1 thread each; the report's cpu-profile sizes, steps as in the table (warm-up 10%%, cosine to the "
+          "last step); PyTorch %s; gaps from step %d on; times are process CPU seconds (the runs shared the machine with "
+          "other jobs)*" % (cpu_name(), torch_version(), FROM), "",
           "| " + " | ".join(head) + " |", "|---" + "|---:" * (len(head) - 1) + "|"]
     md += ["| " + " | ".join(r) + " |" for r in rows]
     md += ["", "- step-0 loss rel. diff: |PyTorch − longseq| / longseq of the first batch's loss at the shared initial parameters.",
