@@ -85,7 +85,7 @@ def main():
         metric = "acc" if "classification" in label else "loss"
         fin = lambda r: "%.1f%%" % (100 * r["val_acc"]) if metric == "acc" else "%.3f" % r["val_loss"]  # noqa: E731
         step0 = abs(ls1[0]["train_loss"] - pt1[0]["train_loss"]) / abs(ls1[0]["train_loss"])
-        rows.append([label, str(last), "%.1e" % step0, fin(v1[last]), fin(vp[last]), fin(v2[last]),
+        rows.append([label, str(last), "%.1e" % step0 if step0 > 0 else "< 1e-7",   # the CSVs keep 8 digits fin(v1[last]), fin(vp[last]), fin(v2[last]),
                      "%.3f / %.3f" % (g_impl_v, g_seed_v), "%.3f / %.3f" % (g_impl_t, g_seed_t),
                      "yes" if agree else "no", "%.3f / %.3f" % (c_ls, c_pt), "%.1f×" % (c_pt / c_ls)])
         fig.append((label, w1[:n], wp[:n], w2[:n]))
