@@ -192,7 +192,7 @@ int main(int argc, char **argv) {
     char grid[64] = ""; float lr_pt = 0;
     for (int l = 0; l < nlr; l++) { size_t n = strlen(grid); snprintf(grid + n, sizeof grid - n, "%s%g", l ? ", " : "", LR[prof][l]); if (LR[prof][l] > lr_pt) lr_pt = LR[prof][l]; }
     char sz[128]; arm_sizes(sz, sizeof sz, p0);
-    snprintf(sizes, sizeof sizes, "%s, pre-LN; batch %lld (Retrieval %lld pairs, Path-X %lld); "
+    snprintf(sizes, sizeof sizes, "%s, pre-LN, Transformer with rotary positions; batch %lld (Retrieval %lld pairs, Path-X %lld); "
              "LR grid {%s} chosen on validation (%lld examples), test on the first %lld; patience 2 of 4 validations; SPT pretrains at LR %g",
              sz, (long long)p0->batch, (long long)PLAN[prof][LRA_RETRIEVAL].batch, (long long)PLAN[prof][LRA_PATHX].batch,
              grid, (long long)EVAL_MAX[prof], (long long)TEST_MAX[prof], lr_pt);
