@@ -1084,6 +1084,10 @@ static float *ls__grad_w(const ls_tensor *t, int *fresh) {
 /* dst gets the gradient contribution v: stored on a raw buffer, added otherwise */
 #define LS__GACC(fresh, dst, v) ((dst) = (fresh) ? (v) + 0.0f : (dst) + (v))
 
+/* ---------------------------------------------------------------------------------------------
+   the op table and the reverse pass
+   --------------------------------------------------------------------------------------------- */
+
 /* The op table expands into prototypes of every kernel pair and into the dispatch tables: an op
    whose forward or backward kernel is missing does not build. */
 #define LS__X(E, f) static void ls__##f##_forward(ls_ctx *ctx, ls_node *n); \
@@ -1116,6 +1120,70 @@ static void ls__exec(ls_ctx *ctx, ls_node *n, int dir) {
 
 /* runs the forward kernel of a freshly recorded node */
 static void ls__run(ls_ctx *ctx, ls_node *n) { ls__exec(ctx, n, 0); }
+
+LS_API const char *ls_op_name(int op) { return op >= 0 && op < LS_OP_COUNT ? ls__op_names[op] : "?"; }
+
+/* The gradient buffers of a reverse pass: every tensor on the tape that needs a gradient and
+   has none yet gets a slice of one arena block, raw (see ls__grad): zeroing the block up front
+   was a write of every buffer to DRAM and a read back later, 5% of an S4D step. */
+#define LS__GRAD_PENDING 0x100 /* internal flag: counted, slice not yet given */
+static int64_t ls__grad_count(ls_tensor *t) {
+    if (!t || !(t->flags & LS_NEEDS_GRAD) || t->g || (t->flags & LS__GRAD_PENDING)) return 0;
+    t->flags |= LS__GRAD_PENDING;
+    return (t->n + 15) & ~(int64_t)15; /* slices stay 64-byte aligned */
+}
+
+static void ls__grad_give(ls_tensor *t, float **next) {
+    if (!t || !(t->flags & LS__GRAD_PENDING)) return;
+    t->flags = (t->flags & ~LS__GRAD_PENDING) | LS__GRAD_RAW;
+    t->g = *next;
+    *next += (t->n + 15) & ~(int64_t)15;
+}
+
+static void ls__alloc_grads(ls_ctx *ctx) {
+    int64_t total = 0;
+    float *block, *next;
+    for (ls_node *n = ctx->last; n; n = n->prev) {
+        total += ls__grad_count(n->out);
+        for (int i = 0; i < n->n_in; i++) total += ls__grad_count(n->in[i]);
+    }
+    if (!total) return;
+    block = ls__floats(ctx, total);
+    next = block;
+    for (ls_node *n = ctx->last; n; n = n->prev) {
+        ls__grad_give(n->out, &next);
+        for (int i = 0; i < n->n_in; i++) ls__grad_give(n->in[i], &next);
+    }
+}
+
+LS_API int ls_backward_from(ls_ctx *ctx, ls_tensor *out, const float *dout) {
+    if (!out) {
+        if (!ctx->failed) ls__fail(ctx, "ls_backward: no output (an op before it failed without a message)");
+        return -1;
+    }
+    if (!(out->flags & LS_NEEDS_GRAD)) {
+        ls__fail(ctx, "ls_backward: the output %s does not depend on anything that needs a gradient", ls__shp(out));
+        return -1;
+    }
+    ls__alloc_grads(ctx);
+    float *g = ls__grad(out);
+    for (int64_t i = 0; i < out->n; i++) g[i] += dout[i];
+    /* every raw buffer is some node's output: zeroed here at the latest if nothing wrote it */
+    for (ls_node *n = ctx->last; n; n = n->prev) {
+        ls__grad(n->out);
+        ls__exec(ctx, n, 1);
+    }
+    return 0;
+}
+
+LS_API int ls_backward(ls_ctx *ctx, ls_tensor *loss) {
+    if (loss && loss->n != 1) {
+        ls__fail(ctx, "ls_backward: the loss must be a scalar, got %s", ls__shp(loss));
+        return -1;
+    }
+    const float one = 1.0f;
+    return ls_backward_from(ctx, loss, &one);
+}
 
 /* ---------------------------------------------------------------------------------------------
    matrix multiply
@@ -2842,74 +2910,6 @@ LS_API ls_tensor *ls_sum(ls_ctx *ctx, ls_tensor *x) {
     ls_node *n = ls__record(ctx, LS_OP_SUM, out, 1, x, NULL, NULL, NULL);
     ls__run(ctx, n);
     return out;
-}
-
-/* ---------------------------------------------------------------------------------------------
-   the op table and the reverse pass
-   --------------------------------------------------------------------------------------------- */
-
-LS_API const char *ls_op_name(int op) { return op >= 0 && op < LS_OP_COUNT ? ls__op_names[op] : "?"; }
-
-/* The gradient buffers of a reverse pass: every tensor on the tape that needs a gradient and
-   has none yet gets a slice of one arena block, raw (see ls__grad): zeroing the block up front
-   was a write of every buffer to DRAM and a read back later, 5% of an S4D step. */
-#define LS__GRAD_PENDING 0x100 /* internal flag: counted, slice not yet given */
-static int64_t ls__grad_count(ls_tensor *t) {
-    if (!t || !(t->flags & LS_NEEDS_GRAD) || t->g || (t->flags & LS__GRAD_PENDING)) return 0;
-    t->flags |= LS__GRAD_PENDING;
-    return (t->n + 15) & ~(int64_t)15; /* slices stay 64-byte aligned */
-}
-
-static void ls__grad_give(ls_tensor *t, float **next) {
-    if (!t || !(t->flags & LS__GRAD_PENDING)) return;
-    t->flags = (t->flags & ~LS__GRAD_PENDING) | LS__GRAD_RAW;
-    t->g = *next;
-    *next += (t->n + 15) & ~(int64_t)15;
-}
-
-static void ls__alloc_grads(ls_ctx *ctx) {
-    int64_t total = 0;
-    float *block, *next;
-    for (ls_node *n = ctx->last; n; n = n->prev) {
-        total += ls__grad_count(n->out);
-        for (int i = 0; i < n->n_in; i++) total += ls__grad_count(n->in[i]);
-    }
-    if (!total) return;
-    block = ls__floats(ctx, total);
-    next = block;
-    for (ls_node *n = ctx->last; n; n = n->prev) {
-        ls__grad_give(n->out, &next);
-        for (int i = 0; i < n->n_in; i++) ls__grad_give(n->in[i], &next);
-    }
-}
-
-LS_API int ls_backward_from(ls_ctx *ctx, ls_tensor *out, const float *dout) {
-    if (!out) {
-        if (!ctx->failed) ls__fail(ctx, "ls_backward: no output (an op before it failed without a message)");
-        return -1;
-    }
-    if (!(out->flags & LS_NEEDS_GRAD)) {
-        ls__fail(ctx, "ls_backward: the output %s does not depend on anything that needs a gradient", ls__shp(out));
-        return -1;
-    }
-    ls__alloc_grads(ctx);
-    float *g = ls__grad(out);
-    for (int64_t i = 0; i < out->n; i++) g[i] += dout[i];
-    /* every raw buffer is some node's output: zeroed here at the latest if nothing wrote it */
-    for (ls_node *n = ctx->last; n; n = n->prev) {
-        ls__grad(n->out);
-        ls__exec(ctx, n, 1);
-    }
-    return 0;
-}
-
-LS_API int ls_backward(ls_ctx *ctx, ls_tensor *loss) {
-    if (loss && loss->n != 1) {
-        ls__fail(ctx, "ls_backward: the loss must be a scalar, got %s", ls__shp(loss));
-        return -1;
-    }
-    const float one = 1.0f;
-    return ls_backward_from(ctx, loss, &one);
 }
 
 /* --- SIGMOID: y = 1/(1 + e^-x); dx = dy y (1 - y) --- */
