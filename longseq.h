@@ -719,6 +719,30 @@ LS_API uint32_t ls_crc32(uint32_t crc, const void *data, size_t n) {
     return ~crc;
 }
 
+/* e^x, relative error ~2 ulp for -87.3 <= x <= 88.3; exactly 0 for x < -87.3 (and -inf). No calls
+   or branches, so loops over it vectorise; results do not depend on the vector width. */
+static inline float ls__exp(float x) {
+    float xc = x < -87.3f ? -87.3f : x;
+    xc = xc > 88.3f ? 88.3f : xc;
+    float t = xc * 1.44269504088896341f + 12582912.0f;   /* 1.5 * 2^23: rounds x log2 e to an integer */
+    float n = t - 12582912.0f;
+    uint32_t tb;
+    memcpy(&tb, &t, sizeof tb);
+    float r = xc - n * 0.693359375f;                        /* Cody-Waite: ln 2 = 0.693359375 - 2.12e-4 */
+    r = r + n * 2.12194440e-4f;
+    float p = 1.9875691500e-4f;                             /* Cephes expf polynomial */
+    p = p * r + 1.3981999507e-3f;
+    p = p * r + 8.3334519073e-3f;
+    p = p * r + 4.1665795894e-2f;
+    p = p * r + 1.6666665459e-1f;
+    p = p * r + 5.0000001201e-1f;
+    p = p * r * r + r + 1.0f;
+    uint32_t eb = (tb - 0x4B400000u + 127u) << 23;         /* 2^n, n in [-126, 127] */
+    float sc;
+    memcpy(&sc, &eb, sizeof sc);
+    return x < -87.3f ? 0.0f : p * sc;
+}
+
 /* ---------------------------------------------------------------------------------------------
    random numbers
    --------------------------------------------------------------------------------------------- */
@@ -1667,6 +1691,1653 @@ LS_API void ls_sgemm(int ta, int tb, int64_t M, int64_t N, int64_t K, float alph
     ls__sgemm_x(NULL, ta, tb, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc, NULL);
 }
 
+/* ---------------------------------------------------------------------------------------------
+   state-space-model kernels: real FFT, long convolution, S4D kernel, LRU scan
+
+   Everything here works on raw float pointers; the ops wrap them. Conventions:
+   - shapes in comments as (B, T, C); row-major; the last dim is contiguous;
+   - forward kernels overwrite their outputs; backward kernels ADD into gradient buffers, and any
+     gradient pointer may be NULL when that gradient is not needed;
+   - threads split the items a kernel writes (rows, channel blocks, (batch, channel-block) pairs);
+     every reduction (over batch, time, modes) runs in one fixed order inside one item or in a
+     serial pass after the parallel one, so results are bit-identical for any thread count;
+   - work space comes from the caller (the context's scratch), one slice per thread.
+   Needs: <math.h>, <string.h>, <stdint.h>, LS_ASSERT, ls__xmalloc, LS_FREE, LS__PRAGMA.
+   --------------------------------------------------------------------------------------------- */
+
+/* ---------------------------------------------------------------------------------------------
+   real FFT
+
+   Forward, n a power of two >= 2:   X[k] = sum_{t<n} x[t] exp(-2 pi i k t / n),  k = 0 .. n/2
+   Inverse (normalised by 1/n):      x[t] = (1/n) sum_{k<n} X[k] exp(+2 pi i k t / n), with the
+                                      missing bins filled by Hermitian symmetry X[n-k] = conj X[k].
+   Method: the n reals are read as m = n/2 complex numbers z[j] = x[2j] + i x[2j+1]; an iterative
+   radix-2 decimation-in-time FFT of length m (bit-reversed input order, natural output order)
+   gives Z; the "split" step then separates the even and odd parts,
+       E[k] = (Z[k] + conj Z[m-k]) / 2,   O[k] = -i (Z[k] - conj Z[m-k]) / 2,   X[k] = E[k] + W^k O[k]
+   with W = exp(-2 pi i / n). The inverse runs the same steps backwards (E, O from X, Z = E + i O,
+   a DIT FFT with conjugate twiddles on the bit-reversed Z, scale 1/m).
+   The plan holds the bit-reversal table and the twiddles; transforms allocate nothing.
+   Two data layouts:
+   - one row: X interleaved (n/2 + 1, 2) as (re, im) pairs (ls__fft_forward / ls__fft_inverse);
+   - "lanes": LS__FFT_LANES independent rows side by side, split re/im planes of (m + 1, LANES)
+     each, so every butterfly is a loop over 16 contiguous floats (one AVX-512 register). The long
+     convolution uses this layout: 16 channels of the (B, T, C) activations are exactly 16
+     contiguous floats per time step, so gathering them needs no transpose.
+   --------------------------------------------------------------------------------------------- */
+
+#define LS__FFT_LANES 16
+
+typedef struct ls__fft_plan {
+    int64_t n;        /* real length, a power of two >= 2 */
+    int64_t m;        /* n / 2, the complex FFT length */
+    int32_t *rev;     /* (m) bit reversal of log2(m) bits */
+    float *cs, *sn;   /* (m) stage twiddles: index h + k (h = half butterfly span, k < h) holds
+                         cos(pi k / h), sin(pi k / h); index 0 unused */
+    float *rc, *rs;   /* (m/2 + 1) split twiddles cos(2 pi k / n), sin(2 pi k / n) */
+} ls__fft_plan;
+
+static int ls__fft_is_pow2(int64_t n) { return n >= 1 && (n & (n - 1)) == 0; }
+
+/* smallest power of two >= n (n >= 1) */
+static int64_t ls__fft_next_pow2(int64_t n) {
+    int64_t p = 1;
+    while (p < n) p <<= 1;
+    return p;
+}
+
+static ls__fft_plan *ls__fft_plan_make(int64_t n) {
+    LS_ASSERT(n >= 2 && ls__fft_is_pow2(n) && n <= ((int64_t)1 << 30));
+    const int64_t m = n / 2, h2 = m / 2 + 1;
+    ls__fft_plan *p = (ls__fft_plan *)ls__xmalloc(sizeof *p);
+    p->n = n; p->m = m;
+    p->rev = (int32_t *)ls__xmalloc((size_t)m * sizeof(int32_t));
+    p->cs = (float *)ls__xmalloc((size_t)(2 * m + 2 * h2) * sizeof(float));
+    p->sn = p->cs + m;
+    p->rc = p->sn + m;
+    p->rs = p->rc + h2;
+    int bits = 0;
+    while (((int64_t)1 << bits) < m) bits++;
+    for (int64_t i = 0; i < m; i++) {
+        int64_t r = 0;
+        for (int b = 0; b < bits; b++) r |= ((i >> b) & 1) << (bits - 1 - b);
+        p->rev[i] = (int32_t)r;
+    }
+    const double pi = 3.14159265358979323846;
+    p->cs[0] = 1.0f; p->sn[0] = 0.0f;
+    for (int64_t h = 1; h < m; h <<= 1)
+        for (int64_t k = 0; k < h; k++) {
+            p->cs[h + k] = (float)cos(pi * (double)k / (double)h);
+            p->sn[h + k] = (float)sin(pi * (double)k / (double)h);
+        }
+    for (int64_t k = 0; k < h2; k++) {
+        p->rc[k] = (float)cos(2.0 * pi * (double)k / (double)n);
+        p->rs[k] = (float)sin(2.0 * pi * (double)k / (double)n);
+    }
+    return p;
+}
+
+static void ls__fft_plan_free(ls__fft_plan *p) {
+    if (!p) return;
+    LS_FREE(p->rev);
+    LS_FREE(p->cs);
+    LS_FREE(p);
+}
+
+/* Lanes: re, im (m + 1, LANES) each. In-place DIT FFT of length m per lane, bit-reversed input. */
+static void ls__fft_dit_lanes(const ls__fft_plan *p, float *re, float *im, int inverse) {
+    enum { V = LS__FFT_LANES };
+    const int64_t m = p->m;
+    const float sg = inverse ? 1.0f : -1.0f;
+    int64_t h = 1;
+    if (m >= 4) {
+        /* first two stages (spans 1 and 2) fused as one radix-4 step on groups of 4:
+           twiddles are 1 and -+i only */
+        for (int64_t g = 0; g < m; g += 4) {
+            float *r0 = re + g * V, *i0 = im + g * V;
+            for (int64_t j = 0; j < V; j++) {
+                const float a0r = r0[j], a0i = i0[j], a1r = r0[V + j], a1i = i0[V + j];
+                const float a2r = r0[2 * V + j], a2i = i0[2 * V + j], a3r = r0[3 * V + j], a3i = i0[3 * V + j];
+                /* span 1 */
+                const float b0r = a0r + a1r, b0i = a0i + a1i, b1r = a0r - a1r, b1i = a0i - a1i;
+                const float b2r = a2r + a3r, b2i = a2i + a3i, b3r = a2r - a3r, b3i = a2i - a3i;
+                /* span 2: w = 1 for the first pair, w = -i (forward) / +i (inverse) for the second */
+                const float t3r = -sg * b3i, t3i = sg * b3r;   /* w * b3 with w = i*sg */
+                r0[j] = b0r + b2r; i0[j] = b0i + b2i;
+                r0[2 * V + j] = b0r - b2r; i0[2 * V + j] = b0i - b2i;
+                r0[V + j] = b1r + t3r; i0[V + j] = b1i + t3i;
+                r0[3 * V + j] = b1r - t3r; i0[3 * V + j] = b1i - t3i;
+            }
+        }
+        h = 4;
+    }
+    /* radix-2^2 passes: spans h and 2h in one sweep over the data (half the memory passes of
+       radix-2, same arithmetic). Each element goes through locals so the compiler sees no aliasing. */
+    for (; 4 * h <= m; h *= 4)
+        for (int64_t g = 0; g < m; g += 4 * h)
+            for (int64_t k = 0; k < h; k++) {
+                const float w1r = p->cs[h + k], w1i = sg * p->sn[h + k];
+                const float w2r = p->cs[2 * h + k], w2i = sg * p->sn[2 * h + k];
+                const float w3r = p->cs[3 * h + k], w3i = sg * p->sn[3 * h + k];
+                float *r0 = re + (g + k) * V, *i0 = im + (g + k) * V;
+                float x0r[V], x0i[V], x1r[V], x1i[V], x2r[V], x2i[V], x3r[V], x3i[V];
+                memcpy(x0r, r0, sizeof x0r); memcpy(x0i, i0, sizeof x0i);
+                memcpy(x1r, r0 + h * V, sizeof x1r); memcpy(x1i, i0 + h * V, sizeof x1i);
+                memcpy(x2r, r0 + 2 * h * V, sizeof x2r); memcpy(x2i, i0 + 2 * h * V, sizeof x2i);
+                memcpy(x3r, r0 + 3 * h * V, sizeof x3r); memcpy(x3i, i0 + 3 * h * V, sizeof x3i);
+                for (int64_t j = 0; j < V; j++) {
+                    /* span h: (x0, x1) and (x2, x3) with w1 */
+                    const float t1r = w1r * x1r[j] - w1i * x1i[j], t1i = w1r * x1i[j] + w1i * x1r[j];
+                    const float t3r = w1r * x3r[j] - w1i * x3i[j], t3i = w1r * x3i[j] + w1i * x3r[j];
+                    const float b0r = x0r[j] + t1r, b0i = x0i[j] + t1i, b1r = x0r[j] - t1r, b1i = x0i[j] - t1i;
+                    const float b2r = x2r[j] + t3r, b2i = x2i[j] + t3i, b3r = x2r[j] - t3r, b3i = x2i[j] - t3i;
+                    /* span 2h: (b0, b2) with w2, (b1, b3) with w3 */
+                    const float u2r = w2r * b2r - w2i * b2i, u2i = w2r * b2i + w2i * b2r;
+                    const float u3r = w3r * b3r - w3i * b3i, u3i = w3r * b3i + w3i * b3r;
+                    x0r[j] = b0r + u2r; x0i[j] = b0i + u2i; x2r[j] = b0r - u2r; x2i[j] = b0i - u2i;
+                    x1r[j] = b1r + u3r; x1i[j] = b1i + u3i; x3r[j] = b1r - u3r; x3i[j] = b1i - u3i;
+                }
+                memcpy(r0, x0r, sizeof x0r); memcpy(i0, x0i, sizeof x0i);
+                memcpy(r0 + h * V, x1r, sizeof x1r); memcpy(i0 + h * V, x1i, sizeof x1i);
+                memcpy(r0 + 2 * h * V, x2r, sizeof x2r); memcpy(i0 + 2 * h * V, x2i, sizeof x2i);
+                memcpy(r0 + 3 * h * V, x3r, sizeof x3r); memcpy(i0 + 3 * h * V, x3i, sizeof x3i);
+            }
+    /* a last radix-2 pass when log2(m) is odd */
+    if (h < m)
+        for (int64_t k = 0; k < h; k++) {
+            const float wr = p->cs[h + k], wi = sg * p->sn[h + k];
+            float *r0 = re + k * V, *i0 = im + k * V;
+            float ar[V], ai[V], br[V], bi[V];
+            memcpy(ar, r0, sizeof ar); memcpy(ai, i0, sizeof ai);
+            memcpy(br, r0 + h * V, sizeof br); memcpy(bi, i0 + h * V, sizeof bi);
+            for (int64_t j = 0; j < V; j++) {
+                const float tr = wr * br[j] - wi * bi[j], ti = wr * bi[j] + wi * br[j];
+                br[j] = ar[j] - tr; bi[j] = ai[j] - ti;
+                ar[j] = ar[j] + tr; ai[j] = ai[j] + ti;
+            }
+            memcpy(r0, ar, sizeof ar); memcpy(i0, ai, sizeof ai);
+            memcpy(r0 + h * V, br, sizeof br); memcpy(i0 + h * V, bi, sizeof bi);
+        }
+}
+
+/* Lanes split: re, im (m + 1, LANES) hold Z (m bins, natural order) -> X (m + 1 bins), in place. */
+static void ls__fft_split_lanes(const ls__fft_plan *p, float *re, float *im) {
+    enum { V = LS__FFT_LANES };
+    const int64_t m = p->m;
+    for (int64_t j = 0; j < V; j++) {
+        const float zr = re[j], zi = im[j];
+        re[j] = zr + zi; im[j] = 0.0f;
+        re[m * V + j] = zr - zi; im[m * V + j] = 0.0f;
+    }
+    for (int64_t k = 1; k <= m / 2; k++) {
+        const float c = p->rc[k], s = p->rs[k];
+        float *kr = re + k * V, *ki = im + k * V, *jr = re + (m - k) * V, *ji = im + (m - k) * V;
+        float xkr[V], xki[V], xjr[V], xji[V];
+        for (int64_t j = 0; j < V; j++) {
+            const float er = 0.5f * (kr[j] + jr[j]), ei = 0.5f * (ki[j] - ji[j]);
+            const float or_ = 0.5f * (ki[j] + ji[j]), oi = 0.5f * (jr[j] - kr[j]);
+            const float wor = c * or_ + s * oi, woi = c * oi - s * or_;
+            xkr[j] = er + wor; xki[j] = ei + woi;
+            xjr[j] = er - wor; xji[j] = woi - ei;
+        }
+        for (int64_t j = 0; j < V; j++) { jr[j] = xjr[j]; ji[j] = xji[j]; }
+        for (int64_t j = 0; j < V; j++) { kr[j] = xkr[j]; ki[j] = xki[j]; }
+    }
+}
+
+/* Lanes merge (inverse of the split): X (m + 1, LANES) in xr, xi -> Z in bit-reversed order in
+   zr, zi (m, LANES); the buffers must differ. Follow with ls__fft_dit_lanes(.., 1) and 1/m. */
+static void ls__fft_merge_lanes(const ls__fft_plan *p, const float *xr, const float *xi, float *zr, float *zi) {
+    enum { V = LS__FFT_LANES };
+    const int64_t m = p->m;
+    const int32_t *rev = p->rev;
+    for (int64_t j = 0; j < V; j++) {
+        const float a = xr[j], b = xr[m * V + j];
+        zr[rev[0] * V + j] = 0.5f * (a + b);
+        zi[rev[0] * V + j] = 0.5f * (a - b);
+    }
+    for (int64_t k = 1; k <= m / 2; k++) {
+        const float c = p->rc[k], s = p->rs[k];
+        const float *kr = xr + k * V, *ki = xi + k * V, *jr = xr + (m - k) * V, *ji = xi + (m - k) * V;
+        float *zkr = zr + (int64_t)rev[k] * V, *zki = zi + (int64_t)rev[k] * V;
+        float *zjr = zr + (int64_t)rev[m - k] * V, *zji = zi + (int64_t)rev[m - k] * V;
+        for (int64_t j = 0; j < V; j++) {
+            const float er = 0.5f * (kr[j] + jr[j]), ei = 0.5f * (ki[j] - ji[j]);
+            const float dr = 0.5f * (kr[j] - jr[j]), di = 0.5f * (ki[j] + ji[j]);
+            const float or_ = c * dr - s * di, oi = c * di + s * dr;
+            zkr[j] = er - oi; zki[j] = ei + or_;
+            zjr[j] = er + oi; zji[j] = or_ - ei;
+        }
+    }
+}
+
+/* ---------------------------------------------------------------------------------------------
+   long convolution over time, many channels
+
+   u (B, T, C), k (C, T), optional k2 (C, T), y (B, T, C):
+       y[b,t,c] = sum_{s=0}^{t} k[c,s] u[b,t-s,c]                       (causal part)
+                + sum_{s=0}^{T-2-t} k2[c,s] u[b,t+1+s,c]                 (anti-causal part, k2 != NULL)
+   i.e. k2[c,s] weighs the input s+1 steps in the future (the S4 repo's bidirectional layout:
+   kernel = pad(k) + pad(flip(k2)) over length 2T); k2[c,T-1] never contributes (its dk2 is 0).
+   Both parts are one circular convolution of length n = pow2 >= 2T with the combined kernel
+       kk[c, s] = k[c, s] (0 <= s < T),  kk[c, n-1-s] = k2[c, s] (0 <= s < T-1),  0 elsewhere,
+   and u zero-padded to n: no wrap-around reaches t < T because n >= 2T.
+   Backward, with dy (B, T, C) and the same circular view:
+       du[b,t,c] = sum_j kk[c,j] dy[b,(t+j) mod n,c]       (correlation: spectrum conj(KK) DY)
+       dkk[c,j]  = sum_b sum_t dy[b,t,c] u[b,(t-j) mod n,c] (spectrum sum_b DY_b conj(U_b))
+   then dk[c,s] = dkk[c,s], dk2[c,s] = dkk[c,n-1-s]. The batch sum is taken in the frequency domain
+   in batch order 0..B-1 inside one channel block, so it does not depend on threads.
+   Work split: forward over (batch, block of 16 channels); backward over channel blocks (batch loop
+   inside, for the fixed-order dk sum). T <= LS__CONV_DIRECT_T uses the direct O(T^2) sums.
+   ls__conv_forward / ls__conv_backward take the plan kept in the context (made again only when n
+   changes) and their workspace from its scratch, so a training step allocates nothing here;
+   ls__conv_forward_fft / ls__conv_backward_fft take any plan (a power of two n >= 2T).
+   Layout note: instead of transposing channel blocks into (C, T) rows, 16 channels are kept as 16
+   SIMD lanes, (T, 16) per block, which is the activations' own layout: the gather reads 16
+   contiguous floats per time step, and one block's buffers (2 x 2 x 1025 x 16 floats = 256 KiB
+   at T = 1024) stay in L2.
+   --------------------------------------------------------------------------------------------- */
+
+#define LS__CONV_DIRECT_T 32
+
+/* direct forward, any T: fixed order s = 0, 1, ... */
+static void ls__conv_forward_direct(int64_t B, int64_t T, int64_t C, const float *u, const float *k,
+                                    const float *k2, float *y) {
+    LS__PRAGMA(omp parallel for schedule(static) if (B * T * T * C > 65536))
+    for (int64_t bt = 0; bt < B * T; bt++) {
+        const int64_t b = bt / T, t = bt % T;
+        float *yr = y + bt * C;                           /* (C) */
+        for (int64_t c = 0; c < C; c++) {
+            float acc = 0.0f;
+            for (int64_t s = 0; s <= t; s++) acc += k[c * T + s] * u[(b * T + t - s) * C + c];
+            if (k2)
+                for (int64_t s = 0; t + 1 + s < T; s++) acc += k2[c * T + s] * u[(b * T + t + 1 + s) * C + c];
+            yr[c] = acc;
+        }
+    }
+}
+
+static void ls__conv_backward_direct(int64_t B, int64_t T, int64_t C, const float *u, const float *k,
+                                     const float *k2, const float *dy, float *du, float *dk, float *dk2) {
+    if (du) {
+        LS__PRAGMA(omp parallel for schedule(static) if (B * T * T * C > 65536))
+        for (int64_t bt = 0; bt < B * T; bt++) {
+            const int64_t b = bt / T, t = bt % T;
+            for (int64_t c = 0; c < C; c++) {
+                float acc = 0.0f;
+                for (int64_t s = 0; t + s < T; s++) acc += k[c * T + s] * dy[(b * T + t + s) * C + c];
+                if (k2)
+                    for (int64_t s = 0; s + 1 <= t; s++) acc += k2[c * T + s] * dy[(b * T + t - 1 - s) * C + c];
+                du[bt * C + c] += acc;
+            }
+        }
+    }
+    if (dk || (k2 && dk2)) {
+        LS__PRAGMA(omp parallel for schedule(static) if (B * T * T * C > 65536))
+        for (int64_t c = 0; c < C; c++)
+            for (int64_t s = 0; s < T; s++) {
+                float a1 = 0.0f, a2 = 0.0f;
+                for (int64_t b = 0; b < B; b++)
+                    for (int64_t t = 0; t < T; t++) {
+                        const float g = dy[(b * T + t) * C + c];
+                        if (t >= s) a1 += g * u[(b * T + t - s) * C + c];
+                        if (t + 1 + s < T) a2 += g * u[(b * T + t + 1 + s) * C + c];
+                    }
+                if (dk) dk[c * T + s] += a1;
+                if (k2 && dk2) dk2[c * T + s] += a2;
+            }
+    }
+}
+
+/* Spectra of the combined kernels kk, scaled by 1/m (the inverse FFT's normalisation):
+   Kh (nblk, 2, m + 1, LANES) = per channel block, a re plane then an im plane. */
+static void ls__conv_kernel_spectra(const ls__fft_plan *p, int64_t T, int64_t C, const float *k,
+                                    const float *k2, float *Kh) {
+    enum { V = LS__FFT_LANES };
+    const int64_t n = p->n, m = p->m, nblk = (C + V - 1) / V, plane = (m + 1) * V;
+    const int32_t *rev = p->rev;
+    LS__PRAGMA(omp parallel for schedule(static) if (C * n > 65536))
+    for (int64_t cb = 0; cb < nblk; cb++) {
+        float *re = Kh + cb * 2 * plane, *im = re + plane;   /* (m + 1, V) each */
+        const int64_t c0 = cb * V, cw = C - c0 < V ? C - c0 : (int64_t)V;
+        memset(re, 0, (size_t)(2 * plane) * sizeof(float));
+        for (int64_t j = 0; j < cw; j++) {
+            const float *kc = k + (c0 + j) * T;              /* (T) */
+            for (int64_t s = 0; s < T; s++) {
+                /* a named pointer, not ((c) ? im : re)[i] = v: g++ 12 -fsanitize=undefined (C++ only)
+                   miscompiles a store through an indexed conditional (wild write) */
+                float *dst = (s & 1) ? im : re;
+                dst[(int64_t)rev[s >> 1] * V + j] = kc[s];
+            }
+            if (k2) {
+                const float *k2c = k2 + (c0 + j) * T;        /* (T) */
+                for (int64_t s = 0; s + 1 < T; s++) {
+                    const int64_t pos = n - 1 - s;
+                    float *dst = (pos & 1) ? im : re;
+                    dst[(int64_t)rev[pos >> 1] * V + j] = k2c[s];
+                }
+            }
+        }
+        ls__fft_dit_lanes(p, re, im, 0);
+        ls__fft_split_lanes(p, re, im);
+        const float sc = 1.0f / (float)m;
+        for (int64_t i = 0; i < 2 * plane; i++) re[i] *= sc;
+    }
+}
+
+/* gather 16 channels of x (B, T, C) at batch b into lanes (bit-reversed complex order), zero-padded
+   to n, then forward FFT + split: re, im (m + 1, LANES) = spectrum */
+static void ls__conv_load_lanes(const ls__fft_plan *p, int64_t T, int64_t C, const float *xb, int64_t c0,
+                                int64_t cw, float *re, float *im) {
+    enum { V = LS__FFT_LANES };
+    const int64_t m = p->m;
+    const int32_t *rev = p->rev;
+    memset(re, 0, (size_t)((m + 1) * V) * sizeof(float));
+    memset(im, 0, (size_t)((m + 1) * V) * sizeof(float));
+    for (int64_t t = 0; t < T; t++) {
+        const float *src = xb + t * C + c0;                  /* (cw) */
+        float *dst = ((t & 1) ? im : re) + (int64_t)rev[t >> 1] * V;
+        for (int64_t j = 0; j < cw; j++) dst[j] = src[j];
+    }
+    ls__fft_dit_lanes(p, re, im, 0);
+    ls__fft_split_lanes(p, re, im);
+}
+
+/* spectrum xr, xi (m + 1, LANES) -> time signal in zr, zi (m, LANES): z[t] at plane (t & 1), row t/2.
+   Unscaled beyond what the spectrum carries. */
+static void ls__conv_unload_lanes(const ls__fft_plan *p, const float *xr, const float *xi, float *zr, float *zi) {
+    ls__fft_merge_lanes(p, xr, xi, zr, zi);
+    ls__fft_dit_lanes(p, zr, zi, 1);
+}
+
+/* floats of workspace the FFT paths need: kernel spectra (nblk, 2, m+1, LANES), then per thread
+   `planes` planes of (m+1, LANES) */
+static int64_t ls__conv_work(const ls__fft_plan *p, int64_t C, int planes) {
+    const int64_t plane = (p->m + 1) * LS__FFT_LANES, nblk = (C + LS__FFT_LANES - 1) / LS__FFT_LANES;
+    return nblk * 2 * plane + (int64_t)ls_get_threads() * planes * plane;
+}
+
+static void ls__conv_forward_fft(const ls__fft_plan *p, int64_t B, int64_t T, int64_t C, const float *u,
+                                 const float *k, const float *k2, float *y, float *work) {
+    enum { V = LS__FFT_LANES };
+    const int64_t m = p->m, nblk = (C + V - 1) / V, plane = (m + 1) * V;
+    LS_ASSERT(p->n >= 2 * T);
+    float *Kh = work;                                        /* (nblk, 2, m+1, V) */
+    ls__conv_kernel_spectra(p, T, C, k, k2, Kh);
+    LS__PRAGMA(omp parallel if (B * C * p->n > 65536))
+    {
+        float *ws = work + nblk * 2 * plane + (int64_t)ls__thread_num() * 4 * plane;
+        float *ar = ws, *ai = ws + plane, *zr = ws + 2 * plane, *zi = ws + 3 * plane; /* (m+1, V) each */
+        LS__PRAGMA(omp for schedule(static))
+        for (int64_t task = 0; task < B * nblk; task++) {
+            const int64_t b = task / nblk, cb = task % nblk, c0 = cb * V, cw = C - c0 < V ? C - c0 : (int64_t)V;
+            const float *kr = Kh + cb * 2 * plane, *ki = kr + plane;
+            ls__conv_load_lanes(p, T, C, u + b * T * C, c0, cw, ar, ai);
+            for (int64_t i = 0; i < plane; i++) {           /* A *= Kh */
+                const float xr = ar[i], xi = ai[i];
+                ar[i] = xr * kr[i] - xi * ki[i];
+                ai[i] = xr * ki[i] + xi * kr[i];
+            }
+            ls__conv_unload_lanes(p, ar, ai, zr, zi);
+            float *yb = y + b * T * C;                       /* (T, C) */
+            for (int64_t t = 0; t < T; t++) {
+                const float *src = ((t & 1) ? zi : zr) + (t >> 1) * V;
+                for (int64_t j = 0; j < cw; j++) yb[t * C + c0 + j] = src[j];
+            }
+        }
+    }
+}
+
+static void ls__conv_backward_fft(const ls__fft_plan *p, int64_t B, int64_t T, int64_t C, const float *u,
+                                  const float *k, const float *k2, const float *dy, float *du, float *dk,
+                                  float *dk2, float *work) {
+    enum { V = LS__FFT_LANES };
+    const int64_t n = p->n, m = p->m, nblk = (C + V - 1) / V, plane = (m + 1) * V;
+    const int want_k = dk != NULL || (k2 != NULL && dk2 != NULL);
+    LS_ASSERT(n >= 2 * T);
+    if (!du && !want_k) return;
+    float *Kh = work;                                        /* (nblk, 2, m+1, V) */
+    if (du) ls__conv_kernel_spectra(p, T, C, k, k2, Kh);
+    LS__PRAGMA(omp parallel if (B * C * n > 65536))
+    {
+        float *ws = work + nblk * 2 * plane + (int64_t)ls__thread_num() * 8 * plane;
+        float *dr = ws, *di = ws + plane;                    /* DY_b spectrum (m+1, V) */
+        float *ur = ws + 2 * plane, *ui = ws + 3 * plane;    /* U_b spectrum, then products */
+        float *zr = ws + 4 * plane, *zi = ws + 5 * plane;    /* time-domain results */
+        float *sr = ws + 6 * plane, *si = ws + 7 * plane;    /* sum_b DY_b conj(U_b) */
+        LS__PRAGMA(omp for schedule(static))
+        for (int64_t cb = 0; cb < nblk; cb++) {
+            const int64_t c0 = cb * V, cw = C - c0 < V ? C - c0 : (int64_t)V;
+            if (want_k) {
+                memset(sr, 0, (size_t)plane * sizeof(float));
+                memset(si, 0, (size_t)plane * sizeof(float));
+            }
+            for (int64_t b = 0; b < B; b++) {
+                ls__conv_load_lanes(p, T, C, dy + b * T * C, c0, cw, dr, di);
+                if (want_k) {
+                    ls__conv_load_lanes(p, T, C, u + b * T * C, c0, cw, ur, ui);
+                    for (int64_t i = 0; i < plane; i++) {   /* S += DY conj(U) */
+                        sr[i] += dr[i] * ur[i] + di[i] * ui[i];
+                        si[i] += di[i] * ur[i] - dr[i] * ui[i];
+                    }
+                }
+                if (du) {
+                    const float *kr = Kh + cb * 2 * plane, *ki = kr + plane;
+                    for (int64_t i = 0; i < plane; i++) {   /* DY conj(Kh) */
+                        ur[i] = dr[i] * kr[i] + di[i] * ki[i];
+                        ui[i] = di[i] * kr[i] - dr[i] * ki[i];
+                    }
+                    ls__conv_unload_lanes(p, ur, ui, zr, zi);
+                    float *dub = du + b * T * C;             /* (T, C) */
+                    for (int64_t t = 0; t < T; t++) {
+                        const float *src = ((t & 1) ? zi : zr) + (t >> 1) * V;
+                        for (int64_t j = 0; j < cw; j++) dub[t * C + c0 + j] += src[j];
+                    }
+                }
+            }
+            if (want_k) {
+                ls__conv_unload_lanes(p, sr, si, zr, zi);
+                const float sc = 1.0f / (float)m;
+                for (int64_t j = 0; j < cw; j++) {
+                    if (dk) {
+                        float *dkc = dk + (c0 + j) * T;      /* (T) */
+                        for (int64_t s = 0; s < T; s++) {
+                            const float *src = (s & 1) ? zi : zr;
+                            dkc[s] += sc * src[(s >> 1) * V + j];
+                        }
+                    }
+                    if (k2 && dk2) {
+                        float *dk2c = dk2 + (c0 + j) * T;    /* (T) */
+                        for (int64_t s = 0; s + 1 < T; s++) {
+                            const int64_t pos = n - 1 - s;
+                            const float *src = (pos & 1) ? zi : zr;
+                            dk2c[s] += sc * src[(pos >> 1) * V + j];
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
+
+/* the context's FFT plan for length n, made when the length changes (its twiddles cost ~3000
+   sin/cos, serial: rebuilt per call they were ~1% of an S4D step) */
+static const ls__fft_plan *ls__conv_plan(ls_ctx *ctx, int64_t n) {
+    if (!ctx->fft || ctx->fft->n != n) {
+        ls__fft_plan_free(ctx->fft);
+        ctx->fft = ls__fft_plan_make(n);
+    }
+    return ctx->fft;
+}
+
+/* y (B, T, C) = causal conv of u (B, T, C) with k (C, T) [+ anti-causal with k2 (C, T) or NULL];
+   plan and workspace from the context */
+static void ls__conv_forward(ls_ctx *ctx, int64_t B, int64_t T, int64_t C, const float *u, const float *k,
+                             const float *k2, float *y) {
+    LS_ASSERT(B >= 1 && T >= 1 && C >= 1);
+    if (T <= LS__CONV_DIRECT_T) { ls__conv_forward_direct(B, T, C, u, k, k2, y); return; }
+    const ls__fft_plan *p = ls__conv_plan(ctx, ls__fft_next_pow2(2 * T));
+    ls__conv_forward_fft(p, B, T, C, u, k, k2, y, (float *)ls__scratch(ctx, sizeof(float) * (size_t)ls__conv_work(p, C, 4)));
+}
+
+/* adds du (B, T, C), dk (C, T), dk2 (C, T) given dy (B, T, C); any of du, dk, dk2 may be NULL */
+static void ls__conv_backward(ls_ctx *ctx, int64_t B, int64_t T, int64_t C, const float *u, const float *k,
+                              const float *k2, const float *dy, float *du, float *dk, float *dk2) {
+    LS_ASSERT(B >= 1 && T >= 1 && C >= 1);
+    if (T <= LS__CONV_DIRECT_T) { ls__conv_backward_direct(B, T, C, u, k, k2, dy, du, dk, dk2); return; }
+    const ls__fft_plan *p = ls__conv_plan(ctx, ls__fft_next_pow2(2 * T));
+    ls__conv_backward_fft(p, B, T, C, u, k, k2, dy, du, dk, dk2,
+                          (float *)ls__scratch(ctx, sizeof(float) * (size_t)ls__conv_work(p, C, 8)));
+}
+
+/* ---------------------------------------------------------------------------------------------
+   S4D kernel: diagonal complex SSM, zero-order hold
+
+   Parameters per channel c (C channels) and mode n (N2 = N/2 modes, each standing for a complex-
+   conjugate pair of the N-dim real state): log_dt (C), log_a_re, a_im, c_re, c_im (C, N2).
+       A_n = -exp(log_a_re) + i a_im,  dt = exp(log_dt),  z_n = exp(dt A_n),
+       Bt_n = (z_n - 1) / A_n                 (ZOH input matrix with B = 1),
+       C'_n = (c_re + i c_im) Bt_n,
+       K[c, l] = 2 Re sum_n C'_n z_n^l,       l = 0 .. T-1          -> K (C, T)
+   Evaluation without T*N2 complex exps: in chunks of L0 = LS__S4D_CHUNK steps,
+       K[l0 + j] = sum_n Re(P_n Z_n[j]),  P_n = 2 C'_n z_n^l0,  Z_n[j] = z_n^j (j < L0),
+   with Z by repeated multiplication and P advanced by z_n^L0 = exp(L0 dt A_n), all in double
+   (relative error ~ (L0 + T/L0) * 1e-16 before the final rounding to float).
+   Backward, with dK (C, T) and the "complex gradient" convention g_v = dL/dRe v + i dL/dIm v
+   (for v = h(w) holomorphic, g_w = g_v conj(h'(w)); for a real parameter p, dL/dp = Re(conj(g_A) dA/dp)):
+       S_n = sum_l dK[l] z_n^l,   R_n = sum_l l dK[l] z_n^l           (same chunking)
+       g_C' = 2 conj(S_n);   g_C = g_C' conj(Bt);   g_Bt = g_C' conj(C)
+       dBt/dA = (dt z - Bt) / A,  dBt/ddt = z,  dz/dA = dt z,  dz/ddt = A z
+       g_A   = 2 dt conj(C' R_n) + g_Bt conj((dt z - Bt) / A)
+       dL/ddt = sum_n [ 2 Re(C' A R_n) + Re(conj(g_Bt) z) ]
+   so dlog_a_re += Re(g_A) * (-exp(log_a_re)), da_im += Im(g_A), dc_re += Re(g_C), dc_im += Im(g_C),
+   dlog_dt += dt * dL/ddt (modes summed in order n = 0 .. N2-1). Parallel over channels.
+   --------------------------------------------------------------------------------------------- */
+
+#define LS__S4D_CHUNK 64   /* L0: steps per chunk */
+#define LS__S4D_MB 32      /* modes per block of the backward sums */
+
+/* per-mode constants of channel c, in double: z, z^L0, Bt, C' (2 values each: re, im) */
+typedef struct ls__s4d_mode {
+    double ar, ai;        /* A */
+    double zr, zi;        /* z = exp(dt A) */
+    double zLr, zLi;      /* z^L0 = exp(L0 dt A) */
+    double br, bi;        /* Bt = (z - 1) / A */
+    double cr, ci;        /* C' = C Bt */
+} ls__s4d_mode;
+
+static double ls__s4d_flush(double x) { return fabs(x) < 1e-250 ? 0.0 : x; }
+
+static void ls__s4d_mode_make(double dt, float log_a_re, float a_im, float c_re, float c_im, ls__s4d_mode *md) {
+    const double ar = -exp((double)log_a_re), ai = (double)a_im;
+    const double xr = dt * ar, xi = dt * ai;               /* dt A */
+    const double ex = exp(xr), cs = cos(xi), sn = sin(xi);
+    md->ar = ar; md->ai = ai;
+    md->zr = ex * cs; md->zi = ex * sn;
+    /* z - 1 without cancellation: expm1(xr) cos(xi) - 2 sin^2(xi/2) + i e^xr sin(xi) */
+    const double hs = sin(0.5 * xi);
+    const double wr = expm1(xr) * cs - 2.0 * hs * hs, wi = ex * sn;
+    const double den = ar * ar + ai * ai;                  /* > 0: Re A < 0 */
+    md->br = (wr * ar + wi * ai) / den;
+    md->bi = (wi * ar - wr * ai) / den;
+    md->cr = (double)c_re * md->br - (double)c_im * md->bi;
+    md->ci = (double)c_re * md->bi + (double)c_im * md->br;
+    const double eL = exp((double)LS__S4D_CHUNK * xr);
+    md->zLr = ls__s4d_flush(eL * cos((double)LS__S4D_CHUNK * xi));
+    md->zLi = ls__s4d_flush(eL * sin((double)LS__S4D_CHUNK * xi));
+}
+
+/* powers z_n^j (j < L0) as re and im planes: Z (N2, L0) when tr = 0, Z (L0, N2) when tr = 1 */
+static void ls__s4d_powers(int64_t N2, const ls__s4d_mode *md, int tr, double *Zr, double *Zi) {
+    const int64_t L0 = LS__S4D_CHUNK;
+    for (int64_t nn = 0; nn < N2; nn++) {
+        double pr = 1.0, pi = 0.0;
+        for (int64_t j = 0; j < L0; j++) {
+            const int64_t at = tr ? j * N2 + nn : nn * L0 + j;
+            Zr[at] = pr; Zi[at] = pi;
+            const double qr = pr * md[nn].zr - pi * md[nn].zi, qi = pr * md[nn].zi + pi * md[nn].zr;
+            pr = ls__s4d_flush(qr); pi = ls__s4d_flush(qi);
+        }
+    }
+}
+
+/* per-thread workspace of the kernel's forward and backward, in doubles (modes, then Z planes and
+   per-mode sums); the caller gives ls_get_threads() of them */
+static int64_t ls__s4d_modes_work(int64_t N2) { return ((int64_t)sizeof(ls__s4d_mode) * N2 + 7) / 8; }
+static int64_t ls__s4d_work(int64_t N2) {
+    return (ls__s4d_modes_work(N2) + 2 * LS__S4D_CHUNK * N2 + 12 * N2 + 7) & ~(int64_t)7;   /* 64-byte slices */
+}
+
+/* K (C, T) from the parameters (shapes above) */
+static void ls__s4d_kernel_forward(int64_t C, int64_t N2, int64_t T, const float *log_dt, const float *log_a_re,
+                                   const float *a_im, const float *c_re, const float *c_im, float *K, double *work) {
+    const int64_t L0 = LS__S4D_CHUNK;
+    LS_ASSERT(C >= 1 && N2 >= 1 && T >= 1);
+    LS__PRAGMA(omp parallel if (C * N2 * T > 32768))
+    {
+        /* per thread: modes (N2), Z planes (N2, L0) x 2, P (N2) x 2 */
+        double *w = work + ls__thread_num() * ls__s4d_work(N2);
+        ls__s4d_mode *md = (ls__s4d_mode *)(void *)w;
+        double *Zr = w + ls__s4d_modes_work(N2);
+        double *Zi = Zr + N2 * L0, *Pr = Zi + N2 * L0, *Pi = Pr + N2;
+        LS__PRAGMA(omp for schedule(dynamic, 2))
+        for (int64_t c = 0; c < C; c++) {
+            const double dt = exp((double)log_dt[c]);
+            for (int64_t nn = 0; nn < N2; nn++) {
+                const int64_t i = c * N2 + nn;
+                ls__s4d_mode_make(dt, log_a_re[i], a_im[i], c_re[i], c_im[i], &md[nn]);
+                Pr[nn] = 2.0 * md[nn].cr; Pi[nn] = 2.0 * md[nn].ci;
+            }
+            ls__s4d_powers(N2, md, 0, Zr, Zi);
+            for (int64_t l0 = 0; l0 < T; l0 += L0) {
+                const int64_t len = T - l0 < L0 ? T - l0 : L0;
+                double acc[LS__S4D_CHUNK];                  /* K[l0 + j] in double */
+                for (int64_t j = 0; j < L0; j++) acc[j] = 0.0;
+                for (int64_t nn = 0; nn < N2; nn++) {
+                    const double a = Pr[nn], b = Pi[nn];
+                    const double *zr = Zr + nn * L0, *zi = Zi + nn * L0;
+                    for (int64_t j = 0; j < L0; j++) acc[j] += a * zr[j] - b * zi[j];
+                }
+                for (int64_t j = 0; j < len; j++) K[c * T + l0 + j] = (float)acc[j];
+                for (int64_t nn = 0; nn < N2; nn++) {       /* P *= z^L0 */
+                    const double a = Pr[nn], b = Pi[nn];
+                    Pr[nn] = ls__s4d_flush(a * md[nn].zLr - b * md[nn].zLi);
+                    Pi[nn] = ls__s4d_flush(a * md[nn].zLi + b * md[nn].zLr);
+                }
+            }
+        }
+    }
+}
+
+/* adds the parameter gradients given dK (C, T); dlog_dt (C), the others (C, N2); any may be NULL */
+static void ls__s4d_kernel_backward(int64_t C, int64_t N2, int64_t T, const float *log_dt, const float *log_a_re,
+                                    const float *a_im, const float *c_re, const float *c_im, const float *dK,
+                                    float *dlog_dt, float *dlog_a_re, float *da_im, float *dc_re, float *dc_im,
+                                    double *work) {
+    const int64_t L0 = LS__S4D_CHUNK;
+    LS_ASSERT(C >= 1 && N2 >= 1 && T >= 1);
+    LS__PRAGMA(omp parallel if (C * N2 * T > 32768))
+    {
+        double *w = work + ls__thread_num() * ls__s4d_work(N2);
+        ls__s4d_mode *md = (ls__s4d_mode *)(void *)w;
+        /* Z (L0, N2) x 2; per mode: power p, chunk sums s, q, totals S, R (re and im each, N2) */
+        enum { MB = LS__S4D_MB };
+        double *Zr = w + ls__s4d_modes_work(N2);
+        double *Zi = Zr + L0 * N2, *pr = Zi + L0 * N2, *pi = pr + N2;
+        double *sr = pi + N2, *si = sr + N2, *qr = si + N2, *qi = qr + N2;
+        double *Sr = qi + N2, *Si = Sr + N2, *Rr = Si + N2, *Ri = Rr + N2;
+        LS__PRAGMA(omp for schedule(dynamic, 2))
+        for (int64_t c = 0; c < C; c++) {
+            const double dt = exp((double)log_dt[c]);
+            for (int64_t nn = 0; nn < N2; nn++) {
+                const int64_t i = c * N2 + nn;
+                ls__s4d_mode_make(dt, log_a_re[i], a_im[i], c_re[i], c_im[i], &md[nn]);
+                pr[nn] = 1.0; pi[nn] = 0.0;
+                Sr[nn] = Si[nn] = Rr[nn] = Ri[nn] = 0.0;
+            }
+            ls__s4d_powers(N2, md, 1, Zr, Zi);
+            const float *g = dK + c * T;                      /* (T) */
+            for (int64_t l0 = 0; l0 < T; l0 += L0) {
+                const int64_t len = T - l0 < L0 ? T - l0 : L0;
+                /* s = sum_j dK z^j, q = sum_j j dK z^j, up to MB modes at a time; the accumulators
+                   are a local array so the mode loop vectorises without aliasing checks */
+                for (int64_t n0 = 0; n0 < N2; n0 += MB) {
+                    const int64_t nb = N2 - n0 < MB ? N2 - n0 : (int64_t)MB;
+                    double acc[4][MB];
+                    for (int64_t q = 0; q < nb; q++) acc[0][q] = acc[1][q] = acc[2][q] = acc[3][q] = 0.0;
+                    for (int64_t j = 0; j < len; j++) {
+                        const double d = (double)g[l0 + j], dj = d * (double)j;
+                        const double *zr = Zr + j * N2 + n0, *zi = Zi + j * N2 + n0;
+                        for (int64_t q = 0; q < nb; q++) {
+                            acc[0][q] += d * zr[q]; acc[1][q] += d * zi[q];
+                            acc[2][q] += dj * zr[q]; acc[3][q] += dj * zi[q];
+                        }
+                    }
+                    for (int64_t q = 0; q < nb; q++) {
+                        sr[n0 + q] = acc[0][q]; si[n0 + q] = acc[1][q]; qr[n0 + q] = acc[2][q]; qi[n0 + q] = acc[3][q];
+                    }
+                }
+                const double fl0 = (double)l0;
+                for (int64_t nn = 0; nn < N2; nn++) {       /* S += p s, R += p (l0 s + q), p *= z^L0 */
+                    const double a = pr[nn], b = pi[nn];
+                    const double tr = fl0 * sr[nn] + qr[nn], ti = fl0 * si[nn] + qi[nn];
+                    Sr[nn] += a * sr[nn] - b * si[nn]; Si[nn] += a * si[nn] + b * sr[nn];
+                    Rr[nn] += a * tr - b * ti; Ri[nn] += a * ti + b * tr;
+                    pr[nn] = ls__s4d_flush(a * md[nn].zLr - b * md[nn].zLi);
+                    pi[nn] = ls__s4d_flush(a * md[nn].zLi + b * md[nn].zLr);
+                }
+            }
+            double gdt = 0.0;
+            for (int64_t nn = 0; nn < N2; nn++) {
+                const ls__s4d_mode *q = &md[nn];
+                const int64_t i = c * N2 + nn;
+                const double gcpr = 2.0 * Sr[nn], gcpi = -2.0 * Si[nn];          /* g_C' = 2 conj S */
+                const double Cr = (double)c_re[i], Ci = (double)c_im[i];
+                const double gcr = gcpr * q->br + gcpi * q->bi;                  /* g_C' conj(Bt) */
+                const double gci = gcpi * q->br - gcpr * q->bi;
+                const double gbr = gcpr * Cr + gcpi * Ci, gbi = gcpi * Cr - gcpr * Ci; /* g_C' conj(C) */
+                /* u = (dt z - Bt) / A */
+                const double nr = dt * q->zr - q->br, ni = dt * q->zi - q->bi;
+                const double den = q->ar * q->ar + q->ai * q->ai;
+                const double ur = (nr * q->ar + ni * q->ai) / den, ui = (ni * q->ar - nr * q->ai) / den;
+                /* C' R */
+                const double crr = q->cr * Rr[nn] - q->ci * Ri[nn], cri = q->cr * Ri[nn] + q->ci * Rr[nn];
+                /* g_A = 2 dt conj(C' R) + g_Bt conj(u) */
+                const double gar = 2.0 * dt * crr + (gbr * ur + gbi * ui);
+                const double gai = -2.0 * dt * cri + (gbi * ur - gbr * ui);
+                /* dL/ddt: 2 Re(C' R A) + Re(conj(g_Bt) z) */
+                gdt += 2.0 * (crr * q->ar - cri * q->ai) + (gbr * q->zr + gbi * q->zi);
+                if (dlog_a_re) dlog_a_re[i] += (float)(gar * q->ar);  /* dA/dlog_a_re = Re A */
+                if (da_im) da_im[i] += (float)gai;
+                if (dc_re) dc_re[i] += (float)gcr;
+                if (dc_im) dc_im[i] += (float)gci;
+            }
+            if (dlog_dt) dlog_dt[c] += (float)(dt * gdt);
+        }
+    }
+}
+
+/* S4D initialisations. uniform(state) returns floats in [0, 1).
+   log_dt: log-uniform in [dt_min, dt_max] (e.g. 1e-3, 1e-1); C = c_re + i c_im complex normal with
+   variance 0.5 per part (torch.randn(cfloat)); then per kind:
+     LS__S4D_INIT_LIN     A_n = -1/2 + i pi n                                 (S4D-Lin)
+     LS__S4D_INIT_INV     A_n = -1/2 + i (N/pi) (N/(2n+1) - 1),  N = 2 N2     (S4D-Inv)
+     LS__S4D_INIT_RANDOM  every parameter (log_dt, log_a_re, a_im, c_re, c_im) re-drawn from
+                          N(0, 0.1^2): the paper's random-init ablation (not-from-scratch
+                          apply_rand_init: nn.init.normal_(param, mean=0, std=0.1)); dt_min/max unused.
+   Draw order: log_dt[0..C), then (c_re, c_im) per (c, n) row-major [random: log_a_re, a_im too]. */
+enum { LS__S4D_INIT_LIN = 0, LS__S4D_INIT_INV = 1, LS__S4D_INIT_RANDOM = 2 };
+
+/* standard normal from two uniforms (Box-Muller, cosine branch) */
+static double ls__s4d_normal(float (*uniform)(void *), void *state) {
+    const double u1 = (double)uniform(state), u2 = (double)uniform(state);
+    return sqrt(-2.0 * log(1.0 - u1)) * cos(6.283185307179586 * u2);
+}
+
+static void ls__s4d_init(int kind, int64_t C, int64_t N2, float dt_min, float dt_max,
+                         float (*uniform)(void *), void *state, float *log_dt, float *log_a_re,
+                         float *a_im, float *c_re, float *c_im) {
+    const double pi = 3.14159265358979323846;
+    LS_ASSERT(kind >= LS__S4D_INIT_LIN && kind <= LS__S4D_INIT_RANDOM);
+    if (kind == LS__S4D_INIT_RANDOM) {
+        for (int64_t c = 0; c < C; c++) log_dt[c] = (float)(0.1 * ls__s4d_normal(uniform, state));
+        for (int64_t i = 0; i < C * N2; i++) {
+            log_a_re[i] = (float)(0.1 * ls__s4d_normal(uniform, state));
+            a_im[i] = (float)(0.1 * ls__s4d_normal(uniform, state));
+            c_re[i] = (float)(0.1 * ls__s4d_normal(uniform, state));
+            c_im[i] = (float)(0.1 * ls__s4d_normal(uniform, state));
+        }
+        return;
+    }
+    LS_ASSERT(dt_min > 0.0f && dt_max >= dt_min);
+    const double lo = log((double)dt_min), hi = log((double)dt_max), N = 2.0 * (double)N2;
+    for (int64_t c = 0; c < C; c++) log_dt[c] = (float)(lo + (double)uniform(state) * (hi - lo));
+    for (int64_t c = 0; c < C; c++)
+        for (int64_t nn = 0; nn < N2; nn++) {
+            const int64_t i = c * N2 + nn;
+            c_re[i] = (float)(sqrt(0.5) * ls__s4d_normal(uniform, state));
+            c_im[i] = (float)(sqrt(0.5) * ls__s4d_normal(uniform, state));
+            log_a_re[i] = (float)log(0.5);
+            a_im[i] = kind == LS__S4D_INIT_LIN ? (float)(pi * (double)nn)
+                                               : (float)(N / pi * (N / (2.0 * (double)nn + 1.0) - 1.0));
+        }
+}
+
+/* ---------------------------------------------------------------------------------------------
+   LRU scan (Orvieto et al. 2023, "Resurrecting recurrent neural networks")
+
+   Per channel n (N channels): lambda = exp(-exp(nu_log) + i exp(theta_log)) = r e^{i phi},
+   r = exp(-exp(nu_log)), phi = exp(theta_log), gamma = sqrt(1 - r^2) (computed as
+   sqrt(-expm1(-2 exp(nu_log))) so it stays accurate as r -> 1).
+   x (B, T, N) complex as x_re, x_im (already multiplied by B); h (B, T, N) likewise:
+       h[b,t] = lambda h[b,t-1] + gamma x[b,t],   h[b,-1] = 0.
+   Backward (complex gradient convention as for S4D): the adjoint a_t = g_{h_t} obeys
+       a_t = dh_t + conj(lambda) a_{t+1},  a_T = 0                (reverse scan)
+       dx_t = gamma a_t  (gamma real)
+       g_lambda = sum_{b,t} a_t conj(h_{t-1}),   dL/dgamma = sum_{b,t} Re(conj(a_t) x_t)
+       lambda = exp(w), w = -exp(nu) + i exp(theta):  g_w = g_lambda conj(lambda)
+       dnu    = -exp(nu) Re(g_w) + dL/dgamma * r^2 exp(nu) / gamma
+       dtheta =  exp(theta) Im(g_w)
+   Work split: (batch, block of LS__LRU_BLOCK channels), never over time; the step update is a
+   loop over contiguous channels. The sums over t are per (b, n) in double in reverse time order,
+   stored per batch, and summed over b = 0 .. B-1 in a serial pass: thread-count independent.
+   --------------------------------------------------------------------------------------------- */
+
+#define LS__LRU_BLOCK 64
+
+/* lambda (re, im) and gamma per channel, in double, from nu_log, theta_log (N) */
+static void ls__lru_coeffs(int64_t n, const float *nu_log, const float *theta_log, double *lr, double *li,
+                           double *gm, double *r2) {
+    for (int64_t i = 0; i < n; i++) {
+        const double e = exp((double)nu_log[i]), r = exp(-e), ph = exp((double)theta_log[i]);
+        lr[i] = r * cos(ph); li[i] = r * sin(ph);
+        r2[i] = exp(-2.0 * e);
+        gm[i] = sqrt(-expm1(-2.0 * e));
+    }
+}
+
+/* work: 4 N doubles (forward), 4 N + 3 B N (backward) */
+static void ls__lru_scan_forward(int64_t B, int64_t T, int64_t N, const float *nu_log, const float *theta_log,
+                                 const float *x_re, const float *x_im, float *h_re, float *h_im, double *work) {
+    enum { NB = LS__LRU_BLOCK };
+    const int64_t nblk = (N + NB - 1) / NB;
+    LS_ASSERT(B >= 1 && T >= 1 && N >= 1);
+    double *cf = work;                                       /* lr, li, gamma, r^2 (N) */
+    ls__lru_coeffs(N, nu_log, theta_log, cf, cf + N, cf + 2 * N, cf + 3 * N);
+    LS__PRAGMA(omp parallel for schedule(static) if (B * T * N > 32768))
+    for (int64_t task = 0; task < B * nblk; task++) {
+        const int64_t b = task / nblk, n0 = (task % nblk) * NB, nw = N - n0 < NB ? N - n0 : (int64_t)NB;
+        float lr[NB], li[NB], gm[NB], hr[NB], hi[NB];
+        for (int64_t j = 0; j < nw; j++) {
+            lr[j] = (float)cf[n0 + j]; li[j] = (float)cf[N + n0 + j]; gm[j] = (float)cf[2 * N + n0 + j];
+            hr[j] = 0.0f; hi[j] = 0.0f;
+        }
+        for (int64_t t = 0; t < T; t++) {
+            const int64_t at = (b * T + t) * N + n0;
+            const float *xr = x_re + at, *xi = x_im + at;     /* (nw) */
+            float *yr = h_re + at, *yi = h_im + at;           /* (nw) */
+            for (int64_t j = 0; j < nw; j++) {
+                const float nr = lr[j] * hr[j] - li[j] * hi[j] + gm[j] * xr[j];
+                const float ni = lr[j] * hi[j] + li[j] * hr[j] + gm[j] * xi[j];
+                hr[j] = nr; hi[j] = ni;
+                yr[j] = nr; yi[j] = ni;
+            }
+        }
+    }
+}
+
+/* h_re, h_im (B, T, N): the forward outputs; dh_* (B, T, N); adds dx_* (B, T, N), dnu_log, dtheta_log (N) */
+static void ls__lru_scan_backward(int64_t B, int64_t T, int64_t N, const float *nu_log, const float *theta_log,
+                                  const float *x_re, const float *x_im, const float *h_re, const float *h_im,
+                                  const float *dh_re, const float *dh_im, float *dx_re, float *dx_im,
+                                  float *dnu_log, float *dtheta_log, double *work) {
+    enum { NB = LS__LRU_BLOCK };
+    const int64_t nblk = (N + NB - 1) / NB;
+    const int want_p = dnu_log != NULL || dtheta_log != NULL;
+    LS_ASSERT(B >= 1 && T >= 1 && N >= 1);
+    if (!want_p && !dx_re && !dx_im) return;
+    double *cf = work;                                       /* lr, li, gamma, r^2 (N) */
+    ls__lru_coeffs(N, nu_log, theta_log, cf, cf + N, cf + 2 * N, cf + 3 * N);
+    /* per batch partial sums: g_lambda (re, im) and dL/dgamma, (3, B, N) */
+    double *part = work + 4 * N;
+    LS__PRAGMA(omp parallel for schedule(static) if (B * T * N > 32768))
+    for (int64_t task = 0; task < B * nblk; task++) {
+        const int64_t b = task / nblk, n0 = (task % nblk) * NB, nw = N - n0 < NB ? N - n0 : (int64_t)NB;
+        float lr[NB], li[NB], gm[NB], ar[NB], ai[NB];
+        double glr[NB], gli[NB], gg[NB];
+        for (int64_t j = 0; j < nw; j++) {
+            lr[j] = (float)cf[n0 + j]; li[j] = (float)cf[N + n0 + j]; gm[j] = (float)cf[2 * N + n0 + j];
+            ar[j] = ai[j] = 0.0f;
+            glr[j] = gli[j] = gg[j] = 0.0;
+        }
+        for (int64_t t = T - 1; t >= 0; t--) {
+            const int64_t at = (b * T + t) * N + n0;
+            const float *gr = dh_re + at, *gi = dh_im + at;   /* (nw) */
+            for (int64_t j = 0; j < nw; j++) {                /* a = dh + conj(lambda) a */
+                const float nr = gr[j] + lr[j] * ar[j] + li[j] * ai[j];
+                const float ni = gi[j] + lr[j] * ai[j] - li[j] * ar[j];
+                ar[j] = nr; ai[j] = ni;
+            }
+            if (dx_re) for (int64_t j = 0; j < nw; j++) dx_re[at + j] += gm[j] * ar[j];
+            if (dx_im) for (int64_t j = 0; j < nw; j++) dx_im[at + j] += gm[j] * ai[j];
+            if (want_p) {
+                const float *xr = x_re + at, *xi = x_im + at;
+                for (int64_t j = 0; j < nw; j++) gg[j] += (double)(ar[j] * xr[j] + ai[j] * xi[j]);
+                if (t > 0) {
+                    const float *pr = h_re + at - N, *pi = h_im + at - N; /* h[t-1] */
+                    for (int64_t j = 0; j < nw; j++) {        /* g_lambda += a conj(h[t-1]) */
+                        glr[j] += (double)(ar[j] * pr[j] + ai[j] * pi[j]);
+                        gli[j] += (double)(ai[j] * pr[j] - ar[j] * pi[j]);
+                    }
+                }
+            }
+        }
+        for (int64_t j = 0; j < nw; j++) {
+            part[b * N + n0 + j] = glr[j];
+            part[(B + b) * N + n0 + j] = gli[j];
+            part[(2 * B + b) * N + n0 + j] = gg[j];
+        }
+    }
+    if (want_p) {
+        for (int64_t i = 0; i < N; i++) {
+            double glr = 0.0, gli = 0.0, gg = 0.0;
+            for (int64_t b = 0; b < B; b++) {
+                glr += part[b * N + i]; gli += part[(B + b) * N + i]; gg += part[(2 * B + b) * N + i];
+            }
+            const double lr = cf[i], li = cf[N + i], gm = cf[2 * N + i], r2 = cf[3 * N + i];
+            const double gwr = glr * lr + gli * li, gwi = gli * lr - glr * li;   /* g_lambda conj(lambda) */
+            const double e = exp((double)nu_log[i]), ph = exp((double)theta_log[i]);
+            double dnu = -e * gwr;
+            if (gm > 0.0) dnu += gg * r2 * e / gm;
+            if (dnu_log) dnu_log[i] += (float)dnu;
+            if (dtheta_log) dtheta_log[i] += (float)(ph * gwi);
+        }
+    }
+}
+
+/* LRU ring initialisation (Orvieto et al., Lemma 3.2): |lambda| uniform over the area of the ring
+   r_min <= |lambda| <= r_max, phase uniform in [0, max_phase]:
+       u1, u2 ~ U[0, 1);  |lambda|^2 = r_min^2 + u1 (r_max^2 - r_min^2);  phase = max_phase * u2
+       nu_log = log(-log|lambda|) = log(-0.5 log |lambda|^2),  theta_log = log(phase).
+   Uses 1 - u (in (0, 1]) for the phase so theta_log is finite, and clamps |lambda|^2 to
+   [1e-30, 1 - 2^-24] so nu_log is finite (r_max = 1 or r_min = 0 allowed). Draw order: per channel
+   n, u1 then u2. */
+static void ls__lru_init(int64_t N, float r_min, float r_max, float max_phase, float (*uniform)(void *),
+                         void *state, float *nu_log, float *theta_log) {
+    LS_ASSERT(r_min >= 0.0f && r_max >= r_min && r_max <= 1.0f && max_phase > 0.0f);
+    for (int64_t i = 0; i < N; i++) {
+        const double u1 = (double)uniform(state), u2 = (double)uniform(state);
+        double m2 = (double)r_min * r_min + u1 * ((double)r_max * r_max - (double)r_min * r_min);
+        if (m2 < 1e-30) m2 = 1e-30;
+        if (m2 > 1.0 - 5.9604644775390625e-08) m2 = 1.0 - 5.9604644775390625e-08;
+        nu_log[i] = (float)log(-0.5 * log(m2));
+        theta_log[i] = (float)log((double)max_phase * (1.0 - u2));
+    }
+}
+
+/* ---------------------------------------------------------------------------------------------
+   fused multi-head attention (flash-style forward, recomputing backward)
+
+   Shapes. q, k, v, o (and q2, k2 for the dual regime) are (B, T, H*D) row-major: head h of token
+   t of batch b is the D floats at ((b*T + t)*H + h)*D. lse is (B, H, T).
+
+   Score and mask. For query i and key j of one (b, h):
+       s_ij = scale * row_scale[i] * (q_i . k_j) - m_h |i - j|
+   with (q2_i . k2_j) in place of (q_i . k_j) when dual_w > 0 and |i - j| >= dual_w. Key j is
+   visible to query i iff (!causal || j <= i) and (window == 0 || |i - j| < window || j < sinks)
+   (with causal, a sink is still only visible to i >= j). Every row sees at least key j = i.
+   The row scale is folded into the packed query tile (q_i * scale * row_scale[i]); the ALiBi term
+   is added after that product, so it is never scaled (related-findings pitfalls).
+
+   Normalisations (a_ij = weight, o_i = sum_j a_ij v_j; all three are a_ij = exp(s_ij - lse_i)):
+       LS_ATTN_SOFTMAX  lse_i = log sum_j exp(s_ij)
+       LS_ATTN_L2       lse_i = 0.5 log sum_j exp(2 s_ij)    (a_i has unit 2-norm)
+       LS_ATTN_NODENOM  lse_i = log n_i, n_i = visible keys  (no denominator; Su 9105's probe fix)
+   The last two let o_i depend on how many keys a row sees, which softmax cannot (section 3 of
+   related-findings: [0..0] -> [1..n] probe).
+
+   Forward (FlashAttention-2 order). One task = (b, h, group of G = 4 query tiles of 64 rows);
+   tasks are independent, so the result does not depend on the thread count. The task walks the
+   key tiles (64 keys) in increasing order, skipping tiles that the mask hides entirely (causal:
+   the upper triangle; window: all but a band, plus the sink tiles), packs each key tile once
+   (K^T and V) and applies it to its G query tiles. Per (query tile, key tile):
+       S = Q K^T (64 x 64), + ALiBi, masked entries -> -inf
+       m' = max(m, rowmax S);  P = exp(S - m');  c = exp(m - m')
+       softmax, NODENOM: l = c l + rowsum P;   L2: l = c^2 l + rowsum P^2
+       O = c O + P V
+   and at the end o = O / l (softmax), O / sqrt(l) (L2), O exp(m) / n (NODENOM), with lse as above.
+   Saved for the backward: only lse (B, H, T) and the output o. No T x T buffer exists anywhere.
+
+   Backward. First D_i = dout_i . o_i for every row ((B, H, T) buffer; = sum_j a_ij dP_ij). Then,
+   with P = exp(S - lse) recomputed tile by tile and dP = dO V^T:
+       softmax: dS = P (dP - D_i)             (d lse/d s_k = a_k)
+       L2:      dS = P (dP - P D_i)           (a_j = e^{s_j}/Z, d log Z/d s_k = a_k^2, so
+                                               d a_j/d s_k = a_j (delta_jk - a_k^2) and
+                                               dS_k = sum_j dP_j a_j (delta_jk - a_k^2) = a_k (dP_k - a_k D_i))
+       NODENOM: dS = P dP                     (n_i does not depend on s)
+   then dV += P^T dO, dK += dS^T (scaled Q), dQ += row_scale_i * scale * dS K. Work unit = a group
+   of KG = 2 key tiles: their dK, dV are accumulated in scratch over all query tiles (increasing
+   order; each packed q / dout tile serves both key tiles) and added to dk, dv once, by the one
+   task that owns the group. Tasks are (b, h, c) for c < NC, task c owning key groups c, c + NC,
+   ...; NC = 1 when B*H >= 8 (each task owns a whole head and adds dQ straight into dq, query tile
+   by query tile in key-group order), otherwise NC = ceil(8 / (B*H)) and each task adds its dQ into
+   a private (T, D) partial, reduced into dq in order c = 0..NC-1 afterwards. NC depends only on
+   the shapes, never on the thread count: bit-identical results for any number of threads, no
+   atomics. Flops: forward 4 T^2 D per head (S, PV), backward 10 T^2 D (S, dP, dV, dK, dQ) = 2.5x
+   forward; both less the skipped tiles.
+
+   Memory. Per thread: one scratch block of 4 (64 x 64) tiles + (3 G + 3 + 9 KG) = 33 (64 x Dp)
+   tiles (Dp = D rounded up to the vector width): 328 KiB at D = 32, 592 KiB at D = 64, whatever T
+   is. The backward adds D_i (B*H*T floats) and, when NC > 1, B*H*NC <= 8 + B*H - 1 partial (T, D)
+   buffers for dq (twice with dq2): O(T D), never O(T^2).
+
+   Dual regime (dual_w = w > 0): pairs with |i - j| < w use (q, k), the others (q2, k2). A key
+   tile lies wholly in one regime except near |i - j| = w, where both score tiles are computed and
+   merged element-wise (and in the backward dS is split into the two regimes' gradients).
+       ReRoPE (Su 9708, delta(r) = min(r, w)): q, k = RoPE(q, i), RoPE(k, j) as usual; q2 =
+           RoPE(q, w) (every query rotated by the fixed position w), k2 = k unrotated. Then
+           q2_i . k2_j = q . R(w) k = the RoPE score at relative distance w for every |i-j| >= w.
+       Leaky ReRoPE (delta(r) = w + (r - w)/kappa for r >= w): q2 = RoPE(q, i/kappa + w(1 - 1/kappa)),
+           k2 = RoPE(k, j/kappa), so the relative angle is (i - j)/kappa + w(1 - 1/kappa).
+   (For a non-causal model the |i - j| >= w branch also covers j > i; the caller's rotations decide
+   the sign convention there.)
+
+   Speed. The three products (S = Q K^T, P V / dS K, P^T dO / dS^T Q) run through one register-
+   blocked micro-kernel C(64 x N) (+)= A(64 x K) B(K x N) with a strided A, written with
+   AVX-512 or AVX2+FMA intrinsics when the compiler targets them (explicit FMA: -std=c99 turns
+   off contraction) and plain C otherwise (-DLS_ATTN_NO_SIMD forces that). Tiles are padded to 64
+   (zero rows/columns, masked), so T and D need not be multiples of anything. exp is a Cephes
+   polynomial after Cody-Waite reduction (~2 ulp): AVX-512 intrinsics, else branch-free C that gcc
+   vectorises. Row max / sum reduce 16 lanes pairwise in a fixed order (no -ffast-math needed).
+   The vector width changes the rounding (not the thread count): results are reproducible per
+   build, not across AVX-512 / AVX2 / scalar builds.
+   --------------------------------------------------------------------------------------------- */
+
+typedef struct ls__attn_cfg {
+    int64_t B, T, H, D;      /* batch, sequence length, heads, head dim; q, k, v, o are (B, T, H*D) row-major */
+    int causal;              /* key j visible to query i only if j <= i */
+    float scale;             /* logit multiplier (1/sqrt(D) usually; 1 for KeyNorm) */
+    const float *alibi;      /* NULL or H slopes m_h: s_ij -= m_h * |i - j| (added after scaling) */
+    const float *row_scale;  /* NULL or T factors: logits of row i multiplied by row_scale[i] (log-n scaling) */
+    int64_t window;          /* 0 or W: key j visible only if |i - j| < W (local attention) */
+    int64_t sinks;           /* with window: keys j < sinks stay visible too (Lambda-mask / attention sinks) */
+    int64_t dual_w;          /* 0, or w > 0: ReRoPE-style dual regime: pairs with |i-j| < w score with (q, k),
+                                pairs with |i-j| >= w score with (q2, k2) (two more (B,T,H*D) tensors) */
+    int norm;                /* LS_ATTN_* */
+    const int32_t *kv_len;   /* NULL or B key lengths (padding mask) */
+    int64_t TK;              /* keys [TK, T) hidden: the batch row's kv_len (T without one); set per task */
+} ls__attn_cfg;
+
+/* the configuration of batch row b: its key length, when there is a padding mask */
+static ls__attn_cfg ls__attn_row_cfg(const ls__attn_cfg *c, int64_t b) {
+    ls__attn_cfg r = *c;
+    r.TK = c->kv_len ? c->kv_len[b] : c->T;
+    return r;
+}
+
+#define LS__ATTN_T 64          /* tile edge: 64 queries x 64 keys */
+#define LS__ATTN_SPLIT 8       /* backward: aim for at least this many (b, h, key-tile class) tasks */
+
+/* --- vector layer: LS__ATTN_VW floats per register --- */
+#if defined(__AVX512F__) && !defined(LS_ATTN_NO_SIMD)
+#include <immintrin.h>
+#define LS__ATTN_VW 16
+typedef __m512 ls__attn_v;
+#define LS__ATTN_LD(p) _mm512_loadu_ps(p)
+#define LS__ATTN_ST(p, x) _mm512_storeu_ps(p, x)
+#define LS__ATTN_SET1(s) _mm512_set1_ps(s)
+#define LS__ATTN_ZERO() _mm512_setzero_ps()
+#define LS__ATTN_MUL(a, b) _mm512_mul_ps(a, b)
+#define LS__ATTN_FMA(a, b, c) _mm512_fmadd_ps(a, b, c)
+#elif defined(__AVX__) && defined(__FMA__) && !defined(LS_ATTN_NO_SIMD)
+#include <immintrin.h>
+#define LS__ATTN_VW 8
+typedef __m256 ls__attn_v;
+#define LS__ATTN_LD(p) _mm256_loadu_ps(p)
+#define LS__ATTN_ST(p, x) _mm256_storeu_ps(p, x)
+#define LS__ATTN_SET1(s) _mm256_set1_ps(s)
+#define LS__ATTN_ZERO() _mm256_setzero_ps()
+#define LS__ATTN_MUL(a, b) _mm256_mul_ps(a, b)
+#define LS__ATTN_FMA(a, b, c) _mm256_fmadd_ps(a, b, c)
+#else
+#define LS__ATTN_VW 1
+typedef float ls__attn_v;
+#define LS__ATTN_LD(p) (*(p))
+#define LS__ATTN_ST(p, x) (*(p) = (x))
+#define LS__ATTN_SET1(s) (s)
+#define LS__ATTN_ZERO() 0.0f
+#define LS__ATTN_MUL(a, b) ((a) * (b))
+#define LS__ATTN_FMA(a, b, c) ((a) * (b) + (c))
+#endif
+
+/* C (64 x VW*NV) = [C | cs[r] * C | 0] + A (64 x K) B (K x VW*NV): rows of C in blocks of R, an
+   R x NV block of registers held across the whole k loop. A(r, k) = A[r*sar + k*sak] (broadcast),
+   B rows are ldb apart, C rows ldc apart. mode 0: C = A B; 1: C += A B; 2: C = cs .* C + A B. */
+#define LS__ATTN_DEF_MM(R, NV)                                                                     \
+    static void ls__attn_mm_##R##x##NV(int64_t K, const float *A, int64_t sar, int64_t sak,         \
+                                       const float *Bm, int64_t ldb, float *C, int64_t ldc,         \
+                                       const float *cs, int mode) {                                 \
+        for (int r0 = 0; r0 < LS__ATTN_T; r0 += R) {                                               \
+            ls__attn_v acc[R][NV];                                                                 \
+            for (int r = 0; r < R; r++)                                                            \
+                for (int u = 0; u < NV; u++) {                                                     \
+                    if (mode == 0) acc[r][u] = LS__ATTN_ZERO();                                    \
+                    else acc[r][u] = LS__ATTN_LD(C + (r0 + r) * ldc + u * LS__ATTN_VW);            \
+                    if (mode == 2) acc[r][u] = LS__ATTN_MUL(LS__ATTN_SET1(cs[r0 + r]), acc[r][u]); \
+                }                                                                                  \
+            const float *a0 = A + r0 * sar;                                                        \
+            for (int64_t k = 0; k < K; k++) {                                                      \
+                ls__attn_v b[NV];                                                                  \
+                for (int u = 0; u < NV; u++) b[u] = LS__ATTN_LD(Bm + k * ldb + u * LS__ATTN_VW);   \
+                for (int r = 0; r < R; r++) {                                                      \
+                    ls__attn_v a = LS__ATTN_SET1(a0[r * sar + k * sak]);                           \
+                    for (int u = 0; u < NV; u++) acc[r][u] = LS__ATTN_FMA(a, b[u], acc[r][u]);     \
+                }                                                                                  \
+            }                                                                                      \
+            for (int r = 0; r < R; r++)                                                            \
+                for (int u = 0; u < NV; u++)                                                       \
+                    LS__ATTN_ST(C + (r0 + r) * ldc + u * LS__ATTN_VW, acc[r][u]);                  \
+        }                                                                                          \
+    }
+LS__ATTN_DEF_MM(4, 4)
+LS__ATTN_DEF_MM(4, 3)
+LS__ATTN_DEF_MM(8, 2)
+LS__ATTN_DEF_MM(8, 1)
+#undef LS__ATTN_DEF_MM
+
+/* C (64 x N) op= A (64 x K) B (K x N), N a multiple of LS__ATTN_VW; see the micro-kernels above */
+static void ls__attn_mm(int64_t N, int64_t K, const float *A, int64_t sar, int64_t sak,
+                        const float *Bm, int64_t ldb, float *C, int64_t ldc, const float *cs, int mode) {
+    for (int64_t n0 = 0; n0 < N; n0 += 4 * LS__ATTN_VW) {
+        int64_t nv = (N - n0) / LS__ATTN_VW;
+        if (nv >= 4) ls__attn_mm_4x4(K, A, sar, sak, Bm + n0, ldb, C + n0, ldc, cs, mode);
+        else if (nv == 3) ls__attn_mm_4x3(K, A, sar, sak, Bm + n0, ldb, C + n0, ldc, cs, mode);
+        else if (nv == 2) ls__attn_mm_8x2(K, A, sar, sak, Bm + n0, ldb, C + n0, ldc, cs, mode);
+        else ls__attn_mm_8x1(K, A, sar, sak, Bm + n0, ldb, C + n0, ldc, cs, mode);
+    }
+}
+
+/* Row helpers on 64 floats (one row of a score tile):
+   ls__attn_row_max   max of p[0..63] (-inf when all are -inf)
+   ls__attn_row_exp   p = exp(p - sub), returns sum p (l2: sum p^2); sub finite, hidden (-inf) -> 0
+   ls__attn_row_expl  p = exp(p - sub) (backward; sub = lse)
+   AVX-512: FMA Cody-Waite reduction, Cephes polynomial, vscalefps for 2^n (underflows to 0 below
+   e^-104). Otherwise ls__attn_exp and 16 fixed lanes. Either way the summation order is fixed. */
+#if LS__ATTN_VW == 16
+/* The all-ones maskz forms below are the plain instructions; they avoid gcc 12's spurious
+   -Wmaybe-uninitialized on _mm512_undefined_ps inside the unmasked intrinsics in C++ (PR 105593). */
+#define LS__ATTN_ALL ((__mmask16)0xFFFF)
+static __m512 ls__attn_exp16(__m512 x) {
+    x = _mm512_maskz_max_ps(LS__ATTN_ALL, x, _mm512_set1_ps(-104.0f));   /* -inf -> -104: e^-104 -> 0 */
+    x = _mm512_maskz_min_ps(LS__ATTN_ALL, x, _mm512_set1_ps(88.3f));
+    __m512 n = _mm512_maskz_roundscale_ps(LS__ATTN_ALL, _mm512_mul_ps(x, _mm512_set1_ps(1.44269504088896341f)),
+                                          _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC);
+    __m512 r = _mm512_fnmadd_ps(n, _mm512_set1_ps(0.693359375f), x);
+    r = _mm512_fnmadd_ps(n, _mm512_set1_ps(-2.12194440e-4f), r);
+    __m512 y = _mm512_set1_ps(1.9875691500e-4f);
+    y = _mm512_fmadd_ps(y, r, _mm512_set1_ps(1.3981999507e-3f));
+    y = _mm512_fmadd_ps(y, r, _mm512_set1_ps(8.3334519073e-3f));
+    y = _mm512_fmadd_ps(y, r, _mm512_set1_ps(4.1665795894e-2f));
+    y = _mm512_fmadd_ps(y, r, _mm512_set1_ps(1.6666665459e-1f));
+    y = _mm512_fmadd_ps(y, r, _mm512_set1_ps(5.0000001201e-1f));
+    y = _mm512_fmadd_ps(y, _mm512_mul_ps(r, r), _mm512_add_ps(r, _mm512_set1_ps(1.0f)));
+    return _mm512_maskz_scalef_ps(LS__ATTN_ALL, y, n);
+}
+/* 16 lanes -> 8 -> 4 -> 2 -> 1 (fixed pairing), by register shuffles */
+static __m128 ls__attn_half4(__m512 x, int max) {
+    __m256 lo = _mm256_castpd_ps(_mm512_maskz_extractf64x4_pd((__mmask8)0xFF, _mm512_castps_pd(x), 0));
+    __m256 hi = _mm256_castpd_ps(_mm512_maskz_extractf64x4_pd((__mmask8)0xFF, _mm512_castps_pd(x), 1));
+    __m256 a = max ? _mm256_max_ps(lo, hi) : _mm256_add_ps(lo, hi);
+    __m128 l4 = _mm256_castps256_ps128(a), h4 = _mm256_extractf128_ps(a, 1);
+    return max ? _mm_max_ps(l4, h4) : _mm_add_ps(l4, h4);
+}
+static float ls__attn_hmax(__m512 x) {
+    __m128 b = ls__attn_half4(x, 1);
+    b = _mm_max_ps(b, _mm_movehl_ps(b, b));
+    b = _mm_max_ss(b, _mm_movehdup_ps(b));
+    return _mm_cvtss_f32(b);
+}
+static float ls__attn_hsum(__m512 x) {
+    __m128 b = ls__attn_half4(x, 0);
+    b = _mm_add_ps(b, _mm_movehl_ps(b, b));
+    b = _mm_add_ss(b, _mm_movehdup_ps(b));
+    return _mm_cvtss_f32(b);
+}
+static float ls__attn_row_max(const float *p) {
+    return ls__attn_hmax(_mm512_maskz_max_ps(LS__ATTN_ALL,
+                                    _mm512_maskz_max_ps(LS__ATTN_ALL, _mm512_loadu_ps(p), _mm512_loadu_ps(p + 16)),
+                                    _mm512_maskz_max_ps(LS__ATTN_ALL, _mm512_loadu_ps(p + 32), _mm512_loadu_ps(p + 48))));
+}
+static float ls__attn_row_exp(float *p, float sub, int l2) {
+    __m512 vs = _mm512_set1_ps(sub), acc = _mm512_setzero_ps();
+    for (int c0 = 0; c0 < LS__ATTN_T; c0 += 16) {
+        __m512 e = ls__attn_exp16(_mm512_sub_ps(_mm512_loadu_ps(p + c0), vs));
+        _mm512_storeu_ps(p + c0, e);
+        acc = l2 ? _mm512_fmadd_ps(e, e, acc) : _mm512_add_ps(acc, e);
+    }
+    return ls__attn_hsum(acc);
+}
+static void ls__attn_row_expl(float *p, float sub) {
+    __m512 vs = _mm512_set1_ps(sub);
+    for (int c0 = 0; c0 < LS__ATTN_T; c0 += 16)
+        _mm512_storeu_ps(p + c0, ls__attn_exp16(_mm512_sub_ps(_mm512_loadu_ps(p + c0), vs)));
+}
+#else
+static float ls__attn_row_max(const float *p) {
+    float lane[16], mx = -INFINITY;
+    for (int u = 0; u < 16; u++) lane[u] = p[u];
+    for (int c0 = 16; c0 < LS__ATTN_T; c0 += 16)
+        for (int u = 0; u < 16; u++) lane[u] = p[c0 + u] > lane[u] ? p[c0 + u] : lane[u];
+    for (int u = 0; u < 16; u++) mx = lane[u] > mx ? lane[u] : mx;
+    return mx;
+}
+static float ls__attn_row_exp(float *p, float sub, int l2) {
+    float lane[16], sum = 0.0f;
+    for (int col = 0; col < LS__ATTN_T; col++) p[col] = ls__exp(p[col] - sub);
+    for (int u = 0; u < 16; u++) lane[u] = 0.0f;
+    if (l2) {
+        for (int c0 = 0; c0 < LS__ATTN_T; c0 += 16)
+            for (int u = 0; u < 16; u++) lane[u] += p[c0 + u] * p[c0 + u];
+    } else {
+        for (int c0 = 0; c0 < LS__ATTN_T; c0 += 16)
+            for (int u = 0; u < 16; u++) lane[u] += p[c0 + u];
+    }
+    for (int w = 8; w >= 1; w /= 2)   /* pairwise, fixed order */
+        for (int u = 0; u < w; u++) lane[u] += lane[u + w];
+    sum = lane[0];
+    return sum;
+}
+static void ls__attn_row_expl(float *p, float sub) {
+    for (int col = 0; col < LS__ATTN_T; col++) p[col] = ls__exp(p[col] - sub);
+}
+#endif
+
+/* visible keys of query i: lo <= j <= hi, or j < sk */
+static void ls__attn_row_range(const ls__attn_cfg *c, int64_t i, int64_t *lo, int64_t *hi, int64_t *sk) {
+    int64_t T = c->T, W = c->window;
+    int64_t l = 0, h = c->causal ? i : T - 1, s = 0;
+    if (W > 0) {
+        if (i - W + 1 > l) l = i - W + 1;
+        if (i + W - 1 < h) h = i + W - 1;
+        s = c->sinks < T ? c->sinks : T;
+        if (c->causal && s > i + 1) s = i + 1;
+    }
+    if (h > c->TK - 1) h = c->TK - 1;   /* padding keys */
+    if (s > c->TK) s = c->TK;
+    *lo = l; *hi = h; *sk = s;
+}
+
+/* how many keys j in [a, b) query i sees */
+static int64_t ls__attn_row_count(const ls__attn_cfg *c, int64_t i, int64_t a, int64_t b) {
+    int64_t lo, hi, sk;
+    ls__attn_row_range(c, i, &lo, &hi, &sk);
+    int64_t se = sk < b ? sk : b, ns = se > a ? se - a : 0;          /* sinks: [a, a + ns) */
+    int64_t bs = lo > a + ns ? lo : a + ns, be = hi + 1 < b ? hi + 1 : b;
+    return ns + (be > bs ? be - bs : 0);
+}
+
+/* tile of queries [i0, i0+64) x keys [j0, j0+64), clipped to T: 0 fully masked (skip), 1 no mask
+   needed (all 64 x 64 visible), 2 partial (mask element-wise; padding rows/columns included) */
+static int ls__attn_tile_kind(const ls__attn_cfg *c, int64_t i0, int64_t j0) {
+    int64_t T = c->T, i1 = i0 + LS__ATTN_T < T ? i0 + LS__ATTN_T : T;
+    int64_t j1 = j0 + LS__ATTN_T < T ? j0 + LS__ATTN_T : T;
+    int any = 0, all = (i1 - i0 == LS__ATTN_T && j1 - j0 == LS__ATTN_T);
+    if (j0 >= c->TK) return 0;           /* only padding keys */
+    if (j1 > c->TK) { j1 = c->TK; all = 0; }
+    if (c->window == 0) {   /* closed form: full or causal */
+        if (!c->causal) return all ? 1 : 2;
+        if (j0 > i1 - 1) return 0;
+        return all && j1 - 1 <= i0 ? 1 : 2;
+    }
+    for (int64_t i = i0; i < i1; i++) {
+        int64_t n = ls__attn_row_count(c, i, j0, j1);
+        if (n > 0) any = 1;
+        if (n < LS__ATTN_T) all = 0;
+    }
+    return !any ? 0 : all ? 1 : 2;
+}
+
+/* dual regime of a tile: 0 all pairs |i-j| < w (q, k), 1 all >= w (q2, k2), 2 mixed */
+static int ls__attn_tile_regime(const ls__attn_cfg *c, int64_t i0, int64_t j0) {
+    int64_t w = c->dual_w, T = c->T;
+    if (w <= 0) return 0;
+    int64_t ie = (i0 + LS__ATTN_T < T ? i0 + LS__ATTN_T : T) - 1;
+    int64_t je = (j0 + LS__ATTN_T < T ? j0 + LS__ATTN_T : T) - 1;
+    int64_t dmin = j0 > ie ? j0 - ie : i0 > je ? i0 - je : 0;
+    int64_t d1 = ie - j0 < 0 ? j0 - ie : ie - j0, d2 = je - i0 < 0 ? i0 - je : je - i0;
+    int64_t dmax = d1 > d2 ? d1 : d2;
+    return dmax < w ? 0 : dmin >= w ? 1 : 2;
+}
+
+/* dst (64, Dp) <- rows [t0, t0+n) of one head of src (row stride ld), times rs[t] (NULL: 1) * mul;
+   zero padding */
+static void ls__attn_pack_rows(float *dst, int64_t Dp, const float *src, int64_t ld, int64_t D,
+                               int64_t n, const float *rs, float mul) {
+    for (int64_t r = 0; r < LS__ATTN_T; r++) {
+        float *d = dst + r * Dp;
+        if (r < n) {
+            float f = rs ? rs[r] * mul : mul;
+            for (int64_t e = 0; e < D; e++) d[e] = src[r * ld + e] * f;
+            for (int64_t e = D; e < Dp; e++) d[e] = 0.0f;
+        } else {
+            for (int64_t e = 0; e < Dp; e++) d[e] = 0.0f;
+        }
+    }
+}
+
+/* dst (Dp, 64) <- transpose of rows [t0, t0+n) of one head of src; zero padding */
+static void ls__attn_pack_cols(float *dst, const float *src, int64_t ld, int64_t D, int64_t Dp, int64_t n) {
+    if (n < LS__ATTN_T || D < Dp)
+        for (int64_t e = 0; e < Dp * LS__ATTN_T; e++) dst[e] = 0.0f;
+    for (int64_t r = 0; r < n; r++)
+        for (int64_t e = 0; e < D; e++) dst[e * LS__ATTN_T + r] = src[r * ld + e];
+}
+
+/* S (64 x 64) of one tile -> final scores: merge the dual regimes (S2 where |i-j| >= w), add
+   -m|i-j|, set hidden entries (and padding) to -inf. kind, reg: ls__attn_tile_kind/_regime. */
+static void ls__attn_scores(const ls__attn_cfg *c, float *S, const float *S2, int kind, int reg,
+                            float slope, int64_t i0, int64_t j0) {
+    const int TL = LS__ATTN_T;
+    for (int r = 0; r < TL; r++) {
+        float *s = S + r * TL;
+        int64_t i = i0 + r;
+        int di = (int)(i - j0);   /* i - j = di - col */
+        if (reg == 2) {
+            const float *s2 = S2 + r * TL;
+            int w = (int)c->dual_w;
+            for (int col = 0; col < TL; col++) {
+                int d = di - col < 0 ? col - di : di - col;
+                s[col] = d < w ? s[col] : s2[col];
+            }
+        }
+        if (slope != 0.0f)
+            for (int col = 0; col < TL; col++) {
+                int d = di - col < 0 ? col - di : di - col;
+                s[col] -= slope * (float)d;
+            }
+        if (kind == 2) {
+            int lo = 1, hi = 0, sk = 0;  /* padding row: nothing visible */
+            if (i < c->T) {
+                int64_t l, h, k;
+                ls__attn_row_range(c, i, &l, &h, &k);
+                int64_t jmax = c->TK - 1 - j0;   /* tile padding and padding keys */
+                if (h - j0 > jmax) h = j0 + jmax;
+                if (k - j0 > jmax + 1) k = j0 + jmax + 1;
+                /* clip to [-1, 64] so the int conversion is safe */
+                l -= j0; h -= j0; k -= j0;
+                lo = (int)(l < -1 ? -1 : l > TL ? TL : l);
+                hi = (int)(h < -1 ? -1 : h > TL ? TL : h);
+                sk = (int)(k < 0 ? 0 : k > TL ? TL : k);
+            }
+            for (int col = 0; col < TL; col++) {
+                int vis = (col >= lo && col <= hi) || col < sk;
+                s[col] = vis ? s[col] : -INFINITY;
+            }
+        }
+    }
+}
+
+/* scratch of one thread, its slice of the context's scratch; sizes in floats. G = LS__ATTN_G query tiles
+   per forward task, KG = LS__ATTN_KG key tiles per backward pass over the query tiles. */
+typedef struct ls__attn_scr {
+    float *S, *S2, *dP, *dS2;     /* (64, 64) score / probability / gradient tiles */
+    float *Q, *Q2;                /* (G, 64, Dp) query tiles, scaled by scale*row_scale (backward: 1 tile) */
+    float *O;                     /* (G, 64, Dp) forward output accumulators */
+    float *dO, *dQ, *dQ2;         /* (64, Dp) dout tile; dq, dq2 contributions of one query tile */
+    float *Kt, *K2t, *Vt;         /* (KG, Dp, 64) transposed key / key2 / value tiles */
+    float *K, *K2, *V;            /* (KG, 64, Dp) key / key2 / value tiles */
+    float *dK, *dK2, *dV;         /* (KG, 64, Dp) backward accumulators of the key tiles */
+    float *m, *l;                 /* (G, 64) forward running max and sum */
+    float *cs, *lse, *Di;         /* (64) rescale factors; backward lse_i and D_i of the query tile */
+} ls__attn_scr;
+
+#define LS__ATTN_G 4           /* forward: query tiles per task, sharing each packed key tile */
+#define LS__ATTN_KG 2          /* backward: key tiles sharing each packed query / dout tile */
+
+/* floats of one thread's tiles, a multiple of 16 (so per-thread slices stay 64-byte aligned) */
+static int64_t ls__attn_scr_floats(int64_t Dp) {
+    const int64_t tt = (int64_t)LS__ATTN_T * LS__ATTN_T, td = (int64_t)LS__ATTN_T * Dp;
+    const int64_t G = LS__ATTN_G, KG = LS__ATTN_KG, t = LS__ATTN_T;
+    return (4 * tt + (3 * G + 3 + 9 * KG) * td + (2 * G + 3) * t + 15) & ~(int64_t)15;
+}
+
+/* this thread's tiles, carved from mem (ls_get_threads() slices of ls__attn_scr_floats) */
+static void ls__attn_scr_init(ls__attn_scr *s, int64_t Dp, float *mem) {
+    const size_t tt = (size_t)LS__ATTN_T * LS__ATTN_T, td = (size_t)LS__ATTN_T * (size_t)Dp;
+    const size_t G = LS__ATTN_G, KG = LS__ATTN_KG, t = LS__ATTN_T;
+    float *const base = mem + ls__thread_num() * ls__attn_scr_floats(Dp), *p = base;
+    s->S = p; p += tt; s->S2 = p; p += tt; s->dP = p; p += tt; s->dS2 = p; p += tt;
+    s->Q = p; p += G * td; s->Q2 = p; p += G * td; s->O = p; p += G * td;
+    s->dO = p; p += td; s->dQ = p; p += td; s->dQ2 = p; p += td;
+    s->Kt = p; p += KG * td; s->K2t = p; p += KG * td; s->Vt = p; p += KG * td;
+    s->K = p; p += KG * td; s->K2 = p; p += KG * td; s->V = p; p += KG * td;
+    s->dK = p; p += KG * td; s->dK2 = p; p += KG * td; s->dV = p; p += KG * td;
+    s->m = p; p += G * t; s->l = p; p += G * t;
+    s->cs = p; p += t; s->lse = p; p += t; s->Di = p; p += t;
+    LS_ASSERT(p - base <= ls__attn_scr_floats(Dp));   /* the layout fits the size the caller gave */
+}
+
+static void ls__attn_check(const ls__attn_cfg *c, const float *q2, const float *k2) {
+    LS_ASSERT(c->B > 0 && c->T > 0 && c->H > 0 && c->D > 0);
+    LS_ASSERT(c->T < ((int64_t)1 << 30));
+    LS_ASSERT(c->window >= 0 && c->sinks >= 0 && c->dual_w >= 0);
+    LS_ASSERT(c->norm == LS_ATTN_SOFTMAX || c->norm == LS_ATTN_NODENOM || c->norm == LS_ATTN_L2);
+    LS_ASSERT(c->dual_w == 0 || (q2 && k2));
+}
+
+static int64_t ls__attn_dpad(int64_t D) { return (D + LS__ATTN_VW - 1) / LS__ATTN_VW * LS__ATTN_VW; }
+
+/* forward of one task: query tiles [g*G, g*G + G) of head (b, h). Each key tile is packed once
+   and used by the G query tiles; every query tile sees the key tiles in increasing order, so the
+   grouping does not change any result. */
+static void ls__attn_fwd_task(const ls__attn_cfg *c, ls__attn_scr *s, int64_t b, int64_t h, int64_t g,
+                              const float *q, const float *k, const float *v, const float *q2,
+                              const float *k2, float *o, float *lse) {
+    const int TL = LS__ATTN_T;
+    const int64_t T = c->T, D = c->D, HD = c->H * D, Dp = ls__attn_dpad(D), nkt = (T + TL - 1) / TL;
+    const int64_t qt0 = g * LS__ATTN_G, nqt = (T + TL - 1) / TL;
+    const int64_t ng = nqt - qt0 < LS__ATTN_G ? nqt - qt0 : LS__ATTN_G;
+    const int64_t base = b * T * HD + h * D;   /* element (b, t=0, h, 0) */
+    const float slope = c->alibi ? c->alibi[h] : 0.0f;
+    const int l2 = c->norm == LS_ATTN_L2;
+    int have1[LS__ATTN_G] = {0}, have2[LS__ATTN_G] = {0};   /* Q / Q2 tile packed */
+
+    for (int64_t e = 0; e < ng * TL; e++) { s->m[e] = -INFINITY; s->l[e] = 0.0f; }
+    for (int64_t e = 0; e < ng * TL * Dp; e++) s->O[e] = 0.0f;
+    for (int64_t kt = 0; kt < nkt; kt++) {
+        const int64_t j0 = kt * TL, nj = T - j0 < TL ? T - j0 : TL;
+        int packed1 = 0, packed2 = 0;
+        for (int64_t sub = 0; sub < ng; sub++) {
+            const int64_t i0 = (qt0 + sub) * TL, ni = T - i0 < TL ? T - i0 : TL;
+            const float *rs = c->row_scale ? c->row_scale + i0 : NULL;
+            float *Q = s->Q + sub * TL * Dp, *Q2 = s->Q2 + sub * TL * Dp, *O = s->O + sub * TL * Dp;
+            float *M = s->m + sub * TL, *L = s->l + sub * TL;
+            int kind = ls__attn_tile_kind(c, i0, j0);
+            if (!kind) continue;
+            int reg = ls__attn_tile_regime(c, i0, j0);
+            if (!packed1 && !packed2)
+                ls__attn_pack_rows(s->V, Dp, v + base + j0 * HD, HD, D, nj, NULL, 1.0f);
+            if (reg != 1 && !packed1) { ls__attn_pack_cols(s->Kt, k + base + j0 * HD, HD, D, Dp, nj); packed1 = 1; }
+            if (reg != 0 && !packed2) { ls__attn_pack_cols(s->K2t, k2 + base + j0 * HD, HD, D, Dp, nj); packed2 = 1; }
+            if (reg != 1 && !have1[sub]) {
+                ls__attn_pack_rows(Q, Dp, q + base + i0 * HD, HD, D, ni, rs, c->scale); have1[sub] = 1;
+            }
+            if (reg != 0 && !have2[sub]) {
+                ls__attn_pack_rows(Q2, Dp, q2 + base + i0 * HD, HD, D, ni, rs, c->scale); have2[sub] = 1;
+            }
+            /* S = Q K^T (64 x 64); S2 = Q2 K2^T */
+            if (reg != 1) ls__attn_mm(TL, Dp, Q, Dp, 1, s->Kt, TL, s->S, TL, NULL, 0);
+            if (reg != 0) ls__attn_mm(TL, Dp, Q2, Dp, 1, s->K2t, TL, reg == 1 ? s->S : s->S2, TL, NULL, 0);
+            ls__attn_scores(c, s->S, s->S2, kind, reg, slope, i0, j0);
+            /* online normalisation: S -> P = exp(S - m'), rescale factors cs */
+            for (int r = 0; r < TL; r++) {
+                float *p = s->S + r * TL;
+                float mx = ls__attn_row_max(p);
+                mx = mx > M[r] ? mx : M[r];
+                if (mx == -INFINITY) {   /* nothing visible in this row so far */
+                    for (int col = 0; col < TL; col++) p[col] = 0.0f;
+                    s->cs[r] = 1.0f;
+                    continue;
+                }
+                float sum = ls__attn_row_exp(p, mx, l2);
+                float corr = ls__exp(M[r] - mx);
+                L[r] = L[r] * (l2 ? corr * corr : corr) + sum;
+                M[r] = mx;
+                s->cs[r] = corr;
+            }
+            /* O = cs .* O + P V */
+            ls__attn_mm(Dp, TL, s->S, TL, 1, s->V, Dp, O, Dp, s->cs, 2);
+        }
+    }
+    for (int64_t r = 0; r < ng * TL; r++) {
+        const int64_t i = qt0 * TL + r;
+        if (i >= T) break;
+        float f, L;
+        float m = s->m[r], l = s->l[r];
+        if (c->norm == LS_ATTN_NODENOM) {
+            float n = (float)ls__attn_row_count(c, i, 0, T);
+            L = logf(n);
+            f = m == -INFINITY ? 0.0f : expf(m - L);
+        } else if (l > 0.0f) {
+            L = l2 ? m + 0.5f * logf(l) : m + logf(l);
+            f = l2 ? 1.0f / sqrtf(l) : 1.0f / l;
+        } else {   /* no visible key (a padding query under a window): output 0, and the backward's exp(s - lse) = 0 */
+            L = INFINITY; f = 0.0f;
+        }
+        float *orow = o + base + i * HD;
+        for (int64_t e = 0; e < D; e++) orow[e] = s->O[r * Dp + e] * f;
+        lse[(b * c->H + h) * T + i] = L;
+    }
+}
+
+static void ls__attn_forward(ls_ctx *ctx, const ls__attn_cfg *c, const float *q, const float *k, const float *v,
+                             const float *q2, const float *k2, float *o, float *lse) {
+    ls__attn_check(c, q2, k2);
+    const int64_t nqt = (c->T + LS__ATTN_T - 1) / LS__ATTN_T, ngr = (nqt + LS__ATTN_G - 1) / LS__ATTN_G;
+    const int64_t ntask = c->B * c->H * ngr, Dp = ls__attn_dpad(c->D);
+    float *mem = (float *)ls__scratch(ctx, sizeof(float) * (size_t)(ls_get_threads() * ls__attn_scr_floats(Dp)));
+    LS__PRAGMA(omp parallel if (ntask > 1 && (double)ntask * c->T * c->D > 65536.0))
+    {
+        ls__attn_scr s;
+        ls__attn_scr_init(&s, Dp, mem);
+        /* heaviest groups first (the last query tiles under a causal mask); each task is
+           independent, so the schedule cannot change any result */
+        LS__PRAGMA(omp for schedule(dynamic, 1))
+        for (int64_t task = 0; task < ntask; task++) {
+            int64_t bh = task / ngr, g = ngr - 1 - task % ngr;
+            ls__attn_cfg cb = ls__attn_row_cfg(c, bh / c->H);
+            ls__attn_fwd_task(&cb, &s, bh / c->H, bh % c->H, g, q, k, v, q2, k2, o, lse);
+        }
+    }
+}
+
+/* dst rows [0, 64) (stride ld, first D floats) += f_r * src (64, Dp) rows, for the first n rows */
+static void ls__attn_add_rows(float *dst, int64_t ld, const float *src, int64_t Dp, int64_t D,
+                              int64_t n, const float *rs, float mul) {
+    for (int64_t r = 0; r < n; r++) {
+        float f = rs ? rs[r] * mul : mul;
+        for (int64_t e = 0; e < D; e++) dst[r * ld + e] += f * src[r * Dp + e];
+    }
+}
+
+/* backward of one task: key-tile groups kg = cls, cls + NC, ... (KG tiles each) of head (b, h).
+   dq/dq2 target: dqt, dq2t (row stride ldq, already offset to (b, t=0, h)); Dall (B, H, T) = D_i. */
+static void ls__attn_bwd_task(const ls__attn_cfg *c, ls__attn_scr *s, int64_t b, int64_t h, int64_t cls,
+                              int64_t NC, const float *q, const float *k, const float *v,
+                              const float *q2, const float *k2, const float *lse, const float *Dall,
+                              const float *dout, float *dqt, float *dq2t, int64_t ldq,
+                              float *dk, float *dv, float *dk2) {
+    const int TL = LS__ATTN_T, KG = LS__ATTN_KG;
+    const int64_t T = c->T, D = c->D, HD = c->H * D, Dp = ls__attn_dpad(D), td = TL * Dp;
+    const int64_t nkt = (T + TL - 1) / TL, nqt = nkt, nkg = (nkt + KG - 1) / KG;
+    const int64_t base = b * T * HD + h * D;
+    const float slope = c->alibi ? c->alibi[h] : 0.0f;
+    const float *lrow = lse + (b * c->H + h) * T, *drow = Dall ? Dall + (b * c->H + h) * T : NULL;
+    const int norm = c->norm;
+
+    for (int64_t kg = cls; kg < nkg; kg += NC) {
+        const int64_t kt0 = kg * KG, nk = nkt - kt0 < KG ? nkt - kt0 : KG;
+        int packed1[LS__ATTN_KG] = {0}, packed2[LS__ATTN_KG] = {0}, packedv[LS__ATTN_KG] = {0};
+        for (int64_t e = 0; e < nk * td; e++) { s->dK[e] = 0.0f; s->dK2[e] = 0.0f; s->dV[e] = 0.0f; }
+        for (int64_t qt = 0; qt < nqt; qt++) {
+            const int64_t i0 = qt * TL, ni = T - i0 < TL ? T - i0 : TL;
+            const float *rs = c->row_scale ? c->row_scale + i0 : NULL;
+            int kinds[LS__ATTN_KG], regs[LS__ATTN_KG], any = 0, need1 = 0, need2 = 0;
+            for (int64_t sub = 0; sub < nk; sub++) {
+                kinds[sub] = ls__attn_tile_kind(c, i0, (kt0 + sub) * TL);
+                regs[sub] = kinds[sub] ? ls__attn_tile_regime(c, i0, (kt0 + sub) * TL) : 0;
+                any |= kinds[sub] != 0;
+                need1 |= kinds[sub] && regs[sub] != 1;
+                need2 |= kinds[sub] && regs[sub] != 0;
+            }
+            if (!any) continue;
+            /* query-side tiles: dout, lse, D_i, scaled q / q2 */
+            ls__attn_pack_rows(s->dO, Dp, dout + base + i0 * HD, HD, D, ni, NULL, 1.0f);
+            for (int64_t r = 0; r < TL; r++) {
+                s->lse[r] = r < ni ? lrow[i0 + r] : 0.0f;
+                s->Di[r] = r < ni && drow ? drow[i0 + r] : 0.0f;
+            }
+            if (need1) ls__attn_pack_rows(s->Q, Dp, q + base + i0 * HD, HD, D, ni, rs, c->scale);
+            if (need2) ls__attn_pack_rows(s->Q2, Dp, q2 + base + i0 * HD, HD, D, ni, rs, c->scale);
+            int dq_started = 0, dq2_started = 0;
+            for (int64_t sub = 0; sub < nk; sub++) {
+                const int kind = kinds[sub], reg = regs[sub];
+                if (!kind) continue;
+                const int64_t j0 = (kt0 + sub) * TL, nj = T - j0 < TL ? T - j0 : TL;
+                float *Kt = s->Kt + sub * td, *K2t = s->K2t + sub * td, *Vt = s->Vt + sub * td;
+                float *K = s->K + sub * td, *K2 = s->K2 + sub * td;
+                float *dK = s->dK + sub * td, *dK2 = s->dK2 + sub * td, *dV = s->dV + sub * td;
+                if (reg != 1 && !packed1[sub]) {
+                    ls__attn_pack_cols(Kt, k + base + j0 * HD, HD, D, Dp, nj);
+                    ls__attn_pack_rows(K, Dp, k + base + j0 * HD, HD, D, nj, NULL, 1.0f);
+                    packed1[sub] = 1;
+                }
+                if (reg != 0 && !packed2[sub]) {
+                    ls__attn_pack_cols(K2t, k2 + base + j0 * HD, HD, D, Dp, nj);
+                    ls__attn_pack_rows(K2, Dp, k2 + base + j0 * HD, HD, D, nj, NULL, 1.0f);
+                    packed2[sub] = 1;
+                }
+                if (!packedv[sub]) { ls__attn_pack_cols(Vt, v + base + j0 * HD, HD, D, Dp, nj); packedv[sub] = 1; }
+                /* S = Q K^T, S2 = Q2 K2^T; final scores; P = exp(S - lse) in S */
+                if (reg != 1) ls__attn_mm(TL, Dp, s->Q, Dp, 1, Kt, TL, s->S, TL, NULL, 0);
+                if (reg != 0) ls__attn_mm(TL, Dp, s->Q2, Dp, 1, K2t, TL, reg == 1 ? s->S : s->S2, TL, NULL, 0);
+                ls__attn_scores(c, s->S, s->S2, kind, reg, slope, i0, j0);
+                for (int r = 0; r < TL; r++) ls__attn_row_expl(s->S + r * TL, s->lse[r]);
+                /* dP = dO V^T; dV += P^T dO */
+                ls__attn_mm(TL, Dp, s->dO, Dp, 1, Vt, TL, s->dP, TL, NULL, 0);
+                if (dv) ls__attn_mm(Dp, TL, s->S, 1, TL, s->dO, Dp, dV, Dp, NULL, 1);
+                /* dS in dP (regime 1) and dS2 (regime 2) */
+                for (int r = 0; r < TL; r++) {
+                    const float *p = s->S + r * TL;
+                    float *g = s->dP + r * TL, di = s->Di[r];
+                    if (norm == LS_ATTN_SOFTMAX)
+                        for (int col = 0; col < TL; col++) g[col] = p[col] * (g[col] - di);
+                    else if (norm == LS_ATTN_L2)
+                        for (int col = 0; col < TL; col++) g[col] = p[col] * (g[col] - p[col] * di);
+                    else
+                        for (int col = 0; col < TL; col++) g[col] = p[col] * g[col];
+                    if (reg == 2) {
+                        float *g2 = s->dS2 + r * TL;
+                        int dd = (int)(i0 + r - j0), w = (int)c->dual_w;
+                        for (int col = 0; col < TL; col++) {
+                            int d = dd - col < 0 ? col - dd : dd - col;
+                            g2[col] = d < w ? 0.0f : g[col];
+                            g[col] = d < w ? g[col] : 0.0f;
+                        }
+                    }
+                }
+                const float *g1 = reg != 1 ? s->dP : NULL;
+                const float *g2 = reg == 1 ? s->dP : reg == 2 ? s->dS2 : NULL;
+                /* dK += dS^T Q (Q carries scale*row_scale); dQ (+)= dS K, scaled when added to dq */
+                if (g1 && dk) ls__attn_mm(Dp, TL, g1, 1, TL, s->Q, Dp, dK, Dp, NULL, 1);
+                if (g2 && dk2) ls__attn_mm(Dp, TL, g2, 1, TL, s->Q2, Dp, dK2, Dp, NULL, 1);
+                if (g1 && dqt) { ls__attn_mm(Dp, TL, g1, TL, 1, K, Dp, s->dQ, Dp, NULL, dq_started); dq_started = 1; }
+                if (g2 && dq2t) { ls__attn_mm(Dp, TL, g2, TL, 1, K2, Dp, s->dQ2, Dp, NULL, dq2_started); dq2_started = 1; }
+            }
+            if (dq_started) ls__attn_add_rows(dqt + i0 * ldq, ldq, s->dQ, Dp, D, ni, rs, c->scale);
+            if (dq2_started) ls__attn_add_rows(dq2t + i0 * ldq, ldq, s->dQ2, Dp, D, ni, rs, c->scale);
+        }
+        for (int64_t sub = 0; sub < nk; sub++) {
+            const int64_t j0 = (kt0 + sub) * TL, nj = T - j0 < TL ? T - j0 : TL;
+            if (dk && packed1[sub]) ls__attn_add_rows(dk + base + j0 * HD, HD, s->dK + sub * td, Dp, D, nj, NULL, 1.0f);
+            if (dk2 && packed2[sub]) ls__attn_add_rows(dk2 + base + j0 * HD, HD, s->dK2 + sub * td, Dp, D, nj, NULL, 1.0f);
+            if (dv && packedv[sub]) ls__attn_add_rows(dv + base + j0 * HD, HD, s->dV + sub * td, Dp, D, nj, NULL, 1.0f);
+        }
+    }
+}
+
+static void ls__attn_backward(ls_ctx *ctx, const ls__attn_cfg *c, const float *q, const float *k, const float *v,
+                              const float *q2, const float *k2, const float *o, const float *lse,
+                              const float *dout, float *dq, float *dk, float *dv, float *dq2, float *dk2) {
+    ls__attn_check(c, q2, k2);
+    const int64_t T = c->T, D = c->D, H = c->H, HD = H * D, BH = c->B * H;
+    const int64_t nkt = (T + LS__ATTN_T - 1) / LS__ATTN_T, Dp = ls__attn_dpad(D);
+    const int64_t nkg = (nkt + LS__ATTN_KG - 1) / LS__ATTN_KG;
+    if (!c->dual_w) { dq2 = NULL; dk2 = NULL; }
+    /* NC key-group classes per head, from the shapes only (never from the thread count) */
+    int64_t NC = BH >= LS__ATTN_SPLIT ? 1 : (LS__ATTN_SPLIT + BH - 1) / BH;
+    if (NC > nkg) NC = nkg;
+    const int64_t ntask = BH * NC, plen = T * D;
+    /* scratch: per-thread tiles, D_i (B, H, T), then the (BH, NC, T, D) dq / dq2 partials when NC > 1 */
+    const int64_t tiles = ls_get_threads() * ls__attn_scr_floats(Dp);
+    const int64_t npart = NC > 1 ? ntask * plen : 0;
+    float *mem = (float *)ls__scratch(ctx, sizeof(float) * (size_t)(tiles + BH * T + 2 * npart));
+    /* D_i = dout_i . o_i; NODENOM does not need it */
+    float *Dall = NULL;
+    if (c->norm != LS_ATTN_NODENOM) {
+        Dall = mem + tiles;
+        LS__PRAGMA(omp parallel for schedule(static) if (BH * T * D > 65536))
+        for (int64_t row = 0; row < BH * T; row++) {
+            int64_t bh = row / T, t = row % T;
+            const float *g = dout + (bh / H * T + t) * HD + bh % H * D, *oo = o + (bh / H * T + t) * HD + bh % H * D;
+            float acc = 0.0f;
+            for (int64_t e = 0; e < D; e++) acc += g[e] * oo[e];
+            Dall[row] = acc;
+        }
+    }
+    float *part = NC > 1 && dq ? mem + tiles + BH * T : NULL, *part2 = NC > 1 && dq2 ? mem + tiles + BH * T + npart : NULL;
+    LS__PRAGMA(omp parallel if (ntask > 1 && (double)ntask * T * D > 65536.0))
+    {
+        ls__attn_scr s;
+        ls__attn_scr_init(&s, Dp, mem);
+        LS__PRAGMA(omp for schedule(dynamic, 1))
+        for (int64_t task = 0; task < ntask; task++) {
+            int64_t bh = task / NC, cls = task % NC, b = bh / H, h = bh % H;
+            float *dqt = NULL, *dq2t = NULL;
+            int64_t ldq = HD;
+            if (NC > 1) {
+                ldq = D;
+                if (part) { dqt = part + task * plen; memset(dqt, 0, (size_t)plen * sizeof(float)); }
+                if (part2) { dq2t = part2 + task * plen; memset(dq2t, 0, (size_t)plen * sizeof(float)); }
+            } else {
+                if (dq) dqt = dq + b * T * HD + h * D;
+                if (dq2) dq2t = dq2 + b * T * HD + h * D;
+            }
+            ls__attn_cfg cb = ls__attn_row_cfg(c, b);
+            ls__attn_bwd_task(&cb, &s, b, h, cls, NC, q, k, v, q2, k2, lse, Dall, dout, dqt, dq2t, ldq, dk, dv, dk2);
+        }
+    }
+    if (NC > 1) {
+        /* dq[b, t, h] += sum over classes, in class order */
+        const int64_t nrow = BH * T;
+        LS__PRAGMA(omp parallel for schedule(static) if (nrow * D * NC > 65536))
+        for (int64_t row = 0; row < nrow; row++) {
+            int64_t bh = row / T, t = row % T, b = bh / H, h = bh % H;
+            for (int which = 0; which < 2; which++) {
+                const float *pp = which ? part2 : part;
+                float *dst = which ? dq2 : dq;
+                if (!pp) continue;
+                dst += (b * T + t) * HD + h * D;
+                for (int64_t e = 0; e < D; e++) {
+                    float acc = 0.0f;
+                    for (int64_t cl = 0; cl < NC; cl++) acc += pp[(bh * NC + cl) * plen + t * D + e];
+                    dst[e] += acc;
+                }
+            }
+        }
+    }
+}
+
 /* Column reductions over rows split the columns into blocks, one task each: as few blocks as keep
    every thread busy, each a multiple of 16 columns and at most LS__COLBLK, so a task reads a long
    contiguous piece of each row (16-column blocks read one cache line per 2 KB row and were
@@ -2042,30 +3713,6 @@ LS_API ls_tensor *ls_embedding(ls_ctx *ctx, ls_tensor *table, const int32_t *ids
     memcpy(n->ids, ids, (size_t)R * sizeof(int32_t));
     ls__run(ctx, n);
     return out;
-}
-
-/* e^x, relative error ~2 ulp for -87.3 <= x <= 88.3; exactly 0 for x < -87.3 (and -inf). No calls
-   or branches, so loops over it vectorise; results do not depend on the vector width. */
-static inline float ls__exp(float x) {
-    float xc = x < -87.3f ? -87.3f : x;
-    xc = xc > 88.3f ? 88.3f : xc;
-    float t = xc * 1.44269504088896341f + 12582912.0f;   /* 1.5 * 2^23: rounds x log2 e to an integer */
-    float n = t - 12582912.0f;
-    uint32_t tb;
-    memcpy(&tb, &t, sizeof tb);
-    float r = xc - n * 0.693359375f;                        /* Cody-Waite: ln 2 = 0.693359375 - 2.12e-4 */
-    r = r + n * 2.12194440e-4f;
-    float p = 1.9875691500e-4f;                             /* Cephes expf polynomial */
-    p = p * r + 1.3981999507e-3f;
-    p = p * r + 8.3334519073e-3f;
-    p = p * r + 4.1665795894e-2f;
-    p = p * r + 1.6666665459e-1f;
-    p = p * r + 5.0000001201e-1f;
-    p = p * r * r + r + 1.0f;
-    uint32_t eb = (tb - 0x4B400000u + 127u) << 23;         /* 2^n, n in [-126, 127] */
-    float sc;
-    memcpy(&sc, &eb, sizeof sc);
-    return x < -87.3f ? 0.0f : p * sc;
 }
 
 /* Phi(x) = (1 + erf(x / sqrt 2)) / 2 given e = exp(-x^2 / 2): erfc(z) = t P(t) e^{-z^2}, t = 1/(1 + p z),
@@ -3198,910 +4845,6 @@ LS_API ls_tensor *ls_linear_attention(ls_ctx *ctx, ls_tensor *q, ls_tensor *k, l
     return out;
 }
 
-/* ---------------------------------------------------------------------------------------------
-   state-space-model kernels: real FFT, long convolution, S4D kernel, LRU scan
-
-   Everything here works on raw float pointers; the ops wrap them. Conventions:
-   - shapes in comments as (B, T, C); row-major; the last dim is contiguous;
-   - forward kernels overwrite their outputs; backward kernels ADD into gradient buffers, and any
-     gradient pointer may be NULL when that gradient is not needed;
-   - threads split the items a kernel writes (rows, channel blocks, (batch, channel-block) pairs);
-     every reduction (over batch, time, modes) runs in one fixed order inside one item or in a
-     serial pass after the parallel one, so results are bit-identical for any thread count;
-   - work space comes from the caller (the context's scratch), one slice per thread.
-   Needs: <math.h>, <string.h>, <stdint.h>, LS_ASSERT, ls__xmalloc, LS_FREE, LS__PRAGMA.
-   --------------------------------------------------------------------------------------------- */
-
-/* ---------------------------------------------------------------------------------------------
-   real FFT
-
-   Forward, n a power of two >= 2:   X[k] = sum_{t<n} x[t] exp(-2 pi i k t / n),  k = 0 .. n/2
-   Inverse (normalised by 1/n):      x[t] = (1/n) sum_{k<n} X[k] exp(+2 pi i k t / n), with the
-                                      missing bins filled by Hermitian symmetry X[n-k] = conj X[k].
-   Method: the n reals are read as m = n/2 complex numbers z[j] = x[2j] + i x[2j+1]; an iterative
-   radix-2 decimation-in-time FFT of length m (bit-reversed input order, natural output order)
-   gives Z; the "split" step then separates the even and odd parts,
-       E[k] = (Z[k] + conj Z[m-k]) / 2,   O[k] = -i (Z[k] - conj Z[m-k]) / 2,   X[k] = E[k] + W^k O[k]
-   with W = exp(-2 pi i / n). The inverse runs the same steps backwards (E, O from X, Z = E + i O,
-   a DIT FFT with conjugate twiddles on the bit-reversed Z, scale 1/m).
-   The plan holds the bit-reversal table and the twiddles; transforms allocate nothing.
-   Two data layouts:
-   - one row: X interleaved (n/2 + 1, 2) as (re, im) pairs (ls__fft_forward / ls__fft_inverse);
-   - "lanes": LS__FFT_LANES independent rows side by side, split re/im planes of (m + 1, LANES)
-     each, so every butterfly is a loop over 16 contiguous floats (one AVX-512 register). The long
-     convolution uses this layout: 16 channels of the (B, T, C) activations are exactly 16
-     contiguous floats per time step, so gathering them needs no transpose.
-   --------------------------------------------------------------------------------------------- */
-
-#define LS__FFT_LANES 16
-
-typedef struct ls__fft_plan {
-    int64_t n;        /* real length, a power of two >= 2 */
-    int64_t m;        /* n / 2, the complex FFT length */
-    int32_t *rev;     /* (m) bit reversal of log2(m) bits */
-    float *cs, *sn;   /* (m) stage twiddles: index h + k (h = half butterfly span, k < h) holds
-                         cos(pi k / h), sin(pi k / h); index 0 unused */
-    float *rc, *rs;   /* (m/2 + 1) split twiddles cos(2 pi k / n), sin(2 pi k / n) */
-} ls__fft_plan;
-
-static int ls__fft_is_pow2(int64_t n) { return n >= 1 && (n & (n - 1)) == 0; }
-
-/* smallest power of two >= n (n >= 1) */
-static int64_t ls__fft_next_pow2(int64_t n) {
-    int64_t p = 1;
-    while (p < n) p <<= 1;
-    return p;
-}
-
-static ls__fft_plan *ls__fft_plan_make(int64_t n) {
-    LS_ASSERT(n >= 2 && ls__fft_is_pow2(n) && n <= ((int64_t)1 << 30));
-    const int64_t m = n / 2, h2 = m / 2 + 1;
-    ls__fft_plan *p = (ls__fft_plan *)ls__xmalloc(sizeof *p);
-    p->n = n; p->m = m;
-    p->rev = (int32_t *)ls__xmalloc((size_t)m * sizeof(int32_t));
-    p->cs = (float *)ls__xmalloc((size_t)(2 * m + 2 * h2) * sizeof(float));
-    p->sn = p->cs + m;
-    p->rc = p->sn + m;
-    p->rs = p->rc + h2;
-    int bits = 0;
-    while (((int64_t)1 << bits) < m) bits++;
-    for (int64_t i = 0; i < m; i++) {
-        int64_t r = 0;
-        for (int b = 0; b < bits; b++) r |= ((i >> b) & 1) << (bits - 1 - b);
-        p->rev[i] = (int32_t)r;
-    }
-    const double pi = 3.14159265358979323846;
-    p->cs[0] = 1.0f; p->sn[0] = 0.0f;
-    for (int64_t h = 1; h < m; h <<= 1)
-        for (int64_t k = 0; k < h; k++) {
-            p->cs[h + k] = (float)cos(pi * (double)k / (double)h);
-            p->sn[h + k] = (float)sin(pi * (double)k / (double)h);
-        }
-    for (int64_t k = 0; k < h2; k++) {
-        p->rc[k] = (float)cos(2.0 * pi * (double)k / (double)n);
-        p->rs[k] = (float)sin(2.0 * pi * (double)k / (double)n);
-    }
-    return p;
-}
-
-static void ls__fft_plan_free(ls__fft_plan *p) {
-    if (!p) return;
-    LS_FREE(p->rev);
-    LS_FREE(p->cs);
-    LS_FREE(p);
-}
-
-/* Lanes: re, im (m + 1, LANES) each. In-place DIT FFT of length m per lane, bit-reversed input. */
-static void ls__fft_dit_lanes(const ls__fft_plan *p, float *re, float *im, int inverse) {
-    enum { V = LS__FFT_LANES };
-    const int64_t m = p->m;
-    const float sg = inverse ? 1.0f : -1.0f;
-    int64_t h = 1;
-    if (m >= 4) {
-        /* first two stages (spans 1 and 2) fused as one radix-4 step on groups of 4:
-           twiddles are 1 and -+i only */
-        for (int64_t g = 0; g < m; g += 4) {
-            float *r0 = re + g * V, *i0 = im + g * V;
-            for (int64_t j = 0; j < V; j++) {
-                const float a0r = r0[j], a0i = i0[j], a1r = r0[V + j], a1i = i0[V + j];
-                const float a2r = r0[2 * V + j], a2i = i0[2 * V + j], a3r = r0[3 * V + j], a3i = i0[3 * V + j];
-                /* span 1 */
-                const float b0r = a0r + a1r, b0i = a0i + a1i, b1r = a0r - a1r, b1i = a0i - a1i;
-                const float b2r = a2r + a3r, b2i = a2i + a3i, b3r = a2r - a3r, b3i = a2i - a3i;
-                /* span 2: w = 1 for the first pair, w = -i (forward) / +i (inverse) for the second */
-                const float t3r = -sg * b3i, t3i = sg * b3r;   /* w * b3 with w = i*sg */
-                r0[j] = b0r + b2r; i0[j] = b0i + b2i;
-                r0[2 * V + j] = b0r - b2r; i0[2 * V + j] = b0i - b2i;
-                r0[V + j] = b1r + t3r; i0[V + j] = b1i + t3i;
-                r0[3 * V + j] = b1r - t3r; i0[3 * V + j] = b1i - t3i;
-            }
-        }
-        h = 4;
-    }
-    /* radix-2^2 passes: spans h and 2h in one sweep over the data (half the memory passes of
-       radix-2, same arithmetic). Each element goes through locals so the compiler sees no aliasing. */
-    for (; 4 * h <= m; h *= 4)
-        for (int64_t g = 0; g < m; g += 4 * h)
-            for (int64_t k = 0; k < h; k++) {
-                const float w1r = p->cs[h + k], w1i = sg * p->sn[h + k];
-                const float w2r = p->cs[2 * h + k], w2i = sg * p->sn[2 * h + k];
-                const float w3r = p->cs[3 * h + k], w3i = sg * p->sn[3 * h + k];
-                float *r0 = re + (g + k) * V, *i0 = im + (g + k) * V;
-                float x0r[V], x0i[V], x1r[V], x1i[V], x2r[V], x2i[V], x3r[V], x3i[V];
-                memcpy(x0r, r0, sizeof x0r); memcpy(x0i, i0, sizeof x0i);
-                memcpy(x1r, r0 + h * V, sizeof x1r); memcpy(x1i, i0 + h * V, sizeof x1i);
-                memcpy(x2r, r0 + 2 * h * V, sizeof x2r); memcpy(x2i, i0 + 2 * h * V, sizeof x2i);
-                memcpy(x3r, r0 + 3 * h * V, sizeof x3r); memcpy(x3i, i0 + 3 * h * V, sizeof x3i);
-                for (int64_t j = 0; j < V; j++) {
-                    /* span h: (x0, x1) and (x2, x3) with w1 */
-                    const float t1r = w1r * x1r[j] - w1i * x1i[j], t1i = w1r * x1i[j] + w1i * x1r[j];
-                    const float t3r = w1r * x3r[j] - w1i * x3i[j], t3i = w1r * x3i[j] + w1i * x3r[j];
-                    const float b0r = x0r[j] + t1r, b0i = x0i[j] + t1i, b1r = x0r[j] - t1r, b1i = x0i[j] - t1i;
-                    const float b2r = x2r[j] + t3r, b2i = x2i[j] + t3i, b3r = x2r[j] - t3r, b3i = x2i[j] - t3i;
-                    /* span 2h: (b0, b2) with w2, (b1, b3) with w3 */
-                    const float u2r = w2r * b2r - w2i * b2i, u2i = w2r * b2i + w2i * b2r;
-                    const float u3r = w3r * b3r - w3i * b3i, u3i = w3r * b3i + w3i * b3r;
-                    x0r[j] = b0r + u2r; x0i[j] = b0i + u2i; x2r[j] = b0r - u2r; x2i[j] = b0i - u2i;
-                    x1r[j] = b1r + u3r; x1i[j] = b1i + u3i; x3r[j] = b1r - u3r; x3i[j] = b1i - u3i;
-                }
-                memcpy(r0, x0r, sizeof x0r); memcpy(i0, x0i, sizeof x0i);
-                memcpy(r0 + h * V, x1r, sizeof x1r); memcpy(i0 + h * V, x1i, sizeof x1i);
-                memcpy(r0 + 2 * h * V, x2r, sizeof x2r); memcpy(i0 + 2 * h * V, x2i, sizeof x2i);
-                memcpy(r0 + 3 * h * V, x3r, sizeof x3r); memcpy(i0 + 3 * h * V, x3i, sizeof x3i);
-            }
-    /* a last radix-2 pass when log2(m) is odd */
-    if (h < m)
-        for (int64_t k = 0; k < h; k++) {
-            const float wr = p->cs[h + k], wi = sg * p->sn[h + k];
-            float *r0 = re + k * V, *i0 = im + k * V;
-            float ar[V], ai[V], br[V], bi[V];
-            memcpy(ar, r0, sizeof ar); memcpy(ai, i0, sizeof ai);
-            memcpy(br, r0 + h * V, sizeof br); memcpy(bi, i0 + h * V, sizeof bi);
-            for (int64_t j = 0; j < V; j++) {
-                const float tr = wr * br[j] - wi * bi[j], ti = wr * bi[j] + wi * br[j];
-                br[j] = ar[j] - tr; bi[j] = ai[j] - ti;
-                ar[j] = ar[j] + tr; ai[j] = ai[j] + ti;
-            }
-            memcpy(r0, ar, sizeof ar); memcpy(i0, ai, sizeof ai);
-            memcpy(r0 + h * V, br, sizeof br); memcpy(i0 + h * V, bi, sizeof bi);
-        }
-}
-
-/* Lanes split: re, im (m + 1, LANES) hold Z (m bins, natural order) -> X (m + 1 bins), in place. */
-static void ls__fft_split_lanes(const ls__fft_plan *p, float *re, float *im) {
-    enum { V = LS__FFT_LANES };
-    const int64_t m = p->m;
-    for (int64_t j = 0; j < V; j++) {
-        const float zr = re[j], zi = im[j];
-        re[j] = zr + zi; im[j] = 0.0f;
-        re[m * V + j] = zr - zi; im[m * V + j] = 0.0f;
-    }
-    for (int64_t k = 1; k <= m / 2; k++) {
-        const float c = p->rc[k], s = p->rs[k];
-        float *kr = re + k * V, *ki = im + k * V, *jr = re + (m - k) * V, *ji = im + (m - k) * V;
-        float xkr[V], xki[V], xjr[V], xji[V];
-        for (int64_t j = 0; j < V; j++) {
-            const float er = 0.5f * (kr[j] + jr[j]), ei = 0.5f * (ki[j] - ji[j]);
-            const float or_ = 0.5f * (ki[j] + ji[j]), oi = 0.5f * (jr[j] - kr[j]);
-            const float wor = c * or_ + s * oi, woi = c * oi - s * or_;
-            xkr[j] = er + wor; xki[j] = ei + woi;
-            xjr[j] = er - wor; xji[j] = woi - ei;
-        }
-        for (int64_t j = 0; j < V; j++) { jr[j] = xjr[j]; ji[j] = xji[j]; }
-        for (int64_t j = 0; j < V; j++) { kr[j] = xkr[j]; ki[j] = xki[j]; }
-    }
-}
-
-/* Lanes merge (inverse of the split): X (m + 1, LANES) in xr, xi -> Z in bit-reversed order in
-   zr, zi (m, LANES); the buffers must differ. Follow with ls__fft_dit_lanes(.., 1) and 1/m. */
-static void ls__fft_merge_lanes(const ls__fft_plan *p, const float *xr, const float *xi, float *zr, float *zi) {
-    enum { V = LS__FFT_LANES };
-    const int64_t m = p->m;
-    const int32_t *rev = p->rev;
-    for (int64_t j = 0; j < V; j++) {
-        const float a = xr[j], b = xr[m * V + j];
-        zr[rev[0] * V + j] = 0.5f * (a + b);
-        zi[rev[0] * V + j] = 0.5f * (a - b);
-    }
-    for (int64_t k = 1; k <= m / 2; k++) {
-        const float c = p->rc[k], s = p->rs[k];
-        const float *kr = xr + k * V, *ki = xi + k * V, *jr = xr + (m - k) * V, *ji = xi + (m - k) * V;
-        float *zkr = zr + (int64_t)rev[k] * V, *zki = zi + (int64_t)rev[k] * V;
-        float *zjr = zr + (int64_t)rev[m - k] * V, *zji = zi + (int64_t)rev[m - k] * V;
-        for (int64_t j = 0; j < V; j++) {
-            const float er = 0.5f * (kr[j] + jr[j]), ei = 0.5f * (ki[j] - ji[j]);
-            const float dr = 0.5f * (kr[j] - jr[j]), di = 0.5f * (ki[j] + ji[j]);
-            const float or_ = c * dr - s * di, oi = c * di + s * dr;
-            zkr[j] = er - oi; zki[j] = ei + or_;
-            zjr[j] = er + oi; zji[j] = or_ - ei;
-        }
-    }
-}
-
-/* ---------------------------------------------------------------------------------------------
-   long convolution over time, many channels
-
-   u (B, T, C), k (C, T), optional k2 (C, T), y (B, T, C):
-       y[b,t,c] = sum_{s=0}^{t} k[c,s] u[b,t-s,c]                       (causal part)
-                + sum_{s=0}^{T-2-t} k2[c,s] u[b,t+1+s,c]                 (anti-causal part, k2 != NULL)
-   i.e. k2[c,s] weighs the input s+1 steps in the future (the S4 repo's bidirectional layout:
-   kernel = pad(k) + pad(flip(k2)) over length 2T); k2[c,T-1] never contributes (its dk2 is 0).
-   Both parts are one circular convolution of length n = pow2 >= 2T with the combined kernel
-       kk[c, s] = k[c, s] (0 <= s < T),  kk[c, n-1-s] = k2[c, s] (0 <= s < T-1),  0 elsewhere,
-   and u zero-padded to n: no wrap-around reaches t < T because n >= 2T.
-   Backward, with dy (B, T, C) and the same circular view:
-       du[b,t,c] = sum_j kk[c,j] dy[b,(t+j) mod n,c]       (correlation: spectrum conj(KK) DY)
-       dkk[c,j]  = sum_b sum_t dy[b,t,c] u[b,(t-j) mod n,c] (spectrum sum_b DY_b conj(U_b))
-   then dk[c,s] = dkk[c,s], dk2[c,s] = dkk[c,n-1-s]. The batch sum is taken in the frequency domain
-   in batch order 0..B-1 inside one channel block, so it does not depend on threads.
-   Work split: forward over (batch, block of 16 channels); backward over channel blocks (batch loop
-   inside, for the fixed-order dk sum). T <= LS__CONV_DIRECT_T uses the direct O(T^2) sums.
-   ls__conv_forward / ls__conv_backward take the plan kept in the context (made again only when n
-   changes) and their workspace from its scratch, so a training step allocates nothing here;
-   ls__conv_forward_fft / ls__conv_backward_fft take any plan (a power of two n >= 2T).
-   Layout note: instead of transposing channel blocks into (C, T) rows, 16 channels are kept as 16
-   SIMD lanes, (T, 16) per block, which is the activations' own layout: the gather reads 16
-   contiguous floats per time step, and one block's buffers (2 x 2 x 1025 x 16 floats = 256 KiB
-   at T = 1024) stay in L2.
-   --------------------------------------------------------------------------------------------- */
-
-#define LS__CONV_DIRECT_T 32
-
-/* direct forward, any T: fixed order s = 0, 1, ... */
-static void ls__conv_forward_direct(int64_t B, int64_t T, int64_t C, const float *u, const float *k,
-                                    const float *k2, float *y) {
-    LS__PRAGMA(omp parallel for schedule(static) if (B * T * T * C > 65536))
-    for (int64_t bt = 0; bt < B * T; bt++) {
-        const int64_t b = bt / T, t = bt % T;
-        float *yr = y + bt * C;                           /* (C) */
-        for (int64_t c = 0; c < C; c++) {
-            float acc = 0.0f;
-            for (int64_t s = 0; s <= t; s++) acc += k[c * T + s] * u[(b * T + t - s) * C + c];
-            if (k2)
-                for (int64_t s = 0; t + 1 + s < T; s++) acc += k2[c * T + s] * u[(b * T + t + 1 + s) * C + c];
-            yr[c] = acc;
-        }
-    }
-}
-
-static void ls__conv_backward_direct(int64_t B, int64_t T, int64_t C, const float *u, const float *k,
-                                     const float *k2, const float *dy, float *du, float *dk, float *dk2) {
-    if (du) {
-        LS__PRAGMA(omp parallel for schedule(static) if (B * T * T * C > 65536))
-        for (int64_t bt = 0; bt < B * T; bt++) {
-            const int64_t b = bt / T, t = bt % T;
-            for (int64_t c = 0; c < C; c++) {
-                float acc = 0.0f;
-                for (int64_t s = 0; t + s < T; s++) acc += k[c * T + s] * dy[(b * T + t + s) * C + c];
-                if (k2)
-                    for (int64_t s = 0; s + 1 <= t; s++) acc += k2[c * T + s] * dy[(b * T + t - 1 - s) * C + c];
-                du[bt * C + c] += acc;
-            }
-        }
-    }
-    if (dk || (k2 && dk2)) {
-        LS__PRAGMA(omp parallel for schedule(static) if (B * T * T * C > 65536))
-        for (int64_t c = 0; c < C; c++)
-            for (int64_t s = 0; s < T; s++) {
-                float a1 = 0.0f, a2 = 0.0f;
-                for (int64_t b = 0; b < B; b++)
-                    for (int64_t t = 0; t < T; t++) {
-                        const float g = dy[(b * T + t) * C + c];
-                        if (t >= s) a1 += g * u[(b * T + t - s) * C + c];
-                        if (t + 1 + s < T) a2 += g * u[(b * T + t + 1 + s) * C + c];
-                    }
-                if (dk) dk[c * T + s] += a1;
-                if (k2 && dk2) dk2[c * T + s] += a2;
-            }
-    }
-}
-
-/* Spectra of the combined kernels kk, scaled by 1/m (the inverse FFT's normalisation):
-   Kh (nblk, 2, m + 1, LANES) = per channel block, a re plane then an im plane. */
-static void ls__conv_kernel_spectra(const ls__fft_plan *p, int64_t T, int64_t C, const float *k,
-                                    const float *k2, float *Kh) {
-    enum { V = LS__FFT_LANES };
-    const int64_t n = p->n, m = p->m, nblk = (C + V - 1) / V, plane = (m + 1) * V;
-    const int32_t *rev = p->rev;
-    LS__PRAGMA(omp parallel for schedule(static) if (C * n > 65536))
-    for (int64_t cb = 0; cb < nblk; cb++) {
-        float *re = Kh + cb * 2 * plane, *im = re + plane;   /* (m + 1, V) each */
-        const int64_t c0 = cb * V, cw = C - c0 < V ? C - c0 : (int64_t)V;
-        memset(re, 0, (size_t)(2 * plane) * sizeof(float));
-        for (int64_t j = 0; j < cw; j++) {
-            const float *kc = k + (c0 + j) * T;              /* (T) */
-            for (int64_t s = 0; s < T; s++) {
-                /* a named pointer, not ((c) ? im : re)[i] = v: g++ 12 -fsanitize=undefined (C++ only)
-                   miscompiles a store through an indexed conditional (wild write) */
-                float *dst = (s & 1) ? im : re;
-                dst[(int64_t)rev[s >> 1] * V + j] = kc[s];
-            }
-            if (k2) {
-                const float *k2c = k2 + (c0 + j) * T;        /* (T) */
-                for (int64_t s = 0; s + 1 < T; s++) {
-                    const int64_t pos = n - 1 - s;
-                    float *dst = (pos & 1) ? im : re;
-                    dst[(int64_t)rev[pos >> 1] * V + j] = k2c[s];
-                }
-            }
-        }
-        ls__fft_dit_lanes(p, re, im, 0);
-        ls__fft_split_lanes(p, re, im);
-        const float sc = 1.0f / (float)m;
-        for (int64_t i = 0; i < 2 * plane; i++) re[i] *= sc;
-    }
-}
-
-/* gather 16 channels of x (B, T, C) at batch b into lanes (bit-reversed complex order), zero-padded
-   to n, then forward FFT + split: re, im (m + 1, LANES) = spectrum */
-static void ls__conv_load_lanes(const ls__fft_plan *p, int64_t T, int64_t C, const float *xb, int64_t c0,
-                                int64_t cw, float *re, float *im) {
-    enum { V = LS__FFT_LANES };
-    const int64_t m = p->m;
-    const int32_t *rev = p->rev;
-    memset(re, 0, (size_t)((m + 1) * V) * sizeof(float));
-    memset(im, 0, (size_t)((m + 1) * V) * sizeof(float));
-    for (int64_t t = 0; t < T; t++) {
-        const float *src = xb + t * C + c0;                  /* (cw) */
-        float *dst = ((t & 1) ? im : re) + (int64_t)rev[t >> 1] * V;
-        for (int64_t j = 0; j < cw; j++) dst[j] = src[j];
-    }
-    ls__fft_dit_lanes(p, re, im, 0);
-    ls__fft_split_lanes(p, re, im);
-}
-
-/* spectrum xr, xi (m + 1, LANES) -> time signal in zr, zi (m, LANES): z[t] at plane (t & 1), row t/2.
-   Unscaled beyond what the spectrum carries. */
-static void ls__conv_unload_lanes(const ls__fft_plan *p, const float *xr, const float *xi, float *zr, float *zi) {
-    ls__fft_merge_lanes(p, xr, xi, zr, zi);
-    ls__fft_dit_lanes(p, zr, zi, 1);
-}
-
-/* floats of workspace the FFT paths need: kernel spectra (nblk, 2, m+1, LANES), then per thread
-   `planes` planes of (m+1, LANES) */
-static int64_t ls__conv_work(const ls__fft_plan *p, int64_t C, int planes) {
-    const int64_t plane = (p->m + 1) * LS__FFT_LANES, nblk = (C + LS__FFT_LANES - 1) / LS__FFT_LANES;
-    return nblk * 2 * plane + (int64_t)ls_get_threads() * planes * plane;
-}
-
-static void ls__conv_forward_fft(const ls__fft_plan *p, int64_t B, int64_t T, int64_t C, const float *u,
-                                 const float *k, const float *k2, float *y, float *work) {
-    enum { V = LS__FFT_LANES };
-    const int64_t m = p->m, nblk = (C + V - 1) / V, plane = (m + 1) * V;
-    LS_ASSERT(p->n >= 2 * T);
-    float *Kh = work;                                        /* (nblk, 2, m+1, V) */
-    ls__conv_kernel_spectra(p, T, C, k, k2, Kh);
-    LS__PRAGMA(omp parallel if (B * C * p->n > 65536))
-    {
-        float *ws = work + nblk * 2 * plane + (int64_t)ls__thread_num() * 4 * plane;
-        float *ar = ws, *ai = ws + plane, *zr = ws + 2 * plane, *zi = ws + 3 * plane; /* (m+1, V) each */
-        LS__PRAGMA(omp for schedule(static))
-        for (int64_t task = 0; task < B * nblk; task++) {
-            const int64_t b = task / nblk, cb = task % nblk, c0 = cb * V, cw = C - c0 < V ? C - c0 : (int64_t)V;
-            const float *kr = Kh + cb * 2 * plane, *ki = kr + plane;
-            ls__conv_load_lanes(p, T, C, u + b * T * C, c0, cw, ar, ai);
-            for (int64_t i = 0; i < plane; i++) {           /* A *= Kh */
-                const float xr = ar[i], xi = ai[i];
-                ar[i] = xr * kr[i] - xi * ki[i];
-                ai[i] = xr * ki[i] + xi * kr[i];
-            }
-            ls__conv_unload_lanes(p, ar, ai, zr, zi);
-            float *yb = y + b * T * C;                       /* (T, C) */
-            for (int64_t t = 0; t < T; t++) {
-                const float *src = ((t & 1) ? zi : zr) + (t >> 1) * V;
-                for (int64_t j = 0; j < cw; j++) yb[t * C + c0 + j] = src[j];
-            }
-        }
-    }
-}
-
-static void ls__conv_backward_fft(const ls__fft_plan *p, int64_t B, int64_t T, int64_t C, const float *u,
-                                  const float *k, const float *k2, const float *dy, float *du, float *dk,
-                                  float *dk2, float *work) {
-    enum { V = LS__FFT_LANES };
-    const int64_t n = p->n, m = p->m, nblk = (C + V - 1) / V, plane = (m + 1) * V;
-    const int want_k = dk != NULL || (k2 != NULL && dk2 != NULL);
-    LS_ASSERT(n >= 2 * T);
-    if (!du && !want_k) return;
-    float *Kh = work;                                        /* (nblk, 2, m+1, V) */
-    if (du) ls__conv_kernel_spectra(p, T, C, k, k2, Kh);
-    LS__PRAGMA(omp parallel if (B * C * n > 65536))
-    {
-        float *ws = work + nblk * 2 * plane + (int64_t)ls__thread_num() * 8 * plane;
-        float *dr = ws, *di = ws + plane;                    /* DY_b spectrum (m+1, V) */
-        float *ur = ws + 2 * plane, *ui = ws + 3 * plane;    /* U_b spectrum, then products */
-        float *zr = ws + 4 * plane, *zi = ws + 5 * plane;    /* time-domain results */
-        float *sr = ws + 6 * plane, *si = ws + 7 * plane;    /* sum_b DY_b conj(U_b) */
-        LS__PRAGMA(omp for schedule(static))
-        for (int64_t cb = 0; cb < nblk; cb++) {
-            const int64_t c0 = cb * V, cw = C - c0 < V ? C - c0 : (int64_t)V;
-            if (want_k) {
-                memset(sr, 0, (size_t)plane * sizeof(float));
-                memset(si, 0, (size_t)plane * sizeof(float));
-            }
-            for (int64_t b = 0; b < B; b++) {
-                ls__conv_load_lanes(p, T, C, dy + b * T * C, c0, cw, dr, di);
-                if (want_k) {
-                    ls__conv_load_lanes(p, T, C, u + b * T * C, c0, cw, ur, ui);
-                    for (int64_t i = 0; i < plane; i++) {   /* S += DY conj(U) */
-                        sr[i] += dr[i] * ur[i] + di[i] * ui[i];
-                        si[i] += di[i] * ur[i] - dr[i] * ui[i];
-                    }
-                }
-                if (du) {
-                    const float *kr = Kh + cb * 2 * plane, *ki = kr + plane;
-                    for (int64_t i = 0; i < plane; i++) {   /* DY conj(Kh) */
-                        ur[i] = dr[i] * kr[i] + di[i] * ki[i];
-                        ui[i] = di[i] * kr[i] - dr[i] * ki[i];
-                    }
-                    ls__conv_unload_lanes(p, ur, ui, zr, zi);
-                    float *dub = du + b * T * C;             /* (T, C) */
-                    for (int64_t t = 0; t < T; t++) {
-                        const float *src = ((t & 1) ? zi : zr) + (t >> 1) * V;
-                        for (int64_t j = 0; j < cw; j++) dub[t * C + c0 + j] += src[j];
-                    }
-                }
-            }
-            if (want_k) {
-                ls__conv_unload_lanes(p, sr, si, zr, zi);
-                const float sc = 1.0f / (float)m;
-                for (int64_t j = 0; j < cw; j++) {
-                    if (dk) {
-                        float *dkc = dk + (c0 + j) * T;      /* (T) */
-                        for (int64_t s = 0; s < T; s++) {
-                            const float *src = (s & 1) ? zi : zr;
-                            dkc[s] += sc * src[(s >> 1) * V + j];
-                        }
-                    }
-                    if (k2 && dk2) {
-                        float *dk2c = dk2 + (c0 + j) * T;    /* (T) */
-                        for (int64_t s = 0; s + 1 < T; s++) {
-                            const int64_t pos = n - 1 - s;
-                            const float *src = (pos & 1) ? zi : zr;
-                            dk2c[s] += sc * src[(pos >> 1) * V + j];
-                        }
-                    }
-                }
-            }
-        }
-    }
-}
-
-/* the context's FFT plan for length n, made when the length changes (its twiddles cost ~3000
-   sin/cos, serial: rebuilt per call they were ~1% of an S4D step) */
-static const ls__fft_plan *ls__conv_plan(ls_ctx *ctx, int64_t n) {
-    if (!ctx->fft || ctx->fft->n != n) {
-        ls__fft_plan_free(ctx->fft);
-        ctx->fft = ls__fft_plan_make(n);
-    }
-    return ctx->fft;
-}
-
-/* y (B, T, C) = causal conv of u (B, T, C) with k (C, T) [+ anti-causal with k2 (C, T) or NULL];
-   plan and workspace from the context */
-static void ls__conv_forward(ls_ctx *ctx, int64_t B, int64_t T, int64_t C, const float *u, const float *k,
-                             const float *k2, float *y) {
-    LS_ASSERT(B >= 1 && T >= 1 && C >= 1);
-    if (T <= LS__CONV_DIRECT_T) { ls__conv_forward_direct(B, T, C, u, k, k2, y); return; }
-    const ls__fft_plan *p = ls__conv_plan(ctx, ls__fft_next_pow2(2 * T));
-    ls__conv_forward_fft(p, B, T, C, u, k, k2, y, (float *)ls__scratch(ctx, sizeof(float) * (size_t)ls__conv_work(p, C, 4)));
-}
-
-/* adds du (B, T, C), dk (C, T), dk2 (C, T) given dy (B, T, C); any of du, dk, dk2 may be NULL */
-static void ls__conv_backward(ls_ctx *ctx, int64_t B, int64_t T, int64_t C, const float *u, const float *k,
-                              const float *k2, const float *dy, float *du, float *dk, float *dk2) {
-    LS_ASSERT(B >= 1 && T >= 1 && C >= 1);
-    if (T <= LS__CONV_DIRECT_T) { ls__conv_backward_direct(B, T, C, u, k, k2, dy, du, dk, dk2); return; }
-    const ls__fft_plan *p = ls__conv_plan(ctx, ls__fft_next_pow2(2 * T));
-    ls__conv_backward_fft(p, B, T, C, u, k, k2, dy, du, dk, dk2,
-                          (float *)ls__scratch(ctx, sizeof(float) * (size_t)ls__conv_work(p, C, 8)));
-}
-
-/* ---------------------------------------------------------------------------------------------
-   S4D kernel: diagonal complex SSM, zero-order hold
-
-   Parameters per channel c (C channels) and mode n (N2 = N/2 modes, each standing for a complex-
-   conjugate pair of the N-dim real state): log_dt (C), log_a_re, a_im, c_re, c_im (C, N2).
-       A_n = -exp(log_a_re) + i a_im,  dt = exp(log_dt),  z_n = exp(dt A_n),
-       Bt_n = (z_n - 1) / A_n                 (ZOH input matrix with B = 1),
-       C'_n = (c_re + i c_im) Bt_n,
-       K[c, l] = 2 Re sum_n C'_n z_n^l,       l = 0 .. T-1          -> K (C, T)
-   Evaluation without T*N2 complex exps: in chunks of L0 = LS__S4D_CHUNK steps,
-       K[l0 + j] = sum_n Re(P_n Z_n[j]),  P_n = 2 C'_n z_n^l0,  Z_n[j] = z_n^j (j < L0),
-   with Z by repeated multiplication and P advanced by z_n^L0 = exp(L0 dt A_n), all in double
-   (relative error ~ (L0 + T/L0) * 1e-16 before the final rounding to float).
-   Backward, with dK (C, T) and the "complex gradient" convention g_v = dL/dRe v + i dL/dIm v
-   (for v = h(w) holomorphic, g_w = g_v conj(h'(w)); for a real parameter p, dL/dp = Re(conj(g_A) dA/dp)):
-       S_n = sum_l dK[l] z_n^l,   R_n = sum_l l dK[l] z_n^l           (same chunking)
-       g_C' = 2 conj(S_n);   g_C = g_C' conj(Bt);   g_Bt = g_C' conj(C)
-       dBt/dA = (dt z - Bt) / A,  dBt/ddt = z,  dz/dA = dt z,  dz/ddt = A z
-       g_A   = 2 dt conj(C' R_n) + g_Bt conj((dt z - Bt) / A)
-       dL/ddt = sum_n [ 2 Re(C' A R_n) + Re(conj(g_Bt) z) ]
-   so dlog_a_re += Re(g_A) * (-exp(log_a_re)), da_im += Im(g_A), dc_re += Re(g_C), dc_im += Im(g_C),
-   dlog_dt += dt * dL/ddt (modes summed in order n = 0 .. N2-1). Parallel over channels.
-   --------------------------------------------------------------------------------------------- */
-
-#define LS__S4D_CHUNK 64   /* L0: steps per chunk */
-#define LS__S4D_MB 32      /* modes per block of the backward sums */
-
-/* per-mode constants of channel c, in double: z, z^L0, Bt, C' (2 values each: re, im) */
-typedef struct ls__s4d_mode {
-    double ar, ai;        /* A */
-    double zr, zi;        /* z = exp(dt A) */
-    double zLr, zLi;      /* z^L0 = exp(L0 dt A) */
-    double br, bi;        /* Bt = (z - 1) / A */
-    double cr, ci;        /* C' = C Bt */
-} ls__s4d_mode;
-
-static double ls__s4d_flush(double x) { return fabs(x) < 1e-250 ? 0.0 : x; }
-
-static void ls__s4d_mode_make(double dt, float log_a_re, float a_im, float c_re, float c_im, ls__s4d_mode *md) {
-    const double ar = -exp((double)log_a_re), ai = (double)a_im;
-    const double xr = dt * ar, xi = dt * ai;               /* dt A */
-    const double ex = exp(xr), cs = cos(xi), sn = sin(xi);
-    md->ar = ar; md->ai = ai;
-    md->zr = ex * cs; md->zi = ex * sn;
-    /* z - 1 without cancellation: expm1(xr) cos(xi) - 2 sin^2(xi/2) + i e^xr sin(xi) */
-    const double hs = sin(0.5 * xi);
-    const double wr = expm1(xr) * cs - 2.0 * hs * hs, wi = ex * sn;
-    const double den = ar * ar + ai * ai;                  /* > 0: Re A < 0 */
-    md->br = (wr * ar + wi * ai) / den;
-    md->bi = (wi * ar - wr * ai) / den;
-    md->cr = (double)c_re * md->br - (double)c_im * md->bi;
-    md->ci = (double)c_re * md->bi + (double)c_im * md->br;
-    const double eL = exp((double)LS__S4D_CHUNK * xr);
-    md->zLr = ls__s4d_flush(eL * cos((double)LS__S4D_CHUNK * xi));
-    md->zLi = ls__s4d_flush(eL * sin((double)LS__S4D_CHUNK * xi));
-}
-
-/* powers z_n^j (j < L0) as re and im planes: Z (N2, L0) when tr = 0, Z (L0, N2) when tr = 1 */
-static void ls__s4d_powers(int64_t N2, const ls__s4d_mode *md, int tr, double *Zr, double *Zi) {
-    const int64_t L0 = LS__S4D_CHUNK;
-    for (int64_t nn = 0; nn < N2; nn++) {
-        double pr = 1.0, pi = 0.0;
-        for (int64_t j = 0; j < L0; j++) {
-            const int64_t at = tr ? j * N2 + nn : nn * L0 + j;
-            Zr[at] = pr; Zi[at] = pi;
-            const double qr = pr * md[nn].zr - pi * md[nn].zi, qi = pr * md[nn].zi + pi * md[nn].zr;
-            pr = ls__s4d_flush(qr); pi = ls__s4d_flush(qi);
-        }
-    }
-}
-
-/* per-thread workspace of the kernel's forward and backward, in doubles (modes, then Z planes and
-   per-mode sums); the caller gives ls_get_threads() of them */
-static int64_t ls__s4d_modes_work(int64_t N2) { return ((int64_t)sizeof(ls__s4d_mode) * N2 + 7) / 8; }
-static int64_t ls__s4d_work(int64_t N2) {
-    return (ls__s4d_modes_work(N2) + 2 * LS__S4D_CHUNK * N2 + 12 * N2 + 7) & ~(int64_t)7;   /* 64-byte slices */
-}
-
-/* K (C, T) from the parameters (shapes above) */
-static void ls__s4d_kernel_forward(int64_t C, int64_t N2, int64_t T, const float *log_dt, const float *log_a_re,
-                                   const float *a_im, const float *c_re, const float *c_im, float *K, double *work) {
-    const int64_t L0 = LS__S4D_CHUNK;
-    LS_ASSERT(C >= 1 && N2 >= 1 && T >= 1);
-    LS__PRAGMA(omp parallel if (C * N2 * T > 32768))
-    {
-        /* per thread: modes (N2), Z planes (N2, L0) x 2, P (N2) x 2 */
-        double *w = work + ls__thread_num() * ls__s4d_work(N2);
-        ls__s4d_mode *md = (ls__s4d_mode *)(void *)w;
-        double *Zr = w + ls__s4d_modes_work(N2);
-        double *Zi = Zr + N2 * L0, *Pr = Zi + N2 * L0, *Pi = Pr + N2;
-        LS__PRAGMA(omp for schedule(dynamic, 2))
-        for (int64_t c = 0; c < C; c++) {
-            const double dt = exp((double)log_dt[c]);
-            for (int64_t nn = 0; nn < N2; nn++) {
-                const int64_t i = c * N2 + nn;
-                ls__s4d_mode_make(dt, log_a_re[i], a_im[i], c_re[i], c_im[i], &md[nn]);
-                Pr[nn] = 2.0 * md[nn].cr; Pi[nn] = 2.0 * md[nn].ci;
-            }
-            ls__s4d_powers(N2, md, 0, Zr, Zi);
-            for (int64_t l0 = 0; l0 < T; l0 += L0) {
-                const int64_t len = T - l0 < L0 ? T - l0 : L0;
-                double acc[LS__S4D_CHUNK];                  /* K[l0 + j] in double */
-                for (int64_t j = 0; j < L0; j++) acc[j] = 0.0;
-                for (int64_t nn = 0; nn < N2; nn++) {
-                    const double a = Pr[nn], b = Pi[nn];
-                    const double *zr = Zr + nn * L0, *zi = Zi + nn * L0;
-                    for (int64_t j = 0; j < L0; j++) acc[j] += a * zr[j] - b * zi[j];
-                }
-                for (int64_t j = 0; j < len; j++) K[c * T + l0 + j] = (float)acc[j];
-                for (int64_t nn = 0; nn < N2; nn++) {       /* P *= z^L0 */
-                    const double a = Pr[nn], b = Pi[nn];
-                    Pr[nn] = ls__s4d_flush(a * md[nn].zLr - b * md[nn].zLi);
-                    Pi[nn] = ls__s4d_flush(a * md[nn].zLi + b * md[nn].zLr);
-                }
-            }
-        }
-    }
-}
-
-/* adds the parameter gradients given dK (C, T); dlog_dt (C), the others (C, N2); any may be NULL */
-static void ls__s4d_kernel_backward(int64_t C, int64_t N2, int64_t T, const float *log_dt, const float *log_a_re,
-                                    const float *a_im, const float *c_re, const float *c_im, const float *dK,
-                                    float *dlog_dt, float *dlog_a_re, float *da_im, float *dc_re, float *dc_im,
-                                    double *work) {
-    const int64_t L0 = LS__S4D_CHUNK;
-    LS_ASSERT(C >= 1 && N2 >= 1 && T >= 1);
-    LS__PRAGMA(omp parallel if (C * N2 * T > 32768))
-    {
-        double *w = work + ls__thread_num() * ls__s4d_work(N2);
-        ls__s4d_mode *md = (ls__s4d_mode *)(void *)w;
-        /* Z (L0, N2) x 2; per mode: power p, chunk sums s, q, totals S, R (re and im each, N2) */
-        enum { MB = LS__S4D_MB };
-        double *Zr = w + ls__s4d_modes_work(N2);
-        double *Zi = Zr + L0 * N2, *pr = Zi + L0 * N2, *pi = pr + N2;
-        double *sr = pi + N2, *si = sr + N2, *qr = si + N2, *qi = qr + N2;
-        double *Sr = qi + N2, *Si = Sr + N2, *Rr = Si + N2, *Ri = Rr + N2;
-        LS__PRAGMA(omp for schedule(dynamic, 2))
-        for (int64_t c = 0; c < C; c++) {
-            const double dt = exp((double)log_dt[c]);
-            for (int64_t nn = 0; nn < N2; nn++) {
-                const int64_t i = c * N2 + nn;
-                ls__s4d_mode_make(dt, log_a_re[i], a_im[i], c_re[i], c_im[i], &md[nn]);
-                pr[nn] = 1.0; pi[nn] = 0.0;
-                Sr[nn] = Si[nn] = Rr[nn] = Ri[nn] = 0.0;
-            }
-            ls__s4d_powers(N2, md, 1, Zr, Zi);
-            const float *g = dK + c * T;                      /* (T) */
-            for (int64_t l0 = 0; l0 < T; l0 += L0) {
-                const int64_t len = T - l0 < L0 ? T - l0 : L0;
-                /* s = sum_j dK z^j, q = sum_j j dK z^j, up to MB modes at a time; the accumulators
-                   are a local array so the mode loop vectorises without aliasing checks */
-                for (int64_t n0 = 0; n0 < N2; n0 += MB) {
-                    const int64_t nb = N2 - n0 < MB ? N2 - n0 : (int64_t)MB;
-                    double acc[4][MB];
-                    for (int64_t q = 0; q < nb; q++) acc[0][q] = acc[1][q] = acc[2][q] = acc[3][q] = 0.0;
-                    for (int64_t j = 0; j < len; j++) {
-                        const double d = (double)g[l0 + j], dj = d * (double)j;
-                        const double *zr = Zr + j * N2 + n0, *zi = Zi + j * N2 + n0;
-                        for (int64_t q = 0; q < nb; q++) {
-                            acc[0][q] += d * zr[q]; acc[1][q] += d * zi[q];
-                            acc[2][q] += dj * zr[q]; acc[3][q] += dj * zi[q];
-                        }
-                    }
-                    for (int64_t q = 0; q < nb; q++) {
-                        sr[n0 + q] = acc[0][q]; si[n0 + q] = acc[1][q]; qr[n0 + q] = acc[2][q]; qi[n0 + q] = acc[3][q];
-                    }
-                }
-                const double fl0 = (double)l0;
-                for (int64_t nn = 0; nn < N2; nn++) {       /* S += p s, R += p (l0 s + q), p *= z^L0 */
-                    const double a = pr[nn], b = pi[nn];
-                    const double tr = fl0 * sr[nn] + qr[nn], ti = fl0 * si[nn] + qi[nn];
-                    Sr[nn] += a * sr[nn] - b * si[nn]; Si[nn] += a * si[nn] + b * sr[nn];
-                    Rr[nn] += a * tr - b * ti; Ri[nn] += a * ti + b * tr;
-                    pr[nn] = ls__s4d_flush(a * md[nn].zLr - b * md[nn].zLi);
-                    pi[nn] = ls__s4d_flush(a * md[nn].zLi + b * md[nn].zLr);
-                }
-            }
-            double gdt = 0.0;
-            for (int64_t nn = 0; nn < N2; nn++) {
-                const ls__s4d_mode *q = &md[nn];
-                const int64_t i = c * N2 + nn;
-                const double gcpr = 2.0 * Sr[nn], gcpi = -2.0 * Si[nn];          /* g_C' = 2 conj S */
-                const double Cr = (double)c_re[i], Ci = (double)c_im[i];
-                const double gcr = gcpr * q->br + gcpi * q->bi;                  /* g_C' conj(Bt) */
-                const double gci = gcpi * q->br - gcpr * q->bi;
-                const double gbr = gcpr * Cr + gcpi * Ci, gbi = gcpi * Cr - gcpr * Ci; /* g_C' conj(C) */
-                /* u = (dt z - Bt) / A */
-                const double nr = dt * q->zr - q->br, ni = dt * q->zi - q->bi;
-                const double den = q->ar * q->ar + q->ai * q->ai;
-                const double ur = (nr * q->ar + ni * q->ai) / den, ui = (ni * q->ar - nr * q->ai) / den;
-                /* C' R */
-                const double crr = q->cr * Rr[nn] - q->ci * Ri[nn], cri = q->cr * Ri[nn] + q->ci * Rr[nn];
-                /* g_A = 2 dt conj(C' R) + g_Bt conj(u) */
-                const double gar = 2.0 * dt * crr + (gbr * ur + gbi * ui);
-                const double gai = -2.0 * dt * cri + (gbi * ur - gbr * ui);
-                /* dL/ddt: 2 Re(C' R A) + Re(conj(g_Bt) z) */
-                gdt += 2.0 * (crr * q->ar - cri * q->ai) + (gbr * q->zr + gbi * q->zi);
-                if (dlog_a_re) dlog_a_re[i] += (float)(gar * q->ar);  /* dA/dlog_a_re = Re A */
-                if (da_im) da_im[i] += (float)gai;
-                if (dc_re) dc_re[i] += (float)gcr;
-                if (dc_im) dc_im[i] += (float)gci;
-            }
-            if (dlog_dt) dlog_dt[c] += (float)(dt * gdt);
-        }
-    }
-}
-
-/* S4D initialisations. uniform(state) returns floats in [0, 1).
-   log_dt: log-uniform in [dt_min, dt_max] (e.g. 1e-3, 1e-1); C = c_re + i c_im complex normal with
-   variance 0.5 per part (torch.randn(cfloat)); then per kind:
-     LS__S4D_INIT_LIN     A_n = -1/2 + i pi n                                 (S4D-Lin)
-     LS__S4D_INIT_INV     A_n = -1/2 + i (N/pi) (N/(2n+1) - 1),  N = 2 N2     (S4D-Inv)
-     LS__S4D_INIT_RANDOM  every parameter (log_dt, log_a_re, a_im, c_re, c_im) re-drawn from
-                          N(0, 0.1^2): the paper's random-init ablation (not-from-scratch
-                          apply_rand_init: nn.init.normal_(param, mean=0, std=0.1)); dt_min/max unused.
-   Draw order: log_dt[0..C), then (c_re, c_im) per (c, n) row-major [random: log_a_re, a_im too]. */
-enum { LS__S4D_INIT_LIN = 0, LS__S4D_INIT_INV = 1, LS__S4D_INIT_RANDOM = 2 };
-
-/* standard normal from two uniforms (Box-Muller, cosine branch) */
-static double ls__s4d_normal(float (*uniform)(void *), void *state) {
-    const double u1 = (double)uniform(state), u2 = (double)uniform(state);
-    return sqrt(-2.0 * log(1.0 - u1)) * cos(6.283185307179586 * u2);
-}
-
-static void ls__s4d_init(int kind, int64_t C, int64_t N2, float dt_min, float dt_max,
-                         float (*uniform)(void *), void *state, float *log_dt, float *log_a_re,
-                         float *a_im, float *c_re, float *c_im) {
-    const double pi = 3.14159265358979323846;
-    LS_ASSERT(kind >= LS__S4D_INIT_LIN && kind <= LS__S4D_INIT_RANDOM);
-    if (kind == LS__S4D_INIT_RANDOM) {
-        for (int64_t c = 0; c < C; c++) log_dt[c] = (float)(0.1 * ls__s4d_normal(uniform, state));
-        for (int64_t i = 0; i < C * N2; i++) {
-            log_a_re[i] = (float)(0.1 * ls__s4d_normal(uniform, state));
-            a_im[i] = (float)(0.1 * ls__s4d_normal(uniform, state));
-            c_re[i] = (float)(0.1 * ls__s4d_normal(uniform, state));
-            c_im[i] = (float)(0.1 * ls__s4d_normal(uniform, state));
-        }
-        return;
-    }
-    LS_ASSERT(dt_min > 0.0f && dt_max >= dt_min);
-    const double lo = log((double)dt_min), hi = log((double)dt_max), N = 2.0 * (double)N2;
-    for (int64_t c = 0; c < C; c++) log_dt[c] = (float)(lo + (double)uniform(state) * (hi - lo));
-    for (int64_t c = 0; c < C; c++)
-        for (int64_t nn = 0; nn < N2; nn++) {
-            const int64_t i = c * N2 + nn;
-            c_re[i] = (float)(sqrt(0.5) * ls__s4d_normal(uniform, state));
-            c_im[i] = (float)(sqrt(0.5) * ls__s4d_normal(uniform, state));
-            log_a_re[i] = (float)log(0.5);
-            a_im[i] = kind == LS__S4D_INIT_LIN ? (float)(pi * (double)nn)
-                                               : (float)(N / pi * (N / (2.0 * (double)nn + 1.0) - 1.0));
-        }
-}
-
-/* ---------------------------------------------------------------------------------------------
-   LRU scan (Orvieto et al. 2023, "Resurrecting recurrent neural networks")
-
-   Per channel n (N channels): lambda = exp(-exp(nu_log) + i exp(theta_log)) = r e^{i phi},
-   r = exp(-exp(nu_log)), phi = exp(theta_log), gamma = sqrt(1 - r^2) (computed as
-   sqrt(-expm1(-2 exp(nu_log))) so it stays accurate as r -> 1).
-   x (B, T, N) complex as x_re, x_im (already multiplied by B); h (B, T, N) likewise:
-       h[b,t] = lambda h[b,t-1] + gamma x[b,t],   h[b,-1] = 0.
-   Backward (complex gradient convention as for S4D): the adjoint a_t = g_{h_t} obeys
-       a_t = dh_t + conj(lambda) a_{t+1},  a_T = 0                (reverse scan)
-       dx_t = gamma a_t  (gamma real)
-       g_lambda = sum_{b,t} a_t conj(h_{t-1}),   dL/dgamma = sum_{b,t} Re(conj(a_t) x_t)
-       lambda = exp(w), w = -exp(nu) + i exp(theta):  g_w = g_lambda conj(lambda)
-       dnu    = -exp(nu) Re(g_w) + dL/dgamma * r^2 exp(nu) / gamma
-       dtheta =  exp(theta) Im(g_w)
-   Work split: (batch, block of LS__LRU_BLOCK channels), never over time; the step update is a
-   loop over contiguous channels. The sums over t are per (b, n) in double in reverse time order,
-   stored per batch, and summed over b = 0 .. B-1 in a serial pass: thread-count independent.
-   --------------------------------------------------------------------------------------------- */
-
-#define LS__LRU_BLOCK 64
-
-/* lambda (re, im) and gamma per channel, in double, from nu_log, theta_log (N) */
-static void ls__lru_coeffs(int64_t n, const float *nu_log, const float *theta_log, double *lr, double *li,
-                           double *gm, double *r2) {
-    for (int64_t i = 0; i < n; i++) {
-        const double e = exp((double)nu_log[i]), r = exp(-e), ph = exp((double)theta_log[i]);
-        lr[i] = r * cos(ph); li[i] = r * sin(ph);
-        r2[i] = exp(-2.0 * e);
-        gm[i] = sqrt(-expm1(-2.0 * e));
-    }
-}
-
-/* work: 4 N doubles (forward), 4 N + 3 B N (backward) */
-static void ls__lru_scan_forward(int64_t B, int64_t T, int64_t N, const float *nu_log, const float *theta_log,
-                                 const float *x_re, const float *x_im, float *h_re, float *h_im, double *work) {
-    enum { NB = LS__LRU_BLOCK };
-    const int64_t nblk = (N + NB - 1) / NB;
-    LS_ASSERT(B >= 1 && T >= 1 && N >= 1);
-    double *cf = work;                                       /* lr, li, gamma, r^2 (N) */
-    ls__lru_coeffs(N, nu_log, theta_log, cf, cf + N, cf + 2 * N, cf + 3 * N);
-    LS__PRAGMA(omp parallel for schedule(static) if (B * T * N > 32768))
-    for (int64_t task = 0; task < B * nblk; task++) {
-        const int64_t b = task / nblk, n0 = (task % nblk) * NB, nw = N - n0 < NB ? N - n0 : (int64_t)NB;
-        float lr[NB], li[NB], gm[NB], hr[NB], hi[NB];
-        for (int64_t j = 0; j < nw; j++) {
-            lr[j] = (float)cf[n0 + j]; li[j] = (float)cf[N + n0 + j]; gm[j] = (float)cf[2 * N + n0 + j];
-            hr[j] = 0.0f; hi[j] = 0.0f;
-        }
-        for (int64_t t = 0; t < T; t++) {
-            const int64_t at = (b * T + t) * N + n0;
-            const float *xr = x_re + at, *xi = x_im + at;     /* (nw) */
-            float *yr = h_re + at, *yi = h_im + at;           /* (nw) */
-            for (int64_t j = 0; j < nw; j++) {
-                const float nr = lr[j] * hr[j] - li[j] * hi[j] + gm[j] * xr[j];
-                const float ni = lr[j] * hi[j] + li[j] * hr[j] + gm[j] * xi[j];
-                hr[j] = nr; hi[j] = ni;
-                yr[j] = nr; yi[j] = ni;
-            }
-        }
-    }
-}
-
-/* h_re, h_im (B, T, N): the forward outputs; dh_* (B, T, N); adds dx_* (B, T, N), dnu_log, dtheta_log (N) */
-static void ls__lru_scan_backward(int64_t B, int64_t T, int64_t N, const float *nu_log, const float *theta_log,
-                                  const float *x_re, const float *x_im, const float *h_re, const float *h_im,
-                                  const float *dh_re, const float *dh_im, float *dx_re, float *dx_im,
-                                  float *dnu_log, float *dtheta_log, double *work) {
-    enum { NB = LS__LRU_BLOCK };
-    const int64_t nblk = (N + NB - 1) / NB;
-    const int want_p = dnu_log != NULL || dtheta_log != NULL;
-    LS_ASSERT(B >= 1 && T >= 1 && N >= 1);
-    if (!want_p && !dx_re && !dx_im) return;
-    double *cf = work;                                       /* lr, li, gamma, r^2 (N) */
-    ls__lru_coeffs(N, nu_log, theta_log, cf, cf + N, cf + 2 * N, cf + 3 * N);
-    /* per batch partial sums: g_lambda (re, im) and dL/dgamma, (3, B, N) */
-    double *part = work + 4 * N;
-    LS__PRAGMA(omp parallel for schedule(static) if (B * T * N > 32768))
-    for (int64_t task = 0; task < B * nblk; task++) {
-        const int64_t b = task / nblk, n0 = (task % nblk) * NB, nw = N - n0 < NB ? N - n0 : (int64_t)NB;
-        float lr[NB], li[NB], gm[NB], ar[NB], ai[NB];
-        double glr[NB], gli[NB], gg[NB];
-        for (int64_t j = 0; j < nw; j++) {
-            lr[j] = (float)cf[n0 + j]; li[j] = (float)cf[N + n0 + j]; gm[j] = (float)cf[2 * N + n0 + j];
-            ar[j] = ai[j] = 0.0f;
-            glr[j] = gli[j] = gg[j] = 0.0;
-        }
-        for (int64_t t = T - 1; t >= 0; t--) {
-            const int64_t at = (b * T + t) * N + n0;
-            const float *gr = dh_re + at, *gi = dh_im + at;   /* (nw) */
-            for (int64_t j = 0; j < nw; j++) {                /* a = dh + conj(lambda) a */
-                const float nr = gr[j] + lr[j] * ar[j] + li[j] * ai[j];
-                const float ni = gi[j] + lr[j] * ai[j] - li[j] * ar[j];
-                ar[j] = nr; ai[j] = ni;
-            }
-            if (dx_re) for (int64_t j = 0; j < nw; j++) dx_re[at + j] += gm[j] * ar[j];
-            if (dx_im) for (int64_t j = 0; j < nw; j++) dx_im[at + j] += gm[j] * ai[j];
-            if (want_p) {
-                const float *xr = x_re + at, *xi = x_im + at;
-                for (int64_t j = 0; j < nw; j++) gg[j] += (double)(ar[j] * xr[j] + ai[j] * xi[j]);
-                if (t > 0) {
-                    const float *pr = h_re + at - N, *pi = h_im + at - N; /* h[t-1] */
-                    for (int64_t j = 0; j < nw; j++) {        /* g_lambda += a conj(h[t-1]) */
-                        glr[j] += (double)(ar[j] * pr[j] + ai[j] * pi[j]);
-                        gli[j] += (double)(ai[j] * pr[j] - ar[j] * pi[j]);
-                    }
-                }
-            }
-        }
-        for (int64_t j = 0; j < nw; j++) {
-            part[b * N + n0 + j] = glr[j];
-            part[(B + b) * N + n0 + j] = gli[j];
-            part[(2 * B + b) * N + n0 + j] = gg[j];
-        }
-    }
-    if (want_p) {
-        for (int64_t i = 0; i < N; i++) {
-            double glr = 0.0, gli = 0.0, gg = 0.0;
-            for (int64_t b = 0; b < B; b++) {
-                glr += part[b * N + i]; gli += part[(B + b) * N + i]; gg += part[(2 * B + b) * N + i];
-            }
-            const double lr = cf[i], li = cf[N + i], gm = cf[2 * N + i], r2 = cf[3 * N + i];
-            const double gwr = glr * lr + gli * li, gwi = gli * lr - glr * li;   /* g_lambda conj(lambda) */
-            const double e = exp((double)nu_log[i]), ph = exp((double)theta_log[i]);
-            double dnu = -e * gwr;
-            if (gm > 0.0) dnu += gg * r2 * e / gm;
-            if (dnu_log) dnu_log[i] += (float)dnu;
-            if (dtheta_log) dtheta_log[i] += (float)(ph * gwi);
-        }
-    }
-}
-
-/* LRU ring initialisation (Orvieto et al., Lemma 3.2): |lambda| uniform over the area of the ring
-   r_min <= |lambda| <= r_max, phase uniform in [0, max_phase]:
-       u1, u2 ~ U[0, 1);  |lambda|^2 = r_min^2 + u1 (r_max^2 - r_min^2);  phase = max_phase * u2
-       nu_log = log(-log|lambda|) = log(-0.5 log |lambda|^2),  theta_log = log(phase).
-   Uses 1 - u (in (0, 1]) for the phase so theta_log is finite, and clamps |lambda|^2 to
-   [1e-30, 1 - 2^-24] so nu_log is finite (r_max = 1 or r_min = 0 allowed). Draw order: per channel
-   n, u1 then u2. */
-static void ls__lru_init(int64_t N, float r_min, float r_max, float max_phase, float (*uniform)(void *),
-                         void *state, float *nu_log, float *theta_log) {
-    LS_ASSERT(r_min >= 0.0f && r_max >= r_min && r_max <= 1.0f && max_phase > 0.0f);
-    for (int64_t i = 0; i < N; i++) {
-        const double u1 = (double)uniform(state), u2 = (double)uniform(state);
-        double m2 = (double)r_min * r_min + u1 * ((double)r_max * r_max - (double)r_min * r_min);
-        if (m2 < 1e-30) m2 = 1e-30;
-        if (m2 > 1.0 - 5.9604644775390625e-08) m2 = 1.0 - 5.9604644775390625e-08;
-        nu_log[i] = (float)log(-0.5 * log(m2));
-        theta_log[i] = (float)log((double)max_phase * (1.0 - u2));
-    }
-}
-
 /* --- FFTCONV: u (B, T, C), k (C, T), k2 (C, T) or NULL -> y (B, T, C) --- */
 
 static void ls__fftconv_forward(ls_ctx *ctx, ls_node *n) {
@@ -4216,749 +4959,6 @@ LS_API ls_tensor *ls_lru_scan(ls_ctx *ctx, ls_tensor *x, ls_tensor *nu_log, ls_t
     ls_node *n = ls__record(ctx, LS_OP_LRU, out, 3, x, nu_log, theta_log, NULL);
     ls__run(ctx, n);
     return out;
-}
-
-/* ---------------------------------------------------------------------------------------------
-   fused multi-head attention (flash-style forward, recomputing backward)
-
-   Shapes. q, k, v, o (and q2, k2 for the dual regime) are (B, T, H*D) row-major: head h of token
-   t of batch b is the D floats at ((b*T + t)*H + h)*D. lse is (B, H, T).
-
-   Score and mask. For query i and key j of one (b, h):
-       s_ij = scale * row_scale[i] * (q_i . k_j) - m_h |i - j|
-   with (q2_i . k2_j) in place of (q_i . k_j) when dual_w > 0 and |i - j| >= dual_w. Key j is
-   visible to query i iff (!causal || j <= i) and (window == 0 || |i - j| < window || j < sinks)
-   (with causal, a sink is still only visible to i >= j). Every row sees at least key j = i.
-   The row scale is folded into the packed query tile (q_i * scale * row_scale[i]); the ALiBi term
-   is added after that product, so it is never scaled (related-findings pitfalls).
-
-   Normalisations (a_ij = weight, o_i = sum_j a_ij v_j; all three are a_ij = exp(s_ij - lse_i)):
-       LS_ATTN_SOFTMAX  lse_i = log sum_j exp(s_ij)
-       LS_ATTN_L2       lse_i = 0.5 log sum_j exp(2 s_ij)    (a_i has unit 2-norm)
-       LS_ATTN_NODENOM  lse_i = log n_i, n_i = visible keys  (no denominator; Su 9105's probe fix)
-   The last two let o_i depend on how many keys a row sees, which softmax cannot (section 3 of
-   related-findings: [0..0] -> [1..n] probe).
-
-   Forward (FlashAttention-2 order). One task = (b, h, group of G = 4 query tiles of 64 rows);
-   tasks are independent, so the result does not depend on the thread count. The task walks the
-   key tiles (64 keys) in increasing order, skipping tiles that the mask hides entirely (causal:
-   the upper triangle; window: all but a band, plus the sink tiles), packs each key tile once
-   (K^T and V) and applies it to its G query tiles. Per (query tile, key tile):
-       S = Q K^T (64 x 64), + ALiBi, masked entries -> -inf
-       m' = max(m, rowmax S);  P = exp(S - m');  c = exp(m - m')
-       softmax, NODENOM: l = c l + rowsum P;   L2: l = c^2 l + rowsum P^2
-       O = c O + P V
-   and at the end o = O / l (softmax), O / sqrt(l) (L2), O exp(m) / n (NODENOM), with lse as above.
-   Saved for the backward: only lse (B, H, T) and the output o. No T x T buffer exists anywhere.
-
-   Backward. First D_i = dout_i . o_i for every row ((B, H, T) buffer; = sum_j a_ij dP_ij). Then,
-   with P = exp(S - lse) recomputed tile by tile and dP = dO V^T:
-       softmax: dS = P (dP - D_i)             (d lse/d s_k = a_k)
-       L2:      dS = P (dP - P D_i)           (a_j = e^{s_j}/Z, d log Z/d s_k = a_k^2, so
-                                               d a_j/d s_k = a_j (delta_jk - a_k^2) and
-                                               dS_k = sum_j dP_j a_j (delta_jk - a_k^2) = a_k (dP_k - a_k D_i))
-       NODENOM: dS = P dP                     (n_i does not depend on s)
-   then dV += P^T dO, dK += dS^T (scaled Q), dQ += row_scale_i * scale * dS K. Work unit = a group
-   of KG = 2 key tiles: their dK, dV are accumulated in scratch over all query tiles (increasing
-   order; each packed q / dout tile serves both key tiles) and added to dk, dv once, by the one
-   task that owns the group. Tasks are (b, h, c) for c < NC, task c owning key groups c, c + NC,
-   ...; NC = 1 when B*H >= 8 (each task owns a whole head and adds dQ straight into dq, query tile
-   by query tile in key-group order), otherwise NC = ceil(8 / (B*H)) and each task adds its dQ into
-   a private (T, D) partial, reduced into dq in order c = 0..NC-1 afterwards. NC depends only on
-   the shapes, never on the thread count: bit-identical results for any number of threads, no
-   atomics. Flops: forward 4 T^2 D per head (S, PV), backward 10 T^2 D (S, dP, dV, dK, dQ) = 2.5x
-   forward; both less the skipped tiles.
-
-   Memory. Per thread: one scratch block of 4 (64 x 64) tiles + (3 G + 3 + 9 KG) = 33 (64 x Dp)
-   tiles (Dp = D rounded up to the vector width): 328 KiB at D = 32, 592 KiB at D = 64, whatever T
-   is. The backward adds D_i (B*H*T floats) and, when NC > 1, B*H*NC <= 8 + B*H - 1 partial (T, D)
-   buffers for dq (twice with dq2): O(T D), never O(T^2).
-
-   Dual regime (dual_w = w > 0): pairs with |i - j| < w use (q, k), the others (q2, k2). A key
-   tile lies wholly in one regime except near |i - j| = w, where both score tiles are computed and
-   merged element-wise (and in the backward dS is split into the two regimes' gradients).
-       ReRoPE (Su 9708, delta(r) = min(r, w)): q, k = RoPE(q, i), RoPE(k, j) as usual; q2 =
-           RoPE(q, w) (every query rotated by the fixed position w), k2 = k unrotated. Then
-           q2_i . k2_j = q . R(w) k = the RoPE score at relative distance w for every |i-j| >= w.
-       Leaky ReRoPE (delta(r) = w + (r - w)/kappa for r >= w): q2 = RoPE(q, i/kappa + w(1 - 1/kappa)),
-           k2 = RoPE(k, j/kappa), so the relative angle is (i - j)/kappa + w(1 - 1/kappa).
-   (For a non-causal model the |i - j| >= w branch also covers j > i; the caller's rotations decide
-   the sign convention there.)
-
-   Speed. The three products (S = Q K^T, P V / dS K, P^T dO / dS^T Q) run through one register-
-   blocked micro-kernel C(64 x N) (+)= A(64 x K) B(K x N) with a strided A, written with
-   AVX-512 or AVX2+FMA intrinsics when the compiler targets them (explicit FMA: -std=c99 turns
-   off contraction) and plain C otherwise (-DLS_ATTN_NO_SIMD forces that). Tiles are padded to 64
-   (zero rows/columns, masked), so T and D need not be multiples of anything. exp is a Cephes
-   polynomial after Cody-Waite reduction (~2 ulp): AVX-512 intrinsics, else branch-free C that gcc
-   vectorises. Row max / sum reduce 16 lanes pairwise in a fixed order (no -ffast-math needed).
-   The vector width changes the rounding (not the thread count): results are reproducible per
-   build, not across AVX-512 / AVX2 / scalar builds.
-   --------------------------------------------------------------------------------------------- */
-
-typedef struct ls__attn_cfg {
-    int64_t B, T, H, D;      /* batch, sequence length, heads, head dim; q, k, v, o are (B, T, H*D) row-major */
-    int causal;              /* key j visible to query i only if j <= i */
-    float scale;             /* logit multiplier (1/sqrt(D) usually; 1 for KeyNorm) */
-    const float *alibi;      /* NULL or H slopes m_h: s_ij -= m_h * |i - j| (added after scaling) */
-    const float *row_scale;  /* NULL or T factors: logits of row i multiplied by row_scale[i] (log-n scaling) */
-    int64_t window;          /* 0 or W: key j visible only if |i - j| < W (local attention) */
-    int64_t sinks;           /* with window: keys j < sinks stay visible too (Lambda-mask / attention sinks) */
-    int64_t dual_w;          /* 0, or w > 0: ReRoPE-style dual regime: pairs with |i-j| < w score with (q, k),
-                                pairs with |i-j| >= w score with (q2, k2) (two more (B,T,H*D) tensors) */
-    int norm;                /* LS_ATTN_* */
-    const int32_t *kv_len;   /* NULL or B key lengths (padding mask) */
-    int64_t TK;              /* keys [TK, T) hidden: the batch row's kv_len (T without one); set per task */
-} ls__attn_cfg;
-
-/* the configuration of batch row b: its key length, when there is a padding mask */
-static ls__attn_cfg ls__attn_row_cfg(const ls__attn_cfg *c, int64_t b) {
-    ls__attn_cfg r = *c;
-    r.TK = c->kv_len ? c->kv_len[b] : c->T;
-    return r;
-}
-
-#define LS__ATTN_T 64          /* tile edge: 64 queries x 64 keys */
-#define LS__ATTN_SPLIT 8       /* backward: aim for at least this many (b, h, key-tile class) tasks */
-
-/* --- vector layer: LS__ATTN_VW floats per register --- */
-#if defined(__AVX512F__) && !defined(LS_ATTN_NO_SIMD)
-#include <immintrin.h>
-#define LS__ATTN_VW 16
-typedef __m512 ls__attn_v;
-#define LS__ATTN_LD(p) _mm512_loadu_ps(p)
-#define LS__ATTN_ST(p, x) _mm512_storeu_ps(p, x)
-#define LS__ATTN_SET1(s) _mm512_set1_ps(s)
-#define LS__ATTN_ZERO() _mm512_setzero_ps()
-#define LS__ATTN_MUL(a, b) _mm512_mul_ps(a, b)
-#define LS__ATTN_FMA(a, b, c) _mm512_fmadd_ps(a, b, c)
-#elif defined(__AVX__) && defined(__FMA__) && !defined(LS_ATTN_NO_SIMD)
-#include <immintrin.h>
-#define LS__ATTN_VW 8
-typedef __m256 ls__attn_v;
-#define LS__ATTN_LD(p) _mm256_loadu_ps(p)
-#define LS__ATTN_ST(p, x) _mm256_storeu_ps(p, x)
-#define LS__ATTN_SET1(s) _mm256_set1_ps(s)
-#define LS__ATTN_ZERO() _mm256_setzero_ps()
-#define LS__ATTN_MUL(a, b) _mm256_mul_ps(a, b)
-#define LS__ATTN_FMA(a, b, c) _mm256_fmadd_ps(a, b, c)
-#else
-#define LS__ATTN_VW 1
-typedef float ls__attn_v;
-#define LS__ATTN_LD(p) (*(p))
-#define LS__ATTN_ST(p, x) (*(p) = (x))
-#define LS__ATTN_SET1(s) (s)
-#define LS__ATTN_ZERO() 0.0f
-#define LS__ATTN_MUL(a, b) ((a) * (b))
-#define LS__ATTN_FMA(a, b, c) ((a) * (b) + (c))
-#endif
-
-/* C (64 x VW*NV) = [C | cs[r] * C | 0] + A (64 x K) B (K x VW*NV): rows of C in blocks of R, an
-   R x NV block of registers held across the whole k loop. A(r, k) = A[r*sar + k*sak] (broadcast),
-   B rows are ldb apart, C rows ldc apart. mode 0: C = A B; 1: C += A B; 2: C = cs .* C + A B. */
-#define LS__ATTN_DEF_MM(R, NV)                                                                     \
-    static void ls__attn_mm_##R##x##NV(int64_t K, const float *A, int64_t sar, int64_t sak,         \
-                                       const float *Bm, int64_t ldb, float *C, int64_t ldc,         \
-                                       const float *cs, int mode) {                                 \
-        for (int r0 = 0; r0 < LS__ATTN_T; r0 += R) {                                               \
-            ls__attn_v acc[R][NV];                                                                 \
-            for (int r = 0; r < R; r++)                                                            \
-                for (int u = 0; u < NV; u++) {                                                     \
-                    if (mode == 0) acc[r][u] = LS__ATTN_ZERO();                                    \
-                    else acc[r][u] = LS__ATTN_LD(C + (r0 + r) * ldc + u * LS__ATTN_VW);            \
-                    if (mode == 2) acc[r][u] = LS__ATTN_MUL(LS__ATTN_SET1(cs[r0 + r]), acc[r][u]); \
-                }                                                                                  \
-            const float *a0 = A + r0 * sar;                                                        \
-            for (int64_t k = 0; k < K; k++) {                                                      \
-                ls__attn_v b[NV];                                                                  \
-                for (int u = 0; u < NV; u++) b[u] = LS__ATTN_LD(Bm + k * ldb + u * LS__ATTN_VW);   \
-                for (int r = 0; r < R; r++) {                                                      \
-                    ls__attn_v a = LS__ATTN_SET1(a0[r * sar + k * sak]);                           \
-                    for (int u = 0; u < NV; u++) acc[r][u] = LS__ATTN_FMA(a, b[u], acc[r][u]);     \
-                }                                                                                  \
-            }                                                                                      \
-            for (int r = 0; r < R; r++)                                                            \
-                for (int u = 0; u < NV; u++)                                                       \
-                    LS__ATTN_ST(C + (r0 + r) * ldc + u * LS__ATTN_VW, acc[r][u]);                  \
-        }                                                                                          \
-    }
-LS__ATTN_DEF_MM(4, 4)
-LS__ATTN_DEF_MM(4, 3)
-LS__ATTN_DEF_MM(8, 2)
-LS__ATTN_DEF_MM(8, 1)
-#undef LS__ATTN_DEF_MM
-
-/* C (64 x N) op= A (64 x K) B (K x N), N a multiple of LS__ATTN_VW; see the micro-kernels above */
-static void ls__attn_mm(int64_t N, int64_t K, const float *A, int64_t sar, int64_t sak,
-                        const float *Bm, int64_t ldb, float *C, int64_t ldc, const float *cs, int mode) {
-    for (int64_t n0 = 0; n0 < N; n0 += 4 * LS__ATTN_VW) {
-        int64_t nv = (N - n0) / LS__ATTN_VW;
-        if (nv >= 4) ls__attn_mm_4x4(K, A, sar, sak, Bm + n0, ldb, C + n0, ldc, cs, mode);
-        else if (nv == 3) ls__attn_mm_4x3(K, A, sar, sak, Bm + n0, ldb, C + n0, ldc, cs, mode);
-        else if (nv == 2) ls__attn_mm_8x2(K, A, sar, sak, Bm + n0, ldb, C + n0, ldc, cs, mode);
-        else ls__attn_mm_8x1(K, A, sar, sak, Bm + n0, ldb, C + n0, ldc, cs, mode);
-    }
-}
-
-/* Row helpers on 64 floats (one row of a score tile):
-   ls__attn_row_max   max of p[0..63] (-inf when all are -inf)
-   ls__attn_row_exp   p = exp(p - sub), returns sum p (l2: sum p^2); sub finite, hidden (-inf) -> 0
-   ls__attn_row_expl  p = exp(p - sub) (backward; sub = lse)
-   AVX-512: FMA Cody-Waite reduction, Cephes polynomial, vscalefps for 2^n (underflows to 0 below
-   e^-104). Otherwise ls__attn_exp and 16 fixed lanes. Either way the summation order is fixed. */
-#if LS__ATTN_VW == 16
-/* The all-ones maskz forms below are the plain instructions; they avoid gcc 12's spurious
-   -Wmaybe-uninitialized on _mm512_undefined_ps inside the unmasked intrinsics in C++ (PR 105593). */
-#define LS__ATTN_ALL ((__mmask16)0xFFFF)
-static __m512 ls__attn_exp16(__m512 x) {
-    x = _mm512_maskz_max_ps(LS__ATTN_ALL, x, _mm512_set1_ps(-104.0f));   /* -inf -> -104: e^-104 -> 0 */
-    x = _mm512_maskz_min_ps(LS__ATTN_ALL, x, _mm512_set1_ps(88.3f));
-    __m512 n = _mm512_maskz_roundscale_ps(LS__ATTN_ALL, _mm512_mul_ps(x, _mm512_set1_ps(1.44269504088896341f)),
-                                          _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC);
-    __m512 r = _mm512_fnmadd_ps(n, _mm512_set1_ps(0.693359375f), x);
-    r = _mm512_fnmadd_ps(n, _mm512_set1_ps(-2.12194440e-4f), r);
-    __m512 y = _mm512_set1_ps(1.9875691500e-4f);
-    y = _mm512_fmadd_ps(y, r, _mm512_set1_ps(1.3981999507e-3f));
-    y = _mm512_fmadd_ps(y, r, _mm512_set1_ps(8.3334519073e-3f));
-    y = _mm512_fmadd_ps(y, r, _mm512_set1_ps(4.1665795894e-2f));
-    y = _mm512_fmadd_ps(y, r, _mm512_set1_ps(1.6666665459e-1f));
-    y = _mm512_fmadd_ps(y, r, _mm512_set1_ps(5.0000001201e-1f));
-    y = _mm512_fmadd_ps(y, _mm512_mul_ps(r, r), _mm512_add_ps(r, _mm512_set1_ps(1.0f)));
-    return _mm512_maskz_scalef_ps(LS__ATTN_ALL, y, n);
-}
-/* 16 lanes -> 8 -> 4 -> 2 -> 1 (fixed pairing), by register shuffles */
-static __m128 ls__attn_half4(__m512 x, int max) {
-    __m256 lo = _mm256_castpd_ps(_mm512_maskz_extractf64x4_pd((__mmask8)0xFF, _mm512_castps_pd(x), 0));
-    __m256 hi = _mm256_castpd_ps(_mm512_maskz_extractf64x4_pd((__mmask8)0xFF, _mm512_castps_pd(x), 1));
-    __m256 a = max ? _mm256_max_ps(lo, hi) : _mm256_add_ps(lo, hi);
-    __m128 l4 = _mm256_castps256_ps128(a), h4 = _mm256_extractf128_ps(a, 1);
-    return max ? _mm_max_ps(l4, h4) : _mm_add_ps(l4, h4);
-}
-static float ls__attn_hmax(__m512 x) {
-    __m128 b = ls__attn_half4(x, 1);
-    b = _mm_max_ps(b, _mm_movehl_ps(b, b));
-    b = _mm_max_ss(b, _mm_movehdup_ps(b));
-    return _mm_cvtss_f32(b);
-}
-static float ls__attn_hsum(__m512 x) {
-    __m128 b = ls__attn_half4(x, 0);
-    b = _mm_add_ps(b, _mm_movehl_ps(b, b));
-    b = _mm_add_ss(b, _mm_movehdup_ps(b));
-    return _mm_cvtss_f32(b);
-}
-static float ls__attn_row_max(const float *p) {
-    return ls__attn_hmax(_mm512_maskz_max_ps(LS__ATTN_ALL,
-                                    _mm512_maskz_max_ps(LS__ATTN_ALL, _mm512_loadu_ps(p), _mm512_loadu_ps(p + 16)),
-                                    _mm512_maskz_max_ps(LS__ATTN_ALL, _mm512_loadu_ps(p + 32), _mm512_loadu_ps(p + 48))));
-}
-static float ls__attn_row_exp(float *p, float sub, int l2) {
-    __m512 vs = _mm512_set1_ps(sub), acc = _mm512_setzero_ps();
-    for (int c0 = 0; c0 < LS__ATTN_T; c0 += 16) {
-        __m512 e = ls__attn_exp16(_mm512_sub_ps(_mm512_loadu_ps(p + c0), vs));
-        _mm512_storeu_ps(p + c0, e);
-        acc = l2 ? _mm512_fmadd_ps(e, e, acc) : _mm512_add_ps(acc, e);
-    }
-    return ls__attn_hsum(acc);
-}
-static void ls__attn_row_expl(float *p, float sub) {
-    __m512 vs = _mm512_set1_ps(sub);
-    for (int c0 = 0; c0 < LS__ATTN_T; c0 += 16)
-        _mm512_storeu_ps(p + c0, ls__attn_exp16(_mm512_sub_ps(_mm512_loadu_ps(p + c0), vs)));
-}
-#else
-static float ls__attn_row_max(const float *p) {
-    float lane[16], mx = -INFINITY;
-    for (int u = 0; u < 16; u++) lane[u] = p[u];
-    for (int c0 = 16; c0 < LS__ATTN_T; c0 += 16)
-        for (int u = 0; u < 16; u++) lane[u] = p[c0 + u] > lane[u] ? p[c0 + u] : lane[u];
-    for (int u = 0; u < 16; u++) mx = lane[u] > mx ? lane[u] : mx;
-    return mx;
-}
-static float ls__attn_row_exp(float *p, float sub, int l2) {
-    float lane[16], sum = 0.0f;
-    for (int col = 0; col < LS__ATTN_T; col++) p[col] = ls__exp(p[col] - sub);
-    for (int u = 0; u < 16; u++) lane[u] = 0.0f;
-    if (l2) {
-        for (int c0 = 0; c0 < LS__ATTN_T; c0 += 16)
-            for (int u = 0; u < 16; u++) lane[u] += p[c0 + u] * p[c0 + u];
-    } else {
-        for (int c0 = 0; c0 < LS__ATTN_T; c0 += 16)
-            for (int u = 0; u < 16; u++) lane[u] += p[c0 + u];
-    }
-    for (int w = 8; w >= 1; w /= 2)   /* pairwise, fixed order */
-        for (int u = 0; u < w; u++) lane[u] += lane[u + w];
-    sum = lane[0];
-    return sum;
-}
-static void ls__attn_row_expl(float *p, float sub) {
-    for (int col = 0; col < LS__ATTN_T; col++) p[col] = ls__exp(p[col] - sub);
-}
-#endif
-
-/* visible keys of query i: lo <= j <= hi, or j < sk */
-static void ls__attn_row_range(const ls__attn_cfg *c, int64_t i, int64_t *lo, int64_t *hi, int64_t *sk) {
-    int64_t T = c->T, W = c->window;
-    int64_t l = 0, h = c->causal ? i : T - 1, s = 0;
-    if (W > 0) {
-        if (i - W + 1 > l) l = i - W + 1;
-        if (i + W - 1 < h) h = i + W - 1;
-        s = c->sinks < T ? c->sinks : T;
-        if (c->causal && s > i + 1) s = i + 1;
-    }
-    if (h > c->TK - 1) h = c->TK - 1;   /* padding keys */
-    if (s > c->TK) s = c->TK;
-    *lo = l; *hi = h; *sk = s;
-}
-
-/* how many keys j in [a, b) query i sees */
-static int64_t ls__attn_row_count(const ls__attn_cfg *c, int64_t i, int64_t a, int64_t b) {
-    int64_t lo, hi, sk;
-    ls__attn_row_range(c, i, &lo, &hi, &sk);
-    int64_t se = sk < b ? sk : b, ns = se > a ? se - a : 0;          /* sinks: [a, a + ns) */
-    int64_t bs = lo > a + ns ? lo : a + ns, be = hi + 1 < b ? hi + 1 : b;
-    return ns + (be > bs ? be - bs : 0);
-}
-
-/* tile of queries [i0, i0+64) x keys [j0, j0+64), clipped to T: 0 fully masked (skip), 1 no mask
-   needed (all 64 x 64 visible), 2 partial (mask element-wise; padding rows/columns included) */
-static int ls__attn_tile_kind(const ls__attn_cfg *c, int64_t i0, int64_t j0) {
-    int64_t T = c->T, i1 = i0 + LS__ATTN_T < T ? i0 + LS__ATTN_T : T;
-    int64_t j1 = j0 + LS__ATTN_T < T ? j0 + LS__ATTN_T : T;
-    int any = 0, all = (i1 - i0 == LS__ATTN_T && j1 - j0 == LS__ATTN_T);
-    if (j0 >= c->TK) return 0;           /* only padding keys */
-    if (j1 > c->TK) { j1 = c->TK; all = 0; }
-    if (c->window == 0) {   /* closed form: full or causal */
-        if (!c->causal) return all ? 1 : 2;
-        if (j0 > i1 - 1) return 0;
-        return all && j1 - 1 <= i0 ? 1 : 2;
-    }
-    for (int64_t i = i0; i < i1; i++) {
-        int64_t n = ls__attn_row_count(c, i, j0, j1);
-        if (n > 0) any = 1;
-        if (n < LS__ATTN_T) all = 0;
-    }
-    return !any ? 0 : all ? 1 : 2;
-}
-
-/* dual regime of a tile: 0 all pairs |i-j| < w (q, k), 1 all >= w (q2, k2), 2 mixed */
-static int ls__attn_tile_regime(const ls__attn_cfg *c, int64_t i0, int64_t j0) {
-    int64_t w = c->dual_w, T = c->T;
-    if (w <= 0) return 0;
-    int64_t ie = (i0 + LS__ATTN_T < T ? i0 + LS__ATTN_T : T) - 1;
-    int64_t je = (j0 + LS__ATTN_T < T ? j0 + LS__ATTN_T : T) - 1;
-    int64_t dmin = j0 > ie ? j0 - ie : i0 > je ? i0 - je : 0;
-    int64_t d1 = ie - j0 < 0 ? j0 - ie : ie - j0, d2 = je - i0 < 0 ? i0 - je : je - i0;
-    int64_t dmax = d1 > d2 ? d1 : d2;
-    return dmax < w ? 0 : dmin >= w ? 1 : 2;
-}
-
-/* dst (64, Dp) <- rows [t0, t0+n) of one head of src (row stride ld), times rs[t] (NULL: 1) * mul;
-   zero padding */
-static void ls__attn_pack_rows(float *dst, int64_t Dp, const float *src, int64_t ld, int64_t D,
-                               int64_t n, const float *rs, float mul) {
-    for (int64_t r = 0; r < LS__ATTN_T; r++) {
-        float *d = dst + r * Dp;
-        if (r < n) {
-            float f = rs ? rs[r] * mul : mul;
-            for (int64_t e = 0; e < D; e++) d[e] = src[r * ld + e] * f;
-            for (int64_t e = D; e < Dp; e++) d[e] = 0.0f;
-        } else {
-            for (int64_t e = 0; e < Dp; e++) d[e] = 0.0f;
-        }
-    }
-}
-
-/* dst (Dp, 64) <- transpose of rows [t0, t0+n) of one head of src; zero padding */
-static void ls__attn_pack_cols(float *dst, const float *src, int64_t ld, int64_t D, int64_t Dp, int64_t n) {
-    if (n < LS__ATTN_T || D < Dp)
-        for (int64_t e = 0; e < Dp * LS__ATTN_T; e++) dst[e] = 0.0f;
-    for (int64_t r = 0; r < n; r++)
-        for (int64_t e = 0; e < D; e++) dst[e * LS__ATTN_T + r] = src[r * ld + e];
-}
-
-/* S (64 x 64) of one tile -> final scores: merge the dual regimes (S2 where |i-j| >= w), add
-   -m|i-j|, set hidden entries (and padding) to -inf. kind, reg: ls__attn_tile_kind/_regime. */
-static void ls__attn_scores(const ls__attn_cfg *c, float *S, const float *S2, int kind, int reg,
-                            float slope, int64_t i0, int64_t j0) {
-    const int TL = LS__ATTN_T;
-    for (int r = 0; r < TL; r++) {
-        float *s = S + r * TL;
-        int64_t i = i0 + r;
-        int di = (int)(i - j0);   /* i - j = di - col */
-        if (reg == 2) {
-            const float *s2 = S2 + r * TL;
-            int w = (int)c->dual_w;
-            for (int col = 0; col < TL; col++) {
-                int d = di - col < 0 ? col - di : di - col;
-                s[col] = d < w ? s[col] : s2[col];
-            }
-        }
-        if (slope != 0.0f)
-            for (int col = 0; col < TL; col++) {
-                int d = di - col < 0 ? col - di : di - col;
-                s[col] -= slope * (float)d;
-            }
-        if (kind == 2) {
-            int lo = 1, hi = 0, sk = 0;  /* padding row: nothing visible */
-            if (i < c->T) {
-                int64_t l, h, k;
-                ls__attn_row_range(c, i, &l, &h, &k);
-                int64_t jmax = c->TK - 1 - j0;   /* tile padding and padding keys */
-                if (h - j0 > jmax) h = j0 + jmax;
-                if (k - j0 > jmax + 1) k = j0 + jmax + 1;
-                /* clip to [-1, 64] so the int conversion is safe */
-                l -= j0; h -= j0; k -= j0;
-                lo = (int)(l < -1 ? -1 : l > TL ? TL : l);
-                hi = (int)(h < -1 ? -1 : h > TL ? TL : h);
-                sk = (int)(k < 0 ? 0 : k > TL ? TL : k);
-            }
-            for (int col = 0; col < TL; col++) {
-                int vis = (col >= lo && col <= hi) || col < sk;
-                s[col] = vis ? s[col] : -INFINITY;
-            }
-        }
-    }
-}
-
-/* scratch of one thread, its slice of the context's scratch; sizes in floats. G = LS__ATTN_G query tiles
-   per forward task, KG = LS__ATTN_KG key tiles per backward pass over the query tiles. */
-typedef struct ls__attn_scr {
-    float *S, *S2, *dP, *dS2;     /* (64, 64) score / probability / gradient tiles */
-    float *Q, *Q2;                /* (G, 64, Dp) query tiles, scaled by scale*row_scale (backward: 1 tile) */
-    float *O;                     /* (G, 64, Dp) forward output accumulators */
-    float *dO, *dQ, *dQ2;         /* (64, Dp) dout tile; dq, dq2 contributions of one query tile */
-    float *Kt, *K2t, *Vt;         /* (KG, Dp, 64) transposed key / key2 / value tiles */
-    float *K, *K2, *V;            /* (KG, 64, Dp) key / key2 / value tiles */
-    float *dK, *dK2, *dV;         /* (KG, 64, Dp) backward accumulators of the key tiles */
-    float *m, *l;                 /* (G, 64) forward running max and sum */
-    float *cs, *lse, *Di;         /* (64) rescale factors; backward lse_i and D_i of the query tile */
-} ls__attn_scr;
-
-#define LS__ATTN_G 4           /* forward: query tiles per task, sharing each packed key tile */
-#define LS__ATTN_KG 2          /* backward: key tiles sharing each packed query / dout tile */
-
-/* floats of one thread's tiles, a multiple of 16 (so per-thread slices stay 64-byte aligned) */
-static int64_t ls__attn_scr_floats(int64_t Dp) {
-    const int64_t tt = (int64_t)LS__ATTN_T * LS__ATTN_T, td = (int64_t)LS__ATTN_T * Dp;
-    const int64_t G = LS__ATTN_G, KG = LS__ATTN_KG, t = LS__ATTN_T;
-    return (4 * tt + (3 * G + 3 + 9 * KG) * td + (2 * G + 3) * t + 15) & ~(int64_t)15;
-}
-
-/* this thread's tiles, carved from mem (ls_get_threads() slices of ls__attn_scr_floats) */
-static void ls__attn_scr_init(ls__attn_scr *s, int64_t Dp, float *mem) {
-    const size_t tt = (size_t)LS__ATTN_T * LS__ATTN_T, td = (size_t)LS__ATTN_T * (size_t)Dp;
-    const size_t G = LS__ATTN_G, KG = LS__ATTN_KG, t = LS__ATTN_T;
-    float *const base = mem + ls__thread_num() * ls__attn_scr_floats(Dp), *p = base;
-    s->S = p; p += tt; s->S2 = p; p += tt; s->dP = p; p += tt; s->dS2 = p; p += tt;
-    s->Q = p; p += G * td; s->Q2 = p; p += G * td; s->O = p; p += G * td;
-    s->dO = p; p += td; s->dQ = p; p += td; s->dQ2 = p; p += td;
-    s->Kt = p; p += KG * td; s->K2t = p; p += KG * td; s->Vt = p; p += KG * td;
-    s->K = p; p += KG * td; s->K2 = p; p += KG * td; s->V = p; p += KG * td;
-    s->dK = p; p += KG * td; s->dK2 = p; p += KG * td; s->dV = p; p += KG * td;
-    s->m = p; p += G * t; s->l = p; p += G * t;
-    s->cs = p; p += t; s->lse = p; p += t; s->Di = p; p += t;
-    LS_ASSERT(p - base <= ls__attn_scr_floats(Dp));   /* the layout fits the size the caller gave */
-}
-
-static void ls__attn_check(const ls__attn_cfg *c, const float *q2, const float *k2) {
-    LS_ASSERT(c->B > 0 && c->T > 0 && c->H > 0 && c->D > 0);
-    LS_ASSERT(c->T < ((int64_t)1 << 30));
-    LS_ASSERT(c->window >= 0 && c->sinks >= 0 && c->dual_w >= 0);
-    LS_ASSERT(c->norm == LS_ATTN_SOFTMAX || c->norm == LS_ATTN_NODENOM || c->norm == LS_ATTN_L2);
-    LS_ASSERT(c->dual_w == 0 || (q2 && k2));
-}
-
-static int64_t ls__attn_dpad(int64_t D) { return (D + LS__ATTN_VW - 1) / LS__ATTN_VW * LS__ATTN_VW; }
-
-/* forward of one task: query tiles [g*G, g*G + G) of head (b, h). Each key tile is packed once
-   and used by the G query tiles; every query tile sees the key tiles in increasing order, so the
-   grouping does not change any result. */
-static void ls__attn_fwd_task(const ls__attn_cfg *c, ls__attn_scr *s, int64_t b, int64_t h, int64_t g,
-                              const float *q, const float *k, const float *v, const float *q2,
-                              const float *k2, float *o, float *lse) {
-    const int TL = LS__ATTN_T;
-    const int64_t T = c->T, D = c->D, HD = c->H * D, Dp = ls__attn_dpad(D), nkt = (T + TL - 1) / TL;
-    const int64_t qt0 = g * LS__ATTN_G, nqt = (T + TL - 1) / TL;
-    const int64_t ng = nqt - qt0 < LS__ATTN_G ? nqt - qt0 : LS__ATTN_G;
-    const int64_t base = b * T * HD + h * D;   /* element (b, t=0, h, 0) */
-    const float slope = c->alibi ? c->alibi[h] : 0.0f;
-    const int l2 = c->norm == LS_ATTN_L2;
-    int have1[LS__ATTN_G] = {0}, have2[LS__ATTN_G] = {0};   /* Q / Q2 tile packed */
-
-    for (int64_t e = 0; e < ng * TL; e++) { s->m[e] = -INFINITY; s->l[e] = 0.0f; }
-    for (int64_t e = 0; e < ng * TL * Dp; e++) s->O[e] = 0.0f;
-    for (int64_t kt = 0; kt < nkt; kt++) {
-        const int64_t j0 = kt * TL, nj = T - j0 < TL ? T - j0 : TL;
-        int packed1 = 0, packed2 = 0;
-        for (int64_t sub = 0; sub < ng; sub++) {
-            const int64_t i0 = (qt0 + sub) * TL, ni = T - i0 < TL ? T - i0 : TL;
-            const float *rs = c->row_scale ? c->row_scale + i0 : NULL;
-            float *Q = s->Q + sub * TL * Dp, *Q2 = s->Q2 + sub * TL * Dp, *O = s->O + sub * TL * Dp;
-            float *M = s->m + sub * TL, *L = s->l + sub * TL;
-            int kind = ls__attn_tile_kind(c, i0, j0);
-            if (!kind) continue;
-            int reg = ls__attn_tile_regime(c, i0, j0);
-            if (!packed1 && !packed2)
-                ls__attn_pack_rows(s->V, Dp, v + base + j0 * HD, HD, D, nj, NULL, 1.0f);
-            if (reg != 1 && !packed1) { ls__attn_pack_cols(s->Kt, k + base + j0 * HD, HD, D, Dp, nj); packed1 = 1; }
-            if (reg != 0 && !packed2) { ls__attn_pack_cols(s->K2t, k2 + base + j0 * HD, HD, D, Dp, nj); packed2 = 1; }
-            if (reg != 1 && !have1[sub]) {
-                ls__attn_pack_rows(Q, Dp, q + base + i0 * HD, HD, D, ni, rs, c->scale); have1[sub] = 1;
-            }
-            if (reg != 0 && !have2[sub]) {
-                ls__attn_pack_rows(Q2, Dp, q2 + base + i0 * HD, HD, D, ni, rs, c->scale); have2[sub] = 1;
-            }
-            /* S = Q K^T (64 x 64); S2 = Q2 K2^T */
-            if (reg != 1) ls__attn_mm(TL, Dp, Q, Dp, 1, s->Kt, TL, s->S, TL, NULL, 0);
-            if (reg != 0) ls__attn_mm(TL, Dp, Q2, Dp, 1, s->K2t, TL, reg == 1 ? s->S : s->S2, TL, NULL, 0);
-            ls__attn_scores(c, s->S, s->S2, kind, reg, slope, i0, j0);
-            /* online normalisation: S -> P = exp(S - m'), rescale factors cs */
-            for (int r = 0; r < TL; r++) {
-                float *p = s->S + r * TL;
-                float mx = ls__attn_row_max(p);
-                mx = mx > M[r] ? mx : M[r];
-                if (mx == -INFINITY) {   /* nothing visible in this row so far */
-                    for (int col = 0; col < TL; col++) p[col] = 0.0f;
-                    s->cs[r] = 1.0f;
-                    continue;
-                }
-                float sum = ls__attn_row_exp(p, mx, l2);
-                float corr = ls__exp(M[r] - mx);
-                L[r] = L[r] * (l2 ? corr * corr : corr) + sum;
-                M[r] = mx;
-                s->cs[r] = corr;
-            }
-            /* O = cs .* O + P V */
-            ls__attn_mm(Dp, TL, s->S, TL, 1, s->V, Dp, O, Dp, s->cs, 2);
-        }
-    }
-    for (int64_t r = 0; r < ng * TL; r++) {
-        const int64_t i = qt0 * TL + r;
-        if (i >= T) break;
-        float f, L;
-        float m = s->m[r], l = s->l[r];
-        if (c->norm == LS_ATTN_NODENOM) {
-            float n = (float)ls__attn_row_count(c, i, 0, T);
-            L = logf(n);
-            f = m == -INFINITY ? 0.0f : expf(m - L);
-        } else if (l > 0.0f) {
-            L = l2 ? m + 0.5f * logf(l) : m + logf(l);
-            f = l2 ? 1.0f / sqrtf(l) : 1.0f / l;
-        } else {   /* no visible key (a padding query under a window): output 0, and the backward's exp(s - lse) = 0 */
-            L = INFINITY; f = 0.0f;
-        }
-        float *orow = o + base + i * HD;
-        for (int64_t e = 0; e < D; e++) orow[e] = s->O[r * Dp + e] * f;
-        lse[(b * c->H + h) * T + i] = L;
-    }
-}
-
-static void ls__attn_forward(ls_ctx *ctx, const ls__attn_cfg *c, const float *q, const float *k, const float *v,
-                             const float *q2, const float *k2, float *o, float *lse) {
-    ls__attn_check(c, q2, k2);
-    const int64_t nqt = (c->T + LS__ATTN_T - 1) / LS__ATTN_T, ngr = (nqt + LS__ATTN_G - 1) / LS__ATTN_G;
-    const int64_t ntask = c->B * c->H * ngr, Dp = ls__attn_dpad(c->D);
-    float *mem = (float *)ls__scratch(ctx, sizeof(float) * (size_t)(ls_get_threads() * ls__attn_scr_floats(Dp)));
-    LS__PRAGMA(omp parallel if (ntask > 1 && (double)ntask * c->T * c->D > 65536.0))
-    {
-        ls__attn_scr s;
-        ls__attn_scr_init(&s, Dp, mem);
-        /* heaviest groups first (the last query tiles under a causal mask); each task is
-           independent, so the schedule cannot change any result */
-        LS__PRAGMA(omp for schedule(dynamic, 1))
-        for (int64_t task = 0; task < ntask; task++) {
-            int64_t bh = task / ngr, g = ngr - 1 - task % ngr;
-            ls__attn_cfg cb = ls__attn_row_cfg(c, bh / c->H);
-            ls__attn_fwd_task(&cb, &s, bh / c->H, bh % c->H, g, q, k, v, q2, k2, o, lse);
-        }
-    }
-}
-
-/* dst rows [0, 64) (stride ld, first D floats) += f_r * src (64, Dp) rows, for the first n rows */
-static void ls__attn_add_rows(float *dst, int64_t ld, const float *src, int64_t Dp, int64_t D,
-                              int64_t n, const float *rs, float mul) {
-    for (int64_t r = 0; r < n; r++) {
-        float f = rs ? rs[r] * mul : mul;
-        for (int64_t e = 0; e < D; e++) dst[r * ld + e] += f * src[r * Dp + e];
-    }
-}
-
-/* backward of one task: key-tile groups kg = cls, cls + NC, ... (KG tiles each) of head (b, h).
-   dq/dq2 target: dqt, dq2t (row stride ldq, already offset to (b, t=0, h)); Dall (B, H, T) = D_i. */
-static void ls__attn_bwd_task(const ls__attn_cfg *c, ls__attn_scr *s, int64_t b, int64_t h, int64_t cls,
-                              int64_t NC, const float *q, const float *k, const float *v,
-                              const float *q2, const float *k2, const float *lse, const float *Dall,
-                              const float *dout, float *dqt, float *dq2t, int64_t ldq,
-                              float *dk, float *dv, float *dk2) {
-    const int TL = LS__ATTN_T, KG = LS__ATTN_KG;
-    const int64_t T = c->T, D = c->D, HD = c->H * D, Dp = ls__attn_dpad(D), td = TL * Dp;
-    const int64_t nkt = (T + TL - 1) / TL, nqt = nkt, nkg = (nkt + KG - 1) / KG;
-    const int64_t base = b * T * HD + h * D;
-    const float slope = c->alibi ? c->alibi[h] : 0.0f;
-    const float *lrow = lse + (b * c->H + h) * T, *drow = Dall ? Dall + (b * c->H + h) * T : NULL;
-    const int norm = c->norm;
-
-    for (int64_t kg = cls; kg < nkg; kg += NC) {
-        const int64_t kt0 = kg * KG, nk = nkt - kt0 < KG ? nkt - kt0 : KG;
-        int packed1[LS__ATTN_KG] = {0}, packed2[LS__ATTN_KG] = {0}, packedv[LS__ATTN_KG] = {0};
-        for (int64_t e = 0; e < nk * td; e++) { s->dK[e] = 0.0f; s->dK2[e] = 0.0f; s->dV[e] = 0.0f; }
-        for (int64_t qt = 0; qt < nqt; qt++) {
-            const int64_t i0 = qt * TL, ni = T - i0 < TL ? T - i0 : TL;
-            const float *rs = c->row_scale ? c->row_scale + i0 : NULL;
-            int kinds[LS__ATTN_KG], regs[LS__ATTN_KG], any = 0, need1 = 0, need2 = 0;
-            for (int64_t sub = 0; sub < nk; sub++) {
-                kinds[sub] = ls__attn_tile_kind(c, i0, (kt0 + sub) * TL);
-                regs[sub] = kinds[sub] ? ls__attn_tile_regime(c, i0, (kt0 + sub) * TL) : 0;
-                any |= kinds[sub] != 0;
-                need1 |= kinds[sub] && regs[sub] != 1;
-                need2 |= kinds[sub] && regs[sub] != 0;
-            }
-            if (!any) continue;
-            /* query-side tiles: dout, lse, D_i, scaled q / q2 */
-            ls__attn_pack_rows(s->dO, Dp, dout + base + i0 * HD, HD, D, ni, NULL, 1.0f);
-            for (int64_t r = 0; r < TL; r++) {
-                s->lse[r] = r < ni ? lrow[i0 + r] : 0.0f;
-                s->Di[r] = r < ni && drow ? drow[i0 + r] : 0.0f;
-            }
-            if (need1) ls__attn_pack_rows(s->Q, Dp, q + base + i0 * HD, HD, D, ni, rs, c->scale);
-            if (need2) ls__attn_pack_rows(s->Q2, Dp, q2 + base + i0 * HD, HD, D, ni, rs, c->scale);
-            int dq_started = 0, dq2_started = 0;
-            for (int64_t sub = 0; sub < nk; sub++) {
-                const int kind = kinds[sub], reg = regs[sub];
-                if (!kind) continue;
-                const int64_t j0 = (kt0 + sub) * TL, nj = T - j0 < TL ? T - j0 : TL;
-                float *Kt = s->Kt + sub * td, *K2t = s->K2t + sub * td, *Vt = s->Vt + sub * td;
-                float *K = s->K + sub * td, *K2 = s->K2 + sub * td;
-                float *dK = s->dK + sub * td, *dK2 = s->dK2 + sub * td, *dV = s->dV + sub * td;
-                if (reg != 1 && !packed1[sub]) {
-                    ls__attn_pack_cols(Kt, k + base + j0 * HD, HD, D, Dp, nj);
-                    ls__attn_pack_rows(K, Dp, k + base + j0 * HD, HD, D, nj, NULL, 1.0f);
-                    packed1[sub] = 1;
-                }
-                if (reg != 0 && !packed2[sub]) {
-                    ls__attn_pack_cols(K2t, k2 + base + j0 * HD, HD, D, Dp, nj);
-                    ls__attn_pack_rows(K2, Dp, k2 + base + j0 * HD, HD, D, nj, NULL, 1.0f);
-                    packed2[sub] = 1;
-                }
-                if (!packedv[sub]) { ls__attn_pack_cols(Vt, v + base + j0 * HD, HD, D, Dp, nj); packedv[sub] = 1; }
-                /* S = Q K^T, S2 = Q2 K2^T; final scores; P = exp(S - lse) in S */
-                if (reg != 1) ls__attn_mm(TL, Dp, s->Q, Dp, 1, Kt, TL, s->S, TL, NULL, 0);
-                if (reg != 0) ls__attn_mm(TL, Dp, s->Q2, Dp, 1, K2t, TL, reg == 1 ? s->S : s->S2, TL, NULL, 0);
-                ls__attn_scores(c, s->S, s->S2, kind, reg, slope, i0, j0);
-                for (int r = 0; r < TL; r++) ls__attn_row_expl(s->S + r * TL, s->lse[r]);
-                /* dP = dO V^T; dV += P^T dO */
-                ls__attn_mm(TL, Dp, s->dO, Dp, 1, Vt, TL, s->dP, TL, NULL, 0);
-                if (dv) ls__attn_mm(Dp, TL, s->S, 1, TL, s->dO, Dp, dV, Dp, NULL, 1);
-                /* dS in dP (regime 1) and dS2 (regime 2) */
-                for (int r = 0; r < TL; r++) {
-                    const float *p = s->S + r * TL;
-                    float *g = s->dP + r * TL, di = s->Di[r];
-                    if (norm == LS_ATTN_SOFTMAX)
-                        for (int col = 0; col < TL; col++) g[col] = p[col] * (g[col] - di);
-                    else if (norm == LS_ATTN_L2)
-                        for (int col = 0; col < TL; col++) g[col] = p[col] * (g[col] - p[col] * di);
-                    else
-                        for (int col = 0; col < TL; col++) g[col] = p[col] * g[col];
-                    if (reg == 2) {
-                        float *g2 = s->dS2 + r * TL;
-                        int dd = (int)(i0 + r - j0), w = (int)c->dual_w;
-                        for (int col = 0; col < TL; col++) {
-                            int d = dd - col < 0 ? col - dd : dd - col;
-                            g2[col] = d < w ? 0.0f : g[col];
-                            g[col] = d < w ? g[col] : 0.0f;
-                        }
-                    }
-                }
-                const float *g1 = reg != 1 ? s->dP : NULL;
-                const float *g2 = reg == 1 ? s->dP : reg == 2 ? s->dS2 : NULL;
-                /* dK += dS^T Q (Q carries scale*row_scale); dQ (+)= dS K, scaled when added to dq */
-                if (g1 && dk) ls__attn_mm(Dp, TL, g1, 1, TL, s->Q, Dp, dK, Dp, NULL, 1);
-                if (g2 && dk2) ls__attn_mm(Dp, TL, g2, 1, TL, s->Q2, Dp, dK2, Dp, NULL, 1);
-                if (g1 && dqt) { ls__attn_mm(Dp, TL, g1, TL, 1, K, Dp, s->dQ, Dp, NULL, dq_started); dq_started = 1; }
-                if (g2 && dq2t) { ls__attn_mm(Dp, TL, g2, TL, 1, K2, Dp, s->dQ2, Dp, NULL, dq2_started); dq2_started = 1; }
-            }
-            if (dq_started) ls__attn_add_rows(dqt + i0 * ldq, ldq, s->dQ, Dp, D, ni, rs, c->scale);
-            if (dq2_started) ls__attn_add_rows(dq2t + i0 * ldq, ldq, s->dQ2, Dp, D, ni, rs, c->scale);
-        }
-        for (int64_t sub = 0; sub < nk; sub++) {
-            const int64_t j0 = (kt0 + sub) * TL, nj = T - j0 < TL ? T - j0 : TL;
-            if (dk && packed1[sub]) ls__attn_add_rows(dk + base + j0 * HD, HD, s->dK + sub * td, Dp, D, nj, NULL, 1.0f);
-            if (dk2 && packed2[sub]) ls__attn_add_rows(dk2 + base + j0 * HD, HD, s->dK2 + sub * td, Dp, D, nj, NULL, 1.0f);
-            if (dv && packedv[sub]) ls__attn_add_rows(dv + base + j0 * HD, HD, s->dV + sub * td, Dp, D, nj, NULL, 1.0f);
-        }
-    }
-}
-
-static void ls__attn_backward(ls_ctx *ctx, const ls__attn_cfg *c, const float *q, const float *k, const float *v,
-                              const float *q2, const float *k2, const float *o, const float *lse,
-                              const float *dout, float *dq, float *dk, float *dv, float *dq2, float *dk2) {
-    ls__attn_check(c, q2, k2);
-    const int64_t T = c->T, D = c->D, H = c->H, HD = H * D, BH = c->B * H;
-    const int64_t nkt = (T + LS__ATTN_T - 1) / LS__ATTN_T, Dp = ls__attn_dpad(D);
-    const int64_t nkg = (nkt + LS__ATTN_KG - 1) / LS__ATTN_KG;
-    if (!c->dual_w) { dq2 = NULL; dk2 = NULL; }
-    /* NC key-group classes per head, from the shapes only (never from the thread count) */
-    int64_t NC = BH >= LS__ATTN_SPLIT ? 1 : (LS__ATTN_SPLIT + BH - 1) / BH;
-    if (NC > nkg) NC = nkg;
-    const int64_t ntask = BH * NC, plen = T * D;
-    /* scratch: per-thread tiles, D_i (B, H, T), then the (BH, NC, T, D) dq / dq2 partials when NC > 1 */
-    const int64_t tiles = ls_get_threads() * ls__attn_scr_floats(Dp);
-    const int64_t npart = NC > 1 ? ntask * plen : 0;
-    float *mem = (float *)ls__scratch(ctx, sizeof(float) * (size_t)(tiles + BH * T + 2 * npart));
-    /* D_i = dout_i . o_i; NODENOM does not need it */
-    float *Dall = NULL;
-    if (c->norm != LS_ATTN_NODENOM) {
-        Dall = mem + tiles;
-        LS__PRAGMA(omp parallel for schedule(static) if (BH * T * D > 65536))
-        for (int64_t row = 0; row < BH * T; row++) {
-            int64_t bh = row / T, t = row % T;
-            const float *g = dout + (bh / H * T + t) * HD + bh % H * D, *oo = o + (bh / H * T + t) * HD + bh % H * D;
-            float acc = 0.0f;
-            for (int64_t e = 0; e < D; e++) acc += g[e] * oo[e];
-            Dall[row] = acc;
-        }
-    }
-    float *part = NC > 1 && dq ? mem + tiles + BH * T : NULL, *part2 = NC > 1 && dq2 ? mem + tiles + BH * T + npart : NULL;
-    LS__PRAGMA(omp parallel if (ntask > 1 && (double)ntask * T * D > 65536.0))
-    {
-        ls__attn_scr s;
-        ls__attn_scr_init(&s, Dp, mem);
-        LS__PRAGMA(omp for schedule(dynamic, 1))
-        for (int64_t task = 0; task < ntask; task++) {
-            int64_t bh = task / NC, cls = task % NC, b = bh / H, h = bh % H;
-            float *dqt = NULL, *dq2t = NULL;
-            int64_t ldq = HD;
-            if (NC > 1) {
-                ldq = D;
-                if (part) { dqt = part + task * plen; memset(dqt, 0, (size_t)plen * sizeof(float)); }
-                if (part2) { dq2t = part2 + task * plen; memset(dq2t, 0, (size_t)plen * sizeof(float)); }
-            } else {
-                if (dq) dqt = dq + b * T * HD + h * D;
-                if (dq2) dq2t = dq2 + b * T * HD + h * D;
-            }
-            ls__attn_cfg cb = ls__attn_row_cfg(c, b);
-            ls__attn_bwd_task(&cb, &s, b, h, cls, NC, q, k, v, q2, k2, lse, Dall, dout, dqt, dq2t, ldq, dk, dv, dk2);
-        }
-    }
-    if (NC > 1) {
-        /* dq[b, t, h] += sum over classes, in class order */
-        const int64_t nrow = BH * T;
-        LS__PRAGMA(omp parallel for schedule(static) if (nrow * D * NC > 65536))
-        for (int64_t row = 0; row < nrow; row++) {
-            int64_t bh = row / T, t = row % T, b = bh / H, h = bh % H;
-            for (int which = 0; which < 2; which++) {
-                const float *pp = which ? part2 : part;
-                float *dst = which ? dq2 : dq;
-                if (!pp) continue;
-                dst += (b * T + t) * HD + h * D;
-                for (int64_t e = 0; e < D; e++) {
-                    float acc = 0.0f;
-                    for (int64_t cl = 0; cl < NC; cl++) acc += pp[(bh * NC + cl) * plen + t * D + e];
-                    dst[e] += acc;
-                }
-            }
-        }
-    }
 }
 
 /* --- ATTENTION: in = q, k, v (, q2, k2); saved[0] = lse (B, H, T); opt = the kernel's options, with
