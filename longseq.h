@@ -3338,6 +3338,10 @@ static void ls__attn_backward(ls_ctx *ctx, const ls__attn_cfg *c, const float *q
     }
 }
 
+/* ---------------------------------------------------------------------------------------------
+   ops. Each op: forward kernel, backward kernel right below it, then the public constructor.
+   --------------------------------------------------------------------------------------------- */
+
 /* Column reductions over rows split the columns into blocks, one task each: as few blocks as keep
    every thread busy, each a multiple of 16 columns and at most LS__COLBLK, so a task reads a long
    contiguous piece of each row (16-column blocks read one cache line per 2 KB row and were
@@ -3387,10 +3391,6 @@ static void ls__add_into(float *dst, const float *src, int64_t n, int fresh) {
     LS__PAR_FOR(n, 1)
     for (int64_t i = 0; i < n; i++) LS__GACC(fresh, dst[i], src[i]);
 }
-
-/* ---------------------------------------------------------------------------------------------
-   ops. Each op: forward kernel, backward kernel right below it, then the public constructor.
-   --------------------------------------------------------------------------------------------- */
 
 /* --- MATMUL: C = op(A) op(B). i[0] = ta, i[1] = tb, i[2] = M, i[3] = N, i[4] = K, i[5] = batch --- */
 
