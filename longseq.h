@@ -251,6 +251,14 @@ enum {
 };
 LS_API const char *ls_op_name(int op);
 
+/* --- matrix multiply (row-major), used by the ops; public for benchmarks ---
+   C[M,N] = beta*C + alpha*op(A)[M,K] op(B)[K,N]; ta: A stored (K,M); tb: B stored (N,K).
+   beta == 0 overwrites C without reading it. */
+LS_API void ls_sgemm(int ta, int tb, int64_t M, int64_t N, int64_t K, float alpha,
+                     const float *A, int64_t lda, const float *B, int64_t ldb,
+                     float beta, float *C, int64_t ldc);
+
+/* --- ops: one constructor per line of the table, in its order --- */
 enum { LS_POOL_MEAN = 0, LS_POOL_MAX = 1, LS_POOL_LAST = 2 };
 
 /* matmul: a (..., M, K) or, with ta, (..., K, M); b (K, N) shared or (..., K, N) batched like a
@@ -306,6 +314,14 @@ LS_API ls_tensor *ls_l2norm(ls_ctx *ctx, ls_tensor *x, int64_t D, float eps);
    with S_i = sum_j phi(k_j) v_j^T, z_i = sum_j phi(k_j), over j <= i when causal, all j otherwise. O(T D^2). */
 LS_API ls_tensor *ls_linear_attention(ls_ctx *ctx, ls_tensor *q, ls_tensor *k, ls_tensor *v, int64_t H, int causal,
                                       const int32_t *kv_len);   /* kv_len: NULL or B key lengths (padding) */
+/* long convolution over time by FFT: u (B, T, C), k (C, T) causal, k2 (C, T) or NULL anti-causal */
+LS_API ls_tensor *ls_fftconv(ls_ctx *ctx, ls_tensor *u, ls_tensor *k, ls_tensor *k2);
+/* S4D kernel (C, T) from log_dt (C), log_a_re, a_im, c_re, c_im (C, N/2): ZOH-discretised diagonal SSM */
+LS_API ls_tensor *ls_s4d_kernel(ls_ctx *ctx, ls_tensor *log_dt, ls_tensor *log_a_re, ls_tensor *a_im,
+                                ls_tensor *c_re, ls_tensor *c_im, int64_t T);
+/* LRU scan: x (B, T, 2N) = [re | im] -> h (B, T, 2N), h_t = lambda h_{t-1} + gamma x_t,
+   lambda = exp(-exp(nu_log) + i exp(theta_log)), gamma = sqrt(1 - |lambda|^2); nu_log, theta_log (N) */
+LS_API ls_tensor *ls_lru_scan(ls_ctx *ctx, ls_tensor *x, ls_tensor *nu_log, ls_tensor *theta_log);
 enum { LS_ATTN_SOFTMAX = 0, LS_ATTN_NODENOM = 1, LS_ATTN_L2 = 2 };
 typedef struct ls_attn_opts {
     int causal;              /* key j visible to query i only if j <= i */
@@ -324,14 +340,6 @@ LS_API ls_tensor *ls_attention(ls_ctx *ctx, ls_tensor *q, ls_tensor *k, ls_tenso
                                ls_tensor *k2, int64_t H, const ls_attn_opts *opts);
 /* ALiBi slopes m_h = 2^(-8h/H), h = 1..H */
 LS_API void ls_alibi_slopes(float *m, int64_t H);
-/* long convolution over time by FFT: u (B, T, C), k (C, T) causal, k2 (C, T) or NULL anti-causal */
-LS_API ls_tensor *ls_fftconv(ls_ctx *ctx, ls_tensor *u, ls_tensor *k, ls_tensor *k2);
-/* S4D kernel (C, T) from log_dt (C), log_a_re, a_im, c_re, c_im (C, N/2): ZOH-discretised diagonal SSM */
-LS_API ls_tensor *ls_s4d_kernel(ls_ctx *ctx, ls_tensor *log_dt, ls_tensor *log_a_re, ls_tensor *a_im,
-                                ls_tensor *c_re, ls_tensor *c_im, int64_t T);
-/* LRU scan: x (B, T, 2N) = [re | im] -> h (B, T, 2N), h_t = lambda h_{t-1} + gamma x_t,
-   lambda = exp(-exp(nu_log) + i exp(theta_log)), gamma = sqrt(1 - |lambda|^2); nu_log, theta_log (N) */
-LS_API ls_tensor *ls_lru_scan(ls_ctx *ctx, ls_tensor *x, ls_tensor *nu_log, ls_tensor *theta_log);
 
 /* --- parameters: one contiguous value buffer and one gradient buffer, named views --- */
 #define LS_MAX_GROUPS 8
@@ -387,35 +395,6 @@ LS_API int ls_checkpoint_save(const char *path, const ls_params *P, const ls_ada
    meta (may be NULL) receives up to meta_cap bytes; *meta_len (may be NULL) the stored length. */
 LS_API int ls_checkpoint_load(const char *path, ls_params *P, ls_adamw *opt, int mode,
                               void *meta, size_t meta_cap, size_t *meta_len, char *err);
-
-/* --- matrix multiply (row-major), used by the ops; public for benchmarks ---
-   C[M,N] = beta*C + alpha*op(A)[M,K] op(B)[K,N]; ta: A stored (K,M); tb: B stored (N,K).
-   beta == 0 overwrites C without reading it. */
-LS_API void ls_sgemm(int ta, int tb, int64_t M, int64_t N, int64_t K, float alpha,
-                     const float *A, int64_t lda, const float *B, int64_t ldb,
-                     float beta, float *C, int64_t ldc);
-
-/* --- gradient check: central differences in double against ls_backward --- */
-typedef ls_tensor *(*ls_graph_fn)(ls_ctx *ctx, ls_tensor *const *in, void *user);
-typedef struct ls_gradcheck_result {
-    double rel_err;           /* worst over inputs of ||analytic - numeric|| / max(||a||, ||n||) */
-    double max_abs_err;       /* worst single element */
-    int worst_input;
-    int64_t checked, skipped; /* elements compared; elements skipped at kinks */
-    int zero_inputs;          /* inputs whose analytic and numeric gradients are both below the
-                                 float32 noise floor (1e-4 per element): reported, not compared */
-    unsigned char op_seen[LS_OP_COUNT]; /* ops that were on the tape */
-    char err[LS_ERRLEN];      /* set when the graph failed to build */
-} ls_gradcheck_result;
-/* Builds f(in) repeatedly (same ctx seed each time, so dropout masks repeat), takes the loss
-   sum(w * f(in)) for fixed random w, and compares d loss / d in for every input with LS_NEEDS_GRAD
-   (at most max_elems elements per input, chosen at random; 0 = all) with 4-point central
-   differences at steps h and h/2 (h = 0: 1e-2). The gap between the two estimates measures the
-   numeric uncertainty of float32 differences; only the part of |analytic - numeric| beyond twice
-   that gap counts. rel_err = ||that excess|| / max(||analytic||, ||numeric||) over an input.
-   Returns 0 when the graph ran (judge res->rel_err), -1 on build failure. */
-LS_API int ls_gradcheck(ls_graph_fn f, ls_tensor *const *in, int n_in, void *user, uint64_t seed,
-                        int64_t max_elems, double h, ls_gradcheck_result *res);
 
 /* --- models: one config struct, one constructor for every architecture --- */
 enum { LS_ARCH_TRANSFORMER = 0, LS_ARCH_S4D, LS_ARCH_LRU, LS_ARCH_LINEAR, LS_ARCH_MIXER, LS_ARCH_UNIVERSAL, LS_ARCH_COUNT };
@@ -552,6 +531,28 @@ LS_API int ls_train(ls_model *m, const ls_train_cfg *tc, const ls_dataset *train
 /* accuracy of the objective on (at most max_n examples of) d; *loss (may be NULL) gets the mean loss.
    Returns -1 when the model cannot run on d (the reason goes to stderr). */
 LS_API double ls_evaluate(ls_model *m, const ls_train_cfg *tc, const ls_dataset *d, int64_t max_n, double *loss);
+
+/* --- gradient check: central differences in double against ls_backward --- */
+typedef ls_tensor *(*ls_graph_fn)(ls_ctx *ctx, ls_tensor *const *in, void *user);
+typedef struct ls_gradcheck_result {
+    double rel_err;           /* worst over inputs of ||analytic - numeric|| / max(||a||, ||n||) */
+    double max_abs_err;       /* worst single element */
+    int worst_input;
+    int64_t checked, skipped; /* elements compared; elements skipped at kinks */
+    int zero_inputs;          /* inputs whose analytic and numeric gradients are both below the
+                                 float32 noise floor (1e-4 per element): reported, not compared */
+    unsigned char op_seen[LS_OP_COUNT]; /* ops that were on the tape */
+    char err[LS_ERRLEN];      /* set when the graph failed to build */
+} ls_gradcheck_result;
+/* Builds f(in) repeatedly (same ctx seed each time, so dropout masks repeat), takes the loss
+   sum(w * f(in)) for fixed random w, and compares d loss / d in for every input with LS_NEEDS_GRAD
+   (at most max_elems elements per input, chosen at random; 0 = all) with 4-point central
+   differences at steps h and h/2 (h = 0: 1e-2). The gap between the two estimates measures the
+   numeric uncertainty of float32 differences; only the part of |analytic - numeric| beyond twice
+   that gap counts. rel_err = ||that excess|| / max(||analytic||, ||numeric||) over an input.
+   Returns 0 when the graph ran (judge res->rel_err), -1 on build failure. */
+LS_API int ls_gradcheck(ls_graph_fn f, ls_tensor *const *in, int n_in, void *user, uint64_t seed,
+                        int64_t max_elems, double h, ls_gradcheck_result *res);
 
 /* --- command line, progress, logs --- */
 enum { LS_PROFILE_SMOKE = 0, LS_PROFILE_CPU = 1, LS_PROFILE_PAPER = 2 };
