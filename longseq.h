@@ -6,13 +6,43 @@
          #include "longseq.h"
      Every other file includes "longseq.h" without the define. Link with -lm; add -fopenmp for threads.
 
-   TABLE OF CONTENTS
-     1. Options                      6. Implementation (guarded by LONGSEQ_IMPLEMENTATION only)
-     2. Concepts and conventions        utils and errors, RNG, arena, tensors and the tape,
-     3. Example                         matmul, ops (each forward beside its backward),
-     4. How to add an op                parameters, AdamW and schedules, checkpoints,
-     5. API declarations                gradient check, CLI, progress and logs
-                                     7. Licence
+   TABLE OF CONTENTS (the entries of part 6 are the titles of its banners, word for word: search for them)
+     1. Options
+     2. Concepts and conventions
+     3. Example
+     4. How to add an op
+     5. API declarations (grouped as part 6: core, sgemm, op constructors, training stack)
+     6. Implementation (guarded by LONGSEQ_IMPLEMENTATION only)
+        6A. Core: utilities, RNG, arena, tensors and the tape, the op table and the reverse pass
+            6A.1 utils and errors
+            6A.2 random numbers
+            6A.3 arena
+            6A.4 tensors and the tape
+            6A.5 the op table: dispatch and the reverse pass
+        6B. Kernels: sgemm, FFT and long convolution, S4D, LRU, attention
+            6B.1 matrix multiply: ls_sgemm
+            6B.2 state-space-model kernels: real FFT, long convolution, S4D kernel, LRU scan
+            6B.3 real FFT
+            6B.4 long convolution over time, many channels
+            6B.5 S4D kernel: diagonal complex SSM, zero-order hold
+            6B.6 LRU scan (Orvieto et al. 2023, "Resurrecting recurrent neural networks")
+            6B.7 fused multi-head attention (flash-style forward, recomputing backward)
+        6C. Ops, in LS_OP_LIST order: each op's formula banner, forward, backward and constructor
+            6C.1 reductions shared by the ops
+            6C.2 the ops, each under its "--- NAME" formula banner
+                 MATMUL, LINEAR, ADD, SUB, MUL, SCALE, EMBEDDING, GELU, SILU, GELU_SKIP,
+                 SOFTMAX and LOG_SOFTMAX, CROSS_ENTROPY, L1_LOSS and MSE_LOSS, LAYERNORM, ADD_LAYERNORM,
+                 RMSNORM, DROPOUT, RESHAPE, TRANSPOSE, CONCAT, SLICE, POOL, SUM, SIGMOID, ROPE, L2NORM,
+                 LINEAR_ATTENTION, FFTCONV, S4D, LRU, ATTENTION
+        6D. Training stack: parameters, AdamW, checkpoints, models, training, gradient check, command line
+            6D.1 parameters
+            6D.2 AdamW, schedules, clipping
+            6D.3 checkpoints (format documented at ls_checkpoint_save's declaration)
+            6D.4 models
+            6D.5 training
+            6D.6 gradient check
+            6D.7 command line, progress, logs
+     7. Licence
 
    1. OPTIONS (define before the include that has LONGSEQ_IMPLEMENTATION)
      LS_ASSERT(x)                  internal invariant check; default prints file:line and aborts
@@ -636,8 +666,12 @@ LS_API int ls_csv_append(const char *path, const char *header, const char *row, 
 /* parallel loop over n independent items, each costing about `work` floats of traffic */
 #define LS__PAR_FOR(n, work) LS__PRAGMA(omp parallel for schedule(static) if ((double)(n) * (work) > 32768.0))
 
+/* =============================================================================================
+   6A. Core: utilities, RNG, arena, tensors and the tape, the op table and the reverse pass
+   ============================================================================================= */
+
 /* ---------------------------------------------------------------------------------------------
-   utils and errors
+   6A.1 utils and errors
    --------------------------------------------------------------------------------------------- */
 
 static void ls__assert_fail(const char *expr, const char *file, int line) {
@@ -745,7 +779,7 @@ static inline float ls__exp(float x) {
 }
 
 /* ---------------------------------------------------------------------------------------------
-   random numbers
+   6A.2 random numbers
    --------------------------------------------------------------------------------------------- */
 
 LS_API uint64_t ls_hash64(uint64_t x) {
@@ -806,7 +840,9 @@ LS_API void ls_rng_shuffle(ls_rng *r, int32_t *a, int64_t n) {
 }
 
 /* ---------------------------------------------------------------------------------------------
-   arena: blocks chained in a list; a reset rewinds to the first block. When one step needed more
+   6A.3 arena
+
+   Blocks chained in a list; a reset rewinds to the first block. When one step needed more
    than one block, the reset replaces them with a single block of the high-water size, so from the
    second step on a training loop allocates nothing.
    --------------------------------------------------------------------------------------------- */
@@ -872,7 +908,7 @@ LS_API void ls_arena_free(ls_arena *a) {
 }
 
 /* ---------------------------------------------------------------------------------------------
-   tensors and the tape
+   6A.4 tensors and the tape
    --------------------------------------------------------------------------------------------- */
 
 LS_API ls_shape ls_shape1(int64_t d0) { ls_shape s; memset(&s, 0, sizeof s); s.nd = 1; s.d[0] = d0; return s; }
@@ -1110,7 +1146,7 @@ static float *ls__grad_w(const ls_tensor *t, int *fresh) {
 #define LS__GACC(fresh, dst, v) ((dst) = (fresh) ? (v) + 0.0f : (dst) + (v))
 
 /* ---------------------------------------------------------------------------------------------
-   the op table and the reverse pass
+   6A.5 the op table: dispatch and the reverse pass
    --------------------------------------------------------------------------------------------- */
 
 /* The op table expands into prototypes of every kernel pair and into the dispatch tables: an op
@@ -1210,12 +1246,12 @@ LS_API int ls_backward(ls_ctx *ctx, ls_tensor *loss) {
     return ls_backward_from(ctx, loss, &one);
 }
 
-/* ---------------------------------------------------------------------------------------------
-   matrix multiply
-   --------------------------------------------------------------------------------------------- */
+/* =============================================================================================
+   6B. Kernels: sgemm, FFT and long convolution, S4D, LRU, attention
+   ============================================================================================= */
 
 /* ---------------------------------------------------------------------------------------------
-   matrix multiply: ls_sgemm
+   6B.1 matrix multiply: ls_sgemm
    ---------------------------------------------------------------------------------------------
    C(M,N) = beta*C + alpha * op(A)(M,K) * op(B)(K,N), all row-major (see the declaration).
 
@@ -1693,7 +1729,7 @@ LS_API void ls_sgemm(int ta, int tb, int64_t M, int64_t N, int64_t K, float alph
 }
 
 /* ---------------------------------------------------------------------------------------------
-   state-space-model kernels: real FFT, long convolution, S4D kernel, LRU scan
+   6B.2 state-space-model kernels: real FFT, long convolution, S4D kernel, LRU scan
 
    Everything here works on raw float pointers; the ops wrap them. Conventions:
    - shapes in comments as (B, T, C); row-major; the last dim is contiguous;
@@ -1707,7 +1743,7 @@ LS_API void ls_sgemm(int ta, int tb, int64_t M, int64_t N, int64_t K, float alph
    --------------------------------------------------------------------------------------------- */
 
 /* ---------------------------------------------------------------------------------------------
-   real FFT
+   6B.3 real FFT
 
    Forward, n a power of two >= 2:   X[k] = sum_{t<n} x[t] exp(-2 pi i k t / n),  k = 0 .. n/2
    Inverse (normalised by 1/n):      x[t] = (1/n) sum_{k<n} X[k] exp(+2 pi i k t / n), with the
@@ -1913,7 +1949,7 @@ static void ls__fft_merge_lanes(const ls__fft_plan *p, const float *xr, const fl
 }
 
 /* ---------------------------------------------------------------------------------------------
-   long convolution over time, many channels
+   6B.4 long convolution over time, many channels
 
    u (B, T, C), k (C, T), optional k2 (C, T), y (B, T, C):
        y[b,t,c] = sum_{s=0}^{t} k[c,s] u[b,t-s,c]                       (causal part)
@@ -2192,7 +2228,7 @@ static void ls__conv_backward(ls_ctx *ctx, int64_t B, int64_t T, int64_t C, cons
 }
 
 /* ---------------------------------------------------------------------------------------------
-   S4D kernel: diagonal complex SSM, zero-order hold
+   6B.5 S4D kernel: diagonal complex SSM, zero-order hold
 
    Parameters per channel c (C channels) and mode n (N2 = N/2 modes, each standing for a complex-
    conjugate pair of the N-dim real state): log_dt (C), log_a_re, a_im, c_re, c_im (C, N2).
@@ -2445,7 +2481,7 @@ static void ls__s4d_init(int kind, int64_t C, int64_t N2, float dt_min, float dt
 }
 
 /* ---------------------------------------------------------------------------------------------
-   LRU scan (Orvieto et al. 2023, "Resurrecting recurrent neural networks")
+   6B.6 LRU scan (Orvieto et al. 2023, "Resurrecting recurrent neural networks")
 
    Per channel n (N channels): lambda = exp(-exp(nu_log) + i exp(theta_log)) = r e^{i phi},
    r = exp(-exp(nu_log)), phi = exp(theta_log), gamma = sqrt(1 - r^2) (computed as
@@ -2597,7 +2633,7 @@ static void ls__lru_init(int64_t N, float r_min, float r_max, float max_phase, f
 }
 
 /* ---------------------------------------------------------------------------------------------
-   fused multi-head attention (flash-style forward, recomputing backward)
+   6B.7 fused multi-head attention (flash-style forward, recomputing backward)
 
    Shapes. q, k, v, o (and q2, k2 for the dual regime) are (B, T, H*D) row-major: head h of token
    t of batch b is the D floats at ((b*T + t)*H + h)*D. lse is (B, H, T).
@@ -3339,8 +3375,12 @@ static void ls__attn_backward(ls_ctx *ctx, const ls__attn_cfg *c, const float *q
     }
 }
 
+/* =============================================================================================
+   6C. Ops, in LS_OP_LIST order: each op's formula banner, forward, backward and constructor
+   ============================================================================================= */
+
 /* ---------------------------------------------------------------------------------------------
-   ops. Each op: forward kernel, backward kernel right below it, then the public constructor.
+   6C.1 reductions shared by the ops
    --------------------------------------------------------------------------------------------- */
 
 /* Column reductions over rows split the columns into blocks, one task each: as few blocks as keep
@@ -3392,6 +3432,10 @@ static void ls__add_into(float *dst, const float *src, int64_t n, int fresh) {
     LS__PAR_FOR(n, 1)
     for (int64_t i = 0; i < n; i++) LS__GACC(fresh, dst[i], src[i]);
 }
+
+/* ---------------------------------------------------------------------------------------------
+   6C.2 the ops, each under its "--- NAME" formula banner
+   --------------------------------------------------------------------------------------------- */
 
 /* --- MATMUL: C = op(A) op(B). i[0] = ta, i[1] = tb, i[2] = M, i[3] = N, i[4] = K, i[5] = batch --- */
 
@@ -5020,8 +5064,12 @@ LS_API ls_tensor *ls_attention(ls_ctx *ctx, ls_tensor *q, ls_tensor *k, ls_tenso
     return out;
 }
 
+/* =============================================================================================
+   6D. Training stack: parameters, AdamW, checkpoints, models, training, gradient check, command line
+   ============================================================================================= */
+
 /* ---------------------------------------------------------------------------------------------
-   parameters
+   6D.1 parameters
    --------------------------------------------------------------------------------------------- */
 
 LS_API void ls_params_init(ls_params *P) { memset(P, 0, sizeof *P); }
@@ -5089,7 +5137,7 @@ LS_API void ls_fill(ls_tensor *t, float v) {
 }
 
 /* ---------------------------------------------------------------------------------------------
-   AdamW, schedules, clipping
+   6D.2 AdamW, schedules, clipping
    --------------------------------------------------------------------------------------------- */
 
 LS_API void ls_adamw_init(ls_adamw *o, const ls_params *P, float lr, float wd) {
@@ -5167,7 +5215,7 @@ LS_API double ls_clip_grad_norm(ls_params *P, double max_norm) {
 }
 
 /* ---------------------------------------------------------------------------------------------
-   checkpoints (format documented at ls_checkpoint_save's declaration)
+   6D.3 checkpoints (format documented at ls_checkpoint_save's declaration)
    --------------------------------------------------------------------------------------------- */
 
 #define LS__CKPT_MAGIC "LSCKPT\r\n"
@@ -5448,7 +5496,7 @@ done:
 }
 
 /* ---------------------------------------------------------------------------------------------
-   models
+   6D.4 models
    --------------------------------------------------------------------------------------------- */
 
 struct ls__layer {
@@ -5846,7 +5894,7 @@ LS_API ls_tensor *ls_model_forward(ls_ctx *ctx, ls_model *m, const int32_t *ids,
 }
 
 /* ---------------------------------------------------------------------------------------------
-   training
+   6D.5 training
    --------------------------------------------------------------------------------------------- */
 
 LS_API ls_train_cfg ls_train_cfg_default(void) {
@@ -6188,7 +6236,7 @@ out:
 }
 
 /* ---------------------------------------------------------------------------------------------
-   gradient check
+   6D.6 gradient check
    --------------------------------------------------------------------------------------------- */
 
 /* sum(w * f(in)) in double, rebuilding the graph from scratch with the same dropout keys */
@@ -6267,7 +6315,7 @@ LS_API int ls_gradcheck(ls_graph_fn f, ls_tensor *const *in, int n_in, void *use
 }
 
 /* ---------------------------------------------------------------------------------------------
-   command line, progress, logs
+   6D.7 command line, progress, logs
    --------------------------------------------------------------------------------------------- */
 
 LS_API const char *ls_profile_name(int profile) {
