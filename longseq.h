@@ -336,7 +336,7 @@ LS_API ls_tensor *ls_sigmoid(ls_ctx *ctx, ls_tensor *x);
 LS_API ls_tensor *ls_rope(ls_ctx *ctx, ls_tensor *x, int64_t H, const float *theta, float pos_scale, float pos_offset);
 enum { LS_ROPE_PLAIN = 0, LS_ROPE_NTK = 1, LS_ROPE_YARN = 2 };
 /* theta[i] = base^(-2i/D); NTK: base * s^(D/(D-2)); YaRN: theta[i] * (g + (1-g)/s) with the ramp g of
-   r_i = L_train theta_i / 2pi between alpha and beta (related-findings.md, section 1). s = L_test / L_train. */
+   r_i = L_train theta_i / 2pi between alpha and beta (YaRN, Peng et al. 2023, arXiv:2309.00071). s = L_test / L_train. */
 LS_API void ls_rope_theta(float *theta, int64_t D, float base, int kind, float s, int64_t L_train, float alpha, float beta);
 /* x (..., G*D) -> every group of D channels divided by its L2 norm (sqrt(sum x^2 + eps)) */
 LS_API ls_tensor *ls_l2norm(ls_ctx *ctx, ls_tensor *x, int64_t D, float eps);
@@ -451,7 +451,7 @@ typedef struct ls_config {
                                 2: test-time form, max(1, that) */
     int64_t train_len;       /* the training length (log-n, NTK, YaRN, PI) */
     float rope_base;         /* 10000 */
-    /* RoPE variants for running past train_len (related-findings 1); defaults are plain RoPE */
+    /* RoPE variants for running past train_len (NTK-aware scaling, YaRN, PI, ReRoPE); defaults: plain RoPE */
     int rope_kind;           /* LS_ROPE_PLAIN, LS_ROPE_NTK or LS_ROPE_YARN (frequencies for rope_s) */
     float rope_s;            /* scale s = L_test / L_train for NTK, YaRN and PI (0 or 1: off) */
     int rope_pi;             /* position interpolation: delta(r) = r / s */
@@ -500,7 +500,7 @@ LS_API ls_tensor *ls_model_encode(ls_ctx *ctx, ls_model *m, const int32_t *ids, 
    lengths (B, 2); LM (B, T, lm_vocab). lengths may be NULL (all T). */
 LS_API ls_tensor *ls_model_forward(ls_ctx *ctx, ls_model *m, const int32_t *ids, const int32_t *lengths,
                                    int64_t B, int64_t T);
-/* DeepNorm constants for N layers of an encoder-only or decoder-only stack (related-findings 2) */
+/* DeepNorm constants for N layers of an encoder-only or decoder-only stack (DeepNet, Wang et al. 2022, arXiv:2203.00555) */
 LS_API void ls_deepnorm_constants(int n_layers, float *alpha, float *beta);
 /* Admin closed form omega = sqrt((n+1)/ln(n+1) - 1), n = 2N residual sublayers */
 LS_API float ls_admin_omega(int n_layers);
@@ -1275,7 +1275,7 @@ LS_API int ls_backward(ls_ctx *ctx, ls_tensor *loss) {
 
    Sizes.  AVX-512: MR x NR = 14 x 32: 28 zmm accumulators + 2 for B + 1 broadcast = 31 of the 32
    registers; 28 independent FMA chains cover the 4-cycle latency of two 512-bit FMA pipes
-   (Zen 5 here: ~255 GFLOP/s per core with zmm, half that with ymm), and per k the kernel issues
+   (on a core with two 512-bit FMA pipes, zmm doubles the peak of ymm), and per k the kernel issues
    28 FMAs against 2 vector loads and 14 broadcasts.  NR = 32 divides the model widths
    128/384/512.  AVX2: 6 x 16 (12 ymm accumulators, the classic Haswell shape).  Plain C: 4 x 8.
    KC = 256: the A sliver (14 x 256 floats) sits in the 48 KiB L1 while the jr loop streams B
@@ -2644,14 +2644,14 @@ static void ls__lru_init(int64_t N, float r_min, float r_max, float max_phase, f
    visible to query i iff (!causal || j <= i) and (window == 0 || |i - j| < window || j < sinks)
    (with causal, a sink is still only visible to i >= j). Every row sees at least key j = i.
    The row scale is folded into the packed query tile (q_i * scale * row_scale[i]); the ALiBi term
-   is added after that product, so it is never scaled (related-findings pitfalls).
+   is added after that product, so it is never scaled (log-n scaling must not scale the bias).
 
    Normalisations (a_ij = weight, o_i = sum_j a_ij v_j; all three are a_ij = exp(s_ij - lse_i)):
        LS_ATTN_SOFTMAX  lse_i = log sum_j exp(s_ij)
        LS_ATTN_L2       lse_i = 0.5 log sum_j exp(2 s_ij)    (a_i has unit 2-norm)
        LS_ATTN_NODENOM  lse_i = log n_i, n_i = visible keys  (no denominator; Su 9105's probe fix)
-   The last two let o_i depend on how many keys a row sees, which softmax cannot (section 3 of
-   related-findings: [0..0] -> [1..n] probe).
+   The last two let o_i depend on how many keys a row sees, which softmax cannot (Su's probe: on
+   inputs [0..0] softmax attention gives the same output at every position, so cannot count to n).
 
    Forward (FlashAttention-2 order). One task = (b, h, group of G = 4 query tiles of 64 rows);
    tasks are independent, so the result does not depend on the thread count. The task walks the

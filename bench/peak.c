@@ -1,5 +1,5 @@
 /* bench/peak.c - the machine's FP32 FMA peak, measured once per `make bench` run.
-   After the FMA test of ../shared/bench/peak.c (the team's anchor script): every thread runs
+   A standard FMA-throughput test: every thread runs
    independent vfmadd chains held in registers (16 zmm for AVX-512, 12 ymm for AVX2 - enough to
    cover the FMA latency on two pipes), FLOPs = 2 per lane per FMA. Built with the project's flags;
    an ISA the compiler was not allowed to use (e.g. `make MARCH=`) is skipped, with a scalar

@@ -70,7 +70,7 @@ mkdir -p "$RUN"
 MODELS=$RUN/models.jsonl; PEAK=$RUN/peak.jsonl; SG=$RUN/sgemm.md; LOG=$RUN/log.txt
 : >"$MODELS"
 
-# ---------- helpers (as ../shared/bench/run_all.sh) ----------
+# ---------- helpers ----------
 # cores used by processes other than ours over 1 s (busy jiffies incl. steal)
 other_load() {
   local a b

@@ -1,6 +1,5 @@
 #!/usr/bin/python3
-# Copied verbatim from the team's reference script ../shared/bench/torch_ref.py (the PyTorch peer of
-# ../shared/reference/perf-anchors.md) so that the repository is self-contained; only these two lines are new.
+# The PyTorch peer of `make bench` (bench/run.sh): the same workloads as bench/bench_models.c.
 """PyTorch reference training/inference steps for the longseq benchmark workloads.
 
 Run with Debian's interpreter (python3-torch is a Debian package; a pyenv python on PATH

@@ -1,4 +1,4 @@
-/* experiments/arch_scaling.c - the `arch_scaling` table (E4 of related-findings.md §4): does the
+/* experiments/arch_scaling.c - the `arch_scaling` table: does the
    scaling slope depend on the architecture?
 
      arch_scaling [--profile smoke|cpu|paper] [--seed N] [--threads N] [--steps N] [--quiet] [--out DIR] [--fresh]

@@ -1,4 +1,4 @@
-/* experiments/depth.c - the `depth` table: experiment E2 of related-findings.md §2 (DeepNet, arXiv
+/* experiments/depth.c - the `depth` table (DeepNet, arXiv
    2203.00555; Su 8978). Which residual scheme keeps a deep decoder trainable under Adam without warm-up?
 
      depth [--profile smoke|cpu|paper] [--seed N] [--threads N] [--steps N] [--quiet] [--out DIR] [--fresh]

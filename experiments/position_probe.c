@@ -1,4 +1,4 @@
-/* experiments/position_probe.c - the `position_probe` table (E3 of related-findings.md §3): can a
+/* experiments/position_probe.c - the `position_probe` table: can a
    position scheme map n identical inputs [0]*32 to their indices [1..32]?
 
      position_probe [--profile smoke|cpu|paper] [--seed N] [--steps N] [--threads N] [--quiet] [--out DIR] [--fresh]

@@ -12,7 +12,7 @@
                  results/<table>/<hash>.ckpt, so a killed run resumes where it stopped; its learning
                  curve (one row per validation) goes to results/<table>/<hash>.csv.
      3. anchors: rp_anchor(&t, what, published, source) adds (and prints) a published figure beside ours.
-                 Only figures marked [C] (confirmed) in reference/lra-paper.md belong here.
+                 Only figures checked against their source paper belong here; name it in `source`.
 
    THE HASH. 64-bit FNV-1a over the bytes of the model config, the training config (its pointers,
    quiet flag and test hook cleared), the data key string, the init hash, and RP_CODE_VERSION (the

@@ -1,5 +1,5 @@
 /* experiments/synthlang.h - SynthLang: a seeded synthetic "language" of letters, spaces and sentence
-   marks, for the causal-LM experiments of the report (related-findings.md §0). MIT licence, as longseq.h.
+   marks, for the causal-LM experiments of the report. MIT licence, as longseq.h.
 
    QUICK START (header-only, every function static; include after longseq.h)
        sl_lang L; sl_init(&L, 1);                       lexicon + successor table from seed 1

@@ -320,7 +320,7 @@ static void test_positions(void) {
         ls_deepnorm_constants(N[i], &a, &b);
         ok &= fabsf(a - alpha[i]) < 1e-3f && fabsf(b - beta[i]) < 1e-3f && fabsf(ls_admin_omega(N[i]) - omega[i]) < 6e-3f;
     }
-    T_CHECK(ok, "DeepNorm alpha/beta and Admin omega match related-findings 2 for N = 6, 18, 48");
+    T_CHECK(ok, "DeepNorm alpha/beta and Admin omega match DeepNet (arXiv:2203.00555) and Admin's closed form for N = 6, 18, 48");
 }
 
 /* ------------------------------------------------------------------------------------------
