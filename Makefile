@@ -48,8 +48,11 @@ $(BUILD)/%: experiments/%.c $(HEADERS) $(BUILD)/commit
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) -DRP_BUILD_COMMIT='"$(COMMIT)"' $< -o $@ $(LDLIBS)
 
-# the test runner's last line is "N passed, M failed"; it exits non-zero on any failure
-test: $(BUILD)/run_tests
+# the test runner's last line is "N passed, M failed"; it exits non-zero on any failure. The plain
+# build also runs learning_budget end to end in its smoke profile on a generated task (seconds)
+test: $(BUILD)/run_tests $(if $(VARIANT),,$(BUILD)/learning_budget)
+	@$(if $(VARIANT),true,./$(BUILD)/learning_budget --profile smoke --tasks listops --fresh --quiet \
+	    --out $(BUILD)/test-smoke > /dev/null && echo "test: learning_budget smoke profile ok")
 	./$(BUILD)/run_tests
 
 # the headers must also build as C++ (stb's rule)
