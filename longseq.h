@@ -3950,16 +3950,8 @@ static void ls__log_softmax_backward(ls_ctx *ctx, ls_node *n) {
     }
 }
 
-static ls_tensor *ls__softmax_op(ls_ctx *ctx, int op, ls_tensor *x) {
-    if (!x) return NULL;
-    ls_tensor *out = ls__out(ctx, ls_tensor_shape(x));
-    ls_node *n = ls__record(ctx, op, out, 1, x, NULL, NULL, NULL);
-    ls__run(ctx, n);
-    return out;
-}
-
-LS_API ls_tensor *ls_softmax(ls_ctx *ctx, ls_tensor *x) { return ls__softmax_op(ctx, LS_OP_SOFTMAX, x); }
-LS_API ls_tensor *ls_log_softmax(ls_ctx *ctx, ls_tensor *x) { return ls__softmax_op(ctx, LS_OP_LOG_SOFTMAX, x); }
+LS_API ls_tensor *ls_softmax(ls_ctx *ctx, ls_tensor *x) { return ls__unary(ctx, LS_OP_SOFTMAX, x); }
+LS_API ls_tensor *ls_log_softmax(ls_ctx *ctx, ls_tensor *x) { return ls__unary(ctx, LS_OP_LOG_SOFTMAX, x); }
 
 /* --- CROSS_ENTROPY: loss = mean over kept rows of (lse(x_r) - x_r[t_r]).
    saved[0] = per-row lse (R); ids = targets; i[0] = ignore index; i[1] = kept rows --- */
