@@ -274,7 +274,8 @@ static inline int arm_curve(uint64_t hash, arm_point *pts, int cap) {
    (highest accuracy in %, or lowest loss in nats when lm), and `step` the first validation whose
    smoothed value is within 1 point (0.02 nats) of it. flat: that step lies in the first 80 % of the
    ceiling (otherwise the curve was still improving when the ceiling stopped it). For a loss,
-   below_step is the first validation whose raw loss is 0.1 nats under H (-1: never). */
+   below_step is the first validation whose raw loss is 0.1 nats under H (-1: never). Reads at most
+   the first 256 points. */
 #define ARM_SMOOTH 3
 typedef struct arm_plateau_t { double value, wall_s, below_wall_s; long long step, below_step; int flat; } arm_plateau_t;
 static inline arm_plateau_t arm_plateau(const arm_point *p, int n, int lm, long long ceiling, double H) {

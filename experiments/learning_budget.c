@@ -59,7 +59,7 @@ typedef struct run_stats {
     double chance;                           /* majority-class validation accuracy (%) */
     int learned;                             /* scratch: plateau >= chance + LEARN_MARGIN points */
     long long ceil, steps, plat_step, below_step;   /* below_step: loss <= H - 0.1 first (-1: never) */
-    double plat_wall, below_wall, wall;   /* measured wall time of the run at those steps, and in all */
+    double plat_wall, wall;   /* measured wall time of the run at its plateau step, and in all */
     double st1, st2, ev1, ev2;   /* seconds per training step and per validation at 1 and 2 threads (0: not measured) */
     int flat;
     arm_point pts[MAXPTS]; int np;
@@ -69,7 +69,7 @@ static run_stats R[LRA_N_TASKS][N_VAR][N_OBJ];
 static void analyse(run_stats *s, int lm) {
     arm_plateau_t q = arm_plateau(s->pts, s->np, lm, s->ceil, s->H);
     s->plateau = q.value; s->plat_step = q.step; s->flat = q.flat; s->below_step = q.below_step;
-    s->plat_wall = q.step >= 0 ? q.wall_s : -1; s->below_wall = q.below_wall_s;
+    s->plat_wall = q.step >= 0 ? q.wall_s : -1;
 }
 
 static ls_config model_of(const lra_task *t, const plan *p, int v, int lm) {
