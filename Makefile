@@ -33,7 +33,7 @@ EXPS     = $(patsubst experiments/%.c,$(BUILD)/%,$(EXP_SRC))
 # table programs: every experiment but the data tool and the cost table (which reads the others)
 TABLES   = $(filter-out $(BUILD)/datagen $(BUILD)/cost,$(EXPS))
 
-.PHONY: build test cxx-check smoke data bench bench-deps crosscheck tables readme report paper paper-deps all clean
+.PHONY: build test cxx-check smoke data bench bench-deps crosscheck runs tables readme report paper paper-deps all clean
 build: $(BUILD)/run_tests $(EXPS) $(BUILD)/train_export
 
 $(BUILD)/run_tests: $(TEST_SRC) tests/test.h $(HEADERS)
@@ -107,14 +107,25 @@ crosscheck: $(BUILD)/train_export | bench-deps
 clean:
 	rm -rf build build-*
 
-# the report: every table program in the cpu profile, the cost table, the README's copy of the main
-# table, then paper/longseq.pdf when pdflatex is present. Resumable and incremental: finished runs
-# are cached under results/ by a hash of their configuration and code version; an interrupted run
-# resumes from its checkpoint. Runs shared by several tables train once.
-tables: $(TABLES) $(BUILD)/cost
-	@set -e; for e in $(TABLES); do echo "tables: $$e"; ./$$e --profile cpu --out paper/tables; done
-	./$(BUILD)/cost --out paper/tables
-	@$(MAKE) --no-print-directory readme
+# The report, in one of two profiles a user chooses by time (PROFILE=cpu is the default):
+#   quick  the lra table alone, one seed, in under an hour on 2 cores (paper/tables/quick/): a setup check
+#   cpu    every table, two seeds where it matters, overnight on 2 cores (paper/tables/): the paper's numbers
+# `make runs` trains what is missing: every run is cached under results/<profile>/ by a hash of its
+# configuration and code version, an interrupted run resumes from its checkpoint, runs shared by
+# several tables train once. The runs' records (results/<profile>/**/*.txt, .csv, .row, .step) are
+# committed, so `make tables` re-prints every table from them without training (seconds a table,
+# after `make data`), and a later sitting continues an unfinished profile where the last one stopped.
+PROFILE ?= cpu
+ifeq ($(filter $(PROFILE),quick cpu),)
+  $(error PROFILE=$(PROFILE): not a profile of the report; use PROFILE=quick or PROFILE=cpu)
+endif
+REPORT_TABLES = $(if $(filter quick,$(PROFILE)),$(BUILD)/lra,$(TABLES))
+REPORT_OUT    = $(if $(filter quick,$(PROFILE)),paper/tables/quick,paper/tables)
+runs tables: $(REPORT_TABLES) $(BUILD)/cost
+	@set -e; n=0; for e in $(REPORT_TABLES); do n=$$((n+1)); \
+	    echo "$@: table $$n of $(words $(REPORT_TABLES)): $$e --profile $(PROFILE)"; \
+	    ./$$e --profile $(PROFILE) --out $(REPORT_OUT) $(if $(filter tables,$@),--records); done
+	@if [ "$(PROFILE)" = cpu ]; then ./$(BUILD)/cost --out paper/tables && $(MAKE) --no-print-directory readme; fi
 
 # README.md shows the main table and the benchmark table exactly as the programs wrote them (the first
 # table of paper/tables/<name>.md, between the README's "<!-- <name> table: begin/end -->" markers)
@@ -150,10 +161,11 @@ paper:
 	done; \
 	echo "paper: paper/longseq.pdf"
 
-report: tables
+report: runs
 	@$(MAKE) --no-print-directory paper
 
 # the whole report from a fresh clone: data, TeX (when apt can install it), every table, the PDF
+#   make all                the cpu profile (overnight);  make all PROFILE=quick  the one-hour check
 all: data
 	@$(MAKE) --no-print-directory paper-deps || echo "all: could not install TeX; the tables are still written"
 	@$(MAKE) --no-print-directory report

@@ -585,7 +585,9 @@ LS_API int ls_gradcheck(ls_graph_fn f, ls_tensor *const *in, int n_in, void *use
                         int64_t max_elems, double h, ls_gradcheck_result *res);
 
 /* --- command line, progress, logs --- */
-enum { LS_PROFILE_SMOKE = 0, LS_PROFILE_CPU = 1, LS_PROFILE_PAPER = 2 };
+/* profiles: smoke (seconds, every code path), cpu (the report overnight on 2 cores), paper (the
+   published sizes, for big machines), quick (a one-hour check of a setup: only programs that define it) */
+enum { LS_PROFILE_SMOKE = 0, LS_PROFILE_CPU = 1, LS_PROFILE_PAPER = 2, LS_PROFILE_QUICK = 3 };
 LS_API const char *ls_profile_name(int profile);
 typedef struct ls_cli {
     uint64_t seed;        /* --seed N (default 1) */
@@ -6311,7 +6313,8 @@ LS_API int ls_gradcheck(ls_graph_fn f, ls_tensor *const *in, int n_in, void *use
    --------------------------------------------------------------------------------------------- */
 
 LS_API const char *ls_profile_name(int profile) {
-    return profile == LS_PROFILE_SMOKE ? "smoke" : profile == LS_PROFILE_CPU ? "cpu" : profile == LS_PROFILE_PAPER ? "paper" : "?";
+    return profile == LS_PROFILE_SMOKE ? "smoke" : profile == LS_PROFILE_CPU ? "cpu" : profile == LS_PROFILE_PAPER ? "paper" :
+           profile == LS_PROFILE_QUICK ? "quick" : "?";
 }
 
 static int ls__parse_i64(const char *s, int64_t *v) {
@@ -6325,7 +6328,7 @@ static int ls__parse_i64(const char *s, int64_t *v) {
 
 static void ls__cli_help(const char *prog, const char *about, const ls_flag *extra, int n_extra) {
     printf("usage: %s [flags]\n%s%s", prog, about ? about : "", about ? "\n" : "");
-    printf("  --profile P   smoke | cpu | paper (default cpu); --smoke is --profile smoke\n"
+    printf("  --profile P   smoke | quick | cpu | paper (default cpu); --smoke is --profile smoke\n"
            "  --seed N      random seed (default 1)\n"
            "  --threads N   OpenMP threads (default: all cores)\n"
            "  --steps N     override the profile's training steps\n"
@@ -6383,7 +6386,8 @@ LS_API int ls_cli_parse(ls_cli *cli, int argc, char **argv, const ls_flag *extra
             if (!strcmp(val, "smoke")) cli->profile = LS_PROFILE_SMOKE;
             else if (!strcmp(val, "cpu")) cli->profile = LS_PROFILE_CPU;
             else if (!strcmp(val, "paper")) cli->profile = LS_PROFILE_PAPER;
-            else { ls__seterr(err, "--profile: '%s' is not one of smoke, cpu, paper", val); return -1; }
+            else if (!strcmp(val, "quick")) cli->profile = LS_PROFILE_QUICK;
+            else { ls__seterr(err, "--profile: '%s' is not one of smoke, quick, cpu, paper", val); return -1; }
         } else if (!strcmp(name, "out")) {
             if (!*val) { ls__seterr(err, "--out: empty directory name"); return -1; }
             cli->out = val;

@@ -29,23 +29,34 @@ static const char *const COLUMN[LRA_N_TASKS] = {"ListOps", "Text (IMDb bytes)", 
 /* pooling per task (paper §2.3): ListOps mean (last for causal), Text, Retrieval, Pathfinder mean, Image, Path-X max */
 static const int POOL[LRA_N_TASKS] = {LS_POOL_MEAN, LS_POOL_MEAN, LS_POOL_MEAN, LS_POOL_MAX, LS_POOL_MEAN, LS_POOL_MAX};
 
-/* sizes per profile and task (all models share d, layers, batch and step cap) */
-typedef struct plan { int d, L, H, F, N; int64_t batch, steps; } plan;
-static const plan PLAN[3][LRA_N_TASKS] = {
+/* sizes per profile and task (all models share d, layers, batch and step caps). steps: the cap of a
+   from-scratch run and of an SPT fine-tuning; pt_steps: the cap of an SPT pretraining. Indexed by
+   LS_PROFILE_*; the quick profile has the cpu sizes and data, with caps that fit an hour. */
+typedef struct plan { int d, L, H, F, N; int64_t batch, steps, pt_steps; } plan;
+#define ARM_N_PROFILES 4
+static const plan PLAN[ARM_N_PROFILES][LRA_N_TASKS] = {
     /* smoke: seconds in total */
-    {{16, 1, 2, 32, 16, 8, 24}, {16, 1, 2, 32, 16, 4, 16}, {16, 1, 2, 32, 16, 4, 16},
-     {16, 1, 2, 32, 16, 4, 16}, {16, 1, 2, 32, 16, 4, 16}, {16, 1, 2, 32, 16, 2, 8}},
-    /* cpu: the lra table in <= 45 min on 2 cores (step times measured with lra --plan) */
-    {{64, 2, 4, 128, 64, 16, 200}, {64, 2, 4, 128, 64, 16, 100}, {64, 2, 4, 128, 64, 8, 100},
-     {64, 2, 4, 128, 64, 16, 80}, {64, 2, 4, 128, 64, 16, 80}, {64, 2, 4, 128, 64, 4, 32}},
+    [LS_PROFILE_SMOKE] = {{16, 1, 2, 32, 16, 8, 24, 24}, {16, 1, 2, 32, 16, 4, 16, 16}, {16, 1, 2, 32, 16, 4, 16, 16},
+                          {16, 1, 2, 32, 16, 4, 16, 16}, {16, 1, 2, 32, 16, 4, 16, 16}, {16, 1, 2, 32, 16, 2, 8, 8}},
+    /* cpu: the caps of the learning_budget table (paper/tables/learning_budget.md, "caps"): 1.25x the
+       steps the slowest of the report's models needed to reach its from-scratch plateau where one
+       left chance (ListOps, Text, Image: raised to where the still-improving S4D and LRU curves were
+       going), the pretraining caps where its masked and causal LMs flattened */
+    [LS_PROFILE_CPU] = {{64, 2, 4, 128, 64, 16, 2000, 1000}, {64, 2, 4, 128, 64, 16, 1500, 1200}, {64, 2, 4, 128, 64, 8, 1200, 1000},
+                        {64, 2, 4, 128, 64, 16, 1800, 1100}, {64, 2, 4, 128, 64, 16, 1200, 1000}, {64, 2, 4, 128, 64, 4, 200, 200}},
     /* paper: the Transformer sizes of LRA App. A / paper §2.3 (for big machines) */
-    {{512, 6, 8, 2048, 64, 32, 5000}, {512, 6, 8, 2048, 64, 32, 20000}, {128, 4, 4, 512, 64, 32, 20000},
-     {64, 3, 4, 128, 64, 50, 50000}, {128, 4, 8, 128, 64, 32, 50000}, {128, 4, 4, 128, 64, 32, 50000}}};
+    [LS_PROFILE_PAPER] = {{512, 6, 8, 2048, 64, 32, 5000, 5000}, {512, 6, 8, 2048, 64, 32, 20000, 20000}, {128, 4, 4, 512, 64, 32, 20000, 20000},
+                          {64, 3, 4, 128, 64, 50, 50000, 50000}, {128, 4, 8, 128, 64, 32, 50000, 50000}, {128, 4, 4, 128, 64, 32, 50000, 50000}},
+    /* quick: the lra table in under an hour on 2 cores; ListOps (cheap per step) at a cap where S4D
+       learns, the other tasks at the step counts where the learning_budget curves of S4D and the
+       Transformer on Image are well above chance */
+    [LS_PROFILE_QUICK] = {{64, 2, 4, 128, 64, 16, 1200, 600}, {64, 2, 4, 128, 64, 16, 400, 400}, {64, 2, 4, 128, 64, 8, 300, 300},
+                          {64, 2, 4, 128, 64, 16, 500, 400}, {64, 2, 4, 128, 64, 16, 300, 300}, {64, 2, 4, 128, 64, 4, 100, 100}}};
 /* --steps N (every table program): the base step cap of every task instead of the plan's (arm_plan);
    0 = the plan's */
 static int64_t arm_steps = 0;
 /* validation examples per evaluation, and test examples scored, per profile (0 = all) */
-static const int64_t EVAL_MAX[3] = {64, 200, 0}, TEST_MAX[3] = {100, 500, 0};
+static const int64_t EVAL_MAX[ARM_N_PROFILES] = {64, 200, 0, 200}, TEST_MAX[ARM_N_PROFILES] = {100, 500, 0, 500};
 
 /* The positions of the Transformer arms, scratch and SPT alike: rotary. Chosen by the learning_budget
    table's rule, fixed before any SPT result was seen (the scheme whose masked-LM pretraining gets
@@ -67,15 +78,19 @@ static inline ls_config arm_model(const lra_task *t, const plan *p, int model, i
     return c;
 }
 
-/* training: step cap, AdamW with warm-up over the first 10%, validation (and a checkpoint) every
-   quarter of the cap, early stopping after 2 validations without improvement (patience < 0: none) */
+/* training: step cap (p->steps; an LM objective p->pt_steps), AdamW with warm-up over the first 10%
+   and a cosine decay, validation (and a checkpoint) every tenth of the cap, early stopping after
+   ARM_PATIENCE validations without improvement (accuracy; held-out loss for an LM objective) */
+#define ARM_EVALS 10
+#define ARM_PATIENCE 3
 static inline ls_train_cfg arm_train(const lra_task *t, const plan *p, int prof, int obj, float lr, uint64_t seed, int quiet) {
     ls_train_cfg tc = ls_train_cfg_default();
-    tc.objective = obj; tc.steps = p->steps; tc.batch = p->batch; tc.warmup = p->steps / 10;
+    int64_t cap = obj == LS_OBJ_CLASSIFY ? p->steps : p->pt_steps;
+    tc.objective = obj; tc.steps = cap; tc.batch = p->batch; tc.warmup = cap / 10;
     tc.lr = lr; tc.ssm_lr = lr < 1e-3f ? lr : 1e-3f; tc.wd = 0.01f;
     tc.mask_ratio = t->mask_ratio; tc.mask_id = t->mask_id;
-    tc.eval_every = tc.ckpt_every = p->steps / 4 > 0 ? p->steps / 4 : 1;
-    tc.eval_max = EVAL_MAX[prof]; tc.patience = 2; tc.seed = seed; tc.quiet = quiet;
+    tc.eval_every = tc.ckpt_every = cap / ARM_EVALS > 0 ? cap / ARM_EVALS : 1;
+    tc.eval_max = EVAL_MAX[prof]; tc.patience = ARM_PATIENCE; tc.seed = seed; tc.quiet = quiet;
     return tc;
 }
 
@@ -151,20 +166,59 @@ static const char *arm_data_missing(const char *task) {
     return f;
 }
 
-/* the flags of every table program: ls_cli's standard ones, --fresh, and --tasks when tasks is not
-   NULL (its default in *tasks). 0: go on; otherwise the program's exit code + 1 (a bad flag gives
-   2 + 1 with the reason on stderr, --help 0 + 1). */
+/* The cache root of a profile (results/<profile>/: the quick and cpu records are committed, smoke
+   runs stay local) and the records-only mode of `make tables` (rp_set_records_only). */
+static inline void arm_setup(int prof, int records) {
+    char root[64];
+    snprintf(root, sizeof root, "results/%s", ls_profile_name(prof));
+    rp_set_root(root);
+    rp_set_records_only(records);
+}
+
+/* the flags of every table program: ls_cli's standard ones, --fresh, --records, and --tasks when
+   tasks is not NULL (its default in *tasks). 0: go on; otherwise the program's exit code + 1 (a bad
+   flag gives 2 + 1 with the reason on stderr, --help 0 + 1). Only `lra` has the quick profile. */
 static inline int arm_cli(const char *prog, const char *what, int argc, char **argv, ls_cli *cli, const char **tasks, int *fresh) {
     memset(cli, 0, sizeof *cli);
     cli->out = "paper/tables";
     *fresh = 0;
+    int records = 0;
     char err[LS_ERRLEN];
     ls_flag extra[] = {{"fresh", LS_FLAG_BOOL, fresh, "ignore cached runs under results/ and retrain them"},
+                       {"records", LS_FLAG_BOOL, &records, "never train: print the table from the finished records under results/<profile>/ (an error names a missing one)"},
                        {"tasks", LS_FLAG_STR, tasks, "comma-separated subset of listops,text,retrieval,image,pathfinder,pathx"}};
-    int rc = ls_cli_parse(cli, argc, argv, extra, tasks ? 2 : 1, what, err);
+    int rc = ls_cli_parse(cli, argc, argv, extra, tasks ? 3 : 2, what, err);
     if (rc < 0) fprintf(stderr, "%s: %s\n", prog, err);
-    if (rc == 0) arm_steps = cli->steps;
+    if (rc == 0 && cli->profile == LS_PROFILE_QUICK) {
+        fprintf(stderr, "%s: --profile quick: only the lra table has a quick profile (use smoke, cpu or paper)\n", prog);
+        return 3;
+    }
+    if (rc == 0 && records && *fresh) { fprintf(stderr, "%s: --records and --fresh contradict each other\n", prog); return 3; }
+    if (rc == 0) { arm_steps = cli->steps; arm_setup(cli->profile, records); }
     return rc ? (rc < 0 ? 2 : 0) + 1 : 0;
+}
+
+/* The overall progress of a table program: "run k of N", elapsed time and an ETA for the whole table
+   on stderr after each run, besides ls_train's per-run lines. The ETA is the mean wall time of the
+   runs trained so far in this process times the runs left (cached runs count as free, so it is a
+   guess until a few runs have trained). arm_progress_label prefixes a run label with "[k/N]". */
+static struct { const char *prog; int k, n, trained, quiet; double t0, trained_s; } arm_prog;
+static inline void arm_progress_begin(const char *prog, int n, int quiet) {
+    arm_prog.prog = prog; arm_prog.k = 0; arm_prog.n = n; arm_prog.trained = 0; arm_prog.quiet = quiet;
+    arm_prog.t0 = ls_now(); arm_prog.trained_s = 0;
+}
+static inline void arm_progress_label(char *buf, size_t cap, const char *label) {
+    snprintf(buf, cap, "[%d/%d] %s", arm_prog.k + 1, arm_prog.n, label);
+}
+static inline void arm_progress_done(int cached, double wall_s) {
+    arm_prog.k++;
+    if (!cached) { arm_prog.trained++; arm_prog.trained_s += wall_s; }
+    if (arm_prog.quiet || !arm_prog.prog) return;
+    char el[32], eta[32] = "-";
+    rp_fmt_secs(ls_now() - arm_prog.t0, el, sizeof el);
+    if (arm_prog.trained) rp_fmt_secs(arm_prog.trained_s / arm_prog.trained * (arm_prog.n - arm_prog.k), eta, sizeof eta);
+    fprintf(stderr, "%s: run %d of %d %s · elapsed %s · ETA %s\n", arm_prog.prog, arm_prog.k, arm_prog.n,
+            cached ? "(cached)" : "done", el, arm_prog.k >= arm_prog.n ? "0s" : eta);
 }
 
 /* --tasks a,b,c -> want[task] = 1, restricted to allowed[] (NULL: any); -1 with the bad name on stderr */
@@ -229,18 +283,29 @@ typedef struct arm_spec {
 typedef struct arm_out { rp_result pt, ft; } arm_out;
 
 static inline int arm_run(const arm_spec *a, arm_out *o) {
-    char err[LS_ERRLEN], lab[160];
+    char err[LS_ERRLEN], lab[160], plab[200];
     memset(o, 0, sizeof *o);
     uint64_t init = 0;
+    rp_run pr = {a->table, lab, a->lm, a->pt, a->data_key, 0, 1, a->fresh};
     if (a->spt) {
+        /* both records finished (e.g. committed ones without the .model): nothing to train */
         snprintf(lab, sizeof lab, "%s SPT", a->label);
-        rp_run pr = {a->table, lab, a->lm, a->pt, a->data_key, 0, 1, a->fresh};
+        rp_run r = {a->table, lab, a->cls, a->ft, a->data_key, rp_run_hash(&pr), 0, a->fresh};
+        if (rp_run_peek(&pr, &o->pt) == 0 && rp_run_peek(&r, &o->ft) == 0) {
+            arm_progress_done(1, 0); arm_progress_done(1, 0);
+            return 0;
+        }
+        arm_progress_label(plab, sizeof plab, lab);
+        pr.label = plab;
         if (rp_run_train(&pr, a->lm_train, a->lm_val, NULL, &o->pt, err)) { fprintf(stderr, "%s: %s: %s\n", a->prog, lab, err); return -1; }
+        arm_progress_done(o->pt.cached, o->pt.wall_s);
         init = o->pt.hash;
     }
     snprintf(lab, sizeof lab, "%s%s", a->label, a->spt ? " fine-tune" : "");
-    rp_run r = {a->table, lab, a->cls, a->ft, a->data_key, init, 0, a->fresh};
+    arm_progress_label(plab, sizeof plab, lab);
+    rp_run r = {a->table, plab, a->cls, a->ft, a->data_key, init, 0, a->fresh};
     if (rp_run_train(&r, a->train, a->val, a->test, &o->ft, err)) { fprintf(stderr, "%s: %s: %s\n", a->prog, lab, err); return -1; }
+    arm_progress_done(o->ft.cached, o->ft.wall_s);
     return 0;
 }
 
@@ -331,8 +396,9 @@ typedef struct arm_grid {
 
 static inline plan arm_plan(int prof, int task, int64_t mult) {
     plan p = PLAN[prof][task];
-    if (arm_steps > 0) p.steps = arm_steps;
+    if (arm_steps > 0) p.steps = p.pt_steps = arm_steps;
     p.steps *= mult > 0 ? mult : 1;
+    p.pt_steps *= mult > 0 ? mult : 1;
     return p;
 }
 

@@ -133,7 +133,7 @@ static int run_task(int task, int prof, const ls_cli *cli, int fresh, int timing
             if (ceil && cli->steps > 0) ceil = cli->steps;   /* --steps N: every ceiling */
             if (!ceil) continue;
             run_stats *s = &R[task][v][o];
-            plan q = *p; q.steps = ceil;
+            plan q = *p; q.steps = q.pt_steps = ceil;
             int obj = o == OBJ_SCRATCH ? LS_OBJ_CLASSIFY : VAR[v].causal ? LS_OBJ_CLM : LS_OBJ_MLM;
             ls_train_cfg tc = arm_train(&t, &q, prof, obj, VAR[v].lr, cli->seed, cli->quiet);
             tc.eval_every = tc.ckpt_every = ceil / N_EVAL > 0 ? ceil / N_EVAL : 1;
@@ -222,16 +222,20 @@ static int write_figure(const char *dir, const int *want, int prof, int lm, char
 int main(int argc, char **argv) {
     ls_cli cli;
     const char *tasks = "listops,text,retrieval,image,pathfinder,pathx";
-    int fresh = 0, no_timing = 0;
+    int fresh = 0, no_timing = 0, records = 0;
     memset(&cli, 0, sizeof cli);
     cli.out = "paper/tables";
     ls_flag extra[] = {{"tasks", LS_FLAG_STR, &tasks, "comma-separated subset of listops,text,retrieval,image,pathfinder,pathx"},
                        {"fresh", LS_FLAG_BOOL, &fresh, "ignore cached runs under results/ and retrain them"},
-                       {"no-timing", LS_FLAG_BOOL, &no_timing, "skip the 1- and 2-thread step timings (for a busy machine)"}};
+                       {"no-timing", LS_FLAG_BOOL, &no_timing, "skip the 1- and 2-thread step timings (for a busy machine)"},
+                       {"records", LS_FLAG_BOOL, &records, "never train or time: print the tables from the finished records under results/<profile>/"}};
     char err[LS_ERRLEN];
-    int rc = ls_cli_parse(&cli, argc, argv, extra, 3, "The learning_budget table: steps and seconds each model needs per LRA-CPU task.", err);
+    int rc = ls_cli_parse(&cli, argc, argv, extra, 4, "The learning_budget table: steps and seconds each model needs per LRA-CPU task.", err);
     if (rc) { if (rc < 0) fprintf(stderr, "learning_budget: %s\n", err); return rc < 0 ? 2 : 0; }
     const int prof = cli.profile;
+    if (prof == LS_PROFILE_QUICK) { fprintf(stderr, "learning_budget: --profile quick: only the lra table has a quick profile (use smoke, cpu or paper)\n"); return 2; }
+    if (records && fresh) { fprintf(stderr, "learning_budget: --records and --fresh contradict each other\n"); return 2; }
+    arm_setup(prof, records);
     int want[LRA_N_TASKS];
     if (arm_parse_tasks("learning_budget", tasks, NULL, want)) return 2;
     double t_start = ls_now();

@@ -29,7 +29,7 @@
 
 #define RP_CODE_VERSION LS_VERSION "+rp3"   /* bump the rpN part when a change alters any result */
 #define RP_MAX_COLS 24
-#define RP_RESULTS_DIR "results"
+#define RP_RESULTS_DIR "results"   /* the default root of the run cache; rp_set_root changes it */
 #define RP_TEX_FLOAT_NOTES 2500   /* notes longer than this (bytes) go below the LaTeX float, not in it */
 enum { RP_MD = 1, RP_TEX = 2, RP_CSV = 4 };
 
@@ -88,6 +88,19 @@ uint64_t rp_hash_begin(void);                                  /* seeded with RP
 uint64_t rp_hash(uint64_t h, const void *p, size_t n);         /* FNV-1a over n more bytes */
 int rp_row_get(const char *table, uint64_t hash, double *v, int n, char *err);
 int rp_row_put(const char *table, uint64_t hash, const double *v, int n, char *err);
+
+/* Where the cache lives, and whether it may grow.
+   rp_set_root("results/cpu"): every path above becomes <root>/<table>/<hash>.<ext> (the table
+   programs keep one root per profile, so the committed records of the quick and cpu profiles never
+   mix with seconds-long smoke runs). rp_set_records_only(1): nothing trains; a run or row without a
+   finished record is an error naming it ("no record"), so a table re-printed from the committed
+   records either has every number or says which one is missing. rp_run_peek reads a finished
+   record without training, locking, or needing its .model (0: found). */
+void rp_set_root(const char *dir);
+const char *rp_root(void);
+void rp_set_records_only(int on);
+int rp_records_only(void);
+int rp_run_peek(const rp_run *r, rp_result *res);
 #endif /* REPORT_H */
 
 #if defined(REPORT_IMPLEMENTATION) && !defined(RP__IMPLEMENTED)
@@ -343,6 +356,13 @@ uint64_t rp_run_hash(const rp_run *r) {
     return h ? h : 1;
 }
 
+static char rp__root[400] = RP_RESULTS_DIR;
+static int rp__records_only = 0;
+void rp_set_root(const char *dir) { snprintf(rp__root, sizeof rp__root, "%s", dir && *dir ? dir : RP_RESULTS_DIR); }
+const char *rp_root(void) { return rp__root; }
+void rp_set_records_only(int on) { rp__records_only = on; }
+int rp_records_only(void) { return rp__records_only; }
+
 uint64_t rp_hash_begin(void) { return rp__fnv(0xCBF29CE484222325ull, RP_CODE_VERSION, sizeof RP_CODE_VERSION); }
 uint64_t rp_hash(uint64_t h, const void *p, size_t n) { return rp__fnv(h, p, n); }
 
@@ -350,6 +370,7 @@ int rp_row_get(const char *table, uint64_t hash, double *v, int n, char *err) {
     char path[512];
     rp_path(path, sizeof path, table, hash, ".row");
     FILE *f = fopen(path, "r");
+    if (!f && rp__records_only) { rp__err(err, "%s: no record (records-only mode; a training run makes it)", path); return -1; }
     if (!f) return 0;
     int k = 0, extra;
     while (k < n && fscanf(f, "%lf", &v[k]) == 1) k++;
@@ -364,7 +385,7 @@ int rp_row_get(const char *table, uint64_t hash, double *v, int n, char *err) {
 
 int rp_row_put(const char *table, uint64_t hash, const double *v, int n, char *err) {
     char dir[512], path[512], tmp[560];
-    snprintf(dir, sizeof dir, RP_RESULTS_DIR "/%s", table);
+    snprintf(dir, sizeof dir, "%s/%s", rp__root, table);
     if (rp_mkdirs(dir)) { rp__err(err, "%s: cannot create the directory (%s)", dir, strerror(errno)); return -1; }
     rp_path(path, sizeof path, table, hash, ".row");
     snprintf(tmp, sizeof tmp, "%s.tmp", path);
@@ -376,7 +397,7 @@ int rp_row_put(const char *table, uint64_t hash, const double *v, int n, char *e
 }
 
 void rp_path(char *buf, size_t cap, const char *table, uint64_t hash, const char *ext) {
-    snprintf(buf, cap, RP_RESULTS_DIR "/%s/%016llx%s", table, (unsigned long long)hash, ext);
+    snprintf(buf, cap, "%s/%s/%016llx%s", rp__root, table, (unsigned long long)hash, ext);
 }
 
 static int rp__exists(const char *p) { FILE *f = fopen(p, "rb"); if (f) fclose(f); return f != NULL; }
@@ -476,12 +497,22 @@ static int rp__train_locked(rp_run *r, uint64_t h, const ls_dataset *train, cons
     return 0;
 }
 
+int rp_run_peek(const rp_run *r, rp_result *res) {
+    char txt[700];
+    uint64_t h = rp_run_hash(r);
+    memset(res, 0, sizeof *res);
+    rp_path(txt, sizeof txt, r->table, h, ".txt");
+    if (r->fresh || rp__read(txt, res) != 0 || res->hash != h) { memset(res, 0, sizeof *res); return -1; }
+    res->cached = 1;
+    return 0;
+}
+
 int rp_run_train(rp_run *r, const ls_dataset *train, const ls_dataset *val, const ls_dataset *test,
                  rp_result *res, char *err) {
     memset(res, 0, sizeof *res);
     uint64_t h = rp_run_hash(r);
     char dir[600], txt[700], ckpt[700], model[700], best[720], curve[700];
-    snprintf(dir, sizeof dir, RP_RESULTS_DIR "/%s", r->table);
+    snprintf(dir, sizeof dir, "%s/%s", rp__root, r->table);
     rp_path(txt, sizeof txt, r->table, h, ".txt");
     rp_path(ckpt, sizeof ckpt, r->table, h, ".ckpt");
     rp_path(model, sizeof model, r->table, h, ".model");
@@ -490,6 +521,11 @@ int rp_run_train(rp_run *r, const ls_dataset *train, const ls_dataset *val, cons
     if (!r->fresh && rp__read(txt, res) == 0 && res->hash == h && (!r->save_model || rp__exists(model))) {
         res->cached = 1;
         return 0;
+    }
+    if (rp__records_only) {
+        rp__err(err, "%s: no record%s (records-only mode; a training run makes it)", txt,
+                rp__exists(txt) && r->save_model ? " with its .model, which a fine-tuning needs" : "");
+        return -1;
     }
     if (rp_mkdirs(dir)) { rp__err(err, "%s: cannot create (%s)", dir, strerror(errno)); return -1; }
     char lock[720];

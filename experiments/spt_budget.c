@@ -57,7 +57,7 @@ int main(int argc, char **argv) {
             double acc0 = 0, best_spt = -1; int best_share = 0;
             for (int s = 0; s < N_SHARE; s++) {
                 plan pp = p, pf = p;
-                pp.steps = p.steps * SHARE[s] / 100; pf.steps = p.steps - pp.steps;
+                pp.steps = pp.pt_steps = p.steps * SHARE[s] / 100; pf.steps = p.steps - pp.steps;
                 char lab[128]; snprintf(lab, sizeof lab, "%s %s budget %lld SPT %d%%", lra_task_name(task), MODEL[m], (long long)p.steps, SHARE[s]);
                 arm_spec a = {"spt_budget", ARM_RUNS, lab, key, arm_model(&t, &pf, m, 0, 0), arm_model(&t, &pp, m, 0, 1),
                               arm_train(&t, &pf, prof, LS_OBJ_CLASSIFY, LR[m], cli.seed, cli.quiet), arm_train(&t, &pp, prof, LS_OBJ_MLM, LR[m], cli.seed, cli.quiet),
