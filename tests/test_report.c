@@ -14,10 +14,10 @@
 /* every profile's plan is a model longseq can build: positive sizes, heads dividing the width */
 static void test_plans(void) {
     int ok = 1;
-    for (int p = 0; p < 3; p++)
+    for (int p = 0; p < ARM_N_PROFILES; p++)
         for (int t = 0; t < LRA_N_TASKS; t++) {
             const plan *q = &PLAN[p][t];
-            ok &= q->d > 0 && q->L > 0 && q->H > 0 && q->d % q->H == 0 && q->F > 0 && q->N > 0 && q->batch > 0 && q->steps >= 4;
+            ok &= q->d > 0 && q->L > 0 && q->H > 0 && q->d % q->H == 0 && q->F > 0 && q->N > 0 && q->batch > 0 && q->steps >= 4 && q->pt_steps >= 4;
             ok &= MODEL[t % N_MODELS] != NULL && COLUMN[t] != NULL && POOL[t] >= 0;
         }
     T_CHECK(ok && EVAL_MAX[LS_PROFILE_CPU] > 0 && TEST_MAX[LS_PROFILE_CPU] > 0,
@@ -179,9 +179,88 @@ static void test_flags(void) {
     plan a = arm_plan(LS_PROFILE_SMOKE, LRA_TEXT, 1), b = arm_plan(LS_PROFILE_SMOKE, LRA_TEXT, 3);
     arm_steps = 0;
     plan c = arm_plan(LS_PROFILE_SMOKE, LRA_TEXT, 1);
+    const char *argq[] = {"prog", "--profile", "quick"}, *argr[] = {"prog", "--records", "--fresh"};
+    int rq = arm_cli("prog", "test", 3, (char **)argq, &cli, &tasks, &fresh), rr = arm_cli("prog", "test", 3, (char **)argr, &cli, &tasks, &fresh);
+    rp_set_root(NULL); rp_set_records_only(0);
+    T_CHECK(rq == 3 && rr == 3, "--profile quick is refused by a table without one (%d), --records with --fresh too (%d)", rq, rr);
     T_CHECK(rc == 0 && a.steps == 7 && b.steps == 21 && c.steps == PLAN[LS_PROFILE_SMOKE][LRA_TEXT].steps,
             "--steps 7 is every task's cap (%lld; x3 multiplier %lld); without it the plan's (%lld)", (long long)a.steps,
             (long long)b.steps, (long long)c.steps);
+}
+
+/* the caps of a plan reach the training configs: a classifier trains under steps, an LM objective
+   under pt_steps, each validated every tenth of its own cap with warm-up over a tenth */
+static void test_caps(void) {
+    lra_task t;
+    memset(&t, 0, sizeof t);
+    plan p = PLAN[LS_PROFILE_CPU][LRA_TEXT];
+    p.steps = 1500; p.pt_steps = 700;
+    ls_train_cfg c = arm_train(&t, &p, LS_PROFILE_CPU, LS_OBJ_CLASSIFY, 1e-3f, 1, 1), m = arm_train(&t, &p, LS_PROFILE_CPU, LS_OBJ_MLM, 1e-3f, 1, 1);
+    T_CHECK(c.steps == 1500 && c.eval_every == 150 && c.warmup == 150 && m.steps == 700 && m.eval_every == 70 && m.warmup == 70 &&
+                c.patience == ARM_PATIENCE && m.patience == ARM_PATIENCE,
+            "caps: classifier %lld steps (validation every %lld), LM %lld steps (every %lld)", (long long)c.steps,
+            (long long)c.eval_every, (long long)m.steps, (long long)m.eval_every);
+}
+
+/* records: the cache lives under rp_set_root's directory; in records-only mode nothing trains (a
+   missing run is an error naming it, and leaves no file behind), a finished record is read, and an
+   SPT arm whose pretraining and fine-tuning records are both finished needs no .model */
+static void test_records(void) {
+    char cwd[1024];
+    if (!getcwd(cwd, sizeof cwd) || chdir(t_tmpdir())) { T_CHECK(0, "records: cannot enter the temporary directory"); return; }
+    enum { N = 24, T = 6 };
+    static int32_t tok[N * T], len[N], lab[N];
+    for (int i = 0; i < N; i++) {
+        lab[i] = i % 2; len[i] = T;
+        for (int t = 0; t < T; t++) tok[i * T + t] = (t * 3 + lab[i]) % 4;
+    }
+    ls_dataset d = {N, T, 0, tok, len, lab};
+    ls_config mc = ls_config_default(LS_ARCH_S4D, 6, T), lm;
+    mc.d_model = 8; mc.n_layers = 1; mc.d_state = 4; mc.n_classes = 2;
+    lm = mc; lm.head = LS_HEAD_LM;
+    ls_train_cfg tc = ls_train_cfg_default(), pc;
+    tc.steps = 6; tc.batch = 4; tc.warmup = 1; tc.eval_every = 3; tc.quiet = 1; tc.seed = 11;
+    pc = tc; pc.objective = LS_OBJ_MLM; pc.mask_id = 5; pc.mask_ratio = 0.3f;
+    rp_set_root("rec");
+    rp_run r = {"t", "records test", mc, tc, "toy data", 0, 0, 0};
+    rp_result a, b;
+    char err[LS_ERRLEN] = "", txt[720];
+    int rc0 = rp_run_train(&r, &d, &d, &d, &a, err);
+    rp_path(txt, sizeof txt, "t", a.hash, ".txt");
+    T_CHECK(rc0 == 0 && strncmp(txt, "rec/t/", 6) == 0 && access(txt, F_OK) == 0, "records: a run's record goes under the root (%s) %s", txt, err);
+    rp_set_records_only(1);
+    int rc1 = rp_run_train(&r, &d, &d, &d, &b, err);
+    T_CHECK(rc1 == 0 && b.cached && b.test == a.test, "records-only: a finished record is read back %s", err);
+    r.train.seed = 12;
+    err[0] = 0;
+    int rc2 = rp_run_train(&r, &d, &d, &d, &b, err);
+    char lock[720];
+    rp_path(lock, sizeof lock, "t", rp_run_hash(&r), ".lock");
+    T_CHECK(rc2 == -1 && strstr(err, "no record") && strstr(err, "rec/t/") && access(lock, F_OK) != 0,
+            "records-only: a missing run is an error naming its record, nothing trains (%s)", err);
+    /* an SPT arm: train both phases, remove the saved parameters, read the arm back */
+    rp_set_records_only(0);
+    arm_spec s = {"test", "t", "toy", "toy data", mc, lm, tc, pc, &d, &d, &d, &d, &d, 1, 0};
+    arm_out o1, o2;
+    int rc3 = arm_run(&s, &o1);
+    char model[720];
+    rp_path(model, sizeof model, "t", o1.pt.hash, ".model");
+    int had_model = access(model, F_OK) == 0;
+    remove(model);
+    rp_set_records_only(1);
+    int rc4 = arm_run(&s, &o2);
+    rp_set_records_only(0);
+    T_CHECK(rc3 == 0 && had_model && rc4 == 0 && o2.pt.cached && o2.ft.cached && o2.ft.test == o1.ft.test && fabs(o2.pt.val_loss - o1.pt.val_loss) < 1e-6,
+            "records: an SPT arm with both records finished is read back without its .model (rc %d %d, model %d, cached %d %d, test %.3f)", rc3, rc4, had_model, o2.pt.cached, o2.ft.cached, o2.ft.test);
+    rp_run pr = {"t", "records test", lm, pc, "toy data", 0, 1, 0};
+    rp_set_records_only(1);
+    err[0] = 0;
+    int rc5 = rp_run_train(&pr, &d, &d, NULL, &b, err), rc6 = rp_run_peek(&pr, &b);
+    rp_set_records_only(0);
+    T_CHECK(rc5 == -1 && strstr(err, ".model") && rc6 == 0 && b.hash == o1.pt.hash,
+            "records-only: a pretraining whose .model is gone cannot seed a fine-tuning (%s), but its record can be peeked", err);
+    rp_set_root(NULL);
+    if (chdir(cwd)) T_CHECK(0, "records: cannot return to %s", cwd);
 }
 
 void suite_report(void) {
@@ -192,4 +271,6 @@ void suite_report(void) {
     test_flags();
     test_cache();
     test_rows();
+    test_caps();
+    test_records();
 }
