@@ -233,7 +233,7 @@ static void build_table(rp_table *t, point (*P)[MAXD][NSEED], const fit *F, cons
     for (int i = 0; i < p->nd; i++) { snprintf(hb[i], 32, "bpc@d%d", p->d[i]); head[nc++] = hb[i]; }
     head[nc++] = "α_C"; head[nc++] = "α_N"; head[nc++] = "R² (C / N)"; head[nc++] = "seed spread (α_C / α_N)"; head[nc++] = "train_s";
     char title[160];
-    snprintf(title, sizeof title, "E4  Scaling slope by architecture (SynthLang+copy, L=%lld, fixed steps); loss in bpc; α from log-log fit", (long long)p->L);
+    snprintf(title, sizeof title, "Scaling slope by architecture (SynthLang+copy, L=%lld, fixed steps); loss in bpc; α from log-log fit", (long long)p->L);
     rp_table_init(t, title, nc, head, RP_MD | RP_TEX);
     for (int a = 0; a < N_ARCH; a++) table_row(t, a, P[a], p->nd, &F[a]);
     notes(t, F, P, p->nd);
@@ -248,7 +248,7 @@ static void build_table(rp_table *t, point (*P)[MAXD][NSEED], const fit *F, cons
 
 int main(int argc, char **argv) {
     ls_cli cli; int fresh;
-    int rc = arm_cli(TABLE, "The arch_scaling table (E4): scaling slope of held-out bpc against compute and parameters for four token mixers.", argc, argv, &cli, NULL, &fresh);
+    int rc = arm_cli(TABLE, "The arch_scaling table: scaling slope of held-out bpc against compute and parameters for four token mixers.", argc, argv, &cli, NULL, &fresh);
     if (rc) return rc - 1;
     const prof *p = &PROF[cli.profile];
     const int64_t steps = cli.steps > 0 ? cli.steps : p->steps;   /* --steps: the same for every row too */

@@ -368,7 +368,7 @@ static void notes(rp_table *t, const results *R) {
     rp_table_note(t, "Setup choices the spec leaves open: sinusoidal positions (ls_config default); plain SynthLang text, no copy spans (L=32 is too short for them); Adam eps 1e-8; biases and LayerNorms as ls_model_init builds them.");
 }
 
-/* the E2 table of §2d, plus a train_s column */
+/* the depth table, plus a train_s column */
 static void fill_table(rp_table *t, const results *R) {
     const depth_plan *p = R->p;
     const int nN = p->nN, ncol = 4 + 2 * nN;
@@ -386,7 +386,7 @@ static void fill_table(rp_table *t, const results *R) {
     snprintf(hd[ncol - 1], 48, "train_s");
     for (int c = 0; c < ncol; c++) hp[c] = hd[c];
     char title[256];
-    snprintf(title, sizeof title, "E2  Depth stability, decoder-only d=%d, Adam lr=%s, no warmup, %lld steps; val bpc (\"div\" = diverged)",
+    snprintf(title, sizeof title, "Depth stability, decoder-only d=%d, Adam lr=%s, no warmup, %lld steps; val bpc (\"div\" = diverged)",
              D_MODEL, lr_str(LR, lr, sizeof lr), (long long)p->steps);
     rp_table_init(t, title, ncol, hp, RP_MD | RP_TEX);
     for (int s = 0; s < N_SCHEMES; s++) {
@@ -444,7 +444,7 @@ static void collect(results *R, const data *D, const depth_plan *p, const ls_cli
 static void fill_seeds(rp_table *t, const results *R, const int *pass, int nseed, uint64_t seed0) {
     const char *h[] = {"seed", "Check 1 (Post-LN fails)", "Check 2 (Pre-LN trains)", "Check 3 (DeepNorm ≤ Pre-LN)",
                        "Check 4 (‖ΔF‖ mechanism)", "diverged at the deepest N"};
-    rp_table_init(t, "E2 over seeds: the four checks and the schemes that diverged at the deepest N, per initialisation seed", 6, h, RP_MD | RP_TEX);
+    rp_table_init(t, "Depth stability over seeds: the four checks and the schemes that diverged at the deepest N, per initialisation seed", 6, h, RP_MD | RP_TEX);
     int held[4] = {0, 0, 0, 0};
     for (int k = 0; k < nseed; k++) {
         char divs[160] = "";
@@ -463,7 +463,7 @@ static void fill_seeds(rp_table *t, const results *R, const int *pass, int nseed
 
 int main(int argc, char **argv) {
     ls_cli cli;
-    int fresh, rc = arm_cli("depth", "The depth table (E2, DeepNet): Post-LN, Pre-LN, Admin and DeepNorm at growing depth.", argc, argv, &cli, NULL, &fresh);
+    int fresh, rc = arm_cli("depth", "The depth table (DeepNet): Post-LN, Pre-LN, Admin and DeepNorm at growing depth.", argc, argv, &cli, NULL, &fresh);
     if (rc) return rc - 1;
     double t_start = ls_now(), wall_sum = 0;
     depth_plan p = PLANS[cli.profile];

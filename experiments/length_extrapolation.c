@@ -326,7 +326,7 @@ static int trend(int kind, int r, const e1_view *e, char *why, size_t cap) {
     case K_KN_FLAT:
         ok = rope_ok && rise(e, r) <= 0.5 * rise(e, R_ROPE);
         snprintf(why, cap, "rise %+.3f vs RoPE %+.3f bpc (far flatter: ≤ half)", rise(e, r), rise(e, R_ROPE)); break;
-    default: snprintf(why, cap, "no E1 row"); return -1;
+    default: snprintf(why, cap, "not a row of this table"); return -1;
     }
     if (!rope_ok && kind != K_SIN_STEEP && kind != K_ALIBI_FLAT && kind != K_LOGN_BETTER) {
         size_t n = strlen(why);
@@ -373,7 +373,7 @@ static const e1_anchor ANCHORS[] = {
     {1, "KNA-log n", "49.58 / 63.17 / 46.40", "as KNA", K_NONE, 0},
     {1, "Baseline-YaRN", "49.41 / 80.10 / 47.45", "recovers most", K_RECOVER, R_YARN}};
 
-/* one line per anchor: ✓/✗ when E1 has the row (· when not), the figures, the trend, our test of it */
+/* one line per anchor: ✓/✗ when the table has the row (· when not), the figures, the trend, our test of it */
 static void add_anchors(rp_table *t, const e1_view *e) {
     rp_table_note(t, "Published anchors (figures as the sources report them, not re-checked here), the trend each predicts, and our rows against it:");
     for (size_t i = 0; i < sizeof ANCHORS / sizeof ANCHORS[0]; i++) {
@@ -381,7 +381,7 @@ static void add_anchors(rp_table *t, const e1_view *e) {
         char why[256];
         if (i == 0 || a->su != ANCHORS[i - 1].su) rp_table_note(t, "%s:", SOURCE[a->su]);
         int ok = trend(a->kind, a->row, e, why, sizeof why);
-        if (ok < 0) rp_table_note(t, "· %s %s. Expected: %s. No E1 row.", a->what, a->published, a->trend);
+        if (ok < 0) rp_table_note(t, "· %s %s. Expected: %s. Not a row of this table.", a->what, a->published, a->trend);
         else rp_table_note(t, "%s %s %s. Expected: %s. Ours, row %d: %s.", mark(ok), a->what, a->published, a->trend, a->row + 1, why);
     }
 }
@@ -471,7 +471,7 @@ static void table_init(rp_table *t, rp_table *csv, const e1_plan *p) {
     hp[c] = head[4]; hp[c + 1] = head[5]; hp[c + 2] = "train_s";
     ch[c] = chead[0]; ch[c + 1] = chead[1]; ch[c + 2] = chead[2]; ch[c + 3] = "eval_s"; ch[c + 4] = "train_s"; ch[c + 5] = "run_hash";
     char title[256];
-    snprintf(title, sizeof title, "E1  Train L=%lld (SynthLang, causal, d=%d H=%d %dL); metric bpc (lower better); copy@%lld = accuracy on repeat-set tokens at L=%lld",
+    snprintf(title, sizeof title, "Length extrapolation: train L=%lld (SynthLang, causal, d=%d H=%d %dL); metric bpc (lower better); copy@%lld = accuracy on repeat-set tokens at L=%lld",
              L, p->d, p->H, p->layers, P, Lmax);
     rp_table_init(t, title, c + 3, hp, RP_MD | RP_TEX);
     rp_table_init(csv, "", c + 6, ch, RP_CSV);
@@ -540,7 +540,7 @@ static int write_table(const e1_plan *p, const e1_data *D, const double (*v)[NV]
 
 int main(int argc, char **argv) {
     ls_cli cli;
-    int fresh, rc = arm_cli(TABLE, "The length_extrapolation table (E1): train causal LMs at L=64 on SynthLang, test at 64..512 with test-time position changes.", argc, argv, &cli, NULL, &fresh);
+    int fresh, rc = arm_cli(TABLE, "The length_extrapolation table: train causal LMs at L=64 on SynthLang, test at 64..512 with test-time position changes.", argc, argv, &cli, NULL, &fresh);
     if (rc) return rc - 1;
     double t_start = ls_now();
     e1_plan p = E1_PLAN[cli.profile];

@@ -297,7 +297,7 @@ static int text_width(const char *s) {
 
 int main(int argc, char **argv) {
     ls_cli cli;
-    int fresh, rc = arm_cli("position_probe", "The position_probe table (E3): can a position scheme map [0]*32 to [1..32]?", argc, argv, &cli, NULL, &fresh);
+    int fresh, rc = arm_cli("position_probe", "The position_probe table: can a position scheme map [0]*32 to [1..32]?", argc, argv, &cli, NULL, &fresh);
     if (rc) return rc - 1;
     const int prof = cli.profile, nseed = SEEDS[prof];
     const int64_t steps = cli.steps > 0 ? cli.steps : STEPS[prof];
@@ -305,7 +305,7 @@ int main(int argc, char **argv) {
     const char *hd[] = {"variant", "theory (Su 9105)", "acc mean", "acc max", "matches theory", "train_s"};
     const char *rh[] = {"variant", "seed", "acc", "loss", "spread", "train_s"};
     rp_table md, raw;
-    const char *title = "E3  Probe [0]*32 -> [1..32] (bidirectional unless noted; accuracy over positions, mean/max over seeds; chance 3.1%)";
+    const char *title = "Position probe [0]*32 -> [1..32] (bidirectional unless noted; accuracy over positions, mean/max over seeds; chance 3.1%)";
     rp_table_init(&md, title, 6, hd, RP_MD | RP_TEX); rp_table_init(&raw, "runs", 6, rh, RP_CSV);
     int n_ok = 0;
     double run_s = 0;

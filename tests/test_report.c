@@ -263,6 +263,53 @@ static void test_records(void) {
     if (chdir(cwd)) T_CHECK(0, "records: cannot return to %s", cwd);
 }
 
+/* the LaTeX of a table is never shrunk: a narrow table is a plain float at body size, a wide one
+   turns sideways, a wider one also wraps its cells; the caption is the title, the run details and
+   notes follow it */
+static char *slurp(const char *path) {
+    FILE *f = fopen(path, "rb");
+    if (!f) return NULL;
+    static char buf[1 << 16];
+    size_t n = fread(buf, 1, sizeof buf - 1, f);
+    fclose(f);
+    buf[n] = 0;
+    return buf;
+}
+static void test_tex(void) {
+    char dir[700], path[760], err[LS_ERRLEN] = "";
+    snprintf(dir, sizeof dir, "%s/tex", t_tmpdir());
+    const char *head[9] = {"model", "ListOps", "Text (IMDb bytes)", "Retrieval", "Image", "Pathfinder", "Path-X", "Avg", "Avg 6"};
+    const char *narrow_row[3] = {"S4D", "61.2 ± 1.0", "70.1"}, *wide_row[9] = {"Transformer + SPT", "61.2 ± 1.0 †", "70.1 ± 0.3",
+        "52.0 ± 0.1", "81.4 ± 0.9", "50.2 ± 0.0", "✗ (cost)", "55.1", "54.0"};
+    int kinds[3] = {0, 0, 0}, small = 0, resize = 0, caption = 0;
+    for (int k = 0; k < 3; k++) {
+        rp_table t;
+        int nc = k == 0 ? 3 : 9;
+        rp_table_init(&t, "Accuracy", nc, head, RP_TEX);
+        const char *row[9];
+        for (int c = 0; c < nc; c++) row[c] = k == 0 ? narrow_row[c] : wide_row[c];
+        if (k == 2) { row[0] = "published: S4 (updated), S4 Table 4/10 [C]"; row[6] = "✗ (cost: 9.15 s/step, 57m06s projected)"; }
+        rp_table_row(&t, row);
+        rp_caption(&t, LS_PROFILE_SMOKE, "1", 1, "cap 8", 1.0, "sizes");
+        rp_table_note(&t, "a note");
+        rp_table *tp = &t;
+        char name[16]; snprintf(name, sizeof name, "t%d", k);
+        if (rp_write(dir, name, &tp, 1, err)) { T_CHECK(0, "tex: rp_write failed: %s", err); rp_table_free(&t); return; }
+        rp_table_free(&t);
+        snprintf(path, sizeof path, "%s/%s.tex", dir, name);
+        const char *x = slurp(path);
+        if (!x) { T_CHECK(0, "tex: %s not written", path); return; }
+        kinds[k] = strstr(x, "\\begin{sidewaystable}") ? (strstr(x, "p{") ? 2 : 1) : strstr(x, "\\begin{table}") ? 0 : -1;
+        small |= strstr(x, "\\small\n\\begin{tabular}") != NULL || strstr(x, "footnotesize\n\\begin{tabular}") != NULL;
+        resize |= strstr(x, "resizebox") != NULL;
+        const char *cap = strstr(x, "\\caption{Accuracy}"), *run = strstr(x, "Run: "), *note = strstr(x, "a note");
+        caption += cap && run && note && cap < run && run < note;
+    }
+    T_CHECK(kinds[0] == 0 && kinds[1] == 1 && kinds[2] == 2 && !small && !resize && caption == 3,
+            "tex: narrow table in a float (%d), wide one sideways (%d), wider one wrapped (%d); never resized or set small; caption = title, run details and notes after it (%d of 3)",
+            kinds[0], kinds[1], kinds[2], caption);
+}
+
 void suite_report(void) {
     test_plans();
     test_subsets();
@@ -273,4 +320,5 @@ void suite_report(void) {
     test_rows();
     test_caps();
     test_records();
+    test_tex();
 }
