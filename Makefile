@@ -125,12 +125,15 @@ runs tables: $(REPORT_TABLES) $(BUILD)/cost
 	@set -e; n=0; for e in $(REPORT_TABLES); do n=$$((n+1)); \
 	    echo "$@: table $$n of $(words $(REPORT_TABLES)): $$e --profile $(PROFILE)"; \
 	    ./$$e --profile $(PROFILE) --out $(REPORT_OUT) $(if $(filter tables,$@),--records); done
-	@if [ "$(PROFILE)" = cpu ]; then ./$(BUILD)/cost --out paper/tables && $(MAKE) --no-print-directory readme; fi
+	@if [ "$(PROFILE)" = cpu ]; then ./$(BUILD)/cost --out paper/tables; fi
+	@$(MAKE) --no-print-directory readme
+	@if [ "$@" = tables ]; then $(MAKE) --no-print-directory paper; fi
 
-# README.md shows the main table and the benchmark table exactly as the programs wrote them (the first
-# table of paper/tables/<name>.md, between the README's "<!-- <name> table: begin/end -->" markers)
+# README.md shows the main table (cpu and quick profiles) and the benchmark table exactly as the
+# programs wrote them (the first table of paper/tables/<name>.md, between the README's
+# "<!-- <name> table: begin/end -->" markers)
 readme:
-	@for t in lra bench; do \
+	@for t in quick/lra lra bench; do \
 	    if [ ! -f paper/tables/$$t.md ]; then echo "readme: paper/tables/$$t.md not generated yet"; continue; fi; \
 	    awk '/^### /{n++} n==1' paper/tables/$$t.md > README.md.table && \
 	    awk -v b="<!-- $$t table: begin" -v e="<!-- $$t table: end -->" \
