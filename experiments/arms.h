@@ -365,7 +365,7 @@ static inline arm_plateau_t arm_plateau(const arm_point *p, int n, int lm, long 
 
 /* "models d 64, 2 layers, 4 heads, FFN 128, SSM state 64": the sizes every caption names */
 static inline void arm_sizes(char *buf, size_t cap, const plan *p) {
-    snprintf(buf, cap, "models d %d, %d layers, %d heads, FFN %d, SSM state %d", p->d, p->L, p->H, p->F, p->N);
+    snprintf(buf, cap, "models d %d, %d layer%s, %d heads, FFN %d, SSM state %d", p->d, p->L, p->L == 1 ? "" : "s", p->H, p->F, p->N);
 }
 
 /* "1,2" for seeds base..base+n-1 */
@@ -506,8 +506,8 @@ static inline int arm_grid_run(const arm_grid *g) {
     rp_fmt_secs(wall_sum, wall, sizeof wall);
     const plan *p0 = &PLAN[g->prof][LRA_LISTOPS];
     char sz[128]; arm_sizes(sz, sizeof sz, p0);
-    snprintf(extra, sizeof extra, "%s, Transformer with rotary positions; batch %lld; LR %s (every arm); validation every cap/4 on %lld examples, patience 2; test on the first %lld; summed run time %s",
-             sz, (long long)p0->batch, lrs, (long long)EVAL_MAX[g->prof], (long long)TEST_MAX[g->prof], wall);
+    snprintf(extra, sizeof extra, "%s, Transformer with rotary positions; batch %lld; LR %s (every arm); validation every tenth of the cap on %lld examples, patience %d; test on the first %lld; summed run time %s",
+             sz, (long long)p0->batch, lrs, (long long)EVAL_MAX[g->prof], ARM_PATIENCE, (long long)TEST_MAX[g->prof], wall);
     rp_caption(&acc_t, g->prof, seeds, ls_get_threads(), steps, ls_now() - t_start, extra);
     strcpy(gain_t.caption, acc_t.caption);
     rp_table_note(&acc_t, "Test accuracy (%%) at the best validation checkpoint, mean ± sd over seeds. SPT pretrains on the task's own training split with the objective named in the row (masking ratio: ListOps 10%%, Text/Retrieval 15%%, visual 50%%), then fine-tunes from the best-validation LM parameters with the LM head dropped, under the same cap and early stopping as the scratch arm.");

@@ -207,8 +207,10 @@ void rp_caption(rp_table *t, int profile, const char *seeds, int threads, const 
     rp_fmt_secs(wall_s, w, sizeof w);
     struct rusage ru;
     double rss = getrusage(RUSAGE_SELF, &ru) == 0 ? (double)ru.ru_maxrss / 1024.0 : 0.0;   /* KiB on Linux */
-    snprintf(t->caption, sizeof t->caption, "profile %s · seeds %s · threads %d · steps %s · wall time of this invocation %s · peak RSS %.0f MiB · commit %s%s%s",
-             ls_profile_name(profile), seeds, threads, steps, w, rss, rp_git_commit(), extra ? " · " : "", extra ? extra : "");
+    /* "steps 200", or the caller's own words ("caps ...", "budgets ...") when they do not start with a digit */
+    const char *label = steps[0] >= '0' && steps[0] <= '9' ? "steps " : "";
+    snprintf(t->caption, sizeof t->caption, "profile %s · seeds %s · threads %d · %s%s · wall time of this invocation %s · peak RSS %.0f MiB · commit %s%s%s",
+             ls_profile_name(profile), seeds, threads, label, steps, w, rss, rp_git_commit(), extra ? " · " : "", extra ? extra : "");
 }
 
 void rp_table_free(rp_table *t) {
