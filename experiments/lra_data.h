@@ -30,6 +30,10 @@
      image       512/128/256            54000/6000/10000            54000/6000/10000      (T 1024)
      pathfinder  400/100/100            16000/2000/2000             160000/20000/20000    (T 1024)
      pathx       64/16/16               2400/300/300                160000/20000/20000    (T 16384)
+     Easier variants (lra_config.easy = 1, names "pathfinder-easy" and "retrieval-easy"; labelled as
+     such, never a stand-in for the LRA task): the sizes of their task in every profile, except
+       retrieval-easy   L 256 bytes per passage in every profile
+       pathfinder-easy  target contours of 6 paddles (LRA's 14), distractors 10 x 2 (LRA's 5 x 4)
      Why: cpu lengths keep one training step of a small model on 2 cores well under a second
      (ListOps 512 = a quarter of LRA's 2000; Text 1024 = the released LRA code's max_length=1000,
      which covers the whole review for half of IMDb); val/test of Text and Retrieval are cut so that
@@ -39,7 +43,19 @@
      Build times measured on the 2-core machine (busy with other jobs, so upper bounds): smoke every
      task < 0.5 s (Path-X 0.4 s); cpu ListOps 0.4-0.6 s, Text 0.8 s, Retrieval 0.6 s, Image 0.6 s,
      Pathfinder 6-12 s (0.4 ms of CPU per image), Path-X 17 s (5 ms of CPU per image); paper ListOps
-     4-8 s, Text 3.5 s, Retrieval 5 s, Image 0.4 s, Pathfinder 2-3 min.
+     4-8 s, Text 3.5 s, Retrieval 5 s, Image 0.4 s, Pathfinder 2-3 min. Variants, cpu profile: pathfinder-
+     easy 2.8 s of CPU (0.14 ms per image; Pathfinder measured at the same time 8.8 s), retrieval-easy
+     0.3 s of CPU (Retrieval 1.0 s); wall 15 s and 3 s under `nice` on the busy machine.
+     Why the variants: in the learning-budget runs every small model stays at chance on Retrieval and
+     Pathfinder within ~1200 steps, which separates no arms; the variants keep the task (same generator
+     or documents, splits, label rule) and remove most of what makes it hard.
+     Pathfinder-easy is the original dataset's easiest difficulty: pathfinder32 ships curv_baseline
+     (contour length 6; LRA's pathfinder.py calls it "easy"), curv_contour_length_9 ("intermediate") and
+     curv_contour_length_14 ("hard", the one LRA reports); the snake parameters are shared and the
+     distractors follow from the contour length (see lra_pf_params_contour). Retrieval-easy cuts 256-byte
+     passages instead of 1024 (LRA: 4096): the LRA paper motivates Retrieval's length as the point of the
+     task (compress a long byte-level document into one vector that can be matched), so shorter passages
+     are the direct easing.
      `seed` is the *data* seed. Pass LRA_DATA_SEED in experiments so every model, arm and model seed
      sees the same data; the splits of the real data sets do not depend on it except where a profile
      subsamples (see each loader).
@@ -78,6 +94,11 @@
      seeded order), so every split of even size is exactly balanced. Image i of a split depends only
      on (seed, task, split, i): generation is OpenMP-parallel and bit-identical for any thread count.
      Path-X margin is drawn per image from {2, 3}; no single-paddle distractors (LRA's wrapper).
+     Split k's images are lra_pathfinder_batch(params, ls_hash64(seed ^ ls_str_hash("TASK/SPLIT")), 0, n)
+     with TASK "pathfinder" or "pathx" and SPLIT "train", "val", "test", so records can be regenerated.
+     Pathfinder-easy (easy = 1) uses lra_pf_params_contour(32, 6) on the same streams as "pathfinder":
+     image i has the label of the LRA task's image i and its own, shorter snakes (restarts fall to about
+     1.3 per image, 9.7 of the 10 distractors fit). Path-X has no easy variant.
      Restarts are frequent (mean 20 per 32x32 image, about 170 per Path-X image: 14 paddles of
      5 px with gaps of 2-3 margins and continuity 1.8 make a 140-px, gently curving path that must
      fit inside 128 px), so kept target snakes are curlier than unconditioned ones and often follow
@@ -97,10 +118,13 @@
                 by speech year (test year%5==0, val year%10==1, train the rest); per split, pairs in
                 the pattern positive, random negative (other president), positive, hard negative
                 (nearest speech in year), then shuffled; the two passages of a pair in random order.
+                easy = 1 ("retrieval-easy"): L = 256 whatever the config's T; all else the same (a speech
+                yields more, shorter passages, so the pairs drawn differ from the LRA setting's).
      Errors: every loader returns -1 and writes into err (LS_ERRLEN) the file and the defect:
      missing file or directory (with "run `make data`"), truncated file, wrong magic, counts that
      disagree, malformed JSON (with the byte offset), labels out of range, too few examples for the
-     profile. No read goes past a buffer: every scanner checks its bounds.
+     profile; easy = 1 for a task without a variant, or easy other than 0/1 (refused before any file is
+     read, naming the task). No read goes past a buffer: every scanner checks its bounds.
 */
 #ifndef LRA_DATA_H
 #define LRA_DATA_H
@@ -163,12 +187,27 @@ typedef struct lra_config {
     int64_t T;            /* ListOps: padded length (= max_len); Text: truncation; Retrieval: passage bytes */
     int min_len, max_len; /* ListOps: keep trees with min_len < length < max_len */
     int val_is_test;      /* Text: val is a copy of test (LRA protocol) */
+    int easy;             /* 0 = the LRA task (lra_default_config's value). 1 = the labelled easier variant,
+                             for two tasks only (any other task refuses easy = 1 with an error naming it):
+                             Pathfinder: target contours of LRA_PF_EASY_CONTOUR = 6 paddles (the original
+                               generator's pathfinder32 "curv_baseline"), distractors derived from it by the
+                               hard setting's rule (length 6 / 3 = 2, 20 / 2 = 10 snakes); nothing else changes;
+                             Retrieval: passages of LRA_RETRIEVAL_EASY_T = 256 bytes (T is then not used, as for
+                               the image tasks); same speeches, splits and pairing rule.
+                             The task's name gets "-easy" ("pathfinder-easy"), so keys built from it differ. */
 } lra_config;
 
+#define LRA_PF_EASY_CONTOUR 6     /* Pathfinder easy: paddles per target snake (curv_baseline) */
+#define LRA_RETRIEVAL_EASY_T 256  /* Retrieval easy: bytes per passage */
+
 LRA_API const char *lra_task_name(int task);           /* "listops" .. "pathx"; "?" if out of range */
-LRA_API int lra_task_id(const char *name);             /* LRA_* or -1 */
+LRA_API int lra_task_id(const char *name);             /* LRA_* or -1 (also -1 for the "-easy" names) */
+/* "listops" .. "pathx", "pathfinder-easy", "retrieval-easy" -> *task = LRA_*, *easy = 0 or 1; returns 0,
+   or -1 (with *task = -1, *easy = 0) for any other name. Either pointer may be NULL. */
+LRA_API int lra_task_parse(const char *name, int *task, int *easy);
 LRA_API lra_config lra_default_config(int task, int profile);
-/* Builds or loads a task. 0 on success; -1 with a message in err (LS_ERRLEN bytes) and *t emptied. */
+/* Builds or loads a task: any name lra_task_parse accepts, with lra_default_config's sizes (easy set from
+   the name). 0 on success; -1 with a message in err (LS_ERRLEN bytes) and *t emptied. */
 LRA_API int lra_task_load(lra_task *t, const char *name, int profile, uint64_t seed,
                           const char *data_dir, char *err);
 LRA_API int lra_task_load_config(lra_task *t, int task, const lra_config *cfg, int profile,
@@ -205,6 +244,10 @@ typedef struct lra_pf_params {
     float paddle_contrast;    /* path intensity; discs are 1 */
 } lra_pf_params;
 LRA_API lra_pf_params lra_pf_params_default(int size);  /* 32: LRA "hard"; 128: Path-X */
+/* lra_pf_params_default(size) with target snakes of contour_length paddles and the distractors derived
+   from it by the size's rule (32: length c/3, 20/(c/3) snakes; 128: length c/3, (int)(35/(c/3.0)) snakes;
+   none when c/3 is 0). lra_pf_params_contour(32, LRA_PF_EASY_CONTOUR) is Pathfinder easy. */
+LRA_API lra_pf_params lra_pf_params_contour(int size, int contour_length);
 
 #define LRA_PF_MAX_SNAKES 16
 #define LRA_PF_MAX_PADDLES 160
@@ -678,22 +721,31 @@ LRA_API int lra_listops_read_tsv(const char *path, int64_t T, lra_split *s, char
    Pathfinder / Path-X
    --------------------------------------------------------------------------------------------- */
 
-LRA_API lra_pf_params lra_pf_params_default(int size) {
+/* The snake parameters of LRA's generator runs (lra_benchmarks/data/pathfinder.py lists them): only the
+   contour length differs between the original dataset's difficulties, pathfinder32/curv_baseline (6,
+   LRA's "easy"), curv_contour_length_9 ("intermediate") and curv_contour_length_14 ("hard", the LRA
+   task); the distractors follow from it: distractor_length = contour_length // 3 and
+   num_distractor_snakes = 20 // distractor_length (pathfinder128: 35 / distractor_length, with a float
+   divisor here as before). */
+LRA_API lra_pf_params lra_pf_params_contour(int size, int contour_length) {
     lra_pf_params p;
     memset(&p, 0, sizeof p);
+    int c = contour_length, dl = c / 3;
     if (size >= 128) { /* Path-X (pathfinder128/curv_contour_length_14) */
         p.size = size; p.padding = 1; p.paddle_length = 5.0f; p.thickness = 1.5f;
         p.margin_lo = 2; p.margin_hi = 3; p.marker_radius = 3.0f; p.seed_distance = 20.0f;
-        p.continuity = 1.8f; p.contour_length = 14; p.distractor_length = 14 / 3;
-        p.n_distractors = (int)(35.0 / (14.0 / 3.0)); p.paddle_contrast = 0.9f;
-    } else {          /* pathfinder32/curv_contour_length_14 ("hard") */
+        p.continuity = 1.8f; p.contour_length = c; p.distractor_length = dl;
+        p.n_distractors = dl > 0 ? (int)(35.0 / ((double)c / 3.0)) : 0; p.paddle_contrast = 0.9f;
+    } else {          /* pathfinder32/curv_contour_length_14 ("hard"); c = 6: curv_baseline ("easy") */
         p.size = size; p.padding = 1; p.paddle_length = 2.0f; p.thickness = 0.5f;
         p.margin_lo = 1; p.margin_hi = 1; p.marker_radius = 1.5f; p.seed_distance = 7.0f;
-        p.continuity = 1.0f; p.contour_length = 14; p.distractor_length = 14 / 3;
-        p.n_distractors = 20 / (14 / 3); p.paddle_contrast = 0.75f;
+        p.continuity = 1.0f; p.contour_length = c; p.distractor_length = dl;
+        p.n_distractors = dl > 0 ? 20 / dl : 0; p.paddle_contrast = 0.75f;
     }
     return p;
 }
+
+LRA_API lra_pf_params lra_pf_params_default(int size) { return lra_pf_params_contour(size, 14); }
 
 typedef struct lra__pf {
     const lra_pf_params *p;
@@ -1005,7 +1057,7 @@ LRA_API int lra_pathfinder_batch(const lra_pf_params *p, uint64_t seed, int64_t 
 }
 
 static int lra__pathfinder_make(lra_task *t, const lra_config *c, uint64_t seed, char *err) {
-    lra_pf_params p = lra_pf_params_default(t->width);
+    lra_pf_params p = c->easy ? lra_pf_params_contour(t->width, LRA_PF_EASY_CONTOUR) : lra_pf_params_default(t->width);
     lra_split *sp[3] = { &t->train, &t->val, &t->test };
     int64_t want[3] = { c->n_train, c->n_val, c->n_test };
     static const char *const tag[3] = { "train", "val", "test" };
@@ -1014,7 +1066,9 @@ static int lra__pathfinder_make(lra_task *t, const lra_config *c, uint64_t seed,
         lra_split *s = sp[k];
         lra__split_alloc(s, want[k], S2, 1, t->pad_id);
         char what[64];
-        snprintf(what, sizeof what, "%s/%s", t->name, tag[k]);
+        /* the stream is named by the base task ("pathfinder/train" for pathfinder-easy too): image i
+           of the easy variant has the label of image i of the LRA task, and its own snakes */
+        snprintf(what, sizeof what, "%s/%s", lra__names[t->id], tag[k]);
         uint64_t sd = lra__stream(seed, what);
         uint8_t *img = (uint8_t *)lra__xmalloc((size_t)(want[k] ? want[k] : 1) * S2);
         /* chunks of 512 images, with a progress line between them when the split is large
@@ -1526,7 +1580,14 @@ LRA_API int lra_task_load_config(lra_task *t, int task, const lra_config *c, int
     if (c->n_train < 0 || c->n_val < 0 || c->n_test < 0 || c->T < 1)
         return lra__fail(err, "%s: bad sizes %lld/%lld/%lld, T %lld", lra__names[task], (long long)c->n_train,
                          (long long)c->n_val, (long long)c->n_test, (long long)c->T);
-    snprintf(t->name, sizeof t->name, "%s", lra__names[task]);
+    if (c->easy != 0 && c->easy != 1)
+        return lra__fail(err, "%s: easy = %d (0 = the LRA task, 1 = the easier variant)", lra__names[task], c->easy);
+    if (c->easy && task != LRA_PATHFINDER && task != LRA_RETRIEVAL)
+        return lra__fail(err, "%s: no easier variant (easy = 1 is for pathfinder and retrieval only)", lra__names[task]);
+    lra_config cc = *c; /* the sizes actually used */
+    if (cc.easy && task == LRA_RETRIEVAL) cc.T = LRA_RETRIEVAL_EASY_T;
+    c = &cc;
+    snprintf(t->name, sizeof t->name, "%s%s", lra__names[task], c->easy ? "-easy" : "");
     t->id = task; t->profile = profile; t->seed = seed;
     t->pair = 1;
     t->n_classes = 2;
@@ -1557,13 +1618,26 @@ LRA_API int lra_task_load_config(lra_task *t, int task, const lra_config *c, int
     return 0;
 }
 
+LRA_API int lra_task_parse(const char *name, int *task, int *easy) {
+    int id = lra_task_id(name), e = 0;
+    if (id < 0 && name) {
+        if (!strcmp(name, "pathfinder-easy")) { id = LRA_PATHFINDER; e = 1; }
+        else if (!strcmp(name, "retrieval-easy")) { id = LRA_RETRIEVAL; e = 1; }
+    }
+    if (task) *task = id;
+    if (easy) *easy = id < 0 ? 0 : e;
+    return id < 0 ? -1 : 0;
+}
+
 LRA_API int lra_task_load(lra_task *t, const char *name, int profile, uint64_t seed,
                           const char *data_dir, char *err) {
-    int id = lra_task_id(name);
+    int id, easy;
     memset(t, 0, sizeof *t);
-    if (id < 0)
-        return lra__fail(err, "unknown task \"%s\" (listops, text, retrieval, image, pathfinder, pathx)", name ? name : "");
+    if (lra_task_parse(name, &id, &easy))
+        return lra__fail(err, "unknown task \"%s\" (listops, text, retrieval, image, pathfinder, pathx, "
+                         "pathfinder-easy, retrieval-easy)", name ? name : "");
     lra_config c = lra_default_config(id, profile);
+    c.easy = easy;
     return lra_task_load_config(t, id, &c, profile, seed, data_dir, err);
 }
 

@@ -671,6 +671,222 @@ static void test_interface(void) {
 }
 
 /* ---------------------------------------------------------------------------------------------
+   The easier variants (lra_config.easy = 1): Pathfinder with contours of 6 paddles (the generator's
+   curv_baseline), Retrieval with 256-byte passages
+   --------------------------------------------------------------------------------------------- */
+
+static void test_pathfinder_easy(void) {
+    lra_pf_params e = lra_pf_params_contour(32, LRA_PF_EASY_CONTOUR), h = lra_pf_params_default(32);
+    lra_pf_params rest = e; /* everything but the three lengths must be the hard setting's */
+    rest.contour_length = h.contour_length; rest.distractor_length = h.distractor_length; rest.n_distractors = h.n_distractors;
+    T_CHECK(e.contour_length == 6 && e.distractor_length == 2 && e.n_distractors == 10 && !memcmp(&rest, &h, sizeof h),
+            "pathfinder easy = curv_baseline: contour 6, distractors 10 x 2 (6 // 3, 20 // 2), all else as hard (%d, %d x %d)",
+            e.contour_length, e.n_distractors, e.distractor_length);
+    lra_pf_params hx = lra_pf_params_default(128), h14 = lra_pf_params_contour(32, 14);
+    T_CHECK(!memcmp(&h14, &h, sizeof h) && hx.contour_length == 14 && hx.distractor_length == 4 && hx.n_distractors == 7,
+            "contour 14 is the default: pathfinder32 5 x 4 distractors, Path-X %d x %d", hx.n_distractors, hx.distractor_length);
+
+    /* the generator with the easy parameters: records (one snake's paddles counted from the record) */
+    int64_t n = 200, S2 = 32 * 32;
+    uint8_t *img = (uint8_t *)malloc((size_t)n * S2);
+    lra_pf_record *rec = (lra_pf_record *)malloc((size_t)n * sizeof(lra_pf_record));
+    int rc = lra_pathfinder_batch(&e, 42, 0, n, img, NULL, rec);
+    int bad = 0, bad_len = 0, too_many = 0, distractors = 0, restarts = 0;
+    const char *why = NULL;
+    for (int64_t i = 0; i < n; i++) {
+        const lra_pf_record *R = &rec[i];
+        const char *w = check_record(&e, R, img + i * S2);
+        if (w) { bad++; if (!why) why = w; }
+        bad_len += R->start[1] - R->start[0] != 6 || R->start[2] - R->start[1] != 6;
+        for (int s = 2; s < R->n_snakes; s++) bad_len += R->start[s + 1] - R->start[s] != 2;
+        too_many += R->n_snakes - 2 > 10;
+        distractors += R->n_snakes - 2;
+        restarts += R->restarts;
+    }
+    T_CHECK(rc == 0 && bad == 0, "200 easy images: markers, labels, connected and clear snakes (%d bad: %s)", bad, why ? why : "-");
+    T_CHECK(bad_len == 0 && too_many == 0, "easy targets have 6 paddles each, distractors 2, at most 10 of them (%d bad lengths, %d too many)",
+            bad_len, too_many);
+    printf("  pathfinder easy: %.2f distractor snakes and %.2f restarts per image\n", distractors / (double)n, restarts / (double)n);
+    free(img); free(rec);
+
+    /* through the task interface, against the LRA task of the same seed */
+    char err[LS_ERRLEN];
+    lra_config c = lra_default_config(LRA_PATHFINDER, LS_PROFILE_SMOKE);
+    T_CHECK(c.easy == 0, "lra_default_config leaves easy = 0");
+    c.n_train = 200; c.n_val = 50; c.n_test = 50;
+    lra_task th, te;
+    int rh = lra_task_load_config(&th, LRA_PATHFINDER, &c, LS_PROFILE_SMOKE, 1, NULL, err);
+    c.easy = 1;
+    int re = lra_task_load_config(&te, LRA_PATHFINDER, &c, LS_PROFILE_SMOKE, 1, NULL, err);
+    T_CHECK(rh == 0 && re == 0, "pathfinder and pathfinder-easy build: %s", re || rh ? err : "ok");
+    if (rh || re) { if (!rh) lra_task_free(&th); if (!re) lra_task_free(&te); return; }
+    T_CHECK(!strcmp(te.name, "pathfinder-easy") && !strcmp(th.name, "pathfinder") && te.id == LRA_PATHFINDER &&
+                te.T == 1024 && te.vocab == 258 && te.height == 32 && te.n_classes == 2 && te.mask_ratio == 0.5f,
+            "easy task: name \"%s\", id, T, vocab, classes and mask ratio of Pathfinder", te.name);
+    lra_split *se[3] = { &te.train, &te.val, &te.test }, *sh[3] = { &th.train, &th.val, &th.test };
+    int unbalanced = 0, same_img = 0, lab_differ = 0, badpix = 0;
+    double ink_e = 0, ink_h = 0;
+    for (int k = 0; k < 3; k++) {
+        int ones = 0;
+        for (int64_t i = 0; i < se[k]->n; i++) {
+            ones += se[k]->label[i];
+            lab_differ += se[k]->label[i] != sh[k]->label[i];
+            same_img += !memcmp(se[k]->tokens + i * S2, sh[k]->tokens + i * S2, (size_t)S2 * 4);
+            for (int64_t j = 0; j < S2; j++) {
+                int32_t a = se[k]->tokens[i * S2 + j];
+                badpix += a < 0 || a > 255 || se[k]->len[i] != S2;
+                ink_e += a > 0;
+                ink_h += sh[k]->tokens[i * S2 + j] > 0;
+            }
+        }
+        unbalanced += fabs(ones / (double)se[k]->n - 0.5) > 0.02;
+    }
+    int64_t total = te.train.n + te.val.n + te.test.n;
+    T_CHECK(unbalanced == 0 && badpix == 0, "easy labels balanced within 2%% in every split (%d splits off), pixels 0..255", unbalanced);
+    T_CHECK(same_img == 0, "easy images differ from the LRA task's for the same seed (%d of %lld identical)", same_img, (long long)total);
+    T_CHECK(lab_differ == 0, "the easy variant shares the LRA task's streams: labels agree index by index (%d differ)", lab_differ);
+    T_CHECK(ink_e < 0.9 * ink_h, "easy images carry less ink (32 paddles instead of 48): %.1f vs %.1f lit pixels per image",
+            ink_e / (double)total, ink_h / (double)total);
+    /* the task's images are the generator's with the easy parameters on the documented stream */
+    uint64_t sd = ls_hash64(1 ^ ls_str_hash("pathfinder/train"));
+    int mism = 0, bad_rec = 0;
+    for (int64_t i = 0; i < 20; i++) {
+        uint8_t one[32 * 32];
+        lra_pf_record R;
+        lra_pathfinder_image(&e, sd, i, one, &R);
+        for (int64_t j = 0; j < S2; j++) mism += one[j] != te.train.tokens[i * S2 + j];
+        mism += R.label != te.train.label[i];
+        bad_rec += R.start[1] != 6 || R.start[2] != 12;
+    }
+    T_CHECK(mism == 0 && bad_rec == 0, "easy train images 0-19 = lra_pathfinder_image(contour 6, \"pathfinder/train\" stream), records with 6 + 6 target paddles (%d mismatches)",
+            mism);
+    lra_task_free(&th); lra_task_free(&te);
+}
+
+/* a speech of n bytes of one letter (a stage direction in it, stripped by the loader) */
+static void long_speech(const char *dir, const char *name, char letter, int n) {
+    static char buf[4096];
+    int k = 0;
+    for (int i = 0; i < n && k < 4000; i++) {
+        buf[k++] = letter;
+        if (i == 100) { memcpy(buf + k, " (Applause.)", 12); k += 12; }
+    }
+    put_file(dir, "sotu", name, buf, (size_t)k);
+}
+
+static void test_retrieval_easy(void) {
+    char err[LS_ERRLEN];
+    /* train 1792, 1793; val 1801, 1811; test 1795, 1800: every split has a speech of >= 2 passages */
+    long_speech("sotu_easy", "1792_George_Washington_n.txt", 'a', 1100);
+    long_speech("sotu_easy", "1793_John_Adams_f.txt", 'b', 600);
+    long_speech("sotu_easy", "1801_Thomas_Jefferson_d.txt", 'c', 600);
+    long_speech("sotu_easy", "1811_James_Madison_d.txt", 'd', 520);
+    long_speech("sotu_easy", "1795_George_Washington_n.txt", 'e', 700);
+    long_speech("sotu_easy", "1800_John_Adams_f.txt", 'f', 300);
+    lra_config c = lra_default_config(LRA_RETRIEVAL, LS_PROFILE_SMOKE);
+    c.n_train = 40; c.n_val = 12; c.n_test = 12; c.T = 8; /* T is not used by the easy variant */
+    c.easy = 1;
+    lra_task t;
+    int rc = lra_task_load_config(&t, LRA_RETRIEVAL, &c, LS_PROFILE_SMOKE, 1, dir_of("sotu_easy"), err);
+    T_CHECK(rc == 0, "retrieval-easy loads 6 speeches of 300-1100 bytes: %s", rc ? err : "ok");
+    if (!rc) {
+        static const char allowed[3][3] = { "ab", "cd", "ef" };
+        lra_split *sp[3] = { &t.train, &t.val, &t.test };
+        int bad_T = 0, bad_len = 0, bad_lab = 0, bad_pure = 0, bad_split = 0, bad_match = 0, cls[2] = { 0, 0 };
+        for (int k = 0; k < 3; k++) {
+            lra_split *s = sp[k];
+            bad_T += s->T != 256 || s->pair != 2;
+            for (int64_t e = 0; e < s->n; e++) {
+                const int32_t *row = s->tokens + e * 2 * s->T;
+                for (int q = 0; q < 2; q++) bad_len += s->len[2 * e + q] < 1 || s->len[2 * e + q] > 256;
+                int c0 = row[0], c1 = row[s->T];
+                for (int64_t i = 0; i < s->T; i++) bad_pure += row[i] != c0 || row[s->T + i] != c1;
+                bad_split += !strchr(allowed[k], c0) || !strchr(allowed[k], c1);
+                if (s->label[e] == 0 || s->label[e] == 1) cls[s->label[e]]++; else bad_lab++;
+                bad_match += (c0 == c1) != (s->label[e] == 1);
+            }
+        }
+        T_CHECK(t.T == 256 && bad_T == 0 && !strcmp(t.name, "retrieval-easy") && t.pair == 2 && t.vocab == 258,
+                "retrieval-easy: \"%s\", pairs of T = 256 bytes (T %lld; the config's T 8 not used)", t.name, (long long)t.T);
+        T_CHECK(bad_len == 0, "every passage length in 1..256 (%d bad)", bad_len);
+        T_CHECK(bad_lab == 0 && cls[0] > 0 && cls[1] > 0, "labels in {0, 1}, both present (%d negative, %d positive, %d bad)",
+                cls[0], cls[1], bad_lab);
+        T_CHECK(bad_pure == 0 && bad_split == 0 && bad_match == 0,
+                "same documents and pairing rule: whole passages of one speech (%d stray), split by year (%d), label 1 <=> same speech (%d)",
+                bad_pure, bad_split, bad_match);
+        lra_task_free(&t);
+    }
+    rc = lra_task_load(&t, "retrieval-easy", LS_PROFILE_SMOKE, 1, dir_of("sotu_easy"), err);
+    T_CHECK(rc == 0 && !strcmp(t.name, "retrieval-easy") && t.T == 256 && t.train.n == 512 && t.val.n == 128,
+            "lra_task_load(\"retrieval-easy\") = smoke sizes, 256-byte passages: %s", rc ? err : "ok");
+    if (!rc) lra_task_free(&t);
+    /* the LRA setting on the same speeches still cuts passages of T bytes */
+    c.easy = 0;
+    rc = lra_task_load_config(&t, LRA_RETRIEVAL, &c, LS_PROFILE_SMOKE, 1, dir_of("sotu_easy"), err);
+    T_CHECK(rc == 0 && t.T == 8 && !strcmp(t.name, "retrieval"), "easy = 0 keeps the config's T (8) and the name: %s", rc ? err : "ok");
+    if (!rc) lra_task_free(&t);
+    /* speeches shorter than two 256-byte passages cannot give positives */
+    long_speech("sotu_easy_short", "1792_George_Washington_n.txt", 'a', 400);
+    long_speech("sotu_easy_short", "1793_John_Adams_f.txt", 'b', 300);
+    long_speech("sotu_easy_short", "1801_Thomas_Jefferson_d.txt", 'c', 600);
+    long_speech("sotu_easy_short", "1811_James_Madison_d.txt", 'd', 520);
+    long_speech("sotu_easy_short", "1795_George_Washington_n.txt", 'e', 700);
+    long_speech("sotu_easy_short", "1800_John_Adams_f.txt", 'f', 300);
+    c.easy = 1;
+    rc = lra_task_load_config(&t, LRA_RETRIEVAL, &c, LS_PROFILE_SMOKE, 1, dir_of("sotu_easy_short"), err);
+    T_CHECK(rc == -1 && contains(err, "sotu_easy_short/sotu") && contains(err, "train") && contains(err, "256 bytes"),
+            "retrieval-easy on train speeches under 512 bytes fails naming the split and 256 bytes: %s", err);
+}
+
+static void test_easy_interface(void) {
+    char err[LS_ERRLEN];
+    lra_task t;
+    /* easy = 1 is refused, before any file is read, for the four tasks without a variant */
+    static const int no_easy[4] = { LRA_LISTOPS, LRA_TEXT, LRA_IMAGE, LRA_PATHX };
+    for (int k = 0; k < 4; k++) {
+        lra_config c = lra_default_config(no_easy[k], LS_PROFILE_SMOKE);
+        c.easy = 1;
+        err[0] = 0;
+        int rc = lra_task_load_config(&t, no_easy[k], &c, LS_PROFILE_SMOKE, 1, dir_of("no_data_here"), err);
+        T_CHECK(rc == -1 && contains(err, lra_task_name(no_easy[k])) && contains(err, "easy") && !contains(err, "make data") &&
+                    t.train.tokens == NULL && t.name[0] == 0,
+                "easy = 1 for %s is refused naming the task: %s", lra_task_name(no_easy[k]), err);
+    }
+    lra_config c = lra_default_config(LRA_PATHFINDER, LS_PROFILE_SMOKE);
+    c.easy = 2;
+    int rc = lra_task_load_config(&t, LRA_PATHFINDER, &c, LS_PROFILE_SMOKE, 1, NULL, err);
+    T_CHECK(rc == -1 && contains(err, "pathfinder") && contains(err, "easy = 2"), "easy = 2 is refused: %s", err);
+    /* names */
+    int id = 0, easy = 0, ok = 1;
+    ok &= lra_task_parse("pathfinder-easy", &id, &easy) == 0 && id == LRA_PATHFINDER && easy == 1;
+    ok &= lra_task_parse("retrieval-easy", &id, &easy) == 0 && id == LRA_RETRIEVAL && easy == 1;
+    for (int i = 0; i < LRA_N_TASKS; i++) ok &= lra_task_parse(lra_task_name(i), &id, &easy) == 0 && id == i && easy == 0;
+    T_CHECK(ok, "lra_task_parse: the six names (easy 0) and pathfinder-easy, retrieval-easy (easy 1)");
+    T_CHECK(LRA_N_TASKS == 6 && lra_task_id("pathfinder-easy") == -1 && lra_task_id("retrieval-easy") == -1,
+            "lra_task_id does not know the variants (LRA_N_TASKS stays 6)");
+    static const char *const bad[] = { "pathfinder-hard", "listops-easy", "pathx-easy", "text-easy", "image-easy",
+                                       "pathfinder-easy ", "Pathfinder-easy", "pathfinder-", "pathfinder-easyy", "retrieval-easy2",
+                                       "retrieval-hard", "-easy", "" };
+    int nbad = (int)(sizeof bad / sizeof bad[0]), refused = 0, named = 0;
+    for (int i = 0; i < nbad; i++) {
+        id = 3; easy = 1;
+        refused += lra_task_parse(bad[i], &id, &easy) == -1 && id == -1 && easy == 0;
+        err[0] = 0;
+        named += lra_task_load(&t, bad[i], LS_PROFILE_SMOKE, 1, NULL, err) == -1 && contains(err, "unknown task") &&
+                 (!bad[i][0] || contains(err, bad[i]));
+    }
+    T_CHECK(refused == nbad && named == nbad, "%d of %d unknown names (pathfinder-hard, listops-easy, ...) refused by lra_task_parse, %d by lra_task_load",
+            refused, nbad, named);
+    lra_task_load(&t, "pathfinder-hard", LS_PROFILE_SMOKE, 1, NULL, err);
+    printf("  %s\n", err);
+    T_CHECK(lra_task_parse(NULL, &id, &easy) == -1 && lra_task_parse("pathx", NULL, NULL) == 0, "NULL name and NULL outputs are safe");
+    rc = lra_task_load(&t, "pathfinder-easy", LS_PROFILE_SMOKE, 1, NULL, err);
+    T_CHECK(rc == 0 && !strcmp(t.name, "pathfinder-easy") && t.id == LRA_PATHFINDER && t.train.n == 400 && t.val.n == 100,
+            "lra_task_load(\"pathfinder-easy\") builds the smoke sizes: %s (%.2f s)", rc ? err : "ok", rc ? 0.0 : t.seconds);
+    if (!rc) lra_task_free(&t);
+}
+
+/* ---------------------------------------------------------------------------------------------
    SynthLang (experiments/synthlang.h): the text is parsed back into words here, and every rate the
    generator promises is checked against an expectation computed from the language's tables by this
    file's own arithmetic, with a tolerance of 4 standard deviations of the sample at hand.
@@ -944,5 +1160,8 @@ void suite_data(void) {
     test_image();
     test_text();
     test_retrieval();
+    test_pathfinder_easy();
+    test_retrieval_easy();
+    test_easy_interface();
     test_synthlang();
 }
