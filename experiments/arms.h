@@ -22,7 +22,7 @@
 
 enum { M_TR, M_S4D, M_LRU, N_MODELS };
 #define ARM_MAX_VOCAB 512   /* above every task's vocabulary (bytes + PAD + MASK) */
-#define ARM_RUNS "runs"     /* results/runs/: the side tables share runs, so an arm two tables need trains once */
+#define ARM_RUNS "runs"     /* results/<profile>/runs/: the side tables share runs, so an arm two tables need trains once */
 static const char *const MODEL[N_MODELS] = {"Transformer", "S4D", "LRU"};
 static const char *const COLUMN[LRA_N_TASKS] = {"ListOps", "Text (IMDb bytes)", "Retrieval (SOTU, not AAN)",
                                                 "Image (Fashion-MNIST, not CIFAR-10)", "Pathfinder", "Path-X"};
@@ -309,7 +309,7 @@ static inline int arm_run(const arm_spec *a, arm_out *o) {
     return 0;
 }
 
-/* the learning curve of a run in results/runs/ (<hash>.csv, one row per validation, written by
+/* the learning curve of a run in results/<profile>/runs/ (<hash>.csv, one row per validation, written by
    ls_train): up to cap points; the number read, or -1 when the run kept no curve. The label in the
    first column may hold commas, so each row is read from its end. */
 typedef struct arm_point { long long step; double val_loss, val_metric, wall_s; } arm_point;

@@ -55,7 +55,7 @@ int main(int argc, char **argv) {
         const char *row[8] = {TABLES[i], c[0], c[1], c[2], c[3], c[4], c[5], c[6]};
         rp_table_row(&t, row);
     }
-    rp_table_note(&t, "Wall time: the table program's own run (a re-run that finds its rows cached takes seconds). Training runs: the summed wall time of every training run behind the table, cached or not; runs shared with another table (results/runs/) count in both.");
+    rp_table_note(&t, "Wall time: the table program's own run (a re-run that finds its rows cached takes seconds). Training runs: the summed wall time of every training run behind the table, cached or not; runs shared with another table (results/<profile>/runs/) count in both.");
     rp_table_note(&t, "Throughput per model against PyTorch: `make bench` (the benchmark table).");
     rp_table *tabs[1] = {&t};
     if (rp_write(cli.out, "cost", tabs, 1, err)) { fprintf(stderr, "cost: %s\n", err); return 1; }

@@ -11,7 +11,7 @@
    as in the lra table. The objectives: classification from scratch, and the report's self-pretraining
    objective (masked LM for the Transformer and S4D, causal LM for the LRU) on the training split.
 
-   From each learning curve (results/runs/<hash>.csv) it prints:
+   From each learning curve (results/<profile>/runs/<hash>.csv) it prints:
    - the plateau: the best value of the curve smoothed over 3 consecutive validations (the mean of
      each validation and the two before it, so a point only uses what was known at its step);
    - the first step (and the wall time then) at which the smoothed curve is within 1 point of the
@@ -152,7 +152,7 @@ static int run_task(int task, int prof, const ls_cli *cli, int fresh, int timing
             s->ran = 1; s->ceil = ceil; s->steps = res.steps; s->wall = res.wall_s; s->test = 100 * res.test;
             s->H = H; s->mode = 100 * mode; s->lm_acc = 100 * res.val;
             s->np = arm_curve(res.hash, s->pts, MAXPTS);
-            if (s->np <= 0) { fprintf(stderr, "learning_budget: %s: no learning curve in results/runs/%016llx.csv\n", lab, (unsigned long long)res.hash); lra_task_free(&t); return -1; }
+            if (s->np <= 0) { fprintf(stderr, "learning_budget: %s: no learning curve in %s/runs/%016llx.csv\n", lab, rp_root(), (unsigned long long)res.hash); lra_task_free(&t); return -1; }
             analyse(s, o == OBJ_LM);
             s->chance = chance;
             s->learned = o == OBJ_SCRATCH && s->plateau >= chance + LEARN_MARGIN;

@@ -8,7 +8,7 @@
    {1, 5, 10, 50, 100}% of the training split: the first n examples of one seeded permutation, so each
    subset contains the smaller ones. The SPT arm pretrains on the same subset only; both arms validate
    on the full validation split and share LR, cap, early stopping and seed (arms.h). The 100% arms are
-   the spt_objective table's bidirectional arms (shared in results/runs/). */
+   the spt_objective table's bidirectional arms (shared in results/<profile>/runs/). */
 #define LONGSEQ_IMPLEMENTATION
 #define LRA_DATA_IMPLEMENTATION
 #define REPORT_IMPLEMENTATION

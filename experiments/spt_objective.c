@@ -8,7 +8,7 @@
    a mask, two-directional S4D), causal LM the causal one (Transformer with a causal mask, one-directional
    S4D). Each SPT arm is compared with the from-scratch arm of the same model, so the table separates
    the gain from pretraining from the cost of causality. Same LR, cap, early stopping, seeds (arms.h);
-   the bidirectional S4D rows are the ssm_init table's S4D-Lin rows (shared in results/runs/). */
+   the bidirectional S4D rows are the ssm_init table's S4D-Lin rows (shared in results/<profile>/runs/). */
 #define LONGSEQ_IMPLEMENTATION
 #define LRA_DATA_IMPLEMENTATION
 #define REPORT_IMPLEMENTATION

@@ -65,7 +65,7 @@ int main(int argc, char **argv) {
                 if (first < 0 && vl < H - MARGIN) first = pts[i].step;
                 last = vl - H; last_step = pts[i].step;
             }
-            if (np < 0) snprintf(cell[mi][task], 96, "no learning curve (results/runs/%016llx.csv)", (unsigned long long)res.hash);
+            if (np < 0) snprintf(cell[mi][task], 96, "no learning curve (%016llx.csv)", (unsigned long long)res.hash);
             else if (first >= 0) snprintf(cell[mi][task], 96, "step %lld of %lld; %+.2f at the end", first, last_step, last);
             else snprintf(cell[mi][task], 96, "not within %lld steps; %+.2f at the end", last_step, last);
         }
