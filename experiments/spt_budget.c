@@ -9,7 +9,7 @@
    Design. Tasks: Image and Text (--tasks: any of the six). Models: the Transformer (rotary
    positions) and S4D, both bidirectional, at the lra plan's sizes and batch (arm_plan), one
    learning rate per model for every phase and arm (Transformer 1e-3, S4D 3e-3; arm_train keeps
-   S4D's SSM parameters at 1e-3). Budgets B, total steps: cpu 500, 1000, 2000, 4000; smoke 8, 16,
+   S4D's SSM parameters at 1e-3). Budgets B, total steps: cpu 400, 800, 1600, 3200; smoke 8, 16,
    32, 64; paper 5000 to 40000; --steps N replaces them by N, 2N, 4N, 8N (N >= 5). SPT shares 0,
    20, 40, 60 %: a masked-LM pretraining on the task's own training split capped at
    B x share / 100 steps, then fine-tuning from its best-validation parameters (LM head dropped)
@@ -45,7 +45,7 @@ static const float LR[N_MODELS] = {[M_TR] = 1e-3f, [M_S4D] = 3e-3f};
 /* total step budgets per profile (quick: refused by arm_cli) */
 static const int64_t BUDGET[ARM_N_PROFILES][N_BUDGET] = {
     [LS_PROFILE_SMOKE] = {8, 16, 32, 64},
-    [LS_PROFILE_CPU] = {500, 1000, 2000, 4000},
+    [LS_PROFILE_CPU] = {400, 800, 1600, 3200},
     [LS_PROFILE_PAPER] = {5000, 10000, 20000, 40000},
 };
 /* seeds per profile: raise one to add seeds (every table cell is a mean over them) */
