@@ -26,6 +26,17 @@ enum { M_TR, M_S4D, M_LRU, N_MODELS };
 static const char *const MODEL[N_MODELS] = {"Transformer", "S4D", "LRU"};
 static const char *const COLUMN[LRA_N_TASKS] = {"ListOps", "Text (IMDb bytes)", "Retrieval (SOTU, not AAN)",
                                                 "Image (Fashion-MNIST, not CIFAR-10)", "Pathfinder", "Path-X"};
+/* The labelled easier variants (lra_data.h, lra_config.easy): --tasks retrieval-easy or
+   pathfinder-easy selects one in place of the LRA task, for the whole program. arm_easy[task] says
+   which is in use; arm_task_name and arm_column name it (the name also keys the cached runs). */
+static int arm_easy[LRA_N_TASKS];
+static const char *const COLUMN_EASY[LRA_N_TASKS] = {[LRA_RETRIEVAL] = "Retrieval, easier (SOTU, 256-byte passages)",
+                                                     [LRA_PATHFINDER] = "Pathfinder, easier (6-paddle contours)"};
+static inline const char *arm_task_name(int task) {
+    if (task < 0 || task >= LRA_N_TASKS || !arm_easy[task]) return lra_task_name(task);
+    return task == LRA_RETRIEVAL ? "retrieval-easy" : "pathfinder-easy";
+}
+static inline const char *arm_column(int task) { return arm_easy[task] ? COLUMN_EASY[task] : COLUMN[task]; }
 /* pooling per task (paper §2.3): ListOps mean (last for causal), Text, Retrieval, Pathfinder mean, Image, Path-X max */
 static const int POOL[LRA_N_TASKS] = {LS_POOL_MEAN, LS_POOL_MEAN, LS_POOL_MEAN, LS_POOL_MAX, LS_POOL_MEAN, LS_POOL_MAX};
 
@@ -158,7 +169,7 @@ static inline double arm_mean_sd(const double *x, int n, double *sd) {
 /* the fetched file a task needs (NULL for the generated tasks), and whether it is absent */
 static const char *arm_data_missing(const char *task) {
     const char *f = !strcmp(task, "text") ? "data/imdb/reviews.json" : !strcmp(task, "image") ? "data/fashion-mnist/train-images-idx3-ubyte"
-                  : !strcmp(task, "retrieval") ? "data/sotu" : NULL;
+                  : !strncmp(task, "retrieval", 9) ? "data/sotu" : NULL;   /* also retrieval-easy */
     if (!f) return NULL;
     if (f[5] == 's') { DIR *d = opendir(f); if (d) { closedir(d); return NULL; } return f; }
     FILE *fp = fopen(f, "rb");
@@ -221,23 +232,28 @@ static inline void arm_progress_done(int cached, double wall_s) {
             cached ? "(cached)" : "done", el, arm_prog.k >= arm_prog.n ? "0s" : eta);
 }
 
-/* --tasks a,b,c -> want[task] = 1, restricted to allowed[] (NULL: any); -1 with the bad name on stderr */
+/* --tasks a,b,c -> want[task] = 1 (and arm_easy[task] for an "-easy" name), restricted to allowed[]
+   (NULL: any); -1 with the bad name on stderr */
 static inline int arm_parse_tasks(const char *prog, const char *list, const int *allowed, int *want) {
-    memset(want, 0, LRA_N_TASKS * sizeof *want);
+    memset(want, 0, LRA_N_TASKS * sizeof *want); memset(arm_easy, 0, sizeof arm_easy);
     if (!*list) { fprintf(stderr, "%s: --tasks: the list is empty\n", prog); return -1; }
     for (const char *s = list; *s;) {
         size_t n = strcspn(s, ","); char name[32]; snprintf(name, sizeof name, "%.*s", (int)(n < 31 ? n : 31), s);
         if (!n || (s[n] == ',' && !s[n + 1])) { fprintf(stderr, "%s: --tasks: an empty name in '%s'\n", prog, list); return -1; }
-        int id = lra_task_id(name);
-        if (id < 0 || (allowed && !allowed[id])) { fprintf(stderr, "%s: --tasks: task '%s' is not one this table runs\n", prog, name); return -1; }
-        want[id] = 1; s += n + (s[n] == ',');
+        int id, easy;
+        if (lra_task_parse(name, &id, &easy) || (allowed && !allowed[id])) { fprintf(stderr, "%s: --tasks: task '%s' is not one this table runs\n", prog, name); return -1; }
+        if (want[id] && arm_easy[id] != easy) {
+            fprintf(stderr, "%s: --tasks: both variants of %s in '%s': a table runs one of them\n", prog, lra_task_name(id), list);
+            return -1;
+        }
+        want[id] = 1; arm_easy[id] = easy; s += n + (s[n] == ',');
     }
     return 0;
 }
 
 /* loads a task, or says why not: 1 = skip it (smoke profile without fetched data), -1 = fail */
 static inline int arm_load(const char *prog, lra_task *t, int task, int prof, char *key, size_t keycap) {
-    const char *tn = lra_task_name(task), *path = arm_data_missing(tn);
+    const char *tn = arm_task_name(task), *path = arm_data_missing(lra_task_name(task));
     char err[LS_ERRLEN];
     if (path) {
         fprintf(stderr, "%s: %s: data file %s is missing; run `make data`%s\n", prog, tn, path, prof == LS_PROFILE_SMOKE ? " (smoke profile: task skipped)" : "");
@@ -428,7 +444,7 @@ static inline int arm_grid_run(const arm_grid *g) {
             for (int s = 0; s < g->nseed; s++)
                 for (int spt = 0; spt < 2; spt++) {
                     uint64_t seed = g->seed0 + (uint64_t)s;
-                    char lab[128]; snprintf(lab, sizeof lab, "%s %s%s seed %llu", lra_task_name(task), V->name, spt ? " +SPT" : "", (unsigned long long)seed);
+                    char lab[128]; snprintf(lab, sizeof lab, "%s %s%s seed %llu", arm_task_name(task), V->name, spt ? " +SPT" : "", (unsigned long long)seed);
                     arm_spec a = {g->prog, ARM_RUNS, lab, key, arm_model(&t, &p, V->model, V->causal, 0), arm_model(&t, &p, V->model, V->causal, 1),
                                   arm_train(&t, &p, g->prof, LS_OBJ_CLASSIFY, lr, seed, g->quiet), arm_train(&t, &p, g->prof, V->pt_objective, lr, seed, g->quiet),
                                   &tr, &va, &te, &ptr, &pva, spt, g->fresh};
@@ -443,7 +459,7 @@ static inline int arm_grid_run(const arm_grid *g) {
                     wall_sum += o.ft.wall_s + (spt ? o.pt.wall_s : 0);
                     for (int ph = spt ? 0 : 1; ph < 2; ph++) {
                         const rp_result *q = ph ? &o.ft : &o.pt;
-                        rp_table_rowf(&raw, "%s\t%s\t%s\t%s\t%g\t%llu\t%.4f\t%.4f\t%.4f\t%lld\t%lld\t%.1f\t%d\t%016llx", lra_task_name(task), V->name,
+                        rp_table_rowf(&raw, "%s\t%s\t%s\t%s\t%g\t%llu\t%.4f\t%.4f\t%.4f\t%lld\t%lld\t%.1f\t%d\t%016llx", arm_task_name(task), V->name,
                                       spt ? "spt" : "scratch", ph ? (spt ? "finetune" : "train") : (V->pt_objective == LS_OBJ_CLM ? "pretrain-clm" : "pretrain-mlm"),
                                       lr, (unsigned long long)seed, q->val, ph ? NAN : q->val_loss, q->test, (long long)q->steps, (long long)q->best_step,
                                       q->wall_s, q->threads, (unsigned long long)q->hash);
@@ -454,7 +470,7 @@ static inline int arm_grid_run(const arm_grid *g) {
     }
     /* tables: accuracy (variant x arm), then per variant the SPT gain, the LM loss against the unigram entropy, steps and wall time */
     const char *head[LRA_N_TASKS + 2] = {"model"}; int cols[LRA_N_TASKS], nc = 0;
-    for (int k = 0; k < LRA_N_TASKS; k++) if (g->want[k]) { cols[nc] = k; head[++nc] = COLUMN[k]; }
+    for (int k = 0; k < LRA_N_TASKS; k++) if (g->want[k]) { cols[nc] = k; head[++nc] = arm_column(k); }
     head[nc + 1] = "Avg";
     rp_table acc_t, gain_t;
     char title2[256]; snprintf(title2, sizeof title2, "%.*s: SPT gain, pretraining loss against the unigram entropy, cost", (int)strcspn(g->title, ":"), g->title);
@@ -498,7 +514,7 @@ static inline int arm_grid_run(const arm_grid *g) {
     }
     char seeds[64], steps[256] = "cap ", lrs[96] = "", extra[512], wall[32];
     arm_seeds(seeds, sizeof seeds, g->seed0, g->nseed);
-    for (int j = 0; j < nc; j++) { size_t n = strlen(steps); snprintf(steps + n, sizeof steps - n, "%s%s %lld", j ? ", " : "", lra_task_name(cols[j]), (long long)arm_plan(g->prof, cols[j], g->steps_mult).steps); }
+    for (int j = 0; j < nc; j++) { size_t n = strlen(steps); snprintf(steps + n, sizeof steps - n, "%s%s %lld", j ? ", " : "", arm_task_name(cols[j]), (long long)arm_plan(g->prof, cols[j], g->steps_mult).steps); }
     for (int m = 0; m < N_MODELS; m++) {
         int used = 0; for (int v = 0; v < g->nv; v++) used |= g->v[v].model == m;
         if (used) { size_t n = strlen(lrs); snprintf(lrs + n, sizeof lrs - n, "%s%s %g", n ? ", " : "", MODEL[m], g->lr[m]); }

@@ -139,7 +139,7 @@ static int run_task(int task, int prof, const ls_cli *cli, int fresh, int timing
             tc.eval_every = tc.ckpt_every = ceil / N_EVAL > 0 ? ceil / N_EVAL : 1;
             tc.patience = 0;   /* the whole curve: no early stopping */
             char lab[160];
-            snprintf(lab, sizeof lab, "[%d/%d] %s %s %s", ++*nrun, total, lra_task_name(task), VAR[v].name,
+            snprintf(lab, sizeof lab, "[%d/%d] %s %s %s", ++*nrun, total, arm_task_name(task), VAR[v].name,
                      o == OBJ_SCRATCH ? "scratch" : obj == LS_OBJ_MLM ? "masked LM" : "causal LM");
             rp_run r = {.table = ARM_RUNS, .label = lab, .model = model_of(&t, &q, v, o == OBJ_LM), .train = tc,
                         .data_key = key, .init_hash = 0, .save_model = 0, .fresh = fresh};
@@ -189,7 +189,7 @@ static int write_figure(const char *dir, const int *want, int prof, int lm, char
     int panel = 0;
     for (int k = 0; k < LRA_N_TASKS; k++) {
         if (!want[k]) continue;
-        fprintf(f, "\\nextgroupplot[title={%s}%s", COLUMN[k], lm ? ", ymax=0.5" : "");
+        fprintf(f, "\\nextgroupplot[title={%s}%s", arm_column(k), lm ? ", ymax=0.5" : "");
         fprintf(f, panel == 0 ? ", legend to name=%s, legend columns=4]\n" : "]\n", leg);
         panel++;
         double x0 = 1e30, x1 = 0;
@@ -272,22 +272,22 @@ int main(int argc, char **argv) {
                 fmt_secs(quiet_secs(s, s->plat_step, 0), a, sizeof a); fmt_secs(quiet_secs(s, s->plat_step, 1), b, sizeof b);
                 rp_fmt_secs(s->wall, c, sizeof c);
                 if (o == OBJ_SCRATCH && !s->learned)
-                    rp_table_rowf(&t1, "%s\t%s\t%lld\t%.1f (chance %.1f)\t%.1f\t—\t—\tat chance\t%s", lra_task_name(k), VAR[v].name, s->ceil,
+                    rp_table_rowf(&t1, "%s\t%s\t%lld\t%.1f (chance %.1f)\t%.1f\t—\t—\tat chance\t%s", arm_task_name(k), VAR[v].name, s->ceil,
                                   s->plateau, s->chance, s->test, c);
                 else if (o == OBJ_SCRATCH)
-                    rp_table_rowf(&t1, "%s\t%s\t%lld\t%.1f (chance %.1f)\t%.1f\t%lld\t%s / %s\t%s\t%s", lra_task_name(k), VAR[v].name, s->ceil,
+                    rp_table_rowf(&t1, "%s\t%s\t%lld\t%.1f (chance %.1f)\t%.1f\t%lld\t%s / %s\t%s\t%s", arm_task_name(k), VAR[v].name, s->ceil,
                                   s->plateau, s->chance, s->test, s->plat_step, a, b, s->flat ? "yes" : "no", c);
                 else {
                     fmt_secs(quiet_secs(s, s->below_step, 0), d, sizeof d);
                     if (s->below_step >= 0) snprintf(bs, sizeof bs, "%lld (%s)", s->below_step, d); else snprintf(bs, sizeof bs, "never");
-                    rp_table_rowf(&t2, "%s\t%s\t%s\t%lld\t%.3f (%.3f)\t%+.3f\t%.1f (%.1f)\t%lld\t%s / %s\t%s", lra_task_name(k), VAR[v].name, on,
+                    rp_table_rowf(&t2, "%s\t%s\t%s\t%lld\t%.3f (%.3f)\t%+.3f\t%.1f (%.1f)\t%lld\t%s / %s\t%s", arm_task_name(k), VAR[v].name, on,
                                   s->ceil, s->plateau, s->H, s->plateau - s->H, s->lm_acc, s->mode, s->plat_step, a, b, bs);
                 }
-                rp_table_rowf(&raw, "%s\t%s\t%s\t%lld\t%.4f\t%.2f\t%lld\t%.1f\t%d\t%.4f\t%lld\t%.1f\t%.4f\t%.4f\t%.4f\t%.4f\t%.1f\t%d", lra_task_name(k),
+                rp_table_rowf(&raw, "%s\t%s\t%s\t%lld\t%.4f\t%.2f\t%lld\t%.1f\t%d\t%.4f\t%lld\t%.1f\t%.4f\t%.4f\t%.4f\t%.4f\t%.1f\t%d", arm_task_name(k),
                               VAR[v].name, on, s->ceil, s->plateau, o == OBJ_SCRATCH ? s->test : NAN, s->plat_step, s->plat_wall, s->flat, s->H,
                               s->below_step, s->wall, s->st1, s->st2, s->ev1, s->ev2, s->chance, s->learned);
                 for (int i = 0; i < s->np; i++)
-                    rp_table_rowf(&curves, "%s\t%s\t%s\t%lld\t%.2f\t%.2f\t%.4f\t%.4f", lra_task_name(k), VAR[v].name, on, s->pts[i].step,
+                    rp_table_rowf(&curves, "%s\t%s\t%s\t%lld\t%.2f\t%.2f\t%.4f\t%.4f", arm_task_name(k), VAR[v].name, on, s->pts[i].step,
                                   s->pts[i].wall_s, quiet_secs(s, s->pts[i].step, 0), s->pts[i].val_metric, s->pts[i].val_loss);
             }
         /* the position rule's inputs */
@@ -295,7 +295,7 @@ int main(int argc, char **argv) {
         if (!any_pos) continue;
         n_pos_tasks++;
         char cell[5][48];
-        snprintf(cell[0], 48, "%s", lra_task_name(k));
+        snprintf(cell[0], 48, "%s", arm_task_name(k));
         for (int v = V_TR_SIN; v <= V_TR_ROPE; v++) {
             const run_stats *sc = &R[k][v][OBJ_SCRATCH], *lm = &R[k][v][OBJ_LM];
             sum_scr[v] += sc->plateau; n_scr[v]++;
@@ -326,7 +326,7 @@ int main(int argc, char **argv) {
     for (int k = 0; k < LRA_N_TASKS; k++) {
         if (!want[k]) continue;
         char cell[5][96];
-        snprintf(cell[0], 96, "%s", lra_task_name(k));
+        snprintf(cell[0], 96, "%s", arm_task_name(k));
         for (int o = 0; o < N_OBJ; o++) {
             long long need = 0; int by = -1, bound = 0; double w1 = 0, w2 = 0;
             for (int v = 0; v < N_VAR; v++) {
@@ -361,7 +361,7 @@ int main(int argc, char **argv) {
         size_t n = strlen(steps);
         int64_t c0 = CEIL[prof][k][0], c1 = CEIL[prof][k][1];
         if (cli.steps > 0) { c0 = c0 ? cli.steps : 0; c1 = c1 ? cli.steps : 0; }
-        snprintf(steps + n, sizeof steps - n, "%s%s %lld / %lld", j++ ? ", " : "", lra_task_name(k), (long long)c0, (long long)c1);
+        snprintf(steps + n, sizeof steps - n, "%s%s %lld / %lld", j++ ? ", " : "", arm_task_name(k), (long long)c0, (long long)c1);
     }
     arm_sizes(sz, sizeof sz, &PLAN[prof][LRA_LISTOPS]);
     double wsum = 0; for (int k = 0; k < LRA_N_TASKS; k++) for (int v = 0; v < N_VAR; v++) for (int o = 0; o < N_OBJ; o++) wsum += R[k][v][o].wall;

@@ -89,7 +89,7 @@ static void fmt_acc(char *buf, size_t cap, const double *x, int n) {
 }
 
 /* the task's short name: "Image" of "Image (Fashion-MNIST, not CIFAR-10)" */
-static int short_len(int task) { return (int)strcspn(COLUMN[task], " ("); }
+static int short_len(int task) { return (int)strcspn(arm_column(task), " (,"); }
 
 /* Trains (or reads back) every run of one task: model x budget x share x seed. One raw row per
    run, its validation curves (pretraining and fine-tuning on one step axis). 1 = skipped (smoke
@@ -107,7 +107,7 @@ static int run_task(int task, const ls_cli *cli, int fresh, const int64_t *B, in
     arm_unigram(&ptr, &mode, &H);
     RES[task].ran = 1; RES[task].H = H; RES[task].mask_ratio = t.mask_ratio;
     const plan p = arm_plan(prof, task, 1);   /* sizes and batch; the caps are set below */
-    const char *tn = lra_task_name(task);
+    const char *tn = arm_task_name(task);
     for (int mi = 0; mi < N_ARMS; mi++)
         for (int b = 0; b < N_BUDGET; b++)
             for (int s = 0; s < N_SHARE; s++)
@@ -168,7 +168,7 @@ static void acc_table(rp_table *t, int task, const int64_t *B, int nseed) {
         head[2 + s] = share_h[s];
     }
     snprintf(title, sizeof title, "The SPT crossover, %s: test accuracy (%%), in brackets the "
-             "pretraining's held-out loss minus the unigram entropy (nats)", COLUMN[task]);
+             "pretraining's held-out loss minus the unigram entropy (nats)", arm_column(task));
     rp_table_init(t, title, 2 + N_SHARE, head, RP_MD | RP_TEX);
     for (int mi = 0; mi < N_ARMS; mi++)
         for (int b = 0; b < N_BUDGET; b++) {
@@ -210,13 +210,13 @@ static void cross_tables(rp_table *t, rp_table *csv, const int *cols, int nc, co
         for (int mi = 0; mi < N_ARMS; mi++) {
             char c[1 + N_BUDGET][96], g[32];
             const char *cp[1 + N_BUDGET], *mn = MODEL[ARM_MODEL[mi]];
-            snprintf(c[0], sizeof c[0], "%.*s, %s", short_len(k), COLUMN[k], mn);   /* short name */
+            snprintf(c[0], sizeof c[0], "%.*s, %s", short_len(k), arm_column(k), mn);   /* short name */
             for (int b = 0; b < N_BUDGET; b++) {
                 if (!RES[k].ran) { snprintf(c[1 + b], sizeof c[0], "not run: no data"); continue; }
                 crossover x = cross_of(k, mi, b, nseed);
                 fmt_signed(g, sizeof g, x.best - x.scratch, 1);
                 snprintf(c[1 + b], sizeof c[0], "%s at %d%%", g, x.share);
-                rp_table_rowf(csv, "%s\t%s\t%lld\t%.2f\t%d\t%.2f\t%.2f", lra_task_name(k), mn,
+                rp_table_rowf(csv, "%s\t%s\t%lld\t%.2f\t%d\t%.2f\t%.2f", arm_task_name(k), mn,
                               (long long)B[b], x.scratch, x.share, x.best, x.best - x.scratch);
             }
             for (int i = 0; i < 1 + N_BUDGET; i++) cp[i] = c[i];
@@ -261,7 +261,7 @@ static int write_figure(const char *dir, const int *want, const int64_t *B, int 
         if (!want[k]) continue;
         if (!RES[k].ran) {
             fprintf(f, "\\addlegendimage{empty legend}\\addlegendentry{%.*s: not run (no data)}\n",
-                    short_len(k), COLUMN[k]);
+                    short_len(k), arm_column(k));
             continue;
         }
         for (int m = 0; m < N_ARMS; m++) {
@@ -271,7 +271,7 @@ static int write_figure(const char *dir, const int *want, const int64_t *B, int 
                 crossover x = cross_of(k, m, b, nseed);
                 fprintf(f, " (%lld,%.2f)", (long long)B[b], x.best - x.scratch);
             }
-            fprintf(f, " };\n\\addlegendentry{%.*s, %s}\n", short_len(k), COLUMN[k],
+            fprintf(f, " };\n\\addlegendentry{%.*s, %s}\n", short_len(k), arm_column(k),
                     MODEL[ARM_MODEL[m]]);
         }
     }
@@ -308,7 +308,7 @@ static void caption_extra(char *buf, size_t cap, int prof, const int *cols, int 
         arm_sizes(sz, sizeof sz, q);
         if (same) snprintf(sizes + n, sizeof sizes - n, "%s; batch %lld", sz, (long long)q->batch);
         else snprintf(sizes + n, sizeof sizes - n, "%s%.*s: %s, batch %lld", j ? "; " : "",
-                      short_len(cols[j]), COLUMN[cols[j]], sz, (long long)q->batch);
+                      short_len(cols[j]), arm_column(cols[j]), sz, (long long)q->batch);
     }
     if (EVAL_MAX[prof] > 0) snprintf(evals, sizeof evals, "%lld", (long long)EVAL_MAX[prof]);
     else snprintf(evals, sizeof evals, "all");
@@ -329,7 +329,7 @@ static void notes(rp_table *t1, rp_table *tx, int prof, const int *cols, int nc,
         size_t n = strlen(ratios);
         if (RES[k].ran)
             snprintf(ratios + n, sizeof ratios - n, "%s%.*s: masking ratio %.0f%%, H = %.3f",
-                     n ? "; " : "", short_len(k), COLUMN[k], 100.0 * RES[k].mask_ratio, RES[k].H);
+                     n ? "; " : "", short_len(k), arm_column(k), 100.0 * RES[k].mask_ratio, RES[k].H);
     }
     if (t1) {
         rp_table_note(t1, "Budget B: total training steps, a cap. Share s: SPT pretrains the model "
@@ -390,7 +390,7 @@ int main(int argc, char **argv) {
     int runs_per_arm = 0, total = 0;
     for (int s = 0; s < N_SHARE; s++) runs_per_arm += SHARE[s] ? 2 : 1;
     for (int j = 0; j < nc; j++)
-        if (!arm_data_missing(lra_task_name(cols[j])))
+        if (!arm_data_missing(arm_task_name(cols[j])))
             total += N_ARMS * N_BUDGET * nseed * runs_per_arm;
     double t_start = ls_now(), wall_sum = 0;
     const char *rh[] = {"task", "model", "budget", "spt_share", "pt_steps", "ft_steps",

@@ -42,7 +42,7 @@ int main(int argc, char **argv) {
         if (lrc < 0) return 1;
         if (lrc > 0) continue;
         const plan p = arm_plan(prof, task, mult);
-        { size_t n = strlen(caps); snprintf(caps + n, sizeof caps - n, "%s%s %lld", k ? ", " : "", lra_task_name(task), (long long)p.steps); }
+        { size_t n = strlen(caps); snprintf(caps + n, sizeof caps - n, "%s%s %lld", k ? ", " : "", arm_task_name(task), (long long)p.steps); }
         ls_dataset va = arm_split(&t.val, 0, 0), te = arm_split(&t.test, TEST_MAX[prof], 0);
         double acc[2][2][N_FRAC]; int64_t ntr[N_FRAC];
         for (int f = 0; f < N_FRAC; f++) {
@@ -61,7 +61,7 @@ int main(int argc, char **argv) {
             for (int mi = 0; mi < 2; mi++) {
                 int m = MODELS[mi];
                 for (int spt = 0; spt < 2; spt++) {
-                    char lab[128]; snprintf(lab, sizeof lab, "%s %d%% %s%s seed %llu", lra_task_name(task), FRAC[f], MODEL[m], spt ? " +SPT" : "", (unsigned long long)cli.seed);
+                    char lab[128]; snprintf(lab, sizeof lab, "%s %d%% %s%s seed %llu", arm_task_name(task), FRAC[f], MODEL[m], spt ? " +SPT" : "", (unsigned long long)cli.seed);
                     arm_spec a = {"spt_data", ARM_RUNS, lab, skey, arm_model(&t, &p, m, 0, 0), arm_model(&t, &p, m, 0, 1),
                                   arm_train(&t, &p, prof, LS_OBJ_CLASSIFY, LR[m], cli.seed, cli.quiet), arm_train(&t, &p, prof, LS_OBJ_MLM, LR[m], cli.seed, cli.quiet),
                                   &tr, &va, &te, &tr, &va, spt, fresh};
@@ -70,7 +70,7 @@ int main(int argc, char **argv) {
                     acc[mi][spt][f] = 100 * o.ft.test;
                     double w = o.ft.wall_s + (spt ? o.pt.wall_s : 0);
                     wall_sum += w;
-                    rp_table_rowf(&raw, "%s\t%s\t%s\t%d\t%lld\t%g\t%llu\t%.4f\t%.4f\t%lld\t%lld\t%.1f\t%d\t%016llx", lra_task_name(task), MODEL[m],
+                    rp_table_rowf(&raw, "%s\t%s\t%s\t%d\t%lld\t%g\t%llu\t%.4f\t%.4f\t%lld\t%lld\t%.1f\t%d\t%016llx", arm_task_name(task), MODEL[m],
                                   spt ? "spt" : "scratch", FRAC[f], (long long)n, LR[m], (unsigned long long)cli.seed, o.ft.val, o.ft.test,
                                   (long long)(spt ? o.pt.steps : 0), (long long)o.ft.steps, w, o.ft.threads, (unsigned long long)o.ft.hash);
                 }
@@ -80,13 +80,13 @@ int main(int argc, char **argv) {
         for (int mi = 0; mi < 2; mi++) {
             for (int spt = 0; spt < 2; spt++) {
                 char c[N_FRAC + 1][64]; const char *cp[N_FRAC + 1];
-                snprintf(c[0], 64, "%s: %s%s", COLUMN[task], MODEL[MODELS[mi]], spt ? " + SPT" : "");
+                snprintf(c[0], 64, "%s: %s%s", arm_column(task), MODEL[MODELS[mi]], spt ? " + SPT" : "");
                 for (int f = 0; f < N_FRAC; f++) snprintf(c[f + 1], 64, "%.1f", acc[mi][spt][f]);
                 for (int j = 0; j <= N_FRAC; j++) cp[j] = c[j];
                 rp_table_row(&acc_t, cp);
             }
             char c[N_FRAC + 1][64]; const char *cp[N_FRAC + 1];
-            snprintf(c[0], 64, "%s: %s gain", COLUMN[task], MODEL[MODELS[mi]]);
+            snprintf(c[0], 64, "%s: %s gain", arm_column(task), MODEL[MODELS[mi]]);
             for (int f = 0; f < N_FRAC; f++) {
                 double d = acc[mi][1][f] - acc[mi][0][f];
                 snprintf(c[f + 1], 64, "%+.1f (%+.0f%%)", d, acc[mi][0][f] > 0 ? 100 * d / acc[mi][0][f] : 0.0);
@@ -95,7 +95,7 @@ int main(int argc, char **argv) {
             rp_table_row(&gain_t, cp);
         }
         char c[N_FRAC + 1][64]; const char *cp[N_FRAC + 1];
-        snprintf(c[0], 64, "%s: training examples", COLUMN[task]);
+        snprintf(c[0], 64, "%s: training examples", arm_column(task));
         for (int f = 0; f < N_FRAC; f++) snprintf(c[f + 1], 64, "%lld", (long long)ntr[f]);
         for (int j = 0; j <= N_FRAC; j++) cp[j] = c[j];
         rp_table_row(&gain_t, cp);

@@ -32,7 +32,7 @@ int main(int argc, char **argv) {
     const char *ch[] = {"task", "model", "step", "val_loss", "unigram_entropy", "excess", "val_metric"};
     rp_table curves; rp_table_init(&curves, "curves", 7, ch, RP_CSV);
     const char *head[LRA_N_TASKS + 1] = {"model"}; int cols[LRA_N_TASKS], nc = 0;
-    for (int k = 0; k < LRA_N_TASKS; k++) if (want[k]) { cols[nc] = k; head[++nc] = COLUMN[k]; }
+    for (int k = 0; k < LRA_N_TASKS; k++) if (want[k]) { cols[nc] = k; head[++nc] = arm_column(k); }
     rp_table t;
     rp_table_init(&t, "Masked-LM pretraining over a long run: first step with held-out loss below the unigram entropy (by 0.05 nats), and loss − entropy at the end", nc + 1, head, RP_MD | RP_TEX);
     char cell[2][LRA_N_TASKS][96], caps[160] = "";
@@ -43,7 +43,7 @@ int main(int argc, char **argv) {
         if (lrc < 0) return 1;
         if (lrc > 0) { for (int mi = 0; mi < 2; mi++) snprintf(cell[mi][task], 96, "not run: no data"); continue; }
         plan p = arm_plan(prof, task, MULT);
-        { size_t n = strlen(caps); snprintf(caps + n, sizeof caps - n, "%s%s %lld", j ? ", " : "", lra_task_name(task), (long long)p.steps); }
+        { size_t n = strlen(caps); snprintf(caps + n, sizeof caps - n, "%s%s %lld", j ? ", " : "", arm_task_name(task), (long long)p.steps); }
         ls_dataset ptr = arm_split(&tk.train, 0, 1), pva = arm_split(&tk.val, 0, 1);
         double mode, H; arm_unigram(&ptr, &mode, &H);
         for (int mi = 0; mi < 2; mi++) {
@@ -51,7 +51,7 @@ int main(int argc, char **argv) {
             ls_train_cfg tc = arm_train(&tk, &p, prof, LS_OBJ_MLM, LR[m], cli.seed, cli.quiet);
             tc.eval_every = tc.ckpt_every = p.steps / 20 > 0 ? p.steps / 20 : 1;
             tc.patience = 0;   /* the whole curve */
-            char lab[128]; snprintf(lab, sizeof lab, "%s %s masked-LM probe", lra_task_name(task), MODEL[m]);
+            char lab[128]; snprintf(lab, sizeof lab, "%s %s masked-LM probe", arm_task_name(task), MODEL[m]);
             rp_run r = {ARM_RUNS, lab, arm_model(&tk, &p, m, 0, 1), tc, key, 0, 0, fresh};
             rp_result res; char err[LS_ERRLEN];
             if (rp_run_train(&r, &ptr, &pva, NULL, &res, err)) { fprintf(stderr, "spt_probe: %s: %s\n", lab, err); return 1; }
@@ -61,7 +61,7 @@ int main(int argc, char **argv) {
             long long first = -1, last_step = 0; double last = NAN;
             for (int i = 0; i < np; i++) {
                 double vl = pts[i].val_loss;
-                rp_table_rowf(&curves, "%s\t%s\t%lld\t%.4f\t%.4f\t%.4f\t%.4f", lra_task_name(task), MODEL[m], pts[i].step, vl, H, vl - H, pts[i].val_metric);
+                rp_table_rowf(&curves, "%s\t%s\t%lld\t%.4f\t%.4f\t%.4f\t%.4f", arm_task_name(task), MODEL[m], pts[i].step, vl, H, vl - H, pts[i].val_metric);
                 if (first < 0 && vl < H - MARGIN) first = pts[i].step;
                 last = vl - H; last_step = pts[i].step;
             }

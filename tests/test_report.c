@@ -172,6 +172,17 @@ static void test_flags(void) {
         tail = arm_parse_tasks("t", "listops,", NULL, want), good = arm_parse_tasks("t", "listops,image", NULL, want);
     T_CHECK(empty == -1 && hole == -1 && tail == -1 && good == 0 && want[LRA_LISTOPS] && want[LRA_IMAGE] && !want[LRA_TEXT],
             "--tasks: an empty list or an empty name is refused, a good list selects its tasks");
+    /* the easier variants: selected by name, named in keys and columns, one variant per task */
+    int ez = arm_parse_tasks("t", "retrieval-easy,pathfinder-easy,text", NULL, want);
+    int ezok = ez == 0 && want[LRA_RETRIEVAL] && want[LRA_PATHFINDER] && want[LRA_TEXT] && arm_easy[LRA_RETRIEVAL] &&
+               arm_easy[LRA_PATHFINDER] && !arm_easy[LRA_TEXT] && !strcmp(arm_task_name(LRA_RETRIEVAL), "retrieval-easy") &&
+               !strcmp(arm_task_name(LRA_PATHFINDER), "pathfinder-easy") && strstr(arm_column(LRA_PATHFINDER), "easier");
+    int both = arm_parse_tasks("t", "pathfinder,pathfinder-easy", NULL, want), bad = arm_parse_tasks("t", "image-easy", NULL, want);
+    arm_parse_tasks("t", "retrieval-easy", NULL, want);
+    good = arm_parse_tasks("t", "pathfinder", NULL, want);   /* a new list forgets the old variants */
+    T_CHECK(ezok && both == -1 && bad == -1 && good == 0 && !arm_easy[LRA_RETRIEVAL] && !strcmp(arm_task_name(LRA_RETRIEVAL), "retrieval") &&
+                !strcmp(arm_column(LRA_PATHFINDER), COLUMN[LRA_PATHFINDER]),
+            "--tasks: -easy names select the easier variants (named apart), both variants of one task or an unknown -easy name are refused");
     const char *argv[] = {"prog", "--steps", "7", "--profile", "smoke"};
     ls_cli cli;
     const char *tasks = "listops";
