@@ -12,7 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-static const char *const TABLES[] = {"learning_budget", "lra", "spt_budget", "spt_probe", "spt_objective", "spt_data", "ssm_init",
+static const char *const TABLES[] = {"learning_budget", "lra", "spt_budget", "spt_objective", "spt_data", "ssm_init",
                                      "position_probe", "depth", "length_extrapolation", "arch_scaling"};
 #define N_TABLES (int)(sizeof TABLES / sizeof TABLES[0])
 
