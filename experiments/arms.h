@@ -186,27 +186,43 @@ static inline void arm_setup(int prof, int records) {
     rp_set_records_only(records);
 }
 
-/* the flags of every table program: ls_cli's standard ones, --fresh, --records, and --tasks when
-   tasks is not NULL (its default in *tasks). 0: go on; otherwise the program's exit code + 1 (a bad
-   flag gives 2 + 1 with the reason on stderr, --help 0 + 1). Only `lra` has the quick profile. */
-static inline int arm_cli(const char *prog, const char *what, int argc, char **argv, ls_cli *cli, const char **tasks, int *fresh) {
+/* the flags of every table program: ls_cli's standard ones, --fresh, --records, --tasks when tasks
+   is not NULL (its default in *tasks), and a program's own flags (more, nmore). 0: go on; otherwise
+   the program's exit code + 1 (a bad flag gives 2 + 1 with the reason on stderr, --help 0 + 1).
+   quick_ok: the program has a quick profile (only `lra`); the others refuse it. */
+static inline int arm_cli_ex(const char *prog, const char *what, int argc, char **argv, ls_cli *cli,
+                             const char **tasks, int *fresh, const ls_flag *more, int nmore, int quick_ok) {
     memset(cli, 0, sizeof *cli);
     cli->out = "paper/tables";
     *fresh = 0;
-    int records = 0;
+    int records = 0, n = 0;
     char err[LS_ERRLEN];
-    ls_flag extra[] = {{"fresh", LS_FLAG_BOOL, fresh, "ignore cached runs under results/ and retrain them"},
-                       {"records", LS_FLAG_BOOL, &records, "never train: print the table from the finished records under results/<profile>/ (an error names a missing one)"},
-                       {"tasks", LS_FLAG_STR, tasks, "comma-separated subset of listops,text,retrieval,image,pathfinder,pathx"}};
-    int rc = ls_cli_parse(cli, argc, argv, extra, tasks ? 3 : 2, what, err);
+    ls_flag extra[8] = {
+        {"fresh", LS_FLAG_BOOL, fresh, "ignore cached runs under results/<profile>/ and retrain them"},
+        {"records", LS_FLAG_BOOL, &records, "never train: print the table from the finished records "
+                                            "under results/<profile>/ (an error names a missing one)"}};
+    n = 2;
+    if (tasks)
+        extra[n++] = (ls_flag){"tasks", LS_FLAG_STR, tasks, "comma-separated subset of listops, text, "
+                               "retrieval(-easy), image, pathfinder(-easy), pathx"};
+    for (int i = 0; i < nmore && n < 8; i++) extra[n++] = more[i];
+    int rc = ls_cli_parse(cli, argc, argv, extra, n, what, err);
     if (rc < 0) fprintf(stderr, "%s: %s\n", prog, err);
-    if (rc == 0 && cli->profile == LS_PROFILE_QUICK) {
-        fprintf(stderr, "%s: --profile quick: only the lra table has a quick profile (use smoke, cpu or paper)\n", prog);
+    if (rc == 0 && cli->profile == LS_PROFILE_QUICK && !quick_ok) {
+        fprintf(stderr, "%s: --profile quick: only the lra table has a quick profile (use smoke, cpu or "
+                "paper)\n", prog);
         return 3;
     }
-    if (rc == 0 && records && *fresh) { fprintf(stderr, "%s: --records and --fresh contradict each other\n", prog); return 3; }
+    if (rc == 0 && records && *fresh) {
+        fprintf(stderr, "%s: --records and --fresh contradict each other\n", prog);
+        return 3;
+    }
     if (rc == 0) { arm_steps = cli->steps; arm_setup(cli->profile, records); }
     return rc ? (rc < 0 ? 2 : 0) + 1 : 0;
+}
+static inline int arm_cli(const char *prog, const char *what, int argc, char **argv, ls_cli *cli,
+                          const char **tasks, int *fresh) {
+    return arm_cli_ex(prog, what, argc, argv, cli, tasks, fresh, NULL, 0, 0);
 }
 
 /* The overall progress of a table program: "run k of N", elapsed time and an ETA for the whole table
