@@ -37,10 +37,11 @@ static const prof PROF[3] = {
     {2, {8, 16}, 32, 8, 8, 16},                            /* smoke: seconds */
     {4, {32, 48, 64, 96}, 128, 8, 3000, 64},               /* cpu: ~10-11 min at 1 thread (see below) */
     {6, {32, 48, 64, 96, 128, 192}, 128, 8, 10000, 256}};  /* paper: more widths and steps */
-/* cpu steps, from a timing probe at 1 thread on an idle core: 2.4-20 ms per step from d 32 to 96
-   (Mixer fastest, linear attention slowest), 0.21-0.23 s for one step of all 24 runs, so 3000 steps
-   are 10-11.5 min plus ~5 s of validation and checkpoints. §4(c) says ~250 steps, sized for
-   2 GFLOP/s; by the C below this machine runs them at ~100 GFLOP/s (d 96, 1 thread). */
+/* cpu steps, from a timing probe at 1 thread on an idle core of a 2-core AMD EPYC (Zen 4, when the
+   table was designed): 2.4-20 ms per step from d 32 to 96 (Mixer fastest, linear attention
+   slowest), 0.21-0.23 s for one step of all 24 runs, so 3000 steps are 10-11.5 min plus ~5 s of
+   validation and checkpoints. The source study's CPU variant suggests ~250 steps, sized for
+   2 GFLOP/s; the C below runs them at ~100 GFLOP/s there (d 96, 1 thread). */
 
 /* one trained model: stored non-embedding parameters, per-token FLOPs, held-out bpc */
 typedef struct point { double n, c, bpc, wall; uint64_t hash; int done; } point;

