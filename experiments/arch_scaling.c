@@ -37,11 +37,12 @@ static const prof PROF[3] = {
     {2, {8, 16}, 32, 8, 8, 16},                            /* smoke: seconds */
     {4, {32, 48, 64, 96}, 128, 8, 3000, 64},               /* cpu: ~10-11 min at 1 thread (see below) */
     {6, {32, 48, 64, 96, 128, 192}, 128, 8, 10000, 256}};  /* paper: more widths and steps */
-/* cpu steps, from a timing probe at 1 thread on an idle core of a 2-core AMD EPYC (Zen 4, when the
-   table was designed): 2.4-20 ms per step from d 32 to 96 (Mixer fastest, linear attention
-   slowest), 0.21-0.23 s for one step of all 24 runs, so 3000 steps are 10-11.5 min plus ~5 s of
-   validation and checkpoints. The source study's CPU variant suggests ~250 steps, sized for
-   2 GFLOP/s; the C below runs them at ~100 GFLOP/s there (d 96, 1 thread). */
+/* cpu steps, from a timing probe at 1 thread on an idle core of a 2-core AMD EPYC (family 26 model
+   2, Zen 5; 2026-11-24, when the table was designed): 2.4-20 ms per step from d 32 to 96 (Mixer
+   fastest, linear attention slowest), 0.21-0.23 s for one step of all 24 runs, so 3000 steps are
+   10-11.5 min plus ~5 s of validation and checkpoints. The table's first plan had ~250 steps, sized
+   for an assumed 2 GFLOP/s; the C below runs at ~100 GFLOP/s on that CPU (d 96, 1 thread). Tay et
+   al. 2022 also train every size for the same steps (2^19, on C4). */
 
 /* one trained model: stored non-embedding parameters, per-token FLOPs, held-out bpc */
 typedef struct point { double n, c, bpc, wall; uint64_t hash; int done; } point;
@@ -87,8 +88,9 @@ static void count_params(const ls_config *c, double *N, double *Ntok) {
     ls_model_free(&m);
 }
 
-/* training FLOPs per token of the token mixing, all layers (§4(c)): softmax 6*2*L*d, linear
-   attention 6*2*m*d with m = d_h features, Mixer 6*L*d */
+/* training FLOPs per token of the token mixing, all layers, which the compute C adds to 6 Ntok
+   (3 passes x 2 flops per weight): softmax 6*2*L*d (scores and values, L keys), linear attention
+   6*2*m*d with m = d_h features, Mixer 6*L*d (one L x L mixing per channel) */
 static double mixing_flops(const ls_config *c) {
     double L = (double)c->max_len, d = c->d_model, dh = d / c->n_heads;
     double per = c->arch == LS_ARCH_LINEAR ? 12 * dh * d : c->arch == LS_ARCH_MIXER ? 6 * L * d : 12 * L * d;

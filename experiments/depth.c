@@ -1,5 +1,6 @@
-/* experiments/depth.c - the `depth` table (DeepNet, arXiv
-   2203.00555; Su 8978). Which residual scheme keeps a deep decoder trainable under Adam without warm-up?
+/* experiments/depth.c - the `depth` table (DeepNet, Wang et al. 2022, arXiv
+   2203.00555; Su 8978 = J. Su 2022, kexue.fm/archives/8978). Which residual scheme keeps a deep
+   decoder trainable under Adam without warm-up?
 
      depth [--profile smoke|cpu|paper] [--seed N] [--threads N] [--steps N] [--quiet] [--out DIR] [--fresh]
 
@@ -18,7 +19,7 @@
              ended above the unigram entropy of the training set (the model lost even the frequencies);
      |dF|10  DeepNet's mechanism: the mean over positions of |h(t10) - h(t0)| / |h(t0)|, h the top hidden
              states on a fixed batch, after 10 steps. It grows with N for Post-LN, not for DeepNorm.
-   Depth-stress fallback (§2c): when Post-LN survives the deepest N, that bpc column is rerun at twice the
+   Depth-stress fallback: when Post-LN survives the deepest N, that bpc column is rerun at twice the
    lr, and the table says which lr each column used. |dF| always comes from the base-lr runs, because
    DeepNet's bound is O(lr) at a fixed lr and the columns must compare across N.
    A custom loop rather than ls_train, which warms up, clips and cannot stop at step 10 for |dF|.
@@ -33,7 +34,7 @@
 #define D_MODEL 32
 #define HEADS 2
 #define FFN 128
-#define SEQ 32             /* ids per training sequence (L of the spec) */
+#define SEQ 32             /* ids per training sequence (the table's L) */
 #define BATCH 8
 #define DF_STEPS 10        /* |dF| after this many steps */
 #define LR 1e-3f
@@ -54,8 +55,10 @@ static const struct { const char *name, *ascii; int norm; } SCHEME[N_SCHEMES] = 
     {"DeepNorm-Adam (Su 8978)", "DeepNorm-Adam (Su 8978)", LS_NORM_DEEPNORM}};
 
 /* per profile: depths, steps (the same for every run), validation sequences (a multiple of BATCH).
-   cpu = paper = §2c. A step costs 0.5 to 1 ms per layer on 1 thread (timed: 3 ms at N=6, 28 ms at
-   N=48 on an idle core), so the 15 runs plus the 5 stress runs take 1 to 2 min, inside §2c's 15 min.
+   cpu = paper = the table's design: N 6, 18, 48, 200 steps, a budget of 15 min. A step costs 0.5
+   to 1 ms per layer on 1 thread (timed: 3 ms at N=6, 28 ms at N=48 on an idle core of a 2-core
+   AMD EPYC, family 26 model 2, Zen 5; 2026-11-24), so the 15 runs plus the 5 stress runs take 1
+   to 2 min.
    Run it with --threads 1: at d=32 a second thread only adds synchronisation. */
 typedef struct depth_plan { int nN, N[3]; int64_t steps, nval; int nseed; } depth_plan;
 static const depth_plan PLANS[3] = {{2, {2, 4, 0}, 10, 16, 2}, {3, {6, 18, 48}, 200, 64, 3}, {3, {6, 18, 48}, 200, 64, 3}};
@@ -80,7 +83,7 @@ static void die(const char *what, const char *msg) {
     exit(1);
 }
 
-/* 0.001 -> "1e-3", as the spec writes learning rates */
+/* 0.001 -> "1e-3", as papers write learning rates */
 static const char *lr_str(float lr, char *buf, size_t cap) {
     int e = (int)floor(log10(lr) + 1e-6);
     snprintf(buf, cap, "%ge%d", lr / pow(10.0, e), e);
@@ -289,8 +292,8 @@ static void const_cell(char *buf, size_t cap, const results *R, int s, int beta)
     }
 }
 
-/* the four qualitative checks of §2c, as note lines with the numbers that decide them */
-/* the four checks of §2c as bits (1 << k for check k + 1); with a table, one note each */
+/* the four qualitative checks (fixed before the runs, from DeepNet's claims) as bits (1 << k for
+   check k + 1); with a table, one note each with the numbers that decide it */
 static int checks(rp_table *t, const results *R) {
     const int nN = R->p->nN, last = nN - 1;
     const double H = R->unigram_bits;
@@ -365,7 +368,7 @@ static void notes(rp_table *t, const results *R) {
                   BATCH * SEQ);
     checks(t, R);
     anchors(t);
-    rp_table_note(t, "Setup choices the spec leaves open: sinusoidal positions (ls_config default); plain SynthLang text, no copy spans (L=32 is too short for them); Adam eps 1e-8; biases and LayerNorms as ls_model_init builds them.");
+    rp_table_note(t, "Setup choices of this table that DeepNet does not fix: sinusoidal positions (ls_config default); plain SynthLang text, no copy spans (L=32 is too short for them); Adam eps 1e-8; biases and LayerNorms as ls_model_init builds them.");
 }
 
 /* the depth table, plus a train_s column */

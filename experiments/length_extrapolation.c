@@ -29,10 +29,13 @@
 #define TABLE "length_extrapolation"
 #define LN2 0.69314718055994530942
 
-/* Sizes per profile. cpu is §1(c) with the step count sized by its speed rule. 1-thread probes on the
-   shared 2-core box: a training step (B 16 x L 64, any of the four models) took 8-10 ms with one other
+/* Sizes per profile. cpu: d 64, 4 heads (d_h 16), FFN 256, 2 layers, batch 16 x L_train 64, tests
+   at 64..512, as the table was designed; its step count follows the design's rule (time one step,
+   then give every model the same steps, at most 3 min of training each). The design's nominal 500
+   steps assumed ~2 GFLOP/s. 1-thread probes on a shared 2-core AMD EPYC (family 26 model 2, Zen 5;
+   2026-11-24): a training step (B 16 x L 64, any of the four models) took 8-10 ms with one other
    job running (300 steps with 4 validations in 2.4-2.9 s) and 14-16 ms with both cores busy, so
-   §1(c)'s nominal 500 steps would use 5-8 s of its "<= 3 min per model". 8000 steps: 1.3-2 min per
+   500 steps would use 5-8 s of the 3 min. 8000 steps: 1.3-2 min per
    model (< 3 min even at 22 ms a step), 5-9 min for the table; evaluation adds under a second a row.
    smoke only runs every code path; paper is for bigger machines. */
 typedef struct e1_plan {
@@ -57,7 +60,7 @@ enum { LANG_SEED = 1, TRAIN_SEED = 11, VAL_SEED = 12, PLAIN_SEED = 1000 };
 enum { T_SIN, T_ALIBI, T_ROPE, T_KEYNORM, N_TRAINED };
 static const char *const TRAINED[N_TRAINED] = {"Sinusoidal", "ALiBi (m=2^-2..2^-8)", "RoPE", "RoPE+KeyNorm"};
 
-/* the rows of §1(d), in order; windows and ReRoPE w are in quarters of L_train (64 -> 16, 32, 64) */
+/* the table's rows, in order; windows and ReRoPE w are in quarters of L_train (64 -> 16, 32, 64) */
 enum { R_SIN, R_ALIBI, R_ROPE, R_LOGN, R_WINDOW, R_LAMBDA, R_PI, R_NTK, R_YARN, R_RE1, R_RE2, R_RE4, R_LEAKY,
        R_KN, R_KN_RE, N_ROWS };
 typedef struct e1_row {
@@ -84,7 +87,10 @@ static const e1_row ROWS[N_ROWS] = {
     [R_LEAKY] = {T_ROPE, "Leaky ReRoPE w=%lld k=16", .rerope4 = 1, .leaky_k = 16.0f},
     [R_KN] = {.model = T_KEYNORM, .change = "-"},
     [R_KN_RE] = {T_KEYNORM, "ReRoPE w=%lld", .rerope4 = 1}};
-#define YARN_BETA 8.0f   /* the paper's 32 exceeds every turn count at L_train 64, d_h 16 (§1(a)) */
+/* YaRN's ramp ends at beta = 32 turns (Peng et al. 2023, arXiv 2309.00071, for LLaMA), but at
+   L_train 64, d_h 16 the turn counts r_t = L_train theta_t / 2 pi are 10.2, 3.2, 1.02, 0.32, ...:
+   none reaches 32, so beta = 8 (a deviation the table's notes state) */
+#define YARN_BETA 8.0f
 
 /* numbers of a row (the cached vector): bpc per test length, then these */
 enum { V_TAIL = 4, V_COPY, V_NOCOPY, V_EVAL_S, NV };
@@ -292,7 +298,7 @@ static double recovery(const e1_view *e, int r) {
 static double copy_gain(const e1_view *e, int r) { return e->v[r][V_COPY] - e->v[r][V_NOCOPY]; }
 
 #define STEEP 0.5      /* bpc: a steep rise from L_train to the longest length */
-#define FLAT 0.02      /* bpc: ALiBi's allowance (§1(c) check 3) */
+#define FLAT 0.02      /* bpc: ALiBi's allowance (check 3: longest length <= L_train + 0.02) */
 #define DEGRADES 0.05  /* bpc: RoPE must degrade at least this much for "recovers" to mean anything */
 #define MOST 0.5       /* "recovers most": removes more than half of RoPE's loss */
 #define NEAR 0.05      /* copy accuracy within 5 points of the no-copy level */
@@ -353,7 +359,7 @@ static int copy_check(const e1_view *e, char *why, size_t cap) {
 typedef struct e1_anchor { int su; const char *what, *published, *trend; int kind, row; } e1_anchor;
 static const char *const SOURCE[2] = {
     "ALiBi Table 2 (Press et al. 2022, arXiv 2108.12409: WikiText-103, 247M params, L_train 512), validation perplexity at L_valid 512 / 1012 / 1512 / 2512 / 15512",
-    "Su 9708/9859 (100M GAU, L_train 512), per-token accuracy % at 512 / 4096 repeated / 4096 non-repeated"};
+    "Su 9708/9859 (J. Su 2023, kexue.fm/archives/9708 and 9859: 100M GAU, L_train 512), per-token accuracy % at 512 / 4096 repeated / 4096 non-repeated"};
 static const e1_anchor ANCHORS[] = {
     {0, "Sinusoidal", "20.05 / 43.54 / 76.23 / 132.41 / 406.01", "explodes beyond L_train", K_SIN_STEEP, R_SIN},
     {0, "Rotary", "20.07 / 21.37 / 25.99 / 31.58 / 79.25", "degrades, less than Sinusoidal", K_ROPE_LESS, R_ROPE},
@@ -414,7 +420,7 @@ static void add_checks(rp_table *t, const e1_view *e, int quiet) {
         "window, ReRoPE (w < L_train), NTK and YaRN recover most of RoPE's loss (≥ 50% each)",
         "ReRoPE with w = L_train fails (Su's w512 sanity row)", "KeyNorm stays far flatter than RoPE with no test-time change",
         "copy: window and ALiBi near the no-copy level; ReRoPE and KeyNorm clearly higher"};
-    rp_table_note(t, "Pass checks (§1(c)), from the numbers above:");
+    rp_table_note(t, "Pass checks (fixed before the runs, from the published trends), from the numbers above:");
     for (int i = 0; i < 7; i++) {
         rp_table_note(t, "%s %d. %s: %s", mark(ok[i]), i + 1, what[i], i < 6 ? why[i] : cw);
         if (!quiet) printf("%s %d. %s\n", mark(ok[i]), i + 1, what[i]);
@@ -484,7 +490,7 @@ static void add_notes(rp_table *t, const e1_plan *p, double unigram_bits) {
     rp_table_note(t, "Rows 1-3 and 14 are trained (train_s: seconds of training); the other rows reuse the checkpoint of the row named in train_s, with only the test-time change, forward only. PI, NTK and YaRN use s = L_test/%lld at each length; YaRN with β = %.0f instead of the paper's 32 (at L_train %lld, d_h %d no RoPE dimension turns 32 times). log n† scales row i's logits by max(1, log(i+1)/log %lld); ReRoPE maps distances ≥ w to w, leaky ReRoPE to w + (r − w)/k.",
                   L, YARN_BETA, L, p->d / p->H, L);
     rp_table_note(t, "Reference: the unigram entropy of the text is %.3f bits per id; a model at that bpc predicts letter frequencies and nothing else.", unigram_bits);
-    rp_table_note(t, "Not run: the optional rows of §1(d) (NoPE, RoPE-log n trained, HWFA w=48, RoPE+qk-bias, KERPLE-log, xPos, NBCE).");
+    rp_table_note(t, "Not run (optional rows): NoPE, RoPE-log n trained, HWFA w=48, RoPE+qk-bias, KERPLE-log, xPos, NBCE.");
 }
 
 /* every row, read back from the cache or evaluated and cached; *eval_s: their summed evaluation time */

@@ -3,11 +3,11 @@
 
      position_probe [--profile smoke|cpu|paper] [--seed N] [--steps N] [--threads N] [--quiet] [--out DIR] [--fresh]
 
-   Su 9105: a scheme that only changes the pre-softmax logits keeps every attention row a convex
-   combination, and with identical inputs every v_j is the same v, so o_i = v at every position and
-   layer: the map is impossible, whatever the training. Absolute PE, marker tokens, a value-side
-   relative PE (Shaw), or a normalisation whose row sum depends on i (no denominator, l2) break the
-   symmetry. One tiny encoder built from longseq.h's ops, each variant one switch of it: d 32, 2
+   Su 9105 (J. Su 2022, kexue.fm/archives/9105): a scheme that only changes the pre-softmax logits
+   keeps every attention row a convex combination, and with identical inputs every v_j is the same
+   v, so o_i = v at every position and layer: the map is impossible, whatever the training.
+   Absolute PE, marker tokens, a value-side relative PE (Shaw), or a normalisation whose row sum
+   depends on i (no denominator, l2) break the symmetry. One tiny encoder built from longseq.h's ops, each variant one switch of it: d 32, 2
    layers, 2 heads, FFN 4d, pre-LN with a final LN, no dropout, a 32-way output per position. Each
    (variant, seed) trains on its one fixed sequence and is scored on it (the question is whether the
    map can be represented and found, not generalisation); rows are cached in results/position_probe/. */
@@ -255,7 +255,8 @@ static void cached_row(const variant *v, uint64_t seed, int64_t steps, int fresh
 }
 
 /* --- the table --- */
-static const int64_t STEPS[3] = {30, 300, 300};   /* smoke, cpu, paper: §3(c) asks for 300 */
+/* smoke, cpu, paper: the probe's design is 300 Adam steps at lr 3e-3 on one fixed batch, 3 seeds */
+static const int64_t STEPS[3] = {30, 300, 300};
 static const int SEEDS[3] = {1, 3, 3};
 #define MAX_SEEDS 3
 
@@ -332,7 +333,7 @@ int main(int argc, char **argv) {
     rp_caption(&md, prof, seeds, ls_get_threads(), st, ls_now() - t_start, extra);
     add_notes(&md);
     if (steps < STEPS[LS_PROFILE_CPU])
-        rp_table_note(&md, "Only %lld steps (not §3's %lld): the passing variants have not converged, so the check column is not meaningful here.", (long long)steps, (long long)STEPS[LS_PROFILE_CPU]);
+        rp_table_note(&md, "Only %lld steps (not the design's %lld): the passing variants have not converged, so the check column is not meaningful here.", (long long)steps, (long long)STEPS[LS_PROFILE_CPU]);
     rp_table *tabs[2] = {&md, &raw};
     char err[LS_ERRLEN];
     if (rp_write(cli.out, "position_probe", tabs, 2, err)) { fprintf(stderr, "position_probe: %s\n", err); return 1; }

@@ -40,7 +40,8 @@
      with the ids D positions earlier (D in [l, ltrain - l]). Such a span is unpredictable from the
      local statistics but easy for a model that finds the earlier occurrence of its first ids and
      copies (an induction head). The "repeat" eval set then asks for the same copying from a distance
-     beyond every trained one: one plain segment of `period` ids (1.5 L_train in E1) tiled to n.
+     beyond every trained one: one plain segment of `period` ids tiled to n (period 1.5 L_train in
+     length_extrapolation).
 
    DETERMINISM AND STREAMS
      All randomness is ls_rng. sl_init uses streams (seed, SL__STREAM_LEX) and (seed, SL__STREAM_SUCC).
