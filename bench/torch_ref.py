@@ -30,7 +30,8 @@ length-L kernel K = 2*Re(sum_n C'_n exp(dt*A_n*l)), causal convolution by rfft/i
 Threads: torch.set_num_threads(--threads); run it with OMP_NUM_THREADS and OPENBLAS_NUM_THREADS set to
 the same number (Debian's torch does its matmuls in OpenBLAS's own pthread pool) and with
 OMP_WAIT_POLICY=PASSIVE: with 2 cores, spinning OpenMP workers otherwise fight OpenBLAS's worker thread
-(measured here: ACTIVE ~4.0 s, unset ~2.5 s, PASSIVE ~2.1 s per W1 step).
+(measured on 2 cores of an AMD EPYC, family 26 model 2 (Zen 5), 2026-11-24: ACTIVE ~4.0 s, unset
+~2.5 s, PASSIVE ~2.1 s per W1 step).
 
 Timing: warm-up steps, then >= --steps timed steps with time.perf_counter(); one JSON line per
 workload with every step time, median ms/step, tokens/s (B*L per step), analytic FLOPs/step,
