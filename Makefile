@@ -49,11 +49,25 @@ $(BUILD)/%: experiments/%.c $(HEADERS) $(BUILD)/commit
 	$(CC) $(CFLAGS) -DRP_BUILD_COMMIT='"$(COMMIT)"' $< -o $@ $(LDLIBS)
 
 # the test runner's last line is "N passed, M failed"; it exits non-zero on any failure. The plain
-# build also runs learning_budget end to end in its smoke profile on a generated task (seconds)
-test: $(BUILD)/run_tests $(if $(VARIANT),,$(BUILD)/learning_budget)
+# build also runs learning_budget end to end in its smoke profile on a generated task (seconds).
+# Every build also runs README.md's training example (a second), so the README cannot drift from
+# the API: a failing build or run fails the test
+test: $(BUILD)/run_tests $(BUILD)/readme_example $(if $(VARIANT),,$(BUILD)/learning_budget)
 	@$(if $(VARIANT),true,./$(BUILD)/learning_budget --profile smoke --tasks listops --fresh --quiet \
 	    --out $(BUILD)/test-smoke > /dev/null && echo "test: learning_budget smoke profile ok")
+	@rm -rf $(BUILD)/readme-run && mkdir -p $(BUILD)/readme-run && cd $(BUILD)/readme-run && \
+	    ../readme_example > out.txt && echo "test: README.md's example ok ($$(tail -n 1 out.txt))"
 	./$(BUILD)/run_tests
+
+# README.md's example: the C block between its "<!-- readme example: begin/end -->" markers, a whole
+# program, built with the project's flags (an empty extraction means the markers were lost)
+$(BUILD)/readme_example.c: README.md
+	@mkdir -p $(@D)
+	@awk '/^<!-- readme example: end/{p=0} p && !/^```/{print} /^<!-- readme example: begin/{p=1}' \
+	    README.md > $@.tmp && test -s $@.tmp && mv $@.tmp $@ || \
+	    { rm -f $@.tmp; echo "README.md: no example between the readme example markers" >&2; exit 1; }
+$(BUILD)/readme_example: $(BUILD)/readme_example.c longseq.h
+	$(CC) $(CFLAGS) -I. $< -o $@ $(LDLIBS)
 
 # the headers must also build as C++ (stb's rule)
 cxx-check:
