@@ -74,9 +74,20 @@ typedef struct rp_result {
     double val_loss;          /* validation loss at the best validation (NAN for rows cached before it was kept) */
     int64_t steps, best_step;
     int threads, cached;      /* cached: read back, not trained in this process */
+    int diverged;             /* the run's loss, a gradient or a parameter became NaN or infinite:
+                                 its numbers are NAN, never a score (records before it was kept: 0) */
 } rp_result;
+/* rp_run_train and rp_run_peek return this (a positive value: callers testing for non-zero stop,
+   as they should for a run with no score) when the run diverged; res->diverged is set and err names
+   the step and the tensor. A table prints "diverged" in the cell:
+       int rc = rp_run_train(&r, train, val, test, &res, err);
+       if (rc < 0) { report err; fail }            // a real error
+       cell = res.diverged ? "diverged" : number;  // rc == RP_DIVERGED
+   The record is cached like any other (the same settings diverge the same way), --fresh retrains. */
+#define RP_DIVERGED 1
 uint64_t rp_run_hash(const rp_run *r);
 void rp_path(char *buf, size_t cap, const char *table, uint64_t hash, const char *ext);
+/* 0: a finished row (trained or read back), RP_DIVERGED, or -1 with a message in err */
 int rp_run_train(rp_run *r, const ls_dataset *train, const ls_dataset *val, const ls_dataset *test,
                  rp_result *res, char *err);
 /* Rows of numbers for work that is not one rp_run (a custom training loop, an evaluation sweep):
@@ -95,7 +106,7 @@ int rp_row_put(const char *table, uint64_t hash, const double *v, int n, char *e
    mix with seconds-long smoke runs). rp_set_records_only(1): nothing trains; a run or row without a
    finished record is an error naming it ("no record"), so a table re-printed from the committed
    records either has every number or says which one is missing. rp_run_peek reads a finished
-   record without training, locking, or needing its .model (0: found). */
+   record without training, locking, or needing its .model (0: found, RP_DIVERGED: found diverged). */
 void rp_set_root(const char *dir);
 const char *rp_root(void);
 void rp_set_records_only(int on);
@@ -519,14 +530,22 @@ static void rp__unlock(const char *lock, int fd) {
     close(fd);      /* releases the lock */
 }
 
-static int rp__read(const char *path, rp_result *res) {
+/* Reads a record: the line of numbers (val_loss and diverged were added later: a record without
+   them reads as NAN and 0), and for a diverged run the next line, "diverged: <why>", into why. */
+static int rp__read(const char *path, rp_result *res, char *why) {
     FILE *f = fopen(path, "r");
     if (!f) return -1;
     unsigned long long h = 0, seed = 0;
     long long steps = 0, best = 0;
     int n = fscanf(f, "hash %llx seed %llu val %lf test %lf loss %lf steps %lld best_step %lld wall_s %lf tok_s %lf threads %d",
                    &h, &seed, &res->val, &res->test, &res->loss, &steps, &best, &res->wall_s, &res->tok_s, &res->threads);
+    res->diverged = 0;
     if (n == 10 && fscanf(f, " val_loss %lf", &res->val_loss) != 1) res->val_loss = NAN;
+    else if (n == 10 && fscanf(f, " diverged %d", &res->diverged) == 1 && res->diverged) {
+        char line[LS_ERRLEN];
+        if (fscanf(f, " diverged: %500[^\n]", line) != 1) snprintf(line, sizeof line, "(no reason recorded)");
+        if (why) rp__err(why, "%s: the run diverged: %s", path, line);
+    }
     fclose(f);
     res->hash = h; res->seed = seed; res->steps = steps; res->best_step = best;
     return n == 10 ? 0 : -1;
@@ -553,20 +572,28 @@ static int rp__train_locked(rp_run *r, uint64_t h, const ls_dataset *train, cons
     r->train.ckpt_path = r->train.init_from = r->train.csv_path = NULL;
     if (rc == 0 && r->save_model) rc = ls_checkpoint_save(model, &m.P, NULL, NULL, 0, err);
     ls_model_free(&m);
-    if (rc) return -1;
+    if (rc && !tr.diverged) return -1;
+    /* a diverged run is finished too (the same settings diverge the same way): its record keeps
+       the step and the reason, and no number of it can be read as a score */
+    char why[LS_ERRLEN] = "";
+    if (rc) rp__err(why, "%s", err);
     res->hash = h; res->seed = r->train.seed; res->val = tr.best_val; res->test = tr.test; res->loss = tr.final_loss; res->val_loss = tr.best_val_loss;
     res->steps = tr.steps; res->best_step = tr.best_step; res->wall_s = tr.wall_s; res->tok_s = tr.tokens_per_s;
     res->threads = ls_get_threads();
+    res->diverged = rc != 0;
+    if (res->diverged) res->val = res->test = res->loss = res->val_loss = NAN;
     char tmp[720];
     snprintf(tmp, sizeof tmp, "%s.tmp", txt);
     FILE *f = fopen(tmp, "w");
     if (!f) { rp__err(err, "%s: cannot create (%s)", tmp, strerror(errno)); return -1; }
-    fprintf(f, "hash %016llx seed %llu val %.9g test %.9g loss %.9g steps %lld best_step %lld wall_s %.3f tok_s %.1f threads %d val_loss %.9g\n"
-               "data %s\nmodel %s\nversion %s\n",
+    fprintf(f, "hash %016llx seed %llu val %.9g test %.9g loss %.9g steps %lld best_step %lld wall_s %.3f tok_s %.1f threads %d val_loss %.9g",
             (unsigned long long)h, (unsigned long long)res->seed, res->val, res->test, res->loss, (long long)res->steps,
-            (long long)res->best_step, res->wall_s, res->tok_s, res->threads, res->val_loss, r->data_key, r->label, RP_CODE_VERSION);
+            (long long)res->best_step, res->wall_s, res->tok_s, res->threads, res->val_loss);
+    if (res->diverged) fprintf(f, " diverged 1\ndiverged: %s", why);
+    fprintf(f, "\ndata %s\nmodel %s\nversion %s\n", r->data_key, r->label, RP_CODE_VERSION);
     if (fclose(f) || rename(tmp, txt)) { rp__err(err, "%s: write failed (%s)", txt, strerror(errno)); return -1; }
     remove(ckpt); remove(best);   /* the row is finished: its resume state is no longer needed */
+    if (res->diverged) { rp__err(err, "%s: the run diverged: %s", txt, why); return RP_DIVERGED; }
     return 0;
 }
 
@@ -575,9 +602,9 @@ int rp_run_peek(const rp_run *r, rp_result *res) {
     uint64_t h = rp_run_hash(r);
     memset(res, 0, sizeof *res);
     rp_path(txt, sizeof txt, r->table, h, ".txt");
-    if (r->fresh || rp__read(txt, res) != 0 || res->hash != h) { memset(res, 0, sizeof *res); return -1; }
+    if (r->fresh || rp__read(txt, res, NULL) != 0 || res->hash != h) { memset(res, 0, sizeof *res); return -1; }
     res->cached = 1;
-    return 0;
+    return res->diverged ? RP_DIVERGED : 0;
 }
 
 int rp_run_train(rp_run *r, const ls_dataset *train, const ls_dataset *val, const ls_dataset *test,
@@ -591,9 +618,9 @@ int rp_run_train(rp_run *r, const ls_dataset *train, const ls_dataset *val, cons
     rp_path(model, sizeof model, r->table, h, ".model");
     snprintf(best, sizeof best, "%s.best", ckpt);
     rp_path(curve, sizeof curve, r->table, h, ".csv");
-    if (!r->fresh && rp__read(txt, res) == 0 && res->hash == h && (!r->save_model || rp__exists(model))) {
+    if (!r->fresh && rp__read(txt, res, err) == 0 && res->hash == h && (res->diverged || !r->save_model || rp__exists(model))) {
         res->cached = 1;
-        return 0;
+        return res->diverged ? RP_DIVERGED : 0;
     }
     if (rp__records_only) {
         rp__err(err, "%s: no record%s (records-only mode; a training run makes it)", txt,
@@ -606,9 +633,9 @@ int rp_run_train(rp_run *r, const ls_dataset *train, const ls_dataset *val, cons
     rp_path(lock, sizeof lock, r->table, h, ".lock");
     int lk = rp__lock(lock, txt, &fd);
     if (lk < 0) { rp__err(err, "%s: cannot create or lock (%s)", lock, strerror(errno)); return -1; }
-    if (lk == 1 && !r->fresh && rp__read(txt, res) == 0 && res->hash == h && (!r->save_model || rp__exists(model))) {
+    if (lk == 1 && !r->fresh && rp__read(txt, res, err) == 0 && res->hash == h && (res->diverged || !r->save_model || rp__exists(model))) {
         res->cached = 1;   /* another process trained it while we waited */
-        return 0;
+        return res->diverged ? RP_DIVERGED : 0;
     }
     if (lk == 1 && rp__lock(lock, "", &fd) != 0) { rp__err(err, "%s: cannot take the lock", lock); return -1; }
     int rc = rp__train_locked(r, h, train, val, test, res, err, txt, ckpt, best, model, curve);

@@ -119,6 +119,58 @@ static void test_cache(void) {
     if (chdir(cwd)) T_CHECK(0, "cache: cannot return to %s", cwd);
 }
 
+/* a diverged run (lr 1e30): rp_run_train returns RP_DIVERGED with res.diverged and NAN numbers,
+   its record says "diverged" with the step, leaves no checkpoint or model behind, and is read back
+   as diverged (never as a score) by a second call and by rp_run_peek; a record written before the
+   field existed reads as not diverged */
+static void test_diverged(void) {
+    char cwd[1024];
+    if (!getcwd(cwd, sizeof cwd) || chdir(t_tmpdir())) { T_CHECK(0, "diverged: cannot enter the temporary directory"); return; }
+    enum { N = 24, T = 6 };
+    static int32_t tok[N * T], len[N], lab[N];
+    for (int i = 0; i < N; i++) {
+        lab[i] = i % 2; len[i] = T;
+        for (int t = 0; t < T; t++) tok[i * T + t] = (t + lab[i]) % 4;
+    }
+    ls_dataset d = {N, T, 0, tok, len, lab};
+    ls_config mc = ls_config_default(LS_ARCH_S4D, 4, T);
+    mc.d_model = 8; mc.n_layers = 1; mc.d_state = 4; mc.n_classes = 2;
+    ls_train_cfg tc = ls_train_cfg_default();
+    tc.steps = 20; tc.batch = 4; tc.warmup = 0; tc.eval_every = 4; tc.quiet = 1; tc.lr = 1e30f; tc.ssm_lr = 1e30f; tc.clip = 0;
+    rp_run r = {"div", "diverged test", mc, tc, "toy data", 0, 1, 0};
+    rp_result a, b, c;
+    char err[LS_ERRLEN] = "", err2[LS_ERRLEN] = "", txt[720], ckpt[720], model[720], rec[1024] = "";
+    int rc1 = rp_run_train(&r, &d, &d, &d, &a, err);
+    uint64_t h = rp_run_hash(&r);
+    rp_path(txt, sizeof txt, "div", h, ".txt");
+    rp_path(ckpt, sizeof ckpt, "div", h, ".ckpt");
+    rp_path(model, sizeof model, "div", h, ".model");
+    FILE *f = fopen(txt, "r");
+    size_t nr = f ? fread(rec, 1, sizeof rec - 1, f) : 0;
+    rec[nr] = 0;
+    if (f) fclose(f);
+    T_CHECK(rc1 == RP_DIVERGED && a.diverged && isnan(a.test) && isnan(a.val) && strstr(err, "diverged at step") && strstr(err, txt) &&
+                strstr(rec, "diverged 1") && strstr(rec, "diverged at step") && access(ckpt, F_OK) != 0 && access(model, F_OK) != 0,
+            "a run at lr 1e30 returns RP_DIVERGED (%d), its record says diverged, no checkpoint or model kept: %s", rc1, err);
+    int rc2 = rp_run_train(&r, &d, &d, &d, &b, err2), rc3 = rp_run_peek(&r, &c);
+    T_CHECK(rc2 == RP_DIVERGED && b.cached && b.diverged && isnan(b.test) && strstr(err2, "diverged at step") && rc3 == RP_DIVERGED &&
+                c.diverged && isnan(c.val),
+            "a diverged record is read back as diverged, not retrained (cached %d) and not a score: %s", b.cached, err2);
+    /* a record of the format before val_loss and diverged existed */
+    r.train.seed = 7;
+    rp_path(txt, sizeof txt, "div", rp_run_hash(&r), ".txt");
+    f = fopen(txt, "w");
+    if (f) {
+        fprintf(f, "hash %016llx seed 7 val 0.5 test 0.625 loss 0.7 steps 20 best_step 8 wall_s 1.000 tok_s 10.0 threads 1\n"
+                   "data toy data\nmodel diverged test\nversion x\n", (unsigned long long)rp_run_hash(&r));
+        fclose(f);
+    }
+    r.save_model = 0;
+    int rc4 = rp_run_train(&r, &d, &d, &d, &b, err);
+    T_CHECK(rc4 == 0 && b.cached && !b.diverged && b.test == 0.625 && isnan(b.val_loss), "an old record without the new fields reads as a finished run (rc %d)", rc4);
+    if (chdir(cwd)) T_CHECK(0, "diverged: cannot return to %s", cwd);
+}
+
 /* a cached row: absent -> 0; written -> read back exactly (nan too); a different hash or code
    version is a different row; a truncated file is an error naming the file */
 static void test_rows(void) {
@@ -328,6 +380,7 @@ void suite_report(void) {
     test_plateau();
     test_flags();
     test_cache();
+    test_diverged();
     test_rows();
     test_caps();
     test_records();
