@@ -25,9 +25,12 @@ int main(int argc, char **argv) {
                                     {"S4D, causal", M_S4D, 1, LS_SSM_INIT_LIN, LS_OBJ_CLM}};
     static const char *const A[][3] = {{"causal vs masked SPT", "both give large gains, causal about as much as masked, even on visual tasks; average up roughly 30%", "Amos, Berant & Gupta 2024, §1 and §3"}};
     /* one seed in the cpu profile: the Transformer arms are the costly ones; the lra and ssm_init tables give the seed spread */
-    arm_grid g = {"spt_objective", "Masked vs causal SPT: test accuracy (%)", V, 4, {0}, cli.profile,
-                  cli.profile == LS_PROFILE_PAPER ? 3 : 1, cli.quiet, fresh, cli.seed, {1e-3f, 3e-3f, 3e-3f}, 1, cli.out,
-                  "One seed (cpu profile): read differences against the seed spreads of the lra and ssm_init tables.", A, 1};
+    arm_grid g = {.prog = "spt_objective", .title = "Masked vs causal SPT: test accuracy (%)", .v = V, .nv = 4,
+                  .prof = cli.profile, .nseed = cli.profile == LS_PROFILE_PAPER ? 3 : 1, .quiet = cli.quiet,
+                  .fresh = fresh, .seed0 = cli.seed, .lr = {1e-3f, 3e-3f, 3e-3f}, .steps_mult = 1,
+                  .out = cli.out, .anchor = A, .nanchor = 1,
+                  .notes = "One seed (cpu profile): read differences against the seed spreads of the lra "
+                           "and ssm_init tables."};
     if (arm_parse_tasks("spt_objective", tasks, NULL, g.want)) return 2;
     return arm_grid_run(&g);
 }

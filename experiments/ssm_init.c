@@ -22,10 +22,14 @@ int main(int argc, char **argv) {
     static const char *const A[][3] = {
         {"S4 (HiPPO init), avg of ListOps/Text/Image/Path-X, scratch -> SPT (Table 7)", "82.8 -> 84.5", "Amos, Berant & Gupta 2024, Table 7"},
         {"DLR, same average, scratch -> SPT", "77 -> 83.4", "Amos, Berant & Gupta 2024, Table 7"}};
-    arm_grid g = {"ssm_init", "S4D initialisation with and without SPT: test accuracy (%)", V, 2, {0}, cli.profile,
-                  cli.profile == LS_PROFILE_PAPER ? 3 : 2, cli.quiet, fresh, cli.seed, {1e-3f, 3e-3f, 3e-3f}, 1, cli.out,
-                  "Random init: every S4D parameter (log step, log of -Re A, Im A, C) drawn from N(0, 0.1) instead of S4D-Lin's structured values, as the paper's random init; the other layers as usual.\n"
-                  "Path-X, part of the paper's 4-task average, is not run here (cpu profile).", A, 2};
+    arm_grid g = {.prog = "ssm_init", .title = "S4D initialisation with and without SPT: test accuracy (%)",
+                  .v = V, .nv = 2, .prof = cli.profile, .nseed = cli.profile == LS_PROFILE_PAPER ? 3 : 2,
+                  .quiet = cli.quiet, .fresh = fresh, .seed0 = cli.seed, .lr = {1e-3f, 3e-3f, 3e-3f},
+                  .steps_mult = 1, .out = cli.out, .anchor = A, .nanchor = 2,
+                  .notes = "Random init: every S4D parameter (log step, log of -Re A, Im A, C) drawn from "
+                           "N(0, 0.1) instead of S4D-Lin's structured values, as the paper's random init; "
+                           "the other layers as usual.\n"
+                           "Path-X, part of the paper's 4-task average, is not run here (cpu profile)."};
     if (arm_parse_tasks("ssm_init", tasks, NULL, g.want)) return 2;
     return arm_grid_run(&g);
 }
