@@ -12,9 +12,8 @@
    shared layer applied twice). Loss = held-out bpc after the last step; log10(bpc) is fitted against
    log10(C) and log10(N). Two seeds at the smallest and largest width give the seed spread of the slope. */
 #define LONGSEQ_IMPLEMENTATION
-#define LRA_DATA_IMPLEMENTATION
 #define REPORT_IMPLEMENTATION
-#include "arms.h"
+#include "cli.h"
 #include "synthlang.h"
 
 #define TABLE "arch_scaling"

@@ -26,9 +26,8 @@
    Every (scheme, N, lr) run is cached in results/depth/<hash>.row, the hash covering the initial
    parameters, the data and the optimiser settings, so a killed run redoes only unfinished runs. */
 #define LONGSEQ_IMPLEMENTATION
-#define LRA_DATA_IMPLEMENTATION
 #define REPORT_IMPLEMENTATION
-#include "arms.h"
+#include "cli.h"
 #include "synthlang.h"
 
 #define D_MODEL 32

@@ -21,9 +21,8 @@
    the best-validation parameters); each evaluated row is an rp_row keyed by the run hash, the row's
    model configuration at every test length and the eval sets. A re-run redoes only what is missing. */
 #define LONGSEQ_IMPLEMENTATION
-#define LRA_DATA_IMPLEMENTATION
 #define REPORT_IMPLEMENTATION
-#include "arms.h"
+#include "cli.h"
 #include "synthlang.h"
 
 #define TABLE "length_extrapolation"

@@ -12,9 +12,8 @@
    (variant, seed) trains on its one fixed sequence and is scored on it (the question is whether the
    map can be represented and found, not generalisation); rows are cached in results/position_probe/. */
 #define LONGSEQ_IMPLEMENTATION
-#define LRA_DATA_IMPLEMENTATION
 #define REPORT_IMPLEMENTATION
-#include "arms.h"
+#include "cli.h"
 
 enum { PP_N = 32, PP_D = 32, PP_L = 2, PP_H = 2, PP_DH = PP_D / PP_H, PP_F = 4 * PP_D, PP_V = 32, PP_TMAX = PP_N + 2 };
 /* token ids: the probe's token and SynthLang's free ids 29..31 (synthlang.h: SL_BOS = 29, SL_MARK = 30) */
