@@ -340,7 +340,7 @@ def main():
             if load:
                 p(load[0] + ".")
 
-    # ---- issue 5 targets ----
+    # ---- performance targets ----
     def sp(w, t=2):
         a, b = summary.get((w, t), (None, None))
         return b["ms"] / a["ms"] if a and b else None
@@ -373,7 +373,7 @@ def main():
     if model_shapes:
         checks.append(("sgemm model shapes 2 threads, worst longseq/OpenBLAS", min(model_shapes), "> 1",
                        lambda v: v > 1))
-    p("\n### issue 5 targets (from this run)\n")
+    p("\n### performance targets (from this run)\n")
     p("| target | measured | goal | met |")
     p("| --- | --- | --- | --- |")
     for name, v, goal, ok in checks:
