@@ -41,7 +41,8 @@ static const variant VAR[N_VAR] = {
     [V_LRU] = {.name = "LRU", .model = M_LRU, .pos = LS_POS_NONE, .causal = 1, .lr = 3e-3f},
 };
 /* ceilings (steps) per profile and task, for attention and for the SSMs; 0 = not run. cpu: the
-   whole table in about 1.5 hours on 2 cores (two processes of one thread, step times of lra --plan) */
+   whole table in about 1.5 hours on 2 cores (two processes of one thread, step times of lra --plan
+   on a 2-core AMD EPYC family 26 model 2, Zen 5) */
 static const int64_t CEIL[3][LRA_N_TASKS][2] = {
     {{24, 24}, {16, 16}, {16, 16}, {16, 16}, {16, 16}, {0, 8}},
     {{1000, 1200}, {800, 1200}, {800, 1200}, {800, 1200}, {800, 1200}, {0, 160}},
