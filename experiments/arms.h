@@ -230,7 +230,10 @@ static inline double arm_step_time(const char *prog, const lra_task *t, const ls
 }
 
 /* one arm of a comparison. The SPT arm pretrains (saving its best-validation parameters) and then
-   fine-tunes from them; pt_steps = 0 makes it the from-scratch arm. Runs are cached by report.h. */
+   fine-tunes from them; pt_steps = 0 makes it the from-scratch arm. Runs are cached by report.h. A
+   run that diverges (RP_DIVERGED) is a result, not an error: its rp_result has diverged set and NAN
+   numbers, and a table prints "diverged" in its cell; a diverged pretraining leaves nothing to
+   fine-tune from, so the arm's fine-tuning is marked diverged without running. */
 typedef struct arm_spec {
     const char *prog, *table, *label, *data_key;
     ls_config cls, lm;                 /* the classifier, and the same body with an LM head */
@@ -240,29 +243,51 @@ typedef struct arm_spec {
 } arm_spec;
 typedef struct arm_out { rp_result pt, ft; } arm_out;
 
+/* an SPT arm whose pretraining diverged: its fine-tuning result is "diverged" too (NAN numbers) */
+static inline void arm_diverged_ft(arm_out *o) {
+    memset(&o->ft, 0, sizeof o->ft);
+    o->ft.diverged = 1;
+    o->ft.seed = o->pt.seed;
+    o->ft.val = o->ft.test = o->ft.loss = o->ft.val_loss = NAN;
+}
+
 static inline int arm_run(const arm_spec *a, arm_out *o) {
     char err[LS_ERRLEN], lab[160], plab[200];
     memset(o, 0, sizeof *o);
     uint64_t init = 0;
-    rp_run pr = {a->table, lab, a->lm, a->pt, a->data_key, 0, 1, a->fresh};
+    rp_run pr = {.table = a->table, .label = lab, .model = a->lm, .train = a->pt, .data_key = a->data_key,
+                 .save_model = 1, .fresh = a->fresh};
     if (a->spt) {
         /* both records finished (e.g. committed ones without the .model): nothing to train */
         snprintf(lab, sizeof lab, "%s SPT", a->label);
-        rp_run r = {a->table, lab, a->cls, a->ft, a->data_key, rp_run_hash(&pr), 0, a->fresh};
-        if (rp_run_peek(&pr, &o->pt) == 0 && rp_run_peek(&r, &o->ft) == 0) {
+        rp_run r = {.table = a->table, .label = lab, .model = a->cls, .train = a->ft, .data_key = a->data_key,
+                    .init_hash = rp_run_hash(&pr), .fresh = a->fresh};
+        int pk = rp_run_peek(&pr, &o->pt);
+        if (pk == RP_DIVERGED || (pk == 0 && rp_run_peek(&r, &o->ft) >= 0)) {   /* >= 0: found */
+            if (pk == RP_DIVERGED) arm_diverged_ft(o);
             arm_progress_done(1, 0); arm_progress_done(1, 0);
             return 0;
         }
         arm_progress_label(plab, sizeof plab, lab);
         pr.label = plab;
-        if (rp_run_train(&pr, a->lm_train, a->lm_val, NULL, &o->pt, err)) { fprintf(stderr, "%s: %s: %s\n", a->prog, lab, err); return -1; }
+        int rc = rp_run_train(&pr, a->lm_train, a->lm_val, NULL, &o->pt, err);
+        if (rc < 0) { fprintf(stderr, "%s: %s: %s\n", a->prog, lab, err); return -1; }
         arm_progress_done(o->pt.cached, o->pt.wall_s);
+        if (rc == RP_DIVERGED) {   /* nothing to fine-tune from: the arm's result is "diverged" */
+            fprintf(stderr, "%s: %s: %s (the fine-tuning is not run)\n", a->prog, lab, err);
+            arm_diverged_ft(o);
+            arm_progress_done(1, 0);
+            return 0;
+        }
         init = o->pt.hash;
     }
     snprintf(lab, sizeof lab, "%s%s", a->label, a->spt ? " fine-tune" : "");
     arm_progress_label(plab, sizeof plab, lab);
-    rp_run r = {a->table, plab, a->cls, a->ft, a->data_key, init, 0, a->fresh};
-    if (rp_run_train(&r, a->train, a->val, a->test, &o->ft, err)) { fprintf(stderr, "%s: %s: %s\n", a->prog, lab, err); return -1; }
+    rp_run r = {.table = a->table, .label = plab, .model = a->cls, .train = a->ft, .data_key = a->data_key,
+                .init_hash = init, .fresh = a->fresh};
+    int rc = rp_run_train(&r, a->train, a->val, a->test, &o->ft, err);
+    if (rc < 0) { fprintf(stderr, "%s: %s: %s\n", a->prog, lab, err); return -1; }
+    if (rc == RP_DIVERGED) fprintf(stderr, "%s: %s: %s\n", a->prog, lab, err);
     arm_progress_done(o->ft.cached, o->ft.wall_s);
     return 0;
 }
@@ -357,7 +382,7 @@ static inline plan arm_plan(int prof, int task, int64_t mult) {
 static inline int arm_grid_run(const arm_grid *g) {
     enum { MAXV = 8, MAXS = 4 };
     double t_start = ls_now(), wall_sum = 0;
-    static struct { int ran; double acc[2][MAXS], lm_loss[MAXS], lm_acc[MAXS], wall[2]; int64_t steps[2], pt_steps; } C[MAXV][LRA_N_TASKS];
+    static struct { int ran, diverged[2]; double acc[2][MAXS], lm_loss[MAXS], lm_acc[MAXS], wall[2]; int64_t steps[2], pt_steps; } C[MAXV][LRA_N_TASKS];
     double H[LRA_N_TASKS] = {0}, mode[LRA_N_TASKS] = {0};
     char why[LRA_N_TASKS][64] = {{0}};
     memset(C, 0, sizeof C);
@@ -388,6 +413,7 @@ static inline int arm_grid_run(const arm_grid *g) {
                     arm_out o;
                     if (arm_run(&a, &o)) return 1;
                     C[v][task].ran = 1;
+                    C[v][task].diverged[spt] += o.ft.diverged || (spt && o.pt.diverged);   /* the cell says "diverged" */
                     C[v][task].acc[spt][s] = 100 * o.ft.test;
                     C[v][task].steps[spt] += o.ft.steps / g->nseed;
                     C[v][task].wall[spt] += o.ft.wall_s + (spt ? o.pt.wall_s : 0);
@@ -420,6 +446,7 @@ static inline int arm_grid_run(const arm_grid *g) {
             for (int j = 0; j < nc; j++) {
                 int k = cols[j];
                 if (!C[v][k].ran) { snprintf(c[j + 1], 96, "%s", why[k][0] ? why[k] : "—"); continue; }
+                if (C[v][k].diverged[spt]) { snprintf(c[j + 1], 96, "diverged (%d of %d seeds)", C[v][k].diverged[spt], g->nseed); continue; }
                 double sd, m = arm_mean_sd(C[v][k].acc[spt], g->nseed, &sd);
                 snprintf(c[j + 1], 96, g->nseed > 1 ? "%.1f ± %.1f" : "%.1f", m, sd);
                 sum += m; n++;
@@ -434,6 +461,7 @@ static inline int arm_grid_run(const arm_grid *g) {
             for (int j = 0; j < nc; j++) {
                 int k = cols[j];
                 if (!C[v][k].ran) { snprintf(c[j + 1], 96, "%s", why[k][0] ? why[k] : "—"); continue; }
+                if (row < 2 && (C[v][k].diverged[0] || C[v][k].diverged[1])) { snprintf(c[j + 1], 96, "diverged"); continue; }
                 double d[MAXS], sd, m;
                 char w0[32], w1[32];
                 switch (row) {

@@ -41,6 +41,7 @@ static const double PATHX_TR_LIMIT_S[ARM_N_PROFILES] = {
 typedef struct cell {
     int ran, cost_x;       /* cost_x: not run, the cost is stated instead (Path-X Transformer) */
     int capped, lm_stuck;  /* runs that hit the cap; SPT runs whose LM never beat H */
+    int diverged;          /* seeds whose run (or pretraining) diverged: the cell says so */
     double mean, sd, gain, gain_sd, pt_val, pt_excess, wall;
     int64_t steps, pt_steps;
     char why[128];
@@ -126,6 +127,7 @@ static void fill_cells(int task, int m, const plan *p, rp_result R[N_ARMS][MAX_S
         cell *c = &S.C[m][a][task];
         double x[MAX_SEEDS], sd;
         c->ran = 1;
+        for (int s = 0; s < n; s++) c->diverged += R[a][s].diverged || (a == A_SPT && PT[s].diverged);
         for (int s = 0; s < n; s++) {
             x[s] = 100 * R[a][s].test;
             c->steps += R[a][s].steps / n;
@@ -237,8 +239,10 @@ static void table_rows(int m, int a, rp_table *main_t, rp_table *gain_t, rp_tabl
     double s5 = 0, s6 = 0;
     int n5 = 0, n6 = 0;
     for (int k = 0; k < LRA_N_TASKS; k++) {
-        const cell *c = &S.C[m][a][k];
-        if (!c->ran) {
+        cell *c = &S.C[m][a][k];
+        if (c->ran && c->diverged)   /* never a score: NAN numbers would print as one */
+            snprintf(c->why, sizeof c->why, "diverged (%d of %d seeds)", c->diverged, S.nseed);
+        if (!c->ran || c->diverged) {
             snprintf(v[k + 1], 128, "%s", c->why[0] ? c->why : "—");
             strcpy(w[k + 1], v[k + 1]);
             strcpy(g[k + 1], v[k + 1]);
@@ -254,11 +258,13 @@ static void table_rows(int m, int a, rp_table *main_t, rp_table *gain_t, rp_tabl
             const cell *lm = &S.C[m][A_SPT][k];
             if (a && S.nseed > 1) snprintf(g[k + 1], 128, "%+.1f ± %.1f", c->gain, c->gain_sd);
             else if (a) snprintf(g[k + 1], 128, "%+.1f", c->gain);
+            else if (lm->diverged)
+                snprintf(g[k + 1], 128, "diverged");
             else
                 snprintf(g[k + 1], 128, "%.1f (%.1f), %+.2f", lm->pt_val, 100 * S.pt_base[k],
                          lm->pt_excess);
         }
-        double x = c->ran ? c->mean : c->cost_x ? 50.0 : -1;   /* ✗ counts as chance, 50 */
+        double x = c->ran && !c->diverged ? c->mean : c->cost_x ? 50.0 : -1;   /* ✗ counts as 50 */
         if (x >= 0 && k != LRA_PATHX) { s5 += x; n5++; }
         if (x >= 0) { s6 += x; n6++; }
     }
