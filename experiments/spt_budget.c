@@ -85,7 +85,9 @@ static void fmt_signed(char *buf, size_t cap, double v, int dec) {
 /* mean test accuracy over seeds, "± sd" with more than one */
 static void fmt_acc(char *buf, size_t cap, const double *x, int n) {
     double sd, m = arm_mean_sd(x, n, &sd);
-    if (n > 1) snprintf(buf, cap, "%.1f ± %.1f", m, sd); else snprintf(buf, cap, "%.1f", m);
+    if (isnan(m)) snprintf(buf, cap, "diverged");   /* a diverged run's test accuracy is NAN */
+    else if (n > 1) snprintf(buf, cap, "%.1f ± %.1f", m, sd);
+    else snprintf(buf, cap, "%.1f", m);
 }
 
 /* the task's short name: "Image" of "Image (Fashion-MNIST, not CIFAR-10)" */

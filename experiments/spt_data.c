@@ -81,7 +81,8 @@ int main(int argc, char **argv) {
             for (int spt = 0; spt < 2; spt++) {
                 char c[N_FRAC + 1][64]; const char *cp[N_FRAC + 1];
                 snprintf(c[0], 64, "%s: %s%s", arm_column(task), MODEL[MODELS[mi]], spt ? " + SPT" : "");
-                for (int f = 0; f < N_FRAC; f++) snprintf(c[f + 1], 64, "%.1f", acc[mi][spt][f]);
+                for (int f = 0; f < N_FRAC; f++)   /* a diverged run's accuracy is NAN */
+                    snprintf(c[f + 1], 64, isnan(acc[mi][spt][f]) ? "diverged" : "%.1f", acc[mi][spt][f]);
                 for (int j = 0; j <= N_FRAC; j++) cp[j] = c[j];
                 rp_table_row(&acc_t, cp);
             }
@@ -89,6 +90,7 @@ int main(int argc, char **argv) {
             snprintf(c[0], 64, "%s: %s gain", arm_column(task), MODEL[MODELS[mi]]);
             for (int f = 0; f < N_FRAC; f++) {
                 double d = acc[mi][1][f] - acc[mi][0][f];
+                if (isnan(d)) { snprintf(c[f + 1], 64, "diverged"); continue; }
                 snprintf(c[f + 1], 64, "%+.1f (%+.0f%%)", d, acc[mi][0][f] > 0 ? 100 * d / acc[mi][0][f] : 0.0);
             }
             for (int j = 0; j <= N_FRAC; j++) cp[j] = c[j];
