@@ -533,7 +533,9 @@ typedef struct ls_train_cfg {
     int64_t ckpt_every;      /* steps between resume checkpoints (0 = none) */
     const char *ckpt_path;   /* resume checkpoint; "<path>.best" keeps the best validation state */
     const char *init_from;   /* a pretrained checkpoint loaded partially before training (or NULL) */
-    const char *csv_path;    /* one CSV row per validation (or NULL): label, step, loss, val, wall, ... */
+    const char *csv_path;    /* one CSV row per validation (or NULL): label, step, loss, val, wall, ...;
+                                with ckpt_path, a (re)start first drops this run's rows past the
+                                checkpoint's step, so every validation is in the file once */
     uint64_t seed;
     int quiet;
     const char *label;       /* progress label */
@@ -6024,10 +6026,55 @@ static void ls__csv_quote(char *dst, size_t cap, const char *s) {
     dst[k] = 0;
 }
 
+/* Cuts a run's learning curve back to its checkpoint: drops the rows of this run (label and seed,
+   as ls_train writes them: "<label>,<seed>,<threads>,<step>,...") whose step is past `keep`, and a
+   last line with no line break (a write cut short). Rows of other runs stay. A resumed run then
+   appends each validation once: without this, the rows between the checkpoint and a kill came
+   twice. Rewritten through <path>.tmp and a rename; untouched when nothing is dropped. */
+static int ls__csv_cut(const char *path, const char *label, uint64_t seed, int64_t keep, char *err) {
+    FILE *f = fopen(path, "rb");
+    if (!f) return 0;   /* no curve yet */
+    char *data = NULL;
+    size_t n = 0, cap = 0;
+    for (;;) {
+        if (n == cap) { cap = cap ? 2 * cap : 65536; data = (char *)ls__xrealloc(data, cap + 1); }
+        size_t got = fread(data + n, 1, cap - n, f);
+        n += got;
+        if (got == 0) break;
+    }
+    int bad = ferror(f);
+    fclose(f);
+    if (bad) { LS_FREE(data); ls__seterr(err, "%s: read error", path); return -1; }
+    data[n] = 0;
+    char lab[200], prefix[260];
+    ls__csv_quote(lab, sizeof lab, label);
+    int pl = snprintf(prefix, sizeof prefix, "%s,%llu,", lab, (unsigned long long)seed);
+    size_t o = 0, dropped = 0;
+    for (size_t i = 0; i < n;) {   /* compacts the kept lines in place */
+        size_t e = i;
+        while (e < n && data[e] != '\n') e++;
+        int drop = e == n;   /* no line break: a torn last write */
+        if (!drop && i > 0 && pl > 0 && e - i > (size_t)pl && !memcmp(data + i, prefix, (size_t)pl)) {
+            char *q = data + i + pl, *end;
+            strtol(q, &end, 10);   /* threads */
+            if (*end == ',') drop = strtoll(end + 1, &end, 10) > keep && *end == ',';
+        }
+        if (drop) dropped++;
+        else { memmove(data + o, data + i, e + 1 - i); o += e + 1 - i; }
+        i = e + 1;
+    }
+    int rc = dropped ? ls__write_atomic(path, data, o, err) : 0;
+    LS_FREE(data);
+    return rc;
+}
+
 typedef struct ls__train_state {
     uint32_t magic, size;
     int64_t step, best_step, bad_evals, tail_n;
     double best_val, best_val_loss, tail_loss, wall_s, tokens;
+    /* tail_loss: the sum of the tail's losses (the last 10% of steps); before the tail (tail_n 0)
+       the last step's loss, so a finished run resumed from its checkpoint still reports its final
+       loss. The layout is the checkpoints': add fields at the end, never reorder. */
     double best_score;       /* what selection maximises: the metric, or minus the loss */
 } ls__train_state;
 #define LS__TRAIN_MAGIC 0x4C535452u
@@ -6107,6 +6154,9 @@ LS_API int ls_train(ls_model *m, const ls_train_cfg *tc, const ls_dataset *train
     } else if (tc->init_from) {
         if (ls_checkpoint_load(tc->init_from, &m->P, NULL, LS_CKPT_PARTIAL, NULL, 0, NULL, err)) goto out;
     }
+    /* a resumable run's curve holds its validations up to the checkpoint, each once (a new run: none) */
+    if (tc->ckpt_path && tc->csv_path && ls__csv_cut(tc->csv_path, tc->label ? tc->label : "train", tc->seed, st.step, err))
+        goto out;
     {
         ls_ctx ctx;
         ls_ctx_init(&ctx, tc->seed);
@@ -6155,7 +6205,8 @@ LS_API int ls_train(ls_model *m, const ls_train_cfg *tc, const ls_dataset *train
             ls_adamw_step(&opt, &m->P, ls_schedule(tc->sched, step, tc->warmup, tc->steps));
             ls_params_zero_grad(&m->P);
             last_loss = step_loss;
-            if (step >= tail_from) { st.tail_loss += step_loss; st.tail_n++; }
+            if (step < tail_from) st.tail_loss = step_loss;
+            else { if (st.tail_n == 0) st.tail_loss = 0.0; st.tail_loss += step_loss; st.tail_n++; }
             int last = step + 1 == tc->steps;
             if (val && ((tc->eval_every && (step + 1) % tc->eval_every == 0) || last)) {
                 const ls_tensor *bad = ls__nonfinite(&m->P, 0);
@@ -6211,7 +6262,7 @@ LS_API int ls_train(ls_model *m, const ls_train_cfg *tc, const ls_dataset *train
         res->best_val = st.best_val;
         res->best_val_loss = st.best_val_loss;
         res->best_step = st.best_step;
-        res->final_loss = st.tail_n ? st.tail_loss / (double)st.tail_n : last_loss;
+        res->final_loss = st.tail_n ? st.tail_loss / (double)st.tail_n : st.tail_loss;
         res->wall_s = st.wall_s;
         res->tokens_per_s = st.wall_s > 0 ? st.tokens / st.wall_s : 0.0;
         if (failed) goto out;

@@ -938,13 +938,101 @@ static void test_resume(void) {
     ls_model_free(&mc);
 }
 
+/* the learning curve of a resumed run: a stop between a validation row (step 6) and the next
+   checkpoint (step 8) must not leave that row twice; the resumed curve has the uninterrupted run's
+   steps and numbers, each once, and another run's rows in the same file stay */
+static int curve_rows(const char *csv, const char *label, long long *steps, double *vals, int cap) {
+    FILE *f = fopen(csv, "r");
+    char buf[512];
+    int n = 0;
+    while (f && fgets(buf, sizeof buf, f)) {
+        char lab[64]; unsigned long long seed; int th; long long st; double tl, vl, vm;
+        if (sscanf(buf, "%63[^,],%llu,%d,%lld,%lf,%lf,%lf", lab, &seed, &th, &st, &tl, &vl, &vm) == 7 && !strcmp(lab, label) && n < cap) {
+            steps[n] = st; vals[n] = tl + vl + vm; n++;
+        }
+    }
+    if (f) fclose(f);
+    return n;
+}
+
+static void test_resume_curve(void) {
+    char ckpt[512], csv[512], csv_a[512], err[LS_ERRLEN] = "";
+    snprintf(ckpt, sizeof ckpt, "%s/curve.ckpt", t_tmpdir());
+    snprintf(csv, sizeof csv, "%s/curve.csv", t_tmpdir());
+    snprintf(csv_a, sizeof csv_a, "%s/curve_a.csv", t_tmpdir());
+    remove(ckpt); remove(csv); remove(csv_a);
+    ls_dataset d = {RN, TT, 0, rtok, rlen, rlab};
+    ls_model m;
+    ls_train_cfg tc;
+    ls_train_result ra, rb;
+    resume_setup(&m, &tc, NULL);
+    tc.steps = 24; tc.eval_every = 3; tc.csv_path = csv_a; tc.label = "curve";
+    int rc_a = ls_train(&m, &tc, &d, &d, NULL, &ra, err);
+    ls_model_free(&m);
+    /* another run's row, which the cut must keep */
+    ls_csv_append(csv, "label,seed,threads,step,train_loss,val_loss,val_metric,wall_s,tokens_per_s", "other,5,1,99,1,1,1,1,1", err);
+    int rc_b = 1, passes = 0;
+    while (rc_b == 1 && passes++ < 20) {   /* 7 steps per process: rows at 3 and 6, checkpoints at 4 and 8 */
+        resume_setup(&m, &tc, ckpt);
+        tc.steps = 24; tc.eval_every = 3; tc.ckpt_every = 4; tc.csv_path = csv; tc.label = "curve"; tc.stop_after = 7;
+        rc_b = ls_train(&m, &tc, &d, &d, NULL, &rb, err);
+        ls_model_free(&m);
+    }
+    long long sa[32], sb[32], so[4];
+    double va[32], vb[32], vo[4];
+    int na = curve_rows(csv_a, "curve", sa, va, 32), nb = curve_rows(csv, "curve", sb, vb, 32), no = curve_rows(csv, "other", so, vo, 4);
+    int same = rc_a == 0 && rc_b == 0 && na == 8 && na == nb;
+    for (int i = 0; same && i < na; i++) same = sa[i] == sb[i] && va[i] == vb[i];
+    T_CHECK(same && no == 1, "a run stopped 3 times past a validation row resumes to the uninterrupted curve, each row once "
+            "(%d rows vs %d; other run's rows kept: %d) %s", nb, na, no, err);
+    /* a torn last line (a write cut short) is dropped on resume */
+    FILE *f = fopen(csv, "ab");
+    if (f) { fputs("curve,5,1,2", f); fclose(f); }
+    resume_setup(&m, &tc, ckpt);
+    tc.steps = 24; tc.eval_every = 3; tc.csv_path = csv; tc.label = "curve";
+    int rc_c = ls_train(&m, &tc, &d, &d, NULL, &rb, err);
+    ls_model_free(&m);
+    f = fopen(csv, "rb");
+    char tail[64] = "";
+    if (f) { fseek(f, -12, SEEK_END); size_t k = fread(tail, 1, 12, f); tail[k] = 0; fclose(f); }
+    T_CHECK(rc_c == 0 && curve_rows(csv, "curve", sb, vb, 32) == 8 && !strstr(tail, "curve,5,1,2"),
+            "a torn last row is dropped when the run resumes (file ends \"%s\")", tail);
+}
+
+/* a finished run resumed from its checkpoint (a re-run, or a kill after the last checkpoint)
+   reports what the first call did: the early-stopped run's final loss (was 0) and every other field */
+static void test_resume_finished(void) {
+    char ckpt[512], err[LS_ERRLEN] = "";
+    snprintf(ckpt, sizeof ckpt, "%s/finished.ckpt", t_tmpdir());
+    remove(ckpt);
+    ls_dataset d = {RN, TT, 0, rtok, rlen, rlab};
+    ls_train_result r1, r2;
+    int stopped_early = 0, same = 1;
+    for (int pass = 0; pass < 2; pass++) {
+        ls_model m;
+        ls_train_cfg tc;
+        resume_setup(&m, &tc, ckpt);
+        tc.steps = 200; tc.eval_every = 2; tc.patience = 1; tc.ckpt_every = 50;
+        int rc = ls_train(&m, &tc, &d, &d, &d, pass ? &r2 : &r1, err);
+        same &= rc == 0;
+        ls_model_free(&m);
+    }
+    stopped_early = r1.steps < 180;
+    same &= r2.resumed && r1.final_loss == r2.final_loss && r1.final_loss > 0 && r1.best_val == r2.best_val &&
+            r1.best_val_loss == r2.best_val_loss && r1.test == r2.test && r1.steps == r2.steps && r1.best_step == r2.best_step &&
+            r1.wall_s == r2.wall_s && r1.tokens_per_s == r2.tokens_per_s;
+    T_CHECK(stopped_early && same, "an early-stopped run (step %lld of 200) re-run from its checkpoint keeps every field: final loss "
+            "%.4f vs %.4f, test %.3f vs %.3f %s", (long long)r1.steps, r1.final_loss, r2.final_loss, r1.test, r2.test, err);
+}
+
 void suite_models(void) {
     test_padding();
     void (*tests[])(void) = {test_attention_reference, test_attention_memory, test_positions, test_ssm,
                              test_model_gradients, test_rope_variants, test_toy_tasks, test_spt_finetune, test_selection, test_divergence, test_resume,
-                             test_steady_state_allocs};
+                             test_resume_curve, test_resume_finished, test_steady_state_allocs};
     const char *names[] = {"attention reference", "attention memory", "positions", "ssm", "model gradients",
-                           "rope variants", "toy tasks", "spt and fine-tune", "selection", "divergence", "resume", "steady-state allocations"};
+                           "rope variants", "toy tasks", "spt and fine-tune", "selection", "divergence", "resume", "resume curve", "resume finished",
+                           "steady-state allocations"};
     for (size_t i = 0; i < sizeof tests / sizeof tests[0]; i++) {
         double t0 = ls_now();
         tests[i]();
