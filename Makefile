@@ -133,12 +133,19 @@ PROFILE ?= cpu
 ifeq ($(filter $(PROFILE),quick cpu),)
   $(error PROFILE=$(PROFILE): not a profile of the report; use PROFILE=quick or PROFILE=cpu)
 endif
-REPORT_TABLES = $(if $(filter quick,$(PROFILE)),$(BUILD)/lra,$(TABLES))
+# cpu: the longest tables first (a table program not listed here runs last), two at a time with
+# one thread each (experiments/run_tables.sh says why); JOBS=1 runs them one by one on every core
+REPORT_ORDER  = lra learning_budget spt_budget spt_data spt_objective ssm_init arch_scaling \
+                length_extrapolation depth position_probe
+REPORT_TABLES = $(if $(filter quick,$(PROFILE)),$(BUILD)/lra,$(addprefix $(BUILD)/,$(REPORT_ORDER)) \
+                  $(filter-out $(addprefix $(BUILD)/,$(REPORT_ORDER)),$(TABLES)))
 REPORT_OUT    = $(if $(filter quick,$(PROFILE)),paper/tables/quick,paper/tables)
+JOBS ?= $(if $(filter quick,$(PROFILE)),1,2)
 runs tables: $(REPORT_TABLES) $(BUILD)/cost
-	@set -e; n=0; for e in $(REPORT_TABLES); do n=$$((n+1)); \
-	    echo "$@: table $$n of $(words $(REPORT_TABLES)): $$e --profile $(PROFILE)"; \
-	    ./$$e --profile $(PROFILE) --out $(REPORT_OUT) $(if $(filter tables,$@),--records); done
+	@if [ $@ = runs ]; then bash experiments/run_tables.sh $(JOBS) $(PROFILE) $(REPORT_OUT) $(REPORT_TABLES); \
+	else set -e; n=0; for e in $(REPORT_TABLES); do n=$$((n+1)); \
+	    echo "$@: table $$n of $(words $(REPORT_TABLES)): $$e --profile $(PROFILE) --records"; \
+	    ./$$e --profile $(PROFILE) --out $(REPORT_OUT) --records; done; fi
 	@if [ "$(PROFILE)" = cpu ]; then ./$(BUILD)/cost --out paper/tables; fi
 	@$(MAKE) --no-print-directory readme
 	@if [ "$@" = tables ]; then $(MAKE) --no-print-directory paper; fi
