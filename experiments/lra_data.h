@@ -109,7 +109,7 @@
                 zero-padded to 32x32 (any rows, cols <= 32 are centred). train = the first n_train
                 images of the train file, val = its last n_val (LRA's train[90%:] rule), test = the first
                 n_test of t10k. No seed involved.
-     text       DIR/imdb/reviews.json (one-line JSON array of {"t":"..","s":0|1}), decoded to UTF-8
+     text       DIR/imdb/reviews.json (JSON array of {"t":"..","s":0|1}, any whitespace), decoded to UTF-8
                 bytes, truncated to T. Four equal blocks: test/neg, train/neg, test/pos, train/pos;
                 train = blocks 2 and 4 shuffled (seeded) and cut to n_train; val_is_test (paper): val is
                 a copy of test, as in LRA; otherwise val and test are disjoint, class-interleaved
@@ -124,7 +124,9 @@
      missing file or directory (with "run `make data`"), truncated file, wrong magic, counts that
      disagree, malformed JSON (with the byte offset), labels out of range, too few examples for the
      profile; easy = 1 for a task without a variant, or easy other than 0/1 (refused before any file is
-     read, naming the task). No read goes past a buffer: every scanner checks its bounds.
+     read, naming the task); a FIFO, device or directory where a file belongs (refused, never opened
+     for a blocking read). No read goes past a buffer: every scanner checks its bounds, and no
+     allocation is more than linear in the file's size.
 */
 #ifndef LRA_DATA_H
 #define LRA_DATA_H
@@ -228,7 +230,8 @@ LRA_API const char *lra_listops_token_str(int id);      /* "[MAX", "]", "7"; "?"
 /* LRA's TSV: header "Source\tTarget", one example a line, LRA's parenthesised prefix form. */
 LRA_API int lra_listops_write_tsv(const char *path, const lra_split *s, char *err);
 /* Reads LRA's TSV (the original release's files too): "(" and ")" are dropped, "]" or "X" is the
-   end token. T = 0 takes the longest line as T; otherwise a longer line is an error. */
+   end token. T = 0 takes the longest line as T; otherwise a longer line is an error. The padded
+   split may hold at most 16 tokens per byte of the file (+ 1M): memory linear in the file. */
 LRA_API int lra_listops_read_tsv(const char *path, int64_t T, lra_split *s, char *err);
 
 /* --- Pathfinder / Path-X --- */
@@ -288,6 +291,9 @@ LRA_API int lra_pathfinder_batch(const lra_pf_params *p, uint64_t seed, int64_t 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
 #ifdef _OPENMP
 #include <omp.h>
 #endif
@@ -330,11 +336,28 @@ static int lra__fail(char *err, const char *fmt, ...) {
 
 #define LRA__FETCH_HINT "; run `make data` (or sh experiments/fetch_data.sh DIR)"
 
-/* Reads a whole file. hint is appended to the "cannot open" message. */
+/* Reads a whole file. hint is appended to the "cannot open" message. Only a regular file: a FIFO
+   or a device named like a data file would block the open or the read forever, or never end (opened
+   without blocking, checked, then read). */
 static int lra__read_file(const char *path, unsigned char **buf, size_t *n, const char *hint, char *err) {
     *buf = NULL; *n = 0;
-    FILE *f = fopen(path, "rb");
-    if (!f) return lra__fail(err, "%s: cannot open (%s)%s", path, strerror(errno), hint);
+    int fd = open(path, O_RDONLY | O_NONBLOCK);
+    if (fd < 0) return lra__fail(err, "%s: cannot open (%s)%s", path, strerror(errno), hint);
+    struct stat sb;
+    if (fstat(fd, &sb) != 0) {
+        int e = errno;
+        close(fd);
+        return lra__fail(err, "%s: cannot stat (%s)", path, strerror(e));
+    }
+    if (!S_ISREG(sb.st_mode)) {
+        const char *what = S_ISDIR(sb.st_mode) ? "a directory" : S_ISFIFO(sb.st_mode) ? "a FIFO"
+                         : S_ISCHR(sb.st_mode) || S_ISBLK(sb.st_mode) ? "a device" : "a socket or other special file";
+        close(fd);
+        return lra__fail(err, "%s: is %s, not a regular file%s", path, what, hint);
+    }
+    int fl = fcntl(fd, F_GETFL);
+    FILE *f = fl < 0 || fcntl(fd, F_SETFL, fl & ~O_NONBLOCK) < 0 ? NULL : fdopen(fd, "rb");
+    if (!f) { close(fd); return lra__fail(err, "%s: cannot open (%s)%s", path, strerror(errno), hint); }
     size_t cap = 1 << 16, len = 0;
     unsigned char *b = (unsigned char *)lra__xmalloc(cap + 1);
     for (;;) {
@@ -638,6 +661,9 @@ static int lra__lo_token(const char *w, size_t n) {
     return -1;
 }
 
+/* real ListOps files pad to under 1 cell a byte (a token and its space are 2+ bytes, lines 500-2000
+   tokens); 16 leaves room for uneven lines and is still linear */
+#define LRA__TSV_CELLS_PER_BYTE 16
 LRA_API int lra_listops_read_tsv(const char *path, int64_t T, lra_split *s, char *err) {
     memset(s, 0, sizeof *s);
     unsigned char *b;
@@ -710,7 +736,19 @@ LRA_API int lra_listops_read_tsv(const char *path, int64_t T, lra_split *s, char
         }
         if (!pass) {
             if (!rows) { free(b); return lra__fail(err, "%s: no examples after the header", path); }
-            lra__split_alloc(s, rows, T > 0 ? T : maxlen, 1, LRA_LO_SYMBOLS);
+            /* the split is dense (rows, width): a few long lines among many short ones would ask
+               for rows x longest, far beyond the file (a 1.8 MB file asked for 360 GB). Memory stays
+               linear in the file: at most LRA__TSV_CELLS_PER_BYTE cells a byte, plus a floor */
+            int64_t width = T > 0 ? T : maxlen;
+            double cells = (double)rows * (double)width, limit = (double)LRA__TSV_CELLS_PER_BYTE * (double)nb + 1048576.0;
+            if (cells > limit) {
+                free(b);
+                return lra__fail(err, "%s: %lld rows padded to %lld tokens need %.0f MB, more than %d cells a byte of this "
+                                 "%zu-byte file allows (lines of very different lengths: split the file%s)", path,
+                                 (long long)rows, (long long)width, cells * 4.0 / 1e6, LRA__TSV_CELLS_PER_BYTE, nb,
+                                 T > 0 ? " or pass a smaller T" : " or pass T");
+            }
+            lra__split_alloc(s, rows, width, 1, LRA_LO_SYMBOLS);
         }
     }
     free(b);
@@ -1243,8 +1281,55 @@ static int lra__lit(const unsigned char *b, size_t p, size_t nb, const char *s) 
     return p + n <= nb && !memcmp(b + p, s, n);
 }
 
-/* Scans [ {"t":"...","s":d}, ... ]. The decoded text is never longer than its encoding, so the
-   output buffer has the file's size. */
+/* Decodes the JSON string that starts at b[*p] (the opening quote) into out + *o; on success *p is
+   past the closing quote and *o past the decoded bytes, else *why says what is wrong. The decoded
+   text is never longer than its encoding. */
+static int lra__json_str(const unsigned char *b, size_t *p, size_t nb, unsigned char *out, size_t *o, const char **why) {
+    size_t q = *p + 1, k = *o;
+    for (;;) {
+        if (q >= nb) { *p = q; *why = "unterminated string (file truncated?)"; return 0; }
+        unsigned char ch = b[q];
+        if (ch == '"') { q++; break; }
+        if (ch < 0x20) { *p = q; *why = "raw control character inside a string"; return 0; }
+        if (ch != '\\') { out[k++] = ch; q++; continue; }
+        if (q + 1 >= nb) { *p = q; *why = "unterminated escape (file truncated?)"; return 0; }
+        unsigned char e = b[q + 1];
+        q += 2;
+        switch (e) {
+        case '"': out[k++] = '"'; break;
+        case '\\': out[k++] = '\\'; break;
+        case '/': out[k++] = '/'; break;
+        case 'b': out[k++] = '\b'; break;
+        case 'f': out[k++] = '\f'; break;
+        case 'n': out[k++] = '\n'; break;
+        case 'r': out[k++] = '\r'; break;
+        case 't': out[k++] = '\t'; break;
+        case 'u': {
+            unsigned cp, lo;
+            if (!lra__hex4(b, q, nb, &cp)) { *p = q; *why = "bad \\u escape (need 4 hex digits)"; return 0; }
+            q += 4;
+            if (cp >= 0xD800 && cp < 0xDC00 && lra__lit(b, q, nb, "\\u") && lra__hex4(b, q + 2, nb, &lo) &&
+                lo >= 0xDC00 && lo < 0xE000) {
+                cp = 0x10000 + ((cp - 0xD800) << 10) + (lo - 0xDC00);
+                q += 6;
+            } else if (cp >= 0xD800 && cp < 0xE000) {
+                cp = 0xFFFD; /* lone surrogate */
+            }
+            /* \uXXXX is 6 encoded bytes and at most 3 decoded; a pair is 12 and 4 */
+            k += lra__utf8(cp, out + k);
+            break;
+        }
+        default: *p = q - 1; *why = "unknown escape in a string"; return 0;
+        }
+    }
+    *p = q; *o = k;
+    return 1;
+}
+
+/* Scans a JSON array of records {"t": "...", "s": 0|1}: any JSON whitespace between tokens, the two
+   keys in either order (another key, a key twice or a missing one is an error naming it). The
+   decoded text is never longer than its encoding, so the output buffer has the file's size (a key
+   is decoded past the output and dropped). */
 static int lra__imdb_read(const char *path, lra__docs *d, char *err) {
     unsigned char *b;
     size_t nb;
@@ -1263,51 +1348,38 @@ static int lra__imdb_read(const char *path, lra__docs *d, char *err) {
     p = lra__ws(b, p + 1, nb);
     if (p < nb && b[p] == ']') LRA__BAD("the array is empty");
     for (;;) {
-        if (!lra__lit(b, p, nb, "{\"t\":\"")) LRA__BAD("expected a record {\"t\":\"...\",\"s\":0|1}");
-        p += 6;
-        for (;;) {
-            if (p >= nb) LRA__BAD("unterminated string (file truncated?)");
-            unsigned char ch = b[p];
-            if (ch == '"') { p++; break; }
-            if (ch < 0x20) LRA__BAD("raw control character inside a string");
-            if (ch != '\\') { d->bytes[o++] = ch; p++; continue; }
-            if (p + 1 >= nb) LRA__BAD("unterminated escape (file truncated?)");
-            unsigned char e = b[p + 1];
-            p += 2;
-            switch (e) {
-            case '"': d->bytes[o++] = '"'; break;
-            case '\\': d->bytes[o++] = '\\'; break;
-            case '/': d->bytes[o++] = '/'; break;
-            case 'b': d->bytes[o++] = '\b'; break;
-            case 'f': d->bytes[o++] = '\f'; break;
-            case 'n': d->bytes[o++] = '\n'; break;
-            case 'r': d->bytes[o++] = '\r'; break;
-            case 't': d->bytes[o++] = '\t'; break;
-            case 'u': {
-                unsigned cp, lo;
-                if (!lra__hex4(b, p, nb, &cp)) LRA__BAD("bad \\u escape (need 4 hex digits)");
-                p += 4;
-                if (cp >= 0xD800 && cp < 0xDC00 && lra__lit(b, p, nb, "\\u") && lra__hex4(b, p + 2, nb, &lo) &&
-                    lo >= 0xDC00 && lo < 0xE000) {
-                    cp = 0x10000 + ((cp - 0xD800) << 10) + (lo - 0xDC00);
-                    p += 6;
-                } else if (cp >= 0xD800 && cp < 0xE000) {
-                    cp = 0xFFFD; /* lone surrogate */
-                }
-                /* \uXXXX is 6 encoded bytes and at most 3 decoded; a pair is 12 and 4 */
-                o += lra__utf8(cp, d->bytes + o);
-                break;
+        if (p >= nb || b[p] != '{') LRA__BAD("expected a record {\"t\": \"...\", \"s\": 0|1}");
+        p = lra__ws(b, p + 1, nb);
+        int lab = -1, have_t = 0;
+        for (;;) {   /* the record's members */
+            if (p >= nb || b[p] != '"') LRA__BAD("expected a key (\"t\" or \"s\") in a record");
+            size_t key = o;
+            if (!lra__json_str(b, &p, nb, d->bytes, &key, &why)) goto bad;
+            int is_t = key - o == 1 && d->bytes[o] == 't', is_s = key - o == 1 && d->bytes[o] == 's';
+            if (!is_t && !is_s) LRA__BAD("unexpected key in a record (a record has the keys \"t\" and \"s\")");
+            if ((is_t && have_t) || (is_s && lab >= 0)) LRA__BAD(is_t ? "the key \"t\" twice in a record" : "the key \"s\" twice in a record");
+            p = lra__ws(b, p, nb);
+            if (p >= nb || b[p] != ':') LRA__BAD("expected ':' after a key");
+            p = lra__ws(b, p + 1, nb);
+            if (is_t) {
+                if (p >= nb || b[p] != '"') LRA__BAD("the review text \"t\" is not a string");
+                if (!lra__json_str(b, &p, nb, d->bytes, &o, &why)) goto bad;
+                have_t = 1;
+            } else {
+                /* JSON's 0 or 1 (not 01, 1.0 or 1e0: the documented labels are the integers) */
+                if (p >= nb || (b[p] != '0' && b[p] != '1') ||
+                    (p + 1 < nb && (isdigit(b[p + 1]) || b[p + 1] == '.' || b[p + 1] == 'e' || b[p + 1] == 'E')))
+                    LRA__BAD("the label \"s\" is not 0 or 1");
+                lab = b[p] - '0';
+                p++;
             }
-            default: LRA__BAD("unknown escape in a string");
-            }
+            p = lra__ws(b, p, nb);
+            if (p < nb && b[p] == ',') { p = lra__ws(b, p + 1, nb); continue; }
+            if (p < nb && b[p] == '}') { p++; break; }
+            LRA__BAD("expected ',' or '}' in a record");
         }
-        if (!lra__lit(b, p, nb, ",\"s\":")) LRA__BAD("expected ,\"s\": after the review text");
-        p += 5;
-        if (p >= nb || (b[p] != '0' && b[p] != '1')) LRA__BAD("the label \"s\" is not 0 or 1");
-        int lab = b[p] - '0';
-        p++;
-        if (p >= nb || b[p] != '}') LRA__BAD("expected '}' after the label");
-        p++;
+        if (!have_t) LRA__BAD("a record without the review text \"t\"");
+        if (lab < 0) LRA__BAD("a record without the label \"s\"");
         if (d->n == cap) {
             cap *= 2;
             d->off = (int64_t *)lra__xrealloc(d->off, (size_t)(cap + 1) * sizeof(int64_t));
@@ -1485,7 +1557,7 @@ static int lra__retrieval_load(lra_task *t, const lra_config *c, uint64_t seed, 
             cappass = 2 * (npass + s->n_pass) + 64;
             pass = (unsigned char *)lra__xrealloc(pass, (size_t)(cappass * L));
         }
-        memcpy(pass + npass * L, b, (size_t)(s->n_pass * L));
+        if (s->n_pass) memcpy(pass + npass * L, b, (size_t)(s->n_pass * L));   /* a speech shorter than L has none (pass may be NULL) */
         npass += s->n_pass;
         free(b);
     }

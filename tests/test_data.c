@@ -1,14 +1,17 @@
 /* tests/test_data.c - the LRA-CPU data and SynthLang: generators checked by independent code, loaders
    checked on small fixtures written here (never the network, never data/). */
+#include "test.h"   /* first: it sets _POSIX_C_SOURCE before any system header (fork, mkfifo, symlink) */
 #define LRA_DATA_IMPLEMENTATION
 #include "../experiments/lra_data.h"
-#include "test.h"
 #include "../experiments/synthlang.h"
 
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
+#include <signal.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 /* ---------------------------------------------------------------------------------------------
    helpers
@@ -1153,6 +1156,161 @@ static void test_synthlang(void) {
     test_synthlang_unigram();
 }
 
+/* ---------------------------------------------------------------------------------------------
+   Bad inputs: readers bounded by their input
+   --------------------------------------------------------------------------------------------- */
+
+/* runs load(arg) in a child with an alarm: returns the child's exit status (0 = the load failed
+   cleanly with want in its message), or -SIGNAL when it was killed (a hang, an abort) */
+static int in_child(int (*load)(const char *, char *), const char *arg, const char *want, char *msg) {
+    int fds[2];
+    if (pipe(fds)) return -100;
+    pid_t pid = fork();
+    if (pid == 0) {
+        close(fds[0]);
+        alarm(20);
+        char err[LS_ERRLEN] = "";
+        int rc = load(arg, err);
+        if (write(fds[1], err, strlen(err) + 1) < 0) _exit(3);
+        _exit(rc == -1 && contains(err, want) ? 0 : 1);
+    }
+    close(fds[1]);
+    ssize_t n = read(fds[0], msg, LS_ERRLEN - 1);
+    msg[n > 0 ? n : 0] = 0;
+    close(fds[0]);
+    int status = 0;
+    waitpid(pid, &status, 0);
+    return WIFSIGNALED(status) ? -WTERMSIG(status) : WEXITSTATUS(status);
+}
+
+static int load_text(const char *dir, char *err) {
+    lra_config c = lra_default_config(LRA_TEXT, LS_PROFILE_CPU);
+    c.n_train = 2; c.n_val = 1; c.n_test = 1; c.T = 16; c.val_is_test = 0;
+    lra_task t;
+    int rc = lra_task_load_config(&t, LRA_TEXT, &c, LS_PROFILE_CPU, 1, dir, err);
+    if (!rc) lra_task_free(&t);
+    return rc;
+}
+
+static int load_image(const char *dir, char *err) {
+    lra_config c = lra_default_config(LRA_IMAGE, LS_PROFILE_SMOKE);
+    c.n_train = 1; c.n_val = 1; c.n_test = 1;
+    lra_task t;
+    int rc = lra_task_load_config(&t, LRA_IMAGE, &c, LS_PROFILE_SMOKE, 1, dir, err);
+    if (!rc) lra_task_free(&t);
+    return rc;
+}
+
+static int load_tsv(const char *path, char *err) {
+    lra_split s;
+    int rc = lra_listops_read_tsv(path, 0, &s, err);
+    if (!rc) { free(s.tokens); free(s.len); free(s.label); }
+    return rc;
+}
+
+static void test_bad_inputs(void) {
+    char err[LS_ERRLEN] = "", msg[LS_ERRLEN] = "";
+    /* IMDb JSON as a JSON tool writes it: indented, spaces around ':' and ',', keys in either order,
+       a CRLF line end; it loads to the same splits as the compact form */
+    const char *compact =
+        "[{\"t\":\"bad \\\"film\\\"\",\"s\":0},{\"t\":\"awful\\tdull\\\\\",\"s\":0},"
+        "{\"t\":\"caf\\u00e9 good\",\"s\":1},{\"t\":\"great fun, a long review that is cut at sixteen\",\"s\":1}]";
+    const char *pretty =
+        "[\n  {\n    \"t\": \"bad \\\"film\\\"\",\n    \"s\": 0\n  },\n  { \"s\" : 0 , \"t\" : \"awful\\tdull\\\\\" },\r\n"
+        "\t{\"t\": \"caf\\u00e9 good\", \"s\": 1},\n  {\"s\":1,\"t\":\"great fun, a long review that is cut at sixteen\"}\n]\n";
+    put_file("json_compact", "imdb", "reviews.json", compact, strlen(compact));
+    put_file("json_pretty", "imdb", "reviews.json", pretty, strlen(pretty));
+    lra_config c = lra_default_config(LRA_TEXT, LS_PROFILE_CPU);
+    c.n_train = 2; c.n_val = 1; c.n_test = 1; c.T = 16; c.val_is_test = 0;
+    lra_task a, b;
+    int rca = lra_task_load_config(&a, LRA_TEXT, &c, LS_PROFILE_CPU, 1, dir_of("json_compact"), err);
+    int rcb = lra_task_load_config(&b, LRA_TEXT, &c, LS_PROFILE_CPU, 1, dir_of("json_pretty"), err);
+    int same = rca == 0 && rcb == 0 && !memcmp(a.train.tokens, b.train.tokens, 2 * 16 * 4) && !memcmp(a.train.label, b.train.label, 2 * 4) &&
+               !memcmp(a.test.tokens, b.test.tokens, 16 * 4) && !memcmp(a.val.len, b.val.len, 4);
+    T_CHECK(same, "IMDb JSON with ordinary whitespace and keys in either order loads as the compact form: %s", rcb ? err : "ok");
+    if (!rca) lra_task_free(&a);
+    if (!rcb) lra_task_free(&b);
+    struct { const char *name, *body, *want; } bad[] = {
+        { "twice", "[{\"t\":\"a\",\"t\":\"b\",\"s\":0}]", "\"t\" twice" },
+        { "not", "[{\"s\":0}]", "without the review text" },
+        { "nolab", "[{\"t\":\"a\"}]", "without the label" },
+        { "float", "[{\"t\":\"a\",\"s\":1.0}]", "not 0 or 1" },
+        { "colon", "[{\"t\" \"a\",\"s\":0}]", "':'" },
+        { "other", "[{\"t\":\"a\",\"s\":0,\"x\":1}]", "unexpected key" },
+        { "tnum", "[{\"t\":5,\"s\":0}]", "not a string" },
+    };
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        char dir[64];
+        snprintf(dir, sizeof dir, "json_%s", bad[i].name);
+        put_file(dir, "imdb", "reviews.json", bad[i].body, strlen(bad[i].body));
+        err[0] = 0;
+        int rc = load_text(dir_of(dir), err);
+        T_CHECK(rc == -1 && contains(err, "reviews.json") && contains(err, bad[i].want),
+                "JSON defect '%s' is refused naming \"%s\": %s", bad[i].name, bad[i].want, err);
+    }
+    /* a FIFO where a data file belongs: refused at once (was: the open blocked forever), in a child
+       with an alarm so a regression fails instead of hanging; a directory and a device too */
+    put_file("json_fifo", "imdb", "x", "", 0);
+    char fifo[600];
+    snprintf(fifo, sizeof fifo, "%s/imdb/reviews.json", dir_of("json_fifo"));
+    int made = mkfifo(fifo, 0600) == 0;
+    int st = in_child(load_text, dir_of("json_fifo"), "FIFO", msg);
+    T_CHECK(made && st == 0, "a FIFO named reviews.json is refused, not waited on (child %s): %s",
+            st == -SIGALRM ? "killed by the 20 s alarm: it blocked" : st == 0 ? "refused it" : "failed", msg);
+    put_file("img_dir", "fashion-mnist", "x", "", 0);
+    char sub[600];
+    snprintf(sub, sizeof sub, "%s/fashion-mnist/train-images-idx3-ubyte", dir_of("img_dir"));
+    mkdir(sub, 0700);
+    err[0] = 0;
+    int rc = load_image(dir_of("img_dir"), err);
+    T_CHECK(rc == -1 && contains(err, "train-images-idx3-ubyte") && contains(err, "directory"),
+            "a directory named like the IDX file is refused as one: %s", err);
+    put_file("img_dev", "fashion-mnist", "x", "", 0);
+    snprintf(sub, sizeof sub, "%s/fashion-mnist/train-images-idx3-ubyte", dir_of("img_dev"));
+    int linked = symlink("/dev/null", sub) == 0;
+    err[0] = 0;
+    rc = load_image(dir_of("img_dev"), err);
+    T_CHECK(linked && rc == -1 && contains(err, "train-images-idx3-ubyte") && contains(err, "device"),
+            "a device named like the IDX file is refused as one: %s", err);
+
+    /* ListOps TSV: one 300000-token line among 300000 one-token lines (1.8 MB) asked for 360 GB
+       and aborted; now refused, naming the file, before any allocation of that size */
+    size_t cap = 2000000, n = 0;
+    char *tsv = (char *)malloc(cap);
+    n += (size_t)sprintf(tsv, "Source\tTarget\n");
+    for (int i = 0; i < 300000; i++) { tsv[n++] = '1'; tsv[n++] = ' '; }
+    n += (size_t)sprintf(tsv + n, "\t1\n");
+    for (int i = 0; i < 300000 && n + 5 < cap; i++) n += (size_t)sprintf(tsv + n, "1\t1\n");
+    char path[600];
+    snprintf(path, sizeof path, "%s", t_write_file("uneven.tsv", tsv, n));
+    free(tsv);
+    st = in_child(load_tsv, path, "uneven.tsv", msg);
+    T_CHECK(st == 0 && contains(msg, "split the file"), "a ListOps TSV whose padding would dwarf the file is refused (child %s): %s",
+            st == -SIGABRT ? "aborted: out of memory" : st == 0 ? "refused it" : "failed", msg);
+    const char *small = "Source\tTarget\n7\t7\n";
+    lra_split s1;
+    rc = lra_listops_read_tsv(t_write_file("small.tsv", small, strlen(small)), 2000, &s1, err);
+    T_CHECK(rc == 0 && s1.n == 1 && s1.T == 2000, "a one-line TSV padded to T = 2000 still loads (the floor): %s", rc ? err : "ok");
+    if (!rc) { free(s1.tokens); free(s1.len); free(s1.label); }
+
+    /* a speech shorter than one passage sorts first: no passage, no copy from a NULL table (UB the
+       sanitizer build reports), the other speeches load as before */
+    const char *names[] = {"1790_George_Washington_n.txt", "1792_George_Washington_n.txt", "1793_John_Adams_f.txt",
+                           "1801_Thomas_Jefferson_d.txt", "1811_James_Madison_d.txt", "1795_George_Washington_n.txt",
+                           "1800_John_Adams_f.txt"};
+    const char *body[] = {"abc", "aaaaaaaaaaaaaaaaaaaaaaaa", "bbbbbbbbbbbbbbbbbbbbbbbb", "cccccccccccccccccccccccc",
+                          "dddddddddddddddddddddddd", "eeeeeeeeeeeeeeeeeeeeeeee", "ffffffffffffffffffffffff"};
+    for (int i = 0; i < 7; i++) put_file("sotu_short", "sotu", names[i], body[i], strlen(body[i]));
+    lra_config rcfg = lra_default_config(LRA_RETRIEVAL, LS_PROFILE_SMOKE);
+    rcfg.n_train = 8; rcfg.n_val = 4; rcfg.n_test = 4; rcfg.T = 8;
+    lra_task t;
+    rc = lra_task_load_config(&t, LRA_RETRIEVAL, &rcfg, LS_PROFILE_SMOKE, 1, dir_of("sotu_short"), err);
+    int only_a_to_f = rc == 0;
+    for (int64_t i = 0; only_a_to_f && i < t.train.n * 2 * 8; i++) only_a_to_f = t.train.tokens[i] >= 'a' && t.train.tokens[i] <= 'b';
+    T_CHECK(only_a_to_f, "a speech shorter than a passage gives no passage and breaks nothing: %s", rc ? err : "ok");
+    if (!rc) lra_task_free(&t);
+}
+
 void suite_data(void) {
     test_interface();
     test_listops();
@@ -1160,6 +1318,7 @@ void suite_data(void) {
     test_image();
     test_text();
     test_retrieval();
+    test_bad_inputs();
     test_pathfinder_easy();
     test_retrieval_easy();
     test_easy_interface();
