@@ -389,6 +389,9 @@ static inline int arm_grid_run(const arm_grid *g) {
     if (g->nv > MAXV || g->nseed > MAXS) { fprintf(stderr, "%s: too many variants or seeds\n", g->prog); return 1; }
     const char *rh[] = {"task", "variant", "arm", "phase", "lr", "seed", "val", "val_loss", "test", "steps", "best_step", "wall_s", "threads", "hash"};
     rp_table raw; rp_table_init(&raw, "runs", 14, rh, RP_CSV);
+    int nrun = 0;   /* a scratch run, an SPT pretraining and its fine-tuning per variant and seed */
+    for (int task = 0; task < LRA_N_TASKS; task++) nrun += g->want[task] ? g->nv * g->nseed * 3 : 0;
+    arm_progress_begin(g->prog, nrun, g->quiet);
     for (int task = 0; task < LRA_N_TASKS; task++) {
         if (!g->want[task]) continue;
         lra_task t; char key[256];

@@ -35,6 +35,7 @@ int main(int argc, char **argv) {
     rp_table_init(&acc_t, "Test accuracy (%) against the fraction of the training split used (nested subsets), scratch and SPT", N_FRAC + 1, head, RP_MD | RP_TEX);
     rp_table_init(&gain_t, "SPT gain in points (relative gain over scratch in brackets), and training examples per fraction", N_FRAC + 1, head, RP_MD | RP_TEX);
     char caps[128] = "cap ";
+    arm_progress_begin("spt_data", 2 * N_FRAC * 2 * 3, cli.quiet);   /* tasks x fractions x models x runs */
     for (int k = 0; k < 2; k++) {
         int task = TASKS[k];
         lra_task t; char key[256];
