@@ -644,6 +644,9 @@ LS_API int ls_csv_append(const char *path, const char *header, const char *row, 
 #include <string.h>
 #include <time.h>
 #if defined(__unix__) || defined(__APPLE__)
+#include <fcntl.h>
+#include <signal.h>
+#include <sys/stat.h>
 #include <unistd.h>
 #define LS__POSIX 1
 #endif
@@ -5282,6 +5285,70 @@ static void ls__get_f32s(ls__rd *r, float *x, int64_t n) {   /* caller checked t
     }
 }
 
+/* A file-size limit (ulimit -f) makes the kernel send SIGXFSZ to a write that crosses it, and its
+   default action kills the process without a word, mid-checkpoint. While longseq writes a file the
+   signal is ignored, so the write fails with EFBIG and the caller gets an error naming the file;
+   the program's own disposition is restored after. */
+typedef struct ls__xfsz {
+#ifdef LS__POSIX
+    struct sigaction old;
+    int saved;
+#else
+    int unused;
+#endif
+} ls__xfsz;
+
+static void ls__xfsz_begin(ls__xfsz *s) {
+#ifdef LS__POSIX
+    struct sigaction ign;
+    memset(&ign, 0, sizeof ign);
+    ign.sa_handler = SIG_IGN;
+    sigemptyset(&ign.sa_mask);
+    s->saved = sigaction(SIGXFSZ, &ign, &s->old) == 0;
+#else
+    (void)s;
+#endif
+}
+
+static void ls__xfsz_end(ls__xfsz *s) {
+#ifdef LS__POSIX
+    if (s->saved) sigaction(SIGXFSZ, &s->old, NULL);
+#else
+    (void)s;
+#endif
+}
+
+/* the reason a write failed, with the likely cause of EFBIG */
+static const char *ls__write_why(int e) {
+#ifdef EFBIG
+    if (e == EFBIG) return "File too large (a file-size limit: see ulimit -f)";
+#endif
+    return strerror(e);
+}
+
+/* opens a regular file for reading; a FIFO or a device named like a checkpoint would block the open
+   or never end the read, so it is refused (opened without blocking, checked, then read) */
+static FILE *ls__open_regular(const char *path, char *err) {
+#ifdef LS__POSIX
+    int fd = open(path, O_RDONLY | O_NONBLOCK);
+    if (fd < 0) { ls__seterr(err, "%s: cannot open: %s", path, strerror(errno)); return NULL; }
+    struct stat sb;
+    int fl = -1;
+    if (fstat(fd, &sb) != 0 || !S_ISREG(sb.st_mode) || (fl = fcntl(fd, F_GETFL)) < 0 || fcntl(fd, F_SETFL, fl & ~O_NONBLOCK) < 0) {
+        ls__seterr(err, "%s: not a regular file (a directory, FIFO or device cannot be a checkpoint)", path);
+        close(fd);
+        return NULL;
+    }
+    FILE *f = fdopen(fd, "rb");
+    if (!f) { ls__seterr(err, "%s: cannot open: %s", path, strerror(errno)); close(fd); }
+    return f;
+#else
+    FILE *f = fopen(path, "rb");
+    if (!f) ls__seterr(err, "%s: cannot open: %s", path, strerror(errno));
+    return f;
+#endif
+}
+
 /* writes n bytes to path through path.tmp, fsync and rename */
 static int ls__write_atomic(const char *path, const void *data, size_t n, char *err) {
     size_t plen = strlen(path);
@@ -5290,13 +5357,17 @@ static int ls__write_atomic(const char *path, const void *data, size_t n, char *
     memcpy(tmp + plen, ".tmp", 5);
     FILE *f = fopen(tmp, "wb");
     if (!f) { ls__seterr(err, "%s: cannot create: %s", tmp, strerror(errno)); LS_FREE(tmp); return -1; }
-    int ok = fwrite(data, 1, n, f) == n && fflush(f) == 0;
+    ls__xfsz guard;
+    ls__xfsz_begin(&guard);
+    int ok = fwrite(data, 1, n, f) == n && fflush(f) == 0, e = ok ? 0 : errno;   /* the first failure's reason */
 #ifdef LS__POSIX
-    ok = ok && fsync(fileno(f)) == 0;
+    if (ok && fsync(fileno(f)) != 0) { ok = 0; e = errno; }
 #endif
-    ok = (fclose(f) == 0) && ok;
-    if (!ok || rename(tmp, path) != 0) {
-        ls__seterr(err, "%s: write failed: %s", path, strerror(errno));
+    if (fclose(f) != 0 && ok) { ok = 0; e = errno; }
+    ls__xfsz_end(&guard);
+    if (ok && rename(tmp, path) != 0) { ok = 0; e = errno; }
+    if (!ok) {
+        ls__seterr(err, "%s: write failed: %s", path, ls__write_why(e));
         remove(tmp);
         LS_FREE(tmp);
         return -1;
@@ -5343,8 +5414,8 @@ LS_API int ls_checkpoint_save(const char *path, const ls_params *P, const ls_ada
    against P without touching it, the second copies. A refused file leaves P and opt unchanged. */
 LS_API int ls_checkpoint_load(const char *path, ls_params *P, ls_adamw *opt, int mode,
                               void *meta, size_t meta_cap, size_t *meta_len, char *err) {
-    FILE *f = fopen(path, "rb");
-    if (!f) { ls__seterr(err, "%s: cannot open: %s", path, strerror(errno)); return -1; }
+    FILE *f = ls__open_regular(path, err);
+    if (!f) return -1;
     unsigned char *data = NULL;
     size_t n = 0, cap = 0;
     for (;;) {
@@ -6026,14 +6097,26 @@ static void ls__csv_quote(char *dst, size_t cap, const char *s) {
     dst[k] = 0;
 }
 
+static int ls__file_exists(const char *path) {
+#ifdef LS__POSIX
+    struct stat sb;   /* not fopen: opening a FIFO would block */
+    return stat(path, &sb) == 0;
+#else
+    FILE *f = fopen(path, "rb");
+    if (f) fclose(f);
+    return f != NULL;
+#endif
+}
+
 /* Cuts a run's learning curve back to its checkpoint: drops the rows of this run (label and seed,
    as ls_train writes them: "<label>,<seed>,<threads>,<step>,...") whose step is past `keep`, and a
    last line with no line break (a write cut short). Rows of other runs stay. A resumed run then
    appends each validation once: without this, the rows between the checkpoint and a kill came
    twice. Rewritten through <path>.tmp and a rename; untouched when nothing is dropped. */
 static int ls__csv_cut(const char *path, const char *label, uint64_t seed, int64_t keep, char *err) {
-    FILE *f = fopen(path, "rb");
-    if (!f) return 0;   /* no curve yet */
+    if (!ls__file_exists(path)) return 0;   /* no curve yet */
+    FILE *f = ls__open_regular(path, err);
+    if (!f) return -1;
     char *data = NULL;
     size_t n = 0, cap = 0;
     for (;;) {
@@ -6078,12 +6161,6 @@ typedef struct ls__train_state {
     double best_score;       /* what selection maximises: the metric, or minus the loss */
 } ls__train_state;
 #define LS__TRAIN_MAGIC 0x4C535452u
-
-static int ls__file_exists(const char *path) {
-    FILE *f = fopen(path, "rb");
-    if (f) fclose(f);
-    return f != NULL;
-}
 
 /* the first parameter whose values (grad = 0) or gradients (grad = 1) hold a NaN or an infinity, or NULL */
 static const ls_tensor *ls__nonfinite(const ls_params *P, int grad) {
@@ -6504,12 +6581,16 @@ LS_API void ls_progress_end(ls_progress *p, const char *summary) {
 LS_API int ls_csv_append(const char *path, const char *header, const char *row, char *err) {
     FILE *f = fopen(path, "ab");
     if (!f) { ls__seterr(err, "%s: cannot open for appending: %s", path, strerror(errno)); return -1; }
+    ls__xfsz guard;
+    ls__xfsz_begin(&guard);
     fseek(f, 0, SEEK_END);
-    int ok = 1;
+    int ok = 1, e = 0;
     if (ftell(f) == 0 && header) ok = fprintf(f, "%s\n", header) >= 0;
-    ok = ok && fprintf(f, "%s\n", row) >= 0;
-    ok = (fclose(f) == 0) && ok;
-    if (!ok) { ls__seterr(err, "%s: write failed", path); return -1; }
+    ok = ok && fprintf(f, "%s\n", row) >= 0 && fflush(f) == 0;
+    if (!ok) e = errno;
+    if (fclose(f) != 0 && ok) { ok = 0; e = errno; }
+    ls__xfsz_end(&guard);
+    if (!ok) { ls__seterr(err, "%s: write failed: %s", path, ls__write_why(e)); return -1; }
     return 0;
 }
 

@@ -353,7 +353,7 @@ static int lra__read_file(const char *path, unsigned char **buf, size_t *n, cons
         const char *what = S_ISDIR(sb.st_mode) ? "a directory" : S_ISFIFO(sb.st_mode) ? "a FIFO"
                          : S_ISCHR(sb.st_mode) || S_ISBLK(sb.st_mode) ? "a device" : "a socket or other special file";
         close(fd);
-        return lra__fail(err, "%s: is %s, not a regular file%s", path, what, hint);
+        return lra__fail(err, "%s: is %s, not a regular file", path, what);
     }
     int fl = fcntl(fd, F_GETFL);
     FILE *f = fl < 0 || fcntl(fd, F_SETFL, fl & ~O_NONBLOCK) < 0 ? NULL : fdopen(fd, "rb");

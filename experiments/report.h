@@ -134,6 +134,20 @@ static void rp__err(char *err, const char *fmt, ...) {   /* vsnprintf: truncatio
     va_end(ap);
 }
 
+/* Writes under a file-size limit (ulimit -f): SIGXFSZ's default action kills the process without a
+   word; ignored while report.h writes, the write fails with EFBIG and the error names the file */
+static struct sigaction rp__xfsz_old;
+static int rp__xfsz_saved;
+static void rp__xfsz_begin(void) {
+    struct sigaction ign;
+    memset(&ign, 0, sizeof ign);
+    ign.sa_handler = SIG_IGN;
+    sigemptyset(&ign.sa_mask);
+    rp__xfsz_saved = sigaction(SIGXFSZ, &ign, &rp__xfsz_old) == 0;
+}
+static void rp__xfsz_end(void) { if (rp__xfsz_saved) sigaction(SIGXFSZ, &rp__xfsz_old, NULL); rp__xfsz_saved = 0; }
+static const char *rp__why(int e) { return e == EFBIG ? "File too large (a file-size limit: see ulimit -f)" : strerror(e); }
+
 static char *rp__strdup(const char *s) {
     size_t n = strlen(s) + 1;
     char *p = (char *)malloc(n);
@@ -387,6 +401,7 @@ int rp_write(const char *out_dir, const char *name, rp_table *const *tabs, int n
         snprintf(tmp, sizeof tmp, "%s.tmp", path);
         FILE *f = fopen(tmp, "wb");
         if (!f) { rp__err(err, "%s: cannot create (%s)", tmp, strerror(errno)); return -1; }
+        rp__xfsz_begin();
         for (int i = 0; i < n; i++) {
             const rp_table *t = tabs[i];
             if (!(t->formats & (1 << k))) continue;
@@ -416,7 +431,11 @@ int rp_write(const char *out_dir, const char *name, rp_table *const *tabs, int n
                 }
             }
         }
-        if (fclose(f) || rename(tmp, path)) { rp__err(err, "%s: write failed (%s)", path, strerror(errno)); return -1; }
+        int bad = fflush(f) != 0, e = bad ? errno : 0;
+        if (fclose(f) && !bad) { bad = 1; e = errno; }
+        rp__xfsz_end();
+        if (!bad && rename(tmp, path)) { bad = 1; e = errno; }
+        if (bad) { rp__err(err, "%s: write failed (%s)", path, rp__why(e)); remove(tmp); return -1; }
     }
     return 0;
 }
@@ -475,8 +494,13 @@ int rp_row_put(const char *table, uint64_t hash, const double *v, int n, char *e
     snprintf(tmp, sizeof tmp, "%s.tmp", path);
     FILE *f = fopen(tmp, "w");
     if (!f) { rp__err(err, "%s: cannot write (%s)", tmp, strerror(errno)); return -1; }
+    rp__xfsz_begin();
     for (int k = 0; k < n; k++) fprintf(f, "%.17g\n", v[k]);
-    if (fclose(f) || rename(tmp, path)) { rp__err(err, "%s: write failed (%s)", path, strerror(errno)); return -1; }
+    int bad = fflush(f) != 0, e = bad ? errno : 0;
+    if (fclose(f) && !bad) { bad = 1; e = errno; }
+    rp__xfsz_end();
+    if (!bad && rename(tmp, path)) { bad = 1; e = errno; }
+    if (bad) { rp__err(err, "%s: write failed (%s)", path, rp__why(e)); remove(tmp); return -1; }
     return 0;
 }
 
@@ -586,12 +610,17 @@ static int rp__train_locked(rp_run *r, uint64_t h, const ls_dataset *train, cons
     snprintf(tmp, sizeof tmp, "%s.tmp", txt);
     FILE *f = fopen(tmp, "w");
     if (!f) { rp__err(err, "%s: cannot create (%s)", tmp, strerror(errno)); return -1; }
+    rp__xfsz_begin();
     fprintf(f, "hash %016llx seed %llu val %.9g test %.9g loss %.9g steps %lld best_step %lld wall_s %.3f tok_s %.1f threads %d val_loss %.9g",
             (unsigned long long)h, (unsigned long long)res->seed, res->val, res->test, res->loss, (long long)res->steps,
             (long long)res->best_step, res->wall_s, res->tok_s, res->threads, res->val_loss);
     if (res->diverged) fprintf(f, " diverged 1\ndiverged: %s", why);
     fprintf(f, "\ndata %s\nmodel %s\nversion %s\n", r->data_key, r->label, RP_CODE_VERSION);
-    if (fclose(f) || rename(tmp, txt)) { rp__err(err, "%s: write failed (%s)", txt, strerror(errno)); return -1; }
+    int bad = fflush(f) != 0, e = bad ? errno : 0;
+    if (fclose(f) && !bad) { bad = 1; e = errno; }
+    rp__xfsz_end();
+    if (!bad && rename(tmp, txt)) { bad = 1; e = errno; }
+    if (bad) { rp__err(err, "%s: write failed (%s)", txt, rp__why(e)); remove(tmp); return -1; }
     remove(ckpt); remove(best);   /* the row is finished: its resume state is no longer needed */
     if (res->diverged) { rp__err(err, "%s: the run diverged: %s", txt, why); return RP_DIVERGED; }
     return 0;

@@ -4,8 +4,13 @@
 #include "test.h"
 
 #include <math.h>
+#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 static int near(double a, double b, double tol) { return fabs(a - b) <= tol * (1.0 + fabs(b)); }
 
@@ -663,6 +668,84 @@ static void test_profile(void) {
     ls_tensor_free(a); ls_tensor_free(b);
 }
 
+/* strict means exact, the third way: a tensor the model does not have is refused, naming the file
+   and the tensor (a partial load skips it) */
+static void test_strict_unknown(void) {
+    char path[512], err[LS_ERRLEN] = "";
+    snprintf(path, sizeof path, "%s/extra.ckpt", t_tmpdir());
+    ls_params abz, ab;
+    ls_params_init(&abz); ls_params_init(&ab);
+    ls_param(&abz, "a", ls_shape1(3), 0); ls_param(&abz, "b", ls_shape1(3), 0); ls_param(&abz, "z", ls_shape1(2), 0);
+    ls_param(&ab, "a", ls_shape1(3), 0); ls_param(&ab, "b", ls_shape1(3), 0);
+    int saved = ls_checkpoint_save(path, &abz, NULL, NULL, 0, err) == 0;
+    int strict = ls_checkpoint_load(path, &ab, NULL, LS_CKPT_STRICT, NULL, 0, NULL, err) == -1 && strstr(err, "'z'") && strstr(err, "extra.ckpt");
+    char e1[LS_ERRLEN];
+    snprintf(e1, sizeof e1, "%s", err);
+    int partial = ls_checkpoint_load(path, &ab, NULL, LS_CKPT_PARTIAL, NULL, 0, NULL, err) == 0;
+    T_CHECK(saved && strict && partial, "a strict load refuses a tensor the model lacks (%s); a partial one skips it", e1);
+    ls_params_free(&abz); ls_params_free(&ab);
+}
+
+/* faults of the file system, each in a child (a regression kills or hangs the child, not the suite):
+   a file-size limit (ulimit -f) makes a checkpoint or CSV write fail with an error naming the file
+   instead of killing the process with SIGXFSZ, and the previous checkpoint stays; a FIFO named like
+   a checkpoint is refused at once instead of blocking the open */
+static void test_write_faults(void) {
+    char path[512], csv[512], fifo[512], err[LS_ERRLEN] = "";
+    snprintf(path, sizeof path, "%s/limit.ckpt", t_tmpdir());
+    snprintf(csv, sizeof csv, "%s/limit.csv", t_tmpdir());
+    snprintf(fifo, sizeof fifo, "%s/fifo.ckpt", t_tmpdir());
+    ls_params small, big;
+    ls_params_init(&small); ls_params_init(&big);
+    ls_fill(ls_param(&small, "w", ls_shape1(16), 0), 0.25f);
+    ls_fill(ls_param(&big, "w", ls_shape1(16), 0), 0.5f);
+    ls_param(&big, "v", ls_shape1(8192), 0);
+    int saved = ls_checkpoint_save(path, &small, NULL, NULL, 0, err) == 0;
+    int fds[2];
+    if (pipe(fds)) { T_CHECK(0, "write faults: pipe failed"); return; }
+    pid_t pid = fork();
+    if (pid == 0) {
+        close(fds[0]);
+        struct rlimit rl = {4096, 4096};
+        setrlimit(RLIMIT_FSIZE, &rl);
+        char e1[LS_ERRLEN] = "", e2[LS_ERRLEN] = "", row[6000];
+        int bad_ckpt = ls_checkpoint_save(path, &big, NULL, NULL, 0, e1) == -1 && strstr(e1, "limit.ckpt") && strstr(e1, "File too large");
+        memset(row, 'x', sizeof row - 1);
+        row[sizeof row - 1] = 0;
+        int bad_csv = ls_csv_append(csv, "h", row, e2) == -1 && strstr(e2, "limit.csv") && strstr(e2, "File too large");
+        char both[2 * LS_ERRLEN + 4];   /* one write: the parent reads once */
+        snprintf(both, sizeof both, "%s | %s", e1, e2);
+        if (write(fds[1], both, strlen(both) + 1) < 0) _exit(3);
+        _exit(bad_ckpt && bad_csv ? 0 : 1);
+    }
+    close(fds[1]);
+    char msg[2 * LS_ERRLEN + 4] = "";
+    size_t got = 0;   /* until the child closes its end */
+    for (ssize_t n; got < sizeof msg - 1 && (n = read(fds[0], msg + got, sizeof msg - 1 - got)) > 0;) got += (size_t)n;
+    msg[got] = 0;
+    close(fds[0]);
+    int status = 0;
+    waitpid(pid, &status, 0);
+    ls_fill(small.t[0], 0.0f);
+    int kept = ls_checkpoint_load(path, &small, NULL, LS_CKPT_STRICT, NULL, 0, NULL, err) == 0 && small.t[0]->x[15] == 0.25f;
+    T_CHECK(saved && WIFEXITED(status) && WEXITSTATUS(status) == 0 && kept,
+            "under a 4 KB file-size limit a checkpoint and a CSV row fail with a message (child %s), the old checkpoint stays (%d): %s",
+            WIFSIGNALED(status) ? (WTERMSIG(status) == SIGXFSZ ? "killed by SIGXFSZ" : "killed") : "exited", kept, msg);
+    int made = mkfifo(fifo, 0600) == 0;
+    pid = fork();
+    if (pid == 0) {
+        alarm(20);
+        char e[LS_ERRLEN] = "";
+        _exit(ls_checkpoint_load(fifo, &small, NULL, LS_CKPT_STRICT, NULL, 0, NULL, e) == -1 && strstr(e, "fifo.ckpt") &&
+              strstr(e, "regular") ? 0 : 1);
+    }
+    status = 0;
+    waitpid(pid, &status, 0);
+    T_CHECK(made && WIFEXITED(status) && WEXITSTATUS(status) == 0, "a FIFO named like a checkpoint is refused, not waited on (child %s)",
+            WIFSIGNALED(status) ? "killed by the 20 s alarm: it blocked" : WEXITSTATUS(status) == 0 ? "refused it" : "failed");
+    ls_params_free(&small); ls_params_free(&big);
+}
+
 void suite_core(void) {
     test_rng();
     test_arena();
@@ -673,6 +756,8 @@ void suite_core(void) {
     test_linear_bias();
     test_optim();
     test_checkpoint();
+    test_strict_unknown();
+    test_write_faults();
     test_threads();
     test_profile();
     test_cli();

@@ -1175,8 +1175,9 @@ static int in_child(int (*load)(const char *, char *), const char *arg, const ch
         _exit(rc == -1 && contains(err, want) ? 0 : 1);
     }
     close(fds[1]);
-    ssize_t n = read(fds[0], msg, LS_ERRLEN - 1);
-    msg[n > 0 ? n : 0] = 0;
+    size_t got = 0;   /* until the child closes its end */
+    for (ssize_t n; got < LS_ERRLEN - 1 && (n = read(fds[0], msg + got, LS_ERRLEN - 1 - got)) > 0;) got += (size_t)n;
+    msg[got] = 0;
     close(fds[0]);
     int status = 0;
     waitpid(pid, &status, 0);

@@ -8,6 +8,8 @@
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
+#include <signal.h>
+#include <sys/resource.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -373,6 +375,48 @@ static void test_tex(void) {
             kinds[0], kinds[1], kinds[2], caption);
 }
 
+/* under a file-size limit (ulimit -f) a table or a cached row that does not fit fails with an
+   error naming the file, instead of SIGXFSZ killing the program without a word (in a child) */
+static void test_write_limit(void) {
+    char dir[300];
+    snprintf(dir, sizeof dir, "%.280s/limit", t_tmpdir());
+    rp_mkdirs(dir);
+    int fds[2];
+    if (pipe(fds)) { T_CHECK(0, "write limit: pipe failed"); return; }
+    pid_t pid = fork();
+    if (pid == 0) {
+        close(fds[0]);
+        struct rlimit rl = {1024, 1024};
+        setrlimit(RLIMIT_FSIZE, &rl);
+        const char *head[2] = {"model", "accuracy"};
+        rp_table t;
+        rp_table_init(&t, "Limit", 2, head, RP_MD);
+        for (int i = 0; i < 200; i++) rp_table_rowf(&t, "model %d\t%d.0", i, i);
+        rp_table *tp = &t;
+        char e1[LS_ERRLEN] = "", e2[LS_ERRLEN] = "";
+        int bad_table = rp_write(dir, "limit", &tp, 1, e1) == -1 && strstr(e1, "limit.md") && strstr(e1, "File too large");
+        double v[400];
+        for (int i = 0; i < 400; i++) v[i] = 1.0 / 3.0;
+        rp_set_root(dir);
+        int bad_row = rp_row_put("rows", 42, v, 400, e2) == -1 && strstr(e2, ".row") && strstr(e2, "File too large");
+        char both[2 * LS_ERRLEN + 4];   /* one write: the parent reads once */
+        snprintf(both, sizeof both, "%s | %s", e1, e2);
+        if (write(fds[1], both, strlen(both) + 1) < 0) _exit(3);
+        _exit(bad_table && bad_row ? 0 : 1);
+    }
+    close(fds[1]);
+    char msg[2 * LS_ERRLEN + 4] = "";
+    size_t got = 0;   /* until the child closes its end */
+    for (ssize_t n; got < sizeof msg - 1 && (n = read(fds[0], msg + got, sizeof msg - 1 - got)) > 0;) got += (size_t)n;
+    msg[got] = 0;
+    close(fds[0]);
+    int status = 0;
+    waitpid(pid, &status, 0);
+    T_CHECK(WIFEXITED(status) && WEXITSTATUS(status) == 0,
+            "under a 1 KB file-size limit a table and a cached row fail with a message naming the file (child %s): %s",
+            WIFSIGNALED(status) ? (WTERMSIG(status) == SIGXFSZ ? "killed by SIGXFSZ" : "killed") : "exited", msg);
+}
+
 void suite_report(void) {
     test_plans();
     test_subsets();
@@ -385,4 +429,5 @@ void suite_report(void) {
     test_caps();
     test_records();
     test_tex();
+    test_write_limit();
 }
