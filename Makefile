@@ -36,7 +36,7 @@ TABLES   = $(filter-out $(BUILD)/datagen $(BUILD)/cost,$(EXPS))
 .PHONY: build test cxx-check smoke data bench bench-deps crosscheck runs tables readme report paper paper-deps all clean
 build: $(BUILD)/run_tests $(EXPS) $(BUILD)/train_export
 
-$(BUILD)/run_tests: $(TEST_SRC) tests/test.h $(HEADERS)
+$(BUILD)/run_tests: $(TEST_SRC) tests/test.h tests/fuzz/targets.h $(HEADERS)
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) $(TEST_SRC) -o $@ $(LDLIBS)
 
@@ -120,6 +120,49 @@ crosscheck: $(BUILD)/train_export | bench-deps
 
 clean:
 	rm -rf build build-*
+
+# Fuzzing (tests/fuzz/): one libFuzzer binary per target of tests/fuzz/targets.h (the checkpoint
+# loader, the IDX, IMDb JSON, SOTU and ListOps readers, the command line), built by clang with
+# AddressSanitizer and UndefinedBehaviorSanitizer; each runs FUZZ_TIME seconds from the committed
+# corpus tests/fuzz/corpus/<target>/ and leaves new inputs in build-fuzz/corpus/<target>/. A crash,
+# sanitizer report, leak or hang stops it with the input in build-fuzz/crash-<target>-*: fix the
+# reader, then copy the input into tests/fuzz/corpus/<target>/, where make test replays it for good.
+#   make fuzz               10 minutes a target;   make fuzz FUZZ_TIME=30   the CI's half minute
+#   make fuzz-seeds         rewrites the valid seed files of the corpus (tests/fuzz/make_seeds.c)
+FUZZ_TARGETS = checkpoint idx imdb sotu listops cli
+FUZZ_TIME   ?= 600
+FUZZ_CC     ?= clang
+FUZZ_FLAGS   = -std=c99 -O1 -g -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined
+.PHONY: fuzz fuzz-deps fuzz-seeds
+# clang and its libFuzzer runtime from Debian (clang, libclang-rt-dev), like the other *-deps targets
+fuzz-deps:
+	@mkdir -p build-fuzz; \
+	if printf 'int LLVMFuzzerTestOneInput(const char *d, unsigned long n) { (void)d; return (int)(n & 0); }\n' > build-fuzz/probe.c && \
+	    $(FUZZ_CC) -fsanitize=fuzzer build-fuzz/probe.c -o build-fuzz/probe >/dev/null 2>&1; then \
+	    echo "fuzz-deps: $(FUZZ_CC) with libFuzzer present"; \
+	else \
+	    apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends clang libclang-rt-dev; \
+	fi
+
+build-fuzz/fuzz_%: tests/fuzz/fuzz_main.c tests/fuzz/targets.h $(HEADERS) | fuzz-deps
+	@mkdir -p $(@D)
+	$(FUZZ_CC) $(FUZZ_FLAGS) -DFUZZ_TARGET=fuzz_$* $< -o $@ -lm
+
+fuzz: $(addprefix build-fuzz/fuzz_,$(FUZZ_TARGETS))
+	@set -e; for t in $(FUZZ_TARGETS); do \
+	    mkdir -p build-fuzz/corpus/$$t; \
+	    echo "fuzz: $$t for $(FUZZ_TIME) s"; \
+	    if ! ./build-fuzz/fuzz_$$t -max_total_time=$(FUZZ_TIME) -timeout=10 -rss_limit_mb=2048 -close_fd_mask=1 \
+	            -print_final_stats=1 -artifact_prefix=build-fuzz/crash-$$t- build-fuzz/corpus/$$t tests/fuzz/corpus/$$t \
+	            > build-fuzz/$$t.log 2>&1; then \
+	        tail -n 60 build-fuzz/$$t.log; echo "fuzz: $$t FAILED (input in build-fuzz/crash-$$t-*, log build-fuzz/$$t.log)"; exit 1; \
+	    fi; \
+	    grep -E '^#[0-9]+' build-fuzz/$$t.log | tail -n 1; grep -E '^stat::number_of_executed_units' build-fuzz/$$t.log; \
+	done; echo "fuzz: every target ran $(FUZZ_TIME) s with no crash, sanitizer report, leak or hang"
+
+fuzz-seeds:
+	@mkdir -p build-fuzz
+	$(CC) -std=c99 -O1 -Wall -Wextra -Werror tests/fuzz/make_seeds.c -o build-fuzz/make_seeds -lm && ./build-fuzz/make_seeds
 
 # The report, in one of two profiles a user chooses by time (PROFILE=cpu is the default):
 #   quick  the lra table alone, one seed, in under an hour on 2 cores (paper/tables/quick/): a setup check

@@ -18,7 +18,7 @@ void *t_realloc(void *p, size_t n);
 
 int t_pass = 0, t_fail = 0, t_verbose = 0;
 
-#define SUITES(X) X(core) X(grad) X(models) X(data) X(report)
+#define SUITES(X) X(core) X(grad) X(models) X(data) X(report) X(fuzz)
 #define DECLARE(name) void suite_##name(void);
 SUITES(DECLARE)
 
