@@ -530,17 +530,24 @@ typedef struct ls_train_cfg {
     int select;              /* LS_SELECT_*: what "best validation" means (early stopping, the kept
                                 parameters): AUTO = accuracy for classification, held-out loss for
                                 the LM objectives (masked accuracy stalls while the loss still falls) */
-    int64_t ckpt_every;      /* steps between resume checkpoints (0 = none) */
+    uint64_t seed;           /* batch order, masks and dropout */
+} ls_train_cfg;
+/* Where a run's files go and how it reports. None of it changes the numbers (a run stopped and
+   resumed from its checkpoint ends bit-identical to one that was not), except that init_from's
+   parameters decide where training starts: a results cache keys them by what made them, not by the
+   path (experiments/report.h keys ls_train_cfg whole plus the pretraining's own key). Zeroed or
+   NULL: no files, progress on stderr labelled "train". */
+typedef struct ls_train_io {
     const char *ckpt_path;   /* resume checkpoint; "<path>.best" keeps the best validation state */
+    int64_t ckpt_every;      /* steps between resume checkpoints (0: only at the end or a stop) */
     const char *init_from;   /* a pretrained checkpoint loaded partially before training (or NULL) */
     const char *csv_path;    /* one CSV row per validation (or NULL): label, step, loss, val, wall, ...;
                                 with ckpt_path, a (re)start first drops this run's rows past the
                                 checkpoint's step, so every validation is in the file once */
-    uint64_t seed;
-    int quiet;
-    const char *label;       /* progress label */
-    int64_t stop_after;      /* testing: return after this many steps, as a kill would (0 = off) */
-} ls_train_cfg;
+    const char *label;       /* progress label and the CSV rows' first column (NULL: "train") */
+    int quiet;               /* no progress lines */
+    int64_t stop_after;      /* testing: return 1 after this many steps, as a kill would (0 = off) */
+} ls_train_io;
 LS_API ls_train_cfg ls_train_cfg_default(void);
 typedef struct ls_train_result {
     double best_val;         /* validation metric (accuracy; masked-token accuracy for SPT) at the
@@ -558,8 +565,8 @@ typedef struct ls_train_result {
 /* trains m on train, validating on val; restores the best-validation parameters and scores test.
    -1 with a message in err on bad settings (a learning rate that is not positive and finite is
    refused up front) and when the run diverges (res->diverged) */
-LS_API int ls_train(ls_model *m, const ls_train_cfg *tc, const ls_dataset *train, const ls_dataset *val,
-                    const ls_dataset *test, ls_train_result *res, char *err);
+LS_API int ls_train(ls_model *m, const ls_train_cfg *tc, const ls_train_io *io, const ls_dataset *train,
+                    const ls_dataset *val, const ls_dataset *test, ls_train_result *res, char *err);
 /* accuracy of the objective on (at most max_n examples of) d; *loss (may be NULL) gets the mean loss.
    Returns -1 when the model cannot run on d (the reason goes to stderr). */
 LS_API double ls_evaluate(ls_model *m, const ls_train_cfg *tc, const ls_dataset *d, int64_t max_n, double *loss);
@@ -5973,7 +5980,6 @@ LS_API ls_train_cfg ls_train_cfg_default(void) {
     t.lr = 1e-3f; t.wd = 0.01f; t.ssm_lr = 1e-3f; t.clip = 1.0f;
     t.mask_ratio = 0.15f; t.mask_id = 0;
     t.seed = 1;
-    t.label = "train";
     return t;
 }
 
@@ -6173,8 +6179,12 @@ static const ls_tensor *ls__nonfinite(const ls_params *P, int grad) {
     return NULL;
 }
 
-LS_API int ls_train(ls_model *m, const ls_train_cfg *tc, const ls_dataset *train, const ls_dataset *val,
-                    const ls_dataset *test, ls_train_result *res, char *err) {
+LS_API int ls_train(ls_model *m, const ls_train_cfg *tc, const ls_train_io *io_arg, const ls_dataset *train,
+                    const ls_dataset *val, const ls_dataset *test, ls_train_result *res, char *err) {
+    ls_train_io io0;
+    memset(&io0, 0, sizeof io0);
+    const ls_train_io *io = io_arg ? io_arg : &io0;
+    const char *label = io->label ? io->label : "train";
     memset(res, 0, sizeof *res);
     res->test = -1;
     const ls_config *c = &m->cfg;
@@ -6204,15 +6214,15 @@ LS_API int ls_train(ls_model *m, const ls_train_cfg *tc, const ls_dataset *train
     st.magic = LS__TRAIN_MAGIC; st.size = sizeof st; st.best_val = -1.0; st.best_score = -HUGE_VAL;
     const int by_loss = tc->select == LS_SELECT_LOSS || (tc->select == LS_SELECT_AUTO && lm);
     char best_path[1024] = "";
-    if (tc->ckpt_path) snprintf(best_path, sizeof best_path, "%s.best", tc->ckpt_path);
+    if (io->ckpt_path) snprintf(best_path, sizeof best_path, "%s.best", io->ckpt_path);
     int rc = -1, have_best = 0;
     float *best_x = (float *)ls__xmalloc((size_t)m->P.n * sizeof(float));   /* best-validation parameters */
-    if (tc->ckpt_path && ls__file_exists(tc->ckpt_path)) {
+    if (io->ckpt_path && ls__file_exists(io->ckpt_path)) {
         ls__train_state s2;
         size_t mlen = 0;
-        if (ls_checkpoint_load(tc->ckpt_path, &m->P, &opt, LS_CKPT_STRICT, &s2, sizeof s2, &mlen, err)) goto out;
+        if (ls_checkpoint_load(io->ckpt_path, &m->P, &opt, LS_CKPT_STRICT, &s2, sizeof s2, &mlen, err)) goto out;
         if (mlen != sizeof s2 || s2.magic != LS__TRAIN_MAGIC || s2.size != sizeof s2) {
-            ls__seterr(err, "%s: not a resume checkpoint of this trainer", tc->ckpt_path);
+            ls__seterr(err, "%s: not a resume checkpoint of this trainer", io->ckpt_path);
             goto out;
         }
         st = s2;
@@ -6228,11 +6238,11 @@ LS_API int ls_train(ls_model *m, const ls_train_cfg *tc, const ls_dataset *train
             if (bad) goto out;
             have_best = 1;
         }
-    } else if (tc->init_from) {
-        if (ls_checkpoint_load(tc->init_from, &m->P, NULL, LS_CKPT_PARTIAL, NULL, 0, NULL, err)) goto out;
+    } else if (io->init_from) {
+        if (ls_checkpoint_load(io->init_from, &m->P, NULL, LS_CKPT_PARTIAL, NULL, 0, NULL, err)) goto out;
     }
     /* a resumable run's curve holds its validations up to the checkpoint, each once (a new run: none) */
-    if (tc->ckpt_path && tc->csv_path && ls__csv_cut(tc->csv_path, tc->label ? tc->label : "train", tc->seed, st.step, err))
+    if (io->ckpt_path && io->csv_path && ls__csv_cut(io->csv_path, label, tc->seed, st.step, err))
         goto out;
     {
         ls_ctx ctx;
@@ -6242,7 +6252,7 @@ LS_API int ls_train(ls_model *m, const ls_train_cfg *tc, const ls_dataset *train
         order.perm = (int32_t *)ls__xmalloc((size_t)train->n * sizeof(int32_t));
         int64_t *idx = (int64_t *)ls__xmalloc((size_t)tc->batch * sizeof(int64_t));
         ls_progress pr;
-        ls_progress_start(&pr, tc->label ? tc->label : "train", tc->steps, tc->quiet);
+        ls_progress_start(&pr, label, tc->steps, io->quiet);
         double t0 = ls_now() - st.wall_s, tok0 = st.tokens;
         int64_t step = st.step, tail_from = tc->steps - (tc->steps + 9) / 10, start = st.step;
         int stop = st.bad_evals < 0;   /* a finished early-stopped run resumes as finished */
@@ -6300,14 +6310,14 @@ LS_API int ls_train(ls_model *m, const ls_train_cfg *tc, const ls_dataset *train
                     failed = 1;
                     break;
                 }
-                if (tc->csv_path) {
+                if (io->csv_path) {
                     char row[512], lab[200];
                     double wall = ls_now() - t0;
-                    ls__csv_quote(lab, sizeof lab, tc->label ? tc->label : "train");
+                    ls__csv_quote(lab, sizeof lab, label);
                     snprintf(row, sizeof row, "%s,%llu,%d,%lld,%.6f,%.6f,%.6f,%.2f,%.0f", lab,
                              (unsigned long long)tc->seed, ls_get_threads(), (long long)(step + 1), step_loss, vloss, acc,
                              wall, wall > 0 ? st.tokens / wall : 0.0);
-                    if (ls_csv_append(tc->csv_path, "label,seed,threads,step,train_loss,val_loss,val_metric,wall_s,tokens_per_s",
+                    if (ls_csv_append(io->csv_path, "label,seed,threads,step,train_loss,val_loss,val_metric,wall_s,tokens_per_s",
                                       row, err)) { failed = 1; break; }
                 }
                 double score = by_loss ? -vloss : acc;
@@ -6316,7 +6326,7 @@ LS_API int ls_train(ls_model *m, const ls_train_cfg *tc, const ls_dataset *train
                     st.best_val = acc; st.best_val_loss = vloss; st.best_step = step + 1; st.bad_evals = 0;
                     memcpy(best_x, m->P.x, (size_t)m->P.n * sizeof(float));
                     have_best = 1;
-                    if (tc->ckpt_path && ls_checkpoint_save(best_path, &m->P, NULL, NULL, 0, err)) { failed = 1; break; }
+                    if (io->ckpt_path && ls_checkpoint_save(best_path, &m->P, NULL, NULL, 0, err)) { failed = 1; break; }
                 } else if (tc->patience && ++st.bad_evals >= tc->patience) {
                     stop = 1;
                     st.bad_evals = -1;
@@ -6325,9 +6335,9 @@ LS_API int ls_train(ls_model *m, const ls_train_cfg *tc, const ls_dataset *train
             st.step = step + 1;
             st.wall_s = ls_now() - t0;
             ls_progress_update(&pr, step + 1, step_loss, -1.0, st.tokens - tok0);
-            if (tc->ckpt_path && ((tc->ckpt_every && (step + 1) % tc->ckpt_every == 0) || last || stop))
-                if (ls_checkpoint_save(tc->ckpt_path, &m->P, &opt, &st, sizeof st, err)) { failed = 1; break; }
-            if (tc->stop_after && step + 1 - start >= tc->stop_after) { stop = 2; break; }
+            if (io->ckpt_path && ((io->ckpt_every && (step + 1) % io->ckpt_every == 0) || last || stop))
+                if (ls_checkpoint_save(io->ckpt_path, &m->P, &opt, &st, sizeof st, err)) { failed = 1; break; }
+            if (io->stop_after && step + 1 - start >= io->stop_after) { stop = 2; break; }
         }
         char summary[160];
         snprintf(summary, sizeof summary, "loss %.4f  best val %.4f at step %lld", last_loss, st.best_val, (long long)st.best_step);

@@ -196,7 +196,7 @@ int main(int argc, char **argv) {
     ls_config cfg = arm_model(&t, p, model, 0 /* not causal: bidirectional */, lm);
     if (model == M_TR) cfg.pos = pos;
     float lr = lr_flag > 0 ? (float)lr_flag : model == M_TR ? 1e-3f : 3e-3f;
-    ls_train_cfg tc = arm_train(&t, p, prof, obj, lr, cli.seed, 1);
+    ls_train_cfg tc = arm_train(&t, p, prof, obj, lr, cli.seed);
     tc.steps = steps;
     tc.warmup = steps / 10;
     if (eval_max >= 0) tc.eval_max = eval_max;
@@ -311,10 +311,11 @@ int main(int argc, char **argv) {
         ls_model m2;
         if (ls_model_init(&m2, &cfg, tc.seed, err)) die("model", err);
         ls_train_cfg tc2 = tc;
-        tc2.eval_every = 0; tc2.ckpt_every = 0; tc2.ckpt_path = NULL; tc2.csv_path = NULL; tc2.init_from = NULL;
+        tc2.eval_every = 0;
+        ls_train_io io = {.label = PROG " --verify", .quiet = cli.quiet};
         ls_train_result res;
         /* no validation set: nothing is evaluated and the final parameters are kept */
-        if (ls_train(&m2, &tc2, &train, NULL, NULL, &res, err)) die("ls_train", err);
+        if (ls_train(&m2, &tc2, &io, &train, NULL, NULL, &res, err)) die("ls_train", err);
         int64_t tail_from = steps - (steps + 9) / 10, tail_n = 0, differ = 0;
         double tail = 0.0, maxd = 0.0;
         for (int64_t s = tail_from; s < steps; s++) { tail += (double)loss_hist[s]; tail_n++; }

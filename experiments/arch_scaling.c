@@ -58,13 +58,12 @@ static ls_config model_cfg(int a, int d, const prof *p) {
     return c;
 }
 
-static ls_train_cfg train_cfg(const prof *p, int64_t steps, uint64_t seed, int quiet) {
+static ls_train_cfg train_cfg(const prof *p, int64_t steps, uint64_t seed) {
     ls_train_cfg tc = ls_train_cfg_default();
     tc.objective = LS_OBJ_CLM; tc.steps = steps; tc.batch = p->batch;
     tc.warmup = steps / 10; tc.sched = LS_SCHED_COSINE; tc.lr = LR; tc.wd = WD;   /* clip 1.0 (default) */
     tc.eval_every = 0; tc.eval_max = 0;   /* one validation, after the last step: fixed steps, no selection */
-    tc.ckpt_every = steps / 4 > 0 ? steps / 4 : 1;
-    tc.patience = 0; tc.seed = seed; tc.quiet = quiet;
+    tc.patience = 0; tc.seed = seed;
     return tc;
 }
 
@@ -156,7 +155,8 @@ static void make_data(data *D, const prof *p, int64_t steps) {
 static int train_point(int a, int d, uint64_t seed, const prof *p, int64_t steps, int quiet, int fresh, const data *D, point *pt) {
     char lab[128], err[LS_ERRLEN];
     snprintf(lab, sizeof lab, TABLE " %s d=%d seed %llu", ls_arch_name(ARCH[a]), d, (unsigned long long)seed);
-    rp_run r = {TABLE, lab, model_cfg(a, d, p), train_cfg(p, steps, seed, quiet), D->key, 0, 0, fresh};
+    rp_run r = {.table = TABLE, .label = lab, .model = model_cfg(a, d, p), .train = train_cfg(p, steps, seed),
+                .data_key = D->key, .fresh = fresh, .ckpt_every = steps / 4 > 0 ? steps / 4 : 1, .quiet = quiet};
     rp_result res;
     if (rp_run_train(&r, &D->tr.d, &D->va.d, NULL, &res, err)) { fprintf(stderr, TABLE ": %s: %s\n", lab, err); return -1; }
     double ntok, tokens = (double)res.steps * (double)p->batch * (double)p->L;

@@ -87,18 +87,18 @@ static inline ls_config arm_model(const lra_task *t, const plan *p, int model, i
 }
 
 /* training: step cap (p->steps; an LM objective p->pt_steps), AdamW with warm-up over the first 10%
-   and a cosine decay, validation (and a checkpoint) every tenth of the cap, early stopping after
+   and a cosine decay, validation every tenth of the cap (arm_run checkpoints there), early stopping after
    ARM_PATIENCE validations without improvement (accuracy; held-out loss for an LM objective) */
 #define ARM_EVALS 10
 #define ARM_PATIENCE 3
-static inline ls_train_cfg arm_train(const lra_task *t, const plan *p, int prof, int obj, float lr, uint64_t seed, int quiet) {
+static inline ls_train_cfg arm_train(const lra_task *t, const plan *p, int prof, int obj, float lr, uint64_t seed) {
     ls_train_cfg tc = ls_train_cfg_default();
     int64_t cap = obj == LS_OBJ_CLASSIFY ? p->steps : p->pt_steps;
     tc.objective = obj; tc.steps = cap; tc.batch = p->batch; tc.warmup = cap / 10;
     tc.lr = lr; tc.ssm_lr = lr < 1e-3f ? lr : 1e-3f; tc.wd = 0.01f;
     tc.mask_ratio = t->mask_ratio; tc.mask_id = t->mask_id;
-    tc.eval_every = tc.ckpt_every = cap / ARM_EVALS > 0 ? cap / ARM_EVALS : 1;
-    tc.eval_max = EVAL_MAX[prof]; tc.patience = ARM_PATIENCE; tc.seed = seed; tc.quiet = quiet;
+    tc.eval_every = cap / ARM_EVALS > 0 ? cap / ARM_EVALS : 1;
+    tc.eval_max = EVAL_MAX[prof]; tc.patience = ARM_PATIENCE; tc.seed = seed;
     return tc;
 }
 
@@ -239,7 +239,7 @@ typedef struct arm_spec {
     ls_config cls, lm;                 /* the classifier, and the same body with an LM head */
     ls_train_cfg ft, pt;               /* fine-tune (or scratch) and pretraining configurations */
     const ls_dataset *train, *val, *test, *lm_train, *lm_val;
-    int spt, fresh;
+    int spt, fresh, quiet;
 } arm_spec;
 typedef struct arm_out { rp_result pt, ft; } arm_out;
 
@@ -256,12 +256,12 @@ static inline int arm_run(const arm_spec *a, arm_out *o) {
     memset(o, 0, sizeof *o);
     uint64_t init = 0;
     rp_run pr = {.table = a->table, .label = lab, .model = a->lm, .train = a->pt, .data_key = a->data_key,
-                 .save_model = 1, .fresh = a->fresh};
+                 .save_model = 1, .fresh = a->fresh, .ckpt_every = a->pt.eval_every, .quiet = a->quiet};
     if (a->spt) {
         /* both records finished (e.g. committed ones without the .model): nothing to train */
         snprintf(lab, sizeof lab, "%s SPT", a->label);
         rp_run r = {.table = a->table, .label = lab, .model = a->cls, .train = a->ft, .data_key = a->data_key,
-                    .init_hash = rp_run_hash(&pr), .fresh = a->fresh};
+                    .init_hash = rp_run_hash(&pr), .fresh = a->fresh, .ckpt_every = a->ft.eval_every};
         int pk = rp_run_peek(&pr, &o->pt);
         if (pk == RP_DIVERGED || (pk == 0 && rp_run_peek(&r, &o->ft) >= 0)) {   /* >= 0: found */
             if (pk == RP_DIVERGED) arm_diverged_ft(o);
@@ -284,7 +284,7 @@ static inline int arm_run(const arm_spec *a, arm_out *o) {
     snprintf(lab, sizeof lab, "%s%s", a->label, a->spt ? " fine-tune" : "");
     arm_progress_label(plab, sizeof plab, lab);
     rp_run r = {.table = a->table, .label = plab, .model = a->cls, .train = a->ft, .data_key = a->data_key,
-                .init_hash = init, .fresh = a->fresh};
+                .init_hash = init, .fresh = a->fresh, .ckpt_every = a->ft.eval_every, .quiet = a->quiet};
     int rc = rp_run_train(&r, a->train, a->val, a->test, &o->ft, err);
     if (rc < 0) { fprintf(stderr, "%s: %s: %s\n", a->prog, lab, err); return -1; }
     if (rc == RP_DIVERGED) fprintf(stderr, "%s: %s: %s\n", a->prog, lab, err);
@@ -409,9 +409,13 @@ static inline int arm_grid_run(const arm_grid *g) {
                 for (int spt = 0; spt < 2; spt++) {
                     uint64_t seed = g->seed0 + (uint64_t)s;
                     char lab[128]; snprintf(lab, sizeof lab, "%s %s%s seed %llu", arm_task_name(task), V->name, spt ? " +SPT" : "", (unsigned long long)seed);
-                    arm_spec a = {g->prog, ARM_RUNS, lab, key, arm_model(&t, &p, V->model, V->causal, 0), arm_model(&t, &p, V->model, V->causal, 1),
-                                  arm_train(&t, &p, g->prof, LS_OBJ_CLASSIFY, lr, seed, g->quiet), arm_train(&t, &p, g->prof, V->pt_objective, lr, seed, g->quiet),
-                                  &tr, &va, &te, &ptr, &pva, spt, g->fresh};
+                    arm_spec a = {.prog = g->prog, .table = ARM_RUNS, .label = lab, .data_key = key,
+                                  .cls = arm_model(&t, &p, V->model, V->causal, 0),
+                                  .lm = arm_model(&t, &p, V->model, V->causal, 1),
+                                  .ft = arm_train(&t, &p, g->prof, LS_OBJ_CLASSIFY, lr, seed),
+                                  .pt = arm_train(&t, &p, g->prof, V->pt_objective, lr, seed),
+                                  .train = &tr, .val = &va, .test = &te, .lm_train = &ptr, .lm_val = &pva,
+                                  .spt = spt, .fresh = g->fresh, .quiet = g->quiet};
                     a.cls.ssm_init = a.lm.ssm_init = V->ssm_init;
                     arm_out o;
                     if (arm_run(&a, &o)) return 1;

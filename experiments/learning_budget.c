@@ -136,14 +136,15 @@ static int run_task(int task, int prof, const ls_cli *cli, int fresh, int timing
             run_stats *s = &R[task][v][o];
             plan q = *p; q.steps = q.pt_steps = ceil;
             int obj = o == OBJ_SCRATCH ? LS_OBJ_CLASSIFY : VAR[v].causal ? LS_OBJ_CLM : LS_OBJ_MLM;
-            ls_train_cfg tc = arm_train(&t, &q, prof, obj, VAR[v].lr, cli->seed, cli->quiet);
-            tc.eval_every = tc.ckpt_every = ceil / N_EVAL > 0 ? ceil / N_EVAL : 1;
+            ls_train_cfg tc = arm_train(&t, &q, prof, obj, VAR[v].lr, cli->seed);
+            tc.eval_every = ceil / N_EVAL > 0 ? ceil / N_EVAL : 1;
             tc.patience = 0;   /* the whole curve: no early stopping */
             char lab[160];
             snprintf(lab, sizeof lab, "[%d/%d] %s %s %s", ++*nrun, total, arm_task_name(task), VAR[v].name,
                      o == OBJ_SCRATCH ? "scratch" : obj == LS_OBJ_MLM ? "masked LM" : "causal LM");
             rp_run r = {.table = ARM_RUNS, .label = lab, .model = model_of(&t, &q, v, o == OBJ_LM), .train = tc,
-                        .data_key = key, .init_hash = 0, .save_model = 0, .fresh = fresh};
+                        .data_key = key, .init_hash = 0, .save_model = 0, .fresh = fresh,
+                        .ckpt_every = tc.eval_every, .quiet = cli->quiet};
             rp_result res;
             if (rp_run_train(&r, o == OBJ_LM ? &ptr : &tr, o == OBJ_LM ? &pva : &va, o == OBJ_LM ? NULL : &te, &res, err)) {
                 fprintf(stderr, "learning_budget: %s: %s\n", lab, err);

@@ -170,15 +170,16 @@ static int train_model(int t, const e1_plan *p, const e1_data *D, const ls_cli *
     ls_train_cfg tc = ls_train_cfg_default();
     tc.objective = LS_OBJ_CLM; tc.steps = p->steps; tc.batch = p->batch; tc.warmup = p->warmup;
     tc.sched = LS_SCHED_COSINE; tc.lr = 3e-3f; tc.wd = 0.01f;
-    tc.eval_every = tc.ckpt_every = p->steps / 4 > 0 ? p->steps / 4 : 1;
+    tc.eval_every = p->steps / 4 > 0 ? p->steps / 4 : 1;
     tc.eval_max = p->n_val; tc.patience = 0;   /* the whole cosine schedule; the best validation is kept */
-    tc.seed = cli->seed; tc.quiet = cli->quiet;
+    tc.seed = cli->seed;
     const sl_set *sets[2] = {&D->train, &D->val};
     char key[256], lab[64];
     snprintf(key, sizeof key, "synthlang lang %d train %d x%lld L %lld copy val %d x%lld crc %08x", LANG_SEED, TRAIN_SEED,
              (long long)D->train.d.n, (long long)p->L, VAL_SEED, (long long)p->n_val, (unsigned)data_crc(sets, 2));
     snprintf(lab, sizeof lab, "E1 %s", TRAINED[t]);
-    rp_run r = {TABLE, lab, trained_config(p, t), tc, key, 0, 1, fresh};
+    rp_run r = {.table = TABLE, .label = lab, .model = trained_config(p, t), .train = tc, .data_key = key,
+                .save_model = 1, .fresh = fresh, .ckpt_every = tc.eval_every, .quiet = cli->quiet};
     char err[LS_ERRLEN];
     if (rp_run_train(&r, &D->train.d, &D->val.d, NULL, res, err)) { fprintf(stderr, TABLE ": %s: %s\n", lab, err); return -1; }
     return 0;

@@ -69,7 +69,8 @@ static ls_config model_cfg(const lra_task *t, const plan *p, int model, int lm) 
 static double pathx_step_time(const lra_task *t, const plan *p, const char *key) {
     ls_config cc = model_cfg(t, p, M_TR, 0);
     rp_run sr = {.table = PROG, .label = "step time", .model = cc, .data_key = key,
-                 .train = arm_train(t, p, S.prof, LS_OBJ_CLASSIFY, 0, 0, 1)};
+                 .train = arm_train(t, p, S.prof, LS_OBJ_CLASSIFY, 0, 0)};
+    sr.ckpt_every = sr.train.eval_every;   /* in the key, as before the trainer's files moved out */
     char sp[700], dir[500];
     rp_path(sp, sizeof sp, PROG, rp_run_hash(&sr), ".step");
     double st = 0;
@@ -197,10 +198,10 @@ static int run_model(const lra_task *t, const plan *p, int m, const char *key, r
                      (unsigned long long)seed);
             arm_spec as = {.prog = PROG, .table = ARM_RUNS, .label = lab, .data_key = key,
                            .cls = model_cfg(t, p, m, 0), .lm = model_cfg(t, p, m, 1),
-                           .ft = arm_train(t, p, S.prof, LS_OBJ_CLASSIFY, LR[m], seed, S.quiet),
-                           .pt = arm_train(t, p, S.prof, obj_pt, LR[m], seed, S.quiet),
+                           .ft = arm_train(t, p, S.prof, LS_OBJ_CLASSIFY, LR[m], seed),
+                           .pt = arm_train(t, p, S.prof, obj_pt, LR[m], seed),
                            .train = &tr, .val = &va, .test = &te, .lm_train = &ptr, .lm_val = &pva,
-                           .spt = a, .fresh = S.fresh};
+                           .spt = a, .fresh = S.fresh, .quiet = S.quiet};
             arm_out o;
             if (arm_run(&as, &o)) return -1;
             R[a][s] = o.ft;

@@ -6,17 +6,19 @@
      1. tables:  rp_table t; rp_table_init(&t, "lra", ncol, heads, RP_MD | RP_TEX); rp_table_row(&t, cells);
                  rp_table_note(&t, ...); rp_caption(&t, ...); rp_write(out, "lra", &tp, 1, err);
                  writes <out>/<name>.md, .tex and .csv (each from the tables that ask for that format).
-     2. runs:    rp_run r = {table, label, model config, train config, data key, init hash, save model};
+     2. runs:    rp_run r = {.table, .label, .model, .train, .data_key, .init_hash, .save_model,
+                             .ckpt_every, .quiet};
                  rp_run_train(&r, train, val, test, &res, err): a finished row is read back from
-                 results/<table>/<hash>.txt; an unfinished one trains with ckpt_path
+                 results/<table>/<hash>.txt; an unfinished one trains with its resume checkpoint at
                  results/<table>/<hash>.ckpt, so a killed run resumes where it stopped; its learning
                  curve (one row per validation) goes to results/<table>/<hash>.csv.
      3. anchors: rp_anchor(&t, what, published, source) adds (and prints) a published figure beside ours.
                  Only figures checked against their source paper belong here; name it in `source`.
 
-   THE HASH. 64-bit FNV-1a over the bytes of the model config, the training config (its pointers,
-   quiet flag and test hook cleared), the data key string, the init hash, and RP_CODE_VERSION (the
-   header version plus a revision bumped whenever a change alters results). Configs must come from
+   THE HASH. 64-bit FNV-1a over the bytes of the model config, the training config with the run's
+   checkpoint interval (rp__train_key: the byte layout these had as one struct, so the committed
+   records keep their keys), the data key string, the init hash, and RP_CODE_VERSION (the header
+   version plus a revision bumped whenever a change alters results). Configs must come from
    ls_config_default / ls_train_cfg_default (which zero the padding bytes). The thread count is not
    hashed: longseq's results are bit-identical for any thread count. Prefix rp_, internals rp__. */
 #ifndef REPORT_H
@@ -62,11 +64,14 @@ typedef struct rp_run {
     const char *table;        /* results/<table>/ */
     const char *label;        /* progress label */
     ls_config model;
-    ls_train_cfg train;       /* ckpt_path and init_from are set by rp_run_train */
+    ls_train_cfg train;       /* everything that decides the numbers (hashed whole) */
     const char *data_key;     /* names the data: task, profile, data seed, sizes */
     uint64_t init_hash;       /* 0, or the hash of a saved run to fine-tune from (LM head dropped) */
     int save_model;           /* keep the best-validation parameters as <hash>.model */
     int fresh;                /* ignore a cached result */
+    int64_t ckpt_every;       /* steps between resume checkpoints (0: only at the end); in the key,
+                                 as it was when it lived in ls_train_cfg */
+    int quiet;                /* no per-step progress on stderr */
 } rp_run;
 typedef struct rp_result {
     uint64_t hash, seed;
@@ -88,7 +93,7 @@ typedef struct rp_result {
 uint64_t rp_run_hash(const rp_run *r);
 void rp_path(char *buf, size_t cap, const char *table, uint64_t hash, const char *ext);
 /* 0: a finished row (trained or read back), RP_DIVERGED, or -1 with a message in err */
-int rp_run_train(rp_run *r, const ls_dataset *train, const ls_dataset *val, const ls_dataset *test,
+int rp_run_train(const rp_run *r, const ls_dataset *train, const ls_dataset *val, const ls_dataset *test,
                  rp_result *res, char *err);
 /* Rows of numbers for work that is not one rp_run (a custom training loop, an evaluation sweep):
    hash what determines the numbers, h = rp_hash(rp_hash(rp_hash_begin(), &cfg, sizeof cfg), ...),
@@ -447,12 +452,38 @@ static uint64_t rp__fnv(uint64_t h, const void *p, size_t n) {
     return h;
 }
 
+/* the training settings as the bytes they had when ls_train_cfg also held the run's files (the
+   x86-64 layout of that struct: 168 bytes, pointers, quiet flag and test hook zero), so that every
+   record keyed before ls_train_io was split off keeps its key; little-endian like those records */
+#define RP__TRAIN_KEY_BYTES 168
+static int rp__big_endian(void) { const uint16_t one = 1; return *(const unsigned char *)&one == 0; }
+static void rp__put(unsigned char *b, size_t at, const void *p, size_t n) {
+    const unsigned char *v = (const unsigned char *)p;
+    for (size_t i = 0; i < n; i++) b[at + i] = v[rp__big_endian() ? n - 1 - i : i];
+}
+/* a field added to ls_train_cfg must be added below (else it would not enter the key): this breaks
+   the build when the struct's size changes on a 64-bit host */
+typedef char rp__every_train_field_is_keyed[sizeof(ls_train_cfg) == 112 || sizeof(void *) != 8 ? 1 : -1];
+static void rp__train_key(unsigned char b[RP__TRAIN_KEY_BYTES], const ls_train_cfg *t, int64_t ckpt_every) {
+    memset(b, 0, RP__TRAIN_KEY_BYTES);
+    rp__put(b, 0, &t->objective, 4);
+    rp__put(b, 8, &t->steps, 8); rp__put(b, 16, &t->batch, 8); rp__put(b, 24, &t->accum, 8);
+    rp__put(b, 32, &t->warmup, 8);
+    rp__put(b, 40, &t->sched, 4); rp__put(b, 44, &t->lr, 4); rp__put(b, 48, &t->wd, 4);
+    rp__put(b, 52, &t->ssm_lr, 4); rp__put(b, 56, &t->clip, 4); rp__put(b, 60, &t->mask_ratio, 4);
+    rp__put(b, 64, &t->mask_id, 4);
+    rp__put(b, 72, &t->eval_every, 8); rp__put(b, 80, &t->eval_max, 8); rp__put(b, 88, &t->patience, 8);
+    rp__put(b, 96, &t->select, 4);
+    rp__put(b, 104, &ckpt_every, 8);
+    rp__put(b, 136, &t->seed, 8);   /* 112-135: the three paths; 144-167: quiet, label, test hook */
+}
+
 uint64_t rp_run_hash(const rp_run *r) {
-    ls_train_cfg tc = r->train;
-    tc.ckpt_path = NULL; tc.init_from = NULL; tc.csv_path = NULL; tc.label = NULL; tc.quiet = 0; tc.stop_after = 0;
+    unsigned char tk[RP__TRAIN_KEY_BYTES];
+    rp__train_key(tk, &r->train, r->ckpt_every);
     uint64_t h = 0xCBF29CE484222325ull;
     h = rp__fnv(h, &r->model, sizeof r->model);
-    h = rp__fnv(h, &tc, sizeof tc);
+    h = rp__fnv(h, tk, sizeof tk);
     h = rp__fnv(h, r->data_key, strlen(r->data_key) + 1);
     h = rp__fnv(h, &r->init_hash, sizeof r->init_hash);
     h = rp__fnv(h, RP_CODE_VERSION, sizeof RP_CODE_VERSION);
@@ -575,7 +606,7 @@ static int rp__read(const char *path, rp_result *res, char *why) {
     return n == 10 ? 0 : -1;
 }
 
-static int rp__train_locked(rp_run *r, uint64_t h, const ls_dataset *train, const ls_dataset *val, const ls_dataset *test,
+static int rp__train_locked(const rp_run *r, uint64_t h, const ls_dataset *train, const ls_dataset *val, const ls_dataset *test,
                             rp_result *res, char *err, const char *txt, const char *ckpt, const char *best,
                             const char *model, const char *curve) {
     char init[700];
@@ -583,17 +614,14 @@ static int rp__train_locked(rp_run *r, uint64_t h, const ls_dataset *train, cons
     if (!rp__exists(ckpt)) remove(curve);   /* a new run starts a new learning curve; a resumed one appends */
     ls_model m;
     if (ls_model_init(&m, &r->model, r->train.seed, err)) return -1;
-    r->train.ckpt_path = ckpt;
-    r->train.csv_path = curve;
-    r->train.init_from = NULL;
+    ls_train_io io = {.ckpt_path = ckpt, .ckpt_every = r->ckpt_every, .csv_path = curve, .label = r->label,
+                      .quiet = r->quiet};
     if (r->init_hash) {
         rp_path(init, sizeof init, r->table, r->init_hash, ".model");
-        r->train.init_from = init;
+        io.init_from = init;
     }
-    r->train.label = r->label;
     ls_train_result tr;
-    int rc = ls_train(&m, &r->train, train, val, test, &tr, err);
-    r->train.ckpt_path = r->train.init_from = r->train.csv_path = NULL;
+    int rc = ls_train(&m, &r->train, &io, train, val, test, &tr, err);
     if (rc == 0 && r->save_model) rc = ls_checkpoint_save(model, &m.P, NULL, NULL, 0, err);
     ls_model_free(&m);
     if (rc && !tr.diverged) return -1;
@@ -636,7 +664,7 @@ int rp_run_peek(const rp_run *r, rp_result *res) {
     return res->diverged ? RP_DIVERGED : 0;
 }
 
-int rp_run_train(rp_run *r, const ls_dataset *train, const ls_dataset *val, const ls_dataset *test,
+int rp_run_train(const rp_run *r, const ls_dataset *train, const ls_dataset *val, const ls_dataset *test,
                  rp_result *res, char *err) {
     memset(res, 0, sizeof *res);
     uint64_t h = rp_run_hash(r);

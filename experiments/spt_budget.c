@@ -125,10 +125,10 @@ static int run_task(int task, const ls_cli *cli, int fresh, const int64_t *B, in
                     arm_spec a = {
                         .prog = PROG, .table = ARM_RUNS, .label = lab, .data_key = key,
                         .cls = arm_model(&t, &pf, m, 0, 0), .lm = arm_model(&t, &pp, m, 0, 1),
-                        .ft = arm_train(&t, &pf, prof, LS_OBJ_CLASSIFY, LR[m], seed, cli->quiet),
-                        .pt = arm_train(&t, &pp, prof, LS_OBJ_MLM, LR[m], seed, cli->quiet),
+                        .ft = arm_train(&t, &pf, prof, LS_OBJ_CLASSIFY, LR[m], seed),
+                        .pt = arm_train(&t, &pp, prof, LS_OBJ_MLM, LR[m], seed),
                         .train = &tr, .val = &va, .test = &te, .lm_train = &ptr, .lm_val = &pva,
-                        .spt = SHARE[s] > 0, .fresh = fresh};
+                        .spt = SHARE[s] > 0, .fresh = fresh, .quiet = cli->quiet};
                     if (m == M_S4D) S4D_SSM_LR = a.ft.ssm_lr;
                     arm_out o;
                     if (arm_run(&a, &o)) { lra_task_free(&t); return -1; }

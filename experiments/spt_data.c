@@ -63,9 +63,12 @@ int main(int argc, char **argv) {
                 int m = MODELS[mi];
                 for (int spt = 0; spt < 2; spt++) {
                     char lab[128]; snprintf(lab, sizeof lab, "%s %d%% %s%s seed %llu", arm_task_name(task), FRAC[f], MODEL[m], spt ? " +SPT" : "", (unsigned long long)cli.seed);
-                    arm_spec a = {"spt_data", ARM_RUNS, lab, skey, arm_model(&t, &p, m, 0, 0), arm_model(&t, &p, m, 0, 1),
-                                  arm_train(&t, &p, prof, LS_OBJ_CLASSIFY, LR[m], cli.seed, cli.quiet), arm_train(&t, &p, prof, LS_OBJ_MLM, LR[m], cli.seed, cli.quiet),
-                                  &tr, &va, &te, &tr, &va, spt, fresh};
+                    arm_spec a = {.prog = "spt_data", .table = ARM_RUNS, .label = lab, .data_key = skey,
+                                  .cls = arm_model(&t, &p, m, 0, 0), .lm = arm_model(&t, &p, m, 0, 1),
+                                  .ft = arm_train(&t, &p, prof, LS_OBJ_CLASSIFY, LR[m], cli.seed),
+                                  .pt = arm_train(&t, &p, prof, LS_OBJ_MLM, LR[m], cli.seed),
+                                  .train = &tr, .val = &va, .test = &te, .lm_train = &tr, .lm_val = &va,
+                                  .spt = spt, .fresh = fresh, .quiet = cli.quiet};
                     arm_out o;
                     if (arm_run(&a, &o)) return 1;
                     acc[mi][spt][f] = 100 * o.ft.test;

@@ -4,7 +4,7 @@
    QUICK START (header-only, every function static; include after longseq.h)
        sl_lang L; sl_init(&L, 1);                       lexicon + successor table from seed 1
        sl_set tr; sl_set_make(&tr, &L, 7, 1024, 64, 1); 1024 training sequences of 64 ids, copy spans
-       ... ls_train(m, &tc, &tr.d, ...) with LS_OBJ_CLM, head LS_HEAD_LM, vocab SL_VOCAB ...
+       ... ls_train(m, &tc, &io, &tr.d, ...) with LS_OBJ_CLM, head LS_HEAD_LM, vocab SL_VOCAB ...
        sl_set_free(&tr); sl_free(&L);
 
    THE LANGUAGE

@@ -13,6 +13,7 @@ void *t_realloc(void *p, size_t n);
 
 #include <stdlib.h>
 #include <string.h>
+#include <fcntl.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -25,6 +26,34 @@ SUITES(DECLARE)
 static char tmpdir[256];
 
 const char *t_tmpdir(void) { return tmpdir; }
+
+static int t_saved_stderr = -1;
+void t_stderr_begin(void) {
+    if (t_saved_stderr >= 0) return;
+    char path[300];
+    snprintf(path, sizeof path, "%s/stderr.txt", tmpdir);
+    fflush(stderr);
+    int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+    if (fd < 0) return;   /* nothing captured: the messages show, as before */
+    t_saved_stderr = dup(2);
+    dup2(fd, 2);
+    close(fd);
+}
+const char *t_stderr_end(void) {
+    static char buf[4096];
+    buf[0] = 0;
+    if (t_saved_stderr < 0) return buf;
+    fflush(stderr);
+    dup2(t_saved_stderr, 2);
+    close(t_saved_stderr);
+    t_saved_stderr = -1;
+    char path[300];
+    snprintf(path, sizeof path, "%s/stderr.txt", tmpdir);
+    FILE *f = fopen(path, "rb");
+    if (f) { size_t k = fread(buf, 1, sizeof buf - 1, f); buf[k] = 0; fclose(f); }
+    if (t_verbose) fputs(buf, stdout);   /* -v shows them */
+    return buf;
+}
 
 const char *t_write_file(const char *name, const void *data, size_t n) {
     static char paths[4][512];

@@ -26,8 +26,15 @@ extern int t_verbose;   /* -v: print passing checks too */
         }                                                                         \
     } while (0)
 
+/* a training run with no files and no progress lines */
+static const ls_train_io T_QUIET = {.quiet = 1};
+
 /* a scratch directory for files the tests write (created by the runner, removed at the end) */
 const char *t_tmpdir(void);
+/* expected failures: between begin and end, what the code under test writes to stderr goes to a
+   file instead of the terminal; end returns it (static buffer, the first 4 KiB) to be checked */
+void t_stderr_begin(void);
+const char *t_stderr_end(void);
 /* writes n bytes to <tmpdir>/<name> and returns the full path (static buffer, 4 in rotation) */
 const char *t_write_file(const char *name, const void *data, size_t n);
 

@@ -676,10 +676,10 @@ static void test_toy_tasks(void) {
         memset(&res, 0, sizeof res);
         ls_train_cfg tc = ls_train_cfg_default();
         tc.objective = v[i].obj; tc.steps = 400; tc.batch = 16; tc.warmup = 20; tc.lr = 5e-3f; tc.ssm_lr = 5e-3f;
-        tc.mask_ratio = 0.3f; tc.mask_id = 0; tc.eval_every = 100; tc.quiet = 1; tc.seed = 3;
+        tc.mask_ratio = 0.3f; tc.mask_id = 0; tc.eval_every = 100; tc.seed = 3;
         int rc = ls_model_init(&m, &cfg, 5, err);
         double before = rc ? 0 : ls_evaluate(&m, &tc, &va, 0, NULL);
-        if (rc == 0) rc = ls_train(&m, &tc, &tr, &va, NULL, &res, err);
+        if (rc == 0) rc = ls_train(&m, &tc, &T_QUIET, &tr, &va, NULL, &res, err);
         /* classification: 90%; LM on 3-token motifs over 8 symbols: chance is 1/8, need 0.45 */
         double need = v[i].obj == LS_OBJ_CLASSIFY ? 0.9 : 0.45;
         T_CHECK(rc == 0 && res.best_val >= need, "%-34s learns the toy task: val acc %.2f -> %.2f (need %.2f) %s", v[i].name,
@@ -704,17 +704,18 @@ static void test_spt_finetune(void) {
     ls_model_init(&lm, &cfg, 1, err);
     ls_train_cfg tc = ls_train_cfg_default();
     tc.objective = LS_OBJ_MLM; tc.mask_ratio = 0.3f; tc.mask_id = 0; tc.steps = 40; tc.batch = 8; tc.eval_every = 20;
-    tc.ckpt_path = ckpt; tc.csv_path = csv; tc.quiet = 1; tc.label = "spt, \"masked\"";
+    ls_train_io io = {.ckpt_path = ckpt, .csv_path = csv, .quiet = 1, .label = "spt, \"masked\""};
     ls_train_result res;
-    int rc = ls_train(&lm, &tc, &d, &d, NULL, &res, err);
+    int rc = ls_train(&lm, &tc, &io, &d, &d, NULL, &res, err);
     cfg.head = LS_HEAD_CLASSIFY; cfg.n_classes = 2;
     ls_model_init(&clf, &cfg, 2, err);
     char best[600];
     snprintf(best, sizeof best, "%s.best", ckpt);
     ls_train_cfg ft = ls_train_cfg_default();
-    ft.init_from = best; ft.steps = 1; ft.lr = 1e-9f; ft.wd = 0.0f; ft.ssm_lr = 1e-9f; ft.batch = 8; ft.quiet = 1; ft.clip = 0;
+    ft.steps = 1; ft.lr = 1e-9f; ft.wd = 0.0f; ft.ssm_lr = 1e-9f; ft.batch = 8; ft.clip = 0;
+    ls_train_io fio = {.init_from = best, .quiet = 1};
     ls_tensor *e_lm = ls_params_find(&lm.P, "embed"), *e_clf = ls_params_find(&clf.P, "embed");
-    int rc2 = ls_train(&clf, &ft, &d, NULL, NULL, &res, err);
+    int rc2 = ls_train(&clf, &ft, &fio, &d, NULL, NULL, &res, err);
     double moved = 0;
     for (int64_t i = 0; i < e_lm->n; i++) moved = fmax(moved, fabs((double)e_lm->x[i] - e_clf->x[i]));
     T_CHECK(rc == 0 && rc2 == 0 && moved < 1e-5 && ls_params_find(&clf.P, "lm.w") == NULL,
@@ -728,11 +729,14 @@ static void test_spt_finetune(void) {
     /* data the model cannot run on (ids beyond its vocabulary) is an error, not a partial score */
     for (int i = 0; i < N * TT; i++) tok[i] = TV + 3;
     ls_train_cfg ev = ls_train_cfg_default();
-    ev.steps = 1; ev.batch = 8; ev.quiet = 1;
+    ev.steps = 1; ev.batch = 8;
+    t_stderr_begin();
     double bad = ls_evaluate(&clf, &ev, &d, 16, NULL);
+    const char *said = t_stderr_end();
     char err2[LS_ERRLEN] = "";
-    int rc3 = ls_train(&clf, &ev, &d, &d, NULL, &res, err2);
-    T_CHECK(bad == -1.0 && rc3 == -1 && strstr(err2, "step"), "ids outside the vocabulary: evaluate -1, train refuses: %s", err2);
+    int rc3 = ls_train(&clf, &ev, &T_QUIET, &d, &d, NULL, &res, err2);
+    T_CHECK(bad == -1.0 && strstr(said, "outside the table") && rc3 == -1 && strstr(err2, "step"),
+            "ids outside the vocabulary: evaluate -1 (saying why on stderr), train refuses: %s", err2);
     ls_model_free(&lm);
     ls_model_free(&clf);
 }
@@ -769,10 +773,11 @@ static void test_selection(void) {
         ls_model_init(&m, &cfg, 4, err);
         ls_train_cfg tc = ls_train_cfg_default();
         tc.objective = LS_OBJ_MLM; tc.mask_ratio = 0.3f; tc.mask_id = 0; tc.steps = 160; tc.batch = 8; tc.warmup = 10;
-        tc.lr = 2e-2f; tc.eval_every = 8; tc.csv_path = csv; tc.quiet = 1; tc.seed = 2;
+        tc.lr = 2e-2f; tc.eval_every = 8; tc.seed = 2;
+        ls_train_io io = {.csv_path = csv, .quiet = 1};
         tc.select = sel ? LS_SELECT_METRIC : LS_SELECT_AUTO;
         ls_train_result res;
-        int rc = ls_train(&m, &tc, &d, &v, NULL, &res, err);
+        int rc = ls_train(&m, &tc, &io, &d, &v, NULL, &res, err);
         double kept_loss = 0, kept_acc = ls_evaluate(&m, &tc, &v, 0, &kept_loss);
         sel_row r[64];
         int n = read_curve(csv, r, 64), lo = 0, hi = 0;
@@ -809,10 +814,10 @@ static void test_divergence(void) {
         ls_model m;
         ls_model_init(&m, &cfg, 1, err);
         ls_train_cfg tc = ls_train_cfg_default();
-        tc.steps = 5; tc.batch = 8; tc.quiet = 1; tc.lr = bad_lr[i];
+        tc.steps = 5; tc.batch = 8; tc.lr = bad_lr[i];
         ls_train_result res;
         err[0] = 0;
-        refused &= ls_train(&m, &tc, &d, &d, NULL, &res, err) == -1 && strstr(err, "learning rate") && res.steps == 0;
+        refused &= ls_train(&m, &tc, &T_QUIET, &d, &d, NULL, &res, err) == -1 && strstr(err, "learning rate") && res.steps == 0;
         ls_model_free(&m);
     }
     T_CHECK(refused, "learning rates 0, -1e-3, inf and nan are refused before training: %s", err);
@@ -824,10 +829,10 @@ static void test_divergence(void) {
     ls_model m;
     ls_model_init(&m, &cfg, 1, err);
     ls_train_cfg tc = ls_train_cfg_default();
-    tc.steps = 40; tc.batch = 8; tc.warmup = 0; tc.quiet = 1; tc.lr = 1e30f; tc.clip = 0; tc.eval_every = 10;
-    tc.ckpt_path = ckpt; tc.ckpt_every = 1;
+    tc.steps = 40; tc.batch = 8; tc.warmup = 0; tc.lr = 1e30f; tc.clip = 0; tc.eval_every = 10;
+    ls_train_io io = {.ckpt_path = ckpt, .ckpt_every = 1, .quiet = 1};
     ls_train_result res;
-    int rc = ls_train(&m, &tc, &d, &d, &d, &res, err);
+    int rc = ls_train(&m, &tc, &io, &d, &d, &d, &res, err);
     FILE *f = fopen(best, "rb");
     T_CHECK(rc == -1 && res.diverged && strstr(err, "diverged at step") && res.steps < 10 && !f && res.test == -1,
             "a run at lr 1e30 stops as diverged at step %lld, no best kept, nothing scored: %s", (long long)res.steps + 1, err);
@@ -842,28 +847,29 @@ static void test_divergence(void) {
 enum { RN = 256, RSTEPS = 60 };
 static int32_t rtok[RN * TT], rlen[RN], rlab[RN];
 
-static void resume_setup(ls_model *m, ls_train_cfg *tc, const char *ckpt) {
+static void resume_setup(ls_model *m, ls_train_cfg *tc, ls_train_io *io, const char *ckpt) {
     make_toy(RN, 0, 4, rtok, rlen, rlab);
     ls_config cfg = toy_config(LS_ARCH_TRANSFORMER, LS_HEAD_CLASSIFY);
     cfg.n_classes = 2; cfg.dropout = 0.1f;
     char err[LS_ERRLEN];
     ls_model_init(m, &cfg, 9, err);
     *tc = ls_train_cfg_default();
-    tc->steps = RSTEPS; tc->batch = 8; tc->warmup = 5; tc->lr = 2e-3f; tc->eval_every = 10; tc->ckpt_every = 1;
-    tc->ckpt_path = ckpt; tc->quiet = 1; tc->seed = 5;
+    tc->steps = RSTEPS; tc->batch = 8; tc->warmup = 5; tc->lr = 2e-3f; tc->eval_every = 10; tc->seed = 5;
+    *io = (ls_train_io){.ckpt_path = ckpt, .ckpt_every = 1, .quiet = 1};
 }
 
 /* the child process: train until killed (run by the test binary re-executing itself) */
 int t_child_train(const char *ckpt) {
     ls_model m;
     ls_train_cfg tc;
-    resume_setup(&m, &tc, ckpt);
+    ls_train_io io;
+    resume_setup(&m, &tc, &io, ckpt);
     ls_dataset d = {RN, TT, 0, rtok, rlen, rlab};
     ls_train_result res;
     char err[LS_ERRLEN];
     for (;;) {   /* slow it down so the parent can kill it mid-run */
-        tc.stop_after = 1;
-        int rc = ls_train(&m, &tc, &d, &d, NULL, &res, err);
+        io.stop_after = 1;
+        int rc = ls_train(&m, &tc, &io, &d, &d, NULL, &res, err);
         if (rc != 1) break;
         sleep_ms(20);
     }
@@ -873,7 +879,8 @@ int t_child_train(const char *ckpt) {
 static void read_step(const char *path, int64_t *step) {
     ls_model m;
     ls_train_cfg tc;
-    resume_setup(&m, &tc, NULL);
+    ls_train_io io;
+    resume_setup(&m, &tc, &io, NULL);
     struct { uint32_t magic, size; int64_t step; } st;
     memset(&st, 0, sizeof st);
     char err[LS_ERRLEN];
@@ -897,8 +904,9 @@ static void test_resume(void) {
 
     ls_model ma;
     ls_train_cfg tca;
-    resume_setup(&ma, &tca, a);
-    int rc_a = ls_train(&ma, &tca, &d, &d, NULL, &ra, err);
+    ls_train_io ioa;
+    resume_setup(&ma, &tca, &ioa, a);
+    int rc_a = ls_train(&ma, &tca, &ioa, &d, &d, NULL, &ra, err);
 
     /* run B in a child process, killed with SIGKILL once a few steps are on disk */
     pid_t pid = fork();
@@ -916,8 +924,9 @@ static void test_resume(void) {
 
     ls_model mb;
     ls_train_cfg tcb;
-    resume_setup(&mb, &tcb, b);
-    int rc_b = ls_train(&mb, &tcb, &d, &d, NULL, &rb, err);
+    ls_train_io iob;
+    resume_setup(&mb, &tcb, &iob, b);
+    int rc_b = ls_train(&mb, &tcb, &iob, &d, &d, NULL, &rb, err);
     T_CHECK(WIFSIGNALED(status) && killed_at > 0 && killed_at < RSTEPS, "child killed by SIGKILL at step %lld of %d",
             (long long)killed_at, RSTEPS);
     T_CHECK(rc_a == 0 && rc_b == 0 && rb.resumed && ma.P.n == mb.P.n && !memcmp(ma.P.x, mb.P.x, sizeof(float) * (size_t)ma.P.n) &&
@@ -932,8 +941,9 @@ static void test_resume(void) {
     if (f) { fseek(f, 40, SEEK_SET); fputc(0x55, f); fclose(f); }
     ls_model mc;
     ls_train_cfg tcc;
-    resume_setup(&mc, &tcc, b);
-    int rc_c = ls_train(&mc, &tcc, &d, &d, NULL, &rb, err);
+    ls_train_io ioc;
+    resume_setup(&mc, &tcc, &ioc, b);
+    int rc_c = ls_train(&mc, &tcc, &ioc, &d, &d, NULL, &rb, err);
     T_CHECK(rc_c == -1 && strstr(err, "run_b.ckpt"), "a corrupted resume checkpoint is refused: %s", err);
     ls_model_free(&mc);
 }
@@ -964,18 +974,19 @@ static void test_resume_curve(void) {
     ls_dataset d = {RN, TT, 0, rtok, rlen, rlab};
     ls_model m;
     ls_train_cfg tc;
+    ls_train_io io;
     ls_train_result ra, rb;
-    resume_setup(&m, &tc, NULL);
-    tc.steps = 24; tc.eval_every = 3; tc.csv_path = csv_a; tc.label = "curve";
-    int rc_a = ls_train(&m, &tc, &d, &d, NULL, &ra, err);
+    resume_setup(&m, &tc, &io, NULL);
+    tc.steps = 24; tc.eval_every = 3; io.csv_path = csv_a; io.label = "curve";
+    int rc_a = ls_train(&m, &tc, &io, &d, &d, NULL, &ra, err);
     ls_model_free(&m);
     /* another run's row, which the cut must keep */
     ls_csv_append(csv, "label,seed,threads,step,train_loss,val_loss,val_metric,wall_s,tokens_per_s", "other,5,1,99,1,1,1,1,1", err);
     int rc_b = 1, passes = 0;
     while (rc_b == 1 && passes++ < 20) {   /* 7 steps per process: rows at 3 and 6, checkpoints at 4 and 8 */
-        resume_setup(&m, &tc, ckpt);
-        tc.steps = 24; tc.eval_every = 3; tc.ckpt_every = 4; tc.csv_path = csv; tc.label = "curve"; tc.stop_after = 7;
-        rc_b = ls_train(&m, &tc, &d, &d, NULL, &rb, err);
+        resume_setup(&m, &tc, &io, ckpt);
+        tc.steps = 24; tc.eval_every = 3; io.ckpt_every = 4; io.csv_path = csv; io.label = "curve"; io.stop_after = 7;
+        rc_b = ls_train(&m, &tc, &io, &d, &d, NULL, &rb, err);
         ls_model_free(&m);
     }
     long long sa[32], sb[32], so[4];
@@ -988,9 +999,9 @@ static void test_resume_curve(void) {
     /* a torn last line (a write cut short) is dropped on resume */
     FILE *f = fopen(csv, "ab");
     if (f) { fputs("curve,5,1,2", f); fclose(f); }
-    resume_setup(&m, &tc, ckpt);
-    tc.steps = 24; tc.eval_every = 3; tc.csv_path = csv; tc.label = "curve";
-    int rc_c = ls_train(&m, &tc, &d, &d, NULL, &rb, err);
+    resume_setup(&m, &tc, &io, ckpt);
+    tc.steps = 24; tc.eval_every = 3; io.csv_path = csv; io.label = "curve";
+    int rc_c = ls_train(&m, &tc, &io, &d, &d, NULL, &rb, err);
     ls_model_free(&m);
     f = fopen(csv, "rb");
     char tail[64] = "";
@@ -1011,9 +1022,10 @@ static void test_resume_finished(void) {
     for (int pass = 0; pass < 2; pass++) {
         ls_model m;
         ls_train_cfg tc;
-        resume_setup(&m, &tc, ckpt);
-        tc.steps = 200; tc.eval_every = 2; tc.patience = 1; tc.ckpt_every = 50;
-        int rc = ls_train(&m, &tc, &d, &d, &d, pass ? &r2 : &r1, err);
+        ls_train_io io;
+        resume_setup(&m, &tc, &io, ckpt);
+        tc.steps = 200; tc.eval_every = 2; tc.patience = 1; io.ckpt_every = 50;
+        int rc = ls_train(&m, &tc, &io, &d, &d, &d, pass ? &r2 : &r1, err);
         same &= rc == 0;
         ls_model_free(&m);
     }

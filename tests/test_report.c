@@ -79,8 +79,8 @@ static void test_cache(void) {
     ls_config mc = ls_config_default(LS_ARCH_S4D, 4, T);
     mc.d_model = 8; mc.n_layers = 1; mc.d_state = 4; mc.n_classes = 2;
     ls_train_cfg tc = ls_train_cfg_default();
-    tc.steps = 8; tc.batch = 4; tc.warmup = 1; tc.eval_every = 4; tc.quiet = 1;
-    rp_run r = {"t", "cache test", mc, tc, "toy data", 0, 0, 0};
+    tc.steps = 8; tc.batch = 4; tc.warmup = 1; tc.eval_every = 4;
+    rp_run r = {.table = "t", .label = "cache test", .model = mc, .train = tc, .data_key = "toy data", .quiet = 1};
     rp_result a, b;
     char err[LS_ERRLEN] = "";
     int rc1 = rp_run_train(&r, &d, &d, &d, &a, err), rc2 = rp_run_train(&r, &d, &d, &d, &b, err);
@@ -138,8 +138,9 @@ static void test_diverged(void) {
     ls_config mc = ls_config_default(LS_ARCH_S4D, 4, T);
     mc.d_model = 8; mc.n_layers = 1; mc.d_state = 4; mc.n_classes = 2;
     ls_train_cfg tc = ls_train_cfg_default();
-    tc.steps = 20; tc.batch = 4; tc.warmup = 0; tc.eval_every = 4; tc.quiet = 1; tc.lr = 1e30f; tc.ssm_lr = 1e30f; tc.clip = 0;
-    rp_run r = {"div", "diverged test", mc, tc, "toy data", 0, 1, 0};
+    tc.steps = 20; tc.batch = 4; tc.warmup = 0; tc.eval_every = 4; tc.lr = 1e30f; tc.ssm_lr = 1e30f; tc.clip = 0;
+    rp_run r = {.table = "div", .label = "diverged test", .model = mc, .train = tc, .data_key = "toy data", .save_model = 1,
+                .quiet = 1};
     rp_result a, b, c;
     char err[LS_ERRLEN] = "", err2[LS_ERRLEN] = "", txt[720], ckpt[720], model[720], rec[1024] = "";
     int rc1 = rp_run_train(&r, &d, &d, &d, &a, err);
@@ -222,20 +223,26 @@ static void test_plateau(void) {
    --steps N replaces every task's cap (times a table's multiplier) */
 static void test_flags(void) {
     int want[LRA_N_TASKS];
+    t_stderr_begin();
     int empty = arm_parse_tasks("t", "", NULL, want), hole = arm_parse_tasks("t", "listops,,text", NULL, want),
         tail = arm_parse_tasks("t", "listops,", NULL, want), good = arm_parse_tasks("t", "listops,image", NULL, want);
-    T_CHECK(empty == -1 && hole == -1 && tail == -1 && good == 0 && want[LRA_LISTOPS] && want[LRA_IMAGE] && !want[LRA_TEXT],
-            "--tasks: an empty list or an empty name is refused, a good list selects its tasks");
+    const char *msg = t_stderr_end();
+    T_CHECK(empty == -1 && hole == -1 && tail == -1 && good == 0 && want[LRA_LISTOPS] && want[LRA_IMAGE] && !want[LRA_TEXT] &&
+                strstr(msg, "--tasks: the list is empty") && strstr(msg, "an empty name in 'listops,,text'"),
+            "--tasks: an empty list or an empty name is refused with a message naming it, a good list selects its tasks");
     /* the easier variants: selected by name, named in keys and columns, one variant per task */
     int ez = arm_parse_tasks("t", "retrieval-easy,pathfinder-easy,text", NULL, want);
     int ezok = ez == 0 && want[LRA_RETRIEVAL] && want[LRA_PATHFINDER] && want[LRA_TEXT] && arm_easy[LRA_RETRIEVAL] &&
                arm_easy[LRA_PATHFINDER] && !arm_easy[LRA_TEXT] && !strcmp(arm_task_name(LRA_RETRIEVAL), "retrieval-easy") &&
                !strcmp(arm_task_name(LRA_PATHFINDER), "pathfinder-easy") && strstr(arm_column(LRA_PATHFINDER), "easier");
+    t_stderr_begin();
     int both = arm_parse_tasks("t", "pathfinder,pathfinder-easy", NULL, want), bad = arm_parse_tasks("t", "image-easy", NULL, want);
+    msg = t_stderr_end();
     arm_parse_tasks("t", "retrieval-easy", NULL, want);
     good = arm_parse_tasks("t", "pathfinder", NULL, want);   /* a new list forgets the old variants */
     T_CHECK(ezok && both == -1 && bad == -1 && good == 0 && !arm_easy[LRA_RETRIEVAL] && !strcmp(arm_task_name(LRA_RETRIEVAL), "retrieval") &&
-                !strcmp(arm_column(LRA_PATHFINDER), COLUMN[LRA_PATHFINDER]),
+                !strcmp(arm_column(LRA_PATHFINDER), COLUMN[LRA_PATHFINDER]) && strstr(msg, "both variants of pathfinder") &&
+                strstr(msg, "'image-easy'"),
             "--tasks: -easy names select the easier variants (named apart), both variants of one task or an unknown -easy name are refused");
     const char *argv[] = {"prog", "--steps", "7", "--profile", "smoke"};
     ls_cli cli;
@@ -245,9 +252,11 @@ static void test_flags(void) {
     arm_steps = 0;
     plan c = arm_plan(LS_PROFILE_SMOKE, LRA_TEXT, 1);
     const char *argq[] = {"prog", "--profile", "quick"}, *argr[] = {"prog", "--records", "--fresh"};
+    t_stderr_begin();
     int rq = arm_cli("prog", "test", 3, (char **)argq, &cli, &tasks, &fresh), rr = arm_cli("prog", "test", 3, (char **)argr, &cli, &tasks, &fresh);
+    msg = t_stderr_end();
     rp_set_root(NULL); rp_set_records_only(0);
-    T_CHECK(rq == 3 && rr == 3, "--profile quick is refused by a table without one (%d), --records with --fresh too (%d)", rq, rr);
+    T_CHECK(rq == 3 && rr == 3 && strstr(msg, "--profile quick") && strstr(msg, "--records and --fresh"), "--profile quick is refused by a table without one (%d), --records with --fresh too (%d)", rq, rr);
     T_CHECK(rc == 0 && a.steps == 7 && b.steps == 21 && c.steps == PLAN[LS_PROFILE_SMOKE][LRA_TEXT].steps,
             "--steps 7 is every task's cap (%lld; x3 multiplier %lld); without it the plan's (%lld)", (long long)a.steps,
             (long long)b.steps, (long long)c.steps);
@@ -260,11 +269,47 @@ static void test_caps(void) {
     memset(&t, 0, sizeof t);
     plan p = PLAN[LS_PROFILE_CPU][LRA_TEXT];
     p.steps = 1500; p.pt_steps = 700;
-    ls_train_cfg c = arm_train(&t, &p, LS_PROFILE_CPU, LS_OBJ_CLASSIFY, 1e-3f, 1, 1), m = arm_train(&t, &p, LS_PROFILE_CPU, LS_OBJ_MLM, 1e-3f, 1, 1);
+    ls_train_cfg c = arm_train(&t, &p, LS_PROFILE_CPU, LS_OBJ_CLASSIFY, 1e-3f, 1), m = arm_train(&t, &p, LS_PROFILE_CPU, LS_OBJ_MLM, 1e-3f, 1);
     T_CHECK(c.steps == 1500 && c.eval_every == 150 && c.warmup == 150 && m.steps == 700 && m.eval_every == 70 && m.warmup == 70 &&
                 c.patience == ARM_PATIENCE && m.patience == ARM_PATIENCE,
             "caps: classifier %lld steps (validation every %lld), LM %lld steps (every %lld)", (long long)c.steps,
             (long long)c.eval_every, (long long)m.steps, (long long)m.eval_every);
+}
+
+/* keys: a record's key is the same before and after ls_train_io was split off ls_train_cfg (the
+   three keys below were printed by the code before the split), so committed records stay valid; and
+   a setting that decides the numbers changes the key while a file path or the quiet flag cannot */
+static void test_keys(void) {
+    ls_train_cfg tc = ls_train_cfg_default();
+    tc.objective = LS_OBJ_MLM; tc.steps = 1234; tc.batch = 12; tc.accum = 3; tc.warmup = 77;
+    tc.sched = 1; tc.lr = 3e-3f; tc.wd = 0.02f; tc.ssm_lr = 1e-3f; tc.clip = 0.5f; tc.mask_ratio = 0.2f;
+    tc.mask_id = 5; tc.eval_every = 123; tc.eval_max = 200; tc.patience = 3; tc.select = 2; tc.seed = 42;
+    rp_run r = {.table = "t", .label = "l", .model = ls_config_default(LS_ARCH_S4D, 260, 512), .train = tc,
+                .data_key = "golden key", .init_hash = 0x1234, .ckpt_every = 61, .quiet = 1};
+    uint64_t h1 = rp_run_hash(&r);
+    r.ckpt_every = 0; r.quiet = 0; r.label = "another label"; r.table = "u";
+    uint64_t h2 = rp_run_hash(&r);
+    rp_run d = {.model = r.model, .train = ls_train_cfg_default(), .data_key = "golden key"};
+    uint64_t h3 = rp_run_hash(&d);
+    T_CHECK(h1 == 0xe258c8ffb9cc69ecull && h2 == 0x6a33dabdb501b2bbull && h3 == 0x93fec12ba1f887abull,
+            "keys as before the training settings were split from the run's files: %016llx %016llx %016llx",
+            (unsigned long long)h1, (unsigned long long)h2, (unsigned long long)h3);
+    int moved = 1;
+    for (int f = 0; f < 17; f++) {   /* each field of ls_train_cfg, one at a time */
+        ls_train_cfg c = tc;
+        switch (f) {
+        case 0: c.objective = LS_OBJ_CLM; break;   case 1: c.steps++; break;      case 2: c.batch++; break;
+        case 3: c.accum++; break;                  case 4: c.warmup++; break;     case 5: c.sched = 0; break;
+        case 6: c.lr *= 2; break;                  case 7: c.wd *= 2; break;      case 8: c.ssm_lr *= 2; break;
+        case 9: c.clip *= 2; break;                case 10: c.mask_ratio *= 2; break; case 11: c.mask_id++; break;
+        case 12: c.eval_every++; break;            case 13: c.eval_max++; break;  case 14: c.patience++; break;
+        case 15: c.select = 1; break;              default: c.seed++; break;
+        }
+        rp_run x = r;
+        x.train = c;
+        moved &= rp_run_hash(&x) != h2;
+    }
+    T_CHECK(moved, "every field of ls_train_cfg enters the key");
 }
 
 /* records: the cache lives under rp_set_root's directory; in records-only mode nothing trains (a
@@ -284,10 +329,10 @@ static void test_records(void) {
     mc.d_model = 8; mc.n_layers = 1; mc.d_state = 4; mc.n_classes = 2;
     lm = mc; lm.head = LS_HEAD_LM;
     ls_train_cfg tc = ls_train_cfg_default(), pc;
-    tc.steps = 6; tc.batch = 4; tc.warmup = 1; tc.eval_every = 3; tc.quiet = 1; tc.seed = 11;
+    tc.steps = 6; tc.batch = 4; tc.warmup = 1; tc.eval_every = 3; tc.seed = 11;
     pc = tc; pc.objective = LS_OBJ_MLM; pc.mask_id = 5; pc.mask_ratio = 0.3f;
     rp_set_root("rec");
-    rp_run r = {"t", "records test", mc, tc, "toy data", 0, 0, 0};
+    rp_run r = {.table = "t", .label = "records test", .model = mc, .train = tc, .data_key = "toy data", .quiet = 1};
     rp_result a, b;
     char err[LS_ERRLEN] = "", txt[720];
     int rc0 = rp_run_train(&r, &d, &d, &d, &a, err);
@@ -305,7 +350,8 @@ static void test_records(void) {
             "records-only: a missing run is an error naming its record, nothing trains (%s)", err);
     /* an SPT arm: train both phases, remove the saved parameters, read the arm back */
     rp_set_records_only(0);
-    arm_spec s = {"test", "t", "toy", "toy data", mc, lm, tc, pc, &d, &d, &d, &d, &d, 1, 0};
+    arm_spec s = {.prog = "test", .table = "t", .label = "toy", .data_key = "toy data", .cls = mc, .lm = lm, .ft = tc,
+                  .pt = pc, .train = &d, .val = &d, .test = &d, .lm_train = &d, .lm_val = &d, .spt = 1, .quiet = 1};
     arm_out o1, o2;
     int rc3 = arm_run(&s, &o1);
     char model[720];
@@ -317,7 +363,8 @@ static void test_records(void) {
     rp_set_records_only(0);
     T_CHECK(rc3 == 0 && had_model && rc4 == 0 && o2.pt.cached && o2.ft.cached && o2.ft.test == o1.ft.test && fabs(o2.pt.val_loss - o1.pt.val_loss) < 1e-6,
             "records: an SPT arm with both records finished is read back without its .model (rc %d %d, model %d, cached %d %d, test %.3f)", rc3, rc4, had_model, o2.pt.cached, o2.ft.cached, o2.ft.test);
-    rp_run pr = {"t", "records test", lm, pc, "toy data", 0, 1, 0};
+    rp_run pr = {.table = "t", .label = "records test", .model = lm, .train = pc, .data_key = "toy data", .save_model = 1,
+                 .ckpt_every = pc.eval_every};   /* arm_run's pretraining: a checkpoint at each validation */
     rp_set_records_only(1);
     err[0] = 0;
     int rc5 = rp_run_train(&pr, &d, &d, NULL, &b, err), rc6 = rp_run_peek(&pr, &b);
@@ -427,6 +474,7 @@ void suite_report(void) {
     test_diverged();
     test_rows();
     test_caps();
+    test_keys();
     test_records();
     test_tex();
     test_write_limit();
