@@ -27,6 +27,21 @@ static char tmpdir[256];
 
 const char *t_tmpdir(void) { return tmpdir; }
 
+int64_t t_ckpt_step(const char *path, const ls_config *c) {
+    ls_model m;
+    char err[LS_ERRLEN], meta[256];
+    size_t ml = 0;
+    if (ls_model_init(&m, c, 1, err)) return -1;
+    struct { uint32_t magic, size; int64_t step; } st;   /* the head of ls_train's resume state */
+    int64_t step = -1;
+    if (ls_checkpoint_load(path, &m.P, NULL, LS_CKPT_STRICT, meta, sizeof meta, &ml, err) == 0 && ml >= sizeof st) {
+        memcpy(&st, meta, sizeof st);
+        step = st.step;
+    }
+    ls_model_free(&m);
+    return step;
+}
+
 static int t_saved_stderr = -1;
 void t_stderr_begin(void) {
     if (t_saved_stderr >= 0) return;
@@ -71,9 +86,13 @@ void *t_malloc(size_t n) { t_allocs++; return malloc(n); }
 void *t_realloc(void *p, size_t n) { t_allocs++; return realloc(p, n); }
 
 int t_child_train(const char *ckpt);   /* test_models.c: the process the resume test kills */
+int t_child_run(const char *ckpt, const char *csv);   /* test_models.c: the random-kill test's */
+int t_child_table(const char *root);                  /* test_report.c: the same for a table's run */
 
 int main(int argc, char **argv) {
     if (argc == 3 && !strcmp(argv[1], "--child-train")) return t_child_train(argv[2]);
+    if (argc == 4 && !strcmp(argv[1], "--child-run")) return t_child_run(argv[2], argv[3]);
+    if (argc == 3 && !strcmp(argv[1], "--child-table")) return t_child_table(argv[2]);
     const char *only[16];
     int n_only = 0;
     for (int i = 1; i < argc; i++) {

@@ -29,6 +29,10 @@ extern int t_verbose;   /* -v: print passing checks too */
 /* a training run with no files and no progress lines */
 static const ls_train_io T_QUIET = {.quiet = 1};
 
+/* the step a resume checkpoint written by ls_train holds, for a model of config c (-1: none, or
+   unreadable) */
+int64_t t_ckpt_step(const char *path, const ls_config *c);
+
 /* a scratch directory for files the tests write (created by the runner, removed at the end) */
 const char *t_tmpdir(void);
 /* expected failures: between begin and end, what the code under test writes to stderr goes to a

@@ -877,21 +877,9 @@ int t_child_train(const char *ckpt) {
 }
 
 static void read_step(const char *path, int64_t *step) {
-    ls_model m;
-    ls_train_cfg tc;
-    ls_train_io io;
-    resume_setup(&m, &tc, &io, NULL);
-    struct { uint32_t magic, size; int64_t step; } st;
-    memset(&st, 0, sizeof st);
-    char err[LS_ERRLEN];
-    size_t ml = 0;
-    *step = -1;
-    char buf[256];
-    if (ls_checkpoint_load(path, &m.P, NULL, LS_CKPT_STRICT, buf, sizeof buf, &ml, err) == 0 && ml >= sizeof st) {
-        memcpy(&st, buf, sizeof st);
-        *step = st.step;
-    }
-    ls_model_free(&m);
+    ls_config cfg = toy_config(LS_ARCH_TRANSFORMER, LS_HEAD_CLASSIFY);
+    cfg.n_classes = 2; cfg.dropout = 0.1f;   /* resume_setup's model */
+    *step = t_ckpt_step(path, &cfg);
 }
 
 static void test_resume(void) {
@@ -1010,6 +998,104 @@ static void test_resume_curve(void) {
             "a torn last row is dropped when the run resumes (file ends \"%s\")", tail);
 }
 
+/* random kills: one run SIGKILLed at KILLS moments (random ones, and some timed inside a checkpoint
+   write: while <ckpt>.tmp exists), resumed each time by a new process, then finished; it must end
+   on the bits of the uninterrupted run, with each validation row of its curve once */
+enum { KILLS = 24, KSTEPS = 240 };
+static void kill_setup(ls_model *m, ls_train_cfg *tc, ls_train_io *io, const char *ckpt, const char *csv) {
+    resume_setup(m, tc, io, ckpt);
+    tc->steps = KSTEPS; tc->eval_every = 12; tc->warmup = 10;
+    io->csv_path = csv; io->label = "kills";
+    io->ckpt_every = 5;   /* not a divisor of 12: a kill can fall between a curve row and its checkpoint */
+}
+
+/* the process the random-kill test kills: the whole run, as fast as it goes */
+int t_child_run(const char *ckpt, const char *csv) {
+    ls_model m;
+    ls_train_cfg tc;
+    ls_train_io io;
+    kill_setup(&m, &tc, &io, ckpt, csv);
+    ls_dataset d = {RN, TT, 0, rtok, rlen, rlab};
+    ls_train_result res;
+    char err[LS_ERRLEN];
+    int rc = ls_train(&m, &tc, &io, &d, &d, NULL, &res, err);
+    ls_model_free(&m);
+    return rc != 0;
+}
+
+static double now_s(void) {
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
+}
+
+static void test_random_kills(void) {
+    char a_ckpt[512], a_csv[512], ckpt[512], csv[512], tmp[520], err[LS_ERRLEN] = "";
+    snprintf(a_ckpt, sizeof a_ckpt, "%s/kills_a.ckpt", t_tmpdir());
+    snprintf(a_csv, sizeof a_csv, "%s/kills_a.csv", t_tmpdir());
+    snprintf(ckpt, sizeof ckpt, "%s/kills.ckpt", t_tmpdir());
+    snprintf(csv, sizeof csv, "%s/kills.csv", t_tmpdir());
+    snprintf(tmp, sizeof tmp, "%s.tmp", ckpt);
+    ls_dataset d = {RN, TT, 0, rtok, rlen, rlab};
+    /* the uninterrupted run, in this process (also times a run, to spread the kills over it) */
+    ls_model ma, mb;
+    ls_train_cfg tc;
+    ls_train_io io;
+    ls_train_result ra, rb;
+    kill_setup(&ma, &tc, &io, a_ckpt, a_csv);
+    double t0 = now_s();
+    int rc_a = ls_train(&ma, &tc, &io, &d, &d, NULL, &ra, err);
+    double run_s = now_s() - t0;
+    ls_rng r = ls_rng_make(2026, LS_STREAM_USER);
+    int killed = 0, in_write = 0, steps_seen = 0;
+    int64_t last = -2;
+    for (int k = 0; k < KILLS; k++) {
+        pid_t pid = fork();
+        if (pid == 0) {
+            execl("/proc/self/exe", "run_tests", "--child-run", ckpt, csv, (char *)NULL);
+            _exit(127);
+        }
+        /* kill k comes once the run is past step (k + 1) x KSTEPS / (KILLS + 1): every process has
+           work left, and the kills spread over the whole run */
+        int64_t target = (int64_t)(k + 1) * KSTEPS / (KILLS + 1), step = -1;
+        double start = now_s();
+        while (step < target && now_s() - start < 20.0) { sleep_ms(1); read_step(ckpt, &step); }
+        if (k % 4 == 3) {   /* inside a checkpoint write: as soon as its temporary file shows (after a
+                               checkpoint of this process, whose rename took any older one away) */
+            int64_t s0 = step;
+            while (step <= s0 && now_s() - start < 20.0) read_step(ckpt, &step);
+            while (access(tmp, F_OK) != 0 && now_s() - start < 20.0) {}
+        } else {            /* a random moment within the next two steps */
+            sleep_ms((long)(ls_rng_double(&r) * 2000.0 * run_s / KSTEPS));
+        }
+        kill(pid, SIGKILL);
+        int status = 0;
+        waitpid(pid, &status, 0);
+        killed += WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL;
+        in_write += access(tmp, F_OK) == 0;   /* the kill left a write half done */
+        step = -1;
+        read_step(ckpt, &step);
+        steps_seen += step != last;
+        last = step;
+    }
+    kill_setup(&mb, &tc, &io, ckpt, csv);
+    int rc_b = ls_train(&mb, &tc, &io, &d, &d, NULL, &rb, err);
+    long long sa[64], sb[64];
+    double va[64], vb[64];
+    int na = curve_rows(a_csv, "kills", sa, va, 64), nb = curve_rows(csv, "kills", sb, vb, 64);
+    int same_curve = na == KSTEPS / 12 && na == nb;
+    for (int i = 0; same_curve && i < na; i++) same_curve = sa[i] == sb[i] && va[i] == vb[i];
+    T_CHECK(killed == KILLS && in_write >= 1 && steps_seen >= KILLS / 2,
+            "random kills: %d of %d SIGKILLed, %d inside a checkpoint write, %d different steps on disk", killed, KILLS,
+            in_write, steps_seen);
+    T_CHECK(rc_a == 0 && rc_b == 0 && rb.resumed && !memcmp(ma.P.x, mb.P.x, sizeof(float) * (size_t)ma.P.n) &&
+                ra.best_val == rb.best_val && ra.best_step == rb.best_step && ra.final_loss == rb.final_loss && same_curve,
+            "after %d kills the run ends on the uninterrupted run's bits and curve (%d rows vs %d, each once) %s", killed, nb,
+            na, err);
+    ls_model_free(&ma);
+    ls_model_free(&mb);
+}
+
 /* a finished run resumed from its checkpoint (a re-run, or a kill after the last checkpoint)
    reports what the first call did: the early-stopped run's final loss (was 0) and every other field */
 static void test_resume_finished(void) {
@@ -1041,9 +1127,9 @@ void suite_models(void) {
     test_padding();
     void (*tests[])(void) = {test_attention_reference, test_attention_memory, test_positions, test_ssm,
                              test_model_gradients, test_rope_variants, test_toy_tasks, test_spt_finetune, test_selection, test_divergence, test_resume,
-                             test_resume_curve, test_resume_finished, test_steady_state_allocs};
+                             test_resume_curve, test_random_kills, test_resume_finished, test_steady_state_allocs};
     const char *names[] = {"attention reference", "attention memory", "positions", "ssm", "model gradients",
-                           "rope variants", "toy tasks", "spt and fine-tune", "selection", "divergence", "resume", "resume curve", "resume finished",
+                           "rope variants", "toy tasks", "spt and fine-tune", "selection", "divergence", "resume", "resume curve", "random kills", "resume finished",
                            "steady-state allocations"};
     for (size_t i = 0; i < sizeof tests / sizeof tests[0]; i++) {
         double t0 = ls_now();

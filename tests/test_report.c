@@ -11,6 +11,7 @@
 #include <signal.h>
 #include <sys/resource.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 /* every profile's plan is a model longseq can build: positive sizes, heads dividing the width */
@@ -64,20 +65,29 @@ static void test_unigram(void) {
             "unigram baselines: commonest-token accuracy %.3f (0.5), entropy %.4f nats (%.4f); padding not counted", mode, H, want);
 }
 
+/* the toy task of the cache tests: TOY_N sequences of TOY_T ids, a class-shifted pattern of the given
+   stride over 4 ids (vocab >= 4), and a one-layer S4D classifier small enough to train in milliseconds */
+enum { TOY_N = 24, TOY_T = 6 };
+typedef struct toy { int32_t tok[TOY_N * TOY_T], len[TOY_N], lab[TOY_N]; ls_dataset d; ls_config mc; } toy;
+static void toy_make(toy *t, int stride, int vocab) {
+    for (int i = 0; i < TOY_N; i++) {
+        t->lab[i] = i % 2; t->len[i] = TOY_T;
+        for (int j = 0; j < TOY_T; j++) t->tok[i * TOY_T + j] = (j * stride + t->lab[i]) % 4;
+    }
+    t->d = (ls_dataset){.n = TOY_N, .T = TOY_T, .pair = 0, .tokens = t->tok, .len = t->len, .label = t->lab};
+    t->mc = ls_config_default(LS_ARCH_S4D, vocab, TOY_T);
+    t->mc.d_model = 8; t->mc.n_layers = 1; t->mc.d_state = 4; t->mc.n_classes = 2;
+}
+
 /* the results cache: a finished run is read back, not retrained; a lock left by a dead process is
    taken over */
 static void test_cache(void) {
     char cwd[1024];
     if (!getcwd(cwd, sizeof cwd) || chdir(t_tmpdir())) { T_CHECK(0, "cache: cannot enter the temporary directory"); return; }
-    enum { N = 24, T = 6 };
-    static int32_t tok[N * T], len[N], lab[N];
-    for (int i = 0; i < N; i++) {
-        lab[i] = i % 2; len[i] = T;
-        for (int t = 0; t < T; t++) tok[i * T + t] = (t + lab[i]) % 4;
-    }
-    ls_dataset d = {N, T, 0, tok, len, lab};
-    ls_config mc = ls_config_default(LS_ARCH_S4D, 4, T);
-    mc.d_model = 8; mc.n_layers = 1; mc.d_state = 4; mc.n_classes = 2;
+    static toy x;
+    toy_make(&x, 1, 4);
+    ls_dataset d = x.d;
+    ls_config mc = x.mc;
     ls_train_cfg tc = ls_train_cfg_default();
     tc.steps = 8; tc.batch = 4; tc.warmup = 1; tc.eval_every = 4;
     rp_run r = {.table = "t", .label = "cache test", .model = mc, .train = tc, .data_key = "toy data", .quiet = 1};
@@ -121,6 +131,103 @@ static void test_cache(void) {
     if (chdir(cwd)) T_CHECK(0, "cache: cannot return to %s", cwd);
 }
 
+/* a table's run (rp_run_train: its lock, checkpoint, curve and record) SIGKILLed at TKILLS moments
+   spread over the run, each time resumed by a new process, then finished by this one: its record
+   holds the uninterrupted run's numbers, its curve each validation once, and no lock stays */
+enum { TKILLS = 8 };
+static rp_run table_run(void) {
+    static toy x;
+    toy_make(&x, 1, 4);
+    ls_train_cfg tc = ls_train_cfg_default();
+    tc.steps = 240; tc.batch = 4; tc.warmup = 10; tc.eval_every = 12;
+    return (rp_run){.table = "t", .label = "killed table run", .model = x.mc, .train = tc, .data_key = "toy data",
+                    .ckpt_every = 5, .quiet = 1};
+}
+int t_child_table(const char *root) {
+    static toy x;
+    toy_make(&x, 1, 4);
+    rp_run r = table_run();
+    rp_result res;
+    char err[LS_ERRLEN];
+    rp_set_root(root);
+    return rp_run_train(&r, &x.d, &x.d, &x.d, &res, err) != 0;
+}
+static double mono_s(void) {
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
+}
+static int curve_steps(const char *path, long long *steps, double *vals, int cap) {
+    FILE *f = fopen(path, "r");
+    char buf[512];
+    int n = 0;
+    while (f && fgets(buf, sizeof buf, f) && n < cap) {
+        const char *c = strchr(buf, ',');   /* label (no comma in it), seed, threads, step, losses... */
+        unsigned long long seed; int th; long long st; double tl, vl, vm;
+        if (c && sscanf(c + 1, "%llu,%d,%lld,%lf,%lf,%lf", &seed, &th, &st, &tl, &vl, &vm) == 6) {
+            steps[n] = st; vals[n] = tl + vl + vm; n++;
+        }
+    }
+    if (f) fclose(f);
+    return n;
+}
+static void test_table_kills(void) {
+    static toy x;
+    toy_make(&x, 1, 4);
+    char a_root[300], b_root[300], ckpt[900], lock[900], curve_a[900], curve_b[900], err[LS_ERRLEN] = "";
+    snprintf(a_root, sizeof a_root, "%s/kills_a", t_tmpdir());
+    snprintf(b_root, sizeof b_root, "%s/kills_b", t_tmpdir());
+    rp_run r = table_run();
+    rp_result ra, rb;
+    rp_set_root(a_root);
+    double t0 = mono_s();
+    int rc_a = rp_run_train(&r, &x.d, &x.d, &x.d, &ra, err);
+    double run_s = mono_s() - t0;
+    rp_path(curve_a, sizeof curve_a, "t", ra.hash, ".csv");
+    rp_set_root(b_root);
+    rp_path(ckpt, sizeof ckpt, "t", ra.hash, ".ckpt");
+    rp_path(lock, sizeof lock, "t", ra.hash, ".lock");
+    rp_path(curve_b, sizeof curve_b, "t", ra.hash, ".csv");
+    ls_rng g = ls_rng_make(17, LS_STREAM_USER);
+    int killed = 0, moved = 0;
+    int64_t last = -1;
+    for (int k = 0; k < TKILLS; k++) {
+        pid_t pid = fork();
+        if (pid == 0) {
+            execl("/proc/self/exe", "run_tests", "--child-table", b_root, (char *)NULL);
+            _exit(127);
+        }
+        int64_t target = (int64_t)(k + 1) * r.train.steps / (TKILLS + 1), step = -1;
+        double start = mono_s();
+        while (step < target && mono_s() - start < 20.0) {
+            struct timespec ms = {0, 1000000L};
+            nanosleep(&ms, NULL);
+            step = t_ckpt_step(ckpt, &r.model);
+        }
+        struct timespec d = {0, (long)(ls_rng_double(&g) * 2e9 * run_s / (double)r.train.steps)};   /* within 2 steps */
+        nanosleep(&d, NULL);
+        kill(pid, SIGKILL);
+        int status = 0;
+        waitpid(pid, &status, 0);
+        killed += WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL;
+        step = t_ckpt_step(ckpt, &r.model);
+        moved += step > last;
+        last = step;
+    }
+    int rc_b = rp_run_train(&r, &x.d, &x.d, &x.d, &rb, err);
+    rp_set_root(NULL);
+    long long sa[64], sb[64];
+    double va[64], vb[64];
+    int na = curve_steps(curve_a, sa, va, 64), nb = curve_steps(curve_b, sb, vb, 64), same = na == 20 && na == nb;
+    for (int i = 0; same && i < na; i++) same = sa[i] == sb[i] && va[i] == vb[i];
+    T_CHECK(killed == TKILLS && moved == TKILLS, "table run: %d of %d kills landed on a live run, the checkpoint moved on %d times",
+            killed, TKILLS, moved);
+    T_CHECK(rc_a == 0 && rc_b == 0 && !rb.cached && rb.hash == ra.hash && rb.test == ra.test && rb.val == ra.val &&
+                rb.loss == ra.loss && rb.val_loss == ra.val_loss && rb.best_step == ra.best_step && same && access(lock, F_OK) != 0,
+            "table run: resumed after %d kills, its record has the uninterrupted run's numbers (test %.3f vs %.3f), its curve "
+            "each validation once (%d rows vs %d), no lock left %s", killed, rb.test, ra.test, nb, na, err);
+}
+
 /* a diverged run (lr 1e30): rp_run_train returns RP_DIVERGED with res.diverged and NAN numbers,
    its record says "diverged" with the step, leaves no checkpoint or model behind, and is read back
    as diverged (never as a score) by a second call and by rp_run_peek; a record written before the
@@ -128,15 +235,10 @@ static void test_cache(void) {
 static void test_diverged(void) {
     char cwd[1024];
     if (!getcwd(cwd, sizeof cwd) || chdir(t_tmpdir())) { T_CHECK(0, "diverged: cannot enter the temporary directory"); return; }
-    enum { N = 24, T = 6 };
-    static int32_t tok[N * T], len[N], lab[N];
-    for (int i = 0; i < N; i++) {
-        lab[i] = i % 2; len[i] = T;
-        for (int t = 0; t < T; t++) tok[i * T + t] = (t + lab[i]) % 4;
-    }
-    ls_dataset d = {N, T, 0, tok, len, lab};
-    ls_config mc = ls_config_default(LS_ARCH_S4D, 4, T);
-    mc.d_model = 8; mc.n_layers = 1; mc.d_state = 4; mc.n_classes = 2;
+    static toy x;
+    toy_make(&x, 1, 4);
+    ls_dataset d = x.d;
+    ls_config mc = x.mc;
     ls_train_cfg tc = ls_train_cfg_default();
     tc.steps = 20; tc.batch = 4; tc.warmup = 0; tc.eval_every = 4; tc.lr = 1e30f; tc.ssm_lr = 1e30f; tc.clip = 0;
     rp_run r = {.table = "div", .label = "diverged test", .model = mc, .train = tc, .data_key = "toy data", .save_model = 1,
@@ -318,16 +420,11 @@ static void test_keys(void) {
 static void test_records(void) {
     char cwd[1024];
     if (!getcwd(cwd, sizeof cwd) || chdir(t_tmpdir())) { T_CHECK(0, "records: cannot enter the temporary directory"); return; }
-    enum { N = 24, T = 6 };
-    static int32_t tok[N * T], len[N], lab[N];
-    for (int i = 0; i < N; i++) {
-        lab[i] = i % 2; len[i] = T;
-        for (int t = 0; t < T; t++) tok[i * T + t] = (t * 3 + lab[i]) % 4;
-    }
-    ls_dataset d = {N, T, 0, tok, len, lab};
-    ls_config mc = ls_config_default(LS_ARCH_S4D, 6, T), lm;
-    mc.d_model = 8; mc.n_layers = 1; mc.d_state = 4; mc.n_classes = 2;
-    lm = mc; lm.head = LS_HEAD_LM;
+    static toy x;
+    toy_make(&x, 3, 6);
+    ls_dataset d = x.d;
+    ls_config mc = x.mc, lm = mc;
+    lm.head = LS_HEAD_LM;
     ls_train_cfg tc = ls_train_cfg_default(), pc;
     tc.steps = 6; tc.batch = 4; tc.warmup = 1; tc.eval_every = 3; tc.seed = 11;
     pc = tc; pc.objective = LS_OBJ_MLM; pc.mask_id = 5; pc.mask_ratio = 0.3f;
@@ -475,6 +572,7 @@ void suite_report(void) {
     test_rows();
     test_caps();
     test_keys();
+    test_table_kills();
     test_records();
     test_tex();
     test_write_limit();
