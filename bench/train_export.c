@@ -169,7 +169,8 @@ int main(int argc, char **argv) {
         {"eval-every", LS_FLAG_INT, &eval_every, "validate every K steps (and at 0 and at the end); default 25"},
         {"eval-max", LS_FLAG_INT, &eval_max, "validation examples (default: the profile's, 200 for cpu)"},
         {"lr", LS_FLAG_FLOAT, &lr_flag, "peak learning rate (default 1e-3 Transformer, 3e-3 S4D)"},
-        {"verify", LS_FLAG_BOOL, &verify, "also train with ls_train and compare the final parameters bit for bit"}};
+        {"verify", LS_FLAG_BOOL, &verify, "also train with ls_train and compare the final parameters bit for bit"},
+        ARM_DATA_FLAG};
     char err[LS_ERRLEN];
     int rc = ls_cli_parse(&cli, argc, argv, extra, (int)(sizeof extra / sizeof extra[0]),
                           "Export an LRA-CPU training run (parameters, batches, validation set) for bench/torch_train.py "

@@ -163,15 +163,18 @@ static inline double arm_mean_sd(const double *x, int n, double *sd) {
     return m;
 }
 
-/* the fetched file a task needs (NULL for the generated tasks), and whether it is absent */
+/* the fetched file (or directory) a task needs under --data, when it is absent: its path (a static
+   buffer); NULL when it is there or the task is generated */
 static const char *arm_data_missing(const char *task) {
-    const char *f = !strcmp(task, "text") ? "data/imdb/reviews.json" : !strcmp(task, "image") ? "data/fashion-mnist/train-images-idx3-ubyte"
-                  : !strncmp(task, "retrieval", 9) ? "data/sotu" : NULL;   /* also retrieval-easy */
+    static char path[600];
+    const char *f = !strcmp(task, "text") ? "imdb/reviews.json" : !strcmp(task, "image") ? "fashion-mnist/train-images-idx3-ubyte"
+                  : !strncmp(task, "retrieval", 9) ? "sotu" : NULL;   /* also retrieval-easy */
     if (!f) return NULL;
-    if (f[5] == 's') { DIR *d = opendir(f); if (d) { closedir(d); return NULL; } return f; }
-    FILE *fp = fopen(f, "rb");
+    snprintf(path, sizeof path, "%s/%s", arm_data_dir, f);
+    if (!strcmp(f, "sotu")) { DIR *d = opendir(path); if (d) { closedir(d); return NULL; } return path; }
+    FILE *fp = fopen(path, "rb");
     if (fp) { fclose(fp); return NULL; }
-    return f;
+    return path;
 }
 
 /* --tasks a,b,c -> want[task] = 1 (and arm_easy[task] for an "-easy" name), restricted to allowed[]
@@ -198,10 +201,11 @@ static inline int arm_load(const char *prog, lra_task *t, int task, int prof, ch
     const char *tn = arm_task_name(task), *path = arm_data_missing(lra_task_name(task));
     char err[LS_ERRLEN];
     if (path) {
-        fprintf(stderr, "%s: %s: data file %s is missing; run `make data`%s\n", prog, tn, path, prof == LS_PROFILE_SMOKE ? " (smoke profile: task skipped)" : "");
+        fprintf(stderr, "%s: %s: data file %s is missing; run `make data`%s%s\n", prog, tn, path,
+                strcmp(arm_data_dir, "data") ? " (or check --data)" : "", prof == LS_PROFILE_SMOKE ? " (smoke profile: task skipped)" : "");
         return prof == LS_PROFILE_SMOKE ? 1 : -1;
     }
-    if (lra_task_load(t, tn, prof, LRA_DATA_SEED, "data", err)) { fprintf(stderr, "%s: %s\n", prog, err); return -1; }
+    if (lra_task_load(t, tn, prof, LRA_DATA_SEED, arm_data_dir, err)) { fprintf(stderr, "%s: %s\n", prog, err); return -1; }
     snprintf(key, keycap, "%s profile %s data-seed %d n %lld/%lld/%lld T %lld test-max %lld", tn, ls_profile_name(prof),
              LRA_DATA_SEED, (long long)t->train.n, (long long)t->val.n, (long long)t->test.n, (long long)t->T, (long long)TEST_MAX[prof]);
     return 0;

@@ -31,6 +31,13 @@ static inline void arm_setup(int prof, int records) {
    is not NULL (its default in *tasks), and a program's own flags (more, nmore). 0: go on; otherwise
    the program's exit code + 1 (a bad flag gives 2 + 1 with the reason on stderr, --help 0 + 1).
    quick_ok: the program has a quick profile (only `lra`); the others refuse it. */
+/* where the fetched data sets are (--data DIR; experiments/fetch_data.sh fills it): a table that
+   loads LRA tasks takes the flag (arm_cli_ex adds it with --tasks; ARM_DATA_FLAG for the others) */
+static const char *arm_data_dir = "data";
+#define ARM_DATA_FLAG                                                                                   \
+    {"data", LS_FLAG_STR, &arm_data_dir, "directory of the fetched data: imdb/, fashion-mnist/, sotu/ " \
+                                         "(default data)"}
+
 static inline int arm_cli_ex(const char *prog, const char *what, int argc, char **argv, ls_cli *cli,
                              const char **tasks, int *fresh, const ls_flag *more, int nmore, int quick_ok) {
     memset(cli, 0, sizeof *cli);
@@ -43,9 +50,11 @@ static inline int arm_cli_ex(const char *prog, const char *what, int argc, char 
         {"records", LS_FLAG_BOOL, &records, "never train: print the table from the finished records "
                                             "under results/<profile>/ (an error names a missing one)"}};
     n = 2;
-    if (tasks)
+    if (tasks) {
         extra[n++] = (ls_flag){"tasks", LS_FLAG_STR, tasks, "comma-separated subset of listops, text, "
                                "retrieval(-easy), image, pathfinder(-easy), pathx"};
+        extra[n++] = (ls_flag)ARM_DATA_FLAG;
+    }
     for (int i = 0; i < nmore && n < 8; i++) extra[n++] = more[i];
     int rc = ls_cli_parse(cli, argc, argv, extra, n, what, err);
     if (rc < 0) fprintf(stderr, "%s: %s\n", prog, err);
@@ -56,6 +65,10 @@ static inline int arm_cli_ex(const char *prog, const char *what, int argc, char 
     }
     if (rc == 0 && records && *fresh) {
         fprintf(stderr, "%s: --records and --fresh contradict each other\n", prog);
+        return 3;
+    }
+    if (rc == 0 && !*arm_data_dir) {
+        fprintf(stderr, "%s: --data: the directory name is empty\n", prog);
         return 3;
     }
     if (rc == 0) { arm_steps = cli->steps; arm_setup(cli->profile, records); }

@@ -224,20 +224,14 @@ static int write_figure(const char *dir, const int *want, int prof, int lm, char
 int main(int argc, char **argv) {
     ls_cli cli;
     const char *tasks = "listops,text,retrieval,image,pathfinder,pathx";
-    int fresh = 0, no_timing = 0, records = 0;
-    memset(&cli, 0, sizeof cli);
-    cli.out = "paper/tables";
-    ls_flag extra[] = {{"tasks", LS_FLAG_STR, &tasks, "comma-separated subset of listops,text,retrieval,image,pathfinder,pathx"},
-                       {"fresh", LS_FLAG_BOOL, &fresh, "ignore cached runs under results/ and retrain them"},
-                       {"no-timing", LS_FLAG_BOOL, &no_timing, "skip the 1- and 2-thread step timings (for a busy machine)"},
-                       {"records", LS_FLAG_BOOL, &records, "never train or time: print the tables from the finished records under results/<profile>/"}};
-    char err[LS_ERRLEN];
-    int rc = ls_cli_parse(&cli, argc, argv, extra, 4, "The learning_budget table: steps and seconds each model needs per LRA-CPU task.", err);
-    if (rc) { if (rc < 0) fprintf(stderr, "learning_budget: %s\n", err); return rc < 0 ? 2 : 0; }
+    int fresh = 0, no_timing = 0;
+    const ls_flag more[] = {{"no-timing", LS_FLAG_BOOL, &no_timing, "skip the 1- and 2-thread step timings (for a busy machine)"}};
+    int rc = arm_cli_ex("learning_budget", "The learning_budget table: steps and seconds each model needs per LRA-CPU task.",
+                        argc, argv, &cli, &tasks, &fresh, more, 1, 0);
+    if (rc) return rc - 1;
     const int prof = cli.profile;
-    if (prof == LS_PROFILE_QUICK) { fprintf(stderr, "learning_budget: --profile quick: only the lra table has a quick profile (use smoke, cpu or paper)\n"); return 2; }
-    if (records && fresh) { fprintf(stderr, "learning_budget: --records and --fresh contradict each other\n"); return 2; }
-    arm_setup(prof, records);
+    arm_steps = 0;   /* --steps N replaces the ceilings below, not the plan's caps */
+    char err[LS_ERRLEN];
     int want[LRA_N_TASKS];
     if (arm_parse_tasks("learning_budget", tasks, NULL, want)) return 2;
     double t_start = ls_now();

@@ -21,7 +21,9 @@ static const float LR[N_MODELS] = {1e-3f, 3e-3f, 3e-3f};
 
 int main(int argc, char **argv) {
     ls_cli cli;
-    int fresh, rc = arm_cli("spt_data", "The spt_data table: training-data fraction x {scratch, SPT} on Image and Text.", argc, argv, &cli, NULL, &fresh);
+    const ls_flag data_flag[] = {ARM_DATA_FLAG};
+    int fresh, rc = arm_cli_ex("spt_data", "The spt_data table: training-data fraction x {scratch, SPT} on Image and Text.",
+                               argc, argv, &cli, NULL, &fresh, data_flag, 1, 0);
     if (rc) return rc - 1;
     const int prof = cli.profile;
     const int64_t mult = 1;   /* the lra plan's caps, so the 100% arms are the lra table's runs */

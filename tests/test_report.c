@@ -356,9 +356,20 @@ static void test_flags(void) {
     const char *argq[] = {"prog", "--profile", "quick"}, *argr[] = {"prog", "--records", "--fresh"};
     t_stderr_begin();
     int rq = arm_cli("prog", "test", 3, (char **)argq, &cli, &tasks, &fresh), rr = arm_cli("prog", "test", 3, (char **)argr, &cli, &tasks, &fresh);
+    char msg_q[512];
+    snprintf(msg_q, sizeof msg_q, "%s", t_stderr_end());
+    const char *argd[] = {"prog", "--data", "/nonexistent/d", "--tasks", "text"}, *arge[] = {"prog", "--data", ""};
+    int rd = arm_cli("prog", "test", 5, (char **)argd, &cli, &tasks, &fresh);
+    const char *miss = arm_data_missing("text");
+    int data_ok = rd == 0 && miss && !strcmp(miss, "/nonexistent/d/imdb/reviews.json") && arm_data_missing("listops") == NULL;
+    t_stderr_begin();
+    int re = arm_cli("prog", "test", 3, (char **)arge, &cli, &tasks, &fresh);
     msg = t_stderr_end();
+    arm_data_dir = "data";
     rp_set_root(NULL); rp_set_records_only(0);
-    T_CHECK(rq == 3 && rr == 3 && strstr(msg, "--profile quick") && strstr(msg, "--records and --fresh"), "--profile quick is refused by a table without one (%d), --records with --fresh too (%d)", rq, rr);
+    T_CHECK(data_ok && re == 3 && strstr(msg, "--data"), "--data DIR: the tasks' files are looked for under DIR (%s); an empty "
+            "name is refused", miss ? miss : "none");
+    T_CHECK(rq == 3 && rr == 3 && strstr(msg_q, "--profile quick") && strstr(msg_q, "--records and --fresh"), "--profile quick is refused by a table without one (%d), --records with --fresh too (%d)", rq, rr);
     T_CHECK(rc == 0 && a.steps == 7 && b.steps == 21 && c.steps == PLAN[LS_PROFILE_SMOKE][LRA_TEXT].steps,
             "--steps 7 is every task's cap (%lld; x3 multiplier %lld); without it the plan's (%lld)", (long long)a.steps,
             (long long)b.steps, (long long)c.steps);
