@@ -282,8 +282,9 @@ static int write_figure(const char *dir, const int *want, const int64_t *B, int 
         }
     }
     fprintf(f, "\\end{axis}\n\\end{tikzpicture}\n"
-               "\\caption{The SPT crossover: test accuracy of the best SPT share (20, 40 or "
-               "60\\,\\%% of the budget) minus that of training from scratch for the whole budget "
+               "\\caption{The SPT crossover: test accuracy of the SPT share (20, 40 or "
+               "60\\,\\%% of the budget) chosen on validation minus that of training from scratch "
+               "for the whole budget "
                "(points, mean over seeds) against the total step budget, one line per task and "
                "model; above the dashed line SPT pays (profile %s, %d seed%s; numbers in "
                "Table~\\ref{tab:%s-%d}).}\n"
