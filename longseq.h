@@ -150,6 +150,30 @@ extern "C" {
 LS_API double ls_now(void);                 /* monotonic seconds */
 LS_API void ls_set_threads(int n);          /* OpenMP threads for every kernel (no-op without OpenMP) */
 LS_API int ls_get_threads(void);
+/* Adaptive thread count for a training loop. On a machine where another process keeps a core busy,
+   a team of n threads can run slower than one thread: every parallel region waits at its barrier
+   for the thread that shares its core, while OpenMP's default spin-waiting takes cycles from the
+   other process (measured: 2 threads 3-4x slower than 1). The loop times its steps; every
+   LS_AUTO_PERIOD steps (from step 1) it runs LS_AUTO_PROBE steps with the configured count n and
+   LS_AUTO_PROBE with 1 thread, and keeps 1 thread until the next probe only if its fastest step beat
+   n threads' fastest by LS_AUTO_MARGIN. Results do not change: every kernel gives the same bits for
+   any thread count. On a quiet machine the probes cost about LS_AUTO_PROBE / LS_AUTO_PERIOD of the
+   1-thread/n-thread gap (about 1%). ls_train does this unless told not to (ls_train_io).
+       ls_autothreads a; ls_autothreads_init(&a);
+       for (...) { double t = ls_now(); train_step(); ls_autothreads_step(&a, ls_now() - t); }
+       ls_autothreads_end(&a);   // the configured count again */
+#define LS_AUTO_PERIOD 200
+#define LS_AUTO_PROBE 2
+#define LS_AUTO_MARGIN 0.9
+typedef struct ls_autothreads {
+    int n, use;          /* the configured count (restored by _end) and the count in use */
+    int64_t k, probe;    /* steps timed so far; the step the last probe began at */
+    double t_n, t_1;     /* fastest step of that probe with n threads and with 1 */
+    int64_t switches;    /* probes that chose 1 thread (for logs and tests) */
+} ls_autothreads;
+LS_API void ls_autothreads_init(ls_autothreads *a);
+LS_API void ls_autothreads_step(ls_autothreads *a, double step_seconds);
+LS_API void ls_autothreads_end(ls_autothreads *a);
 LS_API uint32_t ls_crc32(uint32_t crc, const void *data, size_t n); /* start with crc = 0 */
 
 /* --- random numbers: xoshiro256** with explicit state, seeded through splitmix64 --- */
@@ -546,6 +570,8 @@ typedef struct ls_train_io {
                                 checkpoint's step, so every validation is in the file once */
     const char *label;       /* progress label and the CSV rows' first column (NULL: "train") */
     int quiet;               /* no progress lines */
+    int fixed_threads;       /* 1: keep ls_get_threads() throughout; 0: adapt it to the machine's load
+                                (ls_autothreads; the numbers are the same either way) */
     int64_t stop_after;      /* testing: return 1 after this many steps, as a kill would (0 = off) */
 } ls_train_io;
 LS_API ls_train_cfg ls_train_cfg_default(void);
@@ -738,6 +764,38 @@ LS_API int ls_get_threads(void) {
 #else
     return 1;
 #endif
+}
+
+LS_API void ls_autothreads_init(ls_autothreads *a) {
+    memset(a, 0, sizeof *a);
+    a->n = a->use = ls_get_threads();
+    a->probe = 1;   /* step 0 grows the arenas: not timed */
+    a->t_n = a->t_1 = HUGE_VAL;
+}
+
+LS_API void ls_autothreads_step(ls_autothreads *a, double s) {
+    if (a->n <= 1) return;
+    int64_t i = a->k++ - a->probe;   /* this step's place in the probe (negative: before it) */
+    if (i < 0 || i >= 2 * LS_AUTO_PROBE) {
+        if (a->k == a->probe + LS_AUTO_PERIOD) {   /* the next probe starts with n threads */
+            a->probe = a->k;
+            a->t_n = a->t_1 = HUGE_VAL;
+            if (a->use != a->n) ls_set_threads(a->use = a->n);
+        }
+        return;
+    }
+    if (i < LS_AUTO_PROBE) { if (s < a->t_n) a->t_n = s; }
+    else if (s < a->t_1) a->t_1 = s;
+    if (i == LS_AUTO_PROBE - 1) ls_set_threads(a->use = 1);
+    if (i == 2 * LS_AUTO_PROBE - 1) {
+        int one = a->t_1 < LS_AUTO_MARGIN * a->t_n;
+        a->switches += one;
+        ls_set_threads(a->use = one ? 1 : a->n);
+    }
+}
+
+LS_API void ls_autothreads_end(ls_autothreads *a) {
+    if (a->n > 0) ls_set_threads(a->use = a->n);
 }
 
 /* this thread's number in its team, < ls_get_threads(): picks a per-thread slice of a workspace
@@ -6258,8 +6316,10 @@ LS_API int ls_train(ls_model *m, const ls_train_cfg *tc, const ls_train_io *io_a
         int stop = st.bad_evals < 0;   /* a finished early-stopped run resumes as finished */
         int failed = 0;
         double last_loss = 0.0;
+        ls_autothreads at;
+        ls_autothreads_init(&at);
         for (; step < tc->steps && !stop; step++) {
-            double step_loss = 0.0;
+            double step_loss = 0.0, step_t0 = ls_now();
             for (int64_t a = 0; a < tc->accum; a++) {
                 int64_t micro = step * tc->accum + a;
                 ls__batch_indices(&order, train, tc->seed, micro * tc->batch, tc->batch, idx);
@@ -6291,6 +6351,7 @@ LS_API int ls_train(ls_model *m, const ls_train_cfg *tc, const ls_train_io *io_a
             }
             ls_adamw_step(&opt, &m->P, ls_schedule(tc->sched, step, tc->warmup, tc->steps));
             ls_params_zero_grad(&m->P);
+            if (!io->fixed_threads) ls_autothreads_step(&at, ls_now() - step_t0);
             last_loss = step_loss;
             if (step < tail_from) st.tail_loss = step_loss;
             else { if (st.tail_n == 0) st.tail_loss = 0.0; st.tail_loss += step_loss; st.tail_n++; }
@@ -6341,6 +6402,7 @@ LS_API int ls_train(ls_model *m, const ls_train_cfg *tc, const ls_train_io *io_a
         }
         char summary[160];
         snprintf(summary, sizeof summary, "loss %.4f  best val %.4f at step %lld", last_loss, st.best_val, (long long)st.best_step);
+        ls_autothreads_end(&at);
         ls_progress_end(&pr, summary);
         LS_FREE(order.perm);
         LS_FREE(idx);

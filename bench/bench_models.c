@@ -3,6 +3,10 @@
    embedding, learned positions for the Transformer, pre-LN, GELU FFN, mean pool, AdamW lr 1e-3
    wd 0.01; S4D with post-LN).
    usage: bench_models [W1 W2 W3 W4 W1i W2i ...] [--threads N] [--steps N] [--warmup N] [--json] [--ops]
+                       [--adapt]
+   --adapt: the step loop adapts its thread count to the machine's load as ls_train does
+   (ls_autothreads: probes at steps 1-4 of the run and every 200 steps after); without it the
+   count stays --threads, the fixed setting every peer comparison uses.
    Default output: one Markdown row per workload (median ms/step, tokens/s, peak RSS so far).
    --json: one JSON line per workload, with the same keys as torch_ref.py where they mean the same
    thing (ms_median, tokens_per_s, peak_rss_mib, other_load_cores_median, step_ms, ...).
@@ -51,7 +55,7 @@ static double own_seconds(void) {
 
 typedef struct result { double ms_med, ms_min, ms_max, other_med, rss_mib, last; double *ms; double op_s[2 * LS_OP_COUNT]; } result;
 
-static void run(const workload *w, int steps, int warmup, int ops, result *res) {
+static void run(const workload *w, int steps, int warmup, int ops, int adapt, result *res) {
     ls_config c = ls_config_default(w->arch, 256, w->T);
     c.d_model = 128; c.n_layers = 4; c.n_heads = 4; c.d_ffn = 512; c.d_state = 64;
     c.pos = w->arch == LS_ARCH_TRANSFORMER ? LS_POS_LEARNED : LS_POS_NONE;
@@ -79,6 +83,8 @@ static void run(const workload *w, int steps, int warmup, int ops, result *res) 
     res->ms = (double *)malloc(sizeof(double) * (size_t)steps);
     res->last = 0.0;
     memset(res->op_s, 0, sizeof res->op_s);
+    ls_autothreads at;
+    ls_autothreads_init(&at);
     for (int s = 0; s < warmup + steps; s++) {
         if (ops && s == warmup) ls_ctx_profile(&ctx, res->op_s);
         double b0 = busy_seconds(), c0 = own_seconds(), t0 = ls_now();
@@ -97,12 +103,14 @@ static void run(const workload *w, int steps, int warmup, int ops, result *res) 
         }
         ls_ctx_reset(&ctx);
         double dt = ls_now() - t0, b1 = busy_seconds(), c1 = own_seconds();
+        if (adapt) ls_autothreads_step(&at, dt);
         if (s >= warmup) {
             ms[s - warmup] = res->ms[s - warmup] = 1e3 * dt;
             double o = b0 < 0 ? 0.0 : ((b1 - b0) - (c1 - c0)) / dt;   /* cores used by others */
             other[s - warmup] = o > 0 ? o : 0.0;
         }
     }
+    ls_autothreads_end(&at);
     qsort(ms, (size_t)steps, sizeof(double), cmpd);
     qsort(other, (size_t)steps, sizeof(double), cmpd);
     res->ms_med = steps % 2 ? ms[steps / 2] : 0.5 * (ms[steps / 2 - 1] + ms[steps / 2]);
@@ -117,7 +125,7 @@ static void run(const workload *w, int steps, int warmup, int ops, result *res) 
 }
 
 int main(int argc, char **argv) {
-    int steps = 5, warmup = 2, threads = 0, n_sel = 0, json = 0, ops = 0;
+    int steps = 5, warmup = 2, threads = 0, n_sel = 0, json = 0, ops = 0, adapt = 0;
     const char *sel[8];
     for (int i = 1; i < argc; i++) {
         if (!strcmp(argv[i], "--threads") && i + 1 < argc) threads = atoi(argv[++i]);
@@ -125,6 +133,7 @@ int main(int argc, char **argv) {
         else if (!strcmp(argv[i], "--warmup") && i + 1 < argc) warmup = atoi(argv[++i]);
         else if (!strcmp(argv[i], "--json")) json = 1;
         else if (!strcmp(argv[i], "--ops")) ops = 1;
+        else if (!strcmp(argv[i], "--adapt")) adapt = 1;
         else if (argv[i][0] != '-' && n_sel < 8) sel[n_sel++] = argv[i];
         else { fprintf(stderr, "bench_models: unknown or incomplete flag '%s'\n", argv[i]); return 2; }
     }
@@ -144,7 +153,7 @@ int main(int argc, char **argv) {
         for (int i = 0; i < n_sel; i++) want |= !strcmp(sel[i], W[k].name);
         if (!want) continue;
         result res;
-        run(&W[k], steps, warmup, ops, &res);
+        run(&W[k], steps, warmup, ops, adapt, &res);
         double tok = (double)(W[k].T * W[k].B) / res.ms_med * 1e3;
         if (json) {
             printf("{\"workload\": \"%s\", \"impl\": \"longseq\", \"model\": \"%s\", \"L\": %lld, \"B\": %lld, "

@@ -998,6 +998,57 @@ static void test_resume_curve(void) {
             "a torn last row is dropped when the run resumes (file ends \"%s\")", tail);
 }
 
+/* the adaptive thread count: with fake step times, a probe whose 1-thread steps are faster keeps 1
+   thread until the next probe, which starts again with n; a probe where n threads win keeps n; the
+   end restores n. And ls_train with adaptation (its first probe runs steps 3-4 on 1 thread) ends on
+   the bits of a run with the thread count fixed. */
+static void test_autothreads(void) {
+    int saved = ls_get_threads();
+    ls_set_threads(2);
+    if (ls_get_threads() != 2) { ls_set_threads(saved); T_CHECK(1, "autothreads: no OpenMP, nothing to adapt"); return; }
+    ls_autothreads a;
+    ls_autothreads_init(&a);
+    int seen[LS_AUTO_PERIOD + 2 * LS_AUTO_PROBE + 4], ok = 1;
+    for (int k = 0; k < LS_AUTO_PERIOD + 2 * LS_AUTO_PROBE + 4; k++) {
+        seen[k] = ls_get_threads();   /* the count step k runs with */
+        int first = k < LS_AUTO_PERIOD;   /* first probe: 1 thread twice as fast; second: half as fast */
+        ls_autothreads_step(&a, seen[k] == 1 ? (first ? 0.5 : 2.0) : 1.0);
+    }
+    /* step 0 untimed, steps 1-2 with 2 threads, 3-4 with 1, then 1 thread until step 1 + PERIOD */
+    ok &= seen[0] == 2 && seen[1] == 2 && seen[2] == 2 && seen[3] == 1 && seen[4] == 1 && seen[5] == 1;
+    ok &= seen[LS_AUTO_PERIOD] == 1 && seen[1 + LS_AUTO_PERIOD] == 2 && seen[2 + LS_AUTO_PERIOD] == 2;
+    ok &= seen[3 + LS_AUTO_PERIOD] == 1 && seen[4 + LS_AUTO_PERIOD] == 1 && seen[5 + LS_AUTO_PERIOD] == 2;
+    ok &= a.switches == 1;
+    if (!ok || t_verbose)
+        for (int k = 0; k < LS_AUTO_PERIOD + 2 * LS_AUTO_PROBE + 4; k++)
+            if (k < 8 || k >= LS_AUTO_PERIOD - 2) printf("%s%d:%d", k ? " " : "  threads by step: ", k, seen[k]);
+    if (!ok || t_verbose) printf("\n");
+    ls_set_threads(1);
+    ls_autothreads_end(&a);
+    T_CHECK(ok && ls_get_threads() == 2, "autothreads: 1 thread kept while it is faster, n again at the next probe and "
+            "kept when it wins, n restored at the end (switches %lld)", (long long)a.switches);
+    /* ls_train: adapting vs fixed, at 2 threads */
+    ls_dataset d = {RN, TT, 0, rtok, rlen, rlab};
+    ls_model m1, m2;
+    ls_train_cfg tc;
+    ls_train_io io;
+    ls_train_result r1, r2;
+    char err[LS_ERRLEN] = "";
+    resume_setup(&m1, &tc, &io, NULL);
+    tc.steps = 12;
+    io.fixed_threads = 1;
+    int rc1 = ls_train(&m1, &tc, &io, &d, &d, NULL, &r1, err);
+    resume_setup(&m2, &tc, &io, NULL);
+    tc.steps = 12;
+    int rc2 = ls_train(&m2, &tc, &io, &d, &d, NULL, &r2, err);
+    T_CHECK(rc1 == 0 && rc2 == 0 && !memcmp(m1.P.x, m2.P.x, sizeof(float) * (size_t)m1.P.n) && r1.final_loss == r2.final_loss &&
+                ls_get_threads() == 2,
+            "ls_train adapting its thread count ends on the bits of a fixed-count run, and restores the count %s", err);
+    ls_model_free(&m1);
+    ls_model_free(&m2);
+    ls_set_threads(saved);
+}
+
 /* random kills: one run SIGKILLed at KILLS moments (random ones, and some timed inside a checkpoint
    write: while <ckpt>.tmp exists), resumed each time by a new process, then finished; it must end
    on the bits of the uninterrupted run, with each validation row of its curve once */
@@ -1127,9 +1178,9 @@ void suite_models(void) {
     test_padding();
     void (*tests[])(void) = {test_attention_reference, test_attention_memory, test_positions, test_ssm,
                              test_model_gradients, test_rope_variants, test_toy_tasks, test_spt_finetune, test_selection, test_divergence, test_resume,
-                             test_resume_curve, test_random_kills, test_resume_finished, test_steady_state_allocs};
+                             test_resume_curve, test_random_kills, test_autothreads, test_resume_finished, test_steady_state_allocs};
     const char *names[] = {"attention reference", "attention memory", "positions", "ssm", "model gradients",
-                           "rope variants", "toy tasks", "spt and fine-tune", "selection", "divergence", "resume", "resume curve", "random kills", "resume finished",
+                           "rope variants", "toy tasks", "spt and fine-tune", "selection", "divergence", "resume", "resume curve", "random kills", "autothreads", "resume finished",
                            "steady-state allocations"};
     for (size_t i = 0; i < sizeof tests / sizeof tests[0]; i++) {
         double t0 = ls_now();
