@@ -52,11 +52,12 @@ $(BUILD)/%: experiments/%.c $(HEADERS) $(BUILD)/commit
 # build also runs learning_budget end to end in its smoke profile on a generated task (seconds).
 # Every build also runs README.md's training example (a second), so the README cannot drift from
 # the API: a failing build or run fails the test
-test: $(BUILD)/run_tests $(BUILD)/readme_example $(if $(VARIANT),,$(BUILD)/learning_budget)
+test: $(BUILD)/run_tests $(BUILD)/readme_example $(BUILD)/readme_mlp $(if $(VARIANT),,$(BUILD)/learning_budget)
 	@$(if $(VARIANT),true,./$(BUILD)/learning_budget --profile smoke --tasks listops --fresh --quiet \
 	    --out $(BUILD)/test-smoke > /dev/null && echo "test: learning_budget smoke profile ok")
 	@rm -rf $(BUILD)/readme-run && mkdir -p $(BUILD)/readme-run && cd $(BUILD)/readme-run && \
-	    ../readme_example > out.txt && echo "test: README.md's example ok ($$(tail -n 1 out.txt))"
+	    ../readme_example > out.txt && echo "test: README.md's example ok ($$(tail -n 1 out.txt))" && \
+	    ../readme_mlp > mlp.txt && echo "test: README.md's MLP snippet ok ($$(tail -n 1 mlp.txt))"
 	./$(BUILD)/run_tests
 
 # README.md's example: the C block between its "<!-- readme example: begin/end -->" markers, a whole
@@ -68,6 +69,15 @@ $(BUILD)/readme_example.c: README.md
 	    { rm -f $@.tmp; echo "README.md: no example between the readme example markers" >&2; exit 1; }
 $(BUILD)/readme_example: $(BUILD)/readme_example.c longseq.h
 	$(CC) $(CFLAGS) -I. $< -o $@ $(LDLIBS)
+# README.md's MLP snippet (a function, between "<!-- readme snippet mlp: begin/end -->"), built with
+# a driver that calls it on a toy problem
+$(BUILD)/readme_snippet_mlp.c: README.md
+	@mkdir -p $(@D)
+	@awk '/^<!-- readme snippet mlp: end/{p=0} p && !/^```/{print} /^<!-- readme snippet mlp: begin/{p=1}' \
+	    README.md > $@.tmp && test -s $@.tmp && mv $@.tmp $@ || \
+	    { rm -f $@.tmp; echo "README.md: no snippet between the readme snippet mlp markers" >&2; exit 1; }
+$(BUILD)/readme_mlp: tests/readme_mlp.c $(BUILD)/readme_snippet_mlp.c longseq.h
+	$(CC) $(CFLAGS) -I. -I$(BUILD) $< -o $@ $(LDLIBS)
 
 # the headers must also build as C++ (stb's rule)
 cxx-check:
