@@ -27,7 +27,7 @@ CFLAGS  = $(WARN) $(OPT) $(OMPFLAG)
 LDLIBS  = -lm
 
 HEADERS  = longseq.h $(wildcard experiments/*.h)
-TEST_SRC = $(wildcard tests/*.c)
+TEST_SRC = $(filter-out tests/readme_mlp.c,$(wildcard tests/*.c))   # readme_mlp.c: its own program
 EXP_SRC  = $(wildcard experiments/*.c)
 EXPS     = $(patsubst experiments/%.c,$(BUILD)/%,$(EXP_SRC))
 # table programs: every experiment but the data tool and the cost table (which reads the others)
