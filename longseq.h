@@ -358,6 +358,17 @@ LS_API ls_tensor *ls_sigmoid(ls_ctx *ctx, ls_tensor *x);
 /* x (B, T, H*D): in every head, channel pair (2i, 2i+1) is rotated by the angle pos(t) theta[i],
    pos(t) = pos_scale * t + pos_offset. theta: D/2 frequencies (ls_rope_theta). */
 LS_API ls_tensor *ls_rope(ls_ctx *ctx, ls_tensor *x, int64_t H, const float *theta, float pos_scale, float pos_offset);
+/* xPos (Sun et al. 2023, "A Length-Extrapolatable Transformer", ACL 2023): RoPE whose pair i is also
+   scaled, y = zeta_i^(+-(t - c)/scale_base) R(t theta) x, zeta_i = (2i/D + gamma)/(1 + gamma) (pair i of
+   D/2); + for queries (key = 0), - for keys (key = 1), so q_n . k_m carries zeta_i^((n - m)/scale_base):
+   a decay with distance. The reference position c = floor(T/2) cancels in q_n . k_m but keeps every
+   factor's exponent within (T/2)/scale_base |ln zeta_0| (zeta^(+-t/scale_base) from t = 0 would
+   overflow float32 at T ~ 36k with the paper's gamma 0.4, scale_base 512; centred it reaches T ~ 70k);
+   an exponent beyond 80 (e^80 ~ 5.5e34) is refused. The centring is the released torchscale
+   code's (positions -ceil(T/2) .. ). Backward: the transposed scaled rotation (the same op). */
+LS_API ls_tensor *ls_xpos(ls_ctx *ctx, ls_tensor *x, int64_t H, const float *theta, float gamma, float scale_base, int key);
+#define LS_XPOS_GAMMA 0.4f           /* the paper's gamma */
+#define LS_XPOS_SCALE_BASE 512.0f    /* the paper's scale_base */
 enum { LS_ROPE_PLAIN = 0, LS_ROPE_NTK = 1, LS_ROPE_YARN = 2 };
 /* theta[i] = base^(-2i/D); NTK: base * s^(D/(D-2)); YaRN: theta[i] * (g + (1-g)/s) with the ramp g of
    r_i = L_train theta_i / 2pi between alpha and beta (YaRN, Peng et al. 2023, arXiv:2309.00071). s = L_test / L_train. */
@@ -387,6 +398,9 @@ typedef struct ls_attn_opts {
     int64_t dual_w;          /* 0, or w: pairs with |i - j| >= w score with (q2, k2) (ReRoPE) */
     int norm;                /* LS_ATTN_SOFTMAX, LS_ATTN_NODENOM (e^s / n) or LS_ATTN_L2 */
     const int32_t *kv_len;   /* NULL or B key lengths: keys j >= kv_len[b] hidden (padding); 1..T */
+    ls_tensor *kerple;       /* NULL or (2, H) raw parameters, an input of the op (it gets a gradient):
+                                KERPLE-log (Chi et al. 2022), logits -= r1_h log(1 + r2_h |i - j|) with
+                                r1 = softplus(row 0), r2 = softplus(row 1), so both stay positive */
 } ls_attn_opts;
 /* fused multi-head attention that never stores a T x T tensor (saves one log-normaliser per row).
    q, k, v, q2, k2: (B, T, H*D); q2, k2 only with opts->dual_w. Result (B, T, H*D). */
@@ -452,7 +466,11 @@ LS_API int ls_checkpoint_load(const char *path, ls_params *P, ls_adamw *opt, int
 
 /* --- models: one config struct, one constructor for every architecture --- */
 enum { LS_ARCH_TRANSFORMER = 0, LS_ARCH_S4D, LS_ARCH_LRU, LS_ARCH_LINEAR, LS_ARCH_MIXER, LS_ARCH_UNIVERSAL, LS_ARCH_COUNT };
-enum { LS_POS_NONE = 0, LS_POS_SINUSOIDAL, LS_POS_LEARNED, LS_POS_ROPE, LS_POS_ALIBI };
+/* XPOS: xPos (ls_xpos, the paper's gamma 0.4 and scale_base 512) on the rope_base frequencies. KERPLE:
+   KERPLE-log (Chi et al. 2022, NeurIPS), a learned logit bias -r1_h log(1 + r2_h |i - j|) per head in the
+   fused attention (ls_attn_opts.kerple; parameters "attn.kerple" per layer). New schemes go last:
+   run records hash the config's bytes. */
+enum { LS_POS_NONE = 0, LS_POS_SINUSOIDAL, LS_POS_LEARNED, LS_POS_ROPE, LS_POS_ALIBI, LS_POS_XPOS, LS_POS_KERPLE };
 enum { LS_NORM_PRE = 0, LS_NORM_POST, LS_NORM_DEEPNORM, LS_NORM_ADMIN };
 enum { LS_HEAD_CLASSIFY = 0, LS_HEAD_PAIR, LS_HEAD_LM };
 enum { LS_SSM_INIT_LIN = 0, LS_SSM_INIT_INV, LS_SSM_INIT_RANDOM };
@@ -2717,6 +2735,11 @@ static void ls__lru_init(int64_t N, float r_min, float r_max, float max_phase, f
    (with causal, a sink is still only visible to i >= j). Every row sees at least key j = i.
    The row scale is folded into the packed query tile (q_i * scale * row_scale[i]); the ALiBi term
    is added after that product, so it is never scaled (log-n scaling must not scale the bias).
+   KERPLE-log (kerple): - r1_h log(1 + r2_h |i - j|) is added like the ALiBi term, read from a per-head
+   table (the forward fills it from the op's (2, H) input). Its gradient: dL/dr1 = -sum dS_ij log(1 +
+   r2 d_ij), dL/dr2 = -r1 sum dS_ij d_ij / (1 + r2 d_ij), with dS the recomputing backward's logit
+   gradient; each backward task sums its tiles in its fixed order (doubles), and the tasks' sums are
+   added per head in task order, so no thread count changes them.
 
    Normalisations (a_ij = weight, o_i = sum_j a_ij v_j; all three are a_ij = exp(s_ij - lse_i)):
        LS_ATTN_SOFTMAX  lse_i = log sum_j exp(s_ij)
@@ -2795,6 +2818,9 @@ typedef struct ls__attn_cfg {
     int norm;                /* LS_ATTN_* */
     const int32_t *kv_len;   /* NULL or B key lengths (padding mask) */
     int64_t TK;              /* keys [TK, T) hidden: the batch row's kv_len (T without one); set per task */
+    const float *kr;         /* NULL or KERPLE's 2H positive parameters r1 (H), r2 (H) */
+    const float *kb;         /* with kr: (H, kbn) bias table r1_h log(1 + r2_h d), d = 0 .. kbn - 1 */
+    int64_t kbn;             /* T + 64: covers |i - j| of every tile entry, padding rows and columns too */
 } ls__attn_cfg;
 
 /* the configuration of batch row b: its key length, when there is a padding mask */
@@ -3063,9 +3089,10 @@ static void ls__attn_pack_cols(float *dst, const float *src, int64_t ld, int64_t
 }
 
 /* S (64 x 64) of one tile -> final scores: merge the dual regimes (S2 where |i-j| >= w), add
-   -m|i-j|, set hidden entries (and padding) to -inf. kind, reg: ls__attn_tile_kind/_regime. */
+   -m|i-j| and -kb[|i-j|] (KERPLE; kb NULL: none), set hidden entries (and padding) to -inf.
+   kind, reg: ls__attn_tile_kind/_regime. */
 static void ls__attn_scores(const ls__attn_cfg *c, float *S, const float *S2, int kind, int reg,
-                            float slope, int64_t i0, int64_t j0) {
+                            float slope, const float *kb, int64_t i0, int64_t j0) {
     const int TL = LS__ATTN_T;
     for (int r = 0; r < TL; r++) {
         float *s = S + r * TL;
@@ -3083,6 +3110,11 @@ static void ls__attn_scores(const ls__attn_cfg *c, float *S, const float *S2, in
             for (int col = 0; col < TL; col++) {
                 int d = di - col < 0 ? col - di : di - col;
                 s[col] -= slope * (float)d;
+            }
+        if (kb)   /* KERPLE-log: the head's table of r1 log(1 + r2 d) */
+            for (int col = 0; col < TL; col++) {
+                int d = di - col < 0 ? col - di : di - col;
+                s[col] -= kb[d];
             }
         if (kind == 2) {
             int lo = 1, hi = 0, sk = 0;  /* padding row: nothing visible */
@@ -3167,7 +3199,7 @@ static void ls__attn_fwd_task(const ls__attn_cfg *c, ls__attn_scr *s, int64_t b,
     const int64_t qt0 = g * LS__ATTN_G, nqt = (T + TL - 1) / TL;
     const int64_t ng = nqt - qt0 < LS__ATTN_G ? nqt - qt0 : LS__ATTN_G;
     const int64_t base = b * T * HD + h * D;   /* element (b, t=0, h, 0) */
-    const float slope = c->alibi ? c->alibi[h] : 0.0f;
+    const float slope = c->alibi ? c->alibi[h] : 0.0f, *kb = c->kb ? c->kb + h * c->kbn : NULL;
     const int l2 = c->norm == LS_ATTN_L2;
     int have1[LS__ATTN_G] = {0}, have2[LS__ATTN_G] = {0};   /* Q / Q2 tile packed */
 
@@ -3197,7 +3229,7 @@ static void ls__attn_fwd_task(const ls__attn_cfg *c, ls__attn_scr *s, int64_t b,
             /* S = Q K^T (64 x 64); S2 = Q2 K2^T */
             if (reg != 1) ls__attn_mm(TL, Dp, Q, Dp, 1, s->Kt, TL, s->S, TL, NULL, 0);
             if (reg != 0) ls__attn_mm(TL, Dp, Q2, Dp, 1, s->K2t, TL, reg == 1 ? s->S : s->S2, TL, NULL, 0);
-            ls__attn_scores(c, s->S, s->S2, kind, reg, slope, i0, j0);
+            ls__attn_scores(c, s->S, s->S2, kind, reg, slope, kb, i0, j0);
             /* online normalisation: S -> P = exp(S - m'), rescale factors cs */
             for (int r = 0; r < TL; r++) {
                 float *p = s->S + r * TL;
@@ -3270,17 +3302,20 @@ static void ls__attn_add_rows(float *dst, int64_t ld, const float *src, int64_t 
 }
 
 /* backward of one task: key-tile groups kg = cls, cls + NC, ... (KG tiles each) of head (b, h).
-   dq/dq2 target: dqt, dq2t (row stride ldq, already offset to (b, t=0, h)); Dall (B, H, T) = D_i. */
+   dq/dq2 target: dqt, dq2t (row stride ldq, already offset to (b, t=0, h)); Dall (B, H, T) = D_i.
+   KERPLE (kacc non-NULL): kacc[0] = sum dS_ij log(1 + r2 d_ij), kacc[1] = sum dS_ij d_ij / (1 + r2 d_ij)
+   over this task's tiles in its fixed order, from the head's tables kt1, kt2 (kbn entries each). */
 static void ls__attn_bwd_task(const ls__attn_cfg *c, ls__attn_scr *s, int64_t b, int64_t h, int64_t cls,
                               int64_t NC, const float *q, const float *k, const float *v,
                               const float *q2, const float *k2, const float *lse, const float *Dall,
                               const float *dout, float *dqt, float *dq2t, int64_t ldq,
-                              float *dk, float *dv, float *dk2) {
+                              float *dk, float *dv, float *dk2, const float *kt1, const float *kt2, double *kacc) {
     const int TL = LS__ATTN_T, KG = LS__ATTN_KG;
     const int64_t T = c->T, D = c->D, HD = c->H * D, Dp = ls__attn_dpad(D), td = TL * Dp;
     const int64_t nkt = (T + TL - 1) / TL, nqt = nkt, nkg = (nkt + KG - 1) / KG;
     const int64_t base = b * T * HD + h * D;
-    const float slope = c->alibi ? c->alibi[h] : 0.0f;
+    const float slope = c->alibi ? c->alibi[h] : 0.0f, *kb = c->kb ? c->kb + h * c->kbn : NULL;
+    double ka1 = 0.0, ka2 = 0.0;
     const float *lrow = lse + (b * c->H + h) * T, *drow = Dall ? Dall + (b * c->H + h) * T : NULL;
     const int norm = c->norm;
 
@@ -3330,7 +3365,7 @@ static void ls__attn_bwd_task(const ls__attn_cfg *c, ls__attn_scr *s, int64_t b,
                 /* S = Q K^T, S2 = Q2 K2^T; final scores; P = exp(S - lse) in S */
                 if (reg != 1) ls__attn_mm(TL, Dp, s->Q, Dp, 1, Kt, TL, s->S, TL, NULL, 0);
                 if (reg != 0) ls__attn_mm(TL, Dp, s->Q2, Dp, 1, K2t, TL, reg == 1 ? s->S : s->S2, TL, NULL, 0);
-                ls__attn_scores(c, s->S, s->S2, kind, reg, slope, i0, j0);
+                ls__attn_scores(c, s->S, s->S2, kind, reg, slope, kb, i0, j0);
                 for (int r = 0; r < TL; r++) ls__attn_row_expl(s->S + r * TL, s->lse[r]);
                 /* dP = dO V^T; dV += P^T dO */
                 ls__attn_mm(TL, Dp, s->dO, Dp, 1, Vt, TL, s->dP, TL, NULL, 0);
@@ -3345,6 +3380,16 @@ static void ls__attn_bwd_task(const ls__attn_cfg *c, ls__attn_scr *s, int64_t b,
                         for (int col = 0; col < TL; col++) g[col] = p[col] * (g[col] - p[col] * di);
                     else
                         for (int col = 0; col < TL; col++) g[col] = p[col] * g[col];
+                    if (kacc) {   /* KERPLE: dL/dr = sum dS db/dr, the whole dS (both regimes) */
+                        int dd = (int)(i0 + r - j0);
+                        float a1 = 0.0f, a2 = 0.0f;
+                        for (int col = 0; col < TL; col++) {
+                            int d = dd - col < 0 ? col - dd : dd - col;
+                            a1 += g[col] * kt1[d];
+                            a2 += g[col] * kt2[d];
+                        }
+                        ka1 += a1; ka2 += a2;
+                    }
                     if (reg == 2) {
                         float *g2 = s->dS2 + r * TL;
                         int dd = (int)(i0 + r - j0), w = (int)c->dual_w;
@@ -3373,11 +3418,13 @@ static void ls__attn_bwd_task(const ls__attn_cfg *c, ls__attn_scr *s, int64_t b,
             if (dv && packedv[sub]) ls__attn_add_rows(dv + base + j0 * HD, HD, s->dV + sub * td, Dp, D, nj, NULL, 1.0f);
         }
     }
+    if (kacc) { kacc[0] = ka1; kacc[1] = ka2; }
 }
 
+/* dr: NULL, or (with c->kr) where KERPLE's dL/dr1 (H) and dL/dr2 (H) are stored */
 static void ls__attn_backward(ls_ctx *ctx, const ls__attn_cfg *c, const float *q, const float *k, const float *v,
                               const float *q2, const float *k2, const float *o, const float *lse,
-                              const float *dout, float *dq, float *dk, float *dv, float *dq2, float *dk2) {
+                              const float *dout, float *dq, float *dk, float *dv, float *dq2, float *dk2, double *dr) {
     ls__attn_check(c, q2, k2);
     const int64_t T = c->T, D = c->D, H = c->H, HD = H * D, BH = c->B * H;
     const int64_t nkt = (T + LS__ATTN_T - 1) / LS__ATTN_T, Dp = ls__attn_dpad(D);
@@ -3390,7 +3437,18 @@ static void ls__attn_backward(ls_ctx *ctx, const ls__attn_cfg *c, const float *q
     /* scratch: per-thread tiles, D_i (B, H, T), then the (BH, NC, T, D) dq / dq2 partials when NC > 1 */
     const int64_t tiles = ls_get_threads() * ls__attn_scr_floats(Dp);
     const int64_t npart = NC > 1 ? ntask * plen : 0;
-    float *mem = (float *)ls__scratch(ctx, sizeof(float) * (size_t)(tiles + BH * T + 2 * npart));
+    /* KERPLE: the tables log(1 + r2 d) and d / (1 + r2 d) (H, kbn) and 2 doubles per task, last */
+    if (!c->kr) dr = NULL;
+    const int64_t kbn = dr ? c->kbn : 0, koff = (tiles + BH * T + 2 * npart + 2 * H * kbn + 1) & ~(int64_t)1;
+    float *mem = (float *)ls__scratch(ctx, sizeof(float) * (size_t)(dr ? koff + 4 * ntask : tiles + BH * T + 2 * npart));
+    float *kt = dr ? mem + tiles + BH * T + 2 * npart : NULL;
+    double *kpart = dr ? (double *)(mem + koff) : NULL;
+    for (int64_t h = 0; kt && h < H; h++)
+        for (int64_t d = 0; d < kbn; d++) {
+            double r2 = c->kr[H + h];
+            kt[h * kbn + d] = (float)log1p(r2 * (double)d);
+            kt[(H + h) * kbn + d] = (float)((double)d / (1.0 + r2 * (double)d));
+        }
     /* D_i = dout_i . o_i; NODENOM does not need it */
     float *Dall = NULL;
     if (c->norm != LS_ATTN_NODENOM) {
@@ -3423,8 +3481,21 @@ static void ls__attn_backward(ls_ctx *ctx, const ls__attn_cfg *c, const float *q
                 if (dq2) dq2t = dq2 + b * T * HD + h * D;
             }
             ls__attn_cfg cb = ls__attn_row_cfg(c, b);
-            ls__attn_bwd_task(&cb, &s, b, h, cls, NC, q, k, v, q2, k2, lse, Dall, dout, dqt, dq2t, ldq, dk, dv, dk2);
+            ls__attn_bwd_task(&cb, &s, b, h, cls, NC, q, k, v, q2, k2, lse, Dall, dout, dqt, dq2t, ldq, dk, dv, dk2,
+                              kt ? kt + h * kbn : NULL, kt ? kt + (H + h) * kbn : NULL, kpart ? kpart + 2 * task : NULL);
         }
+    }
+    /* KERPLE: db/dr1 = -log(1 + r2 d), db/dr2 = -r1 d / (1 + r2 d); per-task sums added in task order
+       (b, then class) for each head, so the thread count cannot change them */
+    for (int64_t h = 0; dr && h < H; h++) {
+        double s1 = 0.0, s2 = 0.0;
+        for (int64_t b = 0; b < c->B; b++)
+            for (int64_t cl = 0; cl < NC; cl++) {
+                const double *kp = kpart + 2 * ((b * H + h) * NC + cl);
+                s1 += kp[0]; s2 += kp[1];
+            }
+        dr[h] = -s1;
+        dr[H + h] = -(double)c->kr[h] * s2;
     }
     if (NC > 1) {
         /* dq[b, t, h] += sum over classes, in class order */
@@ -4698,7 +4769,9 @@ LS_API ls_tensor *ls_sigmoid(ls_ctx *ctx, ls_tensor *x) {
 }
 
 /* --- ROPE: y = R(pos(t) theta) x on channel pairs; the inverse rotation carries the gradient back.
-   saved[0] = cos table (T, D/2), saved[1] = sin table (T, D/2); i[0] = H --- */
+   xPos (ls_xpos): y = f_ti R x with the factor folded into both tables; the backward applies the
+   transpose f_ti R^T, which is the same code (the tables' sine with its sign flipped).
+   saved[0] = cos table (T, D/2), saved[1] = sin table (T, D/2) (times f_ti for xPos); i[0] = H --- */
 
 static void ls__rope_apply(const ls_node *n, const float *src, float *dst, float sign, int accumulate) {
     const ls_tensor *x = n->in[0];
@@ -4729,11 +4802,21 @@ static void ls__rope_backward(ls_ctx *ctx, ls_node *n) {
     if (dx) ls__rope_apply(n, n->out->g, dx, -1.0f, 1);
 }
 
-LS_API ls_tensor *ls_rope(ls_ctx *ctx, ls_tensor *x, int64_t H, const float *theta, float pos_scale, float pos_offset) {
+/* the ROPE record of ls_rope and ls_xpos: cos / sin tables times the xPos factor
+   zeta_i^(sign (t - c)/sb), c = floor(T/2) (no factor when gamma < 0: plain RoPE keeps its bits) */
+static ls_tensor *ls__rope_make(ls_ctx *ctx, const char *name, ls_tensor *x, int64_t H, const float *theta, float pos_scale,
+                                float pos_offset, float gamma, float sb, double sign) {
     if (!x) return NULL;
     if (x->nd != 3 || H < 1 || x->d[2] % H || (x->d[2] / H) % 2)
-        return ls__fail(ctx, "ls_rope: x %s must be (B, T, H*D) with H = %lld heads of even size", ls__shp(x), (long long)H);
-    int64_t T = x->d[1], D2 = x->d[2] / H / 2;
+        return ls__fail(ctx, "%s: x %s must be (B, T, H*D) with H = %lld heads of even size", name, ls__shp(x), (long long)H);
+    int64_t T = x->d[1], D2 = x->d[2] / H / 2, c = T / 2;
+    if (gamma >= 0.0f) {   /* the largest exponent: the farthest position from c, the smallest zeta */
+        double zmin = (double)gamma / (1.0 + (double)gamma);
+        double worst = (double)(T - 1 - c > c ? T - 1 - c : c) / (double)sb * -log(zmin);
+        if (!(sb > 0.0f) || !(gamma > 0.0f) || !(worst <= 80.0))
+            return ls__fail(ctx, "%s: gamma %g, scale_base %g at T = %lld give a scale factor e^%.0f (gamma and scale_base "
+                            "must be positive, the factor at most e^80)", name, (double)gamma, (double)sb, (long long)T, worst);
+    }
     ls_tensor *out = ls__out(ctx, ls_tensor_shape(x));
     ls_node *n = ls__record(ctx, LS_OP_ROPE, out, 1, x, NULL, NULL, NULL);
     n->i[0] = H;
@@ -4742,11 +4825,27 @@ LS_API ls_tensor *ls_rope(ls_ctx *ctx, ls_tensor *x, int64_t H, const float *the
     for (int64_t t = 0; t < T; t++)
         for (int64_t i = 0; i < D2; i++) {
             double ang = ((double)pos_scale * (double)t + (double)pos_offset) * (double)theta[i];
-            n->saved[0][t * D2 + i] = (float)cos(ang);
-            n->saved[1][t * D2 + i] = (float)sin(ang);
+            if (gamma < 0.0f) {
+                n->saved[0][t * D2 + i] = (float)cos(ang);
+                n->saved[1][t * D2 + i] = (float)sin(ang);
+            } else {
+                double zeta = ((double)i / (double)D2 + (double)gamma) / (1.0 + (double)gamma);   /* 2i/D = i/D2 */
+                double f = exp(sign * (double)(t - c) / (double)sb * log(zeta));
+                n->saved[0][t * D2 + i] = (float)(cos(ang) * f);
+                n->saved[1][t * D2 + i] = (float)(sin(ang) * f);
+            }
         }
     ls__run(ctx, n);
     return out;
+}
+
+LS_API ls_tensor *ls_rope(ls_ctx *ctx, ls_tensor *x, int64_t H, const float *theta, float pos_scale, float pos_offset) {
+    return ls__rope_make(ctx, "ls_rope", x, H, theta, pos_scale, pos_offset, -1.0f, 1.0f, 0.0);
+}
+
+LS_API ls_tensor *ls_xpos(ls_ctx *ctx, ls_tensor *x, int64_t H, const float *theta, float gamma, float scale_base, int key) {
+    if (x && !(gamma > 0.0f)) return ls__fail(ctx, "ls_xpos: gamma %g must be positive", (double)gamma);
+    return ls__rope_make(ctx, "ls_xpos", x, H, theta, 1.0f, 0.0f, gamma, scale_base, key ? -1.0 : 1.0);
 }
 
 LS_API void ls_rope_theta(float *theta, int64_t D, float base, int kind, float s, int64_t L_train, float alpha, float beta) {
@@ -5070,22 +5169,42 @@ LS_API ls_tensor *ls_lru_scan(ls_ctx *ctx, ls_tensor *x, ls_tensor *nu_log, ls_t
     return out;
 }
 
-/* --- ATTENTION: in = q, k, v (, q2, k2); saved[0] = lse (B, H, T); opt = the kernel's options, with
-   arena copies of the ALiBi slopes and row scales --- */
+/* --- ATTENTION: in = q, k, v (, q2, k2) (, kerple (2, H)); saved[0] = lse (B, H, T); opt = the kernel's
+   options, with arena copies of the ALiBi slopes and row scales. KERPLE: r = softplus(raw) (a clean
+   positive parameterisation, where the paper clamps r at a small epsilon), so dL/draw = dL/dr
+   sigmoid(raw); the forward fills r and the bias table from the input's current values. --- */
 
-typedef struct ls__attn_saved { ls__attn_cfg cfg; float *alibi, *row_scale; int32_t *kv_len; } ls__attn_saved;
+typedef struct ls__attn_saved { ls__attn_cfg cfg; float *alibi, *row_scale; int32_t *kv_len; float *kr, *kb; } ls__attn_saved;
 
 static ls__attn_cfg *ls__attn_of(ls_node *n) { return &((ls__attn_saved *)n->opt)->cfg; }
 
+static double ls__softplus(double x) { return x > 0.0 ? x + log1p(exp(-x)) : log1p(exp(x)); }
+
 static void ls__attention_forward(ls_ctx *ctx, ls_node *n) {
+    ls__attn_saved *sv = (ls__attn_saved *)n->opt;
+    if (sv->kr) {
+        const int64_t H = sv->cfg.H, kbn = sv->cfg.kbn;
+        const float *raw = n->in[5]->x;
+        for (int64_t h = 0; h < 2 * H; h++) sv->kr[h] = (float)ls__softplus((double)raw[h]);
+        for (int64_t h = 0; h < H; h++)
+            for (int64_t d = 0; d < kbn; d++)
+                sv->kb[h * kbn + d] = (float)((double)sv->kr[h] * log1p((double)sv->kr[H + h] * (double)d));
+    }
     ls__attn_forward(ctx, ls__attn_of(n), n->in[0]->x, n->in[1]->x, n->in[2]->x, n->in[3] ? n->in[3]->x : NULL,
                      n->in[4] ? n->in[4]->x : NULL, n->out->x, n->saved[0]);
 }
 
 static void ls__attention_backward(ls_ctx *ctx, ls_node *n) {
-    ls__attn_backward(ctx, ls__attn_of(n), n->in[0]->x, n->in[1]->x, n->in[2]->x, n->in[3] ? n->in[3]->x : NULL,
+    const ls__attn_cfg *c = ls__attn_of(n);
+    float *dkr = c->kr ? ls__grad(n->in[5]) : NULL;
+    double *dr = dkr ? (double *)ls_arena_alloc(&ctx->arena, (size_t)(2 * c->H) * sizeof(double)) : NULL;
+    ls__attn_backward(ctx, c, n->in[0]->x, n->in[1]->x, n->in[2]->x, n->in[3] ? n->in[3]->x : NULL,
                       n->in[4] ? n->in[4]->x : NULL, n->out->x, n->saved[0], n->out->g, ls__grad(n->in[0]),
-                      ls__grad(n->in[1]), ls__grad(n->in[2]), ls__grad(n->in[3]), ls__grad(n->in[4]));
+                      ls__grad(n->in[1]), ls__grad(n->in[2]), ls__grad(n->in[3]), ls__grad(n->in[4]), dr);
+    for (int64_t h = 0; dr && h < 2 * c->H; h++) {   /* through r = softplus(raw): dr/draw = sigmoid(raw) */
+        double raw = (double)n->in[5]->x[h];
+        dkr[h] += (float)(dr[h] / (1.0 + exp(-raw)));
+    }
 }
 
 LS_API ls_tensor *ls_attention(ls_ctx *ctx, ls_tensor *q, ls_tensor *k, ls_tensor *v, ls_tensor *q2, ls_tensor *k2,
@@ -5096,8 +5215,10 @@ LS_API ls_tensor *ls_attention(ls_ctx *ctx, ls_tensor *q, ls_tensor *k, ls_tenso
     if (opts) o = *opts;
     int dual = o.dual_w > 0;
     if (dual && (!q2 || !k2)) return ls__fail(ctx, "ls_attention: dual_w %lld needs q2 and k2", (long long)o.dual_w);
-    ls_tensor *t[5];
-    t[0] = q; t[1] = k; t[2] = v; t[3] = dual ? q2 : NULL; t[4] = dual ? k2 : NULL;
+    ls_tensor *t[6];
+    t[0] = q; t[1] = k; t[2] = v; t[3] = dual ? q2 : NULL; t[4] = dual ? k2 : NULL; t[5] = o.kerple;
+    if (o.kerple && (o.kerple->nd != 2 || o.kerple->d[0] != 2 || o.kerple->d[1] != H))
+        return ls__fail(ctx, "ls_attention: kerple %s must be (2, H) with H = %lld", ls__shp(o.kerple), (long long)H);
     int ok = q->nd == 3 && H >= 1 && q->d[2] % H == 0 && o.window >= 0 && o.sinks >= 0 && o.dual_w >= 0 &&
              o.norm >= LS_ATTN_SOFTMAX && o.norm <= LS_ATTN_L2;
     for (int64_t b = 0; ok && o.kv_len && b < q->d[0]; b++)
@@ -5110,7 +5231,7 @@ LS_API ls_tensor *ls_attention(ls_ctx *ctx, ls_tensor *q, ls_tensor *k, ls_tenso
                         ls__shp(q), ls__shp(k), ls__shp(v), (long long)H);
     int64_t B = q->d[0], T = q->d[1], D = q->d[2] / H;
     ls_tensor *out = ls__out(ctx, ls_tensor_shape(q));
-    ls_node *n = ls__record_n(ctx, LS_OP_ATTENTION, out, 5, t);
+    ls_node *n = ls__record_n(ctx, LS_OP_ATTENTION, out, o.kerple ? 6 : 5, t);
     ls__attn_saved *sv = (ls__attn_saved *)ls_arena_alloc(&ctx->arena, sizeof *sv);
     memset(sv, 0, sizeof *sv);
     ls__attn_cfg *c = &sv->cfg;
@@ -5122,6 +5243,12 @@ LS_API ls_tensor *ls_attention(ls_ctx *ctx, ls_tensor *q, ls_tensor *k, ls_tenso
     if (o.kv_len) { sv->kv_len = (int32_t *)ls_arena_alloc(&ctx->arena, (size_t)B * sizeof(int32_t)); memcpy(sv->kv_len, o.kv_len, (size_t)B * sizeof(int32_t)); }
     c->alibi = sv->alibi; c->row_scale = sv->row_scale; c->kv_len = sv->kv_len; c->TK = T;
     c->window = o.window; c->sinks = o.sinks; c->dual_w = o.dual_w; c->norm = o.norm;
+    if (o.kerple) {   /* filled by the forward from the input's values */
+        c->kbn = T + LS__ATTN_T;
+        sv->kr = ls__floats(ctx, 2 * H);
+        sv->kb = ls__floats(ctx, H * c->kbn);
+        c->kr = sv->kr; c->kb = sv->kb;
+    }
     n->opt = sv;
     n->saved[0] = ls__floats(ctx, B * H * T);
     ls__run(ctx, n);
@@ -5641,6 +5768,7 @@ struct ls__layer {
     ls_tensor *skip;                                     /* SSM D (d) */
     ls_tensor *nu_log, *theta_log, *wb, *wc;             /* LRU (N), (N), (d, 2N), (2N, d) */
     ls_tensor *wout, *bout;                              /* SSM output (d, d or 2d), (d or 2d) */
+    ls_tensor *kerple;                                   /* KERPLE raw (2, H): softplus gives r1, r2 */
 };
 
 LS_API const char *ls_arch_name(int arch) {
@@ -5720,6 +5848,11 @@ LS_API int ls_model_init(ls_model *m, const ls_config *cfg, uint64_t seed, char 
     if ((c->arch == LS_ARCH_S4D || c->arch == LS_ARCH_LRU) && c->d_state < 1) { ls__seterr(err, "model: d_state must be positive"); return -1; }
     if (c->head == LS_HEAD_CLASSIFY && c->n_classes < 2) { ls__seterr(err, "model: n_classes %d < 2", c->n_classes); return -1; }
     if (c->pos == LS_POS_ALIBI && c->arch == LS_ARCH_LINEAR) { ls__seterr(err, "model: ALiBi needs softmax attention"); return -1; }
+    if (c->pos == LS_POS_KERPLE && c->arch == LS_ARCH_LINEAR) { ls__seterr(err, "model: KERPLE needs softmax attention"); return -1; }
+    if (c->pos == LS_POS_XPOS && (c->rope_kind != LS_ROPE_PLAIN || c->rope_s > 1.0f || c->rope_pi || c->rerope_w > 0)) {
+        ls__seterr(err, "model: xPos takes none of the RoPE variants (rope_kind, rope_s, rope_pi, rerope_w)");
+        return -1;
+    }
     if (!c->lm_vocab) c->lm_vocab = c->vocab;
     if (!c->train_len) c->train_len = c->max_len;
     if (!c->d_ffn) c->d_ffn = 4 * c->d_model;
@@ -5763,6 +5896,20 @@ LS_API int ls_model_init(ls_model *m, const ls_config *cfg, uint64_t seed, char 
                 *w[k] = ls__p(m, l, wn[k], ls_shape2(d, d), LS_GROUP_DECAY);
                 *b[k] = ls__p(m, l, bn[k], ls_shape1(d), LS_GROUP_NO_DECAY);
                 ls__xavier(*w[k], &r, k >= 2 ? m->beta : 1.0f);
+            }
+            if (c->pos == LS_POS_KERPLE) {
+                /* no random draw (the other parameters keep their values): r1 = 1 and r2 = the ALiBi
+                   slope m_h, so near the diagonal head h starts as ALiBi (r1 r2 d = m_h d) and grows
+                   only logarithmically beyond d ~ 1/m_h; stored as softplus^-1 */
+                int64_t H = c->n_heads;
+                L->kerple = ls__p(m, l, "attn.kerple", ls_shape2(2, H), LS_GROUP_NO_DECAY);
+                float *slopes = (float *)ls__xmalloc((size_t)H * sizeof(float));
+                ls_alibi_slopes(slopes, H);
+                for (int64_t h = 0; h < H; h++) {
+                    L->kerple->x[h] = (float)log(expm1(1.0));
+                    L->kerple->x[H + h] = (float)log(expm1((double)slopes[h]));
+                }
+                LS_FREE(slopes);
             }
         }
         if (c->arch == LS_ARCH_MIXER) {
@@ -5880,6 +6027,10 @@ static ls_tensor *ls__attention_sublayer(ls_ctx *ctx, const ls_model *m, const l
         q = ls_rope(ctx, q, H, theta, ps, 0.0f);
         k = ls_rope(ctx, k, H, theta, ps, 0.0f);
     }
+    if (c->pos == LS_POS_XPOS) {   /* queries scaled up with position, keys down: q_n . k_m decays with n - m */
+        q = ls_xpos(ctx, q, H, m->theta, LS_XPOS_GAMMA, LS_XPOS_SCALE_BASE, 0);
+        k = ls_xpos(ctx, k, H, m->theta, LS_XPOS_GAMMA, LS_XPOS_SCALE_BASE, 1);
+    }
     ls_tensor *a;
     if (c->arch == LS_ARCH_LINEAR) a = ls_linear_attention(ctx, q, k, v, H, c->causal, lengths);
     else {
@@ -5892,6 +6043,7 @@ static ls_tensor *ls__attention_sublayer(ls_ctx *ctx, const ls_model *m, const l
         o.sinks = c->window ? c->sinks : 0;
         o.dual_w = q2 ? c->rerope_w : 0;
         o.kv_len = lengths;
+        o.kerple = c->pos == LS_POS_KERPLE ? L->kerple : NULL;
         if (c->logn && T > 0) {   /* log-n scaling: log(visible keys) / log(training length) */
             float *rs = ls__floats(ctx, T);
             double lt = log((double)(c->train_len > 1 ? c->train_len : 2));

@@ -74,6 +74,12 @@ static ls_tensor *g_rope(ls_ctx *c, ls_tensor *const *in, void *u) {
     ls_rope_theta(theta, D, 10000.0f, cur->i1, 2.0f, 4, 1.0f, 8.0f);
     return ls_rope(c, in[0], cur->i0, theta, cur->i2 ? 0.5f : 1.0f, cur->i2 ? 3.0f : 0.0f);
 }
+static ls_tensor *g_xpos(ls_ctx *c, ls_tensor *const *in, void *u) {
+    (void)u;   /* i0 = heads, i1 = key; scale_base 4 so the factors span a wide range over T = 9 */
+    float theta[8];
+    ls_rope_theta(theta, in[0]->d[2] / cur->i0, 10000.0f, LS_ROPE_PLAIN, 1.0f, 4, 1.0f, 8.0f);
+    return ls_xpos(c, in[0], cur->i0, theta, LS_XPOS_GAMMA, 4.0f, cur->i1);
+}
 static ls_tensor *g_l2norm(ls_ctx *c, ls_tensor *const *in, void *u) { (void)u; return ls_l2norm(c, in[0], cur->i0, 1e-6f); }
 static ls_tensor *g_linattn(ls_ctx *c, ls_tensor *const *in, void *u) {
     static const int32_t kvl[2] = {5, 3};   /* i2: the second sequence has 2 padding keys */
@@ -82,14 +88,19 @@ static ls_tensor *g_linattn(ls_ctx *c, ls_tensor *const *in, void *u) {
 }
 
 static ls_tensor *g_attention(ls_ctx *c, ls_tensor *const *in, void *u) {
-    (void)u;   /* i0: causal; i1: 1 alibi + row scale, 2 window + sinks, 3 dual regime; i2: norm */
+    (void)u;   /* i0: causal; i1: 1 alibi + row scale, 2 window + sinks, 3 dual regime, 4 KERPLE (in[3], the
+                  second sequence 3 padding keys), 5 KERPLE + dual regime (in[3], in[4]; KERPLE in[5]); i2: norm */
     static float slopes[2] = {0.5f, 0.25f}, rs[16] = {1.0f, 0.7f, 1.3f, 0.9f, 1.1f, 1.2f, 0.8f, 1.0f, 1.4f, 0.6f, 1.0f, 1.0f, 0.9f, 1.1f, 1.2f, 0.7f};
+    static const int32_t kvl[2] = {9, 6};
     ls_attn_opts o;
     memset(&o, 0, sizeof o);
     o.causal = cur->i0; o.norm = cur->i2;
     if (cur->i1 == 1) { o.alibi = slopes; o.row_scale = rs; }
     if (cur->i1 == 2) { o.window = 3; o.sinks = 2; }
-    if (cur->i1 == 3) o.dual_w = 3;
+    if (cur->i1 == 3 || cur->i1 == 5) o.dual_w = 3;
+    if (cur->i1 == 4) { o.kerple = in[3]; o.kv_len = kvl; }
+    if (cur->i1 == 5) o.kerple = in[5];
+    if (cur->i1 == 5) return ls_attention(c, in[0], in[1], in[2], in[3], in[4], 2, &o);
     return ls_attention(c, in[0], in[1], in[2], cur->i1 == 3 ? in[3] : NULL, cur->i1 == 3 ? in[4] : NULL, 2, &o);
 }
 static ls_tensor *g_fftconv(ls_ctx *c, ls_tensor *const *in, void *u) { (void)u; return ls_fftconv(c, in[0], in[1], cur->n_in > 2 ? in[2] : NULL); }
@@ -173,6 +184,8 @@ static void run_cases(unsigned char *seen) {
         {"rope plain", g_rope, 1, {S3(2, 5, 8)}, 0, 2, LS_ROPE_PLAIN, 0, -1, 1},
         {"rope ntk, scaled positions", g_rope, 1, {S3(1, 6, 12)}, 0, 2, LS_ROPE_NTK, 1, -1, 1},
         {"rope yarn", g_rope, 1, {S3(2, 4, 16)}, 0, 1, LS_ROPE_YARN, 0, -1, 1},
+        {"rope xpos queries", g_xpos, 1, {S3(2, 9, 8)}, 0, 2, 0, 0, -1, 1},
+        {"rope xpos keys", g_xpos, 1, {S3(1, 7, 12)}, 0, 1, 1, 0, -1, 1},
         {"l2norm", g_l2norm, 1, {S3(2, 3, 8)}, 0, 4, 0, 0, -1, 1},
         {"linear_attention", g_linattn, 3, {S3(2, 5, 8), S3(2, 5, 8), S3(2, 5, 8)}, 0, 2, 0, 0, -1, 1},
         {"linear_attention, key lengths", g_linattn, 3, {S3(2, 5, 8), S3(2, 5, 8), S3(2, 5, 8)}, 0, 2, 0, 1, -1, 1},
@@ -182,6 +195,9 @@ static void run_cases(unsigned char *seen) {
         {"attention dual regime (ReRoPE)", g_attention, 5, {S3(1, 8, 4), S3(1, 8, 4), S3(1, 8, 4), S3(1, 8, 4), S3(1, 8, 4)}, 0, 1, 3, LS_ATTN_SOFTMAX, -1, 1},
         {"attention l2-normalised", g_attention, 3, {S3(1, 6, 8), S3(1, 6, 8), S3(1, 6, 8)}, 0, 1, 0, LS_ATTN_L2, -1, 1},
         {"attention no denominator", g_attention, 3, {S3(1, 6, 8), S3(1, 6, 8), S3(1, 6, 8)}, 0, 0, 0, LS_ATTN_NODENOM, -1, 1},
+        {"attention KERPLE causal, key lengths", g_attention, 4, {S3(2, 9, 8), S3(2, 9, 8), S3(2, 9, 8), S2(2, 2)}, 0, 1, 4, LS_ATTN_SOFTMAX, -1, 1},
+        {"attention KERPLE bidirectional, key lengths", g_attention, 4, {S3(2, 9, 8), S3(2, 9, 8), S3(2, 9, 8), S2(2, 2)}, 0, 0, 4, LS_ATTN_SOFTMAX, -1, 1},
+        {"attention KERPLE + dual regime", g_attention, 6, {S3(1, 8, 4), S3(1, 8, 4), S3(1, 8, 4), S3(1, 8, 4), S3(1, 8, 4), S2(2, 2)}, 0, 1, 5, LS_ATTN_SOFTMAX, -1, 1},
         {"fftconv causal", g_fftconv, 2, {S3(2, 9, 3), S2(3, 9)}, 0, 0, 0, 0, -1, 1},
         {"fftconv bidirectional", g_fftconv, 3, {S3(1, 6, 2), S2(2, 6), S2(2, 6)}, 0, 0, 0, 0, -1, 1},
         {"s4d_kernel", g_s4d, 5, {S1(2), S2(2, 3), S2(2, 3), S2(2, 3), S2(2, 3)}, 0, 0, 0, 0, -1, 1},

@@ -54,6 +54,12 @@ static int visible(const ls_attn_opts *o, int64_t b, int64_t i, int64_t j) {
     return 1;
 }
 
+/* KERPLE-log's bias r1 log(1 + r2 d) in double, r = softplus(raw) from the (2, H) raw parameters */
+static double softplus_d(double x) { return x > 0 ? x + log1p(exp(-x)) : log1p(exp(x)); }
+static float kerple_bias(const ls_tensor *kp, int64_t H, int64_t h, long long d) {
+    return (float)(softplus_d(kp->x[h]) * log1p(softplus_d(kp->x[H + h]) * (double)d));
+}
+
 static ls_tensor *naive_attention(ls_ctx *c, ls_tensor *q, ls_tensor *k, ls_tensor *v, ls_tensor *q2, ls_tensor *k2,
                                   int64_t H, const ls_attn_opts *o) {
     int64_t B = q->d[0], T = q->d[1], D = q->d[2] / H;
@@ -77,7 +83,8 @@ static ls_tensor *naive_attention(ls_ctx *c, ls_tensor *q, ls_tensor *k, ls_tens
         for (int64_t i = 0; i < T; i++)
             for (int64_t j = 0; j < T; j++)
                 bias->x[((b * H + h) * T + i) * T + j] = (visible(o, b, i, j) ? 0.0f : -1e9f) -
-                                               (o->alibi ? o->alibi[h] * (float)llabs((long long)(i - j)) : 0.0f);
+                                               (o->alibi ? o->alibi[h] * (float)llabs((long long)(i - j)) : 0.0f) -
+                                               (o->kerple ? kerple_bias(o->kerple, H, h, llabs((long long)(i - j))) : 0.0f);
     ls_tensor *P = ls_softmax(c, ls_add(c, S, bias));
     ls_tensor *O = ls_transpose(c, ls_matmul(c, P, heads(c, v, H), 0, 0), 1, 2);   /* (B, T, H, D) */
     return ls_reshape(c, O, ls_shape3(B, T, H * D));
@@ -237,6 +244,135 @@ static void test_attention_reference(void) {
             ls_ctx_free(&c);
             for (int k = 0; k < 3; k++) { ls_tensor_free(in[k]); ls_tensor_free(small[k]); }
         }
+}
+
+/* KERPLE-log and xPos: the fused KERPLE attention against the materialised reference over several
+   tiles with padding, its parameters' gradient by finite differences there, every output and gradient
+   the same bits for 1, 2 and 3 threads; xPos scores against the formula, and its overflow guard */
+static ls_tensor *g_kerple(ls_ctx *c, ls_tensor *const *in, void *u) {
+    ls_attn_opts o = *(const ls_attn_opts *)u;
+    o.kerple = in[3];
+    return ls_attention(c, in[0], in[1], in[2], NULL, NULL, in[3]->d[1], &o);
+}
+
+static void test_kerple_xpos(void) {
+    static const int32_t kvl[3] = {130, 70, 1};
+    for (int causal = 0; causal < 2; causal++) {
+        const int64_t B = 3, T = 130, H = 2, D = 16;
+        ls_tensor *in[4];
+        for (int k = 0; k < 3; k++) { in[k] = ls_tensor_alloc(ls_shape3(B, T, H * D), 1); fill_uniform(in[k], 300 + (uint64_t)k, -1.5f, 1.5f); }
+        in[3] = ls_tensor_alloc(ls_shape2(2, H), 1);
+        in[3]->x[0] = 0.3f; in[3]->x[1] = -0.5f; in[3]->x[2] = -1.0f; in[3]->x[3] = -3.0f;   /* r1 ~ 0.85, 0.47; r2 ~ 0.31, 0.05 */
+        ls_attn_opts o;
+        memset(&o, 0, sizeof o);
+        o.causal = causal; o.kv_len = kvl; o.kerple = in[3];
+        ls_ctx c1, c2;
+        ls_ctx_init(&c1, 1); ls_ctx_init(&c2, 1);
+        ls_tensor *w = ls_tensor_alloc(ls_shape1(B * T * H * D), 0);
+        fill_uniform(w, 8, -1, 1);
+        ls_tensor *a = ls_attention(&c1, in[0], in[1], in[2], NULL, NULL, H, &o);
+        double fwd = 1, bwd = 1;
+        if (a && ls_backward_from(&c1, a, w->x) == 0) {
+            float *ga[3];
+            for (int k = 0; k < 3; k++) { ga[k] = (float *)malloc(sizeof(float) * in[k]->n); memcpy(ga[k], in[k]->g, sizeof(float) * in[k]->n); memset(in[k]->g, 0, sizeof(float) * in[k]->n); }
+            ls_tensor *b = naive_attention(&c2, in[0], in[1], in[2], NULL, NULL, H, &o);
+            ls_backward_from(&c2, b, w->x);
+            fwd = rel_diff(a->x, b->x, a->n);
+            bwd = 0;
+            for (int k = 0; k < 3; k++) { bwd = fmax(bwd, rel_diff(ga[k], in[k]->g, in[k]->n)); free(ga[k]); }
+        }
+        ls_gradcheck_result res;
+        memset(&res, 0, sizeof res);
+        ls_attn_opts og = o;
+        og.kerple = NULL;
+        int rc = ls_gradcheck(g_kerple, in, 4, &og, 17, 8, 0, &res);
+        T_CHECK(a && fwd < 1e-5 && bwd < 1e-5 && rc == 0 && res.rel_err < 1e-3,
+                "KERPLE %s attention (T = 130, key lengths 130/70/1) = materialised reference: out %.1e, grads %.1e; "
+                "gradcheck incl. r1, r2 %.1e", causal ? "causal" : "bidirectional", fwd, bwd, res.rel_err);
+        ls_ctx_free(&c1); ls_ctx_free(&c2);
+        ls_tensor_free(w);
+        for (int k = 0; k < 4; k++) ls_tensor_free(in[k]);
+    }
+
+    /* thread counts: B*H = 2 (the backward splits each head's key groups over 4 classes and reduces
+       dq and dr in class order) and B*H = 8 (one task per head) */
+    const int64_t Bs[2] = {1, 4};
+    int saved = ls_get_threads(), differ = 0, cmp = 0;
+    for (int bi = 0; bi < 2; bi++) {
+        const int64_t B = Bs[bi], T = 520, H = 2, D = 32;
+        int32_t kv[4] = {520, 300, 77, 1};
+        ls_tensor *in[4];
+        for (int k = 0; k < 3; k++) { in[k] = ls_tensor_alloc(ls_shape3(B, T, H * D), 1); fill_uniform(in[k], 400 + (uint64_t)k, -1, 1); }
+        in[3] = ls_tensor_alloc(ls_shape2(2, H), 1);
+        fill_uniform(in[3], 404, -3, 1);
+        float *ref[5] = {NULL, NULL, NULL, NULL, NULL};
+        for (int th = 1; th <= 3; th++) {
+            ls_set_threads(th);
+            ls_ctx c;
+            ls_ctx_init(&c, 1);
+            ls_attn_opts o;
+            memset(&o, 0, sizeof o);
+            o.causal = bi; o.kv_len = kv; o.kerple = in[3];
+            for (int k = 0; k < 4; k++) memset(in[k]->g, 0, sizeof(float) * in[k]->n);
+            ls_tensor *a = ls_attention(&c, in[0], in[1], in[2], NULL, NULL, H, &o);
+            ls_backward(&c, ls_sum(&c, ls_mul(&c, a, a)));
+            for (int k = 0; k < 5; k++) {
+                const float *src = k < 4 ? in[k]->g : a->x;
+                int64_t n = k < 4 ? in[k]->n : a->n;
+                if (th == 1) { ref[k] = (float *)malloc(sizeof(float) * n); memcpy(ref[k], src, sizeof(float) * n); }
+                else { differ += memcmp(ref[k], src, sizeof(float) * n) != 0; cmp++; }
+            }
+            ls_ctx_free(&c);
+        }
+        for (int k = 0; k < 5; k++) free(ref[k]);
+        for (int k = 0; k < 4; k++) ls_tensor_free(in[k]);
+    }
+    ls_set_threads(saved);
+    T_CHECK(differ == 0, "KERPLE attention (T = 520, B*H = 2 and 8): output and q, k, v, r gradients the same bits for 1, 2, 3 "
+            "threads (%d of %d differ)", differ, cmp);
+
+    /* xPos: q_i . k_j = sum over pairs of zeta_p^((i - j)/sb) (RoPE pair product), whatever T (the
+       centre c = T/2 cancels) */
+    {
+        const int64_t D = 16, P = D / 2;
+        const float sb = 4.0f;
+        float theta[8];
+        ls_rope_theta(theta, D, 10000.0f, LS_ROPE_PLAIN, 1, 64, 1, 32);
+        ls_ctx c;
+        ls_ctx_init(&c, 1);
+        double worst = 0, worst_t = 0, decay = 0;
+        for (int64_t T = 12; T <= 15; T += 3) {
+            ls_tensor *q = ls_tensor_new(&c, ls_shape3(1, T, D)), *k = ls_tensor_new(&c, ls_shape3(1, T, D));
+            fill_uniform(q, 61, -1, 1); fill_uniform(k, 62, -1, 1);   /* same seeds: T = 15 extends T = 12 */
+            ls_tensor *xq = ls_xpos(&c, q, 1, theta, LS_XPOS_GAMMA, sb, 0), *xk = ls_xpos(&c, k, 1, theta, LS_XPOS_GAMMA, sb, 1);
+            ls_tensor *rq = ls_rope(&c, q, 1, theta, 1, 0), *rk = ls_rope(&c, k, 1, theta, 1, 0);
+            for (int64_t i = 0; i < 12; i++)
+                for (int64_t j = 0; j < 12; j++) {
+                    double sx = 0, want = 0, sr = 0;
+                    for (int64_t p = 0; p < P; p++) {
+                        double zeta = ((double)p / (double)P + LS_XPOS_GAMMA) / (1.0 + LS_XPOS_GAMMA);
+                        double pr = (double)rq->x[i * D + 2 * p] * rk->x[j * D + 2 * p] + (double)rq->x[i * D + 2 * p + 1] * rk->x[j * D + 2 * p + 1];
+                        want += pow(zeta, (double)(i - j) / sb) * pr;
+                        sr += fabs(pr);
+                        sx += (double)xq->x[i * D + 2 * p] * xk->x[j * D + 2 * p] + (double)xq->x[i * D + 2 * p + 1] * xk->x[j * D + 2 * p + 1];
+                    }
+                    worst = fmax(worst, fabs(sx - want) / (1e-3 + sr));
+                    if (i == 11 && j == 0) { if (T == 12) worst_t = sx; else worst_t = fabs(worst_t - sx); decay = pow((LS_XPOS_GAMMA) / (1.0 + LS_XPOS_GAMMA), 11.0 / sb); }
+                }
+        }
+        T_CHECK(worst < 1e-5 && worst_t < 1e-4, "xPos scores = sum_p zeta_p^((i-j)/sb) x RoPE pair products (rel dev %.1e), "
+                "T 12 vs 15 (centre 6 vs 7) %.1e; pair 0 decays to %.3f at i - j = 11", worst, worst_t, decay);
+        ls_ctx_reset(&c);
+        ls_tensor *big = ls_tensor_new(&c, ls_shape3(1, 100000, 2)), *ok = ls_tensor_new(&c, ls_shape3(1, 60000, 2));
+        memset(big->x, 0, sizeof(float) * big->n);
+        for (int64_t i = 0; i < ok->n; i++) ok->x[i] = 1.0f;
+        ls_tensor *y = ls_xpos(&c, ok, 1, theta, LS_XPOS_GAMMA, LS_XPOS_SCALE_BASE, 1);
+        int finite = y != NULL;
+        for (int64_t i = 0; finite && i < y->n; i++) finite = isfinite(y->x[i]) != 0;
+        int refused = !ls_xpos(&c, big, 1, theta, LS_XPOS_GAMMA, LS_XPOS_SCALE_BASE, 0) && strstr(ls_ctx_error(&c), "e^");
+        T_CHECK(finite && refused, "xPos at T = 60000 stays finite (centred factors); T = 100000 is refused: %s", ls_ctx_error(&c));
+        ls_ctx_free(&c);
+    }
 }
 
 /* T = 16384, one head of 64: forward + backward with extra memory linear in T */
@@ -473,6 +609,9 @@ static void test_model_gradients(void) {
         {LS_ARCH_LINEAR, LS_HEAD_LM, 1, LS_POS_SINUSOIDAL, LS_NORM_PRE, 0, "linear attention causal, LM"},
         {LS_ARCH_MIXER, LS_HEAD_LM, 1, LS_POS_NONE, LS_NORM_PRE, 0, "causal Mixer, LM"},
         {LS_ARCH_UNIVERSAL, LS_HEAD_CLASSIFY, 0, LS_POS_ROPE, LS_NORM_PRE, 0, "universal transformer, classify"},
+        {LS_ARCH_TRANSFORMER, LS_HEAD_LM, 1, LS_POS_XPOS, LS_NORM_PRE, 0, "transformer causal xPos, LM"},
+        {LS_ARCH_TRANSFORMER, LS_HEAD_CLASSIFY, 0, LS_POS_KERPLE, LS_NORM_PRE, 0, "transformer KERPLE-log, classify"},
+        {LS_ARCH_TRANSFORMER, LS_HEAD_LM, 1, LS_POS_KERPLE, LS_NORM_POST, 0, "transformer post-LN causal KERPLE-log, LM"},
     };
     for (size_t i = 0; i < sizeof v / sizeof v[0]; i++) {
         ls_config cfg = toy_config(v[i].arch, v[i].head);
@@ -563,10 +702,12 @@ static void test_steady_state_allocs(void) {
 /* padding: what a model computes at valid positions must not depend on the tokens in the padding
    (bit for bit), for every architecture that claims so; without lengths the bidirectional ones do */
 static void test_padding(void) {
-    struct { int arch, causal, bi; const char *name; } v[] = {
-        {LS_ARCH_TRANSFORMER, 0, 0, "Transformer (RoPE)"}, {LS_ARCH_TRANSFORMER, 1, 0, "causal Transformer"},
-        {LS_ARCH_S4D, 0, 1, "bidirectional S4D"}, {LS_ARCH_S4D, 1, 0, "causal S4D"}, {LS_ARCH_LRU, 1, 0, "LRU"},
-        {LS_ARCH_MIXER, 0, 0, "Mixer"}, {LS_ARCH_LINEAR, 0, 0, "linear attention"}, {LS_ARCH_LINEAR, 1, 0, "causal linear attention"}};
+    struct { int arch, causal, bi, pos; const char *name; } v[] = {
+        {LS_ARCH_TRANSFORMER, 0, 0, LS_POS_ROPE, "Transformer (RoPE)"}, {LS_ARCH_TRANSFORMER, 1, 0, LS_POS_ROPE, "causal Transformer"},
+        {LS_ARCH_S4D, 0, 1, 0, "bidirectional S4D"}, {LS_ARCH_S4D, 1, 0, 0, "causal S4D"}, {LS_ARCH_LRU, 1, 0, 0, "LRU"},
+        {LS_ARCH_MIXER, 0, 0, 0, "Mixer"}, {LS_ARCH_LINEAR, 0, 0, 0, "linear attention"}, {LS_ARCH_LINEAR, 1, 0, 0, "causal linear attention"},
+        {LS_ARCH_TRANSFORMER, 0, 0, LS_POS_XPOS, "Transformer (xPos)"}, {LS_ARCH_TRANSFORMER, 1, 0, LS_POS_XPOS, "causal xPos"},
+        {LS_ARCH_TRANSFORMER, 0, 0, LS_POS_KERPLE, "Transformer (KERPLE)"}, {LS_ARCH_TRANSFORMER, 1, 0, LS_POS_KERPLE, "causal KERPLE"}};
     enum { B = 3, T = 70 };
     static int32_t ids[2][B * T];
     const int32_t len[B] = {T, 41, 5};
@@ -574,7 +715,7 @@ static void test_padding(void) {
         ls_config cfg = ls_config_default(v[i].arch, 12, T);
         cfg.d_model = 16; cfg.n_heads = 2; cfg.d_ffn = 32; cfg.d_state = 8; cfg.n_layers = 2;
         cfg.causal = v[i].causal; cfg.bidirectional = v[i].bi;
-        if (v[i].arch == LS_ARCH_TRANSFORMER) cfg.pos = LS_POS_ROPE;
+        if (v[i].arch == LS_ARCH_TRANSFORMER) cfg.pos = v[i].pos;
         ls_model m; char err[LS_ERRLEN];
         if (ls_model_init(&m, &cfg, 3, err)) { T_CHECK(0, "padding %s: %s", v[i].name, err); continue; }
         ls_rng r = ls_rng_make(4, 5);
@@ -659,6 +800,9 @@ static void test_toy_tasks(void) {
         {LS_ARCH_S4D, LS_HEAD_LM, LS_OBJ_MLM, 0, LS_POS_NONE, "S4D masked LM"},
         {LS_ARCH_TRANSFORMER, LS_HEAD_LM, LS_OBJ_CLM, 1, LS_POS_ALIBI, "transformer causal LM"},
         {LS_ARCH_LRU, LS_HEAD_LM, LS_OBJ_CLM, 1, LS_POS_NONE, "LRU causal LM"},
+        {LS_ARCH_TRANSFORMER, LS_HEAD_LM, LS_OBJ_CLM, 1, LS_POS_XPOS, "transformer causal LM, xPos"},
+        {LS_ARCH_TRANSFORMER, LS_HEAD_LM, LS_OBJ_CLM, 1, LS_POS_KERPLE, "transformer causal LM, KERPLE-log"},
+        {LS_ARCH_TRANSFORMER, LS_HEAD_CLASSIFY, LS_OBJ_CLASSIFY, 0, LS_POS_KERPLE, "transformer classify, KERPLE-log"},
     };
     enum { NTR = 512, NVA = 128 };
     static int32_t tok[2][2 * NTR * TT], len[2][2 * NTR], lab[2][NTR];
@@ -1176,10 +1320,10 @@ static void test_resume_finished(void) {
 
 void suite_models(void) {
     test_padding();
-    void (*tests[])(void) = {test_attention_reference, test_attention_memory, test_positions, test_ssm,
+    void (*tests[])(void) = {test_attention_reference, test_kerple_xpos, test_attention_memory, test_positions, test_ssm,
                              test_model_gradients, test_rope_variants, test_toy_tasks, test_spt_finetune, test_selection, test_divergence, test_resume,
                              test_resume_curve, test_random_kills, test_autothreads, test_resume_finished, test_steady_state_allocs};
-    const char *names[] = {"attention reference", "attention memory", "positions", "ssm", "model gradients",
+    const char *names[] = {"attention reference", "kerple and xpos", "attention memory", "positions", "ssm", "model gradients",
                            "rope variants", "toy tasks", "spt and fine-tune", "selection", "divergence", "resume", "resume curve", "random kills", "autothreads", "resume finished",
                            "steady-state allocations"};
     for (size_t i = 0; i < sizeof tests / sizeof tests[0]; i++) {
