@@ -4,7 +4,7 @@
      length_extrapolation [--profile smoke|cpu|paper] [--seed N] [--threads N] [--quiet] [--out DIR]
                           [--fresh] [--steps N]      (--steps: instead of the profile's count)
 
-   Four causal byte LMs (Sinusoidal, ALiBi, RoPE, RoPE+KeyNorm) are trained at L_train = 64 on
+   Six causal byte LMs (Sinusoidal, ALiBi, RoPE, RoPE+KeyNorm, xPos, KERPLE-log) are trained at L_train = 64 on
    SynthLang with copy spans and tested at 64..512. Every other row takes a trained checkpoint and
    changes only how attention runs at test time (log n†, window, Λ-window, PI, NTK, YaRN, ReRoPE,
    leaky ReRoPE): no training, one forward pass per length with the same parameters and eval sets.
@@ -56,12 +56,13 @@ static const e1_plan E1_PLAN[3] = {
 enum { LANG_SEED = 1, TRAIN_SEED = 11, VAL_SEED = 12, PLAIN_SEED = 1000 };
 
 /* the trained models */
-enum { T_SIN, T_ALIBI, T_ROPE, T_KEYNORM, N_TRAINED };
-static const char *const TRAINED[N_TRAINED] = {"Sinusoidal", "ALiBi (m=2^-2..2^-8)", "RoPE", "RoPE+KeyNorm"};
+enum { T_SIN, T_ALIBI, T_ROPE, T_KEYNORM, T_XPOS, T_KERPLE, N_TRAINED };
+static const char *const TRAINED[N_TRAINED] = {"Sinusoidal", "ALiBi (m=2^-2..2^-8)", "RoPE", "RoPE+KeyNorm", "xPos",
+                                               "KERPLE-log"};
 
 /* the table's rows, in order; windows and ReRoPE w are in quarters of L_train (64 -> 16, 32, 64) */
 enum { R_SIN, R_ALIBI, R_ROPE, R_LOGN, R_WINDOW, R_LAMBDA, R_PI, R_NTK, R_YARN, R_RE1, R_RE2, R_RE4, R_LEAKY,
-       R_KN, R_KN_RE, N_ROWS };
+       R_KN, R_KN_RE, R_XPOS, R_KERPLE, N_ROWS };
 typedef struct e1_row {
     int model;             /* T_*: whose parameters */
     const char *change;    /* the test-time change; a "%lld" is filled by row_number() */
@@ -85,7 +86,9 @@ static const e1_row ROWS[N_ROWS] = {
     [R_RE4] = {T_ROPE, "ReRoPE w=%lld (=L_train; expect fail)", .rerope4 = 4},
     [R_LEAKY] = {T_ROPE, "Leaky ReRoPE w=%lld k=16", .rerope4 = 1, .leaky_k = 16.0f},
     [R_KN] = {.model = T_KEYNORM, .change = "-"},
-    [R_KN_RE] = {T_KEYNORM, "ReRoPE w=%lld", .rerope4 = 1}};
+    [R_KN_RE] = {T_KEYNORM, "ReRoPE w=%lld", .rerope4 = 1},
+    [R_XPOS] = {.model = T_XPOS, .change = "-"},
+    [R_KERPLE] = {.model = T_KERPLE, .change = "-"}};
 /* YaRN's ramp ends at beta = 32 turns (Peng et al. 2023, arXiv 2309.00071, for LLaMA), but at
    L_train 64, d_h 16 the turn counts r_t = L_train theta_t / 2 pi are 10.2, 3.2, 1.02, 0.32, ...:
    none reaches 32, so beta = 8 (a deviation the table's notes state) */
@@ -101,7 +104,8 @@ static ls_config trained_config(const e1_plan *p, int t) {
     ls_config c = ls_config_default(LS_ARCH_TRANSFORMER, SL_VOCAB, p->L);   /* train_len = L */
     c.d_model = p->d; c.n_heads = p->H; c.d_ffn = p->F; c.n_layers = p->layers;
     c.causal = 1; c.head = LS_HEAD_LM;
-    c.pos = t == T_SIN ? LS_POS_SINUSOIDAL : t == T_ALIBI ? LS_POS_ALIBI : LS_POS_ROPE;
+    c.pos = t == T_SIN ? LS_POS_SINUSOIDAL : t == T_ALIBI ? LS_POS_ALIBI : t == T_XPOS ? LS_POS_XPOS
+          : t == T_KERPLE ? LS_POS_KERPLE : LS_POS_ROPE;
     c.keynorm = t == T_KEYNORM;
     return c;
 }
@@ -304,7 +308,8 @@ static double copy_gain(const e1_view *e, int r) { return e->v[r][V_COPY] - e->v
 #define NEAR 0.05      /* copy accuracy within 5 points of the no-copy level */
 #define CLEAR 0.10     /* "clearly higher": 10 points above the no-copy level and above every "near" row */
 
-enum { K_NONE, K_SIN_STEEP, K_ROPE_LESS, K_ALIBI_FLAT, K_LOGN_BETTER, K_NO_RECOVER, K_RECOVER, K_KN_FLAT };
+enum { K_NONE, K_SIN_STEEP, K_ROPE_LESS, K_ALIBI_FLAT, K_LOGN_BETTER, K_NO_RECOVER, K_RECOVER, K_KN_FLAT, K_FLAT_BEATS_ALIBI,
+       K_BEATS_ROPE };
 static const char *mark(int ok) { return ok ? "✓" : "✗"; }
 
 /* one trend test on row r; the text says what was compared */
@@ -332,9 +337,17 @@ static int trend(int kind, int r, const e1_view *e, char *why, size_t cap) {
     case K_KN_FLAT:
         ok = rope_ok && rise(e, r) <= 0.5 * rise(e, R_ROPE);
         snprintf(why, cap, "rise %+.3f vs RoPE %+.3f bpc (far flatter: ≤ half)", rise(e, r), rise(e, R_ROPE)); break;
+    case K_FLAT_BEATS_ALIBI:
+        ok = rise(e, r) <= FLAT && longest(e, r) < longest(e, R_ALIBI);
+        snprintf(why, cap, "rise %+.3f bpc (flat: ≤ %+.2f); %.3f vs ALiBi %.3f bpc at the longest length", rise(e, r), FLAT,
+                 longest(e, r), longest(e, R_ALIBI)); break;
+    case K_BEATS_ROPE:
+        ok = rope_ok && longest(e, r) < longest(e, R_ROPE);
+        snprintf(why, cap, "%.3f vs RoPE %.3f bpc at the longest length (rise %+.3f vs %+.3f)", longest(e, r), longest(e, R_ROPE),
+                 rise(e, r), rise(e, R_ROPE)); break;
     default: snprintf(why, cap, "not a row of this table"); return -1;
     }
-    if (!rope_ok && kind != K_SIN_STEEP && kind != K_ALIBI_FLAT && kind != K_LOGN_BETTER) {
+    if (!rope_ok && kind != K_SIN_STEEP && kind != K_ALIBI_FLAT && kind != K_LOGN_BETTER && kind != K_FLAT_BEATS_ALIBI) {
         size_t n = strlen(why);
         snprintf(why + n, cap - n, "; undefined: RoPE rose only %+.3f bpc", rise(e, R_ROPE));
     }
@@ -357,9 +370,11 @@ static int copy_check(const e1_view *e, char *why, size_t cap) {
 
 /* published figures (sources in each row), the trend each predicts, and our test of it */
 typedef struct e1_anchor { int su; const char *what, *published, *trend; int kind, row; } e1_anchor;
-static const char *const SOURCE[2] = {
+static const char *const SOURCE[4] = {
     "ALiBi Table 2 (Press et al. 2022, arXiv 2108.12409: WikiText-103, 247M params, L_train 512), validation perplexity at L_valid 512 / 1012 / 1512 / 2512 / 15512",
-    "Su 9708/9859 (J. Su 2023, kexue.fm/archives/9708 and 9859: 100M GAU, L_train 512), per-token accuracy % at 512 / 4096 repeated / 4096 non-repeated"};
+    "Su 9708/9859 (J. Su 2023, kexue.fm/archives/9708 and 9859: 100M GAU, L_train 512), per-token accuracy % at 512 / 4096 repeated / 4096 non-repeated",
+    "KERPLE (Chi et al. 2022, NeurIPS, arXiv 2205.09921)",
+    "xPos (Sun et al. 2023, \"A Length-Extrapolatable Transformer\", ACL, arXiv 2212.10554)"};
 static const e1_anchor ANCHORS[] = {
     {0, "Sinusoidal", "20.05 / 43.54 / 76.23 / 132.41 / 406.01", "explodes beyond L_train", K_SIN_STEEP, R_SIN},
     {0, "Rotary", "20.07 / 21.37 / 25.99 / 31.58 / 79.25", "degrades, less than Sinusoidal", K_ROPE_LESS, R_ROPE},
@@ -377,7 +392,11 @@ static const e1_anchor ANCHORS[] = {
     {1, "HWFA", "48.70 / 80.84 / 48.15", "recovers most", K_NONE, 0},
     {1, "KNA", "49.60 / 61.08 / 47.69", "far flatter than RoPE with no test-time change", K_KN_FLAT, R_KN},
     {1, "KNA-log n", "49.58 / 63.17 / 46.40", "as KNA", K_NONE, 0},
-    {1, "Baseline-YaRN", "49.41 / 80.10 / 47.45", "recovers most", K_RECOVER, R_YARN}};
+    {1, "Baseline-YaRN", "49.41 / 80.10 / 47.45", "recovers most", K_RECOVER, R_YARN},
+    {2, "KERPLE-log", "(the paper's claim; no figure quoted)", "perplexity stays flat past L_train, lower than ALiBi's on the paper's language-modelling sets", K_FLAT_BEATS_ALIBI,
+     R_KERPLE},
+    {3, "xPos", "(the paper's claim; no figure quoted)", "extrapolates better than RoPE (the paper measures it with blockwise causal attention at test time; this table uses full causal attention)",
+     K_BEATS_ROPE, R_XPOS}};
 
 /* one line per anchor: ✓/✗ when the table has the row (· when not), the figures, the trend, our test of it */
 static void add_anchors(rp_table *t, const e1_view *e) {
@@ -434,7 +453,7 @@ static void add_checks(rp_table *t, const e1_view *e, int quiet) {
 static void add_rows(rp_table *t, rp_table *csv, const e1_plan *p, const double (*v)[NV], const rp_result *res) {
     for (int r = 0; r < N_ROWS; r++) {
         const e1_row *w = &ROWS[r];
-        int own = r == R_SIN || r == R_ALIBI || r == R_ROPE || r == R_KN;   /* trained here, not post-hoc */
+        int own = r == R_SIN || r == R_ALIBI || r == R_ROPE || r == R_KN || r == R_XPOS || r == R_KERPLE;   /* trained here, not post-hoc */
         char num[8], change[96], cell[4][16], tail[16], copy[16], train[32], line[1024];
         snprintf(num, sizeof num, "%d", r + 1);
         snprintf(change, sizeof change, w->change, row_number(w, p->L));
@@ -487,10 +506,12 @@ static void add_notes(rp_table *t, const e1_plan *p, double unigram_bits) {
     long long L = (long long)p->L, Lmax = (long long)p->test[p->ntest - 1], P = 3 * L / 2;
     rp_table_note(t, "bpc: mean next-id loss in bits over all targets of %lld plain SynthLang sequences per length (fixed eval seed, the same for every row). last%lld@%lld: the final %lld targets only (same targets as bpc@%lld, longer context; separates \"more context helps\" from the early-token curse). copy@%lld: next-id accuracy (%%) on the bpc@%lld sequences with their first %lld ids tiled to length %lld, over the targets after the first period; the no-copy level (the same accuracy on the untiled sequences) is in the CSV.",
                   (long long)p->n_eval, L, Lmax, L, L, P, Lmax, P, Lmax);
-    rp_table_note(t, "Rows 1-3 and 14 are trained (train_s: seconds of training); the other rows reuse the checkpoint of the row named in train_s, with only the test-time change, forward only. PI, NTK and YaRN use s = L_test/%lld at each length; YaRN with β = %.0f instead of the paper's 32 (at L_train %lld, d_h %d no RoPE dimension turns 32 times). log n† scales row i's logits by max(1, log(i+1)/log %lld); ReRoPE maps distances ≥ w to w, leaky ReRoPE to w + (r − w)/k.",
-                  L, YARN_BETA, L, p->d / p->H, L);
+    rp_table_note(t, "Rows 1-3, %d, %d and %d are trained (train_s: seconds of training); the other rows reuse the checkpoint of the row named in train_s, with only the test-time change, forward only. PI, NTK and YaRN use s = L_test/%lld at each length; YaRN with β = %.0f instead of the paper's 32 (at L_train %lld, d_h %d no RoPE dimension turns 32 times). log n† scales row i's logits by max(1, log(i+1)/log %lld); ReRoPE maps distances ≥ w to w, leaky ReRoPE to w + (r − w)/k.",
+                  R_KN + 1, R_XPOS + 1, R_KERPLE + 1, L, YARN_BETA, L, p->d / p->H, L);
+    rp_table_note(t, "Row %d, xPos: RoPE with the paper's decay, q·k scaled by ζ^((i−j)/%.0f), ζ = (2p/d_h + %.1f)/%.1f per rotary pair p; without the blockwise causal attention the paper adds at test time. Row %d, KERPLE-log: logits − r1 log(1 + r2 |i−j|), r1, r2 learned per head and layer (softplus of raw parameters), starting at r1 = 1, r2 = ALiBi's slope.",
+                  R_XPOS + 1, (double)LS_XPOS_SCALE_BASE, (double)LS_XPOS_GAMMA, 1.0 + (double)LS_XPOS_GAMMA, R_KERPLE + 1);
     rp_table_note(t, "Reference: the unigram entropy of the text is %.3f bits per id; a model at that bpc predicts letter frequencies and nothing else.", unigram_bits);
-    rp_table_note(t, "Not run (optional rows): NoPE, RoPE-log n trained, HWFA w=48, RoPE+qk-bias, KERPLE-log, xPos, NBCE.");
+    rp_table_note(t, "Not run (optional rows): NoPE, RoPE-log n trained, HWFA w=48, RoPE+qk-bias, NBCE.");
 }
 
 /* every row, read back from the cache or evaluated and cached; *eval_s: their summed evaluation time */
