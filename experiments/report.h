@@ -500,9 +500,14 @@ int rp_records_only(void) { return rp__records_only; }
 uint64_t rp_hash_begin(void) { return rp__fnv(0xCBF29CE484222325ull, RP_CODE_VERSION, sizeof RP_CODE_VERSION); }
 uint64_t rp_hash(uint64_t h, const void *p, size_t n) { return rp__fnv(h, p, n); }
 
+/* a path that exists but is no regular file (a FIFO, a device, a directory) is never opened: a
+   read from a FIFO would block the table until someone wrote to it */
+static int rp__irregular(const char *p) { struct stat st; return stat(p, &st) == 0 && !S_ISREG(st.st_mode); }
+
 int rp_row_get(const char *table, uint64_t hash, double *v, int n, char *err) {
     char path[512];
     rp_path(path, sizeof path, table, hash, ".row");
+    if (rp__irregular(path)) { rp__err(err, "%s: not a regular file (remove it to recompute the row)", path); return -1; }
     FILE *f = fopen(path, "r");
     if (!f && rp__records_only) { rp__err(err, "%s: no record (records-only mode; a training run makes it)", path); return -1; }
     if (!f) return 0;
@@ -539,7 +544,7 @@ void rp_path(char *buf, size_t cap, const char *table, uint64_t hash, const char
     snprintf(buf, cap, "%s/%s/%016llx%s", rp__root, table, (unsigned long long)hash, ext);
 }
 
-static int rp__exists(const char *p) { FILE *f = fopen(p, "rb"); if (f) fclose(f); return f != NULL; }
+static int rp__exists(const char *p) { struct stat st; return stat(p, &st) == 0 && S_ISREG(st.st_mode); }
 
 /* one process trains a run at a time: it holds a POSIX record lock (fcntl F_SETLK) on <hash>.lock
    while it trains. Another table program that needs the same run (tables share runs) waits for
@@ -588,7 +593,7 @@ static void rp__unlock(const char *lock, int fd) {
 /* Reads a record: the line of numbers (val_loss and diverged were added later: a record without
    them reads as NAN and 0), and for a diverged run the next line, "diverged: <why>", into why. */
 static int rp__read(const char *path, rp_result *res, char *why) {
-    FILE *f = fopen(path, "r");
+    FILE *f = rp__irregular(path) ? NULL : fopen(path, "r");   /* not a record: as if absent */
     if (!f) return -1;
     unsigned long long h = 0, seed = 0;
     long long steps = 0, best = 0;

@@ -10,6 +10,7 @@
 #include <string.h>
 #include <signal.h>
 #include <sys/resource.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -295,6 +296,28 @@ static void test_rows(void) {
     int bad = rp_row_get("rowtest", h, w, 3, err);
     T_CHECK(absent == 0 && put == 0 && got == 1 && same && other == 0 && bad == -1 && strstr(err, path),
             "cached rows: absent, written and read back exactly, keyed by hash, a truncated file refused (%s)", err);
+    /* a FIFO where a row or a record should be is refused or treated as absent, never opened (which
+       would block): in a child with an alarm, so a regression fails instead of hanging the suite */
+    char txt[512];
+    rp_run r = {.table = "rowtest", .label = "fifo", .data_key = "x"};
+    rp_path(path, sizeof path, "rowtest", h2, ".row");
+    rp_path(txt, sizeof txt, "rowtest", rp_run_hash(&r), ".txt");
+    int made = mkfifo(path, 0644) == 0 && mkfifo(txt, 0644) == 0;
+    pid_t kid = fork();
+    if (kid == 0) {
+        alarm(10);
+        char e2[LS_ERRLEN] = "";
+        rp_result res;
+        int rg = rp_row_get("rowtest", h2, w, 1, e2), pk = rp_run_peek(&r, &res);   /* record: absent */
+        _exit(rg == -1 && strstr(e2, "not a regular file") && pk == -1 ? 0 : 1);
+    }
+    int status = 0;
+    waitpid(kid, &status, 0);
+    remove(path); remove(txt);
+    T_CHECK(made && WIFEXITED(status) && WEXITSTATUS(status) == 0,
+            "a FIFO named as a cached row is refused with a message, one named as a record reads as "
+            "no record; neither is opened (child %s)",
+            WIFSIGNALED(status) ? "killed by its alarm: it blocked" : WIFEXITED(status) && !WEXITSTATUS(status) ? "ok" : "failed");
     if (chdir(cwd)) T_CHECK(0, "rows: cannot return to %s", cwd);
 }
 
