@@ -266,7 +266,9 @@ static const char *const rp__tex_map[][2] = {
     {"≈", "$\\approx$"}, {"→", "$\\to$"}, {"…", "\\ldots{}"}, {"†", "$^\\dagger$"}, {"²", "$^2$"},
     {"‖", "$\\|$"}, {"√", "$\\surd$"}, {"α", "$\\alpha$"}, {"β", "$\\beta$"}, {"γ", "$\\gamma$"},
     {"δ", "$\\delta$"}, {"Δ", "$\\Delta$"}, {"θ", "$\\theta$"}, {"κ", "$\\kappa$"},
-    {"λ", "$\\lambda$"}, {"Λ", "$\\Lambda$"}, {"ω", "$\\omega$"}, {"σ", "$\\sigma$"}};
+    {"λ", "$\\lambda$"}, {"Λ", "$\\Lambda$"}, {"ω", "$\\omega$"}, {"σ", "$\\sigma$"},
+    {"ζ", "$\\zeta$"}, {"ε", "$\\varepsilon$"}, {"η", "$\\eta$"}, {"μ", "$\\mu$"}, {"π", "$\\pi$"},
+    {"ρ", "$\\rho$"}, {"τ", "$\\tau$"}, {"φ", "$\\phi$"}, {"ξ", "$\\xi$"}, {"∞", "$\\infty$"}};
 
 static void rp__tex(FILE *f, const char *s) {
     while (*s) {
@@ -276,6 +278,15 @@ static void rp__tex(FILE *f, const char *s) {
             if (!strncmp(s, rp__tex_map[k][0], len)) { fputs(rp__tex_map[k][1], f); s += len; break; }
         }
         if (k < n) continue;
+        if ((unsigned char)*s >= 0x80) {   /* a character pdflatex cannot set: "?", and say so */
+            size_t len = 1;
+            while (((unsigned char)s[len] & 0xC0) == 0x80) len++;
+            fprintf(stderr, "report: no LaTeX for the character '%.*s' in a table: written as '?' (add it "
+                    "to rp__tex_map in experiments/report.h)\n", (int)len, s);
+            fputc('?', f);
+            s += len;
+            continue;
+        }
         if (*s == '{' || *s == '}') fprintf(f, "\\%c", *s);
         else if (strchr("%&_#$", *s)) fprintf(f, "\\%c", *s);
         else if (*s == '~' || *s == '^') fprintf(f, "\\%c{}", *s);

@@ -548,6 +548,22 @@ static void test_tex(void) {
         const char *cap = strstr(x, "\\caption{Accuracy}"), *run = strstr(x, "Run: "), *note = strstr(x, "a note");
         caption += cap && run && note && cap < run && run < note;
     }
+    /* characters: a mapped Greek letter becomes math; one pdflatex cannot set becomes "?" with a
+       message naming it, so the paper still builds */
+    rp_table t;
+    rp_table_init(&t, "Greek", 3, head, RP_TEX);
+    const char *greek[3] = {"ζ^(i/512)", "ж", "plain"};
+    rp_table_row(&t, greek);
+    rp_table *tp = &t;
+    t_stderr_begin();
+    int wr = rp_write(dir, "greek", &tp, 1, err);
+    const char *said = t_stderr_end();
+    int told = strstr(said, "'ж'") != NULL;
+    rp_table_free(&t);
+    snprintf(path, sizeof path, "%s/greek.tex", dir);
+    const char *g = slurp(path);
+    T_CHECK(wr == 0 && g && strstr(g, "$\\zeta$") && strstr(g, "?") && !strstr(g, "ж") && told,
+            "tex: ζ becomes $\\zeta$, a character without LaTeX becomes '?' with a message naming it");
     T_CHECK(kinds[0] == 0 && kinds[1] == 1 && kinds[2] == 2 && !small && !resize && caption == 3,
             "tex: narrow table in a float (%d), wide one sideways (%d), wider one wrapped (%d); never resized or set small; caption = title, run details and notes after it (%d of 3)",
             kinds[0], kinds[1], kinds[2], caption);
