@@ -153,12 +153,13 @@ LS_API int ls_get_threads(void);
 /* Adaptive thread count for a training loop. On a machine where another process keeps a core busy,
    a team of n threads can run slower than one thread: every parallel region waits at its barrier
    for the thread that shares its core, while OpenMP's default spin-waiting takes cycles from the
-   other process (measured: 2 threads 3-4x slower than 1). The loop times its steps; every
+   other process (README, "On a shared machine", has measurements). The loop times its steps; every
    LS_AUTO_PERIOD steps (from step 1) it runs LS_AUTO_PROBE steps with the configured count n and
    LS_AUTO_PROBE with 1 thread, and keeps 1 thread until the next probe only if its fastest step beat
-   n threads' fastest by LS_AUTO_MARGIN. Results do not change: every kernel gives the same bits for
-   any thread count. On a quiet machine the probes cost about LS_AUTO_PROBE / LS_AUTO_PERIOD of the
-   1-thread/n-thread gap (about 1%). ls_train does this unless told not to (ls_train_io).
+   n threads' fastest by at least 1 - LS_AUTO_MARGIN (10%). Results do not change: every kernel gives
+   the same bits for any thread count. On a quiet machine the cost is the LS_AUTO_PROBE of every
+   LS_AUTO_PERIOD steps that run on one thread (by design, not measured: the 1-thread/n-thread gap
+   times 1%). ls_train does this unless told not to (ls_train_io.fixed_threads).
        ls_autothreads a; ls_autothreads_init(&a);
        for (...) { double t = ls_now(); train_step(); ls_autothreads_step(&a, ls_now() - t); }
        ls_autothreads_end(&a);   // the configured count again */

@@ -42,6 +42,12 @@ int64_t t_ckpt_step(const char *path, const ls_config *c) {
     return step;
 }
 
+void t_read_all(int fd, char *buf, size_t cap) {
+    size_t got = 0;
+    for (ssize_t n; got < cap - 1 && (n = read(fd, buf + got, cap - 1 - got)) > 0;) got += (size_t)n;
+    buf[got] = 0;
+}
+
 static int t_saved_stderr = -1;
 void t_stderr_begin(void) {
     if (t_saved_stderr >= 0) return;

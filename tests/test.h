@@ -33,6 +33,9 @@ static const ls_train_io T_QUIET = {.quiet = 1};
    unreadable) */
 int64_t t_ckpt_step(const char *path, const ls_config *c);
 
+/* reads fd until end of file (or cap - 1 bytes) into buf, NUL-terminated: a child's messages */
+void t_read_all(int fd, char *buf, size_t cap);
+
 /* a scratch directory for files the tests write (created by the runner, removed at the end) */
 const char *t_tmpdir(void);
 /* expected failures: between begin and end, what the code under test writes to stderr goes to a

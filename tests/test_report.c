@@ -599,10 +599,8 @@ static void test_write_limit(void) {
         _exit(bad_table && bad_row ? 0 : 1);
     }
     close(fds[1]);
-    char msg[2 * LS_ERRLEN + 4] = "";
-    size_t got = 0;   /* until the child closes its end */
-    for (ssize_t n; got < sizeof msg - 1 && (n = read(fds[0], msg + got, sizeof msg - 1 - got)) > 0;) got += (size_t)n;
-    msg[got] = 0;
+    char msg[2 * LS_ERRLEN + 4];
+    t_read_all(fds[0], msg, sizeof msg);   /* until the child closes its end */
     close(fds[0]);
     int status = 0;
     waitpid(pid, &status, 0);
