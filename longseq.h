@@ -677,6 +677,10 @@ LS_API void ls_progress_end(ls_progress *p, const char *summary);
 
 /* appends one line to a CSV file, writing the header first when the file is new or empty */
 LS_API int ls_csv_append(const char *path, const char *header, const char *row, char *err);
+/* writes n bytes to path atomically: to "<path>.tmp", flushed, fsync'ed and renamed over path, so
+   a reader sees the old file or the new one. A full disk or a file-size limit (ulimit -f; SIGXFSZ
+   is ignored during the write) fails with -1 and a message naming path in err; the old file stays */
+LS_API int ls_write_file(const char *path, const void *data, size_t n, char *err);
 
 #ifdef __cplusplus
 }
@@ -5542,8 +5546,7 @@ static FILE *ls__open_regular(const char *path, char *err) {
 #endif
 }
 
-/* writes n bytes to path through path.tmp, fsync and rename */
-static int ls__write_atomic(const char *path, const void *data, size_t n, char *err) {
+LS_API int ls_write_file(const char *path, const void *data, size_t n, char *err) {
     size_t plen = strlen(path);
     char *tmp = (char *)ls__xmalloc(plen + 5);
     memcpy(tmp, path, plen);
@@ -5598,7 +5601,7 @@ LS_API int ls_checkpoint_save(const char *path, const ls_params *P, const ls_ada
     uint64_t size = (uint64_t)b.n + 4;
     for (int i = 0; i < 8; i++) b.p[16 + i] = (unsigned char)(size >> (8 * i));
     ls__put_u32(&b, ls_crc32(0, b.p, b.n));
-    int rc = ls__write_atomic(path, b.p, b.n, err);
+    int rc = ls_write_file(path, b.p, b.n, err);
     LS_FREE(b.p);
     return rc;
 }
@@ -6363,7 +6366,7 @@ static int ls__csv_cut(const char *path, const char *label, uint64_t seed, int64
         else { memmove(data + o, data + i, e + 1 - i); o += e + 1 - i; }
         i = e + 1;
     }
-    int rc = dropped ? ls__write_atomic(path, data, o, err) : 0;
+    int rc = dropped ? ls_write_file(path, data, o, err) : 0;
     LS_FREE(data);
     return rc;
 }

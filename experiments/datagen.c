@@ -14,6 +14,7 @@
 #include "lra_data.h"
 
 #include <errno.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -80,7 +81,13 @@ static int dump(const lra_task *t, int64_t n, const char *out) {
             }
             fprintf(f, "\n");
         }
-        if (fclose(f)) { fprintf(stderr, "datagen: %s: write error\n", path); return 1; }
+        int bad = ferror(f), e = errno;
+        if (fclose(f) || bad) {
+            if (!bad) e = errno;
+            fprintf(stderr, "datagen: %s: write error (%s)\n", path,
+                    e == EFBIG ? "File too large: a file-size limit, see ulimit -f" : strerror(e));
+            return 1;
+        }
     }
     printf("wrote %lld examples to %s/\n", (long long)n, out);
     return 0;
@@ -90,6 +97,9 @@ int main(int argc, char **argv) {
     const char *task = NULL, *data = "data", *out = "out/datagen", *tsv = NULL;
     long long seed = LRA_DATA_SEED, ndump = 0, threads = 0;
     int profile = LS_PROFILE_CPU, stats = 0, have_out = 0;
+    /* under a file-size limit (ulimit -f) a write that crosses it fails with EFBIG and a message
+       naming the file, instead of SIGXFSZ killing the program without a word */
+    signal(SIGXFSZ, SIG_IGN);
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
         if (!strcmp(a, "--help") || !strcmp(a, "-h")) { fputs(usage, stdout); return 0; }

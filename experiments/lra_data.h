@@ -608,12 +608,34 @@ static int lra__listops_make(lra_task *t, const lra_config *c, uint64_t seed, ch
     return 0;
 }
 
+/* a growing text buffer: the TSV is built in memory, then written in one atomic ls_write_file */
+typedef struct lra__text {
+    char *p;
+    size_t n, cap;
+    int oom;   /* a failed realloc: later puts do nothing, the writer reports it */
+} lra__text;
+
+static void lra__put(lra__text *b, const char *s, size_t k) {
+    if (b->oom) return;
+    if (b->n + k > b->cap) {
+        size_t cap = b->cap ? b->cap : 4096;
+        while (cap < b->n + k) cap *= 2;
+        char *q = (char *)realloc(b->p, cap);
+        if (!q) { b->oom = 1; return; }
+        b->p = q;
+        b->cap = cap;
+    }
+    memcpy(b->p + b->n, s, k);
+    b->n += k;
+}
+static void lra__puts(lra__text *b, const char *s) { lra__put(b, s, strlen(s)); }
+
 /* writes the subtree starting at tok[*i] in LRA's form: an operator with k children is
    "( " x (k+1), the operator, then " child )" per child and " ] )" */
-static int lra__lo_write(FILE *f, const int32_t *tok, int64_t n, int64_t *i, int depth) {
+static int lra__lo_write(lra__text *f, const int32_t *tok, int64_t n, int64_t *i, int depth) {
     if (*i >= n || depth > 64) return -1;
     int32_t x = tok[(*i)++];
-    if (x >= 0 && x <= 9) { fprintf(f, "%d", x); return 0; }
+    if (x >= 0 && x <= 9) { char c = (char)('0' + x); lra__put(f, &c, 1); return 0; }
     if (x < LRA_LO_MIN || x > LRA_LO_SM) return -1;
     /* count the children: scan forward keeping depth */
     int k = 0, d = 0;
@@ -624,33 +646,38 @@ static int lra__lo_write(FILE *f, const int32_t *tok, int64_t n, int64_t *i, int
         if (y >= LRA_LO_MIN && y <= LRA_LO_SM) d++;
         else if (y == LRA_LO_END) d--;
     }
-    for (int j = 0; j <= k; j++) fputs("( ", f);
-    fputs(lra__lo_str[x], f);
+    for (int j = 0; j <= k; j++) lra__puts(f, "( ");
+    lra__puts(f, lra__lo_str[x]);
     for (int j = 0; j < k; j++) {
-        fputc(' ', f);
+        lra__puts(f, " ");
         if (lra__lo_write(f, tok, n, i, depth + 1)) return -1;
-        fputs(" )", f);
+        lra__puts(f, " )");
     }
     if (*i >= n || tok[*i] != LRA_LO_END) return -1;
     (*i)++;
-    fputs(" ] )", f);
+    lra__puts(f, " ] )");
     return 0;
 }
 
+/* the whole file is built first, then written atomically: a full disk or a file-size limit leaves
+   the old file and gives a message naming path (ls_write_file), never a truncated TSV */
 LRA_API int lra_listops_write_tsv(const char *path, const lra_split *s, char *err) {
-    FILE *f = fopen(path, "wb");
-    if (!f) return lra__fail(err, "%s: cannot create (%s)", path, strerror(errno));
-    fputs("Source\tTarget\n", f);
+    lra__text b = {0};
+    lra__puts(&b, "Source\tTarget\n");
     for (int64_t e = 0; e < s->n; e++) {
         int64_t i = 0, n = s->len[e];
-        if (lra__lo_write(f, lra__row(s, e), n, &i, 0) || i != n) {
-            fclose(f);
+        if (lra__lo_write(&b, lra__row(s, e), n, &i, 0) || i != n) {
+            free(b.p);
             return lra__fail(err, "%s: example %lld is not a well-formed ListOps tree", path, (long long)e);
         }
-        fprintf(f, "\t%d\n", s->label[e]);
+        char lab[24];
+        snprintf(lab, sizeof lab, "\t%d\n", s->label[e]);
+        lra__puts(&b, lab);
     }
-    if (fclose(f)) return lra__fail(err, "%s: write error", path);
-    return 0;
+    if (b.oom) { free(b.p); return lra__fail(err, "%s: out of memory building the file", path); }
+    int rc = ls_write_file(path, b.p, b.n, err);
+    free(b.p);
+    return rc;
 }
 
 static int lra__lo_token(const char *w, size_t n) {

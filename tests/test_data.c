@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <signal.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -166,6 +167,39 @@ static void test_listops(void) {
                     !memcmp(back.tokens, t.train.tokens, (size_t)back.n * back.T * 4),
                 "TSV round-trips tokens, lengths, labels and padding (%lld rows)", (long long)back.n);
         free(back.tokens); free(back.len); free(back.label);
+    }
+    /* under a file-size limit (ulimit -f) the TSV write fails with a message naming the file
+       instead of SIGXFSZ killing the process, and the file written above stays whole (in a child) */
+    {
+        struct stat st0, st1;
+        int had = stat(path, &st0) == 0 && st0.st_size > 8192;
+        int fds[2];
+        if (pipe(fds)) { T_CHECK(0, "TSV size limit: pipe failed"); }
+        else {
+            pid_t pid = fork();
+            if (pid == 0) {
+                close(fds[0]);
+                struct rlimit rl = {4096, 4096};
+                setrlimit(RLIMIT_FSIZE, &rl);
+                char e[LS_ERRLEN] = "";
+                int ok = lra_listops_write_tsv(path, &t.train, e) == -1 && strstr(e, "listops_train.tsv") &&
+                         strstr(e, "File too large");
+                if (write(fds[1], e, strlen(e) + 1) < 0) _exit(3);
+                _exit(ok ? 0 : 1);
+            }
+            close(fds[1]);
+            char msg[LS_ERRLEN] = "";
+            t_read_all(fds[0], msg, sizeof msg);
+            close(fds[0]);
+            int status = 0;
+            waitpid(pid, &status, 0);
+            int kept = stat(path, &st1) == 0 && st1.st_size == st0.st_size;
+            T_CHECK(had && WIFEXITED(status) && WEXITSTATUS(status) == 0 && kept,
+                    "under a 4 KB file-size limit the ListOps TSV write fails with a message (child %s), the old "
+                    "%lld-byte file stays (%d): %s",
+                    WIFSIGNALED(status) ? (WTERMSIG(status) == SIGXFSZ ? "killed by SIGXFSZ" : "killed") : "exited",
+                    (long long)st0.st_size, kept, msg);
+        }
     }
     lra_task_free(&t);
 
