@@ -49,12 +49,17 @@ $(BUILD)/%: experiments/%.c $(HEADERS) $(BUILD)/commit
 	$(CC) $(CFLAGS) -DRP_BUILD_COMMIT='"$(COMMIT)"' $< -o $@ $(LDLIBS)
 
 # the test runner's last line is "N passed, M failed"; it exits non-zero on any failure. The plain
-# build also runs learning_budget end to end in its smoke profile on a generated task (seconds).
+# build also runs learning_budget end to end in its smoke profile on a generated task (seconds),
+# and the library headers built as C++ (cxx-check, below).
 # Every build also runs README.md's training example (a second), so the README cannot drift from
 # the API: a failing build or run fails the test
-test: $(BUILD)/run_tests $(BUILD)/readme_example $(BUILD)/readme_mlp $(if $(VARIANT),,$(BUILD)/learning_budget)
+test: $(BUILD)/run_tests $(BUILD)/readme_example $(BUILD)/readme_mlp \
+      $(if $(VARIANT),,$(BUILD)/learning_budget $(BUILD)/cxx_check)
 	@$(if $(VARIANT),true,./$(BUILD)/learning_budget --profile smoke --tasks listops --fresh --quiet \
 	    --out $(BUILD)/test-smoke > /dev/null && echo "test: learning_budget smoke profile ok")
+	@$(if $(VARIANT),true,./$(BUILD)/cxx_check > $(BUILD)/cxx_check.out && \
+	    echo "test: the headers as C++ ok ($$(tr '\n' ' ' < $(BUILD)/cxx_check.out))" || \
+	    { cat $(BUILD)/cxx_check.out; echo "test: the headers as C++ FAILED" >&2; exit 1; })
 	@rm -rf $(BUILD)/readme-run && mkdir -p $(BUILD)/readme-run && cd $(BUILD)/readme-run && \
 	    ../readme_example > out.txt && echo "test: README.md's example ok ($$(tail -n 1 out.txt))" && \
 	    ../readme_mlp > mlp.txt && echo "test: README.md's MLP snippet ok ($$(tail -n 1 mlp.txt))"
@@ -79,9 +84,13 @@ $(BUILD)/readme_snippet_mlp.c: README.md
 $(BUILD)/readme_mlp: tests/readme_mlp.c $(BUILD)/readme_snippet_mlp.c longseq.h
 	$(CC) $(CFLAGS) -I. -I$(BUILD) $< -o $@ $(LDLIBS)
 
-# the headers must also build as C++ (stb's rule)
-cxx-check:
-	$(CXX) -x c++ -std=c++11 -Wall -Wextra -Werror -fsyntax-only tests/cxx_check.cpp
+# the library headers (longseq.h, synthlang.h, lra_data.h) built as C++ and run (stb's rule): a few
+# training steps of two models on the smoke ListOps task, whose loss must fall
+cxx-check: $(BUILD)/cxx_check
+	./$(BUILD)/cxx_check
+$(BUILD)/cxx_check: tests/cxx_check.cpp longseq.h experiments/synthlang.h experiments/lra_data.h
+	@mkdir -p $(@D)
+	$(CXX) -std=c++11 -Wall -Wextra -Werror $(OPT) $(OMPFLAG) $< -o $@ $(LDLIBS)
 
 # every experiment in its seconds-long smoke profile, so no table rots
 smoke: $(EXPS) $(BUILD)/train_export

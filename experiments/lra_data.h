@@ -662,7 +662,8 @@ static int lra__lo_write(lra__text *f, const int32_t *tok, int64_t n, int64_t *i
 /* the whole file is built first, then written atomically: a full disk or a file-size limit leaves
    the old file and gives a message naming path (ls_write_file), never a truncated TSV */
 LRA_API int lra_listops_write_tsv(const char *path, const lra_split *s, char *err) {
-    lra__text b = {0};
+    lra__text b;
+    memset(&b, 0, sizeof b);
     lra__puts(&b, "Source\tTarget\n");
     for (int64_t e = 0; e < s->n; e++) {
         int64_t i = 0, n = s->len[e];
