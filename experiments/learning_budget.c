@@ -225,7 +225,8 @@ int main(int argc, char **argv) {
     ls_cli cli;
     const char *tasks = "listops,text,retrieval,image,pathfinder,pathx";
     int fresh = 0, no_timing = 0;
-    const ls_flag more[] = {{"no-timing", LS_FLAG_BOOL, &no_timing, "skip the 1- and 2-thread step timings (for a busy machine)"}};
+    const ls_flag more[] = {{.name = "no-timing", .type = LS_FLAG_BOOL, .ptr = &no_timing,
+                             .help = "skip the 1- and 2-thread step timings (for a busy machine)"}};
     int rc = arm_cli_ex("learning_budget", "The learning_budget table: steps and seconds each model needs per LRA-CPU task.",
                         argc, argv, &cli, &tasks, &fresh, more, 1, 0);
     if (rc) return rc - 1;

@@ -417,8 +417,9 @@ int main(int argc, char **argv) {
     ls_cli cli;
     const char *tasks = "listops,text,retrieval-easy,image,pathfinder-easy,pathx";
     int fresh, plan_only = 0;
-    ls_flag more[] = {{"plan", LS_FLAG_BOOL, &plan_only, "time two training steps of every model "
-                       "per task, print the projected wall time, exit"}};
+    ls_flag more[] = {{.name = "plan", .type = LS_FLAG_BOOL, .ptr = &plan_only,
+                       .help = "time two training steps of every model per task, print the "
+                               "projected wall time, exit"}};
     int rc = arm_cli_ex(PROG, "The lra table: LRA-CPU x {Transformer, S4D, LRU} x {scratch, +SPT}.",
                         argc, argv, &cli, &tasks, &fresh, more, 1, 1);
     if (rc) return rc - 1;
