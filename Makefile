@@ -33,7 +33,7 @@ EXPS     = $(patsubst experiments/%.c,$(BUILD)/%,$(EXP_SRC))
 # table programs: every experiment but the data tool and the cost table (which reads the others)
 TABLES   = $(filter-out $(BUILD)/datagen $(BUILD)/cost,$(EXPS))
 
-.PHONY: build test cxx-check smoke data bench bench-deps crosscheck runs tables readme report paper paper-deps all clean
+.PHONY: build test cxx-check smoke data bench bench-busy bench-deps crosscheck runs tables readme report paper paper-deps all clean
 build: $(BUILD)/run_tests $(EXPS) $(BUILD)/train_export
 
 $(BUILD)/run_tests: $(TEST_SRC) tests/test.h tests/fuzz/targets.h $(HEADERS)
@@ -131,6 +131,11 @@ $(BUILD)/bench_peak: bench/peak.c
 #   make bench QUICK=1   1 round, 1 thread only for W1/W2 (~5 min);  BENCH_ARGS= passes more options
 bench: $(BUILD)/bench_sgemm $(BUILD)/bench_models $(BUILD)/bench_peak | bench-deps
 	bash bench/run.sh --build $(BUILD) $(if $(filter 1,$(QUICK)),--quick) $(BENCH_ARGS)
+
+# W1 and W2 with one core kept busy by a co-tenant (yes > /dev/null): longseq at 1 thread, 2 fixed
+# and 2 adapting (ls_autothreads), PyTorch at 1 and 2 (bench/busy.sh; ~6 min)
+bench-busy: $(BUILD)/bench_models | bench-deps
+	bash bench/busy.sh --build $(BUILD) $(BENCH_ARGS)
 
 # the paper's appendix: longseq and PyTorch trained from the same parameters on the same batches
 # (bench/crosscheck.sh; about 45 min on one core, resumable), writing paper/tables/torch_crosscheck.*

@@ -53,7 +53,11 @@ static double own_seconds(void) {
            1e-6 * (double)ru.ru_stime.tv_usec;
 }
 
-typedef struct result { double ms_med, ms_min, ms_max, other_med, rss_mib, last; double *ms; double op_s[2 * LS_OP_COUNT]; } result;
+typedef struct result {
+    double ms_med, ms_min, ms_max, cpu_ms_med, other_med, rss_mib, last;
+    double *ms;
+    double op_s[2 * LS_OP_COUNT];
+} result;
 
 static void run(const workload *w, int steps, int warmup, int ops, int adapt, result *res) {
     ls_config c = ls_config_default(w->arch, 256, w->T);
@@ -80,6 +84,7 @@ static void run(const workload *w, int steps, int warmup, int ops, int adapt, re
     ctx.no_grad = !w->train;
     double *ms = (double *)malloc(sizeof(double) * (size_t)steps);
     double *other = (double *)malloc(sizeof(double) * (size_t)steps);
+    double *cpu = (double *)malloc(sizeof(double) * (size_t)steps);   /* this process's CPU ms */
     res->ms = (double *)malloc(sizeof(double) * (size_t)steps);
     res->last = 0.0;
     memset(res->op_s, 0, sizeof res->op_s);
@@ -108,11 +113,14 @@ static void run(const workload *w, int steps, int warmup, int ops, int adapt, re
             ms[s - warmup] = res->ms[s - warmup] = 1e3 * dt;
             double o = b0 < 0 ? 0.0 : ((b1 - b0) - (c1 - c0)) / dt;   /* cores used by others */
             other[s - warmup] = o > 0 ? o : 0.0;
+            cpu[s - warmup] = 1e3 * (c1 - c0);
         }
     }
     ls_autothreads_end(&at);
     qsort(ms, (size_t)steps, sizeof(double), cmpd);
     qsort(other, (size_t)steps, sizeof(double), cmpd);
+    qsort(cpu, (size_t)steps, sizeof(double), cmpd);
+    res->cpu_ms_med = steps % 2 ? cpu[steps / 2] : 0.5 * (cpu[steps / 2 - 1] + cpu[steps / 2]);
     res->ms_med = steps % 2 ? ms[steps / 2] : 0.5 * (ms[steps / 2 - 1] + ms[steps / 2]);
     res->ms_min = ms[0];
     res->ms_max = ms[steps - 1];
@@ -120,7 +128,7 @@ static void run(const workload *w, int steps, int warmup, int ops, int adapt, re
     struct rusage ru;
     getrusage(RUSAGE_SELF, &ru);
     res->rss_mib = (double)ru.ru_maxrss / 1024.0;
-    free(ms); free(other); free(ids); free(next);
+    free(ms); free(other); free(cpu); free(ids); free(next);
     ls_ctx_free(&ctx); ls_adamw_free(&opt); ls_model_free(&m);
 }
 
@@ -159,10 +167,12 @@ int main(int argc, char **argv) {
             printf("{\"workload\": \"%s\", \"impl\": \"longseq\", \"model\": \"%s\", \"L\": %lld, \"B\": %lld, "
                    "\"train\": %s, \"causal\": %s, \"threads\": %d, \"steps\": %d, \"warmup\": %d, "
                    "\"ms_min\": %.3f, \"ms_median\": %.3f, \"ms_max\": %.3f, \"tokens_per_s\": %.1f, "
-                   "\"peak_rss_mib\": %.1f, \"other_load_cores_median\": %.3f, \"last_loss_or_sum\": %.6g, \"step_ms\": [",
+                   "\"cpu_ms_median\": %.3f, \"peak_rss_mib\": %.1f, \"other_load_cores_median\": %.3f, "
+                   "\"adapt\": %s, \"last_loss_or_sum\": %.6g, \"step_ms\": [",
                    W[k].name, ls_arch_name(W[k].arch), (long long)W[k].T, (long long)W[k].B,
                    W[k].train ? "true" : "false", W[k].causal ? "true" : "false", ls_get_threads(), steps, warmup,
-                   res.ms_min, res.ms_med, res.ms_max, tok, res.rss_mib, res.other_med, res.last);
+                   res.ms_min, res.ms_med, res.ms_max, tok, res.cpu_ms_med, res.rss_mib, res.other_med,
+                   adapt ? "true" : "false", res.last);
             for (int s = 0; s < steps; s++) printf("%s%.3f", s ? ", " : "", res.ms[s]);
             printf("]}\n");
         } else {

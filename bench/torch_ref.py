@@ -211,7 +211,7 @@ def main():
         step()
 
     clk = os.sysconf("SC_CLK_TCK")
-    times, other = [], []
+    times, other, cpu = [], [], []
     busy0, steal0 = read_cpu()
     t_start = time.perf_counter()
     for _ in range(args.steps):
@@ -225,6 +225,7 @@ def main():
         own = (c1.user + c1.system) - (c0.user + c0.system)
         other.append(max(0.0, ((b1 - b0) / clk - own) / dt))  # cores used by others during step
         times.append(dt)
+        cpu.append(own)
     wall = time.perf_counter() - t_start
     busy1, steal1 = read_cpu()
 
@@ -241,6 +242,7 @@ def main():
         "steps": args.steps, "warmup": args.warmup,
         "ms_min": 1e3 * st[0], "ms_median": 1e3 * med, "ms_max": 1e3 * st[-1],
         "tokens_per_s": B * L / med,
+        "cpu_ms_median": 1e3 * sorted(cpu)[len(cpu) // 2],
         "gflop_per_step": fl / 1e9, "gflops_achieved": fl / med / 1e9,
         "peak_rss_mib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0,
         "other_load_cores_median": sorted(other)[len(other) // 2],
