@@ -469,9 +469,21 @@ LS_API int ls_checkpoint_load(const char *path, ls_params *P, ls_adamw *opt, int
 enum { LS_ARCH_TRANSFORMER = 0, LS_ARCH_S4D, LS_ARCH_LRU, LS_ARCH_LINEAR, LS_ARCH_MIXER, LS_ARCH_UNIVERSAL, LS_ARCH_COUNT };
 /* XPOS: xPos (ls_xpos, the paper's gamma 0.4 and scale_base 512) on the rope_base frequencies. KERPLE:
    KERPLE-log (Chi et al. 2022, NeurIPS), a learned logit bias -r1_h log(1 + r2_h |i - j|) per head in the
-   fused attention (ls_attn_opts.kerple; parameters "attn.kerple" per layer). New schemes go last:
-   run records hash the config's bytes. */
-enum { LS_POS_NONE = 0, LS_POS_SINUSOIDAL, LS_POS_LEARNED, LS_POS_ROPE, LS_POS_ALIBI, LS_POS_XPOS, LS_POS_KERPLE };
+   fused attention (ls_attn_opts.kerple; parameters "attn.kerple" per layer). HWFA: hybrid
+   window-full attention (J. Su 2023, "Transformer upgrade road 9: a new idea for global length
+   extrapolation", kexue.fm/archives/9603), a layout rather than an encoding: every layer but the
+   last is window attention (window = the config's window, sinks allowed) with plain RoPE; the last
+   layer is full attention with no position encoding (NoPE; causality alone tells it the order)
+   and log-n scaling, the logits of query i times log(n_i) / log(train_len), n_i = the keys it sees
+   (i + 1 when causal; logn form 1, the same in training and at test). The window layers see only
+   distances below the window and the full layer sees no distance at all, so no layer meets a
+   relative position it was not trained on; log n keeps the full layer's attention about as sharp
+   when n grows past train_len. It needs the Transformer, >= 2 layers, 1 <= window < train_len (a
+   window of train_len or more would make the window layers full attention while training), logn 0
+   (the layout fixes it) and none of the RoPE variants. Same parameters as RoPE. New schemes go
+   last: run records hash the config's bytes. */
+enum { LS_POS_NONE = 0, LS_POS_SINUSOIDAL, LS_POS_LEARNED, LS_POS_ROPE, LS_POS_ALIBI, LS_POS_XPOS,
+       LS_POS_KERPLE, LS_POS_HWFA };
 enum { LS_NORM_PRE = 0, LS_NORM_POST, LS_NORM_DEEPNORM, LS_NORM_ADMIN };
 enum { LS_HEAD_CLASSIFY = 0, LS_HEAD_PAIR, LS_HEAD_LM };
 enum { LS_SSM_INIT_LIN = 0, LS_SSM_INIT_INV, LS_SSM_INIT_RANDOM };
@@ -543,6 +555,34 @@ LS_API ls_tensor *ls_model_encode(ls_ctx *ctx, ls_model *m, const int32_t *ids, 
    lengths (B, 2); LM (B, T, lm_vocab). lengths may be NULL (all T). */
 LS_API ls_tensor *ls_model_forward(ls_ctx *ctx, ls_model *m, const int32_t *ids, const int32_t *lengths,
                                    int64_t B, int64_t T);
+/* NBCE, naive-Bayes context extension (J. Su 2023, "NBCE: extending the context length of LLMs
+   with naive Bayes", kexue.fm/archives/9617; notes in kexue.fm/archives/9632). An inference
+   routine, forward only: it records nothing on the tape and has no backward, so it is not an op
+   and not in the gradient check. A causal LM trained at length L cannot read a context longer
+   than L. NBCE cuts the context into segments S_1..S_n that each fit beside the tail T (the ids
+   whose continuations are wanted), runs the model on every [S_k, T] and on T alone (the
+   unconditional prediction), and combines, at every position of the tail,
+       log p(. | S_1..S_n, T) = (beta + 1) log p(. | S_k*, T) - beta log p(. | T) + const,
+       k* = argmin_k H_k,  H_k = -sum_v p(v | S_k, T) log p(v | S_k, T)    (min-entropy pooling).
+   Naive Bayes (the S_k independent given T) gives the mean of log p(. | S_k, T) and beta = n - 1;
+   the source replaces the mean by the most confident segment and tunes beta (0.25 there). The
+   constant is removed by renormalising, so the result is a log-softmax.
+   ls_nbce_combine: the combination alone, for one position. logits (n_seg + 1, V), row 0 the
+   unconditional prediction, rows 1..n_seg the segments' (raw logits or log-probabilities: each
+   row is log-softmaxed first). Writes logp (V); returns k* (the first on ties), or 0 when n_seg
+   is 0 (then logp is row 0's log-softmax: with no context, the plain prediction). */
+LS_API int64_t ls_nbce_combine(const float *logits, int64_t n_seg, int64_t V, float beta,
+                               float *logp);
+/* ls_nbce: m a causal model with an LM head. The context (n_context ids, may be 0) is cut from
+   its start into n = ceil(n_context / seg_len) consecutive segments of seg_len ids (the last one
+   shorter when seg_len does not divide n_context); seg_len + n_tail must not exceed train_len.
+   One forward pass of n + 1 rows (each [S_k, tail], and the tail alone; shorter rows padded).
+   logp (n_tail, lm_vocab): row t = log p(the id after tail[t] | context, tail[0..t]); chosen
+   (NULL, or n_tail) receives each row's k*. Uses ctx's arena (the caller resets it) with no tape
+   and no dropout; ctx's flags are restored. 0, or -1 with a message in err. */
+LS_API int ls_nbce(ls_ctx *ctx, ls_model *m, const int32_t *context, int64_t n_context,
+                   int64_t seg_len, const int32_t *tail, int64_t n_tail, float beta, float *logp,
+                   int64_t *chosen, char *err);
 /* DeepNorm constants for N layers of an encoder-only or decoder-only stack (DeepNet, Wang et al. 2022, arXiv:2203.00555) */
 LS_API void ls_deepnorm_constants(int n_layers, float *alpha, float *beta);
 /* Admin closed form omega = sqrt((n+1)/ln(n+1) - 1), n = 2N residual sublayers */
@@ -5833,6 +5873,40 @@ static void ls__ssm_init(ls_model *m, ls_tensor **p, ls_rng *r) {
                  p[3]->x, p[4]->x);
 }
 
+/* HWFA's configuration rules (LS_POS_HWFA): each refusal names the value and what it breaks.
+   train_len 0 means max_len, as ls_model_init applies below. */
+static int ls__hwfa_check(const ls_config *c, char *err) {
+    int64_t lt = c->train_len ? c->train_len : c->max_len;
+    if (c->arch != LS_ARCH_TRANSFORMER) {
+        ls__seterr(err, "model: HWFA needs the Transformer (arch %s): its last layer alone is full",
+                   ls_arch_name(c->arch));
+        return -1;
+    }
+    if (c->n_layers < 2) {
+        ls__seterr(err, "model: HWFA needs at least 2 layers (n_layers %d): window layers, then "
+                   "one full layer", c->n_layers);
+        return -1;
+    }
+    if (c->window < 1 || c->window >= lt) {
+        ls__seterr(err, "model: HWFA window %lld must be in 1..%lld (below train_len %lld, or the "
+                   "window layers would be full attention in training)", (long long)c->window,
+                   (long long)(lt - 1), (long long)lt);
+        return -1;
+    }
+    if (c->logn) {
+        ls__seterr(err, "model: HWFA sets log-n scaling itself (last layer only); logn %d must be 0",
+                   c->logn);
+        return -1;
+    }
+    if (c->rope_kind != LS_ROPE_PLAIN || c->rope_s > 1.0f || c->rope_pi || c->rerope_w > 0) {
+        ls__seterr(err, "model: HWFA takes none of the RoPE variants (rope_kind %d, rope_s %g, "
+                   "rope_pi %d, rerope_w %lld)", c->rope_kind, (double)c->rope_s, c->rope_pi,
+                   (long long)c->rerope_w);
+        return -1;
+    }
+    return 0;
+}
+
 LS_API int ls_model_init(ls_model *m, const ls_config *cfg, uint64_t seed, char *err) {
     memset(m, 0, sizeof *m);
     m->cfg = *cfg;
@@ -5857,6 +5931,7 @@ LS_API int ls_model_init(ls_model *m, const ls_config *cfg, uint64_t seed, char 
         ls__seterr(err, "model: xPos takes none of the RoPE variants (rope_kind, rope_s, rope_pi, rerope_w)");
         return -1;
     }
+    if (c->pos == LS_POS_HWFA && ls__hwfa_check(c, err)) return -1;
     if (!c->lm_vocab) c->lm_vocab = c->vocab;
     if (!c->train_len) c->train_len = c->max_len;
     if (!c->d_ffn) c->d_ffn = 4 * c->d_model;
@@ -6010,15 +6085,21 @@ static float ls__rope_setup(ls_ctx *ctx, const ls_model *m, float **theta, float
     return l * l;   /* YaRN's lambda = (1 + 0.1 ln s)^2 */
 }
 
+/* last: this is the stack's last layer (HWFA makes it the full NoPE log-n layer) */
 static ls_tensor *ls__attention_sublayer(ls_ctx *ctx, const ls_model *m, const ls__layer *L, ls_tensor *x,
-                                         const int32_t *lengths) {
+                                         const int32_t *lengths, int last) {
     const ls_config *c = &m->cfg;
     int64_t H = c->n_heads, D = c->d_model / H, T = x ? x->d[1] : 0;
     ls_tensor *q = ls_linear(ctx, x, L->wq, L->bq), *k = ls_linear(ctx, x, L->wk, L->bk), *v = ls_linear(ctx, x, L->wv, L->bv);
     ls_tensor *q2 = NULL, *k2 = NULL;
     float logit = 1.0f;
+    /* this layer's share of the config: HWFA turns it into RoPE + window (all layers but the last)
+       or NoPE + full + log-n (the last); every other scheme uses the config as it is */
+    int hwfa = c->pos == LS_POS_HWFA, full = hwfa && last;
+    int rope = c->pos == LS_POS_ROPE || (hwfa && !last), logn = full ? 1 : c->logn;
+    int64_t window = full ? 0 : c->window;
     if (c->keynorm) k = ls_l2norm(ctx, k, D, 1e-6f);   /* rotations keep norms: normalise first */
-    if (c->pos == LS_POS_ROPE) {
+    if (rope) {
         float *theta, ps;
         logit = ls__rope_setup(ctx, m, &theta, &ps);
         if (c->rerope_w > 0) {
@@ -6043,19 +6124,19 @@ static ls_tensor *ls__attention_sublayer(ls_ctx *ctx, const ls_model *m, const l
         o.causal = c->causal;
         o.scale = logit * (c->keynorm ? 1.0f : 1.0f / sqrtf((float)D));
         o.alibi = c->pos == LS_POS_ALIBI ? m->alibi : NULL;
-        o.window = c->window;
-        o.sinks = c->window ? c->sinks : 0;
+        o.window = window;
+        o.sinks = window ? c->sinks : 0;
         o.dual_w = q2 ? c->rerope_w : 0;
         o.kv_len = lengths;
         o.kerple = c->pos == LS_POS_KERPLE ? L->kerple : NULL;
-        if (c->logn && T > 0) {   /* log-n scaling: log(visible keys) / log(training length) */
+        if (logn && T > 0) {   /* log-n scaling: log(visible keys) / log(training length) */
             float *rs = ls__floats(ctx, T);
             double lt = log((double)(c->train_len > 1 ? c->train_len : 2));
             for (int64_t i = 0; i < T; i++) {
                 double n = c->causal ? (double)(i + 1) : (double)T;
-                if (c->window && n > (double)c->window) n = (double)c->window;
+                if (window && n > (double)window) n = (double)window;
                 double f = log(n > 1.0 ? n : 1.0) / lt;
-                if (c->logn == 2 && f < 1.0) f = 1.0;   /* test-time form never shrinks logits */
+                if (logn == 2 && f < 1.0) f = 1.0;   /* test-time form never shrinks logits */
                 rs[i] = (float)(f > 1e-3 ? f : 1e-3);
             }
             o.row_scale = rs;
@@ -6155,7 +6236,9 @@ LS_API ls_tensor *ls_model_encode(ls_ctx *ctx, ls_model *m, const int32_t *ids, 
             continue;
         }
         ls_tensor *in = ls__pre(ctx, m, x, L->ln1_g, L->ln1_b);
-        ls_tensor *y = c->arch == LS_ARCH_MIXER ? ls__mix_sublayer(ctx, m, L, in, pad) : ls__attention_sublayer(ctx, m, L, in, lengths);
+        int last = l == c->n_layers - 1;
+        ls_tensor *y = c->arch == LS_ARCH_MIXER ? ls__mix_sublayer(ctx, m, L, in, pad)
+                                                : ls__attention_sublayer(ctx, m, L, in, lengths, last);
         x = ls__residual(ctx, m, x, y, L->ln1_g, L->ln1_b);
         x = ls__residual(ctx, m, x, ls__ffn_sublayer(ctx, m, L, ls__pre(ctx, m, x, L->ln2_g, L->ln2_b)), L->ln2_g, L->ln2_b);
     }
@@ -6179,6 +6262,102 @@ LS_API ls_tensor *ls_model_forward(ls_ctx *ctx, ls_model *m, const int32_t *ids,
     ls_tensor *h = ls_model_encode(ctx, m, ids, lengths, B, T);
     if (c->head == LS_HEAD_CLASSIFY) return ls_linear(ctx, ls_pool(ctx, h, lengths, c->pool), m->cls_w2, m->cls_b2);
     return ls_linear(ctx, h, m->lm_w, m->lm_b);
+}
+
+/* NBCE (declaration: the formula). Inference only, so there is no backward beside it. In double:
+   log-softmax each row (lse = max + log sum exp(x - max)), the entropy as H = lse - sum p x
+   (= -sum p log p with log p = x - lse), then the combined score and its own log-softmax. */
+static double ls__lse_d(const float *x, int64_t V) {
+    double mx = x[0], z = 0;
+    for (int64_t v = 1; v < V; v++) if (x[v] > mx) mx = x[v];
+    for (int64_t v = 0; v < V; v++) z += exp((double)x[v] - mx);
+    return mx + log(z);
+}
+
+LS_API int64_t ls_nbce_combine(const float *logits, int64_t n_seg, int64_t V, float beta,
+                               float *logp) {
+    const float *u = logits;   /* row 0: the tail alone */
+    double lse_u = ls__lse_d(u, V);
+    if (n_seg < 1) {
+        for (int64_t v = 0; v < V; v++) logp[v] = (float)((double)u[v] - lse_u);
+        return 0;
+    }
+    int64_t best = 1;
+    double best_h = 0, best_lse = 0;
+    for (int64_t k = 1; k <= n_seg; k++) {   /* min-entropy pooling: the most confident segment */
+        const float *x = logits + k * V;
+        double lse = ls__lse_d(x, V), px = 0;
+        for (int64_t v = 0; v < V; v++) px += exp((double)x[v] - lse) * (double)x[v];
+        double h = lse - px;
+        if (k == 1 || h < best_h) { best = k; best_h = h; best_lse = lse; }
+    }
+    /* (beta + 1) log p_k* - beta log p_0, then renormalised (the "+ const" of the formula) */
+    const float *x = logits + best * V;
+    double b = (double)beta, mx = -HUGE_VAL, z = 0;
+#define LS__NBCE_S(v) ((b + 1.0) * ((double)x[v] - best_lse) - b * ((double)u[v] - lse_u))
+    for (int64_t v = 0; v < V; v++) if (LS__NBCE_S(v) > mx) mx = LS__NBCE_S(v);
+    for (int64_t v = 0; v < V; v++) z += exp(LS__NBCE_S(v) - mx);
+    double lz = mx + log(z);
+    for (int64_t v = 0; v < V; v++) logp[v] = (float)(LS__NBCE_S(v) - lz);
+#undef LS__NBCE_S
+    return best;
+}
+
+LS_API int ls_nbce(ls_ctx *ctx, ls_model *m, const int32_t *context, int64_t n_context,
+                   int64_t seg_len, const int32_t *tail, int64_t n_tail, float beta, float *logp,
+                   int64_t *chosen, char *err) {
+    const ls_config *c = &m->cfg;
+    if (c->head != LS_HEAD_LM || !c->causal) {
+        ls__seterr(err, "ls_nbce: needs a causal model with an LM head (head %d, causal %d)", c->head,
+                   c->causal);
+        return -1;
+    }
+    if (n_tail < 1 || n_context < 0 || (n_context > 0 && seg_len < 1)) {
+        ls__seterr(err, "ls_nbce: n_tail %lld must be >= 1, n_context %lld >= 0, seg_len %lld >= 1",
+                   (long long)n_tail, (long long)n_context, (long long)seg_len);
+        return -1;
+    }
+    int64_t n = n_context > 0 ? (n_context + seg_len - 1) / seg_len : 0;
+    int64_t S = n == 0 ? 0 : seg_len < n_context ? seg_len : n_context, T = S + n_tail, R = n + 1;
+    if (T > c->train_len) {
+        ls__seterr(err, "ls_nbce: a segment (%lld ids) and the tail (%lld) make %lld ids, more than "
+                   "train_len %lld: each [segment, tail] must fit the trained length", (long long)S,
+                   (long long)n_tail, (long long)T, (long long)c->train_len);
+        return -1;
+    }
+    /* rows: 0 = [tail], k = [S_k, tail]; each left-aligned, padding (id 0) after it */
+    int32_t *ids = (int32_t *)ls__xmalloc((size_t)(R * T + R) * sizeof(int32_t));
+    int32_t *len = ids + R * T;
+    memset(ids, 0, (size_t)(R * T) * sizeof(int32_t));
+    for (int64_t k = 0; k < R; k++) {
+        int64_t a = k ? (k - 1) * seg_len : 0;   /* segment k's first id in the context */
+        int64_t sk = k == 0 ? 0 : n_context - a < seg_len ? n_context - a : seg_len;
+        if (sk) memcpy(ids + k * T, context + a, (size_t)sk * sizeof(int32_t));
+        memcpy(ids + k * T + sk, tail, (size_t)n_tail * sizeof(int32_t));
+        len[k] = (int32_t)(sk + n_tail);
+    }
+    int training = ctx->training, no_grad = ctx->no_grad;
+    ctx->training = 0; ctx->no_grad = 1;
+    ls_tensor *y = ls_model_forward(ctx, m, ids, len, R, T);   /* (R, T, V) */
+    ctx->training = training; ctx->no_grad = no_grad;
+    if (!y) {
+        ls__seterr(err, "ls_nbce: %s", ls_ctx_error(ctx));
+        LS_FREE(ids);
+        return -1;
+    }
+    /* position t of the tail sits at column len[k] - n_tail + t of row k */
+    int64_t V = y->d[2];
+    float *rows = (float *)ls__xmalloc((size_t)(R * V) * sizeof(float));
+    for (int64_t t = 0; t < n_tail; t++) {
+        for (int64_t k = 0; k < R; k++)
+            memcpy(rows + k * V, y->x + (k * T + len[k] - n_tail + t) * V,
+                   (size_t)V * sizeof(float));
+        int64_t best = ls_nbce_combine(rows, n, V, beta, logp + t * V);
+        if (chosen) chosen[t] = best;
+    }
+    LS_FREE(rows);
+    LS_FREE(ids);
+    return 0;
 }
 
 /* ---------------------------------------------------------------------------------------------

@@ -4,10 +4,12 @@
      length_extrapolation [--profile smoke|cpu|paper] [--seed N] [--threads N] [--quiet] [--out DIR]
                           [--fresh] [--steps N]      (--steps: instead of the profile's count)
 
-   Six causal byte LMs (Sinusoidal, ALiBi, RoPE, RoPE+KeyNorm, xPos, KERPLE-log) are trained at L_train = 64 on
-   SynthLang with copy spans and tested at 64..512. Every other row takes a trained checkpoint and
-   changes only how attention runs at test time (log n†, window, Λ-window, PI, NTK, YaRN, ReRoPE,
-   leaky ReRoPE): no training, one forward pass per length with the same parameters and eval sets.
+   Seven causal byte LMs (Sinusoidal, ALiBi, RoPE, RoPE+KeyNorm, xPos, KERPLE-log, HWFA) are trained
+   at L_train = 64 on SynthLang with copy spans and tested at 64..512. Every other row takes a
+   trained checkpoint and changes only how attention runs at test time (log n†, window, Λ-window,
+   PI, NTK, YaRN, ReRoPE, leaky ReRoPE): no training, one forward pass per length with the same
+   parameters and eval sets. The NBCE row instead runs many forward passes no longer than L_train
+   per sequence and combines their predictions (eval_set_nbce says exactly how).
 
    Columns. bpc@L: mean next-id loss in bits over every target of 64 plain sequences of length L.
    Averaged loss improves with length partly because fewer targets have short contexts (the "early
@@ -56,13 +58,19 @@ static const e1_plan E1_PLAN[3] = {
 enum { LANG_SEED = 1, TRAIN_SEED = 11, VAL_SEED = 12, PLAIN_SEED = 1000 };
 
 /* the trained models */
-enum { T_SIN, T_ALIBI, T_ROPE, T_KEYNORM, T_XPOS, T_KERPLE, N_TRAINED };
+enum { T_SIN, T_ALIBI, T_ROPE, T_KEYNORM, T_XPOS, T_KERPLE, T_HWFA, N_TRAINED };
 static const char *const TRAINED[N_TRAINED] = {"Sinusoidal", "ALiBi (m=2^-2..2^-8)", "RoPE", "RoPE+KeyNorm", "xPos",
-                                               "KERPLE-log"};
+                                               "KERPLE-log", "HWFA"};
+/* HWFA's window (LS_POS_HWFA: layer 1 window attention with RoPE, layer 2 full, NoPE, log n) is
+   3 L_train / 4 (48 at L_train 64): below L_train, as the layout requires, and wide enough that
+   the window layer alone covers most of a training sequence */
+#define HWFA_WINDOW(L) (3 * (L) / 4)
+/* NBCE on the RoPE checkpoint: blocks of L_train / 2 ids; beta as in the source */
+#define NBCE_BETA 0.25f
 
 /* the table's rows, in order; windows and ReRoPE w are in quarters of L_train (64 -> 16, 32, 64) */
 enum { R_SIN, R_ALIBI, R_ROPE, R_LOGN, R_WINDOW, R_LAMBDA, R_PI, R_NTK, R_YARN, R_RE1, R_RE2, R_RE4, R_LEAKY,
-       R_KN, R_KN_RE, R_XPOS, R_KERPLE, N_ROWS };
+       R_KN, R_KN_RE, R_XPOS, R_KERPLE, R_HWFA, R_NBCE, N_ROWS };
 typedef struct e1_row {
     int model;             /* T_*: whose parameters */
     const char *change;    /* the test-time change; a "%lld" is filled by row_number() */
@@ -70,6 +78,7 @@ typedef struct e1_row {
     int window, sinks;     /* window: keys with r >= L_train - sinks are masked, except the first `sinks` */
     int rerope4;           /* ReRoPE w = rerope4 * L_train / 4 */
     float leaky_k;         /* with rerope4: leaky ReRoPE */
+    int nbce;              /* NBCE over blocks of L_train / 2 (eval_set_nbce), no config change */
 } e1_row;
 static const e1_row ROWS[N_ROWS] = {
     [R_SIN] = {.model = T_SIN, .change = "-"},
@@ -88,7 +97,9 @@ static const e1_row ROWS[N_ROWS] = {
     [R_KN] = {.model = T_KEYNORM, .change = "-"},
     [R_KN_RE] = {T_KEYNORM, "ReRoPE w=%lld", .rerope4 = 1},
     [R_XPOS] = {.model = T_XPOS, .change = "-"},
-    [R_KERPLE] = {.model = T_KERPLE, .change = "-"}};
+    [R_KERPLE] = {.model = T_KERPLE, .change = "-"},
+    [R_HWFA] = {.model = T_HWFA, .change = "-"},
+    [R_NBCE] = {T_ROPE, "NBCE β=0.25 (blocks of %lld)", .nbce = 1}};
 /* YaRN's ramp ends at beta = 32 turns (Peng et al. 2023, arXiv 2309.00071, for LLaMA), but at
    L_train 64, d_h 16 the turn counts r_t = L_train theta_t / 2 pi are 10.2, 3.2, 1.02, 0.32, ...:
    none reaches 32, so beta = 8 (a deviation the table's notes state) */
@@ -105,14 +116,15 @@ static ls_config trained_config(const e1_plan *p, int t) {
     c.d_model = p->d; c.n_heads = p->H; c.d_ffn = p->F; c.n_layers = p->layers;
     c.causal = 1; c.head = LS_HEAD_LM;
     c.pos = t == T_SIN ? LS_POS_SINUSOIDAL : t == T_ALIBI ? LS_POS_ALIBI : t == T_XPOS ? LS_POS_XPOS
-          : t == T_KERPLE ? LS_POS_KERPLE : LS_POS_ROPE;
+          : t == T_KERPLE ? LS_POS_KERPLE : t == T_HWFA ? LS_POS_HWFA : LS_POS_ROPE;
     c.keynorm = t == T_KEYNORM;
+    if (t == T_HWFA) c.window = HWFA_WINDOW(p->L);
     return c;
 }
 
-/* the number in a row's label: its window, its ReRoPE w, or L_train (log n) */
+/* the number in a row's label: its window, its ReRoPE w, NBCE's block, or L_train (log n) */
 static long long row_number(const e1_row *r, int64_t L) {
-    return r->window ? L - r->sinks : r->rerope4 ? r->rerope4 * L / 4 : L;
+    return r->window ? L - r->sinks : r->rerope4 ? r->rerope4 * L / 4 : r->nbce ? L / 2 : L;
 }
 
 /* the trained model's configuration with the row's test-time change, for sequences of length T */
@@ -243,6 +255,50 @@ static int eval_set(ls_model *m, const ls_dataset *d, int64_t B, int64_t tail, i
     return 0;
 }
 
+/* The NBCE row (ls_nbce): the same targets and sums as eval_set, each predicted from pieces that
+   fit L_train. A sequence is cut into blocks of Q = L_train / 2 ids. The targets of block b are
+   the ids after each of its positions (ids bQ + 1 .. bQ + Q, the last of them the next block's
+   first id); the tail is block b itself, and the segments are the blocks before it (seg_len
+   L_train - Q = Q, so every [segment, tail] is exactly L_train ids). Block 0 has no context: its
+   targets get the plain prediction from the block alone. So at every length, bpc and last64 score
+   every target as the other rows do, but no forward pass is longer than L_train, and a target
+   sees the ids before its block only through NBCE's choice of one segment. */
+static int eval_set_nbce(ls_model *m, const ls_dataset *d, int64_t L, int64_t B, int64_t tail,
+                         int64_t after, e1_sums *s, e1_progress *pr, char *err) {
+    ls_ctx ctx;
+    ls_ctx_init(&ctx, 1);
+    int64_t T = d->T, Q = L / 2, V = m->cfg.lm_vocab;
+    float *logp = (float *)malloc((size_t)(Q * V) * sizeof(float));
+    if (!logp) { snprintf(err, LS_ERRLEN, "NBCE: out of memory"); ls_ctx_free(&ctx); return -1; }
+    int rc = 0;
+    for (int64_t b = 0; b < d->n && !rc; b++) {
+        const int32_t *ids = d->tokens + b * T;
+        for (int64_t s0 = 0; s0 < T && !rc; s0 += Q) {
+            int64_t nt = T - s0 < Q ? T - s0 : Q;
+            rc = ls_nbce(&ctx, m, ids, s0, L - Q, ids + s0, nt, NBCE_BETA, logp, NULL, err);
+            /* position t = s0 + j predicts id t + 1 */
+            for (int64_t j = 0; !rc && j < nt && s0 + j + 1 < T; j++) {
+                int64_t t = s0 + j, best = 0;
+                const float *lp = logp + j * V;
+                for (int64_t v = 1; v < V; v++) if (lp[v] > lp[best]) best = v;
+                double l = -(double)lp[ids[t + 1]];
+                s->nll += l; s->n++;
+                if (t + 1 >= T - tail) { s->nll_tail += l; s->n_tail++; }
+                if (t + 1 >= after) { s->right += best == ids[t + 1]; s->n_after++; }
+            }
+            ls_ctx_reset(&ctx);
+        }
+        pr->tokens += (double)T;
+        if ((b + 1) % B == 0 || b + 1 == d->n) {
+            double bits = s->nll / (double)s->n / LN2;
+            ls_progress_update(&pr->p, ++pr->batches, bits, -1.0, pr->tokens);
+        }
+    }
+    free(logp);
+    ls_ctx_free(&ctx);
+    return rc;
+}
+
 /* one row: the trained parameters under the row's options at every test length -> v[NV] */
 static int eval_row(const e1_row *r, const ls_model *base, const e1_plan *p, const e1_data *D, const char *label,
                     int quiet, double *v, char *err) {
@@ -259,7 +315,9 @@ static int eval_row(const e1_row *r, const ls_model *base, const e1_plan *p, con
         memset(&s, 0, sizeof s);
         if (ls_model_init(&m, &c, 1, err)) return -1;
         int rc = copy_params(&m.P, &base->P, err);
-        if (!rc) rc = eval_set(&m, &set->d, p->eval_batch, p->L, period, &s, &pr, err);
+        if (!rc && r->nbce)
+            rc = eval_set_nbce(&m, &set->d, p->L, p->eval_batch, p->L, period, &s, &pr, err);
+        else if (!rc) rc = eval_set(&m, &set->d, p->eval_batch, p->L, period, &s, &pr, err);
         ls_model_free(&m);
         if (rc) return -1;
         if (repeat) v[V_COPY] = s.right / (double)s.n_after;
@@ -285,6 +343,14 @@ static uint64_t row_hash(const e1_row *r, const ls_config *base, uint64_t run, c
         ls_config c = row_config(r, *base, p->test[k]);
         h = rp_hash(rp_hash(h, &p->test[k], sizeof p->test[k]), &c, sizeof c);
     }
+    /* NBCE leaves the config as it is: its evaluation enters the key here (no other row's key
+       changes) */
+    if (r->nbce) {
+        char nb[96];
+        snprintf(nb, sizeof nb, "NBCE v1: beta %g, blocks of %lld, min-entropy pooling", (double)NBCE_BETA,
+                 (long long)(p->L / 2));
+        h = rp_hash(h, nb, strlen(nb));
+    }
     return h;
 }
 
@@ -309,7 +375,7 @@ static double copy_gain(const e1_view *e, int r) { return e->v[r][V_COPY] - e->v
 #define CLEAR 0.10     /* "clearly higher": 10 points above the no-copy level and above every "near" row */
 
 enum { K_NONE, K_SIN_STEEP, K_ROPE_LESS, K_ALIBI_FLAT, K_LOGN_BETTER, K_NO_RECOVER, K_RECOVER, K_KN_FLAT, K_FLAT_BEATS_ALIBI,
-       K_BEATS_ROPE };
+       K_BEATS_ROPE, K_EXTRAPOLATES };
 static const char *mark(int ok) { return ok ? "✓" : "✗"; }
 
 /* one trend test on row r; the text says what was compared */
@@ -345,6 +411,10 @@ static int trend(int kind, int r, const e1_view *e, char *why, size_t cap) {
         ok = rope_ok && longest(e, r) < longest(e, R_ROPE);
         snprintf(why, cap, "%.3f vs RoPE %.3f bpc at the longest length (rise %+.3f vs %+.3f)", longest(e, r), longest(e, R_ROPE),
                  rise(e, r), rise(e, R_ROPE)); break;
+    case K_EXTRAPOLATES:   /* trained short: flat or falling to the longest length, where RoPE rises */
+        ok = rope_ok && rise(e, r) <= FLAT;
+        snprintf(why, cap, "rise %+.3f bpc (flat or falling: ≤ %+.2f) where RoPE rose %+.3f", rise(e, r),
+                 FLAT, rise(e, R_ROPE)); break;
     default: snprintf(why, cap, "not a row of this table"); return -1;
     }
     if (!rope_ok && kind != K_SIN_STEEP && kind != K_ALIBI_FLAT && kind != K_LOGN_BETTER && kind != K_FLAT_BEATS_ALIBI) {
@@ -370,11 +440,12 @@ static int copy_check(const e1_view *e, char *why, size_t cap) {
 
 /* published figures (sources in each row), the trend each predicts, and our test of it */
 typedef struct e1_anchor { int su; const char *what, *published, *trend; int kind, row; } e1_anchor;
-static const char *const SOURCE[4] = {
+static const char *const SOURCE[5] = {
     "ALiBi Table 2 (Press et al. 2022, arXiv 2108.12409: WikiText-103, 247M params, L_train 512), validation perplexity at L_valid 512 / 1012 / 1512 / 2512 / 15512",
     "Su 9708/9859 (J. Su 2023, kexue.fm/archives/9708 and 9859: 100M GAU, L_train 512), per-token accuracy % at 512 / 4096 repeated / 4096 non-repeated",
     "KERPLE (Chi et al. 2022, NeurIPS, arXiv 2205.09921)",
-    "xPos (Sun et al. 2023, \"A Length-Extrapolatable Transformer\", ACL, arXiv 2212.10554)"};
+    "xPos (Sun et al. 2023, \"A Length-Extrapolatable Transformer\", ACL, arXiv 2212.10554)",
+    "HWFA and NBCE (J. Su 2023, kexue.fm/archives/9603 and 9617)"};
 static const e1_anchor ANCHORS[] = {
     {0, "Sinusoidal", "20.05 / 43.54 / 76.23 / 132.41 / 406.01", "explodes beyond L_train", K_SIN_STEEP, R_SIN},
     {0, "Rotary", "20.07 / 21.37 / 25.99 / 31.58 / 79.25", "degrades, less than Sinusoidal", K_ROPE_LESS, R_ROPE},
@@ -389,14 +460,25 @@ static const e1_anchor ANCHORS[] = {
     {1, "ReRoPE-w256-log n", "49.40 / 85.12 / 49.07", "best of the ReRoPE family", K_NONE, 0},
     {1, "ReRoPE-w512 (= L_train)", "49.41 / 7.09 / 8.25", "collapses", K_NO_RECOVER, R_RE4},
     {1, "Leaky ReRoPE-w128-k16-log n (w = L_train/4)", "49.40 / 85.15 / 49.10", "recovers most (row 13 has no log n)", K_RECOVER, R_LEAKY},
-    {1, "HWFA", "48.70 / 80.84 / 48.15", "recovers most", K_NONE, 0},
+    {1, "HWFA", "48.70 / 80.84 / 48.15",
+     "recovers most (a trained layout: its bpc at the longest length against RoPE's)", K_RECOVER, R_HWFA},
     {1, "KNA", "49.60 / 61.08 / 47.69", "far flatter than RoPE with no test-time change", K_KN_FLAT, R_KN},
     {1, "KNA-log n", "49.58 / 63.17 / 46.40", "as KNA", K_NONE, 0},
     {1, "Baseline-YaRN", "49.41 / 80.10 / 47.45", "recovers most", K_RECOVER, R_YARN},
     {2, "KERPLE-log", "(the paper's claim; no figure quoted)", "perplexity stays flat past L_train, lower than ALiBi's on the paper's language-modelling sets", K_FLAT_BEATS_ALIBI,
      R_KERPLE},
     {3, "xPos", "(the paper's claim; no figure quoted)", "extrapolates better than RoPE (the paper measures it with blockwise causal attention at test time; this table uses full causal attention)",
-     K_BEATS_ROPE, R_XPOS}};
+     K_BEATS_ROPE, R_XPOS},
+    {4, "HWFA", "(the post's claim; 9708's accuracies are above)",
+     "trained at L_train, the loss stays flat or keeps falling as the test length grows, where plain "
+     "RoPE breaks down",
+     K_EXTRAPOLATES, R_HWFA},
+    {4, "NBCE, β = 0.25 and min-entropy pooling,",
+     "(the post's claim; its evidence is question answering over contexts longer than a released "
+     "LLM's training length, no perplexity figure)",
+     "extends the context a trained model can read with no fine-tuning: recovers most of what RoPE "
+     "loses past L_train",
+     K_RECOVER, R_NBCE}};
 
 /* one line per anchor: ✓/✗ when the table has the row (· when not), the figures, the trend, our test of it */
 static void add_anchors(rp_table *t, const e1_view *e) {
@@ -453,7 +535,9 @@ static void add_checks(rp_table *t, const e1_view *e, int quiet) {
 static void add_rows(rp_table *t, rp_table *csv, const e1_plan *p, const double (*v)[NV], const rp_result *res) {
     for (int r = 0; r < N_ROWS; r++) {
         const e1_row *w = &ROWS[r];
-        int own = r == R_SIN || r == R_ALIBI || r == R_ROPE || r == R_KN || r == R_XPOS || r == R_KERPLE;   /* trained here, not post-hoc */
+        /* trained here, not post-hoc */
+        int own = r == R_SIN || r == R_ALIBI || r == R_ROPE || r == R_KN || r == R_XPOS || r == R_KERPLE
+                  || r == R_HWFA;
         char num[8], change[96], cell[4][16], tail[16], copy[16], train[32], line[1024];
         snprintf(num, sizeof num, "%d", r + 1);
         snprintf(change, sizeof change, w->change, row_number(w, p->L));
@@ -506,12 +590,24 @@ static void add_notes(rp_table *t, const e1_plan *p, double unigram_bits) {
     long long L = (long long)p->L, Lmax = (long long)p->test[p->ntest - 1], P = 3 * L / 2;
     rp_table_note(t, "bpc: mean next-id loss in bits over all targets of %lld plain SynthLang sequences per length (fixed eval seed, the same for every row). last%lld@%lld: the final %lld targets only (same targets as bpc@%lld, longer context; separates \"more context helps\" from the early-token curse). copy@%lld: next-id accuracy (%%) on the bpc@%lld sequences with their first %lld ids tiled to length %lld, over the targets after the first period; the no-copy level (the same accuracy on the untiled sequences) is in the CSV.",
                   (long long)p->n_eval, L, Lmax, L, L, P, Lmax, P, Lmax);
-    rp_table_note(t, "Rows 1-3, %d, %d and %d are trained (train_s: seconds of training); the other rows reuse the checkpoint of the row named in train_s, with only the test-time change, forward only. PI, NTK and YaRN use s = L_test/%lld at each length; YaRN with β = %.0f instead of the paper's 32 (at L_train %lld, d_h %d no RoPE dimension turns 32 times). log n† scales row i's logits by max(1, log(i+1)/log %lld); ReRoPE maps distances ≥ w to w, leaky ReRoPE to w + (r − w)/k.",
-                  R_KN + 1, R_XPOS + 1, R_KERPLE + 1, L, YARN_BETA, L, p->d / p->H, L);
+    rp_table_note(t, "Rows 1-3, %d, %d, %d and %d are trained (train_s: seconds of training); the other rows reuse the checkpoint of the row named in train_s, with only the test-time change, forward only. PI, NTK and YaRN use s = L_test/%lld at each length; YaRN with β = %.0f instead of the paper's 32 (at L_train %lld, d_h %d no RoPE dimension turns 32 times). log n† scales row i's logits by max(1, log(i+1)/log %lld); ReRoPE maps distances ≥ w to w, leaky ReRoPE to w + (r − w)/k.",
+                  R_KN + 1, R_XPOS + 1, R_KERPLE + 1, R_HWFA + 1, L, YARN_BETA, L, p->d / p->H, L);
     rp_table_note(t, "Row %d, xPos: RoPE with the paper's decay, q·k scaled by ζ^((i−j)/%.0f), ζ = (2p/d_h + %.1f)/%.1f per rotary pair p; without the blockwise causal attention the paper adds at test time. Row %d, KERPLE-log: logits − r1 log(1 + r2 |i−j|), r1, r2 learned per head and layer (softplus of raw parameters), starting at r1 = 1, r2 = ALiBi's slope.",
                   R_XPOS + 1, (double)LS_XPOS_SCALE_BASE, (double)LS_XPOS_GAMMA, 1.0 + (double)LS_XPOS_GAMMA, R_KERPLE + 1);
+    rp_table_note(t, "Row %d, HWFA (hybrid window-full attention): layer 1 window attention (keys "
+                  "i−%lld..i) with RoPE, layer 2 (the last) full causal attention with no position "
+                  "encoding and logits times log(i+1)/log %lld, in training and at every test length. "
+                  "Row %d, NBCE on row %d's checkpoint: each sequence is cut into blocks of %lld ids; the "
+                  "targets after the positions of a block are predicted with that block as the tail and "
+                  "every earlier block as a segment ([segment, tail] = %lld ids = L_train), as (1+β) "
+                  "log p(·|segment k*, tail) − β log p(·|tail), renormalised, k* the segment of lowest "
+                  "predictive entropy, β = %.2f; the first block, with no context, gets the plain "
+                  "prediction. Every target is scored as in the other rows; no forward pass is longer "
+                  "than L_train.",
+                  R_HWFA + 1, (long long)HWFA_WINDOW(L) - 1, L, R_NBCE + 1, R_ROPE + 1, L / 2, L,
+                  (double)NBCE_BETA);
     rp_table_note(t, "Reference: the unigram entropy of the text is %.3f bits per id; a model at that bpc predicts letter frequencies and nothing else.", unigram_bits);
-    rp_table_note(t, "Not run (optional rows): NoPE, RoPE-log n trained, HWFA w=48, RoPE+qk-bias, NBCE.");
+    rp_table_note(t, "Not run (optional rows): NoPE, RoPE-log n trained, RoPE+qk-bias.");
 }
 
 /* every row, read back from the cache or evaluated and cached; *eval_s: their summed evaluation time */

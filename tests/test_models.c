@@ -1340,14 +1340,308 @@ static void test_resume_finished(void) {
             "%.4f vs %.4f, test %.3f vs %.3f %s", (long long)r1.steps, r1.final_loss, r2.final_loss, r1.test, r2.test, err);
 }
 
+/* ------------------------------------------------------------------------------------------
+   HWFA (LS_POS_HWFA): hybrid window-full attention, a model layout, and NBCE (ls_nbce), an
+   inference routine on top of a causal LM
+   ------------------------------------------------------------------------------------------ */
+
+/* a small HWFA model config (toy sizes): window layers, then the full NoPE log-n layer */
+static ls_config hwfa_config(int head, int causal, int layers, int64_t window, int64_t train_len) {
+    ls_config cfg = toy_config(LS_ARCH_TRANSFORMER, head);
+    cfg.pos = LS_POS_HWFA; cfg.causal = causal; cfg.n_layers = layers;
+    cfg.window = window; cfg.train_len = train_len;
+    return cfg;
+}
+
+/* LM outputs of ids (1, TT), into out (TT * TV); 0 on success */
+static int hwfa_forward(ls_model *m, const int32_t *ids, float *out) {
+    ls_ctx c;
+    ls_ctx_init(&c, 1);
+    c.no_grad = 1; c.training = 0;
+    ls_tensor *y = ls_model_forward(&c, m, ids, NULL, 1, TT);
+    if (y) memcpy(out, y->x, sizeof(float) * TT * TV);
+    ls_ctx_free(&c);
+    return y ? 0 : -1;
+}
+
+/* max |a - b| over positions from..to-1 of two (TT, TV) outputs */
+static double hwfa_gap(const float *a, const float *b, int from, int to) {
+    double worst = 0;
+    for (int i = from * TV; i < to * TV; i++) worst = fmax(worst, fabs((double)a[i] - b[i]));
+    return worst;
+}
+
+/* The configuration rules (each refusal names the value), the layout, and a gradient check.
+   Layout, from outside the model:
+   - window 1: a window layer sees only its own token, so the layer-1 state of position i is a
+     function of id i alone; the last layer is full and has no position encoding, so the output
+     at i >= 2 cannot depend on the order of ids 0 and 1 (swap them: same output up to the
+     summation order), while the output at 1 does (it holds id 1 itself). RoPE in the last layer,
+     or window layers wider than their window, would break the first.
+   - window 3, 3 layers: the two window layers reach back (3 - 1) * 2 = 4 positions (three window
+     layers would reach 6), so only a full last layer lets position 9 see id 0.
+   - log n: the full layer scales logits by log(n) / log(train_len), so two models that differ
+     only in train_len must differ (no other part of HWFA reads train_len). */
+static void test_hwfa(void) {
+    struct { ls_config c; const char *want; } bad[] = {
+        {hwfa_config(LS_HEAD_LM, 1, 2, 10, 10), "window 10 must be in 1..9"},
+        {hwfa_config(LS_HEAD_LM, 1, 2, 0, 10), "window 0 must be in 1..9"},
+        {hwfa_config(LS_HEAD_LM, 1, 1, 4, 10), "at least 2 layers (n_layers 1)"},
+        {hwfa_config(LS_HEAD_LM, 1, 2, 4, 10), "logn 1 must be 0"},
+        {hwfa_config(LS_HEAD_LM, 1, 2, 4, 10), "rerope_w 3)"},
+        {hwfa_config(LS_HEAD_LM, 1, 2, 4, 10), "HWFA needs the Transformer (arch universal)"}};
+    bad[3].c.logn = 1;
+    bad[4].c.rerope_w = 3;
+    bad[5].c.arch = LS_ARCH_UNIVERSAL;
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        ls_model m;
+        char err[LS_ERRLEN] = "";
+        int rc = ls_model_init(&m, &bad[i].c, 1, err);
+        T_CHECK(rc == -1 && strstr(err, bad[i].want), "HWFA config refused, naming the value: '%s' "
+                "(want '%s')", err, bad[i].want);
+        if (rc == 0) ls_model_free(&m);
+    }
+
+    int32_t ids[TT], sw[TT];
+    ls_rng r = ls_rng_make(17, 5);
+    for (int i = 0; i < TT; i++) ids[i] = 3 + (int32_t)ls_rng_below(&r, TV - 3);
+    ids[0] = 1; ids[1] = 2;   /* distinct, so the swap changes the input */
+    memcpy(sw, ids, sizeof ids);
+    sw[0] = ids[1]; sw[1] = ids[0];
+    static float ya[TT * TV], yb[TT * TV];
+    char err[LS_ERRLEN] = "";
+    ls_model m;
+    ls_config c1 = hwfa_config(LS_HEAD_LM, 1, 2, 1, TT);
+    int rc = ls_model_init(&m, &c1, 5, err);
+    if (!rc) rc = hwfa_forward(&m, ids, ya) || hwfa_forward(&m, sw, yb);
+    if (!rc) ls_model_free(&m);
+    double after = rc ? 1 : hwfa_gap(ya, yb, 2, TT), at1 = rc ? 0 : hwfa_gap(ya, yb, 1, 2);
+    T_CHECK(!rc && after < 1e-5 && at1 > 1e-3, "HWFA window 1: outputs at i >= 2 ignore the order "
+            "of ids 0, 1 (max diff %.1e; the last layer is NoPE), output at 1 changes (%.1e) %s",
+            after, at1, err);
+
+    ls_config c2 = hwfa_config(LS_HEAD_LM, 1, 3, 3, TT);
+    int32_t ch[TT], cl[TT];
+    memcpy(ch, ids, sizeof ids);
+    memcpy(cl, ids, sizeof ids);
+    ch[0] = 7;
+    cl[TT - 1] = 8;   /* the last id: a causal model's earlier outputs must not move at all */
+    static float yc[TT * TV];
+    rc = ls_model_init(&m, &c2, 5, err);
+    if (!rc) rc = hwfa_forward(&m, ids, ya) || hwfa_forward(&m, ch, yb) || hwfa_forward(&m, cl, yc);
+    if (!rc) ls_model_free(&m);
+    double far = rc ? 0 : hwfa_gap(ya, yb, TT - 1, TT);
+    T_CHECK(!rc && far > 1e-4, "HWFA 3 layers, window 3: position 9 sees id 0 through the full "
+            "last layer (diff %.1e) %s", far, err);
+    T_CHECK(!rc && !memcmp(ya, yc, sizeof(float) * (TT - 1) * TV),
+            "HWFA causal: a new last id leaves every earlier output the same bits (no layer looks "
+            "ahead)");
+
+    ls_model m5, m9;
+    ls_config c5 = hwfa_config(LS_HEAD_LM, 1, 2, 4, 5), c9 = hwfa_config(LS_HEAD_LM, 1, 2, 4, 9);
+    rc = ls_model_init(&m5, &c5, 5, err) || ls_model_init(&m9, &c9, 5, err);
+    if (!rc) rc = hwfa_forward(&m5, ids, ya) || hwfa_forward(&m9, ids, yb);
+    double logn = rc ? 0 : hwfa_gap(ya, yb, 1, TT);
+    if (!rc) { ls_model_free(&m5); ls_model_free(&m9); }
+    T_CHECK(!rc && logn > 1e-4, "HWFA: train_len 5 vs 9 changes the output (the last layer's log-n "
+            "scale; diff %.1e) %s", logn, err);
+
+    /* the whole model's gradient, as test_model_gradients does for the other layouts: a causal LM
+       (padding in the second sequence) and a bidirectional classifier, 3 layers. The full layer's
+       key bias has an exactly zero gradient (with no positions, q_i . b_k adds the same constant
+       to every logit of row i, which softmax ignores), so its finite differences are pure float
+       noise: the check counts it as a zero input while that noise stays under its 1e-4 floor,
+       which holds at these seeds (NoPE alone, at other seeds, can exceed it: a false alarm) */
+    struct { int head, causal, layers, norm; const char *name; } v[] = {
+        {LS_HEAD_LM, 1, 2, LS_NORM_PRE, "HWFA causal LM, window 4"},
+        {LS_HEAD_CLASSIFY, 0, 3, LS_NORM_POST, "HWFA post-LN classify, 3 layers, sinks"}};
+    for (size_t i = 0; i < sizeof v / sizeof v[0]; i++) {
+        ls_config cfg = hwfa_config(v[i].head, v[i].causal, v[i].layers, 4, 8);
+        cfg.norm = v[i].norm;
+        if (!v[i].causal) cfg.sinks = 1;
+        toy t;
+        t.m = &m; t.B = 2;
+        ls_rng rr = ls_rng_make(40 + i, 9);
+        for (int k = 0; k < 2 * 4 * TT; k++) t.ids[k] = (int32_t)ls_rng_below(&rr, TV);
+        for (int k = 0; k < 8; k++) t.len[k] = TT - (k % 3);
+        ls_gradcheck_result res;
+        memset(&res, 0, sizeof res);
+        rc = ls_model_init(&m, &cfg, 9 + i, err);
+        if (rc == 0) rc = ls_gradcheck(g_model, (ls_tensor *const *)m.P.t, m.P.nt, &t, 11, 16, 0,
+                                       &res);
+        T_CHECK(rc == 0 && res.rel_err < 1e-2 && res.skipped * 10 <= res.checked,
+                "full-model gradcheck %-46s rel err %.1e (%lld params checked) %s", v[i].name,
+                res.rel_err, (long long)res.checked, rc ? (res.err[0] ? res.err : err) : "");
+        if (rc == 0 || m.layers) ls_model_free(&m);
+    }
+}
+
+/* padding never changes a valid output of an HWFA model (test_padding's check), causal and not */
+static void test_hwfa_padding(void) {
+    enum { B = 3, T = 70 };
+    static int32_t ids[2][B * T];
+    const int32_t len[B] = {T, 41, 5};
+    for (int causal = 0; causal < 2; causal++) {
+        ls_config cfg = ls_config_default(LS_ARCH_TRANSFORMER, 12, T);
+        cfg.d_model = 16; cfg.n_heads = 2; cfg.d_ffn = 32; cfg.n_layers = 2;
+        cfg.causal = causal; cfg.pos = LS_POS_HWFA; cfg.window = 16; cfg.train_len = 32;
+        ls_model m;
+        char err[LS_ERRLEN];
+        if (ls_model_init(&m, &cfg, 3, err)) { T_CHECK(0, "padding HWFA: %s", err); continue; }
+        ls_rng r = ls_rng_make(4, 5);
+        for (int k = 0; k < B * T; k++) ids[0][k] = ids[1][k] = (int32_t)ls_rng_below(&r, 10);
+        for (int b = 0; b < B; b++)
+            for (int t = len[b]; t < T; t++) {
+                ids[0][b * T + t] = 10;
+                ids[1][b * T + t] = (int32_t)ls_rng_below(&r, 12);
+            }
+        int same = 1, differ = 0;
+        for (int use = 1; use >= 0; use--) {
+            ls_ctx c;
+            ls_ctx_init(&c, 1);
+            ls_tensor *h0 = ls_model_encode(&c, &m, ids[0], use ? len : NULL, B, T);
+            ls_tensor *h1 = ls_model_encode(&c, &m, ids[1], use ? len : NULL, B, T);
+            int eq = h0 && h1;
+            for (int b = 0; eq && b < B; b++)
+                eq = !memcmp(h0->x + (int64_t)b * T * 16, h1->x + (int64_t)b * T * 16,
+                             (size_t)len[b] * 16 * sizeof(float));
+            if (use) same = eq; else differ = !eq;
+            ls_ctx_free(&c);
+        }
+        T_CHECK(same && (differ || causal), "padding %s HWFA: valid positions ignore the padding "
+                "tokens%s", causal ? "causal" : "bidirectional",
+                causal ? "" : " (and read them without lengths)");
+        ls_model_free(&m);
+    }
+}
+
+/* HWFA learns the causal-LM toy task (3-token motifs). The bar is above test_toy_tasks' 0.45:
+   a model that cannot place tokens (no position signal anywhere) tops out near 0.5 here */
+static void test_hwfa_toy(void) {
+    enum { NTR = 512, NVA = 128 };
+    static int32_t tok[2][NTR * TT], len[2][NTR], lab[2][NTR];
+    make_toy(NTR, 2, 1, tok[0], len[0], lab[0]);
+    make_toy(NVA, 2, 2, tok[1], len[1], lab[1]);
+    ls_dataset tr = {NTR, TT, 0, tok[0], len[0], lab[0]}, va = {NVA, TT, 0, tok[1], len[1], lab[1]};
+    ls_config cfg = hwfa_config(LS_HEAD_LM, 1, 2, 4, TT);
+    ls_model m;
+    char err[LS_ERRLEN] = "";
+    ls_train_result res;
+    memset(&res, 0, sizeof res);
+    ls_train_cfg tc = ls_train_cfg_default();
+    tc.objective = LS_OBJ_CLM; tc.steps = 400; tc.batch = 16; tc.warmup = 20; tc.lr = 5e-3f;
+    tc.eval_every = 100; tc.seed = 3;
+    int rc = ls_model_init(&m, &cfg, 5, err);
+    double before = rc ? 0 : ls_evaluate(&m, &tc, &va, 0, NULL);
+    if (rc == 0) rc = ls_train(&m, &tc, &T_QUIET, &tr, &va, NULL, &res, err);
+    T_CHECK(rc == 0 && res.best_val >= 0.6, "HWFA causal LM learns the toy task: val acc %.2f -> "
+            "%.2f (need 0.60) %s", before, res.best_val, err);
+    if (rc == 0 || m.layers) ls_model_free(&m);
+}
+
+/* NBCE: the combination against a case worked by hand, then ls_nbce against separate forward
+   passes (segments, tail and padding placed right), and its refusals.
+   By hand, V = 3, beta = 1/4: unconditional p0 = (1/2, 1/4, 1/4); segment 1 (1/3, 1/3, 1/3),
+   entropy ln 3 = 1.099; segment 2 (0.8, 0.1, 0.1), entropy -(0.8 ln 0.8 + 0.2 ln 0.1) = 0.639:
+   the lower, so k* = 2. p ~ p2^(5/4) / p0^(1/4) = (0.8^1.25 / 0.5^0.25, 0.1^1.25 / 0.25^0.25, same)
+   = (0.756593 / 0.840896, 0.056234 / 0.707107, ..) = (0.899746, 0.079527, 0.079527), summing to
+   1.058800: p = (0.849779, 0.075111, 0.075111). The rows are given as logits (log p + a constant
+   per row), which the combination must normalise first. */
+static void test_nbce(void) {
+    const double p0[3] = {0.5, 0.25, 0.25}, p1[3] = {1 / 3.0, 1 / 3.0, 1 / 3.0};
+    const double p2[3] = {0.8, 0.1, 0.1};
+    const double want[3] = {0.849779, 0.075111, 0.075111};
+    float lg[9], lp[3];
+    for (int v = 0; v < 3; v++) {
+        lg[v] = (float)(log(p0[v]) + 2.0);
+        lg[3 + v] = (float)(log(p1[v]) - 1.0);
+        lg[6 + v] = (float)log(p2[v]);
+    }
+    int64_t k = ls_nbce_combine(lg, 2, 3, 0.25f, lp);
+    double worst = 0;
+    for (int v = 0; v < 3; v++) worst = fmax(worst, fabs(exp((double)lp[v]) - want[v]));
+    T_CHECK(k == 2 && worst < 2e-6, "NBCE by hand: k* = %lld (want 2, the lower entropy), "
+            "p = (%.6f, %.6f, %.6f), "
+            "max error %.1e", (long long)k, exp(lp[0]), exp(lp[1]), exp(lp[2]), worst);
+    k = ls_nbce_combine(lg, 0, 3, 0.25f, lp);
+    worst = 0;
+    for (int v = 0; v < 3; v++) worst = fmax(worst, fabs(exp((double)lp[v]) - p0[v]));
+    T_CHECK(k == 0 && worst < 1e-6, "NBCE with no segment: the unconditional prediction (max error "
+            "%.1e)", worst);
+
+    /* ls_nbce on a causal RoPE LM (train_len TT): context 7 ids in segments of 3 (3, 3, 1), tail 4.
+       Reference: each [S_k, tail] and the tail alone through ls_model_forward one at a time, their
+       rows at the tail's positions combined by ls_nbce_combine */
+    enum { NC = 7, SL = 3, NT = 4, NS = 3 };
+    ls_config cfg = toy_config(LS_ARCH_TRANSFORMER, LS_HEAD_LM);
+    cfg.pos = LS_POS_ROPE; cfg.causal = 1;
+    ls_model m;
+    char err[LS_ERRLEN] = "";
+    int rc = ls_model_init(&m, &cfg, 13, err);
+    int32_t ctxids[NC], tail[NT];
+    ls_rng r = ls_rng_make(6, 5);
+    for (int i = 0; i < NC; i++) ctxids[i] = (int32_t)ls_rng_below(&r, TV);
+    for (int i = 0; i < NT; i++) tail[i] = (int32_t)ls_rng_below(&r, TV);
+    static float got[NT * TV], ref[NT * TV], rows[(NS + 1) * NT * TV];
+    int64_t chosen[NT];
+    ls_ctx c;
+    ls_ctx_init(&c, 1);
+    if (!rc) rc = ls_nbce(&c, &m, ctxids, NC, SL, tail, NT, 0.25f, got, chosen, err);
+    ls_ctx_reset(&c);
+    c.no_grad = 1; c.training = 0;
+    for (int kk = 0; !rc && kk <= NS; kk++) {   /* kk = 0: the tail alone */
+        int32_t ids[SL + NT];
+        int n = kk == 0 ? 0 : kk < NS ? SL : NC - SL * (NS - 1);
+        if (n) memcpy(ids, ctxids + (kk - 1) * SL, sizeof(int32_t) * (size_t)n);
+        memcpy(ids + n, tail, sizeof tail);
+        ls_tensor *y = ls_model_forward(&c, &m, ids, NULL, 1, n + NT);
+        if (!y) { rc = -1; snprintf(err, sizeof err, "%s", ls_ctx_error(&c)); break; }
+        for (int t = 0; t < NT; t++) {   /* rows: (NT, NS + 1, TV), one block per tail position */
+            float *dst = rows + ((size_t)t * (NS + 1) + kk) * TV;
+            memcpy(dst, y->x + (n + t) * TV, sizeof(float) * TV);
+        }
+        ls_ctx_reset(&c);
+    }
+    int same_k = 1;
+    for (int t = 0; !rc && t < NT; t++)
+        same_k &= ls_nbce_combine(rows + (size_t)t * (NS + 1) * TV, NS, TV, 0.25f, ref + t * TV)
+                  == chosen[t];
+    double d = rc ? 1 : rel_diff(got, ref, NT * TV);
+    T_CHECK(!rc && d < 1e-5 && same_k, "ls_nbce = per-segment forward passes combined (segments "
+            "3, 3, 1; rel diff %.1e, same k*: %d) %s", d, same_k, err);
+
+    /* one segment and beta 0: exactly the model's own prediction on [segment, tail] */
+    if (!rc) rc = ls_nbce(&c, &m, ctxids, SL, SL, tail, NT, 0.0f, got, NULL, err);
+    ls_ctx_reset(&c);
+    for (int t = 0; !rc && t < NT; t++)
+        ls_nbce_combine(rows + ((size_t)t * (NS + 1) + 1) * TV, 0, TV, 0.0f, ref + t * TV);
+    d = rc ? 1 : rel_diff(got, ref, NT * TV);
+    T_CHECK(!rc && d < 1e-5, "ls_nbce with one segment and beta 0 = the model on [segment, tail] "
+            "(rel diff %.1e) %s", d, err);
+
+    /* refusals: a [segment, tail] longer than train_len; a bidirectional model */
+    char e1[LS_ERRLEN] = "", e2[LS_ERRLEN] = "";
+    int r1 = rc ? 0 : ls_nbce(&c, &m, ctxids, NC, 7, tail, NT, 0.25f, got, NULL, e1);
+    if (!rc) ls_model_free(&m);
+    cfg.causal = 0;
+    rc = ls_model_init(&m, &cfg, 13, err);
+    int r2 = rc ? 0 : ls_nbce(&c, &m, ctxids, NC, SL, tail, NT, 0.25f, got, NULL, e2);
+    if (!rc) ls_model_free(&m);
+    ls_ctx_free(&c);
+    T_CHECK(r1 == -1 && strstr(e1, "make 11 ids, more than train_len 10") && r2 == -1 &&
+            strstr(e2, "causal 0"), "ls_nbce refuses: '%s'; '%s'", e1, e2);
+}
+
 void suite_models(void) {
     test_padding();
+    test_hwfa_padding();
     void (*tests[])(void) = {test_attention_reference, test_kerple_xpos, test_attention_memory, test_positions, test_ssm,
                              test_model_gradients, test_rope_variants, test_toy_tasks, test_spt_finetune, test_selection, test_divergence, test_resume,
-                             test_resume_curve, test_random_kills, test_autothreads, test_resume_finished, test_steady_state_allocs};
+                             test_resume_curve, test_random_kills, test_autothreads, test_resume_finished, test_steady_state_allocs,
+                             test_hwfa, test_hwfa_toy, test_nbce};
     const char *names[] = {"attention reference", "kerple and xpos", "attention memory", "positions", "ssm", "model gradients",
                            "rope variants", "toy tasks", "spt and fine-tune", "selection", "divergence", "resume", "resume curve", "random kills", "autothreads", "resume finished",
-                           "steady-state allocations"};
+                           "steady-state allocations", "hwfa", "hwfa toy", "nbce"};
     for (size_t i = 0; i < sizeof tests / sizeof tests[0]; i++) {
         double t0 = ls_now();
         tests[i]();
