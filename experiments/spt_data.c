@@ -1,15 +1,15 @@
-/* experiments/spt_data.c - the `spt_data` table: does self-pretraining pay more when labelled data is
-   scarce? (Never Train from Scratch, Figure 3: the relative SPT gain is modest on full data and up
-   to about 30% on small fractions.)
+/* experiments/spt_data.c - the `spt_data` table: does self-pretraining pay more when labelled
+   data is scarce? (Never Train from Scratch, Figure 3: the relative SPT gain is modest on full
+   data and up to about 30% on small fractions.)
 
      spt_data [--profile smoke|cpu|paper] [--seed N] [--threads N] [--quiet] [--out DIR] [--fresh]
               [--data DIR] [--records]
 
-   Image and Text, the Transformer and S4D (bidirectional, masked SPT), training on nested subsets of
-   {1, 10, 100}% of the training split: the first n examples of one seeded permutation, so each
-   subset contains the smaller ones. The SPT arm pretrains on the same subset only; both arms validate
-   on the full validation split and share LR, cap, early stopping and seed (arms.h). The 100% arms are
-   the lra table's Transformer and S4D runs (shared in results/<profile>/runs/). */
+   Image and Text, the Transformer and S4D (bidirectional, masked SPT), training on nested subsets
+   of {1, 10, 100}% of the training split: the first n examples of one seeded permutation, so each
+   subset contains the smaller ones. The SPT arm pretrains on the same subset only; both arms
+   validate on the full validation split and share LR, cap, early stopping and seed (arms.h). The
+   100% arms are the lra table's Transformer and S4D runs (shared in results/<profile>/runs/). */
 #define LONGSEQ_IMPLEMENTATION
 #define LRA_DATA_IMPLEMENTATION
 #define REPORT_IMPLEMENTATION
@@ -28,7 +28,7 @@ typedef struct sd_tables {
     double wall_sum;     /* summed run time (fine-tuning, plus pretraining for SPT arms) */
 } sd_tables;
 
-/* one task's results: test accuracy [model][spt][fraction] and the training examples per fraction */
+/* one task's results: test accuracy [model][spt][fraction], training examples per fraction */
 typedef struct sd_cells {
     double acc[2][2][N_FRAC];
     int64_t ntr[N_FRAC];
@@ -61,7 +61,8 @@ static int run_model(const ls_cli *cli, int fresh, const lra_task *t, const plan
         c->acc[mi][spt][f] = 100 * o.ft.test;
         double w = o.ft.wall_s + (spt ? o.pt.wall_s : 0);
         T->wall_sum += w;
-        rp_table_rowf(&T->raw, "%s\t%s\t%s\t%d\t%lld\t%g\t%llu\t%.4f\t%.4f\t%lld\t%lld\t%.1f\t%d\t%016llx",
+        rp_table_rowf(&T->raw,
+                      "%s\t%s\t%s\t%d\t%lld\t%g\t%llu\t%.4f\t%.4f\t%lld\t%lld\t%.1f\t%d\t%016llx",
                       arm_task_name(task), MODEL[m], spt ? "spt" : "scratch", FRAC[f], (long long)n,
                       LR[m], (unsigned long long)cli->seed, o.ft.val, o.ft.test,
                       (long long)(spt ? o.pt.steps : 0), (long long)o.ft.steps, w, o.ft.threads,
@@ -133,7 +134,8 @@ static void task_rows(int task, const sd_cells *c, sd_tables *T) {
 
 static void tables_init(sd_tables *T) {
     static const char *const rh[] = {"task", "model", "arm", "fraction", "n_train", "lr", "seed",
-                                     "val", "test", "pt_steps", "steps", "wall_s", "threads", "hash"};
+                                     "val", "test", "pt_steps", "steps", "wall_s", "threads",
+                                     "hash"};
     static char fh[N_FRAC][16];
     const char *head[N_FRAC + 1] = {"task: model"};
     for (int f = 0; f < N_FRAC; f++) {
@@ -158,10 +160,11 @@ static void caption(const ls_cli *cli, double t_start, sd_tables *T) {
     const plan *p0 = &PLAN[prof][LRA_IMAGE];
     arm_sizes(sz, sizeof sz, p0);
     snprintf(extra, sizeof extra,
-             "%s; batch %lld; LR Transformer %g, S4D %g (every arm); validation every cap/4 on %lld "
-             "examples of the full validation split, patience 2; test on the first %lld; summed "
-             "run time %s", sz, (long long)p0->batch, LR[M_TR], LR[M_S4D],
-             (long long)EVAL_MAX[prof], (long long)TEST_MAX[prof], wall);
+             "%s; batch %lld; LR Transformer %g, S4D %g (every arm); validation every 1/%d of "
+             "the cap on %lld examples of the full validation split, patience %d; test on the "
+             "first %lld; summed run time %s", sz, (long long)p0->batch, LR[M_TR], LR[M_S4D],
+             ARM_EVALS, (long long)EVAL_MAX[prof], ARM_PATIENCE,
+             (long long)TEST_MAX[prof], wall);
     rp_caption(&T->acc, prof, seeds, ls_get_threads(), T->caps, ls_now() - t_start, extra);
     strcpy(T->gain.caption, T->acc.caption);
     rp_table_note(&T->acc, "Subsets: the first n examples of one seeded permutation of the "
@@ -177,14 +180,16 @@ int main(int argc, char **argv) {
     ls_cli cli;
     const ls_flag data_flag[] = {ARM_DATA_FLAG};
     int fresh, rc = arm_cli_ex(PROG, "The spt_data table: training-data fraction x {scratch, SPT} "
-                               "on Image and Text.", argc, argv, &cli, NULL, &fresh, data_flag, 1, 0);
+                               "on Image and Text.", argc, argv, &cli, NULL, &fresh, data_flag, 1,
+                               0);
     if (rc) return rc - 1;
     const int prof = cli.profile;
     const int64_t mult = 1;   /* the lra plan's caps, so the 100% arms are the lra table's runs */
     double t_start = ls_now();
     sd_tables T;
     tables_init(&T);
-    arm_progress_begin(PROG, 2 * N_FRAC * 2 * 3, cli.quiet);   /* tasks x fractions x models x runs */
+    /* runs: tasks x fractions x models x (scratch, pretraining, fine-tuning) */
+    arm_progress_begin(PROG, 2 * N_FRAC * 2 * 3, cli.quiet);
     for (int k = 0; k < 2; k++) {
         int task = TASKS[k];
         lra_task t;
