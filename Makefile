@@ -2,6 +2,7 @@
 #   make test NO_OMP=1   without OpenMP (same results, one thread)
 #   make test SAN=1      under AddressSanitizer + UndefinedBehaviorSanitizer
 #   make MARCH=          portable build (no -march=native)
+#   make MPI=1           every program built by mpicc with LS_MPI (README "MPI"); make test-mpi tests it
 # Each variant builds into its own folder, so they never mix objects.
 
 CC      ?= cc
@@ -22,9 +23,18 @@ endif
 ifeq ($(MARCH),)
   VARIANT := $(VARIANT)-portable
 endif
+ifeq ($(MPI),1)
+  VARIANT := $(VARIANT)-mpi
+endif
 BUILD   = build$(VARIANT)
 CFLAGS  = $(WARN) $(OPT) $(OMPFLAG)
 LDLIBS  = -lm
+# MPI=1: Open MPI's compiler wrapper (it adds mpi.h's folder and the MPI library) and LS_MPI, which
+# turns on longseq.h part 6E and the run-parallel tables of experiments/cli.h
+ifeq ($(MPI),1)
+  CC      = mpicc
+  CFLAGS += -DLS_MPI
+endif
 
 HEADERS  = longseq.h $(wildcard experiments/*.h)
 TEST_SRC = $(filter-out tests/readme_mlp.c,$(wildcard tests/*.c))   # readme_mlp.c: its own program
@@ -33,7 +43,8 @@ EXPS     = $(patsubst experiments/%.c,$(BUILD)/%,$(EXP_SRC))
 # table programs: every experiment but the data tool and the cost table (which reads the others)
 TABLES   = $(filter-out $(BUILD)/datagen $(BUILD)/cost,$(EXPS))
 
-.PHONY: build test cxx-check smoke data bench bench-busy bench-deps crosscheck runs tables readme report paper paper-deps all clean
+.PHONY: build test cxx-check smoke data bench bench-busy bench-deps crosscheck runs tables readme report paper paper-deps all clean \
+        mpi-deps test-mpi test-mpi-run bench-mpi bench-mpi-run
 build: $(BUILD)/run_tests $(EXPS) $(BUILD)/train_export
 
 $(BUILD)/run_tests: $(TEST_SRC) tests/test.h tests/fuzz/targets.h $(HEADERS)
@@ -145,6 +156,44 @@ crosscheck: $(BUILD)/train_export | bench-deps
 clean:
 	rm -rf build build-*
 
+# MPI (README "MPI"): Open MPI from Debian (openmpi-bin: mpirun; libopenmpi-dev: mpicc, mpi.h), like
+# the other *-deps targets. make test-mpi builds with MPI=1 (build-mpi/) and runs tests/mpi/run.sh
+# on this machine: data-parallel training against one process, a table program's smoke profile on
+# 2 ranks against one process, and a rank killed mid-run, then resumed.
+MPI_APT = openmpi-bin libopenmpi-dev
+mpi-deps:
+	@if command -v mpicc >/dev/null 2>&1 && command -v mpirun >/dev/null 2>&1; then \
+	    echo "mpi-deps: mpicc and mpirun present"; \
+	else \
+	    apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends $(MPI_APT); \
+	fi
+# mpirun on one machine, in a container, maybe as root: root needs the two OMPI_ALLOW_* variables;
+# --oversubscribe lets it start more ranks than it counts free cores; the byte transfer layers are
+# self and vader (shared memory), whose single-copy mechanism (CMA) a container's ptrace rules forbid
+MPIENV = OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1 OMPI_MCA_btl_vader_single_copy_mechanism=none
+MPIRUN = mpirun --oversubscribe --mca btl self,vader
+test-mpi: mpi-deps $(if $(VARIANT),,$(BUILD)/ssm_init)
+	@$(MAKE) --no-print-directory MPI=1 test-mpi-run $(if $(VARIANT),,PLAIN_BUILD=$(BUILD))
+test-mpi-run: $(BUILD)/test_mpi $(BUILD)/ssm_init
+	@$(if $(filter 1,$(MPI)),true,echo "test-mpi-run: needs MPI=1 (make test-mpi sets it)" >&2; false)
+	$(MPIENV) MPIRUN="$(MPIRUN)" PLAIN_BUILD=$(PLAIN_BUILD) bash tests/mpi/run.sh $(BUILD)
+$(BUILD)/test_mpi: tests/mpi/test_mpi.c longseq.h
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) $< -o $@ $(LDLIBS)
+# bench/bench_mpi.c: tokens/s of a W1-sized ls_train run, one process or mpirun -np K (README "MPI")
+$(BUILD)/bench_mpi: bench/bench_mpi.c longseq.h
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) $< -o $@ $(LDLIBS)
+# one process against mpirun -np 2 on this machine, interleaved (bench/mpi.sh; a few minutes):
+# bench_mpi's tokens/s and ssm_init's smoke profile from an empty cache, written to
+# paper/tables/mpi_scaling.md (make readme copies it into README "MPI").
+#   make bench-mpi   2 rounds;   make bench-mpi BENCH_MPI_ARGS="--rounds 3"   more
+bench-mpi: mpi-deps
+	@$(MAKE) --no-print-directory MPI=1 bench-mpi-run
+bench-mpi-run: $(BUILD)/bench_mpi $(BUILD)/ssm_init
+	@$(if $(filter 1,$(MPI)),true,echo "bench-mpi-run: needs MPI=1 (make bench-mpi sets it)" >&2; false)
+	$(MPIENV) MPIRUN="$(MPIRUN)" bash bench/mpi.sh --build $(BUILD) $(BENCH_MPI_ARGS)
+
 # Fuzzing (tests/fuzz/): one libFuzzer binary per target of tests/fuzz/targets.h (the checkpoint
 # loader, the IDX, IMDb JSON, SOTU and ListOps readers, the command line), built by clang with
 # AddressSanitizer and UndefinedBehaviorSanitizer; each runs FUZZ_TIME seconds from the committed
@@ -217,11 +266,11 @@ runs tables: $(REPORT_TABLES) $(BUILD)/cost
 	@$(MAKE) --no-print-directory readme
 	@if [ "$@" = tables ]; then $(MAKE) --no-print-directory paper; fi
 
-# README.md shows the main table (cpu and quick profiles) and the benchmark table exactly as the
-# programs wrote them (the first table of paper/tables/<name>.md, between the README's
-# "<!-- <name> table: begin/end -->" markers)
+# README.md shows the main table (cpu and quick profiles), the benchmark table and the MPI scaling
+# table exactly as the programs wrote them (the first table of paper/tables/<name>.md, between the
+# README's "<!-- <name> table: begin/end -->" markers)
 readme:
-	@for t in quick/lra lra bench; do \
+	@for t in quick/lra lra bench mpi_scaling; do \
 	    if [ ! -f paper/tables/$$t.md ]; then echo "readme: paper/tables/$$t.md not generated yet"; continue; fi; \
 	    awk '/^### /{n++} n==1' paper/tables/$$t.md > README.md.table && \
 	    awk -v b="<!-- $$t table: begin" -v e="<!-- $$t table: end -->" \

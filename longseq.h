@@ -42,6 +42,7 @@
             6D.5 training
             6D.6 gradient check
             6D.7 command line, progress, logs
+        6E. MPI: data-parallel training (only with LS_MPI)
      7. Licence
 
    1. OPTIONS (define before the include that has LONGSEQ_IMPLEMENTATION)
@@ -49,6 +50,8 @@
      LS_MALLOC(n) LS_REALLOC(p,n) LS_FREE(p)   define all three or none
      LONGSEQ_STATIC                make every function static (private to one translation unit)
      OpenMP is used when the compiler defines _OPENMP; the API and results are the same without it.
+     LS_MPI                        data-parallel ls_train and ls_evaluate over MPI ranks (part 6E;
+                                   build with mpicc, e.g. `make MPI=1`). Without it, no MPI code.
 
    2. CONCEPTS AND CONVENTIONS
      Dimensions: B batch, T time (sequence length), C channels, H heads, N state size, V vocabulary,
@@ -124,6 +127,9 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
+#ifdef LS_MPI
+#include <mpi.h>
+#endif
 
 #ifndef LS_API
 #ifdef LONGSEQ_STATIC
@@ -245,6 +251,12 @@ typedef struct ls_ctx {
     void *scratch;            /* kernels' temporary memory (ls__scratch), kept for the next step */
     size_t scratch_cap;
     double *op_seconds;       /* NULL, or where ls_ctx_profile adds each op's kernel times */
+#ifdef LS_MPI
+    /* data-parallel training (6E): this context computes examples [shard_first, shard_first +
+       shard_rows) of a global batch, so dropout draws the masks those examples have in the whole
+       batch (shard_rows 0: the tensors are the whole batch) */
+    int64_t shard_first, shard_rows;
+#endif
 } ls_ctx;
 LS_API void ls_ctx_init(ls_ctx *ctx, uint64_t seed);
 LS_API void ls_ctx_reset(ls_ctx *ctx);     /* forget tape and activations; keep error state clear */
@@ -717,6 +729,21 @@ LS_API void ls_progress_end(ls_progress *p, const char *summary);
 
 /* appends one line to a CSV file, writing the header first when the file is new or empty */
 LS_API int ls_csv_append(const char *path, const char *header, const char *row, char *err);
+
+#ifdef LS_MPI
+/* --- MPI: data-parallel training (part 6E; compiled only with LS_MPI) ---
+   ls_train and ls_evaluate split their work over the ranks of one communicator, by default
+   MPI_COMM_WORLD. Every rank of it calls them with the same model, settings and data (they are
+   collective, like MPI_Allreduce); each rank takes a disjoint slice of every global batch and the
+   gradients are summed, so the run equals one process with the same global batch up to float
+   summation order. Rank 0 alone reads and writes the run's files (checkpoints, CSV) and prints
+   progress; the other ranks receive its state with MPI_Bcast. With MPI not initialised (a program
+   started without mpirun) everything runs in this one process, as without LS_MPI. */
+LS_API void ls_mpi_set_comm(MPI_Comm comm);  /* the ranks sharing a run (MPI_COMM_NULL: default) */
+LS_API MPI_Comm ls_mpi_comm(void);           /* that communicator (MPI_COMM_SELF when MPI is off) */
+LS_API int ls_mpi_rank(void);                /* this rank in it (0 when MPI is off) */
+LS_API int ls_mpi_size(void);                /* its ranks (1 when MPI is off) */
+#endif
 /* writes n bytes to path atomically: to "<path>.tmp", flushed, fsync'ed and renamed over path, so
    a reader sees the old file or the new one. A full disk or a file-size limit (ulimit -f; SIGXFSZ
    is ignored during the write) fails with -1 and a message naming path in err; the old file stays */
@@ -4524,6 +4551,13 @@ LS_API ls_tensor *ls_dropout(ls_ctx *ctx, ls_tensor *x, float p) {
     ls_tensor *out = ls__out(ctx, ls_tensor_shape(x));
     ls_node *n = ls__record(ctx, LS_OP_DROPOUT, out, 1, x, NULL, NULL, NULL);
     n->i[0] = (int64_t)ls_hash64(ctx->seed * 0x9E3779B97F4A7C15ull + LS_STREAM_DROPOUT + (ctx->calls++ << 8));
+#ifdef LS_MPI
+    /* a shard of a global batch (6E): element i here is element i + first * (n / rows) of the
+       whole batch's tensor (batch outermost), and ls__keep hashes key + index */
+    if (ctx->shard_rows > 0 && out->n % ctx->shard_rows == 0)
+        n->i[0] = (int64_t)((uint64_t)n->i[0] +
+                            (uint64_t)ctx->shard_first * (uint64_t)(out->n / ctx->shard_rows));
+#endif
     n->f[0] = p;
     ls__run(ctx, n);
     return out;
@@ -6444,6 +6478,18 @@ static int64_t ls__argmax(const float *x, int64_t n) {
     return k;
 }
 
+#ifdef LS_MPI
+/* part 6E: the data-parallel pieces ls_evaluate and ls_train call */
+static int ls__mpi_micro(ls_ctx *ctx, ls_model *m, const ls_train_cfg *tc, const ls__batch *b,
+                         double *loss);
+static void ls__mpi_step_sum(ls_params *P, double *step_loss);
+static void ls__mpi_eval_sum(double *right, double *total, double *lsum, double *lcount);
+static void ls__mpi_share_state(ls_params *P, ls_adamw *opt, void *st, size_t st_size,
+                                float *best_x, int *have_best, int *resumed);
+static int ls__mpi_same_params(const ls_params *P, char *err);
+static void ls__mpi_fatal(const char *err);
+#endif
+
 LS_API double ls_evaluate(ls_model *m, const ls_train_cfg *tc, const ls_dataset *d, int64_t max_n, double *loss) {
     int64_t n = max_n > 0 && max_n < d->n ? max_n : d->n, B = tc->batch > 0 ? tc->batch : 16;
     ls_ctx ctx;
@@ -6454,6 +6500,9 @@ LS_API double ls_evaluate(ls_model *m, const ls_train_cfg *tc, const ls_dataset 
     int64_t *idx = (int64_t *)ls__xmalloc((size_t)B * sizeof(int64_t));
     for (int64_t s = 0; s < n; s += B) {
         int64_t nb = s + B <= n ? B : n - s;
+#ifdef LS_MPI
+        if ((s / B) % ls_mpi_size() != ls_mpi_rank()) continue;   /* 6E: dealt round-robin */
+#endif
         for (int64_t i = 0; i < nb; i++) idx[i] = s + i;
         ls__batch b;
         ls__make_batch(&ctx, tc, d, idx, nb, ls_hash64(tc->seed ^ 0xE7A1u), &b);
@@ -6477,6 +6526,9 @@ LS_API double ls_evaluate(ls_model *m, const ls_train_cfg *tc, const ls_dataset 
     }
     LS_FREE(idx);
     ls_ctx_free(&ctx);
+#ifdef LS_MPI
+    if (ls_mpi_size() > 1) ls__mpi_eval_sum(&right, &total, &lsum, &lcount);   /* all ranks' */
+#endif
     if (loss) *loss = lcount > 0 ? lsum / lcount : 0.0;
     return total < 0 ? -1.0 : total > 0 ? right / total : 0.0;
 }
@@ -6577,6 +6629,17 @@ LS_API int ls_train(ls_model *m, const ls_train_cfg *tc, const ls_train_io *io_a
     ls_train_io io0;
     memset(&io0, 0, sizeof io0);
     const ls_train_io *io = io_arg ? io_arg : &io0;
+#ifdef LS_MPI
+    /* data-parallel (6E): rank 0 alone reads and writes the run's files and prints progress */
+    const int mpi_n = ls_mpi_size();
+    ls_train_io io_peer;
+    if (ls_mpi_rank() > 0) {
+        io_peer = *io;
+        io_peer.ckpt_path = io_peer.init_from = io_peer.csv_path = NULL;
+        io_peer.quiet = 1;
+        io = &io_peer;
+    }
+#endif
     const char *label = io->label ? io->label : "train";
     memset(res, 0, sizeof *res);
     res->test = -1;
@@ -6637,6 +6700,10 @@ LS_API int ls_train(ls_model *m, const ls_train_cfg *tc, const ls_train_io *io_a
     /* a resumable run's curve holds its validations up to the checkpoint, each once (a new run: none) */
     if (io->ckpt_path && io->csv_path && ls__csv_cut(io->csv_path, label, tc->seed, st.step, err))
         goto out;
+#ifdef LS_MPI
+    if (mpi_n > 1)   /* every rank starts from rank 0's parameters, optimiser and trainer state */
+        ls__mpi_share_state(&m->P, &opt, &st, sizeof st, best_x, &have_best, &res->resumed);
+#endif
     {
         ls_ctx ctx;
         ls_ctx_init(&ctx, tc->seed);
@@ -6661,6 +6728,21 @@ LS_API int ls_train(ls_model *m, const ls_train_cfg *tc, const ls_train_io *io_a
                 ctx.calls = (uint64_t)micro << 20;   /* dropout keys follow the step, not the history */
                 ls__batch b;
                 ls__make_batch(&ctx, tc, train, idx, tc->batch, ls_hash64(tc->seed + (uint64_t)micro), &b);
+#ifdef LS_MPI
+                if (mpi_n > 1) {   /* 6E: this rank's slice of the global batch */
+                    double share = 0.0;
+                    if (ls__mpi_micro(&ctx, m, tc, &b, &share)) {
+                        ls__seterr(err, "train: step %lld: %s", (long long)step,
+                                   ls_ctx_error(&ctx));
+                        failed = 1;
+                        break;
+                    }
+                    step_loss += share;
+                    st.tokens += (double)(b.rows * b.T);   /* the global batch's tokens */
+                    ls_ctx_reset(&ctx);
+                    continue;
+                }
+#endif
                 ls_tensor *logits = ls_model_forward(&ctx, m, b.ids, b.len, b.B, b.T);
                 ls_tensor *loss = ls_cross_entropy(&ctx, logits, b.tgt, LS__IGNORE);
                 if (tc->accum > 1) loss = ls_scale(&ctx, loss, 1.0f / (float)tc->accum);
@@ -6674,6 +6756,9 @@ LS_API int ls_train(ls_model *m, const ls_train_cfg *tc, const ls_train_io *io_a
                 ls_ctx_reset(&ctx);
             }
             if (failed) break;
+#ifdef LS_MPI
+            if (mpi_n > 1) ls__mpi_step_sum(&m->P, &step_loss);   /* 6E: the batch's gradient */
+#endif
             /* a diverged run stops here: a NaN model must never be kept as best or scored */
             double gnorm = tc->clip > 0 ? ls_clip_grad_norm(&m->P, tc->clip) : ls_grad_norm(&m->P);
             if (!isfinite(step_loss) || !isfinite(gnorm)) {
@@ -6700,6 +6785,9 @@ LS_API int ls_train(ls_model *m, const ls_train_cfg *tc, const ls_train_io *io_a
                     failed = 1;
                     break;
                 }
+#ifdef LS_MPI
+                if (mpi_n > 1 && ls__mpi_same_params(&m->P, err)) { failed = 1; break; }
+#endif
                 double vloss = 0.0, acc = ls_evaluate(m, tc, val, tc->eval_max, &vloss);
                 if (acc < 0) {
                     ls__seterr(err, "train: step %lld: the model cannot run on the validation set", (long long)(step + 1));
@@ -6759,6 +6847,11 @@ LS_API int ls_train(ls_model *m, const ls_train_cfg *tc, const ls_train_io *io_a
         rc = 0;
     }
 out:
+#ifdef LS_MPI
+    /* a rank that fails alone (a file, a bad batch) would leave the others waiting in a collective:
+       the job ends, with the reason (no divergence: every rank sees it, and the run ends there) */
+    if (rc < 0 && !res->diverged && mpi_n > 1) ls__mpi_fatal(err);
+#endif
     LS_FREE(best_x);
     ls_adamw_free(&opt);
     return rc;
@@ -7000,6 +7093,160 @@ LS_API int ls_csv_append(const char *path, const char *header, const char *row, 
     if (!ok) { ls__seterr(err, "%s: write failed: %s", path, ls__write_why(e)); return -1; }
     return 0;
 }
+
+#ifdef LS_MPI
+/* ---------------------------------------------------------------------------------------------
+   6E. MPI: data-parallel training (only with LS_MPI)
+
+   MPI (the Message Passing Interface) runs one copy of a program per "rank", on one machine or
+   many; ranks cooperate only through calls such as MPI_Allreduce (every rank contributes a buffer
+   and every rank gets the element-wise sum). Data-parallel training with R ranks:
+
+     global batch of B examples (the same B as one process), step s, micro-batch a:
+       every rank   computes the same example indices (ls__batch_indices: a permutation seeded by
+                    the epoch) and the same masks (hashed from the example and position)
+       rank r       runs forward and backward on examples [B r / R, B (r + 1) / R) only, with its
+                    loss scaled by (its targets) / (the batch's targets), so that
+       MPI_Allreduce(sum) over the flat gradient buffer P.g gives every rank the gradient of the
+                    whole batch's mean loss, as one process computes it (up to the order of float
+                    additions)
+       every rank   clips and takes the same AdamW step on the same parameters: they stay equal,
+                    with no parameter traffic at all
+
+   Nothing random depends on the rank count: batch order and MLM masks follow the global step and
+   example, dropout masks the example's position in the global batch (ls_ctx.shard_first), and
+   validation batches are the same batches, dealt round-robin to the ranks and their sums reduced.
+   Rank 0 alone touches files (checkpoints, CSV) and prints; the others receive its starting state
+   (a resumed checkpoint, a pretrained init) by MPI_Bcast, so a checkpoint written with any number
+   of ranks resumes with any other. A rank that fails alone (a file it cannot write) calls
+   MPI_Abort, which ends every rank: the others would otherwise wait forever in the next collective.
+   --------------------------------------------------------------------------------------------- */
+
+static MPI_Comm ls__mpi_user = MPI_COMM_NULL;   /* ls_mpi_set_comm's choice */
+
+LS_API void ls_mpi_set_comm(MPI_Comm comm) { ls__mpi_user = comm; }
+
+/* MPI is usable between MPI_Init and MPI_Finalize; outside them ls_train runs alone */
+static int ls__mpi_on(void) {
+    int init = 0, fin = 0;
+    MPI_Initialized(&init);
+    if (init) MPI_Finalized(&fin);
+    return init && !fin;
+}
+
+LS_API MPI_Comm ls_mpi_comm(void) {
+    if (!ls__mpi_on()) return MPI_COMM_SELF;
+    return ls__mpi_user != MPI_COMM_NULL ? ls__mpi_user : MPI_COMM_WORLD;
+}
+
+LS_API int ls_mpi_rank(void) {
+    int r = 0;
+    if (ls__mpi_on()) MPI_Comm_rank(ls_mpi_comm(), &r);
+    return r;
+}
+
+LS_API int ls_mpi_size(void) {
+    int n = 1;
+    if (ls__mpi_on()) MPI_Comm_size(ls_mpi_comm(), &n);
+    return n;
+}
+
+static void ls__mpi_fatal(const char *err) {
+    int r = 0, n = 1;
+    MPI_Comm_rank(MPI_COMM_WORLD, &r);
+    MPI_Comm_size(MPI_COMM_WORLD, &n);
+    fprintf(stderr, "longseq: rank %d of %d: %s\nlongseq: rank %d ends the MPI job (MPI_Abort); "
+            "rerun it to resume from the last checkpoint\n", r, n, err && *err ? err : "failed", r);
+    fflush(stderr);
+    MPI_Abort(MPI_COMM_WORLD, 1);
+}
+
+/* MPI counts are int: a buffer longer than 2^30 elements goes in pieces */
+#define LS__MPI_CHUNK ((int64_t)1 << 30)
+
+static void ls__mpi_bcast_floats(float *x, int64_t n, MPI_Comm c) {
+    for (int64_t o = 0; o < n; o += LS__MPI_CHUNK)
+        MPI_Bcast(x + o, (int)(n - o < LS__MPI_CHUNK ? n - o : LS__MPI_CHUNK), MPI_FLOAT, 0, c);
+}
+
+/* One micro-batch on this rank's slice of the global batch b (which every rank built whole: it is
+   a copy of token ids, cheap beside the model). Backward adds the slice's share of the gradient of
+   the global mean loss into P.g; *loss gets the slice's share of that loss. -1: the graph failed */
+static int ls__mpi_micro(ls_ctx *ctx, ls_model *m, const ls_train_cfg *tc, const ls__batch *b,
+                         double *loss) {
+    const int r = ls_mpi_rank(), n = ls_mpi_size();
+    const int64_t per = b->rows / b->B, T = b->T, lo = b->B * r / n, hi = b->B * (r + 1) / n;
+    const int64_t tper = tc->objective == LS_OBJ_CLASSIFY ? 1 : per * T;   /* targets per example */
+    int64_t all = 0, mine = 0;
+    for (int64_t i = 0; i < b->B * tper; i++) {
+        if (b->tgt[i] == LS__IGNORE) continue;
+        all++;
+        mine += i >= lo * tper && i < hi * tper;
+    }
+    *loss = 0.0;
+    if (mine == 0) return 0;   /* no target here (more ranks than examples): a zero share */
+    ctx->shard_first = lo;
+    ctx->shard_rows = hi - lo;
+    ls_tensor *logits =
+        ls_model_forward(ctx, m, b->ids + lo * per * T, b->len + lo * per, hi - lo, T);
+    ls_tensor *l = ls_cross_entropy(ctx, logits, b->tgt + lo * tper, LS__IGNORE);
+    /* the slice's mean loss times (its targets / all targets / micro-batches) */
+    l = ls_scale(ctx, l, (float)((double)mine / (double)all / (double)tc->accum));
+    ctx->shard_first = ctx->shard_rows = 0;
+    if (ls_backward(ctx, l)) return -1;
+    *loss = (double)l->x[0];
+    return 0;
+}
+
+/* the one gradient exchange of a step: P.g summed over the ranks (the parameters live in one
+   buffer, so this is a single MPI_Allreduce for models under 2^30 parameters), and the loss */
+static void ls__mpi_step_sum(ls_params *P, double *step_loss) {
+    MPI_Comm c = ls_mpi_comm();
+    for (int64_t o = 0; o < P->n; o += LS__MPI_CHUNK)
+        MPI_Allreduce(MPI_IN_PLACE, P->g + o,
+                      (int)(P->n - o < LS__MPI_CHUNK ? P->n - o : LS__MPI_CHUNK), MPI_FLOAT,
+                      MPI_SUM, c);
+    MPI_Allreduce(MPI_IN_PLACE, step_loss, 1, MPI_DOUBLE, MPI_SUM, c);
+}
+
+/* ls_evaluate's counts summed over the ranks; one rank's failure (total < 0) fails them all */
+static void ls__mpi_eval_sum(double *right, double *total, double *lsum, double *lcount) {
+    double v[5] = {*right, *total < 0 ? 0.0 : *total, *lsum, *lcount, *total < 0 ? 1.0 : 0.0};
+    MPI_Allreduce(MPI_IN_PLACE, v, 5, MPI_DOUBLE, MPI_SUM, ls_mpi_comm());
+    *right = v[0]; *total = v[4] > 0 ? -1.0 : v[1]; *lsum = v[2]; *lcount = v[3];
+}
+
+/* rank 0's parameters, optimiser moments, trainer state and best-validation parameters, to every
+   rank: what a resume (or a pretrained init) loaded there */
+static void ls__mpi_share_state(ls_params *P, ls_adamw *opt, void *st, size_t st_size,
+                                float *best_x, int *have_best, int *resumed) {
+    MPI_Comm c = ls_mpi_comm();
+    int flags[2] = {*have_best, *resumed};
+    long long t = (long long)opt->t;
+    MPI_Bcast(flags, 2, MPI_INT, 0, c);
+    MPI_Bcast(&t, 1, MPI_LONG_LONG, 0, c);
+    MPI_Bcast(st, (int)st_size, MPI_BYTE, 0, c);
+    ls__mpi_bcast_floats(P->x, P->n, c);
+    ls__mpi_bcast_floats(opt->m, opt->n, c);
+    ls__mpi_bcast_floats(opt->v, opt->n, c);
+    if (flags[0]) ls__mpi_bcast_floats(best_x, P->n, c);
+    *have_best = flags[0]; *resumed = flags[1]; opt->t = (int64_t)t;
+}
+
+/* The ranks must hold the same parameters: a cheap check at each validation (a CRC-32 of the
+   values, compared by one MPI_Allreduce of (crc, -crc) with MPI_MAX). They can only drift apart
+   if MPI_Allreduce handed different ranks different sums, which MPI recommends against but does
+   not forbid. 0: equal; -1 with a message. */
+static int ls__mpi_same_params(const ls_params *P, char *err) {
+    long long crc = (long long)ls_crc32(0, P->x, (size_t)P->n * sizeof(float)), v[2] = {crc, -crc};
+    MPI_Allreduce(MPI_IN_PLACE, v, 2, MPI_LONG_LONG, MPI_MAX, ls_mpi_comm());
+    if (v[0] == crc && -v[1] == crc) return 0;
+    ls__seterr(err, "train: the ranks' parameters differ (CRC-32 %08llx here): MPI_Allreduce "
+               "gave the ranks different sums", (unsigned long long)crc);
+    return -1;
+}
+#undef LS__MPI_CHUNK
+#endif /* LS_MPI */
 
 #endif /* LONGSEQ_IMPLEMENTATION && !LS__IMPLEMENTED */
 

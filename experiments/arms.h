@@ -261,6 +261,9 @@ static inline int arm_run(const arm_spec *a, arm_out *o) {
     uint64_t init = 0;
     rp_run pr = {.table = a->table, .label = lab, .model = a->lm, .train = a->pt, .data_key = a->data_key,
                  .save_model = 1, .fresh = a->fresh, .ckpt_every = a->pt.eval_every, .quiet = a->quiet};
+#ifdef LS_MPI
+    pr.may_skip = 1;   /* run-parallel: the fine-tune below is skipped until the .model exists */
+#endif
     if (a->spt) {
         /* both records finished (e.g. committed ones without the .model): nothing to train */
         snprintf(lab, sizeof lab, "%s SPT", a->label);

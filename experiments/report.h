@@ -72,6 +72,11 @@ typedef struct rp_run {
     int64_t ckpt_every;       /* steps between resume checkpoints (0: only at the end); in the key,
                                  as it was when it lived in ls_train_cfg */
     int quiet;                /* no per-step progress on stderr */
+#ifdef LS_MPI
+    int may_skip;             /* run-parallel tables: the caller copes with a pending result of a
+                                 save_model run (it loads no .model itself), so a group may skip it
+                                 while another trains it; not hashed */
+#endif
 } rp_run;
 typedef struct rp_result {
     uint64_t hash, seed;
@@ -117,6 +122,31 @@ const char *rp_root(void);
 void rp_set_records_only(int on);
 int rp_records_only(void);
 int rp_run_peek(const rp_run *r, rp_result *res);
+
+#ifdef LS_MPI
+/* Run-parallel tables (MPI builds; experiments/cli.h drives it, README "MPI" tells how to run it).
+   A table program started by `mpirun -np K` runs twice. In the first pass every group of ranks
+   (K / R groups of R = --ranks-per-run ranks, each an MPI communicator that ls_train splits its
+   batches over: longseq.h part 6E) walks the whole program, and each unit of work it meets (an
+   rp_run_train run, or an rp_row_get row that is not recorded yet) is
+     recorded:             read back, as always;
+     free:                 claimed with the same lock file a lone process takes, done by this
+                           group, recorded, released;
+     claimed by a group:   skipped: the call returns at once with NAN numbers (a "pending"
+                           result), and the group walks on to the next unit.
+   So a group that finishes a unit takes the next free one: the runs are dealt dynamically. Two
+   kinds of run are special: one that keeps its .model (save_model) is waited for instead of
+   skipped, since what follows may load it (unless the caller sets may_skip, as arm_run does), and
+   one that starts from a .model not written yet (init_hash: its pretraining runs elsewhere) is
+   skipped.
+   The first pass writes no table (rp_write does nothing) and prints nothing on stdout. Then rank 0
+   alone runs the program again, as a lone process: every unit is recorded by now, so it only reads
+   the cache and writes the table, which is therefore the table one process writes. The cache and
+   its locks must be on a file system every rank sees (one machine, or NFS on a cluster). */
+void rp_parallel_begin(void);   /* the first pass starts: units are claimed, skipped, waited for */
+void rp_parallel_end(void);     /* it ended (locks of unfinished rows are released) */
+int rp_parallel(void);          /* 1 during the first pass */
+#endif
 #endif /* REPORT_H */
 
 #if defined(REPORT_IMPLEMENTATION) && !defined(RP__IMPLEMENTED)
@@ -152,6 +182,15 @@ static void rp__xfsz_begin(void) {
 }
 static void rp__xfsz_end(void) { if (rp__xfsz_saved) sigaction(SIGXFSZ, &rp__xfsz_old, NULL); rp__xfsz_saved = 0; }
 static const char *rp__why(int e) { return e == EFBIG ? "File too large (a file-size limit: see ulimit -f)" : strerror(e); }
+
+#ifdef LS_MPI
+static struct {
+    int on;                          /* the first pass of a run-parallel table */
+    int nheld;                       /* rows this group claimed and is computing */
+    uint64_t held_hash[64];
+    int held_fd[64];
+} rp__par;
+#endif
 
 static char *rp__strdup(const char *s) {
     size_t n = strlen(s) + 1;
@@ -407,6 +446,9 @@ static void rp__tex_table(FILE *f, const rp_table *t, const char *name, int i) {
 /* written to <path>.tmp and renamed, so a reader never sees half a table */
 int rp_write(const char *out_dir, const char *name, rp_table *const *tabs, int n, char *err) {
     static const char *ext[3] = {"md", "tex", "csv"};
+#ifdef LS_MPI
+    if (rp__par.on) return 0;   /* the first pass of a run-parallel table: rank 0 writes later */
+#endif
     if (rp_mkdirs(out_dir)) { rp__err(err, "%s: cannot create (%s)", out_dir, strerror(errno)); return -1; }
     for (int k = 0; k < 3; k++) {
         int any = 0;
@@ -515,6 +557,37 @@ uint64_t rp_hash(uint64_t h, const void *p, size_t n) { return rp__fnv(h, p, n);
    read from a FIFO would block the table until someone wrote to it */
 static int rp__irregular(const char *p) { struct stat st; return stat(p, &st) == 0 && !S_ISREG(st.st_mode); }
 
+#ifdef LS_MPI
+static void rp__unlock(const char *lock, int fd);
+static int rp__par_row_get(const char *table, uint64_t hash, double *v, int n, char *err);
+static int rp__row_get(const char *table, uint64_t hash, double *v, int n, char *err);
+static int rp__row_put(const char *table, uint64_t hash, const double *v, int n, char *err);
+static int rp__par_run_train(const rp_run *r, const ls_dataset *train, const ls_dataset *val,
+                             const ls_dataset *test, rp_result *res, char *err);
+int rp_row_get(const char *table, uint64_t hash, double *v, int n, char *err) {
+    if (rp__par.on) return rp__par_row_get(table, hash, v, n, err);
+    return rp__row_get(table, hash, v, n, err);
+}
+/* a group's other ranks write nothing; its rank 0 writes the row and releases the row's claim */
+int rp_row_put(const char *table, uint64_t hash, const double *v, int n, char *err) {
+    if (!rp__par.on) return rp__row_put(table, hash, v, n, err);
+    if (ls_mpi_rank() > 0) return 0;
+    int rc = rp__row_put(table, hash, v, n, err);
+    for (int i = 0; i < rp__par.nheld; i++) {
+        if (rp__par.held_hash[i] != hash) continue;
+        char lock[560];
+        rp_path(lock, sizeof lock, table, hash, ".row.lock");
+        rp__unlock(lock, rp__par.held_fd[i]);
+        rp__par.held_hash[i] = rp__par.held_hash[--rp__par.nheld];
+        rp__par.held_fd[i] = rp__par.held_fd[rp__par.nheld];
+        break;
+    }
+    return rc;
+}
+#define rp_row_get rp__row_get   /* below: the plain versions, which a lone process calls */
+#define rp_row_put rp__row_put
+static
+#endif
 int rp_row_get(const char *table, uint64_t hash, double *v, int n, char *err) {
     char path[512];
     rp_path(path, sizeof path, table, hash, ".row");
@@ -533,6 +606,9 @@ int rp_row_get(const char *table, uint64_t hash, double *v, int n, char *err) {
     return 1;
 }
 
+#ifdef LS_MPI
+static
+#endif
 int rp_row_put(const char *table, uint64_t hash, const double *v, int n, char *err) {
     char dir[512], path[512], tmp[560];
     snprintf(dir, sizeof dir, "%s/%s", rp__root, table);
@@ -550,6 +626,10 @@ int rp_row_put(const char *table, uint64_t hash, const double *v, int n, char *e
     if (bad) { rp__err(err, "%s: write failed (%s)", path, rp__why(e)); remove(tmp); return -1; }
     return 0;
 }
+#ifdef LS_MPI
+#undef rp_row_get
+#undef rp_row_put
+#endif
 
 void rp_path(char *buf, size_t cap, const char *table, uint64_t hash, const char *ext) {
     snprintf(buf, cap, "%s/%s/%016llx%s", rp__root, table, (unsigned long long)hash, ext);
@@ -564,8 +644,18 @@ static int rp__exists(const char *p) { struct stat st; return stat(p, &st) == 0 
    (the pid written into it is for people only). The owner removes the file before it lets go; a
    waiter that locked a file meanwhile removed sees that its inode is no longer the path's and
    tries again. 0 = ours (*fd holds the lock: rp__unlock it), 1 = the owner finished (read the
-   result), -1 = error. */
+   result), -1 = error. (MPI builds: rp__trylock is the same, but 2 at once when another process
+   holds the lock.) */
+#ifdef LS_MPI
+static int rp__lock_ex(const char *lock, const char *txt, int *fd_out, int wait);
 static int rp__lock(const char *lock, const char *txt, int *fd_out) {
+    return rp__lock_ex(lock, txt, fd_out, 1);
+}
+static int rp__trylock(const char *lock, int *fd_out) { return rp__lock_ex(lock, "", fd_out, 0); }
+static int rp__lock_ex(const char *lock, const char *txt, int *fd_out, int wait) {
+#else
+static int rp__lock(const char *lock, const char *txt, int *fd_out) {
+#endif
     for (int waited = 0;; waited++) {
         int fd = open(lock, O_RDWR | O_CREAT, 0644);
         if (fd < 0) return -1;
@@ -590,6 +680,9 @@ static int rp__lock(const char *lock, const char *txt, int *fd_out) {
         if (busy && read(fd, buf, sizeof buf - 1) > 0) owner = atol(buf);
         close(fd);
         if (!busy) return -1;
+#ifdef LS_MPI
+        if (!wait) return 2;
+#endif
         if (rp__exists(txt)) return 1;
         if (waited == 0) fprintf(stderr, "report: %s is being trained by process %ld; waiting for it\n", txt, owner);
         sleep(2);
@@ -626,8 +719,14 @@ static int rp__train_locked(const rp_run *r, uint64_t h, const ls_dataset *train
                             rp_result *res, char *err, const char *txt, const char *ckpt, const char *best,
                             const char *model, const char *curve) {
     char init[700];
+#ifdef LS_MPI
+    if (ls_mpi_rank() == 0) {   /* rank 0 of a group of ranks owns the files */
+#endif
     if (r->fresh) { remove(ckpt); remove(best); }
     if (!rp__exists(ckpt)) remove(curve);   /* a new run starts a new learning curve; a resumed one appends */
+#ifdef LS_MPI
+    }
+#endif
     ls_model m;
     if (ls_model_init(&m, &r->model, r->train.seed, err)) return -1;
     ls_train_io io = {.ckpt_path = ckpt, .ckpt_every = r->ckpt_every, .csv_path = curve, .label = r->label,
@@ -638,6 +737,12 @@ static int rp__train_locked(const rp_run *r, uint64_t h, const ls_dataset *train
     }
     ls_train_result tr;
     int rc = ls_train(&m, &r->train, &io, train, val, test, &tr, err);
+#ifdef LS_MPI
+    if (ls_mpi_rank() > 0) {   /* the group's others: its rank 0 records the run and sends it */
+        ls_model_free(&m);
+        return rc && !tr.diverged ? -1 : 0;
+    }
+#endif
     if (rc == 0 && r->save_model) rc = ls_checkpoint_save(model, &m.P, NULL, NULL, 0, err);
     ls_model_free(&m);
     if (rc && !tr.diverged) return -1;
@@ -682,6 +787,9 @@ int rp_run_peek(const rp_run *r, rp_result *res) {
 
 int rp_run_train(const rp_run *r, const ls_dataset *train, const ls_dataset *val, const ls_dataset *test,
                  rp_result *res, char *err) {
+#ifdef LS_MPI
+    if (rp__par.on) return rp__par_run_train(r, train, val, test, res, err);
+#endif
     memset(res, 0, sizeof *res);
     uint64_t h = rp_run_hash(r);
     char dir[600], txt[700], ckpt[700], model[700], best[720], curve[700];
@@ -715,4 +823,134 @@ int rp_run_train(const rp_run *r, const ls_dataset *train, const ls_dataset *val
     rp__unlock(lock, fd);
     return rc;
 }
+
+#ifdef LS_MPI
+/* --- run-parallel tables: the first pass (see "Run-parallel tables" above) ---
+   In a group of R ranks, rank 0 of the group (ls_mpi_rank() == 0) decides what happens to a unit
+   (read it, train it, skip it) and tells the others with MPI_Bcast; a run is then trained by all
+   R ranks together (ls_train splits its batches over them), and rank 0 records it. */
+void rp_parallel_begin(void) { rp__par.on = 1; rp__par.nheld = 0; }
+int rp_parallel(void) { return rp__par.on; }
+void rp_parallel_end(void) {
+    rp__par.on = 0;
+    for (int i = 0; i < rp__par.nheld; i++) close(rp__par.held_fd[i]);   /* rows left unfinished */
+    rp__par.nheld = 0;
+}
+
+/* a unit another group is working on: NAN numbers, which the first pass's tables never show */
+static void rp__pending(const rp_run *r, uint64_t h, rp_result *res) {
+    memset(res, 0, sizeof *res);
+    res->hash = h; res->seed = r->train.seed; res->cached = 1;
+    res->val = res->test = res->loss = res->val_loss = res->wall_s = res->tok_s = NAN;
+}
+
+/* rank 0's answer (return code, numbers, message) to every rank of the group */
+static int rp__par_share(int rc, void *buf, int bytes, char *err) {
+    MPI_Comm g = ls_mpi_comm();
+    MPI_Bcast(&rc, 1, MPI_INT, 0, g);
+    if (bytes) MPI_Bcast(buf, bytes, MPI_BYTE, 0, g);
+    MPI_Bcast(err, LS_ERRLEN, MPI_CHAR, 0, g);
+    return rc;
+}
+
+static int rp__par_run_train(const rp_run *r, const ls_dataset *train, const ls_dataset *val,
+                             const ls_dataset *test, rp_result *res, char *err) {
+    enum { ANSWER = 0, TRAIN = 1 };
+    const int lead = ls_mpi_rank() == 0;
+    uint64_t h = rp_run_hash(r);
+    char dir[600], txt[700], ckpt[700], model[700], best[720], curve[700], lock[720], init[700];
+    snprintf(dir, sizeof dir, "%s/%s", rp__root, r->table);
+    rp_path(txt, sizeof txt, r->table, h, ".txt");
+    rp_path(ckpt, sizeof ckpt, r->table, h, ".ckpt");
+    rp_path(model, sizeof model, r->table, h, ".model");
+    snprintf(best, sizeof best, "%s.best", ckpt);
+    rp_path(curve, sizeof curve, r->table, h, ".csv");
+    rp_path(lock, sizeof lock, r->table, h, ".lock");
+    rp_path(init, sizeof init, r->table, r->init_hash, ".model");
+    memset(res, 0, sizeof *res);
+    err[0] = 0;
+    int what[2] = {ANSWER, 0}, fd = -1;   /* what to do, and the answer's return code */
+    if (lead) {
+#define RP__DONE() (rp__read(txt, res, err) == 0 && res->hash == h && \
+                    (res->diverged || !r->save_model || rp__exists(model)))
+        if (RP__DONE()) {
+            res->cached = 1;
+            what[1] = res->diverged ? RP_DIVERGED : 0;
+        } else if (rp__records_only) {
+            rp__err(err, "%s: no record (records-only mode; a training run makes it)", txt);
+            what[1] = -1;
+        } else if (rp_mkdirs(dir)) {
+            rp__err(err, "%s: cannot create (%s)", dir, strerror(errno));
+            what[1] = -1;
+        } else if (r->init_hash && !rp__exists(init)) {
+            rp__pending(r, h, res);   /* its pretraining is still running in another group */
+        } else {
+            /* a run whose .model the program loads next is waited for; any other is skipped */
+            int wait = r->save_model && !r->may_skip;
+            int lk = wait ? rp__lock(lock, txt, &fd) : rp__trylock(lock, &fd);
+            if (lk == 1 && RP__DONE()) {   /* we waited, and its owner recorded it */
+                res->cached = 1;
+                what[1] = res->diverged ? RP_DIVERGED : 0;
+            } else if (lk == 1 && rp__lock(lock, "", &fd) != 0) {
+                rp__err(err, "%s: cannot take the lock", lock);
+                what[1] = -1;
+            } else if (lk < 0) {
+                rp__err(err, "%s: cannot create or lock (%s)", lock, strerror(errno));
+                what[1] = -1;
+            } else if (lk == 2) {
+                rp__pending(r, h, res);
+            } else if (RP__DONE()) {   /* recorded between our first look and the lock */
+                rp__unlock(lock, fd);
+                res->cached = 1;
+                what[1] = res->diverged ? RP_DIVERGED : 0;
+            } else {
+                memset(res, 0, sizeof *res);
+                what[0] = TRAIN;
+            }
+        }
+#undef RP__DONE
+    }
+    MPI_Bcast(what, 2, MPI_INT, 0, ls_mpi_comm());
+    int rc = what[1];
+    if (what[0] == TRAIN) {
+        rc = rp__train_locked(r, h, train, val, test, res, err, txt, ckpt, best, model, curve);
+        if (lead) rp__unlock(lock, fd);
+    }
+    return rp__par_share(rc, res, (int)sizeof *res, err);
+}
+
+static int rp__par_row_get(const char *table, uint64_t hash, double *v, int n, char *err) {
+    int rc = 0;
+    err[0] = 0;
+    if (ls_mpi_rank() == 0) {
+        char dir[512], lock[560];
+        snprintf(dir, sizeof dir, "%s/%s", rp__root, table);
+        rp_path(lock, sizeof lock, table, hash, ".row.lock");
+        rc = rp__row_get(table, hash, v, n, err);
+        if (rc == 0 && rp_mkdirs(dir)) {
+            rp__err(err, "%s: cannot create (%s)", dir, strerror(errno));
+            rc = -1;
+        }
+        if (rc == 0) {
+            int fd = -1, lk = rp__par.nheld < 64 ? rp__trylock(lock, &fd) : -1;
+            if (lk < 0) {
+                rp__err(err, "%s: cannot create or lock (%s)", lock, strerror(errno));
+                rc = -1;
+            }
+            else if (lk == 2) {   /* another group computes it: a pending row */
+                for (int k = 0; k < n; k++) v[k] = NAN;
+                rc = 1;
+            } else if ((rc = rp__row_get(table, hash, v, n, err)) != 0) {
+                rp__unlock(lock, fd);   /* recorded meanwhile (1), or malformed (-1) */
+            } else {   /* ours: rp_row_put records it and lets go */
+                rp__par.held_hash[rp__par.nheld] = hash;
+                rp__par.held_fd[rp__par.nheld++] = fd;
+            }
+        }
+    }
+    rc = rp__par_share(rc, NULL, 0, err);
+    if (rc == 1) MPI_Bcast(v, n, MPI_DOUBLE, 0, ls_mpi_comm());
+    return rc;
+}
+#endif /* LS_MPI */
 #endif /* REPORT_IMPLEMENTATION */
