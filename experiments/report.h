@@ -785,6 +785,19 @@ int rp_run_peek(const rp_run *r, rp_result *res) {
     return res->diverged ? RP_DIVERGED : 0;
 }
 
+/* the files of one run: its table's folder, record, checkpoint and its best copy, model, curve */
+typedef struct rp__files {
+    char dir[600], txt[700], ckpt[700], model[700], best[720], curve[700];
+} rp__files;
+static void rp__run_files(const rp_run *r, uint64_t h, rp__files *f) {
+    snprintf(f->dir, sizeof f->dir, "%s/%s", rp__root, r->table);
+    rp_path(f->txt, sizeof f->txt, r->table, h, ".txt");
+    rp_path(f->ckpt, sizeof f->ckpt, r->table, h, ".ckpt");
+    rp_path(f->model, sizeof f->model, r->table, h, ".model");
+    snprintf(f->best, sizeof f->best, "%s.best", f->ckpt);
+    rp_path(f->curve, sizeof f->curve, r->table, h, ".csv");
+}
+
 int rp_run_train(const rp_run *r, const ls_dataset *train, const ls_dataset *val, const ls_dataset *test,
                  rp_result *res, char *err) {
 #ifdef LS_MPI
@@ -792,13 +805,10 @@ int rp_run_train(const rp_run *r, const ls_dataset *train, const ls_dataset *val
 #endif
     memset(res, 0, sizeof *res);
     uint64_t h = rp_run_hash(r);
-    char dir[600], txt[700], ckpt[700], model[700], best[720], curve[700];
-    snprintf(dir, sizeof dir, "%s/%s", rp__root, r->table);
-    rp_path(txt, sizeof txt, r->table, h, ".txt");
-    rp_path(ckpt, sizeof ckpt, r->table, h, ".ckpt");
-    rp_path(model, sizeof model, r->table, h, ".model");
-    snprintf(best, sizeof best, "%s.best", ckpt);
-    rp_path(curve, sizeof curve, r->table, h, ".csv");
+    rp__files f;
+    rp__run_files(r, h, &f);
+    char *dir = f.dir, *txt = f.txt, *ckpt = f.ckpt, *model = f.model, *best = f.best;
+    char *curve = f.curve;
     if (!r->fresh && rp__read(txt, res, err) == 0 && res->hash == h && (res->diverged || !r->save_model || rp__exists(model))) {
         res->cached = 1;
         return res->diverged ? RP_DIVERGED : 0;
@@ -858,13 +868,11 @@ static int rp__par_run_train(const rp_run *r, const ls_dataset *train, const ls_
     enum { ANSWER = 0, TRAIN = 1 };
     const int lead = ls_mpi_rank() == 0;
     uint64_t h = rp_run_hash(r);
-    char dir[600], txt[700], ckpt[700], model[700], best[720], curve[700], lock[720], init[700];
-    snprintf(dir, sizeof dir, "%s/%s", rp__root, r->table);
-    rp_path(txt, sizeof txt, r->table, h, ".txt");
-    rp_path(ckpt, sizeof ckpt, r->table, h, ".ckpt");
-    rp_path(model, sizeof model, r->table, h, ".model");
-    snprintf(best, sizeof best, "%s.best", ckpt);
-    rp_path(curve, sizeof curve, r->table, h, ".csv");
+    rp__files f;
+    rp__run_files(r, h, &f);
+    char *dir = f.dir, *txt = f.txt, *ckpt = f.ckpt, *model = f.model, *best = f.best;
+    char *curve = f.curve;
+    char lock[720], init[700];
     rp_path(lock, sizeof lock, r->table, h, ".lock");
     rp_path(init, sizeof init, r->table, r->init_hash, ".model");
     memset(res, 0, sizeof *res);
