@@ -14,7 +14,10 @@ void *t_realloc(void *p, size_t n);
 #include <stdlib.h>
 #include <string.h>
 #include <fcntl.h>
+#include <signal.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 int t_pass = 0, t_fail = 0, t_verbose = 0;
@@ -40,6 +43,21 @@ int64_t t_ckpt_step(const char *path, const ls_config *c) {
     }
     ls_model_free(&m);
     return step;
+}
+
+int64_t t_child_until(int pid, const char *ckpt, const ls_config *c, int64_t target, int *status) {
+    struct timespec t0, now, slice = {0, 1000000L};
+    clock_gettime(CLOCK_MONOTONIC, &t0);
+    for (;;) {
+        kill(pid, SIGSTOP);
+        if (waitpid(pid, status, WUNTRACED) != pid || !WIFSTOPPED(*status)) return -2;   /* it ended */
+        int64_t step = t_ckpt_step(ckpt, c);
+        clock_gettime(CLOCK_MONOTONIC, &now);
+        if (step >= target) return step;
+        if (now.tv_sec - t0.tv_sec > 20) return -3;
+        kill(pid, SIGCONT);
+        nanosleep(&slice, NULL);
+    }
 }
 
 void t_read_all(int fd, char *buf, size_t cap) {

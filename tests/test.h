@@ -33,6 +33,15 @@ static const ls_train_io T_QUIET = {.quiet = 1};
    unreadable) */
 int64_t t_ckpt_step(const char *path, const ls_config *c);
 
+/* holds a child process that trains into the checkpoint `ckpt` (model config c) until that
+   checkpoint is at step `target` or later. The child runs in slices of about a millisecond between
+   SIGSTOPs and the checkpoint is read while it is stopped, so a parent kept off the CPU (a
+   sanitizer build, a busy machine) cannot miss the target by more than the slice it slept through.
+   Returns the step on disk with the child stopped (the caller sends SIGCONT or SIGKILL); -2 when
+   the child ended by itself (reaped: *status holds how); -3 after 20 s without reaching the target
+   (the child is left stopped). */
+int64_t t_child_until(int pid, const char *ckpt, const ls_config *c, int64_t target, int *status);
+
 /* reads fd until end of file (or cap - 1 bytes) into buf, NUL-terminated: a child's messages */
 void t_read_all(int fd, char *buf, size_t cap);
 

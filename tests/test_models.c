@@ -991,10 +991,14 @@ static void test_divergence(void) {
 enum { RN = 256, RSTEPS = 60 };
 static int32_t rtok[RN * TT], rlen[RN], rlab[RN];
 
-static void resume_setup(ls_model *m, ls_train_cfg *tc, ls_train_io *io, const char *ckpt) {
-    make_toy(RN, 0, 4, rtok, rlen, rlab);
+static ls_config resume_config(void) {   /* resume_setup's model */
     ls_config cfg = toy_config(LS_ARCH_TRANSFORMER, LS_HEAD_CLASSIFY);
     cfg.n_classes = 2; cfg.dropout = 0.1f;
+    return cfg;
+}
+static void resume_setup(ls_model *m, ls_train_cfg *tc, ls_train_io *io, const char *ckpt) {
+    make_toy(RN, 0, 4, rtok, rlen, rlab);
+    ls_config cfg = resume_config();
     char err[LS_ERRLEN];
     ls_model_init(m, &cfg, 9, err);
     *tc = ls_train_cfg_default();
@@ -1021,8 +1025,7 @@ int t_child_train(const char *ckpt) {
 }
 
 static void read_step(const char *path, int64_t *step) {
-    ls_config cfg = toy_config(LS_ARCH_TRANSFORMER, LS_HEAD_CLASSIFY);
-    cfg.n_classes = 2; cfg.dropout = 0.1f;   /* resume_setup's model */
+    ls_config cfg = resume_config();
     *step = t_ckpt_step(path, &cfg);
 }
 
@@ -1258,15 +1261,17 @@ static void test_random_kills(void) {
             _exit(127);
         }
         /* kill k comes once the run is past step (k + 1) x KSTEPS / (KILLS + 1): every process has
-           work left, and the kills spread over the whole run. Every wait also ends if the child
-           does, so a child that ends by itself is reported, not waited on for 20 s */
-        int64_t target = (int64_t)(k + 1) * KSTEPS / (KILLS + 1), step = -1;
+           work left, and the kills spread over the whole run. The child is held (stopped) when it
+           gets there (t_child_until), so a parent kept off the CPU cannot let it run to the end;
+           every wait after it also ends if the child does, so a child that ends by itself is
+           reported, not waited on for 20 s */
+        int64_t target = (int64_t)(k + 1) * KSTEPS / (KILLS + 1), step;
         int status = 0, ended = 0;
         double start = now_s();
-        while (step < target && !child_ended(pid, &status, &ended) && now_s() - start < 20.0) {
-            sleep_ms(1);
-            read_step(ckpt, &step);
-        }
+        ls_config kc = resume_config();
+        step = t_child_until(pid, ckpt, &kc, target, &status);
+        ended = step == -2;
+        if (!ended) kill(pid, SIGCONT);
         /* inside a checkpoint write: as soon as its temporary file shows, after a checkpoint of this
            process (whose rename took any older one away). Not in the last kills, where the run's
            last checkpoints are few and a write missed between two polls would let it finish */

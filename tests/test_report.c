@@ -198,20 +198,19 @@ static void test_table_kills(void) {
             execl("/proc/self/exe", "run_tests", "--child-table", b_root, (char *)NULL);
             _exit(127);
         }
-        int64_t target = (int64_t)(k + 1) * r.train.steps / (TKILLS + 1), step = -1;
-        double start = mono_s();
-        while (step < target && mono_s() - start < 20.0) {
-            struct timespec ms = {0, 1000000L};
-            nanosleep(&ms, NULL);
-            step = t_ckpt_step(ckpt, &r.model);
-        }
-        struct timespec d = {0, (long)(ls_rng_double(&g) * 2e9 * run_s / (double)r.train.steps)};   /* within 2 steps */
-        nanosleep(&d, NULL);
-        kill(pid, SIGKILL);
+        /* held until the checkpoint passes this kill's share of the run, then let go for a random
+           moment within the next two steps */
+        int64_t target = (int64_t)(k + 1) * r.train.steps / (TKILLS + 1);
         int status = 0;
-        waitpid(pid, &status, 0);
+        if (t_child_until(pid, ckpt, &r.model, target, &status) != -2) {
+            struct timespec d = {0, (long)(ls_rng_double(&g) * 2e9 * run_s / (double)r.train.steps)};
+            kill(pid, SIGCONT);
+            nanosleep(&d, NULL);
+            kill(pid, SIGKILL);
+            waitpid(pid, &status, 0);
+        }
         killed += WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL;
-        step = t_ckpt_step(ckpt, &r.model);
+        int64_t step = t_ckpt_step(ckpt, &r.model);
         moved += step > last;
         last = step;
     }
