@@ -160,22 +160,25 @@ LS_API int ls_get_threads(void);
    a team of n threads can run slower than one thread: every parallel region waits at its barrier
    for the thread that shares its core, while OpenMP's default spin-waiting takes cycles from the
    other process (README, "On a shared machine", has measurements). The loop times its steps; every
-   LS_AUTO_PERIOD steps (from step 1) it runs LS_AUTO_PROBE steps with the configured count n and
-   LS_AUTO_PROBE with 1 thread, and keeps 1 thread until the next probe only if its fastest step beat
-   n threads' fastest by at least 1 - LS_AUTO_MARGIN (10%). Results do not change: every kernel gives
-   the same bits for any thread count. On a quiet machine the cost is the LS_AUTO_PROBE of every
-   LS_AUTO_PERIOD steps that run on one thread (by design, not measured: the 1-thread/n-thread gap
-   times 1%). ls_train does this unless told not to (ls_train_io.fixed_threads).
+   LS_AUTO_PERIOD steps (from step LS_AUTO_SKIP: the first steps grow arenas and warm caches) it runs
+   LS_AUTO_PROBE steps with the configured count n and LS_AUTO_PROBE with 1 thread, and keeps 1 thread
+   until the next probe only if its median step beat n threads' median by at least 1 - LS_AUTO_MARGIN
+   (10%). Medians, not minima: beside a busy process an n-thread team has the odd fast step (the
+   other process asleep) among slow ones, and its fastest step would speak for all of them. Results
+   do not change: every kernel gives the same bits for any thread count. On a quiet machine the cost
+   is the LS_AUTO_PROBE of every LS_AUTO_PERIOD steps that run on one thread (the 1-thread/n-thread
+   gap times 1.5%). ls_train does this unless told not to (ls_train_io.fixed_threads).
        ls_autothreads a; ls_autothreads_init(&a);
        for (...) { double t = ls_now(); train_step(); ls_autothreads_step(&a, ls_now() - t); }
        ls_autothreads_end(&a);   // the configured count again */
 #define LS_AUTO_PERIOD 200
-#define LS_AUTO_PROBE 2
+#define LS_AUTO_SKIP 3
+#define LS_AUTO_PROBE 3
 #define LS_AUTO_MARGIN 0.9
 typedef struct ls_autothreads {
     int n, use;          /* the configured count (restored by _end) and the count in use */
     int64_t k, probe;    /* steps timed so far; the step the last probe began at */
-    double t_n, t_1;     /* fastest step of that probe with n threads and with 1 */
+    double t_n[LS_AUTO_PROBE], t_1[LS_AUTO_PROBE];   /* that probe's steps with n threads and with 1 */
     int64_t switches;    /* probes that chose 1 thread (for logs and tests) */
 } ls_autothreads;
 LS_API void ls_autothreads_init(ls_autothreads *a);
@@ -859,8 +862,13 @@ LS_API int ls_get_threads(void) {
 LS_API void ls_autothreads_init(ls_autothreads *a) {
     memset(a, 0, sizeof *a);
     a->n = a->use = ls_get_threads();
-    a->probe = 1;   /* step 0 grows the arenas: not timed */
-    a->t_n = a->t_1 = HUGE_VAL;
+    a->probe = LS_AUTO_SKIP;
+}
+
+static double ls__median(double *x, int n) {   /* sorts x (n small) */
+    for (int i = 1; i < n; i++)
+        for (int j = i; j > 0 && x[j] < x[j - 1]; j--) { double t = x[j]; x[j] = x[j - 1]; x[j - 1] = t; }
+    return n % 2 ? x[n / 2] : 0.5 * (x[n / 2 - 1] + x[n / 2]);
 }
 
 LS_API void ls_autothreads_step(ls_autothreads *a, double s) {
@@ -869,16 +877,15 @@ LS_API void ls_autothreads_step(ls_autothreads *a, double s) {
     if (i < 0 || i >= 2 * LS_AUTO_PROBE) {
         if (a->k == a->probe + LS_AUTO_PERIOD) {   /* the next probe starts with n threads */
             a->probe = a->k;
-            a->t_n = a->t_1 = HUGE_VAL;
             if (a->use != a->n) ls_set_threads(a->use = a->n);
         }
         return;
     }
-    if (i < LS_AUTO_PROBE) { if (s < a->t_n) a->t_n = s; }
-    else if (s < a->t_1) a->t_1 = s;
+    if (i < LS_AUTO_PROBE) a->t_n[i] = s;
+    else a->t_1[i - LS_AUTO_PROBE] = s;
     if (i == LS_AUTO_PROBE - 1) ls_set_threads(a->use = 1);
     if (i == 2 * LS_AUTO_PROBE - 1) {
-        int one = a->t_1 < LS_AUTO_MARGIN * a->t_n;
+        int one = ls__median(a->t_1, LS_AUTO_PROBE) < LS_AUTO_MARGIN * ls__median(a->t_n, LS_AUTO_PROBE);
         a->switches += one;
         ls_set_threads(a->use = one ? 1 : a->n);
     }

@@ -1145,30 +1145,34 @@ static void test_resume_curve(void) {
             "a torn last row is dropped when the run resumes (file ends \"%s\")", tail);
 }
 
-/* the adaptive thread count: with fake step times, a probe whose 1-thread steps are faster keeps 1
-   thread until the next probe, which starts again with n; a probe where n threads win keeps n; the
-   end restores n. And ls_train with adaptation (its first probe runs steps 3-4 on 1 thread) ends on
-   the bits of a run with the thread count fixed. */
+/* the adaptive thread count: with fake step times, a probe whose 1-thread steps are faster (by
+   their median: the n-thread side has one fast outlier, which a minimum would take for the whole)
+   keeps 1 thread until the next probe, which starts again with n; a probe where n threads win
+   keeps n; the end restores n. And ls_train with adaptation (its first probe runs some steps on 1
+   thread) ends on the bits of a run with the thread count fixed. */
 static void test_autothreads(void) {
     int saved = ls_get_threads();
     ls_set_threads(2);
     if (ls_get_threads() != 2) { ls_set_threads(saved); T_CHECK(1, "autothreads: no OpenMP, nothing to adapt"); return; }
+    enum { S = LS_AUTO_SKIP, P = LS_AUTO_PROBE, PER = LS_AUTO_PERIOD, N = S + PER + 2 * P + 4 };
     ls_autothreads a;
     ls_autothreads_init(&a);
-    int seen[LS_AUTO_PERIOD + 2 * LS_AUTO_PROBE + 4], ok = 1;
-    for (int k = 0; k < LS_AUTO_PERIOD + 2 * LS_AUTO_PROBE + 4; k++) {
+    int seen[N], ok = 1;
+    for (int k = 0; k < N; k++) {
         seen[k] = ls_get_threads();   /* the count step k runs with */
-        int first = k < LS_AUTO_PERIOD;   /* first probe: 1 thread twice as fast; second: half as fast */
-        ls_autothreads_step(&a, seen[k] == 1 ? (first ? 0.5 : 2.0) : 1.0);
+        int first = k < S + PER;   /* first probe: 1 thread twice as fast; second: half as fast */
+        ls_autothreads_step(&a, seen[k] == 1 ? (first ? 0.5 : 2.0) : k == S ? 0.3 : 1.0);
     }
-    /* step 0 untimed, steps 1-2 with 2 threads, 3-4 with 1, then 1 thread until step 1 + PERIOD */
-    ok &= seen[0] == 2 && seen[1] == 2 && seen[2] == 2 && seen[3] == 1 && seen[4] == 1 && seen[5] == 1;
-    ok &= seen[LS_AUTO_PERIOD] == 1 && seen[1 + LS_AUTO_PERIOD] == 2 && seen[2 + LS_AUTO_PERIOD] == 2;
-    ok &= seen[3 + LS_AUTO_PERIOD] == 1 && seen[4 + LS_AUTO_PERIOD] == 1 && seen[5 + LS_AUTO_PERIOD] == 2;
+    /* steps before S and the probe's first P with 2 threads, its next P with 1, then 1 thread until
+       the next probe at S + PER, whose 1-thread steps lose */
+    for (int k = 0; k < N; k++) {
+        int one = (k >= S + P && k < S + PER) || (k >= S + PER + P && k < S + PER + 2 * P);
+        ok &= seen[k] == (one ? 1 : 2);
+    }
     ok &= a.switches == 1;
     if (!ok || t_verbose)
-        for (int k = 0; k < LS_AUTO_PERIOD + 2 * LS_AUTO_PROBE + 4; k++)
-            if (k < 8 || k >= LS_AUTO_PERIOD - 2) printf("%s%d:%d", k ? " " : "  threads by step: ", k, seen[k]);
+        for (int k = 0; k < N; k++)
+            if (k < 2 * P + S + 2 || k >= PER - 2) printf("%s%d:%d", k ? " " : "  threads by step: ", k, seen[k]);
     if (!ok || t_verbose) printf("\n");
     ls_set_threads(1);
     ls_autothreads_end(&a);
