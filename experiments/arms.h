@@ -30,7 +30,7 @@ static const char *const COLUMN[LRA_N_TASKS] = {"ListOps", "Text (IMDb bytes)", 
    pathfinder-easy selects one in place of the LRA task, for the whole program. arm_easy[task] says
    which is in use; arm_task_name and arm_column name it (the name also keys the cached runs). */
 static int arm_easy[LRA_N_TASKS];
-static const char *const COLUMN_EASY[LRA_N_TASKS] = {[LRA_RETRIEVAL] = "Retrieval, easier (SOTU, 256-byte passages)",
+static const char *const COLUMN_EASY[LRA_N_TASKS] = {[LRA_RETRIEVAL] = "Retrieval, easier (SOTU, 256-byte near-duplicates)",
                                                      [LRA_PATHFINDER] = "Pathfinder, easier (6-paddle contours)"};
 static inline const char *arm_task_name(int task) {
     if (task < 0 || task >= LRA_N_TASKS || !arm_easy[task]) return lra_task_name(task);
@@ -206,8 +206,10 @@ static inline int arm_load(const char *prog, lra_task *t, int task, int prof, ch
         return prof == LS_PROFILE_SMOKE ? 1 : -1;
     }
     if (lra_task_load(t, tn, prof, LRA_DATA_SEED, arm_data_dir, err)) { fprintf(stderr, "%s: %s\n", prog, err); return -1; }
-    snprintf(key, keycap, "%s profile %s data-seed %d n %lld/%lld/%lld T %lld test-max %lld", tn, ls_profile_name(prof),
-             LRA_DATA_SEED, (long long)t->train.n, (long long)t->val.n, (long long)t->test.n, (long long)t->T, (long long)TEST_MAX[prof]);
+    int n = snprintf(key, keycap, "%s profile %s data-seed %d n %lld/%lld/%lld T %lld test-max %lld", tn,
+                     ls_profile_name(prof), LRA_DATA_SEED, (long long)t->train.n, (long long)t->val.n,
+                     (long long)t->test.n, (long long)t->T, (long long)TEST_MAX[prof]);
+    if (t->rev && n > 0 && (size_t)n < keycap) snprintf(key + n, keycap - (size_t)n, " rev %d", t->rev);
     return 0;
 }
 

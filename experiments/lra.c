@@ -343,10 +343,12 @@ static void notes(rp_table *main_t, rp_table *gain_t) {
     if (arm_easy[LRA_RETRIEVAL] || arm_easy[LRA_PATHFINDER]) {
         lra_pf_params pe = lra_pf_params_contour(32, LRA_PF_EASY_CONTOUR);
         lra_pf_params ph = lra_pf_params_default(32);
-        char r[160] = "", f[200] = "";
+        char r[240] = "", f[200] = "";
         if (arm_easy[LRA_RETRIEVAL])
-            snprintf(r, sizeof r, "Retrieval: passages cut to %d bytes (the task's: %lld)",
-                     LRA_RETRIEVAL_EASY_T, (long long)lra_default_config(LRA_RETRIEVAL, S.prof).T);
+            snprintf(r, sizeof r, "Retrieval: passages cut to %d bytes (the task's: %lld), and a "
+                     "positive pair is a passage and the window %d bytes on, which shares half of it",
+                     LRA_RETRIEVAL_EASY_T, (long long)lra_default_config(LRA_RETRIEVAL, S.prof).T,
+                     LRA_RETRIEVAL_EASY_T / 2);
         if (arm_easy[LRA_PATHFINDER])
             snprintf(f, sizeof f, "%sPathfinder: target contours of %d paddles instead of %d, %d "
                      "distractors of %d instead of %d of %d", r[0] ? "; " : "", pe.contour_length,

@@ -857,6 +857,34 @@ static void test_retrieval_easy(void) {
     T_CHECK(rc == 0 && !strcmp(t.name, "retrieval-easy") && t.T == 256 && t.train.n == 512 && t.val.n == 128,
             "lra_task_load(\"retrieval-easy\") = smoke sizes, 256-byte passages: %s", rc ? err : "ok");
     if (!rc) lra_task_free(&t);
+    /* positives are near-duplicates: on speeches of pseudo-random letters (no byte run repeats),
+       label 1 <=> one window's second half is the other's first half */
+    for (int i = 0; i < 6; i++) {
+        static const char *const nm[6] = {"1792_George_Washington_n.txt", "1793_John_Adams_f.txt",
+                                          "1801_Thomas_Jefferson_d.txt", "1811_James_Madison_d.txt",
+                                          "1795_George_Washington_n.txt", "1800_John_Adams_f.txt"};
+        static char buf[1200];
+        uint64_t h = 0x9e3779b97f4a7c15ULL * (uint64_t)(i + 1);
+        for (int k = 0; k < 1200; k++) { h = h * 6364136223846793005ULL + 1442695040888963407ULL; buf[k] = (char)('a' + (h >> 33) % 26); }
+        put_file("sotu_overlap", "sotu", nm[i], buf, sizeof buf);
+    }
+    rc = lra_task_load_config(&t, LRA_RETRIEVAL, &c, LS_PROFILE_SMOKE, 1, dir_of("sotu_overlap"), err);
+    if (!rc) {
+        int bad = 0, pos = 0;
+        lra_split *sp[3] = { &t.train, &t.val, &t.test };
+        for (int k = 0; k < 3; k++)
+            for (int64_t e = 0; e < sp[k]->n; e++) {
+                const int32_t *a = sp[k]->tokens + e * 2 * 256, *b = a + 256;
+                int ab = !memcmp(a + 128, b, 128 * sizeof(int32_t)), ba = !memcmp(b + 128, a, 128 * sizeof(int32_t));
+                bad += (ab || ba) != (sp[k]->label[e] == 1);
+                pos += sp[k]->label[e] == 1;
+            }
+        T_CHECK(bad == 0 && pos > 0, "retrieval-easy: a pair shares half its bytes (one window's second half is the other's "
+                "first) exactly when it is positive (%d positives of %d pairs; %d wrong)", pos, (int)(t.train.n + t.val.n + t.test.n), bad);
+        lra_task_free(&t);
+    } else {
+        T_CHECK(0, "retrieval-easy on speeches of random letters: %s", err);
+    }
     /* the LRA setting on the same speeches still cuts passages of T bytes */
     c.easy = 0;
     rc = lra_task_load_config(&t, LRA_RETRIEVAL, &c, LS_PROFILE_SMOKE, 1, dir_of("sotu_easy"), err);
