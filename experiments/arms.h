@@ -31,7 +31,7 @@ static const char *const COLUMN[LRA_N_TASKS] = {"ListOps", "Text (IMDb bytes)", 
    which is in use; arm_task_name and arm_column name it (the name also keys the cached runs). */
 static int arm_easy[LRA_N_TASKS];
 static const char *const COLUMN_EASY[LRA_N_TASKS] = {[LRA_RETRIEVAL] = "Retrieval, easier (SOTU, 256-byte near-duplicates)",
-                                                     [LRA_PATHFINDER] = "Pathfinder, easier (6-paddle contours)"};
+                                                     [LRA_PATHFINDER] = "Pathfinder, easier (16×16, no distractors)"};
 static inline const char *arm_task_name(int task) {
     if (task < 0 || task >= LRA_N_TASKS || !arm_easy[task]) return lra_task_name(task);
     return task == LRA_RETRIEVAL ? "retrieval-easy" : "pathfinder-easy";

@@ -34,7 +34,8 @@
      such, never a stand-in for the LRA task): the sizes of their task in every profile, except
        retrieval-easy   L 256 bytes per passage in every profile; a positive pair is a passage and
                         the window half a passage on (they share 128 bytes), negatives as in Retrieval
-       pathfinder-easy  target contours of 6 paddles (LRA's 14), distractors 10 x 2 (LRA's 5 x 4)
+       pathfinder-easy  16x16 images (T 256; LRA's 32x32), target contours of 4 paddles (LRA's 14),
+                        no distractors (LRA's 5 x 4)
      Why: cpu lengths keep one training step of a small model on 2 cores well under a second
      (ListOps 512 = a quarter of LRA's 2000; Text 1024 = the released LRA code's max_length=1000,
      which covers the whole review for half of IMDb); val/test of Text and Retrieval are cut so that
@@ -50,10 +51,14 @@
      Why the variants: in the learning-budget runs every small model stays at chance on Retrieval and
      Pathfinder within ~1200 steps, which separates no arms; the variants keep the task (same generator
      or documents, splits, label rule) and remove most of what makes it hard.
-     Pathfinder-easy is the original dataset's easiest difficulty: pathfinder32 ships curv_baseline
-     (contour length 6; LRA's pathfinder.py calls it "easy"), curv_contour_length_9 ("intermediate") and
-     curv_contour_length_14 ("hard", the one LRA reports); the snake parameters are shared and the
-     distractors follow from the contour length (see lra_pf_params_contour). Retrieval-easy cuts 256-byte
+     Pathfinder-easy: the original dataset's easiest difficulty (pathfinder32's curv_baseline, contour
+     length 6, distractors by lra_pf_params_contour's rule; LRA's pathfinder.py calls it "easy") left
+     every model at chance, and so did 4-paddle contours without distractors at 32x32 (S4D 840 steps,
+     LRU 300: probe runs). What the models could not bridge is the length of the pixel sequence, so
+     the variant halves the side: 16x16 images (256 pixels), 4-paddle targets, no distractors, the
+     32-pixel snake geometry otherwise. In a probe an LRU left chance by step 240. Without distractors
+     the distance between the two discs carries part of the label (lra_pf_disc_baseline measures how
+     much), so a cell near that baseline shows a shortcut, not path tracing. Retrieval-easy cuts 256-byte
      passages instead of 1024 (LRA: 4096): the LRA paper motivates Retrieval's length as the point of the
      task (compress a long byte-level document into one vector that can be matched), so shorter passages
      are the direct easing. Shorter passages alone left every model at chance within 2,400 S4D steps
@@ -101,9 +106,8 @@
      Path-X margin is drawn per image from {2, 3}; no single-paddle distractors (LRA's wrapper).
      Split k's images are lra_pathfinder_batch(params, ls_hash64(seed ^ ls_str_hash("TASK/SPLIT")), 0, n)
      with TASK "pathfinder" or "pathx" and SPLIT "train", "val", "test", so records can be regenerated.
-     Pathfinder-easy (easy = 1) uses lra_pf_params_contour(32, 6) on the same streams as "pathfinder":
-     image i has the label of the LRA task's image i and its own, shorter snakes (restarts fall to about
-     1.3 per image, 9.7 of the 10 distractors fit). Path-X has no easy variant.
+     Pathfinder-easy (easy = 1) uses lra_pf_params_easy() on the same streams as "pathfinder": image i
+     has the label of the LRA task's image i and its own 16x16 image. Path-X has no easy variant.
      Restarts are frequent (mean 20 per 32x32 image, about 170 per Path-X image: 14 paddles of
      5 px with gaps of 2-3 margins and continuity 1.8 make a 140-px, gently curving path that must
      fit inside 128 px), so kept target snakes are curlier than unconditioned ones and often follow
@@ -190,7 +194,8 @@ typedef struct lra_task {
     int rev;              /* revision of this task's data: raised when a change to its generator or
                              loader changes the examples, so result keys built with it (experiments/
                              arms.h, arm_load) stop matching runs on the old data. 0 for every task
-                             but retrieval-easy (1: positives overlap by half) */
+                             but the easier variants: retrieval-easy 1 (positives overlap by half),
+                             pathfinder-easy 1 (16x16, no distractors) */
     lra_split train, val, test;
 } lra_task;
 
@@ -202,16 +207,17 @@ typedef struct lra_config {
     int val_is_test;      /* Text: val is a copy of test (LRA protocol) */
     int easy;             /* 0 = the LRA task (lra_default_config's value). 1 = the labelled easier variant,
                              for two tasks only (any other task refuses easy = 1 with an error naming it):
-                             Pathfinder: target contours of LRA_PF_EASY_CONTOUR = 6 paddles (the original
-                               generator's pathfinder32 "curv_baseline"), distractors derived from it by the
-                               hard setting's rule (length 6 / 3 = 2, 20 / 2 = 10 snakes); nothing else changes;
+                             Pathfinder: lra_pf_params_easy(): images of LRA_PF_EASY_SIZE = 16 pixels a side
+                               (T = 256 whatever the config's T), target contours of LRA_PF_EASY_CONTOUR = 4
+                               paddles, no distractors; the snake geometry of the 32-pixel task;
                              Retrieval: passages of LRA_RETRIEVAL_EASY_T = 256 bytes (T is then not used, as for
                                the image tasks); positives share half their bytes (a passage and the window
                                L/2 on); same speeches, splits and negatives.
                              The task's name gets "-easy" ("pathfinder-easy"), so keys built from it differ. */
 } lra_config;
 
-#define LRA_PF_EASY_CONTOUR 6     /* Pathfinder easy: paddles per target snake (curv_baseline) */
+#define LRA_PF_EASY_SIZE 16       /* Pathfinder easy: pixels a side */
+#define LRA_PF_EASY_CONTOUR 4     /* Pathfinder easy: paddles per target snake (no distractors) */
 #define LRA_RETRIEVAL_EASY_T 256  /* Retrieval easy: bytes per passage */
 
 LRA_API const char *lra_task_name(int task);           /* "listops" .. "pathx"; "?" if out of range */
@@ -261,8 +267,14 @@ typedef struct lra_pf_params {
 LRA_API lra_pf_params lra_pf_params_default(int size);  /* 32: LRA "hard"; 128: Path-X */
 /* lra_pf_params_default(size) with target snakes of contour_length paddles and the distractors derived
    from it by the size's rule (32: length c/3, 20/(c/3) snakes; 128: length c/3, (int)(35/(c/3.0)) snakes;
-   none when c/3 is 0). lra_pf_params_contour(32, LRA_PF_EASY_CONTOUR) is Pathfinder easy. */
+   none when c/3 is 0). */
 LRA_API lra_pf_params lra_pf_params_contour(int size, int contour_length);
+/* Pathfinder easy: lra_pf_params_contour(LRA_PF_EASY_SIZE, LRA_PF_EASY_CONTOUR) without distractors */
+LRA_API lra_pf_params lra_pf_params_easy(void);
+/* The shortcut a Pathfinder setting leaves: the accuracy of the best threshold on the distance
+   between the two discs (label 1 on one side of it), fitted on images 0..n-1 of the stream `seed`
+   and scored on images n..2n-1 of it. 0.5 = the distance says nothing; -1 if an image failed. */
+LRA_API double lra_pf_disc_baseline(const lra_pf_params *p, uint64_t seed, int64_t n);
 
 #define LRA_PF_MAX_SNAKES 16
 #define LRA_PF_MAX_PADDLES 160
@@ -825,6 +837,55 @@ LRA_API lra_pf_params lra_pf_params_contour(int size, int contour_length) {
 
 LRA_API lra_pf_params lra_pf_params_default(int size) { return lra_pf_params_contour(size, 14); }
 
+LRA_API lra_pf_params lra_pf_params_easy(void) {
+    lra_pf_params p = lra_pf_params_contour(LRA_PF_EASY_SIZE, LRA_PF_EASY_CONTOUR);
+    p.n_distractors = 0;
+    return p;
+}
+
+typedef struct lra__dl { double d; int label; } lra__dl;
+static int lra__cmp_dl(const void *a, const void *b) {
+    double x = ((const lra__dl *)a)->d, y = ((const lra__dl *)b)->d;
+    return (x > y) - (x < y);
+}
+static int lra__disc_dists(const lra_pf_params *p, uint64_t seed, int64_t first, int64_t n, lra__dl *out) {
+    uint8_t *img = (uint8_t *)lra__xmalloc((size_t)n * (size_t)p->size * (size_t)p->size);
+    lra_pf_record *rec = (lra_pf_record *)lra__xmalloc((size_t)n * sizeof(lra_pf_record));
+    int rc = lra_pathfinder_batch(p, seed, first, n, img, NULL, rec);
+    for (int64_t i = 0; i < n && !rc; i++) {
+        double dx = rec[i].marker[0][0] - rec[i].marker[1][0], dy = rec[i].marker[0][1] - rec[i].marker[1][1];
+        out[i].d = sqrt(dx * dx + dy * dy);
+        out[i].label = rec[i].label;
+    }
+    free(img); free(rec);
+    return rc;
+}
+LRA_API double lra_pf_disc_baseline(const lra_pf_params *p, uint64_t seed, int64_t n) {
+    if (n < 1) return -1;
+    lra__dl *fit = (lra__dl *)lra__xmalloc((size_t)n * sizeof(lra__dl));
+    lra__dl *ev = (lra__dl *)lra__xmalloc((size_t)n * sizeof(lra__dl));
+    if (lra__disc_dists(p, seed, 0, n, fit) || lra__disc_dists(p, seed, n, n, ev)) { free(fit); free(ev); return -1; }
+    /* fit: sorted by distance, the cut and side with the most right (ties of distance cut together) */
+    qsort(fit, (size_t)n, sizeof *fit, lra__cmp_dl);
+    int64_t ones = 0, below1 = 0, best = -1;
+    for (int64_t i = 0; i < n; i++) ones += fit[i].label;
+    double cut = -1.0;
+    int below_is_1 = 1;
+    for (int64_t i = 0; i <= n; i++) {
+        if (i == 0 || i == n || fit[i].d > fit[i - 1].d) {
+            int64_t r1 = below1 + (n - i) - (ones - below1);   /* 1 below the cut, 0 above */
+            double c = i == 0 ? -1.0 : i == n ? HUGE_VAL : 0.5 * (fit[i - 1].d + fit[i].d);
+            if (r1 > best) { best = r1; cut = c; below_is_1 = 1; }
+            if (n - r1 > best) { best = n - r1; cut = c; below_is_1 = 0; }
+        }
+        if (i < n) below1 += fit[i].label;
+    }
+    int64_t right = 0;
+    for (int64_t i = 0; i < n; i++) right += ((ev[i].d < cut) == below_is_1) == (ev[i].label == 1);
+    free(fit); free(ev);
+    return (double)right / (double)n;
+}
+
 typedef struct lra__pf {
     const lra_pf_params *p;
     lra_pf_record *rec;
@@ -1135,7 +1196,7 @@ LRA_API int lra_pathfinder_batch(const lra_pf_params *p, uint64_t seed, int64_t 
 }
 
 static int lra__pathfinder_make(lra_task *t, const lra_config *c, uint64_t seed, char *err) {
-    lra_pf_params p = c->easy ? lra_pf_params_contour(t->width, LRA_PF_EASY_CONTOUR) : lra_pf_params_default(t->width);
+    lra_pf_params p = c->easy ? lra_pf_params_easy() : lra_pf_params_default(t->width);
     lra_split *sp[3] = { &t->train, &t->val, &t->test };
     int64_t want[3] = { c->n_train, c->n_val, c->n_test };
     static const char *const tag[3] = { "train", "val", "test" };
@@ -1720,7 +1781,12 @@ LRA_API int lra_task_load_config(lra_task *t, int task, const lra_config *c, int
     case LRA_LISTOPS: t->n_symbols = LRA_LO_SYMBOLS; t->n_classes = 10; t->mask_ratio = 0.10f; break;
     case LRA_RETRIEVAL: t->pair = 2; t->rev = c->easy; break;
     case LRA_IMAGE: t->n_classes = 10; t->mask_ratio = 0.5f; t->height = t->width = 32; break;
-    case LRA_PATHFINDER: t->mask_ratio = 0.5f; t->height = t->width = 32; break;
+    case LRA_PATHFINDER:
+        t->mask_ratio = 0.5f;
+        t->height = t->width = c->easy ? LRA_PF_EASY_SIZE : 32;
+        t->T = (int64_t)t->height * t->width;
+        t->rev = c->easy;   /* 1: the 16x16 variant (rev 0 was 32x32 with 6-paddle contours) */
+        break;
     case LRA_PATHX: t->mask_ratio = 0.5f; t->height = t->width = 128; break;
     default: break;
     }

@@ -708,42 +708,41 @@ static void test_interface(void) {
 }
 
 /* ---------------------------------------------------------------------------------------------
-   The easier variants (lra_config.easy = 1): Pathfinder with contours of 6 paddles (the generator's
-   curv_baseline), Retrieval with 256-byte passages
+   The easier variants (lra_config.easy = 1): Pathfinder at 16x16 with 4-paddle contours and no
+   distractors, Retrieval with 256-byte passages whose positives share half their bytes
    --------------------------------------------------------------------------------------------- */
 
 static void test_pathfinder_easy(void) {
-    lra_pf_params e = lra_pf_params_contour(32, LRA_PF_EASY_CONTOUR), h = lra_pf_params_default(32);
-    lra_pf_params rest = e; /* everything but the three lengths must be the hard setting's */
+    lra_pf_params e = lra_pf_params_easy(), h = lra_pf_params_default(32);
+    lra_pf_params rest = e; /* everything but size and the three lengths must be the hard setting's */
+    rest.size = h.size;
     rest.contour_length = h.contour_length; rest.distractor_length = h.distractor_length; rest.n_distractors = h.n_distractors;
-    T_CHECK(e.contour_length == 6 && e.distractor_length == 2 && e.n_distractors == 10 && !memcmp(&rest, &h, sizeof h),
-            "pathfinder easy = curv_baseline: contour 6, distractors 10 x 2 (6 // 3, 20 // 2), all else as hard (%d, %d x %d)",
-            e.contour_length, e.n_distractors, e.distractor_length);
+    T_CHECK(e.size == 16 && e.contour_length == 4 && e.n_distractors == 0 && !memcmp(&rest, &h, sizeof h),
+            "pathfinder easy: 16 px, contour 4, no distractors, all else as hard (%d px, %d, %d distractors)",
+            e.size, e.contour_length, e.n_distractors);
     lra_pf_params hx = lra_pf_params_default(128), h14 = lra_pf_params_contour(32, 14);
     T_CHECK(!memcmp(&h14, &h, sizeof h) && hx.contour_length == 14 && hx.distractor_length == 4 && hx.n_distractors == 7,
             "contour 14 is the default: pathfinder32 5 x 4 distractors, Path-X %d x %d", hx.n_distractors, hx.distractor_length);
 
     /* the generator with the easy parameters: records (one snake's paddles counted from the record) */
-    int64_t n = 200, S2 = 32 * 32;
+    int64_t n = 200, S2 = 16 * 16;
     uint8_t *img = (uint8_t *)malloc((size_t)n * S2);
     lra_pf_record *rec = (lra_pf_record *)malloc((size_t)n * sizeof(lra_pf_record));
     int rc = lra_pathfinder_batch(&e, 42, 0, n, img, NULL, rec);
-    int bad = 0, bad_len = 0, too_many = 0, distractors = 0, restarts = 0;
+    int bad = 0, bad_len = 0, extra = 0, restarts = 0;
     const char *why = NULL;
     for (int64_t i = 0; i < n; i++) {
         const lra_pf_record *R = &rec[i];
         const char *w = check_record(&e, R, img + i * S2);
         if (w) { bad++; if (!why) why = w; }
-        bad_len += R->start[1] - R->start[0] != 6 || R->start[2] - R->start[1] != 6;
-        for (int s = 2; s < R->n_snakes; s++) bad_len += R->start[s + 1] - R->start[s] != 2;
-        too_many += R->n_snakes - 2 > 10;
-        distractors += R->n_snakes - 2;
+        bad_len += R->start[1] - R->start[0] != 4 || R->start[2] - R->start[1] != 4;
+        extra += R->n_snakes != 2;
         restarts += R->restarts;
     }
     T_CHECK(rc == 0 && bad == 0, "200 easy images: markers, labels, connected and clear snakes (%d bad: %s)", bad, why ? why : "-");
-    T_CHECK(bad_len == 0 && too_many == 0, "easy targets have 6 paddles each, distractors 2, at most 10 of them (%d bad lengths, %d too many)",
-            bad_len, too_many);
-    printf("  pathfinder easy: %.2f distractor snakes and %.2f restarts per image\n", distractors / (double)n, restarts / (double)n);
+    T_CHECK(bad_len == 0 && extra == 0, "easy images: two targets of 4 paddles, nothing else (%d bad lengths, %d with distractors)",
+            bad_len, extra);
+    printf("  pathfinder easy: %.2f restarts per image\n", restarts / (double)n);
     free(img); free(rec);
 
     /* through the task interface, against the LRA task of the same seed */
@@ -758,46 +757,46 @@ static void test_pathfinder_easy(void) {
     T_CHECK(rh == 0 && re == 0, "pathfinder and pathfinder-easy build: %s", re || rh ? err : "ok");
     if (rh || re) { if (!rh) lra_task_free(&th); if (!re) lra_task_free(&te); return; }
     T_CHECK(!strcmp(te.name, "pathfinder-easy") && !strcmp(th.name, "pathfinder") && te.id == LRA_PATHFINDER &&
-                te.T == 1024 && te.vocab == 258 && te.height == 32 && te.n_classes == 2 && te.mask_ratio == 0.5f,
-            "easy task: name \"%s\", id, T, vocab, classes and mask ratio of Pathfinder", te.name);
+                te.T == 256 && te.height == 16 && te.width == 16 && te.train.T == 256 && te.rev == 1 && th.rev == 0 &&
+                th.T == 1024 && te.vocab == 258 && te.n_classes == 2 && te.mask_ratio == 0.5f,
+            "easy task: name \"%s\", 16 x 16 (T %lld), data revision 1; vocab, classes and mask ratio of Pathfinder",
+            te.name, (long long)te.T);
     lra_split *se[3] = { &te.train, &te.val, &te.test }, *sh[3] = { &th.train, &th.val, &th.test };
-    int unbalanced = 0, same_img = 0, lab_differ = 0, badpix = 0;
-    double ink_e = 0, ink_h = 0;
+    int unbalanced = 0, lab_differ = 0, badpix = 0;
     for (int k = 0; k < 3; k++) {
         int ones = 0;
         for (int64_t i = 0; i < se[k]->n; i++) {
             ones += se[k]->label[i];
             lab_differ += se[k]->label[i] != sh[k]->label[i];
-            same_img += !memcmp(se[k]->tokens + i * S2, sh[k]->tokens + i * S2, (size_t)S2 * 4);
             for (int64_t j = 0; j < S2; j++) {
                 int32_t a = se[k]->tokens[i * S2 + j];
                 badpix += a < 0 || a > 255 || se[k]->len[i] != S2;
-                ink_e += a > 0;
-                ink_h += sh[k]->tokens[i * S2 + j] > 0;
             }
         }
         unbalanced += fabs(ones / (double)se[k]->n - 0.5) > 0.02;
     }
-    int64_t total = te.train.n + te.val.n + te.test.n;
     T_CHECK(unbalanced == 0 && badpix == 0, "easy labels balanced within 2%% in every split (%d splits off), pixels 0..255", unbalanced);
-    T_CHECK(same_img == 0, "easy images differ from the LRA task's for the same seed (%d of %lld identical)", same_img, (long long)total);
     T_CHECK(lab_differ == 0, "the easy variant shares the LRA task's streams: labels agree index by index (%d differ)", lab_differ);
-    T_CHECK(ink_e < 0.9 * ink_h, "easy images carry less ink (32 paddles instead of 48): %.1f vs %.1f lit pixels per image",
-            ink_e / (double)total, ink_h / (double)total);
     /* the task's images are the generator's with the easy parameters on the documented stream */
     uint64_t sd = ls_hash64(1 ^ ls_str_hash("pathfinder/train"));
     int mism = 0, bad_rec = 0;
     for (int64_t i = 0; i < 20; i++) {
-        uint8_t one[32 * 32];
+        uint8_t one[16 * 16];
         lra_pf_record R;
         lra_pathfinder_image(&e, sd, i, one, &R);
         for (int64_t j = 0; j < S2; j++) mism += one[j] != te.train.tokens[i * S2 + j];
         mism += R.label != te.train.label[i];
-        bad_rec += R.start[1] != 6 || R.start[2] != 12;
+        bad_rec += R.start[1] != 4 || R.start[2] != 8 || R.n_snakes != 2;
     }
-    T_CHECK(mism == 0 && bad_rec == 0, "easy train images 0-19 = lra_pathfinder_image(contour 6, \"pathfinder/train\" stream), records with 6 + 6 target paddles (%d mismatches)",
-            mism);
+    T_CHECK(mism == 0 && bad_rec == 0, "easy train images 0-19 = lra_pathfinder_image(lra_pf_params_easy(), \"pathfinder/train\" "
+            "stream), records with 4 + 4 target paddles (%d mismatches)", mism);
     lra_task_free(&th); lra_task_free(&te);
+
+    /* the disc-distance shortcut: near chance on LRA's setting, clearly above it without distractors */
+    double b_hard = lra_pf_disc_baseline(&h, 7, 600), b_easy = lra_pf_disc_baseline(&e, 7, 600);
+    T_CHECK(b_hard >= 0.4 && b_hard < 0.6 && b_easy > 0.6 && b_easy <= 1.0 && lra_pf_disc_baseline(&e, 7, 0) == -1.0,
+            "disc-distance baseline: %.3f on LRA's setting, %.3f on the easy variant (fitted on 600 images, scored on 600 others)",
+            b_hard, b_easy);
 }
 
 /* a speech of n bytes of one letter (a stage direction in it, stripped by the loader) */
