@@ -33,7 +33,7 @@
                  MATMUL, LINEAR, ADD, SUB, MUL, SCALE, EMBEDDING, GELU, SILU, GELU_SKIP,
                  SOFTMAX and LOG_SOFTMAX, CROSS_ENTROPY, L1_LOSS and MSE_LOSS, LAYERNORM, ADD_LAYERNORM,
                  RMSNORM, DROPOUT, RESHAPE, TRANSPOSE, CONCAT, SLICE, POOL, SUM, SIGMOID, ROPE, L2NORM,
-                 LINEAR_ATTENTION, FFTCONV, S4D, LRU, ATTENTION
+                 LINEAR_ATTENTION, FFTCONV, S4D, LRU, ATTENTION, DWCONV
         6D. Training stack: parameters, AdamW, checkpoints, models, training, gradient check, command line
             6D.1 parameters
             6D.2 AdamW, schedules, clipping
@@ -311,7 +311,8 @@ LS_API int ls_backward_from(ls_ctx *ctx, ls_tensor *out, const float *dout);
     X(FFTCONV, fftconv)           /* long convolution over time by FFT */                     \
     X(S4D, s4d)                   /* S4D kernel (C, T) from diagonal complex SSM parameters */ \
     X(LRU, lru)                   /* LRU linear-recurrence scan */                             \
-    X(ATTENTION, attention)       /* fused multi-head attention, O(T) memory */
+    X(ATTENTION, attention)       /* fused multi-head attention, O(T) memory */                \
+    X(DWCONV, dwconv)             /* depthwise conv over time, per-head kernels (Wu et al.) */
 
 enum {
 #define LS__X(E, f) LS_OP_##E,
@@ -424,6 +425,11 @@ LS_API ls_tensor *ls_attention(ls_ctx *ctx, ls_tensor *q, ls_tensor *k, ls_tenso
                                ls_tensor *k2, int64_t H, const ls_attn_opts *opts);
 /* ALiBi slopes m_h = 2^(-8h/H), h = 1..H */
 LS_API void ls_alibi_slopes(float *m, int64_t H);
+/* depthwise convolution over time (Wu et al. 2019, arXiv:1901.10430): x (B, T, H*D), w (H, K) one
+   kernel per head for every position (lightweight) or (B, T, H, K) one per position (dynamic);
+   y[b, t, c] = sum_k w[(b, t,) c / D, k] x[b, t + o - k, c], o = 0 causal, (K - 1) / 2 centred,
+   x = 0 outside 0..T-1. The softmax over k that the paper applies is the caller's (ls_softmax). */
+LS_API ls_tensor *ls_dwconv(ls_ctx *ctx, ls_tensor *x, ls_tensor *w, int64_t H, int causal);
 
 /* --- parameters: one contiguous value buffer and one gradient buffer, named views --- */
 #define LS_MAX_GROUPS 8
@@ -481,7 +487,14 @@ LS_API int ls_checkpoint_load(const char *path, ls_params *P, ls_adamw *opt, int
                               void *meta, size_t meta_cap, size_t *meta_len, char *err);
 
 /* --- models: one config struct, one constructor for every architecture --- */
-enum { LS_ARCH_TRANSFORMER = 0, LS_ARCH_S4D, LS_ARCH_LRU, LS_ARCH_LINEAR, LS_ARCH_MIXER, LS_ARCH_UNIVERSAL, LS_ARCH_COUNT };
+/* LIGHTCONV and DYNCONV: the Transformer block with a convolution in place of attention (Wu et al.
+   2019, arXiv:1901.10430): Linear(d, 2d) + GLU, a depthwise convolution of conv_k taps per head
+   (ls_dwconv; causal when the model is), Linear(d, d). The kernels are softmax-normalised over the
+   taps: one per head for every position (lightweight), or predicted at each position by a linear
+   layer of the convolution's input, Linear(d, H K) (dynamic). New architectures go last: run records
+   hash the config's bytes. */
+enum { LS_ARCH_TRANSFORMER = 0, LS_ARCH_S4D, LS_ARCH_LRU, LS_ARCH_LINEAR, LS_ARCH_MIXER, LS_ARCH_UNIVERSAL,
+       LS_ARCH_LIGHTCONV, LS_ARCH_DYNCONV, LS_ARCH_COUNT };
 /* XPOS: xPos (ls_xpos, the paper's gamma 0.4 and scale_base 512) on the rope_base frequencies. KERPLE:
    KERPLE-log (Chi et al. 2022, NeurIPS), a learned logit bias -r1_h log(1 + r2_h |i - j|) per head in the
    fused attention (ls_attn_opts.kerple; parameters "attn.kerple" per layer). HWFA: hybrid
@@ -528,6 +541,10 @@ typedef struct ls_config {
     float yarn_alpha, yarn_beta; /* YaRN ramp in turns (1 and 32 in the paper) */
     int64_t rerope_w;        /* ReRoPE: delta(r) = min(r, w) (0: off) */
     float leaky_k;           /* with rerope_w: leaky ReRoPE, delta(r) = w + (r - w)/k beyond w */
+    /* Options added after results were recorded sit in the 4 bytes of padding that followed leaky_k
+       (zeroed by ls_config_default): the struct keeps its size and an old config its bytes, so the
+       run records' keys (a hash of these bytes) stay. 0 means off. */
+    int16_t conv_k;          /* LIGHTCONV / DYNCONV kernel taps (ls_config_default: 7) */
     int64_t sinks;           /* with window: the first `sinks` keys stay visible (Lambda mask) */
     int d_state;             /* SSM state size N: S4D keeps N/2 complex pairs, LRU N complex modes */
     int ssm_init;            /* LS_SSM_INIT_* (S4D) */
@@ -5341,6 +5358,83 @@ LS_API ls_tensor *ls_attention(ls_ctx *ctx, ls_tensor *q, ls_tensor *k, ls_tenso
     return out;
 }
 
+/* --- DWCONV: depthwise convolution over time with per-head kernels, lightweight or dynamic ---
+   Wu, Fan, Baevski, Dauphin, Auli 2019, "Pay Less Attention with Lightweight and Dynamic
+   Convolutions", arXiv:1901.10430. Channel c of x (B, T, C = H D) belongs to head h = c / D; all D
+   channels of a head share one kernel of K taps, w[h, k] (lightweight: the same at every position)
+   or w[b, t, h, k] (dynamic: predicted per position). Tap k reads position s = t + o - k, with
+   o = 0 when causal (the K positions up to t) and o = (K - 1) / 2 otherwise (centred):
+       y[b, t, c]          = sum_k w[(b, t,) h, k] x[b, t + o - k, c]        (x = 0 outside 0..T-1)
+       dx[b, s, c]         = sum_k w[(b, t,) h, k] dy[b, t, c]                at t = s - o + k
+       dw[(b, t,) h, k]    = sum_{c of head h} dy[b, t, c] x[b, t + o - k, c]
+   The shared kernel's gradient sums the per-position terms over (b, t) in order (ls__colsum_add),
+   so the bits do not depend on the thread count. O(B T C K) both ways; nothing is saved. */
+
+static void ls__dwconv_forward(ls_ctx *ctx, ls_node *n) {
+    (void)ctx;
+    const ls_tensor *X = n->in[0], *W = n->in[1];
+    int64_t T = X->d[1], C = X->d[2], H = n->i[0], D = C / H, K = W->d[W->nd - 1], o = n->i[1];
+    int64_t wstep = W->nd == 4 ? H * K : 0;   /* dynamic: each position's own kernels */
+    LS__PAR_FOR(X->d[0] * T, (double)K * C)
+    for (int64_t r = 0; r < X->d[0] * T; r++) {
+        int64_t b = r / T, t = r % T;
+        const float *w = W->x + r * wstep;
+        float *y = n->out->x + r * C;
+        for (int64_t c = 0; c < C; c++) y[c] = 0.0f;
+        for (int64_t k = 0; k < K; k++) {
+            int64_t s = t + o - k;
+            if (s < 0 || s >= T) continue;
+            const float *xs = X->x + (b * T + s) * C;
+            for (int64_t c = 0; c < C; c++) y[c] += w[(c / D) * K + k] * xs[c];
+        }
+    }
+}
+
+static void ls__dwconv_backward(ls_ctx *ctx, ls_node *n) {
+    const ls_tensor *X = n->in[0], *W = n->in[1];
+    int64_t R = X->d[0] * X->d[1], T = X->d[1], C = X->d[2], H = n->i[0], D = C / H;
+    int64_t K = W->d[W->nd - 1], o = n->i[1], wstep = W->nd == 4 ? H * K : 0;
+    const float *dy = n->out->g;
+    float *dx = ls__grad(n->in[0]), *dw = ls__grad(n->in[1]);
+    /* per-position kernel gradients: dw itself when dynamic, else rows summed into dw below */
+    float *dwr = dw && !wstep ? ls__floats(ctx, R * H * K) : dw;
+    LS__PAR_FOR(R, 2.0 * (double)K * C)
+    for (int64_t r = 0; r < R; r++) {
+        int64_t b = r / T, t = r % T;
+        for (int64_t k = 0; k < K; k++) {
+            int64_t s = t + o - k, u = t - o + k;   /* y[t] reads x[s]; x[t] feeds y[u] */
+            if (dx && u >= 0 && u < T) {
+                const float *w = W->x + (b * T + u) * wstep, *g = dy + (b * T + u) * C;
+                for (int64_t c = 0; c < C; c++) dx[r * C + c] += w[(c / D) * K + k] * g[c];
+            }
+            for (int64_t h = 0; dwr && h < H; h++) {
+                float acc = 0.0f;
+                if (s >= 0 && s < T)
+                    for (int64_t c = h * D; c < (h + 1) * D; c++) acc += dy[r * C + c] * X->x[(b * T + s) * C + c];
+                if (wstep) dwr[r * H * K + h * K + k] += acc;
+                else dwr[r * H * K + h * K + k] = acc;
+            }
+        }
+    }
+    if (dw && !wstep) ls__colsum_add(dw, dwr, R, H * K);
+}
+
+LS_API ls_tensor *ls_dwconv(ls_ctx *ctx, ls_tensor *x, ls_tensor *w, int64_t H, int causal) {
+    if (!x || !w) return NULL;
+    int ok = x->nd == 3 && H >= 1 && x->d[2] % H == 0 && (w->nd == 2 || w->nd == 4) && w->d[w->nd - 1] >= 1;
+    if (ok && w->nd == 2) ok = w->d[0] == H;
+    if (ok && w->nd == 4) ok = w->d[0] == x->d[0] && w->d[1] == x->d[1] && w->d[2] == H;
+    if (!ok)
+        return ls__fail(ctx, "ls_dwconv: x %s, w %s, H %lld: need x (B, T, H*D) and w (H, K) or (B, T, H, K)",
+                        ls__shp(x), ls__shp(w), (long long)H);
+    ls_tensor *out = ls__out(ctx, ls_tensor_shape(x));
+    ls_node *n = ls__record(ctx, LS_OP_DWCONV, out, 2, x, w, NULL, NULL);
+    n->i[0] = H;
+    n->i[1] = causal ? 0 : (w->d[w->nd - 1] - 1) / 2;
+    ls__run(ctx, n);
+    return out;
+}
+
 /* =============================================================================================
    6D. Training stack: parameters, AdamW, checkpoints, models, training, gradient check, command line
    ============================================================================================= */
@@ -5854,10 +5948,13 @@ struct ls__layer {
     ls_tensor *nu_log, *theta_log, *wb, *wc;             /* LRU (N), (N), (d, 2N), (2N, d) */
     ls_tensor *wout, *bout;                              /* SSM output (d, d or 2d), (d or 2d) */
     ls_tensor *kerple;                                   /* KERPLE raw (2, H): softplus gives r1, r2 */
+    ls_tensor *cv_win, *cv_bin, *cv_k, *cv_wk, *cv_bk;   /* convolution: (d, 2d), (2d); (H, K) light or
+                                                            (d, H K), (H K) dynamic; output wo, bo */
 };
 
 LS_API const char *ls_arch_name(int arch) {
-    static const char *names[LS_ARCH_COUNT] = {"transformer", "s4d", "lru", "linear-attention", "mixer", "universal"};
+    static const char *names[LS_ARCH_COUNT] = {"transformer", "s4d", "lru", "linear-attention", "mixer", "universal",
+                                               "lightconv", "dynconv"};
     return arch >= 0 && arch < LS_ARCH_COUNT ? names[arch] : "?";
 }
 
@@ -5872,6 +5969,7 @@ LS_API ls_config ls_config_default(int arch, int vocab, int64_t max_len) {
     c.rope_base = 10000.0f;
     c.yarn_alpha = 1.0f; c.yarn_beta = 32.0f;
     c.d_state = 64;
+    if (arch == LS_ARCH_LIGHTCONV || arch == LS_ARCH_DYNCONV) c.conv_k = 7;
     c.ssm_init = LS_SSM_INIT_LIN;
     c.dt_min = 1e-3f; c.dt_max = 1e-1f;
     c.r_min = 0.9f; c.r_max = 0.999f;
@@ -5953,6 +6051,7 @@ LS_API int ls_model_init(ls_model *m, const ls_config *cfg, uint64_t seed, char 
     m->cfg = *cfg;
     ls_config *c = &m->cfg;
     int attn = c->arch == LS_ARCH_TRANSFORMER || c->arch == LS_ARCH_LINEAR || c->arch == LS_ARCH_UNIVERSAL;
+    int conv = c->arch == LS_ARCH_LIGHTCONV || c->arch == LS_ARCH_DYNCONV;
     if (c->arch < 0 || c->arch >= LS_ARCH_COUNT) { ls__seterr(err, "model: unknown architecture %d", c->arch); return -1; }
     if (c->vocab < 1 || c->d_model < 2 || c->n_layers < 1 || c->max_len < 1 || c->n_heads < 1) {
         ls__seterr(err, "model: vocab %d, d_model %d, n_layers %d, max_len %lld and n_heads %d must be positive",
@@ -5973,6 +6072,16 @@ LS_API int ls_model_init(ls_model *m, const ls_config *cfg, uint64_t seed, char 
         return -1;
     }
     if (c->pos == LS_POS_HWFA && ls__hwfa_check(c, err)) return -1;
+    if (conv && (c->conv_k < 1 || c->d_model % c->n_heads)) {
+        ls__seterr(err, "model: convolution needs conv_k %d >= 1 and d_model %d a multiple of n_heads %d",
+                   c->conv_k, c->d_model, c->n_heads);
+        return -1;
+    }
+    if (conv && c->pos != LS_POS_NONE && c->pos != LS_POS_SINUSOIDAL && c->pos != LS_POS_LEARNED) {
+        ls__seterr(err, "model: position scheme %d acts inside attention; a convolution model takes none, "
+                   "sinusoidal or learned", c->pos);
+        return -1;
+    }
     if (!c->lm_vocab) c->lm_vocab = c->vocab;
     if (!c->train_len) c->train_len = c->max_len;
     if (!c->d_ffn) c->d_ffn = 4 * c->d_model;
@@ -5998,7 +6107,7 @@ LS_API int ls_model_init(ls_model *m, const ls_config *cfg, uint64_t seed, char 
         L->ln1_g = ls__p(m, l, "ln1.g", ls_shape1(d), LS_GROUP_NO_DECAY);
         L->ln1_b = ls__p(m, l, "ln1.b", ls_shape1(d), LS_GROUP_NO_DECAY);
         ls_fill(L->ln1_g, 1.0f);
-        if (attn || c->arch == LS_ARCH_MIXER) {
+        if (attn || conv || c->arch == LS_ARCH_MIXER) {
             L->ln2_g = ls__p(m, l, "ln2.g", ls_shape1(d), LS_GROUP_NO_DECAY);
             L->ln2_b = ls__p(m, l, "ln2.b", ls_shape1(d), LS_GROUP_NO_DECAY);
             ls_fill(L->ln2_g, 1.0f);
@@ -6035,6 +6144,22 @@ LS_API int ls_model_init(ls_model *m, const ls_config *cfg, uint64_t seed, char 
         if (c->arch == LS_ARCH_MIXER) {
             L->mix = ls__p(m, l, "mix", ls_shape2(c->max_len, c->max_len), LS_GROUP_DECAY);
             ls__xavier(L->mix, &r, 1.0f);
+        }
+        if (conv) {   /* light kernels start at 0: softmax makes each a K-tap moving average */
+            int64_t HK = (int64_t)c->n_heads * c->conv_k;
+            L->cv_win = ls__p(m, l, "conv.win", ls_shape2(d, 2 * d), LS_GROUP_DECAY);
+            L->cv_bin = ls__p(m, l, "conv.bin", ls_shape1(2 * d), LS_GROUP_NO_DECAY);
+            ls__xavier(L->cv_win, &r, 1.0f);
+            if (c->arch == LS_ARCH_LIGHTCONV) {
+                L->cv_k = ls__p(m, l, "conv.kernel", ls_shape2(c->n_heads, c->conv_k), LS_GROUP_NO_DECAY);
+            } else {
+                L->cv_wk = ls__p(m, l, "conv.wk", ls_shape2(d, HK), LS_GROUP_DECAY);
+                L->cv_bk = ls__p(m, l, "conv.bk", ls_shape1(HK), LS_GROUP_NO_DECAY);
+                ls__xavier(L->cv_wk, &r, 1.0f);
+            }
+            L->wo = ls__p(m, l, "conv.wo", ls_shape2(d, d), LS_GROUP_DECAY);
+            L->bo = ls__p(m, l, "conv.bo", ls_shape1(d), LS_GROUP_NO_DECAY);
+            ls__xavier(L->wo, &r, m->beta);
         }
         if (c->arch == LS_ARCH_S4D) {
             const char *sn[5] = {"s4d.log_dt", "s4d.log_a_re", "s4d.a_im", "s4d.c_re", "s4d.c_im"};
@@ -6214,6 +6339,23 @@ static ls_tensor *ls__glu(ls_ctx *ctx, ls_tensor *y) {
     return ls_mul(ctx, ls_slice(ctx, y, -1, 0, C), ls_sigmoid(ctx, ls_slice(ctx, y, -1, C, C)));
 }
 
+/* LIGHTCONV / DYNCONV token mixing (Wu et al. 2019, arXiv:1901.10430, their Fig. 2): u = GLU(x W_in
+   + b_in); kernels W = softmax_k(kernel) (H, K), or softmax_k(u W_k + b_k) (B, T, H, K) per position;
+   y = dwconv(u, W) W_o + b_o (ls_dwconv: causal taps t-K+1..t, else centred). The paper's DropConnect
+   on the kernels is left out. Bidirectional: padding is zeroed first, so valid positions read zeros
+   there; causal taps never reach it. */
+static ls_tensor *ls__conv_sublayer(ls_ctx *ctx, const ls_model *m, const ls__layer *L, ls_tensor *x, ls_tensor *pad) {
+    if (!x) return NULL;
+    const ls_config *c = &m->cfg;
+    int64_t B = x->d[0], T = x->d[1], H = c->n_heads, K = c->conv_k;
+    ls_tensor *u = ls__glu(ctx, ls_linear(ctx, x, L->cv_win, L->cv_bin));
+    if (pad && !c->causal) u = ls_mul(ctx, u, pad);
+    ls_tensor *w = c->arch == LS_ARCH_LIGHTCONV
+                       ? ls_softmax(ctx, L->cv_k)
+                       : ls_softmax(ctx, ls_reshape(ctx, ls_linear(ctx, u, L->cv_wk, L->cv_bk), ls_shape4(B, T, H, K)));
+    return ls_dropout(ctx, ls_linear(ctx, ls_dwconv(ctx, u, w, H, c->causal), L->wo, L->bo), c->dropout);
+}
+
 /* S4D or LRU: sequence map, D skip, GELU, output linear (or GLU) */
 static ls_tensor *ls__ssm_sublayer(ls_ctx *ctx, const ls_model *m, const ls__layer *L, ls_tensor *x, ls_tensor *pad) {
     if (!x) return NULL;
@@ -6279,6 +6421,7 @@ LS_API ls_tensor *ls_model_encode(ls_ctx *ctx, ls_model *m, const int32_t *ids, 
         ls_tensor *in = ls__pre(ctx, m, x, L->ln1_g, L->ln1_b);
         int last = l == c->n_layers - 1;
         ls_tensor *y = c->arch == LS_ARCH_MIXER ? ls__mix_sublayer(ctx, m, L, in, pad)
+                       : c->arch == LS_ARCH_LIGHTCONV || c->arch == LS_ARCH_DYNCONV ? ls__conv_sublayer(ctx, m, L, in, pad)
                                                 : ls__attention_sublayer(ctx, m, L, in, lengths, last);
         x = ls__residual(ctx, m, x, y, L->ln1_g, L->ln1_b);
         x = ls__residual(ctx, m, x, ls__ffn_sublayer(ctx, m, L, ls__pre(ctx, m, x, L->ln2_g, L->ln2_b)), L->ln2_g, L->ln2_b);

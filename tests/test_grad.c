@@ -106,6 +106,8 @@ static ls_tensor *g_attention(ls_ctx *c, ls_tensor *const *in, void *u) {
 static ls_tensor *g_fftconv(ls_ctx *c, ls_tensor *const *in, void *u) { (void)u; return ls_fftconv(c, in[0], in[1], cur->n_in > 2 ? in[2] : NULL); }
 static ls_tensor *g_s4d(ls_ctx *c, ls_tensor *const *in, void *u) { (void)u; return ls_s4d_kernel(c, in[0], in[1], in[2], in[3], in[4], 7); }
 static ls_tensor *g_lru(ls_ctx *c, ls_tensor *const *in, void *u) { (void)u; return ls_lru_scan(c, in[0], in[1], in[2]); }
+/* i0 = heads, i1 = causal; w (H, K) lightweight or (B, T, H, K) dynamic */
+static ls_tensor *g_dwconv(ls_ctx *c, ls_tensor *const *in, void *u) { (void)u; return ls_dwconv(c, in[0], in[1], cur->i0, cur->i1); }
 
 #define S1(a) ls_shape1(a)
 #define S2(a, b) ls_shape2(a, b)
@@ -203,6 +205,10 @@ static void run_cases(unsigned char *seen) {
         {"s4d_kernel", g_s4d, 5, {S1(2), S2(2, 3), S2(2, 3), S2(2, 3), S2(2, 3)}, 0, 0, 0, 0, -1, 1},
         {"lru_scan", g_lru, 3, {S3(2, 7, 6), S1(3), S1(3)}, 0, 0, 0, 0, -1, 1},
         {"linear_attention causal", g_linattn, 3, {S3(2, 6, 6), S3(2, 6, 6), S3(2, 6, 6)}, 0, 2, 1, 0, -1, 1},
+        {"dwconv lightweight causal", g_dwconv, 2, {S3(2, 7, 6), S2(2, 3)}, 0, 2, 1, 0, -1, 1},
+        {"dwconv lightweight centred, K even", g_dwconv, 2, {S3(1, 6, 4), S2(2, 4)}, 0, 2, 0, 0, -1, 1},
+        {"dwconv dynamic causal", g_dwconv, 2, {S3(2, 6, 4), S4(2, 6, 2, 3)}, 0, 2, 1, 0, -1, 1},
+        {"dwconv dynamic centred, K > T", g_dwconv, 2, {S3(1, 4, 6), S4(1, 4, 3, 5)}, 0, 3, 0, 0, -1, 1},
     };
     const int n_cases = (int)(sizeof cases / sizeof cases[0]);
 

@@ -612,6 +612,10 @@ static void test_model_gradients(void) {
         {LS_ARCH_TRANSFORMER, LS_HEAD_LM, 1, LS_POS_XPOS, LS_NORM_PRE, 0, "transformer causal xPos, LM"},
         {LS_ARCH_TRANSFORMER, LS_HEAD_CLASSIFY, 0, LS_POS_KERPLE, LS_NORM_PRE, 0, "transformer KERPLE-log, classify"},
         {LS_ARCH_TRANSFORMER, LS_HEAD_LM, 1, LS_POS_KERPLE, LS_NORM_POST, 0, "transformer post-LN causal KERPLE-log, LM"},
+        {LS_ARCH_LIGHTCONV, LS_HEAD_LM, 1, LS_POS_SINUSOIDAL, LS_NORM_PRE, 0, "lightweight conv causal, LM"},
+        {LS_ARCH_LIGHTCONV, LS_HEAD_CLASSIFY, 0, LS_POS_NONE, LS_NORM_POST, 0, "lightweight conv post-LN, classify"},
+        {LS_ARCH_DYNCONV, LS_HEAD_LM, 1, LS_POS_SINUSOIDAL, LS_NORM_PRE, 0, "dynamic conv causal, LM"},
+        {LS_ARCH_DYNCONV, LS_HEAD_CLASSIFY, 0, LS_POS_LEARNED, LS_NORM_PRE, 0, "dynamic conv learned pos, classify"},
     };
     for (size_t i = 0; i < sizeof v / sizeof v[0]; i++) {
         ls_config cfg = toy_config(v[i].arch, v[i].head);
@@ -659,6 +663,8 @@ static void test_steady_state_allocs(void) {
         {LS_ARCH_LRU, LS_HEAD_CLASSIFY, 0, LS_NORM_PRE, "LRU"},
         {LS_ARCH_LINEAR, LS_HEAD_CLASSIFY, 0, LS_NORM_PRE, "linear attention"},
         {LS_ARCH_MIXER, LS_HEAD_CLASSIFY, 0, LS_NORM_PRE, "Mixer"},
+        {LS_ARCH_LIGHTCONV, LS_HEAD_LM, 1, LS_NORM_PRE, "causal lightweight conv, LM"},
+        {LS_ARCH_DYNCONV, LS_HEAD_CLASSIFY, 0, LS_NORM_PRE, "dynamic conv"},
     };
     enum { B = 4, T = 256 };
     static int32_t ids[B * T], tgt[B * T], len[B];
@@ -707,7 +713,9 @@ static void test_padding(void) {
         {LS_ARCH_S4D, 0, 1, 0, "bidirectional S4D"}, {LS_ARCH_S4D, 1, 0, 0, "causal S4D"}, {LS_ARCH_LRU, 1, 0, 0, "LRU"},
         {LS_ARCH_MIXER, 0, 0, 0, "Mixer"}, {LS_ARCH_LINEAR, 0, 0, 0, "linear attention"}, {LS_ARCH_LINEAR, 1, 0, 0, "causal linear attention"},
         {LS_ARCH_TRANSFORMER, 0, 0, LS_POS_XPOS, "Transformer (xPos)"}, {LS_ARCH_TRANSFORMER, 1, 0, LS_POS_XPOS, "causal xPos"},
-        {LS_ARCH_TRANSFORMER, 0, 0, LS_POS_KERPLE, "Transformer (KERPLE)"}, {LS_ARCH_TRANSFORMER, 1, 0, LS_POS_KERPLE, "causal KERPLE"}};
+        {LS_ARCH_TRANSFORMER, 0, 0, LS_POS_KERPLE, "Transformer (KERPLE)"}, {LS_ARCH_TRANSFORMER, 1, 0, LS_POS_KERPLE, "causal KERPLE"},
+        {LS_ARCH_LIGHTCONV, 0, 0, 0, "lightweight conv"}, {LS_ARCH_LIGHTCONV, 1, 0, 0, "causal lightweight conv"},
+        {LS_ARCH_DYNCONV, 0, 0, 0, "dynamic conv"}, {LS_ARCH_DYNCONV, 1, 0, 0, "causal dynamic conv"}};
     enum { B = 3, T = 70 };
     static int32_t ids[2][B * T];
     const int32_t len[B] = {T, 41, 5};
@@ -803,6 +811,9 @@ static void test_toy_tasks(void) {
         {LS_ARCH_TRANSFORMER, LS_HEAD_LM, LS_OBJ_CLM, 1, LS_POS_XPOS, "transformer causal LM, xPos"},
         {LS_ARCH_TRANSFORMER, LS_HEAD_LM, LS_OBJ_CLM, 1, LS_POS_KERPLE, "transformer causal LM, KERPLE-log"},
         {LS_ARCH_TRANSFORMER, LS_HEAD_CLASSIFY, LS_OBJ_CLASSIFY, 0, LS_POS_KERPLE, "transformer classify, KERPLE-log"},
+        {LS_ARCH_LIGHTCONV, LS_HEAD_LM, LS_OBJ_CLM, 1, LS_POS_SINUSOIDAL, "lightweight conv causal LM"},
+        {LS_ARCH_DYNCONV, LS_HEAD_LM, LS_OBJ_CLM, 1, LS_POS_SINUSOIDAL, "dynamic conv causal LM"},
+        {LS_ARCH_DYNCONV, LS_HEAD_CLASSIFY, LS_OBJ_CLASSIFY, 0, LS_POS_SINUSOIDAL, "dynamic conv classify"},
     };
     enum { NTR = 512, NVA = 128 };
     static int32_t tok[2][2 * NTR * TT], len[2][2 * NTR], lab[2][NTR];
@@ -1641,7 +1652,21 @@ static void test_nbce(void) {
             strstr(e2, "causal 0"), "ls_nbce refuses: '%s'; '%s'", e1, e2);
 }
 
+/* Options added to ls_config after results were recorded live in its padding: the struct keeps the
+   size and layout that the run records' keys (a hash of its bytes) were made from, and a config
+   that leaves them off keeps its bytes */
+static void test_config_layout(void) {
+    ls_config a = ls_config_default(LS_ARCH_TRANSFORMER, 12, 16), b;
+    memcpy(&b, &a, sizeof b);
+    b.conv_k = 0;
+    T_CHECK(sizeof(ls_config) == 168 && offsetof(ls_config, sinks) == 112 && offsetof(ls_config, conv_k) == 108 &&
+            !memcmp(&a, &b, sizeof a),
+            "ls_config: 168 bytes, sinks at 112, new options in the padding at 108, off by default (size %zu)",
+            sizeof(ls_config));
+}
+
 void suite_models(void) {
+    test_config_layout();
     test_padding();
     test_hwfa_padding();
     void (*tests[])(void) = {test_attention_reference, test_kerple_xpos, test_attention_memory, test_positions, test_ssm,
