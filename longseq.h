@@ -545,6 +545,7 @@ typedef struct ls_config {
        (zeroed by ls_config_default): the struct keeps its size and an old config its bytes, so the
        run records' keys (a hash of these bytes) stay. 0 means off. */
     int16_t conv_k;          /* LIGHTCONV / DYNCONV kernel taps (ls_config_default: 7) */
+    int16_t n_experts;       /* 0: the dense FFN; 2..LS_SWITCH_MAX: a Switch FFN of that many experts */
     int64_t sinks;           /* with window: the first `sinks` keys stay visible (Lambda mask) */
     int d_state;             /* SSM state size N: S4D keeps N/2 complex pairs, LRU N complex modes */
     int ssm_init;            /* LS_SSM_INIT_* (S4D) */
@@ -560,6 +561,11 @@ typedef struct ls_config {
 /* defaults for an architecture: d 64, 2 layers, 4 heads, FFN 256 (4d; set d_ffn too when changing
    d_model, or 0 for 4d), pre-LN, sinusoidal (attention), N 64 */
 LS_API ls_config ls_config_default(int arch, int vocab, int64_t max_len);
+/* Switch FFN (n_experts >= 2, any architecture with an FFN): top-1 routing over E expert FFNs of
+   d_ffn each (Fedus et al. 2021, arXiv:2101.03961). Its load-balancing loss E sum_e f_e P_e (summed
+   over layers, ls_model.aux) is added to the training loss times LS_SWITCH_AUX by ls_train. */
+#define LS_SWITCH_MAX 16
+#define LS_SWITCH_AUX 0.01f
 
 typedef struct ls__layer ls__layer;
 typedef struct ls_model {
@@ -574,6 +580,8 @@ typedef struct ls_model {
     float *theta;                 /* RoPE frequencies (D/2) */
     float *alibi;                 /* ALiBi slopes (H) */
     float alpha, beta;            /* DeepNorm / Admin residual scale and init gain */
+    ls_tensor *aux;               /* the last forward's Switch load-balancing loss (1), a tensor of
+                                     that forward's context; NULL without Switch layers */
 } ls_model;
 /* builds and initialises the model (seeded); -1 with a message for an impossible configuration */
 LS_API int ls_model_init(ls_model *m, const ls_config *cfg, uint64_t seed, char *err);
@@ -5950,6 +5958,7 @@ struct ls__layer {
     ls_tensor *kerple;                                   /* KERPLE raw (2, H): softplus gives r1, r2 */
     ls_tensor *cv_win, *cv_bin, *cv_k, *cv_wk, *cv_bk;   /* convolution: (d, 2d), (2d); (H, K) light or
                                                             (d, H K), (H K) dynamic; output wo, bo */
+    ls_tensor *router, *ex[LS_SWITCH_MAX][4];            /* Switch: router (d, E); expert e's w1, b1, w2, b2 */
 };
 
 LS_API const char *ls_arch_name(int arch) {
@@ -6072,6 +6081,11 @@ LS_API int ls_model_init(ls_model *m, const ls_config *cfg, uint64_t seed, char 
         return -1;
     }
     if (c->pos == LS_POS_HWFA && ls__hwfa_check(c, err)) return -1;
+    if (c->n_experts && (c->n_experts < 2 || c->n_experts > LS_SWITCH_MAX || !(attn || conv || c->arch == LS_ARCH_MIXER))) {
+        ls__seterr(err, "model: n_experts %d: a Switch FFN needs 2..%d experts and a model with an FFN (arch %s)",
+                   c->n_experts, LS_SWITCH_MAX, ls_arch_name(c->arch));
+        return -1;
+    }
     if (conv && (c->conv_k < 1 || c->d_model % c->n_heads)) {
         ls__seterr(err, "model: convolution needs conv_k %d >= 1 and d_model %d a multiple of n_heads %d",
                    c->conv_k, c->d_model, c->n_heads);
@@ -6111,12 +6125,28 @@ LS_API int ls_model_init(ls_model *m, const ls_config *cfg, uint64_t seed, char 
             L->ln2_g = ls__p(m, l, "ln2.g", ls_shape1(d), LS_GROUP_NO_DECAY);
             L->ln2_b = ls__p(m, l, "ln2.b", ls_shape1(d), LS_GROUP_NO_DECAY);
             ls_fill(L->ln2_g, 1.0f);
+        }
+        if ((attn || conv || c->arch == LS_ARCH_MIXER) && !c->n_experts) {
             L->w1 = ls__p(m, l, "ffn.w1", ls_shape2(d, F), LS_GROUP_DECAY);
             L->b1 = ls__p(m, l, "ffn.b1", ls_shape1(F), LS_GROUP_NO_DECAY);
             L->w2 = ls__p(m, l, "ffn.w2", ls_shape2(F, d), LS_GROUP_DECAY);
             L->b2 = ls__p(m, l, "ffn.b2", ls_shape1(d), LS_GROUP_NO_DECAY);
             ls__xavier(L->w1, &r, m->beta);    /* DeepNorm scales v, o and both FFN weights by beta */
             ls__xavier(L->w2, &r, m->beta);
+        }
+        if (c->n_experts) {   /* Switch: a router, then E FFNs initialised as the dense one is */
+            L->router = ls__p(m, l, "ffn.router", ls_shape2(d, c->n_experts), LS_GROUP_DECAY);
+            ls__xavier(L->router, &r, 1.0f);
+            for (int e = 0; e < c->n_experts; e++) {
+                char nm[4][32];
+                for (int k = 0; k < 4; k++) snprintf(nm[k], sizeof nm[k], "ffn.e%d.%s", e, k == 0 ? "w1" : k == 1 ? "b1" : k == 2 ? "w2" : "b2");
+                L->ex[e][0] = ls__p(m, l, nm[0], ls_shape2(d, F), LS_GROUP_DECAY);
+                L->ex[e][1] = ls__p(m, l, nm[1], ls_shape1(F), LS_GROUP_NO_DECAY);
+                L->ex[e][2] = ls__p(m, l, nm[2], ls_shape2(F, d), LS_GROUP_DECAY);
+                L->ex[e][3] = ls__p(m, l, nm[3], ls_shape1(d), LS_GROUP_NO_DECAY);
+                ls__xavier(L->ex[e][0], &r, m->beta);
+                ls__xavier(L->ex[e][2], &r, m->beta);
+            }
         }
         if (attn) {
             ls_tensor **w[4] = {&L->wq, &L->wk, &L->wv, &L->wo}, **b[4] = {&L->bq, &L->bk, &L->bv, &L->bo};
@@ -6316,6 +6346,55 @@ static ls_tensor *ls__ffn_sublayer(ls_ctx *ctx, const ls_model *m, const ls__lay
     return ls_dropout(ctx, ls_linear(ctx, ls_gelu(ctx, ls_linear(ctx, x, L->w1, L->b1)), L->w2, L->b2), m->cfg.dropout);
 }
 
+/* Switch FFN (Fedus, Zoph, Shazeer 2021, "Switch Transformers", arXiv:2101.03961). The router's
+   p_i = softmax(x_i W_r) over E experts sends token i to e_i = argmax_e p_{i,e} only (top-1; the
+   first on ties), and y_i = p_{i,e_i} FFN_{e_i}(x_i): the gate is how the router learns. Load
+   balancing: f_e = the share of valid tokens sent to e, P_e = the mean of p_{i,e} over them,
+       aux = E sum_e f_e P_e      (1 when both are uniform),
+   added to m->aux (ls_train adds LS_SWITCH_AUX aux, the paper's alpha 0.01, to the loss); f is a
+   count, so only P carries a gradient. Every token is processed: the paper's capacity limit (tokens
+   beyond capacity factor x N/E dropped) is left out. Tokens are gathered per expert and put back in
+   order with ls_embedding, a gather whose backward scatters; padding tokens route like others (a
+   token's output depends on it alone) but do not count in aux. */
+static ls_tensor *ls__switch_sublayer(ls_ctx *ctx, ls_model *m, const ls__layer *L, ls_tensor *x, ls_tensor *pad) {
+    if (!x) return NULL;
+    int64_t d = m->cfg.d_model, N = x->n / d, E = m->cfg.n_experts, nv = 0;
+    ls_tensor *xf = ls_reshape(ctx, x, ls_shape2(N, d));
+    ls_tensor *p = ls_softmax(ctx, ls_linear(ctx, xf, L->router, NULL));   /* (N, E) */
+    if (!p) return NULL;
+    int32_t *route = (int32_t *)ls_arena_alloc(&ctx->arena, (size_t)(2 * N) * sizeof(int32_t)), *inv = route + N;
+    int64_t cnt[LS_SWITCH_MAX + 1] = {0};
+    ls_tensor *onehot = ls_tensor_zeros(ctx, ls_shape2(N, E)), *ones = ls_tensor_new(ctx, ls_shape2(E, 1));
+    ls_tensor *wv = ls_tensor_new(ctx, ls_shape2(1, N)), *fe = ls_tensor_zeros(ctx, ls_shape2(E, 1));
+    for (int64_t i = 0; i < N; i++) {
+        int64_t e = 0;
+        for (int64_t k = 1; k < E; k++) if (p->x[i * E + k] > p->x[i * E + e]) e = k;
+        inv[i] = (int32_t)e; cnt[e + 1]++;
+        onehot->x[i * E + e] = 1.0f;
+        wv->x[i] = pad ? pad->x[i] : 1.0f;
+        fe->x[e] += wv->x[i];
+        nv += wv->x[i] > 0.0f;
+    }
+    for (int64_t e = 0; e < E; e++) { cnt[e + 1] += cnt[e]; ones->x[e] = 1.0f; fe->x[e] *= (float)E / (float)nv; }
+    for (int64_t i = 0; i < N; i++) wv->x[i] /= (float)nv;
+    int64_t at[LS_SWITCH_MAX];   /* route: the tokens grouped by expert, in token order within one */
+    for (int64_t e = 0; e < E; e++) at[e] = cnt[e];
+    for (int64_t i = 0; i < N; i++) { int64_t e = inv[i]; route[at[e]] = (int32_t)i; inv[i] = (int32_t)at[e]++; }
+    ls_tensor *h = NULL;   /* the experts' outputs, stacked in route order */
+    for (int64_t e = 0; e < E; e++) {
+        if (cnt[e + 1] == cnt[e]) continue;
+        ls_tensor *const *w = L->ex[e];
+        ls_tensor *xe = ls_embedding(ctx, xf, route + cnt[e], ls_shape1(cnt[e + 1] - cnt[e]));
+        ls_tensor *he = ls_linear(ctx, ls_gelu(ctx, ls_linear(ctx, xe, w[0], w[1])), w[2], w[3]);
+        h = h ? ls_concat(ctx, h, he, 0) : he;
+    }
+    ls_tensor *gate = ls_matmul(ctx, ls_mul(ctx, p, onehot), ones, 0, 0);   /* (N, 1): p_{i, e_i} */
+    ls_tensor *y = ls_mul(ctx, ls_embedding(ctx, h, inv, ls_shape1(N)), gate);
+    ls_tensor *aux = ls_reshape(ctx, ls_matmul(ctx, ls_matmul(ctx, wv, p, 0, 0), fe, 0, 0), ls_shape1(1));
+    m->aux = m->aux ? ls_add(ctx, m->aux, aux) : aux;
+    return ls_dropout(ctx, ls_reshape(ctx, y, ls_tensor_shape(x)), m->cfg.dropout);
+}
+
 /* token mixing of the Mixer: y[b, i] = sum_j W[i, j] x[b, j], W lower-triangular when causal */
 static ls_tensor *ls__mix_sublayer(ls_ctx *ctx, const ls_model *m, const ls__layer *L, ls_tensor *x, ls_tensor *pad) {
     if (!x) return NULL;
@@ -6396,6 +6475,7 @@ LS_API ls_tensor *ls_model_encode(ls_ctx *ctx, ls_model *m, const int32_t *ids, 
             return ls__fail(ctx, "model: length %d of sequence %lld is outside 1..%lld", (int)lengths[b], (long long)b, (long long)T);
     ls_tensor *pad = ls__pad_mask(ctx, lengths, B, T);
     if (!pad) lengths = NULL;
+    m->aux = NULL;
     if (T > c->max_len && (c->pos == LS_POS_LEARNED || c->arch == LS_ARCH_MIXER))
         return ls__fail(ctx, "model: sequence length %lld exceeds max_len %lld", (long long)T, (long long)c->max_len);
     ls_tensor *x = ls_embedding(ctx, m->embed, ids, ls_shape2(B, T));
@@ -6424,7 +6504,9 @@ LS_API ls_tensor *ls_model_encode(ls_ctx *ctx, ls_model *m, const int32_t *ids, 
                        : c->arch == LS_ARCH_LIGHTCONV || c->arch == LS_ARCH_DYNCONV ? ls__conv_sublayer(ctx, m, L, in, pad)
                                                 : ls__attention_sublayer(ctx, m, L, in, lengths, last);
         x = ls__residual(ctx, m, x, y, L->ln1_g, L->ln1_b);
-        x = ls__residual(ctx, m, x, ls__ffn_sublayer(ctx, m, L, ls__pre(ctx, m, x, L->ln2_g, L->ln2_b)), L->ln2_g, L->ln2_b);
+        ls_tensor *f = ls__pre(ctx, m, x, L->ln2_g, L->ln2_b);
+        f = c->n_experts ? ls__switch_sublayer(ctx, m, L, f, pad) : ls__ffn_sublayer(ctx, m, L, f);
+        x = ls__residual(ctx, m, x, f, L->ln2_g, L->ln2_b);
     }
     if (c->norm == LS_NORM_PRE) x = ls_layernorm(ctx, x, m->final_g, m->final_b, 1e-5f);
     return x;
@@ -6895,6 +6977,7 @@ LS_API int ls_train(ls_model *m, const ls_train_cfg *tc, const ls_train_io *io_a
 #endif
                 ls_tensor *logits = ls_model_forward(&ctx, m, b.ids, b.len, b.B, b.T);
                 ls_tensor *loss = ls_cross_entropy(&ctx, logits, b.tgt, LS__IGNORE);
+                if (m->aux) loss = ls_add(&ctx, loss, ls_scale(&ctx, m->aux, LS_SWITCH_AUX));   /* Switch balance */
                 if (tc->accum > 1) loss = ls_scale(&ctx, loss, 1.0f / (float)tc->accum);
                 if (ls_backward(&ctx, loss)) {
                     ls__seterr(err, "train: step %lld: %s", (long long)step, ls_ctx_error(&ctx));
@@ -7340,6 +7423,7 @@ static int ls__mpi_micro(ls_ctx *ctx, ls_model *m, const ls_train_cfg *tc, const
     ls_tensor *logits =
         ls_model_forward(ctx, m, b->ids + lo * per * T, b->len + lo * per, hi - lo, T);
     ls_tensor *l = ls_cross_entropy(ctx, logits, b->tgt + lo * tper, LS__IGNORE);
+    if (m->aux) l = ls_add(ctx, l, ls_scale(ctx, m->aux, LS_SWITCH_AUX));   /* Switch balance */
     /* the slice's mean loss times (its targets / all targets / micro-batches) */
     l = ls_scale(ctx, l, (float)((double)mine / (double)all / (double)tc->accum));
     ctx->shard_first = ctx->shard_rows = 0;

@@ -585,7 +585,8 @@ typedef struct toy { ls_model *m; int32_t ids[2 * 4 * TT]; int32_t len[8]; int64
 static ls_tensor *g_model(ls_ctx *c, ls_tensor *const *in, void *user) {
     (void)in;
     toy *t = (toy *)user;
-    return ls_model_forward(c, t->m, t->ids, t->len, t->B, TT);
+    ls_tensor *y = ls_model_forward(c, t->m, t->ids, t->len, t->B, TT);
+    return t->m->aux ? ls_add(c, y, t->m->aux) : y;   /* a Switch model's balance loss too */
 }
 
 static ls_config toy_config(int arch, int head) {
@@ -616,6 +617,12 @@ static void test_model_gradients(void) {
         {LS_ARCH_LIGHTCONV, LS_HEAD_CLASSIFY, 0, LS_POS_NONE, LS_NORM_POST, 0, "lightweight conv post-LN, classify"},
         {LS_ARCH_DYNCONV, LS_HEAD_LM, 1, LS_POS_SINUSOIDAL, LS_NORM_PRE, 0, "dynamic conv causal, LM"},
         {LS_ARCH_DYNCONV, LS_HEAD_CLASSIFY, 0, LS_POS_LEARNED, LS_NORM_PRE, 0, "dynamic conv learned pos, classify"},
+        /* Switch FFN, its balance loss in the checked output (g_model). Top-1 routing jumps where a
+           token's two best experts tie (the check skips such kinks); with attention the key bias's
+           true gradient is 0 and its float32 noise (x the balance loss's weight) fails the ratio,
+           so the Switch rows use the convolutions as mixers */
+        {LS_ARCH_LIGHTCONV, LS_HEAD_LM, 1, LS_POS_SINUSOIDAL, LS_NORM_PRE, 3, "lightweight conv + Switch FFN (4 experts), LM"},
+        {LS_ARCH_DYNCONV, LS_HEAD_CLASSIFY, 0, LS_POS_NONE, LS_NORM_POST, 3, "dynamic conv post-LN + Switch FFN, classify"},
     };
     for (size_t i = 0; i < sizeof v / sizeof v[0]; i++) {
         ls_config cfg = toy_config(v[i].arch, v[i].head);
@@ -626,6 +633,7 @@ static void test_model_gradients(void) {
             cfg.rerope_w = 3; cfg.leaky_k = 4.0f; cfg.window = 7; cfg.sinks = 2; cfg.logn = 2;
         }
         if (v[i].extra && v[i].arch == LS_ARCH_S4D) { cfg.bidirectional = 1; cfg.glu = 1; }
+        if (v[i].extra == 3) cfg.n_experts = 4;
         /* larger S4D steps give A gradients that stand clear of float32 noise over 10 steps */
         cfg.dt_min = 0.01f; cfg.dt_max = 0.5f;
         ls_model m;
@@ -708,21 +716,23 @@ static void test_steady_state_allocs(void) {
 /* padding: what a model computes at valid positions must not depend on the tokens in the padding
    (bit for bit), for every architecture that claims so; without lengths the bidirectional ones do */
 static void test_padding(void) {
-    struct { int arch, causal, bi, pos; const char *name; } v[] = {
+    struct { int arch, causal, bi, pos; const char *name; } v[] = {   /* bi: S4D bidirectional, else Switch experts */
         {LS_ARCH_TRANSFORMER, 0, 0, LS_POS_ROPE, "Transformer (RoPE)"}, {LS_ARCH_TRANSFORMER, 1, 0, LS_POS_ROPE, "causal Transformer"},
         {LS_ARCH_S4D, 0, 1, 0, "bidirectional S4D"}, {LS_ARCH_S4D, 1, 0, 0, "causal S4D"}, {LS_ARCH_LRU, 1, 0, 0, "LRU"},
         {LS_ARCH_MIXER, 0, 0, 0, "Mixer"}, {LS_ARCH_LINEAR, 0, 0, 0, "linear attention"}, {LS_ARCH_LINEAR, 1, 0, 0, "causal linear attention"},
         {LS_ARCH_TRANSFORMER, 0, 0, LS_POS_XPOS, "Transformer (xPos)"}, {LS_ARCH_TRANSFORMER, 1, 0, LS_POS_XPOS, "causal xPos"},
         {LS_ARCH_TRANSFORMER, 0, 0, LS_POS_KERPLE, "Transformer (KERPLE)"}, {LS_ARCH_TRANSFORMER, 1, 0, LS_POS_KERPLE, "causal KERPLE"},
         {LS_ARCH_LIGHTCONV, 0, 0, 0, "lightweight conv"}, {LS_ARCH_LIGHTCONV, 1, 0, 0, "causal lightweight conv"},
-        {LS_ARCH_DYNCONV, 0, 0, 0, "dynamic conv"}, {LS_ARCH_DYNCONV, 1, 0, 0, "causal dynamic conv"}};
+        {LS_ARCH_DYNCONV, 0, 0, 0, "dynamic conv"}, {LS_ARCH_DYNCONV, 1, 0, 0, "causal dynamic conv"},
+        {LS_ARCH_TRANSFORMER, 0, 4, LS_POS_ROPE, "Switch FFN"}, {LS_ARCH_TRANSFORMER, 1, 4, LS_POS_ROPE, "causal Switch FFN"}};
     enum { B = 3, T = 70 };
     static int32_t ids[2][B * T];
     const int32_t len[B] = {T, 41, 5};
     for (size_t i = 0; i < sizeof v / sizeof v[0]; i++) {
         ls_config cfg = ls_config_default(v[i].arch, 12, T);
         cfg.d_model = 16; cfg.n_heads = 2; cfg.d_ffn = 32; cfg.d_state = 8; cfg.n_layers = 2;
-        cfg.causal = v[i].causal; cfg.bidirectional = v[i].bi;
+        cfg.causal = v[i].causal;
+        if (v[i].arch == LS_ARCH_S4D) cfg.bidirectional = v[i].bi; else cfg.n_experts = (int16_t)v[i].bi;
         if (v[i].arch == LS_ARCH_TRANSFORMER) cfg.pos = v[i].pos;
         ls_model m; char err[LS_ERRLEN];
         if (ls_model_init(&m, &cfg, 3, err)) { T_CHECK(0, "padding %s: %s", v[i].name, err); continue; }
@@ -814,6 +824,8 @@ static void test_toy_tasks(void) {
         {LS_ARCH_LIGHTCONV, LS_HEAD_LM, LS_OBJ_CLM, 1, LS_POS_SINUSOIDAL, "lightweight conv causal LM"},
         {LS_ARCH_DYNCONV, LS_HEAD_LM, LS_OBJ_CLM, 1, LS_POS_SINUSOIDAL, "dynamic conv causal LM"},
         {LS_ARCH_DYNCONV, LS_HEAD_CLASSIFY, LS_OBJ_CLASSIFY, 0, LS_POS_SINUSOIDAL, "dynamic conv classify"},
+        {LS_ARCH_TRANSFORMER, LS_HEAD_LM, LS_OBJ_CLM, 1, LS_POS_SINUSOIDAL + 100, "transformer causal LM, Switch FFN"},
+        {LS_ARCH_TRANSFORMER, LS_HEAD_CLASSIFY, LS_OBJ_CLASSIFY, 0, LS_POS_ROPE + 100, "transformer classify, Switch FFN"},
     };
     enum { NTR = 512, NVA = 128 };
     static int32_t tok[2][2 * NTR * TT], len[2][2 * NTR], lab[2][NTR];
@@ -823,7 +835,8 @@ static void test_toy_tasks(void) {
         make_toy(NVA, kind, 2, tok[1], len[1], lab[1]);
         ls_dataset tr = {NTR, TT, kind == 1, tok[0], len[0], lab[0]}, va = {NVA, TT, kind == 1, tok[1], len[1], lab[1]};
         ls_config cfg = toy_config(v[i].arch, v[i].head);
-        cfg.causal = v[i].causal; cfg.pos = v[i].pos; cfg.n_classes = 2;
+        cfg.causal = v[i].causal; cfg.pos = v[i].pos % 100; cfg.n_classes = 2;
+        if (v[i].pos >= 100) cfg.n_experts = 4;   /* pos + 100: a Switch FFN of 4 experts */
         if (v[i].arch == LS_ARCH_S4D && v[i].obj == LS_OBJ_MLM) cfg.bidirectional = 1;
         ls_model m;
         char err[LS_ERRLEN] = "";
@@ -1658,9 +1671,9 @@ static void test_nbce(void) {
 static void test_config_layout(void) {
     ls_config a = ls_config_default(LS_ARCH_TRANSFORMER, 12, 16), b;
     memcpy(&b, &a, sizeof b);
-    b.conv_k = 0;
+    b.conv_k = 0; b.n_experts = 0;
     T_CHECK(sizeof(ls_config) == 168 && offsetof(ls_config, sinks) == 112 && offsetof(ls_config, conv_k) == 108 &&
-            !memcmp(&a, &b, sizeof a),
+            offsetof(ls_config, n_experts) == 110 && !memcmp(&a, &b, sizeof a),
             "ls_config: 168 bytes, sinks at 112, new options in the padding at 108, off by default (size %zu)",
             sizeof(ls_config));
 }
