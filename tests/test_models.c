@@ -1678,8 +1678,32 @@ static void test_config_layout(void) {
             sizeof(ls_config));
 }
 
+/* the Switch FFN's balance loss E sum_e f_e P_e: with a zero router every p is 1/E and every token
+   goes to expert 0 (the first on ties), so f_0 = 1, P_0 = 1/E and each layer adds exactly 1 */
+static void test_switch_aux(void) {
+    ls_config cfg = toy_config(LS_ARCH_TRANSFORMER, LS_HEAD_LM);
+    cfg.causal = 1; cfg.n_experts = 4;
+    ls_model m; char err[LS_ERRLEN];
+    int rc = ls_model_init(&m, &cfg, 3, err);
+    for (int l = 0; !rc && l < cfg.n_layers; l++) {
+        char nm[40];
+        snprintf(nm, sizeof nm, "layer%d.ffn.router", l);
+        ls_fill(ls_params_find(&m.P, nm), 0.0f);
+    }
+    int32_t ids[2 * TT], len[2] = {TT, TT - 3};
+    for (int i = 0; i < 2 * TT; i++) ids[i] = i % TV;
+    ls_ctx c; ls_ctx_init(&c, 1);
+    ls_tensor *y = rc ? NULL : ls_model_forward(&c, &m, ids, len, 2, TT);
+    double aux = y && m.aux ? m.aux->x[0] : -1;
+    T_CHECK(!rc && fabs(aux - 2.0) < 1e-6, "Switch balance loss with a zero router: 1 per layer (got %.7f) %s", aux,
+            rc ? err : "");
+    ls_ctx_free(&c);
+    if (!rc) ls_model_free(&m);
+}
+
 void suite_models(void) {
     test_config_layout();
+    test_switch_aux();
     test_padding();
     test_hwfa_padding();
     void (*tests[])(void) = {test_attention_reference, test_kerple_xpos, test_attention_memory, test_positions, test_ssm,
