@@ -10,7 +10,11 @@
    LM head, optimiser): softmax attention, linear attention (elu+1, causal prefix sums), a causal
    MLP-Mixer (a learned lower-triangular L x L token mixing per layer) and a Universal Transformer (one
    shared layer applied twice). Loss = held-out bpc after the last step; log10(bpc) is fitted against
-   log10(C) and log10(N). Two seeds at the smallest and largest width give the seed spread of the slope. */
+   log10(C) and log10(N). Two seeds at the smallest and largest width give the seed spread of the slope.
+
+   Three more rows change one part of the Transformer each: lightweight and dynamic convolutions in
+   place of attention (Wu et al. 2019, arXiv:1901.10430; causal, k = 7 taps per head) and a Switch
+   FFN of 4 experts, top-1 (Fedus et al. 2021, arXiv:2101.03961). */
 #define LONGSEQ_IMPLEMENTATION
 #define REPORT_IMPLEMENTATION
 #include "cli.h"
@@ -26,9 +30,13 @@
 #define LR 3e-3f
 #define WD 0.01f
 
-enum { A_TR, A_LIN, A_MIX, A_UT, N_ARCH };
-static const int ARCH[N_ARCH] = {LS_ARCH_TRANSFORMER, LS_ARCH_LINEAR, LS_ARCH_MIXER, LS_ARCH_UNIVERSAL};
-static const char *const ARCH_NAME[N_ARCH] = {"Transformer", "Linear attn (elu+1)", "MLP-Mixer (causal)", "Universal Transf."};
+#define EXPERTS 4       /* the Switch row's experts */
+enum { A_TR, A_LIN, A_MIX, A_UT, A_LCONV, A_DCONV, A_SW, N_ARCH };
+static const int ARCH[N_ARCH] = {LS_ARCH_TRANSFORMER, LS_ARCH_LINEAR, LS_ARCH_MIXER, LS_ARCH_UNIVERSAL,
+                                 LS_ARCH_LIGHTCONV, LS_ARCH_DYNCONV, LS_ARCH_TRANSFORMER};
+static const char *const ARCH_NAME[N_ARCH] = {"Transformer", "Linear attn (elu+1)", "MLP-Mixer (causal)",
+                                              "Universal Transf.", "Lightweight conv (k=7)",
+                                              "Dynamic conv (k=7)", "Switch FFN (4 experts)"};
 
 /* widths, sequence length, batch, steps (the same for every row), validation sequences */
 typedef struct prof { int nd, d[MAXD]; int64_t L, batch, steps, nval; } prof;
@@ -55,6 +63,7 @@ static ls_config model_cfg(int a, int d, const prof *p) {
     c.causal = 1; c.head = LS_HEAD_LM;
     c.pos = LS_POS_SINUSOIDAL;   /* one input for all four: RoPE does not apply to the Mixer, and under
                                     elu+1 features a rotation is no longer a relative-position scheme */
+    if (a == A_SW) c.n_experts = EXPERTS;   /* the convolutions keep ls_config_default's 7 taps */
     return c;
 }
 
@@ -81,6 +90,7 @@ static void count_params(const ls_config *c, double *N, double *Ntok) {
         if (!strcmp(name, "embed") || !strcmp(name, "pos") || !strncmp(name, "lm.", 3)) continue;
         if (strstr(name, ".mix")) { *N += (double)c->max_len * (double)(c->max_len + 1) / 2; continue; }
         *N += n;
+        if (strstr(name, ".ffn.e")) n /= c->n_experts;   /* Switch: each token runs one expert */
         *Ntok += !strncmp(name, "layer", 5) && c->arch == LS_ARCH_UNIVERSAL ? n * c->n_layers : n;
     }
     ls_model_free(&m);
@@ -91,7 +101,9 @@ static void count_params(const ls_config *c, double *N, double *Ntok) {
    6*2*m*d with m = d_h features, Mixer 6*L*d (one L x L mixing per channel) */
 static double mixing_flops(const ls_config *c) {
     double L = (double)c->max_len, d = c->d_model, dh = d / c->n_heads;
-    double per = c->arch == LS_ARCH_LINEAR ? 12 * dh * d : c->arch == LS_ARCH_MIXER ? 6 * L * d : 12 * L * d;
+    int conv = c->arch == LS_ARCH_LIGHTCONV || c->arch == LS_ARCH_DYNCONV;   /* 6 K d: K taps per channel */
+    double per = c->arch == LS_ARCH_LINEAR ? 12 * dh * d : c->arch == LS_ARCH_MIXER ? 6 * L * d
+                 : conv ? 6.0 * c->conv_k * d : 12 * L * d;
     return per * c->n_layers;
 }
 
@@ -154,7 +166,8 @@ static void make_data(data *D, const prof *p, int64_t steps) {
 /* trains (or reads back) one (architecture, width, seed) and fills its point */
 static int train_point(int a, int d, uint64_t seed, const prof *p, int64_t steps, int quiet, int fresh, const data *D, point *pt) {
     char lab[128], err[LS_ERRLEN];
-    snprintf(lab, sizeof lab, TABLE " %s d=%d seed %llu", ls_arch_name(ARCH[a]), d, (unsigned long long)seed);
+    snprintf(lab, sizeof lab, TABLE " %s%s d=%d seed %llu", ls_arch_name(ARCH[a]),
+             a == A_SW ? "+switch" : "", d, (unsigned long long)seed);
     rp_run r = {.table = TABLE, .label = lab, .model = model_cfg(a, d, p), .train = train_cfg(p, steps, seed),
                 .data_key = D->key, .fresh = fresh, .ckpt_every = steps / 4 > 0 ? steps / 4 : 1, .quiet = quiet};
     rp_result res;
@@ -211,6 +224,9 @@ static void notes(rp_table *t, const fit *F, point (*P)[MAXD][NSEED], int nd) {
     rp_table_note(t, "Against that ranking: Transformer has the largest α_C of the four: %s. Universal Transformer (standing in for ALBERT's sharing) below the Transformer: %s (α_C %.3f; Tay: ALBERT negative). Only the ranking compares: our α are for bpc on %d tiny widths, Tay's for negative log-perplexity on C4 from 15M to 40B parameters.",
                   mark(best), mark(F[A_UT].a_c < tr), F[A_UT].a_c, nd);
     rp_table_note(t, "bpc: held-out causal-LM loss / ln 2 on the fixed validation set (fresh SynthLang with copy spans) after the last step. N: parameters minus the embedding and the LM head (the Mixer's L × L mixing counted as its lower triangle; the Universal Transformer's shared layer once). C = 6·N_tok·tokens + mixing FLOPs, N_tok = parameters applied per token (the shared layer twice, the Mixer's mixing left to the mixing term), mixing per token per layer 6·2·L·d (softmax), 6·2·d_h·d (linear, m = d_h features), 6·L·d (Mixer); tokens = steps × batch × L.");
+    rp_table_note(t, "Added rows, each the Transformer with one part changed: lightweight and dynamic convolution in place of attention (Wu et al. 2019, arXiv:1901.10430: Linear + GLU, a causal depthwise convolution of 7 taps per head with softmax-normalised kernels, shared by all positions or predicted per position by a linear layer, Linear out; mixing 6·7·d per token per layer) and a Switch FFN (Fedus et al. 2021, arXiv:2101.03961: %d experts, top-1 routing, load-balancing loss × 0.01 in training; N counts every expert, N_tok one expert and the router). α_C(Transformer) %.3f ≥ α_C: lightweight conv %.3f %s, dynamic conv %.3f %s, Switch %.3f %s (Tay et al. place the vanilla Transformer's slope first of their ten, these three among them).",
+                  EXPERTS, tr, F[A_LCONV].a_c, mark(tr >= F[A_LCONV].a_c), F[A_DCONV].a_c,
+                  mark(tr >= F[A_DCONV].a_c), F[A_SW].a_c, mark(tr >= F[A_SW].a_c));
     rp_table_note(t, "α_C, α_N: −slope of log10(bpc) against log10(C) and log10(N), least squares over the widths at the base seed; R² of each fit. Seed spread: the range of α_C / α_N over the 4 choices of seed at the smallest and the largest width (2 seeds each). train_s: summed training seconds of the row's runs.");
 }
 
