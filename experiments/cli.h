@@ -18,8 +18,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* --steps N (every table program): the base step cap of every task instead of the plan's (arm_plan);
-   0 = the plan's */
+/* --steps N (every table program): the base step cap of every task instead of the plan's
+   (arm_plan); 0 = the plan's */
 static int64_t arm_steps = 0;
 
 /* The cache root of a profile (results/<profile>/: the quick and cpu records are committed, smoke
@@ -38,9 +38,9 @@ static inline void arm_setup(int prof, int records) {
 /* where the fetched data sets are (--data DIR; experiments/fetch_data.sh fills it): a table that
    loads LRA tasks takes the flag (arm_cli_ex adds it with --tasks; ARM_DATA_FLAG for the others) */
 static const char *arm_data_dir = "data";
-#define ARM_DATA_FLAG                                                                                   \
-    {"data", LS_FLAG_STR, &arm_data_dir, "directory of the fetched data: imdb/, fashion-mnist/, sotu/ " \
-                                         "(default data)"}
+#define ARM_DATA_FLAG                                                                  \
+    {.name = "data", .type = LS_FLAG_STR, .ptr = &arm_data_dir,                        \
+     .help = "directory of the fetched data: imdb/, fashion-mnist/, sotu/ (default data)"}
 
 /* --ranks-per-run R: under `mpirun -np K`, the table's runs go to K / R groups of R ranks (the MPI
    build, `make MPI=1`; arm__mpi_passes below). 0 = not given (1 rank per run). */
@@ -50,7 +50,8 @@ static int arm__mpi_passes(const char *prog, int argc, char **argv, ls_cli *cli,
 #endif
 
 static inline int arm_cli_ex(const char *prog, const char *what, int argc, char **argv, ls_cli *cli,
-                             const char **tasks, int *fresh, const ls_flag *more, int nmore, int quick_ok) {
+                             const char **tasks, int *fresh, const ls_flag *more, int nmore,
+                             int quick_ok) {
     memset(cli, 0, sizeof *cli);
     cli->out = "paper/tables";
     *fresh = 0;
@@ -58,24 +59,27 @@ static inline int arm_cli_ex(const char *prog, const char *what, int argc, char 
     int records = 0, n = 0;
     char err[LS_ERRLEN];
     ls_flag extra[10] = {
-        {"fresh", LS_FLAG_BOOL, fresh, "ignore cached runs under results/<profile>/ and retrain them"},
-        {"records", LS_FLAG_BOOL, &records, "never train: print the table from the finished records "
-                                            "under results/<profile>/ (an error names a missing one)"},
-        {"ranks-per-run", LS_FLAG_INT, &arm_ranks_per_run,
-         "under mpirun -np K (an MPI build, make MPI=1): R ranks train each run, K/R runs at a "
-         "time (1)"}};
+        {.name = "fresh", .type = LS_FLAG_BOOL, .ptr = fresh,
+         .help = "ignore cached runs under results/<profile>/ and retrain them"},
+        {.name = "records", .type = LS_FLAG_BOOL, .ptr = &records,
+         .help = "never train: print the table from the finished records under results/<profile>/ "
+                 "(an error names a missing one)"},
+        {.name = "ranks-per-run", .type = LS_FLAG_INT, .ptr = &arm_ranks_per_run,
+         .help = "under mpirun -np K (an MPI build, make MPI=1): R ranks train each run, K/R runs "
+                 "at a time (1)"}};
     n = 3;
     if (tasks) {
-        extra[n++] = (ls_flag){"tasks", LS_FLAG_STR, tasks, "comma-separated subset of listops, text, "
-                               "retrieval(-easy), image, pathfinder(-easy), pathx"};
+        extra[n++] = (ls_flag){.name = "tasks", .type = LS_FLAG_STR, .ptr = tasks,
+                               .help = "comma-separated subset of listops, text, retrieval(-easy), "
+                                       "image, pathfinder(-easy), pathx"};
         extra[n++] = (ls_flag)ARM_DATA_FLAG;
     }
     for (int i = 0; i < nmore && n < 10; i++) extra[n++] = more[i];
     int rc = ls_cli_parse(cli, argc, argv, extra, n, what, err);
     if (rc < 0) fprintf(stderr, "%s: %s\n", prog, err);
     if (rc == 0 && cli->profile == LS_PROFILE_QUICK && !quick_ok) {
-        fprintf(stderr, "%s: --profile quick: only the lra table has a quick profile (use smoke, cpu or "
-                "paper)\n", prog);
+        fprintf(stderr, "%s: --profile quick: only the lra table has a quick profile (use smoke, "
+                "cpu or paper)\n", prog);
         return 3;
     }
     if (rc == 0 && records && *fresh) {
@@ -104,14 +108,15 @@ static inline int arm_cli(const char *prog, const char *what, int argc, char **a
     return arm_cli_ex(prog, what, argc, argv, cli, tasks, fresh, NULL, 0, 0);
 }
 
-/* The overall progress of a table program: "run k of N", elapsed time and an ETA for the whole table
-   on stderr after each run, besides ls_train's per-run lines. The ETA is the mean wall time of the
-   runs trained so far in this process times the runs left (cached runs count as free, so it is a
-   guess until a few runs have trained). arm_progress_label prefixes a run label with "[k/N]". */
+/* The overall progress of a table program: "run k of N", elapsed time and an ETA for the whole
+   table on stderr after each run, besides ls_train's per-run lines. The ETA is the mean wall time
+   of the runs trained so far in this process times the runs left (cached runs count as free, so it
+   is a guess until a few runs have trained). arm_progress_label prefixes a run label with
+   "[k/N]". */
 static struct { const char *prog; int k, n, trained, quiet; double t0, trained_s; } arm_prog;
 static inline void arm_progress_begin(const char *prog, int n, int quiet) {
-    arm_prog.prog = prog; arm_prog.k = 0; arm_prog.n = n; arm_prog.trained = 0; arm_prog.quiet = quiet;
-    arm_prog.t0 = ls_now(); arm_prog.trained_s = 0;
+    arm_prog.prog = prog; arm_prog.k = 0; arm_prog.n = n; arm_prog.trained = 0;
+    arm_prog.quiet = quiet; arm_prog.t0 = ls_now(); arm_prog.trained_s = 0;
 }
 static inline void arm_progress_label(char *buf, size_t cap, const char *label) {
     snprintf(buf, cap, "[%d/%d] %s", arm_prog.k + 1, arm_prog.n, label);
@@ -122,15 +127,21 @@ static inline void arm_progress_done(int cached, double wall_s) {
     if (arm_prog.quiet || !arm_prog.prog) return;
     char el[32], eta[32] = "-";
     rp_fmt_secs(ls_now() - arm_prog.t0, el, sizeof el);
-    if (arm_prog.trained) rp_fmt_secs(arm_prog.trained_s / arm_prog.trained * (arm_prog.n - arm_prog.k), eta, sizeof eta);
-    fprintf(stderr, "%s: run %d of %d %s · elapsed %s · ETA %s\n", arm_prog.prog, arm_prog.k, arm_prog.n,
-            cached ? "(cached)" : "done", el, arm_prog.k >= arm_prog.n ? "0s" : eta);
+    if (arm_prog.trained)
+        rp_fmt_secs(arm_prog.trained_s / arm_prog.trained * (arm_prog.n - arm_prog.k), eta,
+                    sizeof eta);
+    fprintf(stderr, "%s: run %d of %d %s · elapsed %s · ETA %s\n", arm_prog.prog, arm_prog.k,
+            arm_prog.n, cached ? "(cached)" : "done", el, arm_prog.k >= arm_prog.n ? "0s" : eta);
 }
 
 /* "1,2" for seeds base..base+n-1 */
 static inline void arm_seeds(char *buf, size_t cap, uint64_t base, int n) {
     buf[0] = 0;
-    for (int s = 0; s < n; s++) { size_t k = strlen(buf); snprintf(buf + k, cap - k, "%s%llu", s ? "," : "", (unsigned long long)(base + (uint64_t)s)); }
+    for (int s = 0; s < n; s++) {
+        size_t k = strlen(buf);
+        snprintf(buf + k, cap - k, "%s%llu", s ? "," : "",
+                 (unsigned long long)(base + (uint64_t)s));
+    }
 }
 
 #ifdef LS_MPI

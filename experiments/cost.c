@@ -12,8 +12,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-static const char *const TABLES[] = {"learning_budget", "lra", "spt_budget", "spt_objective", "spt_data", "ssm_init",
-                                     "position_probe", "depth", "length_extrapolation", "arch_scaling"};
+static const char *const TABLES[] = {"learning_budget", "lra", "spt_budget", "spt_objective",
+                                     "spt_data", "ssm_init", "position_probe", "depth",
+                                     "length_extrapolation", "arch_scaling"};
 #define N_TABLES (int)(sizeof TABLES / sizeof TABLES[0])
 
 /* the text after `key` up to the next " · " (or end of line), into out */
@@ -32,16 +33,21 @@ int main(int argc, char **argv) {
     ls_cli cli; memset(&cli, 0, sizeof cli);
     cli.out = "paper/tables";
     char err[LS_ERRLEN];
-    int rc = ls_cli_parse(&cli, argc, argv, NULL, 0, "The cost table: wall time, peak memory and commit of every table of the report.", err);
+    int rc = ls_cli_parse(&cli, argc, argv, NULL, 0, "The cost table: wall time, peak memory and "
+                          "commit of every table of the report.", err);
     if (rc) { if (rc < 0) fprintf(stderr, "cost: %s\n", err); return rc < 0 ? 2 : 0; }
-    const char *head[] = {"table", "profile", "seeds", "threads", "wall time", "training runs (summed)", "peak RSS", "commit"};
-    rp_table t; rp_table_init(&t, "Cost of each table: wall time of the program, summed time of its training runs, peak memory", 8, head, RP_MD | RP_TEX | RP_CSV);
+    const char *head[] = {"table", "profile", "seeds", "threads", "wall time",
+                          "training runs (summed)", "peak RSS", "commit"};
+    rp_table t;
+    rp_table_init(&t, "Cost of each table: wall time of the program, summed time of its training "
+                  "runs, peak memory", 8, head, RP_MD | RP_TEX | RP_CSV);
     for (int i = 0; i < N_TABLES; i++) {
         char path[1024], line[4096] = "";
         snprintf(path, sizeof path, "%s/%s.md", cli.out, TABLES[i]);
         FILE *f = fopen(path, "r");
         int found = 0;
-        while (f && fgets(line, sizeof line, f)) if (!strncmp(line, "*profile ", 9)) { found = 1; break; }
+        while (f && fgets(line, sizeof line, f))
+            if (!strncmp(line, "*profile ", 9)) { found = 1; break; }
         if (f) fclose(f);
         char c[7][128];
         if (!found) {
@@ -49,13 +55,18 @@ int main(int argc, char **argv) {
             rp_table_row(&t, row);
             continue;
         }
-        field(line, "*profile ", c[0], 128); field(line, "seeds ", c[1], 128); field(line, "threads ", c[2], 128);
-        field(line, "wall time of this invocation ", c[3], 128); field(line, "summed run time ", c[4], 128);
+        field(line, "*profile ", c[0], 128); field(line, "seeds ", c[1], 128);
+        field(line, "threads ", c[2], 128);
+        field(line, "wall time of this invocation ", c[3], 128);
+        field(line, "summed run time ", c[4], 128);
         field(line, "peak RSS ", c[5], 128); field(line, "commit ", c[6], 128);
         const char *row[8] = {TABLES[i], c[0], c[1], c[2], c[3], c[4], c[5], c[6]};
         rp_table_row(&t, row);
     }
-    rp_table_note(&t, "Wall time: the table program's own run (a re-run that finds its rows cached takes seconds). Training runs: the summed wall time of every training run behind the table, cached or not; runs shared with another table (results/<profile>/runs/) count in both.");
+    rp_table_note(&t, "Wall time: the table program's own run (a re-run that finds its rows cached "
+                      "takes seconds). Training runs: the summed wall time of every training run "
+                      "behind the table, cached or not; runs shared with another table "
+                      "(results/<profile>/runs/) count in both.");
     rp_table_note(&t, "Throughput per model against PyTorch: `make bench` (the benchmark table).");
     rp_table *tabs[1] = {&t};
     if (rp_write(cli.out, "cost", tabs, 1, err)) { fprintf(stderr, "cost: %s\n", err); return 1; }

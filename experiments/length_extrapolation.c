@@ -21,7 +21,8 @@
 
    Caching. The trained runs are rp_run_train runs (results/length_extrapolation/<hash>.{txt,model}:
    the best-validation parameters); each evaluated row is an rp_row keyed by the run hash, the row's
-   model configuration at every test length and the eval sets. A re-run redoes only what is missing. */
+   model configuration at every test length and the eval sets. A re-run redoes only what is
+   missing. */
 #define LONGSEQ_IMPLEMENTATION
 #define REPORT_IMPLEMENTATION
 #include "cli.h"
@@ -37,30 +38,36 @@
    2026-11-24): a training step (B 16 x L 64, any of the four models) took 8-10 ms with one other
    job running (300 steps with 4 validations in 2.4-2.9 s) and 14-16 ms with both cores busy, so
    500 steps would use 5-8 s of the 3 min. 8000 steps: 1.3-2 min per
-   model (< 3 min even at 22 ms a step), 5-9 min for the table; evaluation adds under a second a row.
+   model (< 3 min even at 22 ms a step), 5-9 min for the table; evaluation adds under a second a
+   row.
    smoke only runs every code path; paper is for bigger machines. */
 typedef struct e1_plan {
     int d, H, F, layers;
     int64_t L, batch, steps, warmup;   /* training length L_train, batch, steps, warm-up */
-    int64_t n_val, n_eval, eval_batch; /* validation sequences; eval sequences per set, per forward */
+    /* validation sequences; eval sequences per set, per forward */
+    int64_t n_val, n_eval, eval_batch;
     int ntest;
     int64_t test[4];                   /* test lengths; the last one also carries last64 and copy */
 } e1_plan;
 static const e1_plan E1_PLAN[3] = {
-    {16, 2, 32, 2, 16, 4, 10, 2, 16, 4, 4, 2, {16, 32, 0, 0}},
-    {64, 4, 256, 2, 64, 16, 8000, 50, 256, 64, 8, 4, {64, 128, 256, 512}},
-    {64, 4, 256, 2, 64, 16, 30000, 50, 1024, 256, 8, 4, {64, 128, 256, 512}}};
+    {.d = 16, .H = 2, .F = 32, .layers = 2, .L = 16, .batch = 4, .steps = 10, .warmup = 2,
+     .n_val = 16, .n_eval = 4, .eval_batch = 4, .ntest = 2, .test = {16, 32, 0, 0}},
+    {.d = 64, .H = 4, .F = 256, .layers = 2, .L = 64, .batch = 16, .steps = 8000, .warmup = 50,
+     .n_val = 256, .n_eval = 64, .eval_batch = 8, .ntest = 4, .test = {64, 128, 256, 512}},
+    {.d = 64, .H = 4, .F = 256, .layers = 2, .L = 64, .batch = 16, .steps = 30000, .warmup = 50,
+     .n_val = 1024, .n_eval = 256, .eval_batch = 8, .ntest = 4, .test = {64, 128, 256, 512}}};
 
 /* Fixed data seeds: every row and every --seed sees the same language and the same eval sets. The
-   plain set of length L has seed PLAIN_SEED + L. The repeat set shares the longest plain set's seed,
-   so its sequences start with the same ids (synthlang.h) and differ only where the copy begins: the
-   no-copy level of check 7 is measured on the very sequences that copy@P then repeats. */
+   plain set of length L has seed PLAIN_SEED + L. The repeat set shares the longest plain set's
+   seed, so its sequences start with the same ids (synthlang.h) and differ only where the copy
+   begins: the no-copy level of check 7 is measured on the very sequences that copy@P then
+   repeats. */
 enum { LANG_SEED = 1, TRAIN_SEED = 11, VAL_SEED = 12, PLAIN_SEED = 1000 };
 
 /* the trained models */
 enum { T_SIN, T_ALIBI, T_ROPE, T_KEYNORM, T_XPOS, T_KERPLE, T_HWFA, N_TRAINED };
-static const char *const TRAINED[N_TRAINED] = {"Sinusoidal", "ALiBi (m=2^-2..2^-8)", "RoPE", "RoPE+KeyNorm", "xPos",
-                                               "KERPLE-log", "HWFA"};
+static const char *const TRAINED[N_TRAINED] = {"Sinusoidal", "ALiBi (m=2^-2..2^-8)", "RoPE",
+                                               "RoPE+KeyNorm", "xPos", "KERPLE-log", "HWFA"};
 /* HWFA's window (LS_POS_HWFA: layer 1 window attention with RoPE, layer 2 full, NoPE, log n) is
    3 L_train / 4 (48 at L_train 64): below L_train, as the layout requires, and wide enough that
    the window layer alone covers most of a training sequence */
@@ -69,13 +76,15 @@ static const char *const TRAINED[N_TRAINED] = {"Sinusoidal", "ALiBi (m=2^-2..2^-
 #define NBCE_BETA 0.25f
 
 /* the table's rows, in order; windows and ReRoPE w are in quarters of L_train (64 -> 16, 32, 64) */
-enum { R_SIN, R_ALIBI, R_ROPE, R_LOGN, R_WINDOW, R_LAMBDA, R_PI, R_NTK, R_YARN, R_RE1, R_RE2, R_RE4, R_LEAKY,
-       R_KN, R_KN_RE, R_XPOS, R_KERPLE, R_HWFA, R_NBCE, N_ROWS };
+enum { R_SIN, R_ALIBI, R_ROPE, R_LOGN, R_WINDOW, R_LAMBDA, R_PI, R_NTK, R_YARN, R_RE1, R_RE2,
+       R_RE4, R_LEAKY, R_KN, R_KN_RE, R_XPOS, R_KERPLE, R_HWFA, R_NBCE, N_ROWS };
 typedef struct e1_row {
     int model;             /* T_*: whose parameters */
     const char *change;    /* the test-time change; a "%lld" is filled by row_number() */
-    int logn, pi, kind;    /* ls_config logn, rope_pi, rope_kind; PI, NTK and YaRN use s = L_test / L_train */
-    int window, sinks;     /* window: keys with r >= L_train - sinks are masked, except the first `sinks` */
+    int logn, pi, kind;    /* ls_config logn, rope_pi, rope_kind; PI, NTK and YaRN use
+                              s = L_test / L_train */
+    int window, sinks;     /* window: keys with r >= L_train - sinks are masked, except the first
+                              `sinks` */
     int rerope4;           /* ReRoPE w = rerope4 * L_train / 4 */
     float leaky_k;         /* with rerope4: leaky ReRoPE */
     int nbce;              /* NBCE over blocks of L_train / 2 (eval_set_nbce), no config change */
@@ -84,22 +93,24 @@ static const e1_row ROWS[N_ROWS] = {
     [R_SIN] = {.model = T_SIN, .change = "-"},
     [R_ALIBI] = {.model = T_ALIBI, .change = "-"},
     [R_ROPE] = {.model = T_ROPE, .change = "-"},
-    [R_LOGN] = {T_ROPE, "log n† (q·max(1,log_%lld n))", .logn = 2},
-    [R_WINDOW] = {T_ROPE, "window %lld", .window = 1},
-    [R_LAMBDA] = {T_ROPE, "Λ-window (4 sink + %lld)", .window = 1, .sinks = 4},
-    [R_PI] = {T_ROPE, "PI (δ=r/s)", .pi = 1},
-    [R_NTK] = {T_ROPE, "NTK (κ=s^{d/(d-2)})", .kind = LS_ROPE_NTK},
-    [R_YARN] = {T_ROPE, "YaRN (α=1,β=8, λ=(1+.1ln s)^2)", .kind = LS_ROPE_YARN},
-    [R_RE1] = {T_ROPE, "ReRoPE w=%lld", .rerope4 = 1},
-    [R_RE2] = {T_ROPE, "ReRoPE w=%lld", .rerope4 = 2},
-    [R_RE4] = {T_ROPE, "ReRoPE w=%lld (=L_train; expect fail)", .rerope4 = 4},
-    [R_LEAKY] = {T_ROPE, "Leaky ReRoPE w=%lld k=16", .rerope4 = 1, .leaky_k = 16.0f},
+    [R_LOGN] = {.model = T_ROPE, .change = "log n† (q·max(1,log_%lld n))", .logn = 2},
+    [R_WINDOW] = {.model = T_ROPE, .change = "window %lld", .window = 1},
+    [R_LAMBDA] = {.model = T_ROPE, .change = "Λ-window (4 sink + %lld)", .window = 1, .sinks = 4},
+    [R_PI] = {.model = T_ROPE, .change = "PI (δ=r/s)", .pi = 1},
+    [R_NTK] = {.model = T_ROPE, .change = "NTK (κ=s^{d/(d-2)})", .kind = LS_ROPE_NTK},
+    [R_YARN] = {.model = T_ROPE, .change = "YaRN (α=1,β=8, λ=(1+.1ln s)^2)",
+                .kind = LS_ROPE_YARN},
+    [R_RE1] = {.model = T_ROPE, .change = "ReRoPE w=%lld", .rerope4 = 1},
+    [R_RE2] = {.model = T_ROPE, .change = "ReRoPE w=%lld", .rerope4 = 2},
+    [R_RE4] = {.model = T_ROPE, .change = "ReRoPE w=%lld (=L_train; expect fail)", .rerope4 = 4},
+    [R_LEAKY] = {.model = T_ROPE, .change = "Leaky ReRoPE w=%lld k=16", .rerope4 = 1,
+                 .leaky_k = 16.0f},
     [R_KN] = {.model = T_KEYNORM, .change = "-"},
-    [R_KN_RE] = {T_KEYNORM, "ReRoPE w=%lld", .rerope4 = 1},
+    [R_KN_RE] = {.model = T_KEYNORM, .change = "ReRoPE w=%lld", .rerope4 = 1},
     [R_XPOS] = {.model = T_XPOS, .change = "-"},
     [R_KERPLE] = {.model = T_KERPLE, .change = "-"},
     [R_HWFA] = {.model = T_HWFA, .change = "-"},
-    [R_NBCE] = {T_ROPE, "NBCE β=0.25 (blocks of %lld)", .nbce = 1}};
+    [R_NBCE] = {.model = T_ROPE, .change = "NBCE β=0.25 (blocks of %lld)", .nbce = 1}};
 /* YaRN's ramp ends at beta = 32 turns (Peng et al. 2023, arXiv 2309.00071, for LLaMA), but at
    L_train 64, d_h 16 the turn counts r_t = L_train theta_t / 2 pi are 10.2, 3.2, 1.02, 0.32, ...:
    none reaches 32, so beta = 8 (a deviation the table's notes state) */
@@ -146,9 +157,14 @@ static int copy_params(ls_params *dst, const ls_params *src, char *err) {
     int same = dst->n == src->n && dst->nt == src->nt;
     for (int i = 0; same && i < src->nt; i++) {
         const ls_tensor *a = src->t[i], *b = dst->t[i];
-        same = !strcmp(a->name, b->name) && a->nd == b->nd && !memcmp(a->d, b->d, sizeof a->d) && a->x - src->x == b->x - dst->x;
+        same = !strcmp(a->name, b->name) && a->nd == b->nd && !memcmp(a->d, b->d, sizeof a->d) &&
+               a->x - src->x == b->x - dst->x;
     }
-    if (!same) { snprintf(err, LS_ERRLEN, "a test-time option changed the parameter layout (%lld vs %lld values)", (long long)dst->n, (long long)src->n); return -1; }
+    if (!same) {
+        snprintf(err, LS_ERRLEN, "a test-time option changed the parameter layout (%lld vs %lld "
+                 "values)", (long long)dst->n, (long long)src->n);
+        return -1;
+    }
     memcpy(dst->x, src->x, (size_t)src->n * sizeof(float));
     return 0;
 }
@@ -160,9 +176,12 @@ typedef struct e1_data { sl_lang lang; sl_set train, val, plain[4], repeat; } e1
 
 static void data_make(e1_data *D, const e1_plan *p) {
     sl_init(&D->lang, LANG_SEED);
-    sl_set_make(&D->train, &D->lang, TRAIN_SEED, p->steps * p->batch, p->L, 1);   /* one epoch: every batch fresh */
+    /* one epoch: every batch fresh */
+    sl_set_make(&D->train, &D->lang, TRAIN_SEED, p->steps * p->batch, p->L, 1);
     sl_set_make(&D->val, &D->lang, VAL_SEED, p->n_val, p->L, 1);
-    for (int k = 0; k < p->ntest; k++) sl_set_make(&D->plain[k], &D->lang, PLAIN_SEED + (uint64_t)p->test[k], p->n_eval, p->test[k], 0);
+    for (int k = 0; k < p->ntest; k++)
+        sl_set_make(&D->plain[k], &D->lang, PLAIN_SEED + (uint64_t)p->test[k], p->n_eval,
+                    p->test[k], 0);
     int64_t Lmax = p->test[p->ntest - 1];
     sl_set_repeat(&D->repeat, &D->lang, PLAIN_SEED + (uint64_t)Lmax, p->n_eval, Lmax, 3 * p->L / 2);
 }
@@ -171,7 +190,9 @@ static void data_make(e1_data *D, const e1_plan *p) {
    SynthLang generator retrains and re-evaluates instead of reusing stale results */
 static uint32_t data_crc(const sl_set *const *sets, int n) {
     uint32_t crc = 0;
-    for (int i = 0; i < n; i++) crc = ls_crc32(crc, sets[i]->d.tokens, (size_t)(sets[i]->d.n * sets[i]->d.T) * sizeof(int32_t));
+    for (int i = 0; i < n; i++)
+        crc = ls_crc32(crc, sets[i]->d.tokens,
+                       (size_t)(sets[i]->d.n * sets[i]->d.T) * sizeof(int32_t));
     return crc;
 }
 
@@ -182,22 +203,29 @@ static void data_free(e1_data *D, const e1_plan *p) {
 }
 
 /* trains (or reads back) one core model; its best-validation parameters stay as <hash>.model */
-static int train_model(int t, const e1_plan *p, const e1_data *D, const ls_cli *cli, int fresh, rp_result *res) {
+static int train_model(int t, const e1_plan *p, const e1_data *D, const ls_cli *cli, int fresh,
+                       rp_result *res) {
     ls_train_cfg tc = ls_train_cfg_default();
     tc.objective = LS_OBJ_CLM; tc.steps = p->steps; tc.batch = p->batch; tc.warmup = p->warmup;
     tc.sched = LS_SCHED_COSINE; tc.lr = 3e-3f; tc.wd = 0.01f;
     tc.eval_every = p->steps / 4 > 0 ? p->steps / 4 : 1;
-    tc.eval_max = p->n_val; tc.patience = 0;   /* the whole cosine schedule; the best validation is kept */
+    /* the whole cosine schedule; the best validation is kept */
+    tc.eval_max = p->n_val; tc.patience = 0;
     tc.seed = cli->seed;
     const sl_set *sets[2] = {&D->train, &D->val};
     char key[256], lab[64];
-    snprintf(key, sizeof key, "synthlang lang %d train %d x%lld L %lld copy val %d x%lld crc %08x", LANG_SEED, TRAIN_SEED,
-             (long long)D->train.d.n, (long long)p->L, VAL_SEED, (long long)p->n_val, (unsigned)data_crc(sets, 2));
+    snprintf(key, sizeof key, "synthlang lang %d train %d x%lld L %lld copy val %d x%lld crc %08x",
+             LANG_SEED, TRAIN_SEED, (long long)D->train.d.n, (long long)p->L, VAL_SEED,
+             (long long)p->n_val, (unsigned)data_crc(sets, 2));
     snprintf(lab, sizeof lab, "E1 %s", TRAINED[t]);
-    rp_run r = {.table = TABLE, .label = lab, .model = trained_config(p, t), .train = tc, .data_key = key,
-                .save_model = 1, .fresh = fresh, .ckpt_every = tc.eval_every, .quiet = cli->quiet};
+    rp_run r = {.table = TABLE, .label = lab, .model = trained_config(p, t), .train = tc,
+                .data_key = key, .save_model = 1, .fresh = fresh, .ckpt_every = tc.eval_every,
+                .quiet = cli->quiet};
     char err[LS_ERRLEN];
-    if (rp_run_train(&r, &D->train.d, &D->val.d, NULL, res, err)) { fprintf(stderr, TABLE ": %s: %s\n", lab, err); return -1; }
+    if (rp_run_train(&r, &D->train.d, &D->val.d, NULL, res, err)) {
+        fprintf(stderr, TABLE ": %s: %s\n", lab, err);
+        return -1;
+    }
     return 0;
 }
 
@@ -213,9 +241,11 @@ static int load_model(ls_model *m, const e1_plan *p, int t, uint64_t hash, char 
    forward-only evaluation */
 
 typedef struct e1_sums { double nll, nll_tail, right; int64_t n, n_tail, n_after; } e1_sums;
-typedef struct e1_progress { ls_progress p; int64_t batches; double tokens; } e1_progress;   /* over a row */
+/* progress over a row */
+typedef struct e1_progress { ls_progress p; int64_t batches; double tokens; } e1_progress;
 
-/* -log p(target) from one row of logits, in double; *hit: the argmax (first maximum) is the target */
+/* -log p(target) from one row of logits, in double; *hit: the argmax (first maximum) is the
+   target */
 static double nll_of(const float *x, int64_t V, int32_t target, int *hit) {
     int64_t best = 0;
     for (int64_t v = 1; v < V; v++) if (x[v] > x[best]) best = v;
@@ -227,8 +257,8 @@ static double nll_of(const float *x, int64_t V, int32_t target, int *hit) {
 
 /* Every next-id prediction of d: summed over all targets, over the last `tail` targets, and argmax
    hits on targets at index >= after. No tape and no dropout: ctx.no_grad, ctx.training = 0. */
-static int eval_set(ls_model *m, const ls_dataset *d, int64_t B, int64_t tail, int64_t after, e1_sums *s,
-                    e1_progress *pr, char *err) {
+static int eval_set(ls_model *m, const ls_dataset *d, int64_t B, int64_t tail, int64_t after,
+                    e1_sums *s, e1_progress *pr, char *err) {
     ls_ctx ctx;
     ls_ctx_init(&ctx, 1);
     ctx.no_grad = 1; ctx.training = 0;
@@ -237,7 +267,12 @@ static int eval_set(ls_model *m, const ls_dataset *d, int64_t B, int64_t tail, i
         int64_t nb = d->n - b0 < B ? d->n - b0 : B;
         const int32_t *ids = d->tokens + b0 * T;
         ls_tensor *y = ls_model_forward(&ctx, m, ids, NULL, nb, T);   /* (nb, T, V) */
-        if (!y) { snprintf(err, LS_ERRLEN, "evaluation at length %lld: %s", (long long)T, ls_ctx_error(&ctx)); ls_ctx_free(&ctx); return -1; }
+        if (!y) {
+            snprintf(err, LS_ERRLEN, "evaluation at length %lld: %s", (long long)T,
+                     ls_ctx_error(&ctx));
+            ls_ctx_free(&ctx);
+            return -1;
+        }
         int64_t V = y->d[2];
         for (int64_t b = 0; b < nb; b++)
             for (int64_t t = 0; t + 1 < T; t++) {   /* position t predicts id t + 1 */
@@ -300,12 +335,13 @@ static int eval_set_nbce(ls_model *m, const ls_dataset *d, int64_t L, int64_t B,
 }
 
 /* one row: the trained parameters under the row's options at every test length -> v[NV] */
-static int eval_row(const e1_row *r, const ls_model *base, const e1_plan *p, const e1_data *D, const char *label,
-                    int quiet, double *v, char *err) {
+static int eval_row(const e1_row *r, const ls_model *base, const e1_plan *p, const e1_data *D,
+                    const char *label, int quiet, double *v, char *err) {
     double t0 = ls_now();
     int64_t period = 3 * p->L / 2, batches = (p->n_eval + p->eval_batch - 1) / p->eval_batch;
-    e1_progress pr = {{0}, 0, 0.0};
-    ls_progress_start(&pr.p, label, (p->ntest + 1) * batches, quiet);   /* the plain sets and the repeat set */
+    e1_progress pr = {.p = {0}, .batches = 0, .tokens = 0.0};
+    /* the plain sets and the repeat set */
+    ls_progress_start(&pr.p, label, (p->ntest + 1) * batches, quiet);
     for (int k = 0; k <= p->ntest; k++) {
         int repeat = k == p->ntest;
         const sl_set *set = repeat ? &D->repeat : &D->plain[k];
@@ -322,22 +358,29 @@ static int eval_row(const e1_row *r, const ls_model *base, const e1_plan *p, con
         if (rc) return -1;
         if (repeat) v[V_COPY] = s.right / (double)s.n_after;
         else v[k] = s.nll / (double)s.n / LN2;
-        if (k == p->ntest - 1) { v[V_TAIL] = s.nll_tail / (double)s.n_tail / LN2; v[V_NOCOPY] = s.right / (double)s.n_after; }
+        if (k == p->ntest - 1) {
+            v[V_TAIL] = s.nll_tail / (double)s.n_tail / LN2;
+            v[V_NOCOPY] = s.right / (double)s.n_after;
+        }
     }
-    for (int k = p->ntest; k < V_TAIL; k++) v[k] = NAN;   /* the smoke profile tests fewer lengths */
+    /* the smoke profile tests fewer lengths */
+    for (int k = p->ntest; k < V_TAIL; k++) v[k] = NAN;
     v[V_EVAL_S] = ls_now() - t0;
     ls_progress_end(&pr.p, NULL);
     return 0;
 }
 
-/* the cache key of a row: the trained run, the row's model configuration at every length, the eval sets */
-static uint64_t row_hash(const e1_row *r, const ls_config *base, uint64_t run, const e1_plan *p, const e1_data *D) {
+/* the cache key of a row: the trained run, the row's model configuration at every length, the
+   eval sets */
+static uint64_t row_hash(const e1_row *r, const ls_config *base, uint64_t run, const e1_plan *p,
+                         const e1_data *D) {
     const sl_set *sets[5] = {&D->repeat};
     for (int k = 0; k < p->ntest; k++) sets[k + 1] = &D->plain[k];
     char key[256];
-    snprintf(key, sizeof key, "E1 eval v1: lang %d plain %d+L period %lld tail %lld n %lld batch %lld crc %08x",
-             LANG_SEED, PLAIN_SEED, (long long)(3 * p->L / 2), (long long)p->L, (long long)p->n_eval,
-             (long long)p->eval_batch, (unsigned)data_crc(sets, p->ntest + 1));
+    snprintf(key, sizeof key, "E1 eval v1: lang %d plain %d+L period %lld tail %lld n %lld batch "
+             "%lld crc %08x", LANG_SEED, PLAIN_SEED, (long long)(3 * p->L / 2), (long long)p->L,
+             (long long)p->n_eval, (long long)p->eval_batch,
+             (unsigned)data_crc(sets, p->ntest + 1));
     uint64_t h = rp_hash(rp_hash(rp_hash_begin(), key, strlen(key)), &run, sizeof run);
     for (int k = 0; k < p->ntest; k++) {
         ls_config c = row_config(r, *base, p->test[k]);
@@ -347,8 +390,8 @@ static uint64_t row_hash(const e1_row *r, const ls_config *base, uint64_t run, c
        changes) */
     if (r->nbce) {
         char nb[96];
-        snprintf(nb, sizeof nb, "NBCE v1: beta %g, blocks of %lld, min-entropy pooling", (double)NBCE_BETA,
-                 (long long)(p->L / 2));
+        snprintf(nb, sizeof nb, "NBCE v1: beta %g, blocks of %lld, min-entropy pooling",
+                 (double)NBCE_BETA, (long long)(p->L / 2));
         h = rp_hash(h, nb, strlen(nb));
     }
     return h;
@@ -357,7 +400,8 @@ static uint64_t row_hash(const e1_row *r, const ls_config *base, uint64_t run, c
 /* ---------------------------------------------------------------------------------------------
    expected trends and pass checks, from our numbers */
 
-typedef struct e1_view { const double (*v)[NV]; int last; } e1_view;   /* last: index of the longest length */
+/* last: index of the longest length */
+typedef struct e1_view { const double (*v)[NV]; int last; } e1_view;
 static double first(const e1_view *e, int r) { return e->v[r][0]; }
 static double longest(const e1_view *e, int r) { return e->v[r][e->last]; }
 static double rise(const e1_view *e, int r) { return longest(e, r) - first(e, r); }
@@ -369,13 +413,15 @@ static double copy_gain(const e1_view *e, int r) { return e->v[r][V_COPY] - e->v
 
 #define STEEP 0.5      /* bpc: a steep rise from L_train to the longest length */
 #define FLAT 0.02      /* bpc: ALiBi's allowance (check 3: longest length <= L_train + 0.02) */
-#define DEGRADES 0.05  /* bpc: RoPE must degrade at least this much for "recovers" to mean anything */
+#define DEGRADES 0.05  /* bpc: RoPE must degrade at least this much for "recovers" to mean
+                          anything */
 #define MOST 0.5       /* "recovers most": removes more than half of RoPE's loss */
 #define NEAR 0.05      /* copy accuracy within 5 points of the no-copy level */
-#define CLEAR 0.10     /* "clearly higher": 10 points above the no-copy level and above every "near" row */
+#define CLEAR 0.10     /* "clearly higher": 10 points above the no-copy level and above every
+                          "near" row */
 
-enum { K_NONE, K_SIN_STEEP, K_ROPE_LESS, K_ALIBI_FLAT, K_LOGN_BETTER, K_NO_RECOVER, K_RECOVER, K_KN_FLAT, K_FLAT_BEATS_ALIBI,
-       K_BEATS_ROPE, K_EXTRAPOLATES };
+enum { K_NONE, K_SIN_STEEP, K_ROPE_LESS, K_ALIBI_FLAT, K_LOGN_BETTER, K_NO_RECOVER, K_RECOVER,
+       K_KN_FLAT, K_FLAT_BEATS_ALIBI, K_BEATS_ROPE, K_EXTRAPOLATES };
 static const char *mark(int ok) { return ok ? "✓" : "✗"; }
 
 /* one trend test on row r; the text says what was compared */
@@ -387,44 +433,59 @@ static int trend(int kind, int r, const e1_view *e, char *why, size_t cap) {
         snprintf(why, cap, "rise %+.3f bpc (steep: ≥ %+.2f)", rise(e, r), STEEP); break;
     case K_ROPE_LESS:
         ok = rope_ok && rise(e, R_ROPE) < rise(e, R_SIN);
-        snprintf(why, cap, "rise %+.3f vs Sinusoidal %+.3f bpc", rise(e, R_ROPE), rise(e, R_SIN)); break;
+        snprintf(why, cap, "rise %+.3f vs Sinusoidal %+.3f bpc", rise(e, R_ROPE), rise(e, R_SIN));
+        break;
     case K_ALIBI_FLAT:
         ok = rise(e, r) <= FLAT;
         snprintf(why, cap, "rise %+.3f bpc (≤ %+.2f)", rise(e, r), FLAT); break;
     case K_LOGN_BETTER:
         ok = longest(e, r) < longest(e, R_ROPE);
-        snprintf(why, cap, "%.3f vs RoPE %.3f bpc at the longest length", longest(e, r), longest(e, R_ROPE)); break;
+        snprintf(why, cap, "%.3f vs RoPE %.3f bpc at the longest length", longest(e, r),
+                 longest(e, R_ROPE));
+        break;
     case K_NO_RECOVER:
         ok = rope_ok && recovery(e, r) < MOST;
-        snprintf(why, cap, "recovers %.0f%% of RoPE's loss (fails: < %.0f%%)", 100 * recovery(e, r), 100 * MOST); break;
+        snprintf(why, cap, "recovers %.0f%% of RoPE's loss (fails: < %.0f%%)", 100 * recovery(e, r),
+                 100 * MOST);
+        break;
     case K_RECOVER:
         ok = rope_ok && recovery(e, r) >= MOST;
-        snprintf(why, cap, "recovers %.0f%% of RoPE's loss (most: ≥ %.0f%%)", 100 * recovery(e, r), 100 * MOST); break;
+        snprintf(why, cap, "recovers %.0f%% of RoPE's loss (most: ≥ %.0f%%)",
+                 100 * recovery(e, r), 100 * MOST);
+        break;
     case K_KN_FLAT:
         ok = rope_ok && rise(e, r) <= 0.5 * rise(e, R_ROPE);
-        snprintf(why, cap, "rise %+.3f vs RoPE %+.3f bpc (far flatter: ≤ half)", rise(e, r), rise(e, R_ROPE)); break;
+        snprintf(why, cap, "rise %+.3f vs RoPE %+.3f bpc (far flatter: ≤ half)", rise(e, r),
+                 rise(e, R_ROPE));
+        break;
     case K_FLAT_BEATS_ALIBI:
         ok = rise(e, r) <= FLAT && longest(e, r) < longest(e, R_ALIBI);
-        snprintf(why, cap, "rise %+.3f bpc (flat: ≤ %+.2f); %.3f vs ALiBi %.3f bpc at the longest length", rise(e, r), FLAT,
-                 longest(e, r), longest(e, R_ALIBI)); break;
+        snprintf(why, cap, "rise %+.3f bpc (flat: ≤ %+.2f); %.3f vs ALiBi %.3f bpc at the "
+                 "longest length", rise(e, r), FLAT, longest(e, r), longest(e, R_ALIBI));
+        break;
     case K_BEATS_ROPE:
         ok = rope_ok && longest(e, r) < longest(e, R_ROPE);
-        snprintf(why, cap, "%.3f vs RoPE %.3f bpc at the longest length (rise %+.3f vs %+.3f)", longest(e, r), longest(e, R_ROPE),
-                 rise(e, r), rise(e, R_ROPE)); break;
-    case K_EXTRAPOLATES:   /* trained short: flat or falling to the longest length, where RoPE rises */
+        snprintf(why, cap, "%.3f vs RoPE %.3f bpc at the longest length (rise %+.3f vs %+.3f)",
+                 longest(e, r), longest(e, R_ROPE), rise(e, r), rise(e, R_ROPE));
+        break;
+    case K_EXTRAPOLATES:   /* trained short: flat or falling to the longest length, where RoPE
+                              rises */
         ok = rope_ok && rise(e, r) <= FLAT;
-        snprintf(why, cap, "rise %+.3f bpc (flat or falling: ≤ %+.2f) where RoPE rose %+.3f", rise(e, r),
-                 FLAT, rise(e, R_ROPE)); break;
+        snprintf(why, cap, "rise %+.3f bpc (flat or falling: ≤ %+.2f) where RoPE rose %+.3f",
+                 rise(e, r), FLAT, rise(e, R_ROPE));
+        break;
     default: snprintf(why, cap, "not a row of this table"); return -1;
     }
-    if (!rope_ok && kind != K_SIN_STEEP && kind != K_ALIBI_FLAT && kind != K_LOGN_BETTER && kind != K_FLAT_BEATS_ALIBI) {
+    if (!rope_ok && kind != K_SIN_STEEP && kind != K_ALIBI_FLAT && kind != K_LOGN_BETTER &&
+        kind != K_FLAT_BEATS_ALIBI) {
         size_t n = strlen(why);
         snprintf(why + n, cap - n, "; undefined: RoPE rose only %+.3f bpc", rise(e, R_ROPE));
     }
     return ok;
 }
 
-/* check 7: window and ALiBi copy no better than text alone; ReRoPE (w < L_train) and KeyNorm clearly do */
+/* check 7: window and ALiBi copy no better than text alone; ReRoPE (w < L_train) and KeyNorm
+   clearly do */
 static int copy_check(const e1_view *e, char *why, size_t cap) {
     const int near[3] = {R_WINDOW, R_LAMBDA, R_ALIBI}, high[3] = {R_RE1, R_RE2, R_KN};
     double near_max = -1, high_min = 1;
@@ -432,64 +493,100 @@ static int copy_check(const e1_view *e, char *why, size_t cap) {
         if (copy_gain(e, near[i]) > near_max) near_max = copy_gain(e, near[i]);
         if (copy_gain(e, high[i]) < high_min) high_min = copy_gain(e, high[i]);
     }
-    snprintf(why, cap, "copy − no-copy accuracy: window %+.1f, Λ-window %+.1f, ALiBi %+.1f (near: ≤ %.0f); ReRoPE w=L/4 %+.1f, w=L/2 %+.1f, KeyNorm %+.1f points (clear: ≥ %.0f and ≥ near + %.0f)",
-             100 * copy_gain(e, R_WINDOW), 100 * copy_gain(e, R_LAMBDA), 100 * copy_gain(e, R_ALIBI), 100 * NEAR,
-             100 * copy_gain(e, R_RE1), 100 * copy_gain(e, R_RE2), 100 * copy_gain(e, R_KN), 100 * CLEAR, 100 * CLEAR);
+    snprintf(why, cap, "copy − no-copy accuracy: window %+.1f, Λ-window %+.1f, ALiBi %+.1f "
+             "(near: ≤ %.0f); ReRoPE w=L/4 %+.1f, w=L/2 %+.1f, KeyNorm %+.1f points (clear: ≥ "
+             "%.0f and ≥ near + %.0f)", 100 * copy_gain(e, R_WINDOW),
+             100 * copy_gain(e, R_LAMBDA), 100 * copy_gain(e, R_ALIBI), 100 * NEAR,
+             100 * copy_gain(e, R_RE1), 100 * copy_gain(e, R_RE2), 100 * copy_gain(e, R_KN),
+             100 * CLEAR, 100 * CLEAR);
     return near_max <= NEAR && high_min >= CLEAR && high_min >= near_max + CLEAR;
 }
 
 /* published figures (sources in each row), the trend each predicts, and our test of it */
 typedef struct e1_anchor { int su; const char *what, *published, *trend; int kind, row; } e1_anchor;
 static const char *const SOURCE[5] = {
-    "ALiBi Table 2 (Press et al. 2022, arXiv 2108.12409: WikiText-103, 247M params, L_train 512), validation perplexity at L_valid 512 / 1012 / 1512 / 2512 / 15512",
-    "Su 9708/9859 (J. Su 2023, kexue.fm/archives/9708 and 9859: 100M GAU, L_train 512), per-token accuracy % at 512 / 4096 repeated / 4096 non-repeated",
+    "ALiBi Table 2 (Press et al. 2022, arXiv 2108.12409: WikiText-103, 247M params, L_train 512), "
+    "validation perplexity at L_valid 512 / 1012 / 1512 / 2512 / 15512",
+    "Su 9708/9859 (J. Su 2023, kexue.fm/archives/9708 and 9859: 100M GAU, L_train 512), per-token "
+    "accuracy % at 512 / 4096 repeated / 4096 non-repeated",
     "KERPLE (Chi et al. 2022, NeurIPS, arXiv 2205.09921)",
     "xPos (Sun et al. 2023, \"A Length-Extrapolatable Transformer\", ACL, arXiv 2212.10554)",
     "HWFA and NBCE (J. Su 2023, kexue.fm/archives/9603 and 9617)"};
 static const e1_anchor ANCHORS[] = {
-    {0, "Sinusoidal", "20.05 / 43.54 / 76.23 / 132.41 / 406.01", "explodes beyond L_train", K_SIN_STEEP, R_SIN},
-    {0, "Rotary", "20.07 / 21.37 / 25.99 / 31.58 / 79.25", "degrades, less than Sinusoidal", K_ROPE_LESS, R_ROPE},
-    {0, "T5 bias", "19.65 / 18.79 / 18.91 / 20.41 / OOM", "flat to 5x L_train", K_NONE, 0},
-    {0, "ALiBi", "19.73 / 18.73 / 18.52 / 18.41 / 18.31; Table 5 (L_train 64): 28.46 → 21.53 at 3072", "flat or improving", K_ALIBI_FLAT, R_ALIBI},
-    {1, "Baseline RoPE", "49.41 / 24.17 / 23.16", "halves beyond L_train", K_ROPE_LESS, R_ROPE},
-    {1, "Baseline-log n", "49.40 / 24.60 / 24.02", "slightly better than RoPE (Su trains with log n; row 4 is the test-time log n†)", K_LOGN_BETTER, R_LOGN},
-    {1, "PI", "49.41 / 15.04 / 13.54", "worse than RoPE without fine-tuning", K_NO_RECOVER, R_PI},
-    {1, "NTK-fixed", "49.41 / 51.86 / 39.61", "recovers most", K_RECOVER, R_NTK},
-    {1, "NTK-log n-mixed", "49.40 / 68.91 / 45.41", "better than NTK-fixed", K_NONE, 0},
-    {1, "ReRoPE-w256 (w = L_train/2)", "49.41 / 77.90 / 48.48", "recovers most, copies", K_RECOVER, R_RE2},
-    {1, "ReRoPE-w256-log n", "49.40 / 85.12 / 49.07", "best of the ReRoPE family", K_NONE, 0},
-    {1, "ReRoPE-w512 (= L_train)", "49.41 / 7.09 / 8.25", "collapses", K_NO_RECOVER, R_RE4},
-    {1, "Leaky ReRoPE-w128-k16-log n (w = L_train/4)", "49.40 / 85.15 / 49.10", "recovers most (row 13 has no log n)", K_RECOVER, R_LEAKY},
-    {1, "HWFA", "48.70 / 80.84 / 48.15",
-     "recovers most (a trained layout: its bpc at the longest length against RoPE's)", K_RECOVER, R_HWFA},
-    {1, "KNA", "49.60 / 61.08 / 47.69", "far flatter than RoPE with no test-time change", K_KN_FLAT, R_KN},
-    {1, "KNA-log n", "49.58 / 63.17 / 46.40", "as KNA", K_NONE, 0},
-    {1, "Baseline-YaRN", "49.41 / 80.10 / 47.45", "recovers most", K_RECOVER, R_YARN},
-    {2, "KERPLE-log", "(the paper's claim; no figure quoted)", "perplexity stays flat past L_train, lower than ALiBi's on the paper's language-modelling sets", K_FLAT_BEATS_ALIBI,
-     R_KERPLE},
-    {3, "xPos", "(the paper's claim; no figure quoted)", "extrapolates better than RoPE (the paper measures it with blockwise causal attention at test time; this table uses full causal attention)",
-     K_BEATS_ROPE, R_XPOS},
-    {4, "HWFA", "(the post's claim; 9708's accuracies are above)",
-     "trained at L_train, the loss stays flat or keeps falling as the test length grows, where plain "
-     "RoPE breaks down",
-     K_EXTRAPOLATES, R_HWFA},
-    {4, "NBCE, β = 0.25 and min-entropy pooling,",
-     "(the post's claim; its evidence is question answering over contexts longer than a released "
-     "LLM's training length, no perplexity figure)",
-     "extends the context a trained model can read with no fine-tuning: recovers most of what RoPE "
-     "loses past L_train",
-     K_RECOVER, R_NBCE}};
+    {.su = 0, .what = "Sinusoidal", .published = "20.05 / 43.54 / 76.23 / 132.41 / 406.01",
+     .trend = "explodes beyond L_train", .kind = K_SIN_STEEP, .row = R_SIN},
+    {.su = 0, .what = "Rotary", .published = "20.07 / 21.37 / 25.99 / 31.58 / 79.25",
+     .trend = "degrades, less than Sinusoidal", .kind = K_ROPE_LESS, .row = R_ROPE},
+    {.su = 0, .what = "T5 bias", .published = "19.65 / 18.79 / 18.91 / 20.41 / OOM",
+     .trend = "flat to 5x L_train", .kind = K_NONE, .row = 0},
+    {.su = 0, .what = "ALiBi",
+     .published = "19.73 / 18.73 / 18.52 / 18.41 / 18.31; Table 5 (L_train 64): 28.46 → 21.53 "
+                  "at 3072",
+     .trend = "flat or improving", .kind = K_ALIBI_FLAT, .row = R_ALIBI},
+    {.su = 1, .what = "Baseline RoPE", .published = "49.41 / 24.17 / 23.16",
+     .trend = "halves beyond L_train", .kind = K_ROPE_LESS, .row = R_ROPE},
+    {.su = 1, .what = "Baseline-log n", .published = "49.40 / 24.60 / 24.02",
+     .trend = "slightly better than RoPE (Su trains with log n; row 4 is the test-time log n†)",
+     .kind = K_LOGN_BETTER, .row = R_LOGN},
+    {.su = 1, .what = "PI", .published = "49.41 / 15.04 / 13.54",
+     .trend = "worse than RoPE without fine-tuning", .kind = K_NO_RECOVER, .row = R_PI},
+    {.su = 1, .what = "NTK-fixed", .published = "49.41 / 51.86 / 39.61", .trend = "recovers most",
+     .kind = K_RECOVER, .row = R_NTK},
+    {.su = 1, .what = "NTK-log n-mixed", .published = "49.40 / 68.91 / 45.41",
+     .trend = "better than NTK-fixed", .kind = K_NONE, .row = 0},
+    {.su = 1, .what = "ReRoPE-w256 (w = L_train/2)", .published = "49.41 / 77.90 / 48.48",
+     .trend = "recovers most, copies", .kind = K_RECOVER, .row = R_RE2},
+    {.su = 1, .what = "ReRoPE-w256-log n", .published = "49.40 / 85.12 / 49.07",
+     .trend = "best of the ReRoPE family", .kind = K_NONE, .row = 0},
+    {.su = 1, .what = "ReRoPE-w512 (= L_train)", .published = "49.41 / 7.09 / 8.25",
+     .trend = "collapses", .kind = K_NO_RECOVER, .row = R_RE4},
+    {.su = 1, .what = "Leaky ReRoPE-w128-k16-log n (w = L_train/4)",
+     .published = "49.40 / 85.15 / 49.10", .trend = "recovers most (row 13 has no log n)",
+     .kind = K_RECOVER, .row = R_LEAKY},
+    {.su = 1, .what = "HWFA", .published = "48.70 / 80.84 / 48.15",
+     .trend = "recovers most (a trained layout: its bpc at the longest length against RoPE's)",
+     .kind = K_RECOVER, .row = R_HWFA},
+    {.su = 1, .what = "KNA", .published = "49.60 / 61.08 / 47.69",
+     .trend = "far flatter than RoPE with no test-time change", .kind = K_KN_FLAT, .row = R_KN},
+    {.su = 1, .what = "KNA-log n", .published = "49.58 / 63.17 / 46.40", .trend = "as KNA",
+     .kind = K_NONE, .row = 0},
+    {.su = 1, .what = "Baseline-YaRN", .published = "49.41 / 80.10 / 47.45",
+     .trend = "recovers most", .kind = K_RECOVER, .row = R_YARN},
+    {.su = 2, .what = "KERPLE-log", .published = "(the paper's claim; no figure quoted)",
+     .trend = "perplexity stays flat past L_train, lower than ALiBi's on the paper's "
+              "language-modelling sets",
+     .kind = K_FLAT_BEATS_ALIBI, .row = R_KERPLE},
+    {.su = 3, .what = "xPos", .published = "(the paper's claim; no figure quoted)",
+     .trend = "extrapolates better than RoPE (the paper measures it with blockwise causal "
+              "attention at test time; this table uses full causal attention)",
+     .kind = K_BEATS_ROPE, .row = R_XPOS},
+    {.su = 4, .what = "HWFA", .published = "(the post's claim; 9708's accuracies are above)",
+     .trend = "trained at L_train, the loss stays flat or keeps falling as the test length grows, "
+              "where plain RoPE breaks down",
+     .kind = K_EXTRAPOLATES, .row = R_HWFA},
+    {.su = 4, .what = "NBCE, β = 0.25 and min-entropy pooling,",
+     .published = "(the post's claim; its evidence is question answering over contexts longer "
+                  "than a released LLM's training length, no perplexity figure)",
+     .trend = "extends the context a trained model can read with no fine-tuning: recovers most of "
+              "what RoPE loses past L_train",
+     .kind = K_RECOVER, .row = R_NBCE}};
 
-/* one line per anchor: ✓/✗ when the table has the row (· when not), the figures, the trend, our test of it */
+/* one line per anchor: ✓/✗ when the table has the row (· when not), the figures, the trend,
+   our test of it */
 static void add_anchors(rp_table *t, const e1_view *e) {
-    rp_table_note(t, "Published anchors (figures as the sources report them, not re-checked here), the trend each predicts, and our rows against it:");
+    rp_table_note(t, "Published anchors (figures as the sources report them, not re-checked here), "
+                  "the trend each predicts, and our rows against it:");
     for (size_t i = 0; i < sizeof ANCHORS / sizeof ANCHORS[0]; i++) {
         const e1_anchor *a = &ANCHORS[i];
         char why[256];
         if (i == 0 || a->su != ANCHORS[i - 1].su) rp_table_note(t, "%s:", SOURCE[a->su]);
         int ok = trend(a->kind, a->row, e, why, sizeof why);
-        if (ok < 0) rp_table_note(t, "· %s %s. Expected: %s. Not a row of this table.", a->what, a->published, a->trend);
-        else rp_table_note(t, "%s %s %s. Expected: %s. Ours, row %d: %s.", mark(ok), a->what, a->published, a->trend, a->row + 1, why);
+        if (ok < 0)
+            rp_table_note(t, "· %s %s. Expected: %s. Not a row of this table.", a->what,
+                          a->published, a->trend);
+        else
+            rp_table_note(t, "%s %s %s. Expected: %s. Ours, row %d: %s.", mark(ok), a->what,
+                          a->published, a->trend, a->row + 1, why);
     }
 }
 
@@ -505,11 +602,13 @@ static void add_checks(rp_table *t, const e1_view *e, int quiet) {
         char w[256];
         k4 &= trend(K_RECOVER, rec[i], e, w, sizeof w);
         size_t n = strlen(why[3]);
-        snprintf(why[3] + n, sizeof why[3] - n, "%s %d %.0f%%", i ? "," : "", rec[i] + 1, 100 * recovery(e, rec[i]));
+        snprintf(why[3] + n, sizeof why[3] - n, "%s %d %.0f%%", i ? "," : "", rec[i] + 1,
+                 100 * recovery(e, rec[i]));
     }
     if (rise(e, R_ROPE) < DEGRADES) {
         size_t n = strlen(why[3]);
-        snprintf(why[3] + n, sizeof why[3] - n, "; undefined: RoPE rose only %+.3f bpc", rise(e, R_ROPE));
+        snprintf(why[3] + n, sizeof why[3] - n, "; undefined: RoPE rose only %+.3f bpc",
+                 rise(e, R_ROPE));
     }
     ok[3] = k4;
     ok[4] = trend(K_NO_RECOVER, R_RE4, e, why[4], sizeof why[4]);
@@ -519,9 +618,11 @@ static void add_checks(rp_table *t, const e1_view *e, int quiet) {
         "Sinusoidal: bpc rises steeply beyond L_train", "RoPE degrades, but less than Sinusoidal",
         "ALiBi at the longest length ≤ its bpc at L_train + 0.02",
         "window, ReRoPE (w < L_train), NTK and YaRN recover most of RoPE's loss (≥ 50% each)",
-        "ReRoPE with w = L_train fails (Su's w512 sanity row)", "KeyNorm stays far flatter than RoPE with no test-time change",
+        "ReRoPE with w = L_train fails (Su's w512 sanity row)",
+        "KeyNorm stays far flatter than RoPE with no test-time change",
         "copy: window and ALiBi near the no-copy level; ReRoPE and KeyNorm clearly higher"};
-    rp_table_note(t, "Pass checks (fixed before the runs, from the published trends), from the numbers above:");
+    rp_table_note(t, "Pass checks (fixed before the runs, from the published trends), from the "
+                  "numbers above:");
     for (int i = 0; i < 7; i++) {
         rp_table_note(t, "%s %d. %s: %s", mark(ok[i]), i + 1, what[i], i < 6 ? why[i] : cw);
         if (!quiet) printf("%s %d. %s\n", mark(ok[i]), i + 1, what[i]);
@@ -531,19 +632,22 @@ static void add_checks(rp_table *t, const e1_view *e, int quiet) {
 /* ---------------------------------------------------------------------------------------------
    the table */
 
-/* the table's rows, and the same numbers unrounded (with the no-copy level and eval time) for the CSV */
-static void add_rows(rp_table *t, rp_table *csv, const e1_plan *p, const double (*v)[NV], const rp_result *res) {
+/* the table's rows, and the same numbers unrounded (with the no-copy level and eval time) for the
+   CSV */
+static void add_rows(rp_table *t, rp_table *csv, const e1_plan *p, const double (*v)[NV],
+                     const rp_result *res) {
     for (int r = 0; r < N_ROWS; r++) {
         const e1_row *w = &ROWS[r];
         /* trained here, not post-hoc */
-        int own = r == R_SIN || r == R_ALIBI || r == R_ROPE || r == R_KN || r == R_XPOS || r == R_KERPLE
-                  || r == R_HWFA;
+        int own = r == R_SIN || r == R_ALIBI || r == R_ROPE || r == R_KN || r == R_XPOS
+                  || r == R_KERPLE || r == R_HWFA;
         char num[8], change[96], cell[4][16], tail[16], copy[16], train[32], line[1024];
         snprintf(num, sizeof num, "%d", r + 1);
         snprintf(change, sizeof change, w->change, row_number(w, p->L));
         const char *cp[10] = {num, TRAINED[w->model], change};
         int c = 3;
-        size_t n = (size_t)snprintf(line, sizeof line, "%d\t%s\t%s", r + 1, TRAINED[w->model], change);
+        size_t n = (size_t)snprintf(line, sizeof line, "%d\t%s\t%s", r + 1, TRAINED[w->model],
+                                    change);
         for (int k = 0; k < p->ntest; k++) {
             snprintf(cell[k], sizeof cell[k], "%.3f", v[r][k]);
             cp[c++] = cell[k];
@@ -555,8 +659,9 @@ static void add_rows(rp_table *t, rp_table *csv, const e1_plan *p, const double 
         else snprintf(train, sizeof train, "(row %d)", w->model == T_ROPE ? R_ROPE + 1 : R_KN + 1);
         cp[c++] = tail; cp[c++] = copy; cp[c++] = train;
         rp_table_row(t, cp);
-        snprintf(line + n, sizeof line - n, "\t%.5f\t%.4f\t%.4f\t%.1f\t%.1f\t%016llx", v[r][V_TAIL], v[r][V_COPY], v[r][V_NOCOPY],
-                 v[r][V_EVAL_S], own ? res[w->model].wall_s : 0.0, (unsigned long long)res[w->model].hash);
+        snprintf(line + n, sizeof line - n, "\t%.5f\t%.4f\t%.4f\t%.1f\t%.1f\t%016llx", v[r][V_TAIL],
+                 v[r][V_COPY], v[r][V_NOCOPY], v[r][V_EVAL_S], own ? res[w->model].wall_s : 0.0,
+                 (unsigned long long)res[w->model].hash);
         rp_table_rowf(csv, "%s", line);
     }
 }
@@ -564,7 +669,8 @@ static void add_rows(rp_table *t, rp_table *csv, const e1_plan *p, const double 
 /* column heads follow the plan: bpc@64 .. bpc@512, last64@512, copy@96 in the cpu profile */
 static void table_init(rp_table *t, rp_table *csv, const e1_plan *p) {
     char head[6][32], chead[6][32];
-    const char *hp[10] = {"#", "trained PE", "test-time change"}, *ch[13] = {"row", "trained_pe", "change"};
+    const char *hp[10] = {"#", "trained PE", "test-time change"},
+               *ch[13] = {"row", "trained_pe", "change"};
     int c = 3;
     long long L = (long long)p->L, Lmax = (long long)p->test[p->ntest - 1], P = 3 * L / 2;
     for (int k = 0; k < p->ntest; k++) {
@@ -578,41 +684,62 @@ static void table_init(rp_table *t, rp_table *csv, const e1_plan *p) {
     snprintf(chead[1], 32, "copy_acc@%lld", P);
     snprintf(chead[2], 32, "nocopy_acc@%lld", P);
     hp[c] = head[4]; hp[c + 1] = head[5]; hp[c + 2] = "train_s";
-    ch[c] = chead[0]; ch[c + 1] = chead[1]; ch[c + 2] = chead[2]; ch[c + 3] = "eval_s"; ch[c + 4] = "train_s"; ch[c + 5] = "run_hash";
+    ch[c] = chead[0]; ch[c + 1] = chead[1]; ch[c + 2] = chead[2];
+    ch[c + 3] = "eval_s"; ch[c + 4] = "train_s"; ch[c + 5] = "run_hash";
     char title[256];
-    snprintf(title, sizeof title, "Length extrapolation: train L=%lld (SynthLang, causal, d=%d H=%d %dL); metric bpc (lower better); copy@%lld = accuracy on repeat-set tokens at L=%lld",
-             L, p->d, p->H, p->layers, P, Lmax);
+    snprintf(title, sizeof title, "Length extrapolation: train L=%lld (SynthLang, causal, d=%d "
+             "H=%d %dL); metric bpc (lower better); copy@%lld = accuracy on repeat-set tokens at "
+             "L=%lld", L, p->d, p->H, p->layers, P, Lmax);
     rp_table_init(t, title, c + 3, hp, RP_MD | RP_TEX);
     rp_table_init(csv, "", c + 6, ch, RP_CSV);
 }
 
 static void add_notes(rp_table *t, const e1_plan *p, double unigram_bits) {
     long long L = (long long)p->L, Lmax = (long long)p->test[p->ntest - 1], P = 3 * L / 2;
-    rp_table_note(t, "bpc: mean next-id loss in bits over all targets of %lld plain SynthLang sequences per length (fixed eval seed, the same for every row). last%lld@%lld: the final %lld targets only (same targets as bpc@%lld, longer context; separates \"more context helps\" from the early-token curse). copy@%lld: next-id accuracy (%%) on the bpc@%lld sequences with their first %lld ids tiled to length %lld, over the targets after the first period; the no-copy level (the same accuracy on the untiled sequences) is in the CSV.",
-                  (long long)p->n_eval, L, Lmax, L, L, P, Lmax, P, Lmax);
-    rp_table_note(t, "Rows 1-3, %d, %d, %d and %d are trained (train_s: seconds of training); the other rows reuse the checkpoint of the row named in train_s, with only the test-time change, forward only. PI, NTK and YaRN use s = L_test/%lld at each length; YaRN with β = %.0f instead of the paper's 32 (at L_train %lld, d_h %d no RoPE dimension turns 32 times). log n† scales row i's logits by max(1, log(i+1)/log %lld); ReRoPE maps distances ≥ w to w, leaky ReRoPE to w + (r − w)/k.",
-                  R_KN + 1, R_XPOS + 1, R_KERPLE + 1, R_HWFA + 1, L, YARN_BETA, L, p->d / p->H, L);
-    rp_table_note(t, "Row %d, xPos: RoPE with the paper's decay, q·k scaled by ζ^((i−j)/%.0f), ζ = (2p/d_h + %.1f)/%.1f per rotary pair p; without the blockwise causal attention the paper adds at test time. Row %d, KERPLE-log: logits − r1 log(1 + r2 |i−j|), r1, r2 learned per head and layer (softplus of raw parameters), starting at r1 = 1, r2 = ALiBi's slope.",
-                  R_XPOS + 1, (double)LS_XPOS_SCALE_BASE, (double)LS_XPOS_GAMMA, 1.0 + (double)LS_XPOS_GAMMA, R_KERPLE + 1);
+    rp_table_note(t, "bpc: mean next-id loss in bits over all targets of %lld plain SynthLang "
+                  "sequences per length (fixed eval seed, the same for every row). last%lld@%lld: "
+                  "the final %lld targets only (same targets as bpc@%lld, longer context; "
+                  "separates \"more context helps\" from the early-token curse). copy@%lld: "
+                  "next-id accuracy (%%) on the bpc@%lld sequences with their first %lld ids tiled "
+                  "to length %lld, over the targets after the first period; the no-copy level (the "
+                  "same accuracy on the untiled sequences) is in the CSV.", (long long)p->n_eval, L,
+                  Lmax, L, L, P, Lmax, P, Lmax);
+    rp_table_note(t, "Rows 1-3, %d, %d, %d and %d are trained (train_s: seconds of training); the "
+                  "other rows reuse the checkpoint of the row named in train_s, with only the "
+                  "test-time change, forward only. PI, NTK and YaRN use s = L_test/%lld at each "
+                  "length; YaRN with β = %.0f instead of the paper's 32 (at L_train %lld, d_h %d "
+                  "no RoPE dimension turns 32 times). log n† scales row i's logits by "
+                  "max(1, log(i+1)/log %lld); ReRoPE maps distances ≥ w to w, leaky ReRoPE to "
+                  "w + (r − w)/k.", R_KN + 1, R_XPOS + 1, R_KERPLE + 1, R_HWFA + 1, L, YARN_BETA,
+                  L, p->d / p->H, L);
+    rp_table_note(t, "Row %d, xPos: RoPE with the paper's decay, q·k scaled by ζ^((i−j)/%.0f), "
+                  "ζ = (2p/d_h + %.1f)/%.1f per rotary pair p; without the blockwise causal "
+                  "attention the paper adds at test time. Row %d, KERPLE-log: logits − "
+                  "r1 log(1 + r2 |i−j|), r1, r2 learned per head and layer (softplus of raw "
+                  "parameters), starting at r1 = 1, r2 = ALiBi's slope.", R_XPOS + 1,
+                  (double)LS_XPOS_SCALE_BASE, (double)LS_XPOS_GAMMA, 1.0 + (double)LS_XPOS_GAMMA,
+                  R_KERPLE + 1);
     rp_table_note(t, "Row %d, HWFA (hybrid window-full attention): layer 1 window attention (keys "
-                  "i−%lld..i) with RoPE, layer 2 (the last) full causal attention with no position "
-                  "encoding and logits times log(i+1)/log %lld, in training and at every test length. "
-                  "Row %d, NBCE on row %d's checkpoint: each sequence is cut into blocks of %lld ids; the "
-                  "targets after the positions of a block are predicted with that block as the tail and "
-                  "every earlier block as a segment ([segment, tail] = %lld ids = L_train), as (1+β) "
-                  "log p(·|segment k*, tail) − β log p(·|tail), renormalised, k* the segment of lowest "
-                  "predictive entropy, β = %.2f; the first block, with no context, gets the plain "
-                  "prediction. Every target is scored as in the other rows; no forward pass is longer "
-                  "than L_train.",
+                  "i−%lld..i) with RoPE, layer 2 (the last) full causal attention with no "
+                  "position encoding and logits times log(i+1)/log %lld, in training and at every "
+                  "test length. Row %d, NBCE on row %d's checkpoint: each sequence is cut into "
+                  "blocks of %lld ids; the targets after the positions of a block are predicted "
+                  "with that block as the tail and every earlier block as a segment ([segment, "
+                  "tail] = %lld ids = L_train), as (1+β) log p(·|segment k*, tail) − β log "
+                  "p(·|tail), renormalised, k* the segment of lowest predictive entropy, β = "
+                  "%.2f; the first block, with no context, gets the plain prediction. Every target "
+                  "is scored as in the other rows; no forward pass is longer than L_train.",
                   R_HWFA + 1, (long long)HWFA_WINDOW(L) - 1, L, R_NBCE + 1, R_ROPE + 1, L / 2, L,
                   (double)NBCE_BETA);
-    rp_table_note(t, "Reference: the unigram entropy of the text is %.3f bits per id; a model at that bpc predicts letter frequencies and nothing else.", unigram_bits);
+    rp_table_note(t, "Reference: the unigram entropy of the text is %.3f bits per id; a model at "
+                  "that bpc predicts letter frequencies and nothing else.", unigram_bits);
     rp_table_note(t, "Not run (optional rows): NoPE, RoPE-log n trained, RoPE+qk-bias.");
 }
 
-/* every row, read back from the cache or evaluated and cached; *eval_s: their summed evaluation time */
-static int run_rows(const e1_plan *p, const e1_data *D, const ls_model *base, const rp_result *res, const ls_cli *cli,
-                    int fresh, double (*v)[NV], double *eval_s) {
+/* every row, read back from the cache or evaluated and cached; *eval_s: their summed evaluation
+   time */
+static int run_rows(const e1_plan *p, const e1_data *D, const ls_model *base, const rp_result *res,
+                    const ls_cli *cli, int fresh, double (*v)[NV], double *eval_s) {
     char err[LS_ERRLEN];
     *eval_s = 0;
     for (int r = 0; r < N_ROWS; r++) {
@@ -624,7 +751,8 @@ static int run_rows(const e1_plan *p, const e1_data *D, const ls_model *base, co
             char label[160], change[96];
             snprintf(change, sizeof change, w->change, row_number(w, p->L));
             snprintf(label, sizeof label, "E1 row %d %s %s", r + 1, TRAINED[w->model], change);
-            if (eval_row(w, &base[w->model], p, D, label, cli->quiet, v[r], err) || rp_row_put(TABLE, h, v[r], NV, err)) {
+            if (eval_row(w, &base[w->model], p, D, label, cli->quiet, v[r], err) ||
+                rp_row_put(TABLE, h, v[r], NV, err)) {
                 fprintf(stderr, TABLE ": row %d: %s\n", r + 1, err);
                 return -1;
             }
@@ -634,13 +762,13 @@ static int run_rows(const e1_plan *p, const e1_data *D, const ls_model *base, co
     return 0;
 }
 
-static int write_table(const e1_plan *p, const e1_data *D, const double (*v)[NV], const rp_result *res, const ls_cli *cli,
-                       double eval_s, double t_start) {
+static int write_table(const e1_plan *p, const e1_data *D, const double (*v)[NV],
+                       const rp_result *res, const ls_cli *cli, double eval_s, double t_start) {
     rp_table t, csv;
     table_init(&t, &csv, p);
     add_rows(&t, &csv, p, v, res);
     add_notes(&t, p, sl_unigram_bits(&D->plain[0].d));
-    e1_view e = {v, p->ntest - 1};
+    e1_view e = {.v = v, .last = p->ntest - 1};
     add_anchors(&t, &e);
     add_checks(&t, &e, cli->quiet);
     double train_s = 0;
@@ -651,8 +779,11 @@ static int write_table(const e1_plan *p, const e1_data *D, const double (*v)[NV]
     rp_fmt_secs(train_s, tw, sizeof tw);
     rp_fmt_secs(eval_s, ew, sizeof ew);
     rp_fmt_secs(train_s + eval_s, sw, sizeof sw);
-    snprintf(extra, sizeof extra, "d %d, %d heads, FFN %d, %d layers, pre-LN; batch %lld x %lld, AdamW lr 3e-3 wd 0.01, %lld warm-up, cosine, clip 1; best of 4 validations on %lld held-out sequences; training %s, evaluation %s; summed run time %s",
-             p->d, p->H, p->F, p->layers, (long long)p->batch, (long long)p->L, (long long)p->warmup, (long long)p->n_val, tw, ew, sw);
+    snprintf(extra, sizeof extra, "d %d, %d heads, FFN %d, %d layers, pre-LN; batch %lld x %lld, "
+             "AdamW lr 3e-3 wd 0.01, %lld warm-up, cosine, clip 1; best of 4 validations on %lld "
+             "held-out sequences; training %s, evaluation %s; summed run time %s", p->d, p->H, p->F,
+             p->layers, (long long)p->batch, (long long)p->L, (long long)p->warmup,
+             (long long)p->n_val, tw, ew, sw);
     rp_caption(&t, cli->profile, seeds, ls_get_threads(), steps, ls_now() - t_start, extra);
     rp_table *tabs[2] = {&t, &csv};
     int rc = rp_write(cli->out, TABLE, tabs, 2, err);
@@ -663,7 +794,9 @@ static int write_table(const e1_plan *p, const e1_data *D, const double (*v)[NV]
 
 int main(int argc, char **argv) {
     ls_cli cli;
-    int fresh, rc = arm_cli(TABLE, "The length_extrapolation table: train causal LMs at L=64 on SynthLang, test at 64..512 with test-time position changes.", argc, argv, &cli, NULL, &fresh);
+    int fresh, rc = arm_cli(TABLE, "The length_extrapolation table: train causal LMs at L=64 on "
+                            "SynthLang, test at 64..512 with test-time position changes.", argc,
+                            argv, &cli, NULL, &fresh);
     if (rc) return rc - 1;
     double t_start = ls_now();
     e1_plan p = E1_PLAN[cli.profile];
@@ -676,13 +809,17 @@ int main(int argc, char **argv) {
     char err[LS_ERRLEN];
     for (int m = 0; m < N_TRAINED; m++) {
         if (train_model(m, &p, &D, &cli, fresh, &res[m])) return 1;
-        if (load_model(&base[m], &p, m, res[m].hash, err)) { fprintf(stderr, TABLE ": %s: %s\n", TRAINED[m], err); return 1; }
+        if (load_model(&base[m], &p, m, res[m].hash, err)) {
+            fprintf(stderr, TABLE ": %s: %s\n", TRAINED[m], err);
+            return 1;
+        }
     }
     static double v[N_ROWS][NV];
     double eval_s;
     if (run_rows(&p, &D, base, res, &cli, fresh, v, &eval_s)) return 1;
     if (write_table(&p, &D, (const double (*)[NV])v, res, &cli, eval_s, t_start)) return 1;
-    printf(TABLE ": wrote %s/" TABLE ".{md,tex,csv} (%s profile, %.0f s)\n", cli.out, ls_profile_name(cli.profile), ls_now() - t_start);
+    printf(TABLE ": wrote %s/" TABLE ".{md,tex,csv} (%s profile, %.0f s)\n", cli.out,
+           ls_profile_name(cli.profile), ls_now() - t_start);
     for (int m = 0; m < N_TRAINED; m++) ls_model_free(&base[m]);
     data_free(&D, &p);
     return 0;

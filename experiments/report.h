@@ -1,19 +1,23 @@
-/* report.h - v0.1.0 - what every table program of the longseq report shares. MIT licence, as longseq.h.
+/* report.h - v0.1.0 - what every table program of the longseq report shares. MIT licence, as
+   longseq.h.
 
    QUICK START (in the one file that also defines LONGSEQ_IMPLEMENTATION)
          #define REPORT_IMPLEMENTATION
          #include "report.h"
-     1. tables:  rp_table t; rp_table_init(&t, "lra", ncol, heads, RP_MD | RP_TEX); rp_table_row(&t, cells);
-                 rp_table_note(&t, ...); rp_caption(&t, ...); rp_write(out, "lra", &tp, 1, err);
-                 writes <out>/<name>.md, .tex and .csv (each from the tables that ask for that format).
+     1. tables:  rp_table t; rp_table_init(&t, "lra", ncol, heads, RP_MD | RP_TEX);
+                 rp_table_row(&t, cells); rp_table_note(&t, ...); rp_caption(&t, ...);
+                 rp_write(out, "lra", &tp, 1, err);
+                 writes <out>/<name>.md, .tex and .csv (each from the tables that ask for that
+                 format).
      2. runs:    rp_run r = {.table, .label, .model, .train, .data_key, .init_hash, .save_model,
                              .ckpt_every, .quiet};
                  rp_run_train(&r, train, val, test, &res, err): a finished row is read back from
                  results/<table>/<hash>.txt; an unfinished one trains with its resume checkpoint at
                  results/<table>/<hash>.ckpt, so a killed run resumes where it stopped; its learning
                  curve (one row per validation) goes to results/<table>/<hash>.csv.
-     3. anchors: rp_anchor(&t, what, published, source) adds (and prints) a published figure beside ours.
-                 Only figures checked against their source paper belong here; name it in `source`.
+     3. anchors: rp_anchor(&t, what, published, source) adds (and prints) a published figure beside
+                 ours. Only figures checked against their source paper belong here; name it in
+                 `source`.
 
    THE HASH. 64-bit FNV-1a over the bytes of the model config, the training config with the run's
    checkpoint interval (rp__train_key: the byte layout these had as one struct, so the committed
@@ -24,7 +28,8 @@
 #ifndef REPORT_H
 #define REPORT_H
 #ifndef LONGSEQ_H
-#include "../longseq.h"   /* first: with LONGSEQ_IMPLEMENTATION it sets _POSIX_C_SOURCE for the system headers */
+/* first: with LONGSEQ_IMPLEMENTATION it sets _POSIX_C_SOURCE for the system headers */
+#include "../longseq.h"
 #endif
 #include <stdint.h>
 #include <stdio.h>
@@ -32,7 +37,8 @@
 #define RP_CODE_VERSION LS_VERSION "+rp3"   /* bump the rpN part when a change alters any result */
 #define RP_MAX_COLS 24
 #define RP_RESULTS_DIR "results"   /* the default root of the run cache; rp_set_root changes it */
-#define RP_TEX_FLOAT_NOTES 2500   /* notes longer than this (bytes) go below the LaTeX float, not in it */
+#define RP_TEX_FLOAT_NOTES 2500   /* notes longer than this (bytes) go below the LaTeX float, not in
+                                     it */
 enum { RP_MD = 1, RP_TEX = 2, RP_CSV = 4 };
 
 typedef struct rp_table {
@@ -41,18 +47,20 @@ typedef struct rp_table {
     char *head[RP_MAX_COLS];
     char **cell;              /* (nrow, ncol) strings, owned */
     char title[256];
-    char caption[2048];       /* the caption line (profile, seeds, threads, steps, wall time, commit) */
+    char caption[2048];       /* the caption line (profile, seeds, threads, steps, wall time,
+                                 commit) */
     char notes[8192];         /* lines printed under the table (anchors, definitions) */
 } rp_table;
 void rp_table_init(rp_table *t, const char *title, int ncol, const char *const *head, int formats);
 void rp_table_row(rp_table *t, const char *const *cells);   /* ncol strings ("" for empty) */
-void rp_table_rowf(rp_table *t, const char *fmt, ...);      /* one printf line, cells separated by '\t' */
+void rp_table_rowf(rp_table *t, const char *fmt, ...);      /* one printf line, cells separated by
+                                                               '\t' */
 void rp_table_note(rp_table *t, const char *fmt, ...);
 /* published figure beside ours: one note line, also printed on stdout */
 void rp_anchor(rp_table *t, const char *what, const char *published, const char *source);
 /* "profile P · seeds S · threads N · steps S · wall W · commit C" + extra */
-void rp_caption(rp_table *t, int profile, const char *seeds, int threads, const char *steps, double wall_s,
-                const char *extra);
+void rp_caption(rp_table *t, int profile, const char *seeds, int threads, const char *steps,
+                double wall_s, const char *extra);
 void rp_table_free(rp_table *t);
 int rp_write(const char *out_dir, const char *name, rp_table *const *tabs, int n, char *err);
 const char *rp_git_commit(void);                  /* short hash (+"-dirty"), or "unknown" */
@@ -66,7 +74,8 @@ typedef struct rp_run {
     ls_config model;
     ls_train_cfg train;       /* everything that decides the numbers (hashed whole) */
     const char *data_key;     /* names the data: task, profile, data seed, sizes */
-    uint64_t init_hash;       /* 0, or the hash of a saved run to fine-tune from (LM head dropped) */
+    uint64_t init_hash;       /* 0, or the hash of a saved run to fine-tune from (LM head
+                                 dropped) */
     int save_model;           /* keep the best-validation parameters as <hash>.model */
     int fresh;                /* ignore a cached result */
     int64_t ckpt_every;       /* steps between resume checkpoints (0: only at the end); in the key,
@@ -81,11 +90,13 @@ typedef struct rp_run {
 typedef struct rp_result {
     uint64_t hash, seed;
     double val, test, loss, wall_s, tok_s;
-    double val_loss;          /* validation loss at the best validation (NAN for rows cached before it was kept) */
+    double val_loss;          /* validation loss at the best validation (NAN for rows cached
+                                 before it was kept) */
     int64_t steps, best_step;
     int threads, cached;      /* cached: read back, not trained in this process */
     int diverged;             /* the run's loss, a gradient or a parameter became NaN or infinite:
-                                 its numbers are NAN, never a score (records before it was kept: 0) */
+                                 its numbers are NAN, never a score (records before it was kept:
+                                 0) */
 } rp_result;
 /* rp_run_train and rp_run_peek return this (a positive value: callers testing for non-zero stop,
    as they should for a run with no score) when the run diverged; res->diverged is set and err names
@@ -93,13 +104,14 @@ typedef struct rp_result {
        int rc = rp_run_train(&r, train, val, test, &res, err);
        if (rc < 0) { report err; fail }            // a real error
        cell = res.diverged ? "diverged" : number;  // rc == RP_DIVERGED
-   The record is cached like any other (the same settings diverge the same way), --fresh retrains. */
+   The record is cached like any other (the same settings diverge the same way), --fresh
+   retrains. */
 #define RP_DIVERGED 1
 uint64_t rp_run_hash(const rp_run *r);
 void rp_path(char *buf, size_t cap, const char *table, uint64_t hash, const char *ext);
 /* 0: a finished row (trained or read back), RP_DIVERGED, or -1 with a message in err */
-int rp_run_train(const rp_run *r, const ls_dataset *train, const ls_dataset *val, const ls_dataset *test,
-                 rp_result *res, char *err);
+int rp_run_train(const rp_run *r, const ls_dataset *train, const ls_dataset *val,
+                 const ls_dataset *test, rp_result *res, char *err);
 /* Rows of numbers for work that is not one rp_run (a custom training loop, an evaluation sweep):
    hash what determines the numbers, h = rp_hash(rp_hash(rp_hash_begin(), &cfg, sizeof cfg), ...),
    then rp_row_get(table, h, v, n) reads results/<table>/<hash>.row (1 when it holds n numbers, 0
@@ -116,7 +128,8 @@ int rp_row_put(const char *table, uint64_t hash, const double *v, int n, char *e
    mix with seconds-long smoke runs). rp_set_records_only(1): nothing trains; a run or row without a
    finished record is an error naming it ("no record"), so a table re-printed from the committed
    records either has every number or says which one is missing. rp_run_peek reads a finished
-   record without training, locking, or needing its .model (0: found, RP_DIVERGED: found diverged). */
+   record without training, locking, or needing its .model (0: found, RP_DIVERGED: found
+   diverged). */
 void rp_set_root(const char *dir);
 const char *rp_root(void);
 void rp_set_records_only(int on);
@@ -162,7 +175,8 @@ int rp_parallel(void);          /* 1 during the first pass */
 #include <sys/stat.h>
 #include <unistd.h>
 
-static void rp__err(char *err, const char *fmt, ...) {   /* vsnprintf: truncation of long paths is fine */
+/* vsnprintf: truncation of long paths is fine */
+static void rp__err(char *err, const char *fmt, ...) {
     va_list ap;
     va_start(ap, fmt);
     vsnprintf(err, LS_ERRLEN, fmt, ap);
@@ -180,8 +194,13 @@ static void rp__xfsz_begin(void) {
     sigemptyset(&ign.sa_mask);
     rp__xfsz_saved = sigaction(SIGXFSZ, &ign, &rp__xfsz_old) == 0;
 }
-static void rp__xfsz_end(void) { if (rp__xfsz_saved) sigaction(SIGXFSZ, &rp__xfsz_old, NULL); rp__xfsz_saved = 0; }
-static const char *rp__why(int e) { return e == EFBIG ? "File too large (a file-size limit: see ulimit -f)" : strerror(e); }
+static void rp__xfsz_end(void) {
+    if (rp__xfsz_saved) sigaction(SIGXFSZ, &rp__xfsz_old, NULL);
+    rp__xfsz_saved = 0;
+}
+static const char *rp__why(int e) {
+    return e == EFBIG ? "File too large (a file-size limit: see ulimit -f)" : strerror(e);
+}
 
 #ifdef LS_MPI
 static struct {
@@ -213,7 +232,9 @@ void rp_table_row(rp_table *t, const char *const *cells) {
         t->cell = (char **)realloc(t->cell, (size_t)t->cap * (size_t)t->ncol * sizeof(char *));
         if (!t->cell) { fprintf(stderr, "report: out of memory\n"); exit(1); }
     }
-    for (int c = 0; c < t->ncol; c++) t->cell[(size_t)t->nrow * (size_t)t->ncol + (size_t)c] = rp__strdup(cells[c] ? cells[c] : "");
+    for (int c = 0; c < t->ncol; c++)
+        t->cell[(size_t)t->nrow * (size_t)t->ncol + (size_t)c] =
+            rp__strdup(cells[c] ? cells[c] : "");
     t->nrow++;
 }
 
@@ -270,16 +291,20 @@ const char *rp_git_commit(void) {
     return buf;
 }
 
-void rp_caption(rp_table *t, int profile, const char *seeds, int threads, const char *steps, double wall_s,
-                const char *extra) {
+void rp_caption(rp_table *t, int profile, const char *seeds, int threads, const char *steps,
+                double wall_s, const char *extra) {
     char w[32];
     rp_fmt_secs(wall_s, w, sizeof w);
     struct rusage ru;
-    double rss = getrusage(RUSAGE_SELF, &ru) == 0 ? (double)ru.ru_maxrss / 1024.0 : 0.0;   /* KiB on Linux */
-    /* "steps 200", or the caller's own words ("caps ...", "budgets ...") when they do not start with a digit */
+    /* KiB on Linux */
+    double rss = getrusage(RUSAGE_SELF, &ru) == 0 ? (double)ru.ru_maxrss / 1024.0 : 0.0;
+    /* "steps 200", or the caller's own words ("caps ...", "budgets ...") when they do not start
+       with a digit */
     const char *label = steps[0] >= '0' && steps[0] <= '9' ? "steps " : "";
-    snprintf(t->caption, sizeof t->caption, "profile %s · seeds %s · threads %d · %s%s · wall time of this invocation %s · peak RSS %.0f MiB · commit %s%s%s",
-             ls_profile_name(profile), seeds, threads, label, steps, w, rss, rp_git_commit(), extra ? " · " : "", extra ? extra : "");
+    snprintf(t->caption, sizeof t->caption, "profile %s · seeds %s · threads %d · %s%s · wall "
+             "time of this invocation %s · peak RSS %.0f MiB · commit %s%s%s",
+             ls_profile_name(profile), seeds, threads, label, steps, w, rss, rp_git_commit(),
+             extra ? " · " : "", extra ? extra : "");
 }
 
 void rp_table_free(rp_table *t) {
@@ -297,31 +322,38 @@ int rp_mkdirs(const char *path) {
     return mkdir(buf, 0755) == 0 || errno == EEXIST ? 0 : -1;
 }
 
-/* writes s with the characters LaTeX treats specially escaped; ± ✗ · − become math, – — § text commands */
+/* writes s with the characters LaTeX treats specially escaped; ± ✗ · − become math,
+   – — § text commands */
 /* the non-ASCII characters the tables use, and their LaTeX (pdflatex's default fonts have none) */
 static const char *const rp__tex_map[][2] = {
-    {"±", "$\\pm$"}, {"✓", "$\\surd$"}, {"✗", "$\\times$"}, {"×", "$\\times$"}, {"·", "$\\cdot$"},
-    {"–", "--"}, {"—", "---"}, {"−", "$-$"}, {"§", "\\S{}"}, {"≥", "$\\geq$"}, {"≤", "$\\leq$"},
-    {"≈", "$\\approx$"}, {"→", "$\\to$"}, {"…", "\\ldots{}"}, {"†", "$^\\dagger$"}, {"²", "$^2$"},
-    {"‖", "$\\|$"}, {"√", "$\\surd$"}, {"α", "$\\alpha$"}, {"β", "$\\beta$"}, {"γ", "$\\gamma$"},
+    {"±", "$\\pm$"}, {"✓", "$\\surd$"}, {"✗", "$\\times$"}, {"×", "$\\times$"},
+    {"·", "$\\cdot$"}, {"–", "--"}, {"—", "---"}, {"−", "$-$"}, {"§", "\\S{}"},
+    {"≥", "$\\geq$"}, {"≤", "$\\leq$"}, {"≈", "$\\approx$"}, {"→", "$\\to$"},
+    {"…", "\\ldots{}"}, {"†", "$^\\dagger$"}, {"²", "$^2$"}, {"‖", "$\\|$"},
+    {"√", "$\\surd$"}, {"α", "$\\alpha$"}, {"β", "$\\beta$"}, {"γ", "$\\gamma$"},
     {"δ", "$\\delta$"}, {"Δ", "$\\Delta$"}, {"θ", "$\\theta$"}, {"κ", "$\\kappa$"},
     {"λ", "$\\lambda$"}, {"Λ", "$\\Lambda$"}, {"ω", "$\\omega$"}, {"σ", "$\\sigma$"},
-    {"ζ", "$\\zeta$"}, {"ε", "$\\varepsilon$"}, {"η", "$\\eta$"}, {"μ", "$\\mu$"}, {"π", "$\\pi$"},
-    {"ρ", "$\\rho$"}, {"τ", "$\\tau$"}, {"φ", "$\\phi$"}, {"ξ", "$\\xi$"}, {"∞", "$\\infty$"}};
+    {"ζ", "$\\zeta$"}, {"ε", "$\\varepsilon$"}, {"η", "$\\eta$"}, {"μ", "$\\mu$"},
+    {"π", "$\\pi$"}, {"ρ", "$\\rho$"}, {"τ", "$\\tau$"}, {"φ", "$\\phi$"}, {"ξ", "$\\xi$"},
+    {"∞", "$\\infty$"}};
 
 static void rp__tex(FILE *f, const char *s) {
     while (*s) {
         size_t k, n = sizeof rp__tex_map / sizeof rp__tex_map[0];
         for (k = 0; k < n; k++) {
             size_t len = strlen(rp__tex_map[k][0]);
-            if (!strncmp(s, rp__tex_map[k][0], len)) { fputs(rp__tex_map[k][1], f); s += len; break; }
+            if (!strncmp(s, rp__tex_map[k][0], len)) {
+                fputs(rp__tex_map[k][1], f);
+                s += len;
+                break;
+            }
         }
         if (k < n) continue;
         if ((unsigned char)*s >= 0x80) {   /* a character pdflatex cannot set: "?", and say so */
             size_t len = 1;
             while (((unsigned char)s[len] & 0xC0) == 0x80) len++;
-            fprintf(stderr, "report: no LaTeX for the character '%.*s' in a table: written as '?' (add it "
-                    "to rp__tex_map in experiments/report.h)\n", (int)len, s);
+            fprintf(stderr, "report: no LaTeX for the character '%.*s' in a table: written as '?' "
+                    "(add it to rp__tex_map in experiments/report.h)\n", (int)len, s);
             fputc('?', f);
             s += len;
             continue;
@@ -344,7 +376,9 @@ static void rp__csv(FILE *f, const char *s) {
     fputc('"', f);
 }
 
-static const char *rp__cell(const rp_table *t, int r, int c) { return t->cell[(size_t)r * (size_t)t->ncol + (size_t)c]; }
+static const char *rp__cell(const rp_table *t, int r, int c) {
+    return t->cell[(size_t)r * (size_t)t->ncol + (size_t)c];
+}
 
 /* display width of a cell in characters (UTF-8 code points; a TeX-mapped symbol is one) */
 static int rp__width(const char *s) {
@@ -367,7 +401,8 @@ static int rp__longest_word(const char *s) {
     return best;
 }
 
-/* a header cell, broken at spaces into lines of at most w characters (a longer word stands alone) */
+/* a header cell, broken at spaces into lines of at most w characters (a longer word stands
+   alone) */
 static void rp__tex_head(FILE *f, const char *h, int w) {
     int n = 0;
     fputs("\\begin{tabular}[b]{@{}c@{}}", f);
@@ -400,18 +435,24 @@ static void rp__tex_table(FILE *f, const rp_table *t, const char *name, int i) {
     int w[RP_MAX_COLS], total = 0;
     for (int c = 0; c < t->ncol; c++) {
         w[c] = rp__longest_word(t->head[c]);
-        for (int r = 0; r < t->nrow; r++) { int x = rp__width(rp__cell(t, r, c)); if (x > w[c]) w[c] = x; }
+        for (int r = 0; r < t->nrow; r++) {
+            int x = rp__width(rp__cell(t, r, c));
+            if (x > w[c]) w[c] = x;
+        }
         if (w[c] < RP_TEX_HEAD_MIN) w[c] = RP_TEX_HEAD_MIN;
         total += w[c] + 2;
     }
     const int wide = total > RP_TEX_WIDTH, wrap = total > RP_TEX_WIDE;
     const char *env = wide ? "sidewaystable" : "table";
-    fprintf(f, "%% generated by experiments/%s.c; do not edit (needs booktabs and rotating)\n\\begin{%s}%s\n\\centering\n",
-            name, env, wide ? "" : "[t]");
+    fprintf(f, "%% generated by experiments/%s.c; do not edit (needs booktabs and rotating)\n"
+            "\\begin{%s}%s\n\\centering\n", name, env, wide ? "" : "[t]");
     fputs("\\begin{tabular}{", f);
     for (int c = 0; c < t->ncol; c++) {
-        if (wrap) fprintf(f, ">{%s\\arraybackslash}p{%.3f\\linewidth}", c ? "\\raggedleft" : "\\raggedright",
-                          (double)(w[c] + 2) / total - 2.0 * 6 / 718);   /* less the column's padding of the sideways width */
+        if (wrap)
+            fprintf(f, ">{%s\\arraybackslash}p{%.3f\\linewidth}",
+                    c ? "\\raggedleft" : "\\raggedright",
+                    /* less the column's padding of the sideways width */
+                    (double)(w[c] + 2) / total - 2.0 * 6 / 718);
         else fputc(c ? 'r' : 'l', f);
     }
     fputs("}\n\\toprule\n", f);
@@ -427,7 +468,9 @@ static void rp__tex_table(FILE *f, const rp_table *t, const char *name, int i) {
     /* run details and notes: one paragraph each, full width, ragged right; a list too long to
        share a page with its table follows the float in the text, where it can break pages */
     const int long_notes = strlen(t->notes) + strlen(t->caption) > RP_TEX_FLOAT_NOTES;
-    if (long_notes) fprintf(f, "\\end{%s}\n{\\small\\noindent\\textbf{Notes to Table~\\ref{tab:%s-%d}.}\\par\n", env, name, i);
+    if (long_notes)
+        fprintf(f, "\\end{%s}\n{\\small\\noindent\\textbf{Notes to Table~\\ref{tab:%s-%d}.}\\par\n",
+                env, name, i);
     fputs("{\\small\\raggedright\\setlength{\\parskip}{1pt}\n", f);
     if (t->caption[0]) { fputs("Run: ", f); rp__tex(f, t->caption); fputs(".\\par\n", f); }
     for (const char *s = t->notes; *s;) {
@@ -449,7 +492,10 @@ int rp_write(const char *out_dir, const char *name, rp_table *const *tabs, int n
 #ifdef LS_MPI
     if (rp__par.on) return 0;   /* the first pass of a run-parallel table: rank 0 writes later */
 #endif
-    if (rp_mkdirs(out_dir)) { rp__err(err, "%s: cannot create (%s)", out_dir, strerror(errno)); return -1; }
+    if (rp_mkdirs(out_dir)) {
+        rp__err(err, "%s: cannot create (%s)", out_dir, strerror(errno));
+        return -1;
+    }
     for (int k = 0; k < 3; k++) {
         int any = 0;
         for (int i = 0; i < n; i++) any |= tabs[i]->formats & (1 << k);
@@ -467,9 +513,13 @@ int rp_write(const char *out_dir, const char *name, rp_table *const *tabs, int n
                 if (t->title[0]) fprintf(f, "### %s\n\n", t->title);
                 if (t->caption[0]) fprintf(f, "*%s*\n\n", t->caption);
                 for (int r = -1; r < t->nrow; r++) {
-                    for (int c = 0; c < t->ncol; c++) fprintf(f, "| %s ", r < 0 ? t->head[c] : rp__cell(t, r, c));
+                    for (int c = 0; c < t->ncol; c++)
+                        fprintf(f, "| %s ", r < 0 ? t->head[c] : rp__cell(t, r, c));
                     fprintf(f, "|\n");
-                    if (r < 0) { for (int c = 0; c < t->ncol; c++) fprintf(f, "|%s", c ? "---:" : "---"); fprintf(f, "|\n"); }
+                    if (r < 0) {
+                        for (int c = 0; c < t->ncol; c++) fprintf(f, "|%s", c ? "---:" : "---");
+                        fprintf(f, "|\n");
+                    }
                 }
                 if (t->notes[0]) {
                     fprintf(f, "\n");
@@ -484,7 +534,10 @@ int rp_write(const char *out_dir, const char *name, rp_table *const *tabs, int n
                 rp__tex_table(f, t, name, i);
             } else {   /* CSV: header and rows only, for plots */
                 for (int r = -1; r < t->nrow; r++) {
-                    for (int c = 0; c < t->ncol; c++) { if (c) fputc(',', f); rp__csv(f, r < 0 ? t->head[c] : rp__cell(t, r, c)); }
+                    for (int c = 0; c < t->ncol; c++) {
+                        if (c) fputc(',', f);
+                        rp__csv(f, r < 0 ? t->head[c] : rp__cell(t, r, c));
+                    }
                     fputc('\n', f);
                 }
             }
@@ -493,7 +546,11 @@ int rp_write(const char *out_dir, const char *name, rp_table *const *tabs, int n
         if (fclose(f) && !bad) { bad = 1; e = errno; }
         rp__xfsz_end();
         if (!bad && rename(tmp, path)) { bad = 1; e = errno; }
-        if (bad) { rp__err(err, "%s: write failed (%s)", path, rp__why(e)); remove(tmp); return -1; }
+        if (bad) {
+            rp__err(err, "%s: write failed (%s)", path, rp__why(e));
+            remove(tmp);
+            return -1;
+        }
     }
     return 0;
 }
@@ -509,15 +566,20 @@ static uint64_t rp__fnv(uint64_t h, const void *p, size_t n) {
    x86-64 layout of that struct: 168 bytes, pointers, quiet flag and test hook zero), so that every
    record keyed before ls_train_io was split off keeps its key; little-endian like those records */
 #define RP__TRAIN_KEY_BYTES 168
-static int rp__big_endian(void) { const uint16_t one = 1; return *(const unsigned char *)&one == 0; }
+static int rp__big_endian(void) {
+    const uint16_t one = 1;
+    return *(const unsigned char *)&one == 0;
+}
 static void rp__put(unsigned char *b, size_t at, const void *p, size_t n) {
     const unsigned char *v = (const unsigned char *)p;
     for (size_t i = 0; i < n; i++) b[at + i] = v[rp__big_endian() ? n - 1 - i : i];
 }
 /* a field added to ls_train_cfg must be added below (else it would not enter the key): this breaks
    the build when the struct's size changes on a 64-bit host */
-typedef char rp__every_train_field_is_keyed[sizeof(ls_train_cfg) == 112 || sizeof(void *) != 8 ? 1 : -1];
-static void rp__train_key(unsigned char b[RP__TRAIN_KEY_BYTES], const ls_train_cfg *t, int64_t ckpt_every) {
+typedef char
+    rp__every_train_field_is_keyed[sizeof(ls_train_cfg) == 112 || sizeof(void *) != 8 ? 1 : -1];
+static void rp__train_key(unsigned char b[RP__TRAIN_KEY_BYTES], const ls_train_cfg *t,
+                          int64_t ckpt_every) {
     memset(b, 0, RP__TRAIN_KEY_BYTES);
     rp__put(b, 0, &t->objective, 4);
     rp__put(b, 8, &t->steps, 8); rp__put(b, 16, &t->batch, 8); rp__put(b, 24, &t->accum, 8);
@@ -525,7 +587,8 @@ static void rp__train_key(unsigned char b[RP__TRAIN_KEY_BYTES], const ls_train_c
     rp__put(b, 40, &t->sched, 4); rp__put(b, 44, &t->lr, 4); rp__put(b, 48, &t->wd, 4);
     rp__put(b, 52, &t->ssm_lr, 4); rp__put(b, 56, &t->clip, 4); rp__put(b, 60, &t->mask_ratio, 4);
     rp__put(b, 64, &t->mask_id, 4);
-    rp__put(b, 72, &t->eval_every, 8); rp__put(b, 80, &t->eval_max, 8); rp__put(b, 88, &t->patience, 8);
+    rp__put(b, 72, &t->eval_every, 8); rp__put(b, 80, &t->eval_max, 8);
+    rp__put(b, 88, &t->patience, 8);
     rp__put(b, 96, &t->select, 4);
     rp__put(b, 104, &ckpt_every, 8);
     rp__put(b, 136, &t->seed, 8);   /* 112-135: the three paths; 144-167: quiet, label, test hook */
@@ -545,17 +608,24 @@ uint64_t rp_run_hash(const rp_run *r) {
 
 static char rp__root[400] = RP_RESULTS_DIR;
 static int rp__records_only = 0;
-void rp_set_root(const char *dir) { snprintf(rp__root, sizeof rp__root, "%s", dir && *dir ? dir : RP_RESULTS_DIR); }
+void rp_set_root(const char *dir) {
+    snprintf(rp__root, sizeof rp__root, "%s", dir && *dir ? dir : RP_RESULTS_DIR);
+}
 const char *rp_root(void) { return rp__root; }
 void rp_set_records_only(int on) { rp__records_only = on; }
 int rp_records_only(void) { return rp__records_only; }
 
-uint64_t rp_hash_begin(void) { return rp__fnv(0xCBF29CE484222325ull, RP_CODE_VERSION, sizeof RP_CODE_VERSION); }
+uint64_t rp_hash_begin(void) {
+    return rp__fnv(0xCBF29CE484222325ull, RP_CODE_VERSION, sizeof RP_CODE_VERSION);
+}
 uint64_t rp_hash(uint64_t h, const void *p, size_t n) { return rp__fnv(h, p, n); }
 
 /* a path that exists but is no regular file (a FIFO, a device, a directory) is never opened: a
    read from a FIFO would block the table until someone wrote to it */
-static int rp__irregular(const char *p) { struct stat st; return stat(p, &st) == 0 && !S_ISREG(st.st_mode); }
+static int rp__irregular(const char *p) {
+    struct stat st;
+    return stat(p, &st) == 0 && !S_ISREG(st.st_mode);
+}
 
 #ifdef LS_MPI
 static void rp__unlock(const char *lock, int fd);
@@ -591,16 +661,23 @@ static
 int rp_row_get(const char *table, uint64_t hash, double *v, int n, char *err) {
     char path[512];
     rp_path(path, sizeof path, table, hash, ".row");
-    if (rp__irregular(path)) { rp__err(err, "%s: not a regular file (remove it to recompute the row)", path); return -1; }
+    if (rp__irregular(path)) {
+        rp__err(err, "%s: not a regular file (remove it to recompute the row)", path);
+        return -1;
+    }
     FILE *f = fopen(path, "r");
-    if (!f && rp__records_only) { rp__err(err, "%s: no record (records-only mode; a training run makes it)", path); return -1; }
+    if (!f && rp__records_only) {
+        rp__err(err, "%s: no record (records-only mode; a training run makes it)", path);
+        return -1;
+    }
     if (!f) return 0;
     int k = 0, extra;
     while (k < n && fscanf(f, "%lf", &v[k]) == 1) k++;
     extra = fscanf(f, "%*s") != EOF;
     fclose(f);
     if (k != n || extra) {
-        rp__err(err, "%s: expected %d numbers, the file is malformed (delete it to recompute the row)", path, n);
+        rp__err(err, "%s: expected %d numbers, the file is malformed (delete it to recompute the "
+                "row)", path, n);
         return -1;
     }
     return 1;
@@ -612,7 +689,10 @@ static
 int rp_row_put(const char *table, uint64_t hash, const double *v, int n, char *err) {
     char dir[512], path[512], tmp[560];
     snprintf(dir, sizeof dir, "%s/%s", rp__root, table);
-    if (rp_mkdirs(dir)) { rp__err(err, "%s: cannot create the directory (%s)", dir, strerror(errno)); return -1; }
+    if (rp_mkdirs(dir)) {
+        rp__err(err, "%s: cannot create the directory (%s)", dir, strerror(errno));
+        return -1;
+    }
     rp_path(path, sizeof path, table, hash, ".row");
     snprintf(tmp, sizeof tmp, "%s.tmp", path);
     FILE *f = fopen(tmp, "w");
@@ -635,7 +715,10 @@ void rp_path(char *buf, size_t cap, const char *table, uint64_t hash, const char
     snprintf(buf, cap, "%s/%s/%016llx%s", rp__root, table, (unsigned long long)hash, ext);
 }
 
-static int rp__exists(const char *p) { struct stat st; return stat(p, &st) == 0 && S_ISREG(st.st_mode); }
+static int rp__exists(const char *p) {
+    struct stat st;
+    return stat(p, &st) == 0 && S_ISREG(st.st_mode);
+}
 
 /* one process trains a run at a time: it holds a POSIX record lock (fcntl F_SETLK) on <hash>.lock
    while it trains. Another table program that needs the same run (tables share runs) waits for
@@ -664,7 +747,8 @@ static int rp__lock(const char *lock, const char *txt, int *fd_out) {
         fl.l_type = F_WRLCK; fl.l_whence = SEEK_SET;   /* l_start 0, l_len 0: the whole file */
         if (fcntl(fd, F_SETLK, &fl) == 0) {
             struct stat a, b;
-            if (fstat(fd, &a) == 0 && stat(lock, &b) == 0 && a.st_ino == b.st_ino && a.st_dev == b.st_dev) {
+            if (fstat(fd, &a) == 0 && stat(lock, &b) == 0 && a.st_ino == b.st_ino &&
+                a.st_dev == b.st_dev) {
                 char pid[32];
                 int n = snprintf(pid, sizeof pid, "%ld\n", (long)getpid());
                 if (ftruncate(fd, 0) || write(fd, pid, (size_t)n) != n) { close(fd); return -1; }
@@ -684,7 +768,9 @@ static int rp__lock(const char *lock, const char *txt, int *fd_out) {
         if (!wait) return 2;
 #endif
         if (rp__exists(txt)) return 1;
-        if (waited == 0) fprintf(stderr, "report: %s is being trained by process %ld; waiting for it\n", txt, owner);
+        if (waited == 0)
+            fprintf(stderr, "report: %s is being trained by process %ld; waiting for it\n", txt,
+                    owner);
         sleep(2);
     }
 }
@@ -701,13 +787,15 @@ static int rp__read(const char *path, rp_result *res, char *why) {
     if (!f) return -1;
     unsigned long long h = 0, seed = 0;
     long long steps = 0, best = 0;
-    int n = fscanf(f, "hash %llx seed %llu val %lf test %lf loss %lf steps %lld best_step %lld wall_s %lf tok_s %lf threads %d",
-                   &h, &seed, &res->val, &res->test, &res->loss, &steps, &best, &res->wall_s, &res->tok_s, &res->threads);
+    int n = fscanf(f, "hash %llx seed %llu val %lf test %lf loss %lf steps %lld best_step %lld "
+                   "wall_s %lf tok_s %lf threads %d", &h, &seed, &res->val, &res->test, &res->loss,
+                   &steps, &best, &res->wall_s, &res->tok_s, &res->threads);
     res->diverged = 0;
     if (n == 10 && fscanf(f, " val_loss %lf", &res->val_loss) != 1) res->val_loss = NAN;
     else if (n == 10 && fscanf(f, " diverged %d", &res->diverged) == 1 && res->diverged) {
         char line[LS_ERRLEN];
-        if (fscanf(f, " diverged: %500[^\n]", line) != 1) snprintf(line, sizeof line, "(no reason recorded)");
+        if (fscanf(f, " diverged: %500[^\n]", line) != 1)
+            snprintf(line, sizeof line, "(no reason recorded)");
         if (why) rp__err(why, "%s: the run diverged: %s", path, line);
     }
     fclose(f);
@@ -715,22 +803,24 @@ static int rp__read(const char *path, rp_result *res, char *why) {
     return n == 10 ? 0 : -1;
 }
 
-static int rp__train_locked(const rp_run *r, uint64_t h, const ls_dataset *train, const ls_dataset *val, const ls_dataset *test,
-                            rp_result *res, char *err, const char *txt, const char *ckpt, const char *best,
+static int rp__train_locked(const rp_run *r, uint64_t h, const ls_dataset *train,
+                            const ls_dataset *val, const ls_dataset *test, rp_result *res,
+                            char *err, const char *txt, const char *ckpt, const char *best,
                             const char *model, const char *curve) {
     char init[700];
 #ifdef LS_MPI
     if (ls_mpi_rank() == 0) {   /* rank 0 of a group of ranks owns the files */
 #endif
     if (r->fresh) { remove(ckpt); remove(best); }
-    if (!rp__exists(ckpt)) remove(curve);   /* a new run starts a new learning curve; a resumed one appends */
+    /* a new run starts a new learning curve; a resumed one appends */
+    if (!rp__exists(ckpt)) remove(curve);
 #ifdef LS_MPI
     }
 #endif
     ls_model m;
     if (ls_model_init(&m, &r->model, r->train.seed, err)) return -1;
-    ls_train_io io = {.ckpt_path = ckpt, .ckpt_every = r->ckpt_every, .csv_path = curve, .label = r->label,
-                      .quiet = r->quiet};
+    ls_train_io io = {.ckpt_path = ckpt, .ckpt_every = r->ckpt_every, .csv_path = curve,
+                      .label = r->label, .quiet = r->quiet};
     if (r->init_hash) {
         rp_path(init, sizeof init, r->table, r->init_hash, ".model");
         io.init_from = init;
@@ -750,8 +840,10 @@ static int rp__train_locked(const rp_run *r, uint64_t h, const ls_dataset *train
        the step and the reason, and no number of it can be read as a score */
     char why[LS_ERRLEN] = "";
     if (rc) rp__err(why, "%s", err);
-    res->hash = h; res->seed = r->train.seed; res->val = tr.best_val; res->test = tr.test; res->loss = tr.final_loss; res->val_loss = tr.best_val_loss;
-    res->steps = tr.steps; res->best_step = tr.best_step; res->wall_s = tr.wall_s; res->tok_s = tr.tokens_per_s;
+    res->hash = h; res->seed = r->train.seed; res->val = tr.best_val; res->test = tr.test;
+    res->loss = tr.final_loss; res->val_loss = tr.best_val_loss;
+    res->steps = tr.steps; res->best_step = tr.best_step; res->wall_s = tr.wall_s;
+    res->tok_s = tr.tokens_per_s;
     res->threads = ls_get_threads();
     res->diverged = rc != 0;
     if (res->diverged) res->val = res->test = res->loss = res->val_loss = NAN;
@@ -760,8 +852,9 @@ static int rp__train_locked(const rp_run *r, uint64_t h, const ls_dataset *train
     FILE *f = fopen(tmp, "w");
     if (!f) { rp__err(err, "%s: cannot create (%s)", tmp, strerror(errno)); return -1; }
     rp__xfsz_begin();
-    fprintf(f, "hash %016llx seed %llu val %.9g test %.9g loss %.9g steps %lld best_step %lld wall_s %.3f tok_s %.1f threads %d val_loss %.9g",
-            (unsigned long long)h, (unsigned long long)res->seed, res->val, res->test, res->loss, (long long)res->steps,
+    fprintf(f, "hash %016llx seed %llu val %.9g test %.9g loss %.9g steps %lld best_step %lld "
+            "wall_s %.3f tok_s %.1f threads %d val_loss %.9g", (unsigned long long)h,
+            (unsigned long long)res->seed, res->val, res->test, res->loss, (long long)res->steps,
             (long long)res->best_step, res->wall_s, res->tok_s, res->threads, res->val_loss);
     if (res->diverged) fprintf(f, " diverged 1\ndiverged: %s", why);
     fprintf(f, "\ndata %s\nmodel %s\nversion %s\n", r->data_key, r->label, RP_CODE_VERSION);
@@ -780,7 +873,10 @@ int rp_run_peek(const rp_run *r, rp_result *res) {
     uint64_t h = rp_run_hash(r);
     memset(res, 0, sizeof *res);
     rp_path(txt, sizeof txt, r->table, h, ".txt");
-    if (r->fresh || rp__read(txt, res, NULL) != 0 || res->hash != h) { memset(res, 0, sizeof *res); return -1; }
+    if (r->fresh || rp__read(txt, res, NULL) != 0 || res->hash != h) {
+        memset(res, 0, sizeof *res);
+        return -1;
+    }
     res->cached = 1;
     return res->diverged ? RP_DIVERGED : 0;
 }
@@ -798,8 +894,8 @@ static void rp__run_files(const rp_run *r, uint64_t h, rp__files *f) {
     rp_path(f->curve, sizeof f->curve, r->table, h, ".csv");
 }
 
-int rp_run_train(const rp_run *r, const ls_dataset *train, const ls_dataset *val, const ls_dataset *test,
-                 rp_result *res, char *err) {
+int rp_run_train(const rp_run *r, const ls_dataset *train, const ls_dataset *val,
+                 const ls_dataset *test, rp_result *res, char *err) {
 #ifdef LS_MPI
     if (rp__par.on) return rp__par_run_train(r, train, val, test, res, err);
 #endif
@@ -809,13 +905,15 @@ int rp_run_train(const rp_run *r, const ls_dataset *train, const ls_dataset *val
     rp__run_files(r, h, &f);
     char *dir = f.dir, *txt = f.txt, *ckpt = f.ckpt, *model = f.model, *best = f.best;
     char *curve = f.curve;
-    if (!r->fresh && rp__read(txt, res, err) == 0 && res->hash == h && (res->diverged || !r->save_model || rp__exists(model))) {
+    if (!r->fresh && rp__read(txt, res, err) == 0 && res->hash == h &&
+        (res->diverged || !r->save_model || rp__exists(model))) {
         res->cached = 1;
         return res->diverged ? RP_DIVERGED : 0;
     }
     if (rp__records_only) {
         rp__err(err, "%s: no record%s (records-only mode; a training run makes it)", txt,
-                rp__exists(txt) && r->save_model ? " with its .model, which a fine-tuning needs" : "");
+                rp__exists(txt) && r->save_model ? " with its .model, which a fine-tuning needs"
+                                                 : "");
         return -1;
     }
     if (rp_mkdirs(dir)) { rp__err(err, "%s: cannot create (%s)", dir, strerror(errno)); return -1; }
@@ -823,12 +921,19 @@ int rp_run_train(const rp_run *r, const ls_dataset *train, const ls_dataset *val
     int fd = -1;
     rp_path(lock, sizeof lock, r->table, h, ".lock");
     int lk = rp__lock(lock, txt, &fd);
-    if (lk < 0) { rp__err(err, "%s: cannot create or lock (%s)", lock, strerror(errno)); return -1; }
-    if (lk == 1 && !r->fresh && rp__read(txt, res, err) == 0 && res->hash == h && (res->diverged || !r->save_model || rp__exists(model))) {
+    if (lk < 0) {
+        rp__err(err, "%s: cannot create or lock (%s)", lock, strerror(errno));
+        return -1;
+    }
+    if (lk == 1 && !r->fresh && rp__read(txt, res, err) == 0 && res->hash == h &&
+        (res->diverged || !r->save_model || rp__exists(model))) {
         res->cached = 1;   /* another process trained it while we waited */
         return res->diverged ? RP_DIVERGED : 0;
     }
-    if (lk == 1 && rp__lock(lock, "", &fd) != 0) { rp__err(err, "%s: cannot take the lock", lock); return -1; }
+    if (lk == 1 && rp__lock(lock, "", &fd) != 0) {
+        rp__err(err, "%s: cannot take the lock", lock);
+        return -1;
+    }
     int rc = rp__train_locked(r, h, train, val, test, res, err, txt, ckpt, best, model, curve);
     rp__unlock(lock, fd);
     return rc;

@@ -54,7 +54,8 @@ static const int N_SEEDS[ARM_N_PROFILES] = {
     [LS_PROFILE_SMOKE] = 1, [LS_PROFILE_CPU] = 1, [LS_PROFILE_PAPER] = 1,
 };
 
-typedef struct sb_cell { double test[MAX_SEEDS], val[MAX_SEEDS], lm_loss[MAX_SEEDS]; } sb_cell;   /* %, %, nats */
+/* test %, val %, lm_loss nats */
+typedef struct sb_cell { double test[MAX_SEEDS], val[MAX_SEEDS], lm_loss[MAX_SEEDS]; } sb_cell;
 static struct {
     int ran;
     double H;           /* unigram entropy of the training split (nats) */
@@ -62,16 +63,21 @@ static struct {
     sb_cell c[N_ARMS][N_BUDGET][N_SHARE];
 } RES[LRA_N_TASKS];
 static float S4D_SSM_LR = 0;   /* S4D's SSM learning rate as arm_train set it (for the caption) */
-/* the crossover at one (task, model, budget): the SPT share a user would pick, the one with the best
-   mean validation accuracy (ties: the smaller share), and its mean test accuracy against the scratch
-   arm's. Choosing the share by test accuracy would favour SPT by the luck of the draw. */
+/* the crossover at one (task, model, budget): the SPT share a user would pick, the one with the
+   best mean validation accuracy (ties: the smaller share), and its mean test accuracy against the
+   scratch arm's. Choosing the share by test accuracy would favour SPT by the luck of the draw. */
 typedef struct crossover { double scratch, best; int share; } crossover;
 static crossover cross_of(int task, int m, int b, int nseed) {
-    crossover x = {arm_mean_sd(RES[task].c[m][b][0].test, nseed, NULL), NAN, 0};
+    crossover x = {.scratch = arm_mean_sd(RES[task].c[m][b][0].test, nseed, NULL), .best = NAN,
+                   .share = 0};
     double best_val = -INFINITY;
     for (int s = 1; s < N_SHARE; s++) {
         double v = arm_mean_sd(RES[task].c[m][b][s].val, nseed, NULL);
-        if (v > best_val) { best_val = v; x.share = SHARE[s]; x.best = arm_mean_sd(RES[task].c[m][b][s].test, nseed, NULL); }
+        if (v > best_val) {
+            best_val = v;
+            x.share = SHARE[s];
+            x.best = arm_mean_sd(RES[task].c[m][b][s].test, nseed, NULL);
+        }
     }
     return x;
 }
@@ -208,15 +214,16 @@ static void cross_tables(rp_table *t, rp_table *csv, const int *cols, int nc, co
         head[1 + b] = bud_h[b];
     }
     rp_table_init(t, "The SPT crossover: test accuracy of the SPT share chosen on validation minus "
-                  "training from scratch (points), and that share, per total step budget", 1 + N_BUDGET, head,
-                  RP_MD | RP_TEX);
+                  "training from scratch (points), and that share, per total step budget",
+                  1 + N_BUDGET, head, RP_MD | RP_TEX);
     rp_table_init(csv, "crossover", 7, ch, RP_CSV);
     for (int j = 0; j < nc; j++) {
         const int k = cols[j];
         for (int mi = 0; mi < N_ARMS; mi++) {
             char c[1 + N_BUDGET][96], g[32];
             const char *cp[1 + N_BUDGET], *mn = MODEL[ARM_MODEL[mi]];
-            snprintf(c[0], sizeof c[0], "%.*s, %s", short_len(k), arm_column(k), mn);   /* short name */
+            /* short name */
+            snprintf(c[0], sizeof c[0], "%.*s, %s", short_len(k), arm_column(k), mn);
             for (int b = 0; b < N_BUDGET; b++) {
                 if (!RES[k].ran) { snprintf(c[1 + b], sizeof c[0], "not run: no data"); continue; }
                 crossover x = cross_of(k, mi, b, nseed);
@@ -336,7 +343,8 @@ static void notes(rp_table *t1, rp_table *tx, int prof, const int *cols, int nc,
         size_t n = strlen(ratios);
         if (RES[k].ran)
             snprintf(ratios + n, sizeof ratios - n, "%s%.*s: masking ratio %.0f%%, H = %.3f",
-                     n ? "; " : "", short_len(k), arm_column(k), 100.0 * RES[k].mask_ratio, RES[k].H);
+                     n ? "; " : "", short_len(k), arm_column(k), 100.0 * RES[k].mask_ratio,
+                     RES[k].H);
     }
     if (t1) {
         rp_table_note(t1, "Budget B: total training steps, a cap. Share s: SPT pretrains the model "
@@ -357,11 +365,12 @@ static void notes(rp_table *t1, rp_table *tx, int prof, const int *cols, int nc,
                       "the pretraining learned more than token frequencies%s%s%s.",
                       ratios[0] ? " (" : "", ratios, ratios[0] ? ")" : "");
     }
-    rp_table_note(tx, "Cell: of the SPT shares 20, 40 and 60 %%, the one with the best mean validation "
-                  "accuracy (ties go to the smaller share), its mean test accuracy minus that of "
-                  "the scratch arm at the same budget (points), and that share. Positive: a share "
-                  "of the budget spent on SPT paid off. The share is chosen on validation, as a "
-                  "user would; the best share by test accuracy would favour SPT by chance.");
+    rp_table_note(tx, "Cell: of the SPT shares 20, 40 and 60 %%, the one with the best mean "
+                  "validation accuracy (ties go to the smaller share), its mean test accuracy "
+                  "minus that of the scratch arm at the same budget (points), and that share. "
+                  "Positive: a share of the budget spent on SPT paid off. The share is chosen on "
+                  "validation, as a user would; the best share by test accuracy would favour SPT "
+                  "by chance.");
     if (nseed == 1)
         rp_table_note(tx, "One seed: differences of a few points are within the seed spread the "
                       "lra and ssm_init tables measure.");

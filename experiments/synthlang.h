@@ -1,54 +1,57 @@
-/* experiments/synthlang.h - SynthLang: a seeded synthetic "language" of letters, spaces and sentence
-   marks, for the causal-LM experiments of the report. MIT licence, as longseq.h.
+/* experiments/synthlang.h - SynthLang: a seeded synthetic "language" of letters, spaces and
+   sentence marks, for the causal-LM experiments of the report. MIT licence, as longseq.h.
 
    QUICK START (header-only, every function static; include after longseq.h)
        sl_lang L; sl_init(&L, 1);                       lexicon + successor table from seed 1
-       sl_set tr; sl_set_make(&tr, &L, 7, 1024, 64, 1); 1024 training sequences of 64 ids, copy spans
+       sl_set tr; sl_set_make(&tr, &L, 7, 1024, 64, 1); 1024 training sequences of 64 ids,
+                                                         copy spans
        ... ls_train(m, &tc, &io, &tr.d, ...) with LS_OBJ_CLM, head LS_HEAD_LM, vocab SL_VOCAB ...
        sl_set_free(&tr); sl_free(&L);
 
    THE LANGUAGE
      Ids: 0..25 = 'a'..'z', 26 = ' ', 27 = '.', 28 = '\n'. Text uses ids 0..28 only; 29..31 are free
-     for experiments (SL_BOS, SL_MARK, one spare), so an embedding table of SL_VOCAB = 32 rows covers all.
+     for experiments (SL_BOS, SL_MARK, one spare), so an embedding table of SL_VOCAB = 32 rows
+     covers all.
 
      Lexicon: SL_NWORDS = 1000 distinct words, each of 2..8 letters (length and letters uniform),
      drawn from the language seed. Word i has global rank i+1 and global Zipf probability
      ∝ 1/(i+1)^1.0, so "word 0" is the most frequent word.
-     Successors: each word has SL_K = 8 distinct successors, drawn from the global Zipf distribution.
-     The k-th successor (k = 1..8) is chosen with weight ∝ 1/k^1.2.
+     Successors: each word has SL_K = 8 distinct successors, drawn from the global Zipf
+     distribution. The k-th successor (k = 1..8) is chosen with weight ∝ 1/k^1.2.
      Text is a random walk over words: the next word is one of the current word's successors with
      probability 0.9 and a global Zipf draw otherwise (the walk continues across sentence ends).
-     Byte layout: words inside a sentence are separated by one ' '; after each word the sentence ends
-     with probability 1/12 (so sentence lengths are Geometric with mean 12 words), and then the word is
-     followed by ".\n" instead of ' ' (no space before or after): "ab cde fg.\nhij kl.\nmn ...".
+     Byte layout: words inside a sentence are separated by one ' '; after each word the sentence
+     ends with probability 1/12 (so sentence lengths are Geometric with mean 12 words), and then the
+     word is followed by ".\n" instead of ' ' (no space before or after):
+     "ab cde fg.\nhij kl.\nmn ...".
      A sequence is a window cut from such a stream: the first 0..15 ids (uniform) of the stream are
      dropped and the stream is cut after n ids, so a sequence may begin and end inside a word.
 
    WHY IT HAS LOCAL STRUCTURE
      Almost everything a model can predict is close by. The text is a first-order Markov chain over
-     words: given the previous whole word, nothing earlier in the sequence says anything more about the
-     next one (copy spans aside). Within a word, the first letters nearly pin down the rest (1000
-     random words over 26 letters: after two letters about 1.5 candidates are left on average).
-     Between words, the previous word nearly pins down the next (8 successors, the first carrying
-     43% of the weight). So a context of about two words reaches the achievable bpc of plain text,
-     which makes "train short, test long" a fair test: longer contexts carry no extra information,
-     and a position scheme that extrapolates should simply not get worse.
+     words: given the previous whole word, nothing earlier in the sequence says anything more about
+     the next one (copy spans aside). Within a word, the first letters nearly pin down the rest
+     (1000 random words over 26 letters: after two letters about 1.5 candidates are left on
+     average). Between words, the previous word nearly pins down the next (8 successors, the first
+     carrying 43% of the weight). So a context of about two words reaches the achievable bpc of
+     plain text, which makes "train short, test long" a fair test: longer contexts carry no extra
+     information, and a position scheme that extrapolates should simply not get worse.
 
    WHY COPY SPANS
      Pure local text gives no reason to look far back, so a model would never learn to retrieve.
      sl_copy_span overwrites, with probability 0.5 per training sequence, a span of l in [8,24] ids
      with the ids D positions earlier (D in [l, ltrain - l]). Such a span is unpredictable from the
      local statistics but easy for a model that finds the earlier occurrence of its first ids and
-     copies (an induction head). The "repeat" eval set then asks for the same copying from a distance
-     beyond every trained one: one plain segment of `period` ids tiled to n (period 1.5 L_train in
-     length_extrapolation).
+     copies (an induction head). The "repeat" eval set then asks for the same copying from a
+     distance beyond every trained one: one plain segment of `period` ids tiled to n (period 1.5
+     L_train in length_extrapolation).
 
    DETERMINISM AND STREAMS
-     All randomness is ls_rng. sl_init uses streams (seed, SL__STREAM_LEX) and (seed, SL__STREAM_SUCC).
-     Sequence i of a set uses stream (seed, 4i) for its text and (seed, 4i + 1) for its copy span, so
-     a set with copy spans is the set without them plus the spans, and sequence i of a repeat set
-     tiles the first `period` ids of sequence i of the plain set with the same seed. Drawing a word is
-     a binary search in a precomputed cumulative table. */
+     All randomness is ls_rng. sl_init uses streams (seed, SL__STREAM_LEX) and
+     (seed, SL__STREAM_SUCC). Sequence i of a set uses stream (seed, 4i) for its text and
+     (seed, 4i + 1) for its copy span, so a set with copy spans is the set without them plus the
+     spans, and sequence i of a repeat set tiles the first `period` ids of sequence i of the plain
+     set with the same seed. Drawing a word is a binary search in a precomputed cumulative table. */
 #ifndef SYNTHLANG_H
 #define SYNTHLANG_H
 #include <stdint.h>
@@ -58,7 +61,8 @@
 #include <math.h>
 
 enum { SL_VOCAB = 32, SL_SPACE = 26, SL_DOT = 27, SL_NL = 28, SL_BOS = 29, SL_MARK = 30 };
-enum { SL_NWORDS = 1000, SL_MINLEN = 2, SL_MAXLEN = 8, SL_K = 8, SL_SENT_MEAN = 12, SL_MAX_SKIP = 16 };
+enum { SL_NWORDS = 1000, SL_MINLEN = 2, SL_MAXLEN = 8, SL_K = 8, SL_SENT_MEAN = 12,
+       SL_MAX_SKIP = 16 };
 #define SL_ZIPF_S 1.0     /* global word frequency ∝ 1/rank^s */
 #define SL_SUCC_S 1.2     /* k-th successor weight ∝ 1/k^s */
 #define SL_P_SUCC 0.9     /* probability that the next word is a successor */
@@ -189,7 +193,9 @@ SL_FN void sl_free(sl_lang *L) { memset(L, 0, sizeof *L); }
 
 /* n ids of fresh text: a window of the word walk described at the top, drawn from r */
 SL_FN void sl_text(const sl_lang *L, ls_rng *r, int32_t *out, int64_t n) {
-    sl__sink s = {out, n, 0, (int64_t)ls_rng_below(r, SL_MAX_SKIP)};
+    /* fields by name, not a C99 designated initialiser: this header also builds as C++11 */
+    sl__sink s;
+    s.out = out; s.n = n; s.pos = 0; s.skip = (int64_t)ls_rng_below(r, SL_MAX_SKIP);
     int32_t w = sl__draw(L->zipf_cdf, SL_NWORDS, r);
     while (s.pos < n) {
         for (int k = 0; k < L->wlen[w]; k++) sl__put(&s, L->wchr[w][k]);
@@ -213,8 +219,10 @@ SL_FN void sl_copy_span(ls_rng *r, int32_t *x, int64_t n, int64_t ltrain) {
     memcpy(x + t, x + t - D, (size_t)l * sizeof(int32_t));
 }
 
-/* nseq sequences of n ids; copy != 0 adds copy spans with ltrain = n (training sets are made at L_train) */
-SL_FN void sl_set_make(sl_set *s, const sl_lang *L, uint64_t seed, int64_t nseq, int64_t n, int copy) {
+/* nseq sequences of n ids; copy != 0 adds copy spans with ltrain = n (training sets are made at
+   L_train) */
+SL_FN void sl_set_make(sl_set *s, const sl_lang *L, uint64_t seed, int64_t nseq, int64_t n,
+                       int copy) {
     sl__alloc_set(s, nseq, n);
     for (int64_t i = 0; i < nseq; i++) {
         int32_t *x = s->tok + (size_t)i * (size_t)n;
@@ -224,8 +232,10 @@ SL_FN void sl_set_make(sl_set *s, const sl_lang *L, uint64_t seed, int64_t nseq,
     }
 }
 
-/* sequence i = the first `period` ids of plain sequence i (same seed) tiled to n: x[j] = x[j - period] */
-SL_FN void sl_set_repeat(sl_set *s, const sl_lang *L, uint64_t seed, int64_t nseq, int64_t n, int64_t period) {
+/* sequence i = the first `period` ids of plain sequence i (same seed) tiled to n:
+   x[j] = x[j - period] */
+SL_FN void sl_set_repeat(sl_set *s, const sl_lang *L, uint64_t seed, int64_t nseq, int64_t n,
+                         int64_t period) {
     SL__CHECK(period > 0, "sl_set_repeat needs period > 0");
     sl__alloc_set(s, nseq, n);
     for (int64_t i = 0; i < nseq; i++) {
@@ -241,7 +251,8 @@ SL_FN void sl_set_free(sl_set *s) {
     memset(s, 0, sizeof *s);
 }
 
-/* entropy in bits per id of the ids of d (valid prefixes only): -sum p log2 p over ids 0..SL_VOCAB-1 */
+/* entropy in bits per id of the ids of d (valid prefixes only): -sum p log2 p over ids
+   0..SL_VOCAB-1 */
 SL_FN double sl_unigram_bits(const ls_dataset *d) {
     double count[SL_VOCAB] = {0}, total = 0;
     int64_t rows = d->n * (d->pair ? 2 : 1);
