@@ -2,8 +2,8 @@
    Part of `make bench` (driven by bench/run.sh); the same models as bench/torch_ref.py (byte
    embedding, learned positions for the Transformer, pre-LN, GELU FFN, mean pool, AdamW lr 1e-3
    wd 0.01; S4D with post-LN).
-   usage: bench_models [W1 W2 W3 W4 W1i W2i ...] [--threads N] [--steps N] [--warmup N] [--json] [--ops]
-                       [--adapt]
+   usage: bench_models [W1 W2 W3 W4 W1i W2i ...] [--threads N] [--steps N] [--warmup N] [--json]
+                       [--ops] [--adapt]
    --adapt: the step loop adapts its thread count to the machine's load as ls_train does
    (ls_autothreads: probes at steps 1-4 of the run and every 200 steps after); without it the
    count stays --threads, the fixed setting every peer comparison uses.
@@ -23,9 +23,12 @@
 
 typedef struct workload { const char *name; int arch; int64_t T, B; int train, causal; } workload;
 static const workload W[] = {
-    {"W1", LS_ARCH_TRANSFORMER, 1024, 8, 1, 0}, {"W2", LS_ARCH_S4D, 1024, 8, 1, 0},
-    {"W3", LS_ARCH_TRANSFORMER, 4096, 2, 1, 0}, {"W4", LS_ARCH_TRANSFORMER, 1024, 8, 1, 1},
-    {"W1i", LS_ARCH_TRANSFORMER, 1024, 8, 0, 0}, {"W2i", LS_ARCH_S4D, 1024, 8, 0, 0},
+    {.name = "W1", .arch = LS_ARCH_TRANSFORMER, .T = 1024, .B = 8, .train = 1, .causal = 0},
+    {.name = "W2", .arch = LS_ARCH_S4D, .T = 1024, .B = 8, .train = 1, .causal = 0},
+    {.name = "W3", .arch = LS_ARCH_TRANSFORMER, .T = 4096, .B = 2, .train = 1, .causal = 0},
+    {.name = "W4", .arch = LS_ARCH_TRANSFORMER, .T = 1024, .B = 8, .train = 1, .causal = 1},
+    {.name = "W1i", .arch = LS_ARCH_TRANSFORMER, .T = 1024, .B = 8, .train = 0, .causal = 0},
+    {.name = "W2i", .arch = LS_ARCH_S4D, .T = 1024, .B = 8, .train = 0, .causal = 0},
 };
 
 static int cmpd(const void *a, const void *b) {
@@ -38,8 +41,8 @@ static double busy_seconds(void) {
     FILE *f = fopen("/proc/stat", "r");
     if (!f) return -1.0;
     unsigned long long v[8] = {0};
-    int n = fscanf(f, "cpu %llu %llu %llu %llu %llu %llu %llu %llu", &v[0], &v[1], &v[2], &v[3], &v[4], &v[5],
-                   &v[6], &v[7]);
+    int n = fscanf(f, "cpu %llu %llu %llu %llu %llu %llu %llu %llu", &v[0], &v[1], &v[2], &v[3],
+                   &v[4], &v[5], &v[6], &v[7]);
     fclose(f);
     if (n != 8) return -1.0;
     return (double)(v[0] + v[1] + v[2] + v[5] + v[6] + v[7]) / (double)sysconf(_SC_CLK_TCK);
@@ -49,8 +52,8 @@ static double busy_seconds(void) {
 static double own_seconds(void) {
     struct rusage ru;
     getrusage(RUSAGE_SELF, &ru);
-    return (double)ru.ru_utime.tv_sec + 1e-6 * (double)ru.ru_utime.tv_usec + (double)ru.ru_stime.tv_sec +
-           1e-6 * (double)ru.ru_stime.tv_usec;
+    return (double)ru.ru_utime.tv_sec + 1e-6 * (double)ru.ru_utime.tv_usec +
+           (double)ru.ru_stime.tv_sec + 1e-6 * (double)ru.ru_stime.tv_usec;
 }
 
 typedef struct result {
@@ -66,7 +69,8 @@ static void run(const workload *w, int steps, int warmup, int ops, int adapt, re
     c.causal = w->causal;
     c.head = w->causal ? LS_HEAD_LM : LS_HEAD_CLASSIFY;
     c.n_classes = 10;
-    if (w->arch == LS_ARCH_S4D) c.norm = LS_NORM_POST;   /* as torch_ref.py: residual then LayerNorm */
+    if (w->arch == LS_ARCH_S4D)
+        c.norm = LS_NORM_POST;   /* as torch_ref.py: residual then LayerNorm */
     ls_model m;
     char err[LS_ERRLEN];
     if (ls_model_init(&m, &c, 1, err)) { fprintf(stderr, "bench_models: %s\n", err); exit(1); }
@@ -96,7 +100,10 @@ static void run(const workload *w, int steps, int warmup, int ops, int adapt, re
         ls_tensor *logits = ls_model_forward(&ctx, &m, ids, NULL, w->B, w->T);
         if (w->train) {
             ls_tensor *loss = ls_cross_entropy(&ctx, logits, w->causal ? next : tgt, -100);
-            if (ls_backward(&ctx, loss)) { fprintf(stderr, "bench_models: %s\n", ls_ctx_error(&ctx)); exit(1); }
+            if (ls_backward(&ctx, loss)) {
+                fprintf(stderr, "bench_models: %s\n", ls_ctx_error(&ctx));
+                exit(1);
+            }
             res->last = (double)loss->x[0];
             ls_adamw_step(&opt, &m.P, 1.0f);
             ls_params_zero_grad(&m.P);
@@ -143,9 +150,15 @@ int main(int argc, char **argv) {
         else if (!strcmp(argv[i], "--ops")) ops = 1;
         else if (!strcmp(argv[i], "--adapt")) adapt = 1;
         else if (argv[i][0] != '-' && n_sel < 8) sel[n_sel++] = argv[i];
-        else { fprintf(stderr, "bench_models: unknown or incomplete flag '%s'\n", argv[i]); return 2; }
+        else {
+            fprintf(stderr, "bench_models: unknown or incomplete flag '%s'\n", argv[i]);
+            return 2;
+        }
     }
-    if (steps < 1 || warmup < 0 || threads < 0) { fprintf(stderr, "bench_models: bad --steps/--warmup/--threads\n"); return 2; }
+    if (steps < 1 || warmup < 0 || threads < 0) {
+        fprintf(stderr, "bench_models: bad --steps/--warmup/--threads\n");
+        return 2;
+    }
     for (int i = 0; i < n_sel; i++) {
         int known = 0;
         for (size_t k = 0; k < sizeof W / sizeof W[0]; k++) known |= !strcmp(sel[i], W[k].name);
@@ -154,7 +167,8 @@ int main(int argc, char **argv) {
     if (threads) ls_set_threads(threads);
     setvbuf(stdout, NULL, _IOLBF, 0);
     if (!json)
-        printf("| workload | T x B | mode | threads | ms/step (median of %d) | tokens/s | peak RSS MiB |\n"
+        printf("| workload | T x B | mode | threads | ms/step (median of %d) | tokens/s "
+               "| peak RSS MiB |\n"
                "| --- | --- | --- | --- | --- | --- | --- |\n", steps);
     for (size_t k = 0; k < sizeof W / sizeof W[0]; k++) {
         int want = !n_sel;
@@ -164,21 +178,23 @@ int main(int argc, char **argv) {
         run(&W[k], steps, warmup, ops, adapt, &res);
         double tok = (double)(W[k].T * W[k].B) / res.ms_med * 1e3;
         if (json) {
-            printf("{\"workload\": \"%s\", \"impl\": \"longseq\", \"model\": \"%s\", \"L\": %lld, \"B\": %lld, "
-                   "\"train\": %s, \"causal\": %s, \"threads\": %d, \"steps\": %d, \"warmup\": %d, "
-                   "\"ms_min\": %.3f, \"ms_median\": %.3f, \"ms_max\": %.3f, \"tokens_per_s\": %.1f, "
-                   "\"cpu_ms_median\": %.3f, \"peak_rss_mib\": %.1f, \"other_load_cores_median\": %.3f, "
-                   "\"adapt\": %s, \"last_loss_or_sum\": %.6g, \"step_ms\": [",
+            printf("{\"workload\": \"%s\", \"impl\": \"longseq\", \"model\": \"%s\", \"L\": %lld, "
+                   "\"B\": %lld, \"train\": %s, \"causal\": %s, \"threads\": %d, \"steps\": %d, "
+                   "\"warmup\": %d, \"ms_min\": %.3f, \"ms_median\": %.3f, \"ms_max\": %.3f, "
+                   "\"tokens_per_s\": %.1f, \"cpu_ms_median\": %.3f, \"peak_rss_mib\": %.1f, "
+                   "\"other_load_cores_median\": %.3f, \"adapt\": %s, \"last_loss_or_sum\": %.6g, "
+                   "\"step_ms\": [",
                    W[k].name, ls_arch_name(W[k].arch), (long long)W[k].T, (long long)W[k].B,
-                   W[k].train ? "true" : "false", W[k].causal ? "true" : "false", ls_get_threads(), steps, warmup,
-                   res.ms_min, res.ms_med, res.ms_max, tok, res.cpu_ms_med, res.rss_mib, res.other_med,
-                   adapt ? "true" : "false", res.last);
+                   W[k].train ? "true" : "false", W[k].causal ? "true" : "false", ls_get_threads(),
+                   steps, warmup, res.ms_min, res.ms_med, res.ms_max, tok, res.cpu_ms_med,
+                   res.rss_mib, res.other_med, adapt ? "true" : "false", res.last);
             for (int s = 0; s < steps; s++) printf("%s%.3f", s ? ", " : "", res.ms[s]);
             printf("]}\n");
         } else {
-            printf("| %s %s | %lld x %lld | %s | %d | %.1f | %.0f | %.0f |\n", W[k].name, ls_arch_name(W[k].arch),
-                   (long long)W[k].T, (long long)W[k].B, W[k].train ? "train" : "forward", ls_get_threads(),
-                   res.ms_med, tok, res.rss_mib);
+            printf("| %s %s | %lld x %lld | %s | %d | %.1f | %.0f | %.0f |\n", W[k].name,
+                   ls_arch_name(W[k].arch), (long long)W[k].T, (long long)W[k].B,
+                   W[k].train ? "train" : "forward", ls_get_threads(), res.ms_med, tok,
+                   res.rss_mib);
         }
         if (ops && !json) {
             int order[LS_OP_COUNT], n = 0;
@@ -191,10 +207,11 @@ int main(int argc, char **argv) {
                     if (tb <= ta) break;
                     int t = order[b]; order[b] = order[b - 1]; order[b - 1] = t;
                 }
-            printf("\n| op (%s, %d threads) | forward ms/step | backward ms/step |\n| --- | --- | --- |\n", W[k].name,
-                   ls_get_threads());
+            printf("\n| op (%s, %d threads) | forward ms/step | backward ms/step |\n"
+                   "| --- | --- | --- |\n", W[k].name, ls_get_threads());
             for (int a = 0; a < n; a++)
-                printf("| %s | %.2f | %.2f |\n", ls_op_name(order[a]), 1e3 * res.op_s[2 * order[a]] / steps,
+                printf("| %s | %.2f | %.2f |\n", ls_op_name(order[a]),
+                       1e3 * res.op_s[2 * order[a]] / steps,
                        1e3 * res.op_s[2 * order[a] + 1] / steps);
             printf("\n");
         }

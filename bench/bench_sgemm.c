@@ -16,14 +16,17 @@ typedef struct prob { int64_t M, N, K; int ta, tb; float *A, *B, *C; } prob;
 
 static void call(const prob *p, int lib) {
     int64_t lda = p->ta ? p->M : p->K, ldb = p->tb ? p->K : p->N;
-    if (lib == 0) ls_sgemm(p->ta, p->tb, p->M, p->N, p->K, 1.0f, p->A, lda, p->B, ldb, 0.0f, p->C, p->N);
-    else cblas_sgemm(CblasRowMajor, p->ta ? CblasTrans : CblasNoTrans, p->tb ? CblasTrans : CblasNoTrans, (int)p->M,
-                     (int)p->N, (int)p->K, 1.0f, p->A, (int)lda, p->B, (int)ldb, 0.0f, p->C, (int)p->N);
+    if (lib == 0)
+        ls_sgemm(p->ta, p->tb, p->M, p->N, p->K, 1.0f, p->A, lda, p->B, ldb, 0.0f, p->C, p->N);
+    else
+        cblas_sgemm(CblasRowMajor, p->ta ? CblasTrans : CblasNoTrans,
+                    p->tb ? CblasTrans : CblasNoTrans, (int)p->M, (int)p->N, (int)p->K, 1.0f, p->A,
+                    (int)lda, p->B, (int)ldb, 0.0f, p->C, (int)p->N);
 }
 
 /* lets the other library's spinning workers fall asleep before a timing */
 static void rest(void) {
-    struct timespec ts = {0, 250000000L};
+    struct timespec ts = {.tv_sec = 0, .tv_nsec = 250000000L};
     nanosleep(&ts, NULL);
 }
 
@@ -40,8 +43,9 @@ static int cmpd(const void *a, const void *b) {
     return (x > y) - (x < y);
 }
 
-static void bench(const char *label, int64_t M, int64_t N, int64_t K, int ta, int tb, int nt, int reps) {
-    prob p = {M, N, K, ta, tb, NULL, NULL, NULL};
+static void bench(const char *label, int64_t M, int64_t N, int64_t K, int ta, int tb, int nt,
+                  int reps) {
+    prob p = {.M = M, .N = N, .K = K, .ta = ta, .tb = tb, .A = NULL, .B = NULL, .C = NULL};
     p.A = (float *)malloc((size_t)(M * K) * sizeof(float));
     p.B = (float *)malloc((size_t)(K * N) * sizeof(float));
     p.C = (float *)malloc((size_t)(M * N) * sizeof(float));
@@ -58,11 +62,13 @@ static void bench(const char *label, int64_t M, int64_t N, int64_t K, int ta, in
             calls[lib] = dt < 1e-3 ? calls[lib] * 16 : (long)((double)calls[lib] * 0.25 / dt) + 1;
     }
     for (int r = 0; r < reps; r++)
-        for (int lib = 0; lib < 2; lib++) g[lib][r] = flop * (double)calls[lib] / timeit(&p, lib, calls[lib]) * 1e-9;
+        for (int lib = 0; lib < 2; lib++)
+            g[lib][r] = flop * (double)calls[lib] / timeit(&p, lib, calls[lib]) * 1e-9;
     for (int lib = 0; lib < 2; lib++) qsort(g[lib], (size_t)reps, sizeof(double), cmpd);
-    printf("| %-30s | %5lld %5lld %5lld %s%s | %d | %6.1f (%5.1f-%5.1f) | %6.1f (%5.1f-%5.1f) | %5.2f |\n", label,
-           (long long)M, (long long)N, (long long)K, ta ? "T" : "N", tb ? "T" : "N", nt, g[0][reps / 2], g[0][0],
-           g[0][reps - 1], g[1][reps / 2], g[1][0], g[1][reps - 1], g[0][reps / 2] / g[1][reps / 2]);
+    printf("| %-30s | %5lld %5lld %5lld %s%s | %d | %6.1f (%5.1f-%5.1f) | %6.1f (%5.1f-%5.1f) "
+           "| %5.2f |\n", label, (long long)M, (long long)N, (long long)K, ta ? "T" : "N",
+           tb ? "T" : "N", nt, g[0][reps / 2], g[0][0], g[0][reps - 1], g[1][reps / 2], g[1][0],
+           g[1][reps - 1], g[0][reps / 2] / g[1][reps / 2]);
     free(p.A); free(p.B); free(p.C);
 }
 
@@ -75,7 +81,8 @@ static void bench_attention(int nt, int reps) {
     ls_tensor *in[3];
     for (int k = 0; k < 3; k++) {
         in[k] = ls_tensor_alloc(ls_shape3(B, T, H * D), 1);
-        for (int64_t i = 0; i < in[k]->n; i++) in[k]->x[i] = (float)((int)((i * (5 + 2 * k)) % 17) - 8) * 0.05f;
+        for (int64_t i = 0; i < in[k]->n; i++)
+            in[k]->x[i] = (float)((int)((i * (5 + 2 * k)) % 17) - 8) * 0.05f;
     }
     ls_ctx ctx;
     ls_ctx_init(&ctx, 1);
@@ -83,14 +90,18 @@ static void bench_attention(int nt, int reps) {
     for (int r = -2; r < reps; r++) {   /* two warm-ups */
         double t0 = ls_now();
         ls_tensor *o = ls_attention(&ctx, in[0], in[1], in[2], NULL, NULL, H, NULL);
-        if (!o || ls_backward(&ctx, ls_sum(&ctx, o))) { fprintf(stderr, "bench_sgemm: attention: %s\n", ls_ctx_error(&ctx)); exit(1); }
+        if (!o || ls_backward(&ctx, ls_sum(&ctx, o))) {
+            fprintf(stderr, "bench_sgemm: attention: %s\n", ls_ctx_error(&ctx));
+            exit(1);
+        }
         double dt = ls_now() - t0;
         ls_ctx_reset(&ctx);
         if (r >= 0) ms[r] = 1e3 * dt;
     }
     qsort(ms, (size_t)reps, sizeof(double), cmpd);
-    printf("| fused attention fwd+bwd | B 8 H 4 T 1024 D 32 | %d | %.1f ms (%.1f-%.1f) | %.1f GFLOP/s |\n", nt, ms[reps / 2],
-           ms[0], ms[reps - 1], flop / (ms[reps / 2] * 1e-3) * 1e-9);
+    printf("| fused attention fwd+bwd | B 8 H 4 T 1024 D 32 | %d | %.1f ms (%.1f-%.1f) "
+           "| %.1f GFLOP/s |\n", nt, ms[reps / 2], ms[0], ms[reps - 1],
+           flop / (ms[reps / 2] * 1e-3) * 1e-9);
     ls_ctx_free(&ctx);
     for (int k = 0; k < 3; k++) ls_tensor_free(in[k]);
 }
@@ -99,12 +110,20 @@ int main(int argc, char **argv) {
     int reps = argc > 1 ? atoi(argv[1]) : 5, threads[8], nth = 0;
     for (int t = 2; t < argc && nth < 8; t++) threads[nth++] = atoi(argv[t]);
     if (!nth) { threads[0] = 1; threads[1] = 2; nth = 2; }
-    if (reps < 1 || reps > 32) { fprintf(stderr, "bench_sgemm: reps %d must be in [1, 32]\n", reps); return 2; }
+    if (reps < 1 || reps > 32) {
+        fprintf(stderr, "bench_sgemm: reps %d must be in [1, 32]\n", reps);
+        return 2;
+    }
     for (int t = 0; t < nth; t++)
-        if (threads[t] < 1) { fprintf(stderr, "bench_sgemm: bad thread count '%s'\n", argv[t + 2]); return 2; }
+        if (threads[t] < 1) {
+            fprintf(stderr, "bench_sgemm: bad thread count '%s'\n", argv[t + 2]);
+            return 2;
+        }
     setvbuf(stdout, NULL, _IOLBF, 0);
-    printf("sgemm GFLOP/s, median of %d interleaved timings (>= 0.2 s each); ratio = longseq / OpenBLAS\n\n", reps);
-    printf("| shape | M N K op | threads | longseq median (min-max) | OpenBLAS median (min-max) | ratio |\n");
+    printf("sgemm GFLOP/s, median of %d interleaved timings (>= 0.2 s each); ratio = longseq / "
+           "OpenBLAS\n\n", reps);
+    printf("| shape | M N K op | threads | longseq median (min-max) "
+           "| OpenBLAS median (min-max) | ratio |\n");
     printf("| --- | --- | --- | --- | --- | --- |\n");
     for (int t = 0; t < nth; t++) {
         static const int64_t sq[] = {256, 512, 1024, 2048};
@@ -118,8 +137,10 @@ int main(int argc, char **argv) {
         bench("attn S = Q K^T (one head)", 1024, 1024, 32, 0, 1, nt, reps);
         bench("attn O = P V (one head)", 1024, 32, 1024, 0, 0, nt, reps);
     }
-    printf("\nfused attention (ls_attention) forward + backward, dense FLOP count 14 T^2 D per head, median of %d steps\n\n", reps);
-    printf("| kernel | shape | threads | ms/step (min-max) | GFLOP/s |\n| --- | --- | --- | --- | --- |\n");
+    printf("\nfused attention (ls_attention) forward + backward, dense FLOP count 14 T^2 D per "
+           "head, median of %d steps\n\n", reps);
+    printf("| kernel | shape | threads | ms/step (min-max) | GFLOP/s |\n"
+           "| --- | --- | --- | --- | --- |\n");
     for (int t = 0; t < nth; t++) bench_attention(threads[t], reps);
     return 0;
 }

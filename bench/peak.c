@@ -32,7 +32,8 @@ __attribute__((noinline)) static float fma512(long iters) {
     __m512 a[16];
     for (int k = 0; k < 16; k++) a[k] = _mm512_set1_ps(1.0f + 0.1f * (float)k);
     __m512 a0 = a[0], a1 = a[1], a2 = a[2], a3 = a[3], a4 = a[4], a5 = a[5], a6 = a[6], a7 = a[7];
-    __m512 a8 = a[8], a9 = a[9], a10 = a[10], a11 = a[11], a12 = a[12], a13 = a[13], a14 = a[14], a15 = a[15];
+    __m512 a8 = a[8], a9 = a[9], a10 = a[10], a11 = a[11];
+    __m512 a12 = a[12], a13 = a[13], a14 = a[14], a15 = a[15];
     for (long i = 0; i < iters; i++) {
         a0 = _mm512_fmadd_ps(a0, m, c); a1 = _mm512_fmadd_ps(a1, m, c);
         a2 = _mm512_fmadd_ps(a2, m, c); a3 = _mm512_fmadd_ps(a3, m, c);
@@ -45,8 +46,9 @@ __attribute__((noinline)) static float fma512(long iters) {
     }
     __m512 s = _mm512_add_ps(_mm512_add_ps(_mm512_add_ps(a0, a1), _mm512_add_ps(a2, a3)),
                              _mm512_add_ps(_mm512_add_ps(a4, a5), _mm512_add_ps(a6, a7)));
-    s = _mm512_add_ps(s, _mm512_add_ps(_mm512_add_ps(_mm512_add_ps(a8, a9), _mm512_add_ps(a10, a11)),
-                                       _mm512_add_ps(_mm512_add_ps(a12, a13), _mm512_add_ps(a14, a15))));
+    s = _mm512_add_ps(s, _mm512_add_ps(
+                             _mm512_add_ps(_mm512_add_ps(a8, a9), _mm512_add_ps(a10, a11)),
+                             _mm512_add_ps(_mm512_add_ps(a12, a13), _mm512_add_ps(a14, a15))));
     return _mm512_reduce_add_ps(s);
 }
 #endif
@@ -54,9 +56,12 @@ __attribute__((noinline)) static float fma512(long iters) {
 #if defined(__AVX2__) && defined(__FMA__)
 __attribute__((noinline)) static float fma256(long iters) {
     const __m256 m = _mm256_set1_ps(0.9999999f), c = _mm256_set1_ps(1e-7f);
-    __m256 a0 = _mm256_set1_ps(1.0f), a1 = _mm256_set1_ps(1.1f), a2 = _mm256_set1_ps(1.2f), a3 = _mm256_set1_ps(1.3f);
-    __m256 a4 = _mm256_set1_ps(1.4f), a5 = _mm256_set1_ps(1.5f), a6 = _mm256_set1_ps(1.6f), a7 = _mm256_set1_ps(1.7f);
-    __m256 a8 = _mm256_set1_ps(1.8f), a9 = _mm256_set1_ps(1.9f), a10 = _mm256_set1_ps(2.0f), a11 = _mm256_set1_ps(2.1f);
+    __m256 a0 = _mm256_set1_ps(1.0f), a1 = _mm256_set1_ps(1.1f);
+    __m256 a2 = _mm256_set1_ps(1.2f), a3 = _mm256_set1_ps(1.3f);
+    __m256 a4 = _mm256_set1_ps(1.4f), a5 = _mm256_set1_ps(1.5f);
+    __m256 a6 = _mm256_set1_ps(1.6f), a7 = _mm256_set1_ps(1.7f);
+    __m256 a8 = _mm256_set1_ps(1.8f), a9 = _mm256_set1_ps(1.9f);
+    __m256 a10 = _mm256_set1_ps(2.0f), a11 = _mm256_set1_ps(2.1f);
     for (long i = 0; i < iters; i++) {
         a0 = _mm256_fmadd_ps(a0, m, c); a1 = _mm256_fmadd_ps(a1, m, c);
         a2 = _mm256_fmadd_ps(a2, m, c); a3 = _mm256_fmadd_ps(a3, m, c);
@@ -104,7 +109,8 @@ static int cmpd(const void *a, const void *b) {
 
 static void run(int isa, int nt, int reps) {
     const long iters = isa == ISA_SCALAR ? 20000000L : 60000000L;
-    const double flop_iter = isa == ISA_AVX512 ? 16 * 16 * 2.0 : isa == ISA_AVX2 ? 12 * 8 * 2.0 : 8 * 2.0;
+    const double flop_iter = isa == ISA_AVX512 ? 16 * 16 * 2.0
+                             : isa == ISA_AVX2 ? 12 * 8 * 2.0 : 8 * 2.0;
     double g[64];
     for (int r = -1; r < reps; r++) {
         double t0 = 0, t1 = 0;
@@ -131,14 +137,17 @@ static void run(int isa, int nt, int reps) {
         if (r >= 0) g[r] = flop_iter * (double)iters * nt / (t1 - t0) * 1e-9;
     }
     qsort(g, (size_t)reps, sizeof(double), cmpd);
-    printf("{\"kind\": \"fma\", \"isa\": \"%s\", \"threads\": %d, \"reps\": %d, \"gflops_best\": %.2f, "
-           "\"gflops_median\": %.2f, \"gflops_min\": %.2f}\n",
+    printf("{\"kind\": \"fma\", \"isa\": \"%s\", \"threads\": %d, \"reps\": %d, "
+           "\"gflops_best\": %.2f, \"gflops_median\": %.2f, \"gflops_min\": %.2f}\n",
            isa_name[isa], nt, reps, g[reps - 1], g[reps / 2], g[0]);
 }
 
 int main(int argc, char **argv) {
     int reps = argc > 1 ? atoi(argv[1]) : 7, maxt = 1;
-    if (reps < 1 || reps > 64) { fprintf(stderr, "bench_peak: reps must be in [1, 64]\n"); return 2; }
+    if (reps < 1 || reps > 64) {
+        fprintf(stderr, "bench_peak: reps must be in [1, 64]\n");
+        return 2;
+    }
 #ifdef _OPENMP
     maxt = omp_get_num_procs() >= 2 ? 2 : 1;
 #endif

@@ -70,7 +70,8 @@ static void die(const char *what, const char *why) {
 /* process CPU seconds (all threads) */
 static double cpu_seconds(void) {
     struct timespec ts;
-    if (clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts) == 0) return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
+    if (clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts) == 0)
+        return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
     return (double)clock() / CLOCKS_PER_SEC;
 }
 
@@ -129,8 +130,10 @@ static void put_batch(FILE *f, const ls__batch *b, int lm) {
     put(f, b->tgt, (size_t)(lm ? b->rows * b->T : b->B) * sizeof(int32_t));
 }
 
-/* the validation set exactly as ls_evaluate builds it: chunks of tc->batch in order, one masking key */
-static void write_val(const char *dir, const ls_train_cfg *tc, const ls_dataset *val, int64_t n, int lm) {
+/* the validation set exactly as ls_evaluate builds it: chunks of tc->batch in order, one masking
+   key */
+static void write_val(const char *dir, const ls_train_cfg *tc, const ls_dataset *val, int64_t n,
+                      int lm) {
     FILE *f = open_out(dir, "val.bin", "wb");
     batch_header(f, 1, (uint32_t)n, (uint32_t)val->T, lm ? (uint32_t)val->T : 1u);
     /* ids of every chunk, then lengths, then targets: keep the chunks, write section by section */
@@ -143,11 +146,14 @@ static void write_val(const char *dir, const ls_train_cfg *tc, const ls_dataset 
     for (int64_t c = 0; c < nch; c++) {
         int64_t s = c * B, nb = s + B <= n ? B : n - s;
         for (int64_t i = 0; i < nb; i++) idx[i] = s + i;
-        ls__make_batch(&ctx, tc, val, idx, nb, ls_hash64(tc->seed ^ 0xE7A1u), &ch[c]);   /* as ls_evaluate */
+        /* as ls_evaluate */
+        ls__make_batch(&ctx, tc, val, idx, nb, ls_hash64(tc->seed ^ 0xE7A1u), &ch[c]);
     }
-    for (int64_t c = 0; c < nch; c++) put(f, ch[c].ids, (size_t)(ch[c].rows * ch[c].T) * sizeof(int32_t));
+    for (int64_t c = 0; c < nch; c++)
+        put(f, ch[c].ids, (size_t)(ch[c].rows * ch[c].T) * sizeof(int32_t));
     for (int64_t c = 0; c < nch; c++) put(f, ch[c].len, (size_t)ch[c].rows * sizeof(int32_t));
-    for (int64_t c = 0; c < nch; c++) put(f, ch[c].tgt, (size_t)(lm ? ch[c].rows * ch[c].T : ch[c].B) * sizeof(int32_t));
+    for (int64_t c = 0; c < nch; c++)
+        put(f, ch[c].tgt, (size_t)(lm ? ch[c].rows * ch[c].T : ch[c].B) * sizeof(int32_t));
     if (fclose(f)) die("val.bin", strerror(errno));
     free(ch); free(idx);
     ls_ctx_free(&ctx);
@@ -162,26 +168,34 @@ int main(int argc, char **argv) {
     double lr_flag = 0.0;
     int verify = 0;
     ls_flag extra[] = {
-        {"task", LS_FLAG_STR, &task_s, "text | image"},
-        {"model", LS_FLAG_STR, &model_s, "transformer | s4d"},
-        {"pos", LS_FLAG_STR, &pos_s, "sinusoidal | rope (Transformer only)"},
-        {"objective", LS_FLAG_STR, &obj_s, "mlm | classify"},
-        {"eval-every", LS_FLAG_INT, &eval_every, "validate every K steps (and at 0 and at the end); default 25"},
-        {"eval-max", LS_FLAG_INT, &eval_max, "validation examples (default: the profile's, 200 for cpu)"},
-        {"lr", LS_FLAG_FLOAT, &lr_flag, "peak learning rate (default 1e-3 Transformer, 3e-3 S4D)"},
-        {"verify", LS_FLAG_BOOL, &verify, "also train with ls_train and compare the final parameters bit for bit"},
+        {.name = "task", .type = LS_FLAG_STR, .ptr = &task_s, .help = "text | image"},
+        {.name = "model", .type = LS_FLAG_STR, .ptr = &model_s, .help = "transformer | s4d"},
+        {.name = "pos", .type = LS_FLAG_STR, .ptr = &pos_s,
+         .help = "sinusoidal | rope (Transformer only)"},
+        {.name = "objective", .type = LS_FLAG_STR, .ptr = &obj_s, .help = "mlm | classify"},
+        {.name = "eval-every", .type = LS_FLAG_INT, .ptr = &eval_every,
+         .help = "validate every K steps (and at 0 and at the end); default 25"},
+        {.name = "eval-max", .type = LS_FLAG_INT, .ptr = &eval_max,
+         .help = "validation examples (default: the profile's, 200 for cpu)"},
+        {.name = "lr", .type = LS_FLAG_FLOAT, .ptr = &lr_flag,
+         .help = "peak learning rate (default 1e-3 Transformer, 3e-3 S4D)"},
+        {.name = "verify", .type = LS_FLAG_BOOL, .ptr = &verify,
+         .help = "also train with ls_train and compare the final parameters bit for bit"},
         ARM_DATA_FLAG};
     char err[LS_ERRLEN];
     int rc = ls_cli_parse(&cli, argc, argv, extra, (int)(sizeof extra / sizeof extra[0]),
-                          "Export an LRA-CPU training run (parameters, batches, validation set) for bench/torch_train.py "
-                          "and train it with longseq, writing DIR/longseq.csv.", err);
+                          "Export an LRA-CPU training run (parameters, batches, validation set) "
+                          "for bench/torch_train.py and train it with longseq, writing "
+                          "DIR/longseq.csv.", err);
     if (rc) { if (rc < 0) fprintf(stderr, PROG ": %s\n", err); return rc < 0 ? 2 : 0; }
 
     /* ---- flags -> task, model, objective ---- */
     int task = !strcmp(task_s, "text") ? LRA_TEXT : !strcmp(task_s, "image") ? LRA_IMAGE : -1;
     int model = !strcmp(model_s, "transformer") ? M_TR : !strcmp(model_s, "s4d") ? M_S4D : -1;
-    int pos = !strcmp(pos_s, "sinusoidal") ? LS_POS_SINUSOIDAL : !strcmp(pos_s, "rope") ? LS_POS_ROPE : -1;
-    int obj = !strcmp(obj_s, "mlm") ? LS_OBJ_MLM : !strcmp(obj_s, "classify") ? LS_OBJ_CLASSIFY : -1;
+    int pos = !strcmp(pos_s, "sinusoidal") ? LS_POS_SINUSOIDAL
+              : !strcmp(pos_s, "rope") ? LS_POS_ROPE : -1;
+    int obj = !strcmp(obj_s, "mlm") ? LS_OBJ_MLM
+              : !strcmp(obj_s, "classify") ? LS_OBJ_CLASSIFY : -1;
     if (task < 0) die("--task", "expected text or image");
     if (model < 0) die("--model", "expected transformer or s4d");
     if (pos < 0) die("--pos", "expected sinusoidal or rope");
@@ -205,34 +219,41 @@ int main(int argc, char **argv) {
     int64_t n_val = tc.eval_max > 0 && tc.eval_max < val.n ? tc.eval_max : val.n;
 
     ls_model m;
-    if (ls_model_init(&m, &cfg, tc.seed, err)) die("model", err);   /* seeded by the run seed, as report.h does */
+    /* seeded by the run seed, as report.h does */
+    if (ls_model_init(&m, &cfg, tc.seed, err)) die("model", err);
     make_dirs(cli.out);
 
     /* ---- meta.txt ---- */
     {
         FILE *f = open_out(cli.out, "meta.txt", "w");
-        fprintf(f, "task %s\nmodel %s\npos %s\nobjective %s\nprofile %s\n", lra_task_name(task), model_s,
-                model == M_TR ? pos_s : "none", obj_s, ls_profile_name(prof));
-        fprintf(f, "seed %llu\nthreads %d\nsteps %lld\nbatch %lld\nT %lld\nvocab %d\nn_classes %d\n",
-                (unsigned long long)tc.seed, ls_get_threads(), (long long)steps, (long long)tc.batch, (long long)t.T,
-                cfg.vocab, cfg.n_classes);
-        fprintf(f, "d_model %d\nn_layers %d\nn_heads %d\nd_ffn %d\nd_state %d\nbidirectional %d\nglu %d\n",
-                cfg.d_model, cfg.n_layers, cfg.n_heads, cfg.d_ffn, cfg.d_state, cfg.bidirectional, cfg.glu);
-        fprintf(f, "norm pre\nln_eps 1e-5\nrope_base %.9g\npool %s\nhead %s\nlm_vocab %d\n", (double)m.cfg.rope_base,
-                cfg.pool == LS_POOL_MAX ? "max" : cfg.pool == LS_POOL_MEAN ? "mean" : "last", lm ? "lm" : "classify",
-                m.cfg.lm_vocab);
-        fprintf(f, "lr %.9g\nssm_lr %.9g\nwd %.9g\nclip %.9g\nwarmup %lld\nsched %s\nbeta1 0.9\nbeta2 0.999\neps 1e-8\n",
-                (double)tc.lr, (double)(tc.ssm_lr > 0 ? tc.ssm_lr : tc.lr), (double)tc.wd, (double)tc.clip,
+        fprintf(f, "task %s\nmodel %s\npos %s\nobjective %s\nprofile %s\n", lra_task_name(task),
+                model_s, model == M_TR ? pos_s : "none", obj_s, ls_profile_name(prof));
+        fprintf(f, "seed %llu\nthreads %d\nsteps %lld\nbatch %lld\nT %lld\nvocab %d\n"
+                "n_classes %d\n", (unsigned long long)tc.seed, ls_get_threads(), (long long)steps,
+                (long long)tc.batch, (long long)t.T, cfg.vocab, cfg.n_classes);
+        fprintf(f, "d_model %d\nn_layers %d\nn_heads %d\nd_ffn %d\nd_state %d\nbidirectional %d\n"
+                "glu %d\n", cfg.d_model, cfg.n_layers, cfg.n_heads, cfg.d_ffn, cfg.d_state,
+                cfg.bidirectional, cfg.glu);
+        fprintf(f, "norm pre\nln_eps 1e-5\nrope_base %.9g\npool %s\nhead %s\nlm_vocab %d\n",
+                (double)m.cfg.rope_base,
+                cfg.pool == LS_POOL_MAX ? "max" : cfg.pool == LS_POOL_MEAN ? "mean" : "last",
+                lm ? "lm" : "classify", m.cfg.lm_vocab);
+        fprintf(f, "lr %.9g\nssm_lr %.9g\nwd %.9g\nclip %.9g\nwarmup %lld\nsched %s\nbeta1 0.9\n"
+                "beta2 0.999\neps 1e-8\n", (double)tc.lr,
+                (double)(tc.ssm_lr > 0 ? tc.ssm_lr : tc.lr), (double)tc.wd, (double)tc.clip,
                 (long long)tc.warmup, tc.sched == LS_SCHED_COSINE ? "cosine" : "constant");
-        fprintf(f, "mask_ratio %.9g\nmask_id %d\neval_every %lld\neval_max %lld\nn_val %lld\n", (double)tc.mask_ratio,
-                tc.mask_id, (long long)eval_every, (long long)tc.eval_max, (long long)n_val);
-        fprintf(f, "n_train %lld\ndata %s\nn_params %lld\n", (long long)train.n, key, (long long)m.P.n);
+        fprintf(f, "mask_ratio %.9g\nmask_id %d\neval_every %lld\neval_max %lld\nn_val %lld\n",
+                (double)tc.mask_ratio, tc.mask_id, (long long)eval_every, (long long)tc.eval_max,
+                (long long)n_val);
+        fprintf(f, "n_train %lld\ndata %s\nn_params %lld\n", (long long)train.n, key,
+                (long long)m.P.n);
         if (fclose(f)) die("meta.txt", strerror(errno));
     }
     write_params(cli.out, "params.bin", &m.P, m.P.x);
     write_val(cli.out, &tc, &val, n_val, lm);
-    fprintf(stderr, PROG ": %s %s%s%s %s: %lld params, T %lld, batch %lld, %lld steps, lr %g -> %s\n", lra_task_name(task),
-            model_s, model == M_TR ? " " : "", model == M_TR ? pos_s : "", obj_s, (long long)m.P.n, (long long)t.T,
+    fprintf(stderr, PROG ": %s %s%s%s %s: %lld params, T %lld, batch %lld, %lld steps, lr %g -> "
+            "%s\n", lra_task_name(task), model_s, model == M_TR ? " " : "",
+            model == M_TR ? pos_s : "", obj_s, (long long)m.P.n, (long long)t.T,
             (long long)tc.batch, (long long)steps, (double)lr, cli.out);
 
     /* ---- the optimiser exactly as ls_train sets it up ---- */
@@ -263,7 +284,8 @@ int main(int argc, char **argv) {
     ls_progress_start(&pr, PROG, steps, cli.quiet);
     for (int64_t step = 0; step <= steps; step++) {
         char vfield[64] = ",";
-        if (step % eval_every == 0 || step == steps) {   /* the fixed validation set, as ls_train's validation */
+        /* the fixed validation set, as ls_train's validation */
+        if (step % eval_every == 0 || step == steps) {
             double vloss = 0.0, acc = ls_evaluate(&m, &tc, &val, tc.eval_max, &vloss);
             if (acc < 0) die("validation", "the model cannot run on the validation set");
             snprintf(vfield, sizeof vfield, "%.8g,%.8g", vloss, acc);
@@ -275,7 +297,8 @@ int main(int argc, char **argv) {
         /* the batch of this step, as ls_train builds it (one micro-batch per step: micro = step) */
         int64_t micro = step;
         ls__batch_indices(&order, &train, tc.seed, micro * tc.batch, tc.batch, idx);
-        ctx.calls = (uint64_t)micro << 20;   /* dropout keys (dropout is 0 here) follow the step, as in ls_train */
+        /* dropout keys (dropout is 0 here) follow the step, as in ls_train */
+        ctx.calls = (uint64_t)micro << 20;
         ls__batch b;
         ls__make_batch(&ctx, &tc, &train, idx, tc.batch, ls_hash64(tc.seed + (uint64_t)micro), &b);
         put_batch(bf, &b, lm);
@@ -287,7 +310,8 @@ int main(int argc, char **argv) {
         float step_loss = loss->x[0];
         ls_ctx_reset(&ctx);
         double w1 = ls_now(), c1 = cpu_seconds();
-        if (step == 0) write_params(cli.out, "grads0.bin", &m.P, m.P.g);   /* d loss / d params, before clipping */
+        /* d loss / d params, before clipping */
+        if (step == 0) write_params(cli.out, "grads0.bin", &m.P, m.P.g);
         double w2 = ls_now(), c2 = cpu_seconds();
         if (tc.clip > 0) ls_clip_grad_norm(&m.P, tc.clip);
         ls_adamw_step(&opt, &m.P, ls_schedule(tc.sched, step, tc.warmup, tc.steps));
@@ -296,7 +320,8 @@ int main(int argc, char **argv) {
         cpu += (c1 - c0) + (cpu_seconds() - c2);
 
         loss_hist[step] = step_loss;
-        fprintf(csv, "longseq,%lld,%.8g,%s,%.4f,%.4f\n", (long long)step, (double)step_loss, vfield, wall, cpu);
+        fprintf(csv, "longseq,%lld,%.8g,%s,%.4f,%.4f\n", (long long)step, (double)step_loss, vfield,
+                wall, cpu);
         fflush(csv);
         ls_progress_update(&pr, step + 1, step_loss, -1.0, (double)((step + 1) * b.rows * b.T));
     }
@@ -304,8 +329,8 @@ int main(int argc, char **argv) {
     if (fclose(bf)) die("batches.bin", strerror(errno));
     if (fclose(csv)) die(csv_path, strerror(errno));
     write_params(cli.out, "params_final.bin", &m.P, m.P.x);
-    printf(PROG ": %lld steps: %.3f s wall, %.3f s CPU per step (threads %d); wrote %s\n", (long long)steps,
-           wall / (double)steps, cpu / (double)steps, ls_get_threads(), cli.out);
+    printf(PROG ": %lld steps: %.3f s wall, %.3f s CPU per step (threads %d); wrote %s\n",
+           (long long)steps, wall / (double)steps, cpu / (double)steps, ls_get_threads(), cli.out);
 
     /* ---- --verify: the same run through ls_train itself must end on the same bits ---- */
     if (verify) {
@@ -326,10 +351,11 @@ int main(int argc, char **argv) {
             if (memcmp(&m.P.x[i], &m2.P.x[i], sizeof(float))) differ++;
             if (d > maxd) maxd = d;
         }
-        printf(PROG ": verify: final parameters vs ls_train: %s (%lld of %lld values differ, max |diff| %.3g); "
-               "mean loss of the last %lld steps %.9g here, %.9g in ls_train (%s)\n",
-               differ ? "DIFFERENT" : "bit-identical", (long long)differ, (long long)m.P.n, maxd, (long long)tail_n, tail,
-               res.final_loss, tail == res.final_loss ? "identical" : "different");
+        printf(PROG ": verify: final parameters vs ls_train: %s (%lld of %lld values differ, max "
+               "|diff| %.3g); mean loss of the last %lld steps %.9g here, %.9g in ls_train (%s)\n",
+               differ ? "DIFFERENT" : "bit-identical", (long long)differ, (long long)m.P.n, maxd,
+               (long long)tail_n, tail, res.final_loss,
+               tail == res.final_loss ? "identical" : "different");
         ls_model_free(&m2);
         if (differ) rc = 1;
     }
