@@ -1255,11 +1255,6 @@ static double now_s(void) {
     return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
 }
 
-/* has the child ended by itself (reaped, its status kept)? */
-static int child_ended(pid_t pid, int *status, int *ended) {
-    if (!*ended) *ended = waitpid(pid, status, WNOHANG) == pid;
-    return *ended;
-}
 
 static void test_random_kills(void) {
     char a_ckpt[512], a_csv[512], ckpt[512], csv[512], tmp[520], err[LS_ERRLEN] = "";
@@ -1303,10 +1298,24 @@ static void test_random_kills(void) {
         /* inside a checkpoint write: as soon as its temporary file shows, after a checkpoint of this
            process (whose rename took any older one away). Not in the last kills, where the run's
            last checkpoints are few and a write missed between two polls would let it finish */
-        if (k % 4 == 3 && target + 4 * 5 < KSTEPS) {
+        if (k % 4 == 3 && target + 4 * 5 < KSTEPS && !ended) {
+            /* held again after this process's next checkpoint (so a .tmp left by an earlier kill is
+               gone), then let run in slices of ~2 ms in which this process polls for the .tmp, and
+               stopped between slices to read its step: a parent starved of CPU cannot let the run
+               end, and after three checkpoints without catching a write the kill lands outside one */
             int64_t s0 = step;
-            while (step <= s0 && !child_ended(pid, &status, &ended) && now_s() - start < 20.0) read_step(ckpt, &step);
-            while (access(tmp, F_OK) != 0 && !child_ended(pid, &status, &ended) && now_s() - start < 20.0) {}
+            kill(pid, SIGSTOP);
+            step = t_child_until(pid, ckpt, &kc, s0 + 1, &status);
+            ended = step == -2;
+            for (int caught = 0; !caught && !ended && step < s0 + 16 && now_s() - start < 20.0;) {
+                kill(pid, SIGCONT);
+                for (double t1 = now_s(); !(caught = access(tmp, F_OK) == 0) && now_s() - t1 < 0.002;) {}
+                if (caught) break;
+                kill(pid, SIGSTOP);
+                if (waitpid(pid, &status, WUNTRACED) != pid || !WIFSTOPPED(status)) { ended = 1; break; }
+                read_step(ckpt, &step);
+            }
+            if (!ended) kill(pid, SIGCONT);
         } else if (!ended) {   /* a random moment within the next two steps */
             sleep_ms((long)(ls_rng_double(&r) * 2000.0 * run_s / KSTEPS));
         }
