@@ -344,21 +344,24 @@ static void notes(rp_table *main_t, rp_table *gain_t) {
         lra_pf_params pe = lra_pf_params_easy(), ph = lra_pf_params_default(32);
         char r[240] = "", f[400] = "";
         if (arm_easy[LRA_RETRIEVAL])
-            snprintf(r, sizeof r, "Retrieval: passages cut to %d bytes (the task's: %lld), and a "
-                     "positive pair is a passage and the window %d bytes on, which shares half of it",
-                     LRA_RETRIEVAL_EASY_T, (long long)lra_default_config(LRA_RETRIEVAL, S.prof).T,
+            snprintf(r, sizeof r, "Retrieval: passages cut to %d bytes (the task's: %lld), "
+                     "and a positive pair is a passage and the window %d bytes on, which "
+                     "shares half of it", LRA_RETRIEVAL_EASY_T,
+                     (long long)lra_default_config(LRA_RETRIEVAL, S.prof).T,
                      LRA_RETRIEVAL_EASY_T / 2);
         if (arm_easy[LRA_PATHFINDER]) {
             /* the shortcut each setting leaves: a threshold on the discs' distance, fitted on the
                first half of 2000 images of the test stream and scored on the second */
             uint64_t sd = ls_hash64(LRA_DATA_SEED ^ ls_str_hash("pathfinder/test"));
-            double be = lra_pf_disc_baseline(&pe, sd, 1000), bh = lra_pf_disc_baseline(&ph, sd, 1000);
-            snprintf(f, sizeof f, "%sPathfinder: %dx%d images instead of %dx%d, target contours of %d "
-                     "paddles instead of %d, no distractors instead of %d of %d paddles; the distance "
-                     "between the two discs alone scores %.1f%% on it (%.1f%% at LRA's setting: a "
-                     "threshold fitted on 1000 generated images, scored on 1000 others)",
-                     r[0] ? "; " : "", pe.size, pe.size, ph.size, ph.size, pe.contour_length,
-                     ph.contour_length, ph.n_distractors, ph.distractor_length, 100.0 * be, 100.0 * bh);
+            double be = lra_pf_disc_baseline(&pe, sd, 1000);
+            double bh = lra_pf_disc_baseline(&ph, sd, 1000);
+            snprintf(f, sizeof f, "%sPathfinder: %dx%d images instead of %dx%d, target contours "
+                     "of %d paddles instead of %d, no distractors instead of %d of %d paddles; "
+                     "the distance between the two discs alone scores %.1f%% on it (%.1f%% at "
+                     "LRA's setting: a threshold fitted on 1000 generated images, scored on 1000 "
+                     "others)", r[0] ? "; " : "", pe.size, pe.size, ph.size, ph.size,
+                     pe.contour_length, ph.contour_length, ph.n_distractors, ph.distractor_length,
+                     100.0 * be, 100.0 * bh);
         }
         rp_table_note(main_t, "Labelled easier variants (%s%s), because at LRA's settings every "
                       "model stays at chance under these caps (the learning_budget table); the "
