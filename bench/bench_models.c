@@ -5,7 +5,7 @@
    usage: bench_models [W1 W2 W3 W4 W1i W2i ...] [--threads N] [--steps N] [--warmup N] [--json]
                        [--ops] [--adapt]
    --adapt: the step loop adapts its thread count to the machine's load as ls_train does
-   (ls_autothreads: probes at steps 1-4 of the run and every 200 steps after); without it the
+   (ls_autothreads: probes at steps 3-8 of the run and every 200 steps after); without it the
    count stays --threads, the fixed setting every peer comparison uses.
    Default output: one Markdown row per workload (median ms/step, tokens/s, peak RSS so far).
    --json: one JSON line per workload, with the same keys as torch_ref.py where they mean the same
