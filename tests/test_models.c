@@ -620,9 +620,11 @@ static void test_model_gradients(void) {
         /* Switch FFN, its balance loss in the checked output (g_model). Top-1 routing jumps where a
            token's two best experts tie (the check skips such kinks); with attention the key bias's
            true gradient is 0 and its float32 noise (x the balance loss's weight) fails the ratio,
-           so the Switch rows use the convolutions as mixers */
+           so the Switch rows use the convolutions as mixers. Pre-LN: with post-LN the classify
+           row's finite differences crossed a routing kink the check did not catch on the portable
+           (no -march=native) build, rel err 1.7e-2 (seen in a local .ci/run) */
         {LS_ARCH_LIGHTCONV, LS_HEAD_LM, 1, LS_POS_SINUSOIDAL, LS_NORM_PRE, 3, "lightweight conv + Switch FFN (4 experts), LM"},
-        {LS_ARCH_DYNCONV, LS_HEAD_CLASSIFY, 0, LS_POS_NONE, LS_NORM_POST, 3, "dynamic conv post-LN + Switch FFN, classify"},
+        {LS_ARCH_DYNCONV, LS_HEAD_CLASSIFY, 0, LS_POS_NONE, LS_NORM_PRE, 3, "dynamic conv + Switch FFN, classify"},
     };
     for (size_t i = 0; i < sizeof v / sizeof v[0]; i++) {
         ls_config cfg = toy_config(v[i].arch, v[i].head);
