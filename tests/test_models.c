@@ -675,6 +675,7 @@ static void test_steady_state_allocs(void) {
         {LS_ARCH_MIXER, LS_HEAD_CLASSIFY, 0, LS_NORM_PRE, "Mixer"},
         {LS_ARCH_LIGHTCONV, LS_HEAD_LM, 1, LS_NORM_PRE, "causal lightweight conv, LM"},
         {LS_ARCH_DYNCONV, LS_HEAD_CLASSIFY, 0, LS_NORM_PRE, "dynamic conv"},
+        {LS_ARCH_TRANSFORMER, LS_HEAD_LM, 1, LS_NORM_PRE, "causal transformer, Switch FFN (4 experts), LM"},
     };
     enum { B = 4, T = 256 };
     static int32_t ids[B * T], tgt[B * T], len[B];
@@ -685,6 +686,7 @@ static void test_steady_state_allocs(void) {
         c.d_model = 64; c.n_layers = 2; c.d_ffn = 128; c.d_state = 32; c.n_classes = 5;
         c.head = v[i].head; c.causal = v[i].causal; c.norm = v[i].norm;
         if (v[i].arch == LS_ARCH_S4D && v[i].norm == LS_NORM_PRE) { c.bidirectional = 1; c.glu = 1; }
+        if (strstr(v[i].name, "Switch")) c.n_experts = 4;   /* routing changes every step */
         ls_model m;
         char err[LS_ERRLEN];
         if (ls_model_init(&m, &c, 3, err)) { T_CHECK(0, "%s: %s", v[i].name, err); continue; }
