@@ -5,11 +5,13 @@
      spt_data [--profile smoke|cpu|paper] [--seed N] [--threads N] [--quiet] [--out DIR] [--fresh]
               [--data DIR] [--records]
 
-   Image and Text, the Transformer and S4D (bidirectional, masked SPT), training on nested subsets
-   of {1, 10, 100}% of the training split: the first n examples of one seeded permutation, so each
-   subset contains the smaller ones. The SPT arm pretrains on the same subset only; both arms
-   validate on the full validation split and share LR, cap, early stopping and seed (arms.h). The
-   100% arms are the lra table's Transformer and S4D runs (shared in results/<profile>/runs/). */
+   Image and Text, S4D (bidirectional, masked SPT), training on nested subsets of {1, 10, 100}%
+   of the training split: the first n examples of one seeded permutation, so each subset contains
+   the smaller ones. The SPT arm pretrains on the same subset only; both arms validate on the full
+   validation split and share LR, cap, early stopping and seed (arms.h). The 100% arms are the lra
+   table's S4D runs (shared in results/<profile>/runs/). S4D alone: the published figure is S4's,
+   and a Transformer arm costs four to five times as much per step (the lra table has its SPT gain
+   on all the data). N_SEEDS seeds; cells are means over them, gains paired by seed. */
 #define LONGSEQ_IMPLEMENTATION
 #define LRA_DATA_IMPLEMENTATION
 #define REPORT_IMPLEMENTATION
@@ -18,8 +20,14 @@
 #define PROG "spt_data"
 #define N_FRAC 3
 static const int FRAC[N_FRAC] = {1, 10, 100};   /* three decades: the cpu profile allows no more */
-static const int TASKS[2] = {LRA_IMAGE, LRA_TEXT}, MODELS[2] = {M_TR, M_S4D};
+#define N_MOD 1
+#define MAX_SEEDS 4
+static const int TASKS[2] = {LRA_IMAGE, LRA_TEXT}, MODELS[N_MOD] = {M_S4D};
 static const float LR[N_MODELS] = {1e-3f, 3e-3f, 3e-3f};
+/* seeds per profile: raise one to add seeds */
+static const int N_SEEDS[ARM_N_PROFILES] = {
+    [LS_PROFILE_SMOKE] = 1, [LS_PROFILE_CPU] = 2, [LS_PROFILE_PAPER] = 3,
+};
 
 /* the three tables and what the caption gathers while they fill */
 typedef struct sd_tables {
@@ -28,10 +36,11 @@ typedef struct sd_tables {
     double wall_sum;     /* summed run time (fine-tuning, plus pretraining for SPT arms) */
 } sd_tables;
 
-/* one task's results: test accuracy [model][spt][fraction], training examples per fraction */
+/* one task's results: test accuracy [model][spt][fraction][seed], training examples per fraction */
 typedef struct sd_cells {
-    double acc[2][2][N_FRAC];
+    double acc[N_MOD][2][N_FRAC][MAX_SEEDS];
     int64_t ntr[N_FRAC];
+    int nseed;
 } sd_cells;
 
 /* examples in fraction f of the training split: at least two batches, at most all of it */
@@ -41,30 +50,32 @@ static int64_t frac_examples(int64_t n_train, int f, int64_t batch) {
     return n > n_train ? n_train : n;
 }
 
-/* the scratch and SPT arms of one model on one training subset; -1 when a run fails */
+/* the scratch and SPT arms of one model on one training subset, every seed; -1 when a run fails */
 static int run_model(const ls_cli *cli, int fresh, const lra_task *t, const plan *p, int mi, int f,
                      int64_t n, const char *skey, const ls_dataset *tr, const ls_dataset *va,
                      const ls_dataset *te, sd_tables *T, sd_cells *c) {
     int m = MODELS[mi], prof = cli->profile, task = t->id;
-    for (int spt = 0; spt < 2; spt++) {
+    for (int k = 0; k < 2 * c->nseed; k++) {   /* seed by seed: scratch, then SPT */
+        const int si = k / 2, spt = k % 2;
+        const uint64_t seed = cli->seed + (uint64_t)si;
         char lab[128];
         snprintf(lab, sizeof lab, "%s %d%% %s%s seed %llu", arm_task_name(task), FRAC[f], MODEL[m],
-                 spt ? " +SPT" : "", (unsigned long long)cli->seed);
+                 spt ? " +SPT" : "", (unsigned long long)seed);
         arm_spec a = {.prog = PROG, .table = ARM_RUNS, .label = lab, .data_key = skey,
                       .cls = arm_model(t, p, m, 0, 0), .lm = arm_model(t, p, m, 0, 1),
-                      .ft = arm_train(t, p, prof, LS_OBJ_CLASSIFY, LR[m], cli->seed),
-                      .pt = arm_train(t, p, prof, LS_OBJ_MLM, LR[m], cli->seed),
+                      .ft = arm_train(t, p, prof, LS_OBJ_CLASSIFY, LR[m], seed),
+                      .pt = arm_train(t, p, prof, LS_OBJ_MLM, LR[m], seed),
                       .train = tr, .val = va, .test = te, .lm_train = tr, .lm_val = va,
                       .spt = spt, .fresh = fresh, .quiet = cli->quiet};
         arm_out o;
         if (arm_run(&a, &o)) return -1;
-        c->acc[mi][spt][f] = 100 * o.ft.test;
+        c->acc[mi][spt][f][si] = 100 * o.ft.test;
         double w = o.ft.wall_s + (spt ? o.pt.wall_s : 0);
         T->wall_sum += w;
         rp_table_rowf(&T->raw,
                       "%s\t%s\t%s\t%d\t%lld\t%g\t%llu\t%.4f\t%.4f\t%lld\t%lld\t%.1f\t%d\t%016llx",
                       arm_task_name(task), MODEL[m], spt ? "spt" : "scratch", FRAC[f], (long long)n,
-                      LR[m], (unsigned long long)cli->seed, o.ft.val, o.ft.test,
+                      LR[m], (unsigned long long)seed, o.ft.val, o.ft.test,
                       (long long)(spt ? o.pt.steps : 0), (long long)o.ft.steps, w, o.ft.threads,
                       (unsigned long long)o.ft.hash);
     }
@@ -92,7 +103,7 @@ static int run_fractions(const ls_cli *cli, int fresh, const lra_task *t, const 
                      LRA_DATA_SEED);
         }
         int rc = 0;
-        for (int mi = 0; mi < 2 && !rc; mi++)
+        for (int mi = 0; mi < N_MOD && !rc; mi++)
             rc = run_model(cli, fresh, t, p, mi, f, n, skey, &tr, &va, &te, T, c);
         arm_subset_free(&sub);
         if (rc) return -1;
@@ -110,20 +121,30 @@ static void frac_row(rp_table *tab, const char *label, char cell[N_FRAC][64]) {
 /* one task's rows: accuracy per model and arm; gain per model; training examples */
 static void task_rows(int task, const sd_cells *c, sd_tables *T) {
     char label[64], cell[N_FRAC][64];
-    for (int mi = 0; mi < 2; mi++) {
+    const int ns = c->nseed;
+    for (int mi = 0; mi < N_MOD; mi++) {
         const char *mn = MODEL[MODELS[mi]];
         for (int spt = 0; spt < 2; spt++) {
             snprintf(label, sizeof label, "%s: %s%s", arm_column(task), mn, spt ? " + SPT" : "");
-            for (int f = 0; f < N_FRAC; f++)   /* a diverged run's accuracy is NAN */
-                snprintf(cell[f], 64, isnan(c->acc[mi][spt][f]) ? "diverged" : "%.1f",
-                         c->acc[mi][spt][f]);
+            for (int f = 0; f < N_FRAC; f++) {   /* a diverged run's accuracy is NAN */
+                double sd, m = arm_mean_sd(c->acc[mi][spt][f], ns, &sd);
+                if (isnan(m)) snprintf(cell[f], 64, "diverged");
+                else if (ns > 1) snprintf(cell[f], 64, "%.1f ± %.1f", m, sd);
+                else snprintf(cell[f], 64, "%.1f", m);
+            }
             frac_row(&T->acc, label, cell);
         }
+        /* the gain paired by seed; relative to the mean scratch accuracy */
         snprintf(label, sizeof label, "%s: %s gain", arm_column(task), mn);
         for (int f = 0; f < N_FRAC; f++) {
-            double s = c->acc[mi][0][f], d = c->acc[mi][1][f] - s;
-            if (isnan(d)) snprintf(cell[f], 64, "diverged");
-            else snprintf(cell[f], 64, "%+.1f (%+.0f%%)", d, s > 0 ? 100 * d / s : 0.0);
+            double d[MAX_SEEDS], sd;
+            for (int si = 0; si < ns; si++)
+                d[si] = c->acc[mi][1][f][si] - c->acc[mi][0][f][si];
+            double g = arm_mean_sd(d, ns, &sd), s = arm_mean_sd(c->acc[mi][0][f], ns, NULL);
+            char pm[24] = "";
+            if (ns > 1) snprintf(pm, sizeof pm, " ± %.1f", sd);
+            if (isnan(g)) snprintf(cell[f], 64, "diverged");
+            else snprintf(cell[f], 64, "%+.1f%s (%+.0f%%)", g, pm, s > 0 ? 100 * g / s : 0.0);
         }
         frac_row(&T->gain, label, cell);
     }
@@ -155,14 +176,14 @@ static void tables_init(sd_tables *T) {
 static void caption(const ls_cli *cli, double t_start, sd_tables *T) {
     const int prof = cli->profile;
     char seeds[32], wall[32], extra[512], sz[128];
-    arm_seeds(seeds, sizeof seeds, cli->seed, 1);
+    arm_seeds(seeds, sizeof seeds, cli->seed, N_SEEDS[prof]);
     rp_fmt_secs(T->wall_sum, wall, sizeof wall);
     const plan *p0 = &PLAN[prof][LRA_IMAGE];
     arm_sizes(sz, sizeof sz, p0);
     snprintf(extra, sizeof extra,
-             "%s; batch %lld; LR Transformer %g, S4D %g (every arm); validation every 1/%d of "
+             "%s; batch %lld; LR S4D %g (every arm); validation every 1/%d of "
              "the cap on %lld examples of the full validation split, patience %d; test on the "
-             "first %lld; summed run time %s", sz, (long long)p0->batch, LR[M_TR], LR[M_S4D],
+             "first %lld; summed run time %s", sz, (long long)p0->batch, LR[M_S4D],
              ARM_EVALS, (long long)EVAL_MAX[prof], ARM_PATIENCE,
              (long long)TEST_MAX[prof], wall);
     rp_caption(&T->acc, prof, seeds, ls_get_threads(), T->caps, ls_now() - t_start, extra);
@@ -170,7 +191,8 @@ static void caption(const ls_cli *cli, double t_start, sd_tables *T) {
     rp_table_note(&T->acc, "Subsets: the first n examples of one seeded permutation of the "
                   "training split (nested); at least two batches. SPT: masked LM (Image 50%%, "
                   "Text 15%% masking) on the same subset, then fine-tuning from its "
-                  "best-validation parameters.");
+                  "best-validation parameters. Mean%s over %d seed%s; gains paired by seed.",
+                  N_SEEDS[prof] > 1 ? " ± sd" : "", N_SEEDS[prof], N_SEEDS[prof] > 1 ? "s" : "");
     rp_anchor(&T->acc, "relative SPT gain (S4, Image and Text)",
               "modest with all the data, up to about 30% on small fractions",
               "Amos, Berant & Gupta 2024, Figure 3");
@@ -189,7 +211,7 @@ int main(int argc, char **argv) {
     sd_tables T;
     tables_init(&T);
     /* runs: tasks x fractions x models x (scratch, pretraining, fine-tuning) */
-    arm_progress_begin(PROG, 2 * N_FRAC * 2 * 3, cli.quiet);
+    arm_progress_begin(PROG, 2 * N_FRAC * N_MOD * 3 * N_SEEDS[prof], cli.quiet);
     for (int k = 0; k < 2; k++) {
         int task = TASKS[k];
         lra_task t;
@@ -201,7 +223,7 @@ int main(int argc, char **argv) {
         size_t n = strlen(T.caps);
         snprintf(T.caps + n, sizeof T.caps - n, "%s%s %lld", k ? ", " : "", arm_task_name(task),
                  (long long)p.steps);
-        sd_cells c;
+        sd_cells c = {.nseed = N_SEEDS[prof]};
         if (run_fractions(&cli, fresh, &t, &p, key, &T, &c)) return 1;
         task_rows(task, &c, &T);
         lra_task_free(&t);
