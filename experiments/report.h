@@ -65,6 +65,9 @@ void rp_table_free(rp_table *t);
 int rp_write(const char *out_dir, const char *name, rp_table *const *tabs, int n, char *err);
 const char *rp_git_commit(void);                  /* short hash (+"-dirty"), or "unknown" */
 void rp_fmt_secs(double s, char *buf, size_t cap); /* 42s, 3m05s, 1h12m */
+double rp_parse_secs(const char *s);              /* rp_fmt_secs' text back; -1 if not one */
+/* summed wall_s of the run records (<hash>.txt) in dir, *n their count; -1 if dir is unreadable */
+double rp_runs_secs(const char *dir, int *n);
 int rp_mkdirs(const char *path);                   /* mkdir -p; 0 or -1 */
 
 /* one training run, cached by the hash of everything that determines its result */
@@ -169,6 +172,7 @@ int rp_parallel(void);          /* 1 during the first pass */
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
+#include <dirent.h>
 #include <fcntl.h>
 #include <signal.h>
 #include <sys/resource.h>
@@ -271,6 +275,44 @@ void rp_fmt_secs(double s, char *buf, size_t cap) {
     if (s < 60) snprintf(buf, cap, "%.0fs", s);
     else if (s < 3600) snprintf(buf, cap, "%dm%02ds", (int)s / 60, (int)s % 60);
     else snprintf(buf, cap, "%dh%02dm", (int)s / 3600, ((int)s % 3600) / 60);
+}
+
+double rp_parse_secs(const char *s) {
+    double total = 0;
+    int any = 0;
+    while (*s) {
+        char *e;
+        long v = strtol(s, &e, 10);
+        if (e == s || v < 0) return -1;
+        if (*e == 'h') total += 3600.0 * v;
+        else if (*e == 'm') total += 60.0 * v;
+        else if (*e == 's') total += v;
+        else return -1;
+        s = e + 1;
+        any = 1;
+    }
+    return any ? total : -1;
+}
+
+double rp_runs_secs(const char *dir, int *n) {
+    DIR *d = opendir(dir);
+    *n = 0;
+    if (!d) return -1;
+    double sum = 0;
+    struct dirent *de;
+    while ((de = readdir(d))) {
+        size_t len = strlen(de->d_name);
+        if (len < 5 || strcmp(de->d_name + len - 4, ".txt")) continue;
+        char path[1024], line[512];
+        snprintf(path, sizeof path, "%s/%s", dir, de->d_name);
+        FILE *f = fopen(path, "r");
+        if (!f) continue;
+        const char *w = fgets(line, sizeof line, f) ? strstr(line, " wall_s ") : NULL;
+        if (w) { sum += atof(w + 8); (*n)++; }
+        fclose(f);
+    }
+    closedir(d);
+    return sum;
 }
 
 const char *rp_git_commit(void) {

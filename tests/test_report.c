@@ -608,6 +608,39 @@ static void test_write_limit(void) {
             WIFSIGNALED(status) ? (WTERMSIG(status) == SIGXFSZ ? "killed by SIGXFSZ" : "killed") : "exited", msg);
 }
 
+/* the cost table's two readers: rp_parse_secs inverts rp_fmt_secs (whole seconds below an hour,
+   whole minutes above) and refuses what it did not print; rp_runs_secs sums the wall_s of the run
+   records in a directory and nothing else */
+static void test_secs(void) {
+    int ok = 1;
+    char b[32];
+    for (int x = 0; x < 3600; x += 7) { rp_fmt_secs(x, b, sizeof b); ok &= rp_parse_secs(b) == x; }
+    for (int x = 3600; x < 200000; x += 60 * 37) {
+        rp_fmt_secs(x + 59.9, b, sizeof b);
+        ok &= rp_parse_secs(b) == x;
+    }
+    T_CHECK(ok, "rp_parse_secs(rp_fmt_secs(x)) == x: every 7 s below an hour, whole minutes above");
+    static const char *const bad[] = {"", "—", "5", "5x", "h", "1h-2m", "3m05", "not generated"};
+    int nbad = 0;
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) nbad += rp_parse_secs(bad[i]) == -1;
+    T_CHECK(nbad == (int)(sizeof bad / sizeof bad[0]), "rp_parse_secs refuses %d of %d malformed texts",
+            nbad, (int)(sizeof bad / sizeof bad[0]));
+    T_CHECK(rp_mkdirs("secs/runs") == 0, "mkdir secs/runs");
+    static const char *const files[][2] = {
+        {"secs/runs/a.txt", "hash a seed 1 val 0.5 test 0.5 loss 1 steps 10 wall_s 100.5 tok_s 1\n"},
+        {"secs/runs/b.txt", "hash b seed 2 val 0.5 test 0.5 loss 1 steps 10 wall_s 20.25 tok_s 1\n"},
+        {"secs/runs/d.txt.tmp", "hash d seed 3 wall_s 1000 tok_s 1\n"},   /* a write in flight */
+        {"secs/runs/c.txt", "a torn record without its fields\n"}};  /* not counted */
+    for (size_t i = 0; i < sizeof files / sizeof files[0]; i++) {
+        FILE *f = fopen(files[i][0], "w");
+        if (f) { fputs(files[i][1], f); fclose(f); }
+    }
+    int n = -1, n2 = -1;
+    double s = rp_runs_secs("secs/runs", &n), none = rp_runs_secs("secs/absent", &n2);
+    T_CHECK(fabs(s - 120.75) < 1e-9 && n == 2, "rp_runs_secs sums the two records' wall_s: %g s over %d (want 120.75 over 2)", s, n);
+    T_CHECK(none == -1 && n2 == 0, "rp_runs_secs of a missing directory: -1 (got %g)", none);
+}
+
 void suite_report(void) {
     test_plans();
     test_subsets();
@@ -623,4 +656,5 @@ void suite_report(void) {
     test_records();
     test_tex();
     test_write_limit();
+    test_secs();
 }
