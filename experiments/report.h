@@ -443,18 +443,48 @@ static int rp__longest_word(const char *s) {
     return best;
 }
 
-/* a header cell, broken at spaces into lines of at most w characters (a longer word stands
+/* estimated width in pt of the k bytes at s in the body's 11 pt Computer Modern, on the generous
+   side: the narrowest a wrapping column may be is its longest unbreakable word */
+static double rp__pt(const char *s, size_t k) {
+    double w = 0;
+    for (size_t j = 0; j < k; j++) {
+        const unsigned char ch = (unsigned char)s[j];
+        if ((ch & 0xC0) == 0x80) continue;                     /* UTF-8 continuation byte */
+        if (ch >= 0x80) w += 9;                                 /* ±, ×, −, ✗, ... */
+        else if (ch && strchr("@%MWmw", ch)) w += 10;
+        else if (ch >= 'A' && ch <= 'Z') w += 8;
+        else if (ch == ' ') w += 3.7;
+        else if (ch && strchr("ijlrtf.,:;!'|()[]", ch)) w += 3.9;
+        else w += 5.8;                                          /* digits, other lower case */
+    }
+    return w;
+}
+
+/* the widest word of s in pt (rp__pt) */
+static double rp__widest_word_pt(const char *s) {
+    double best = 0;
+    while (*s) {
+        size_t k = strcspn(s, " ");
+        double w = rp__pt(s, k);
+        if (w > best) best = w;
+        s += k;
+        while (*s == ' ') s++;
+    }
+    return best;
+}
+
+/* a header cell, broken at spaces into lines of at most max_pt (rp__pt; a longer word stands
    alone) */
-static void rp__tex_head(FILE *f, const char *h, int w) {
-    int n = 0;
+static void rp__tex_head(FILE *f, const char *h, double max_pt) {
+    double n = 0;
     fputs("\\begin{tabular}[b]{@{}c@{}}", f);
     for (const char *s = h; *s;) {
         size_t k = strcspn(s, " ");
         char word[256];
         snprintf(word, sizeof word, "%.*s", (int)(k < 255 ? k : 255), s);
-        int ww = rp__width(word);
-        if (n && n + 1 + ww > w) { fputs("\\\\", f); n = 0; }
-        if (n) { fputc(' ', f); n++; }
+        const double ww = rp__pt(word, strlen(word)), space = rp__pt(" ", 1);
+        if (n > 0 && n + space + ww > max_pt) { fputs("\\\\", f); n = 0; }
+        if (n > 0) { fputc(' ', f); n += space; }
         rp__tex(f, word);
         n += ww;
         s += k;
@@ -469,12 +499,16 @@ static void rp__tex_head(FILE *f, const char *h, int w) {
    lines as wide as its column's cells, RP_TEX_HEAD_MIN at least). A table that fits the text
    width (RP_TEX_WIDTH characters) is a plain tabular; a wider one turns sideways (rotating's
    sidewaystable, RP_TEX_WIDE characters); one wider still also wraps its cells in p columns sized
-   in proportion to their widths. */
+   in proportion to their widths, none narrower than its widest word (rp__pt): the columns above
+   that width give up the difference. */
 #define RP_TEX_WIDTH 90
 #define RP_TEX_WIDE 130
 #define RP_TEX_HEAD_MIN 8
+#define RP_TEX_SIDEWAYS_PT 718.0   /* the sideways \linewidth: A4's height less 2.2 cm margins */
+#define RP_TEX_PAD_PT 12.0         /* \tabcolsep on both sides of a column */
 static void rp__tex_table(FILE *f, const rp_table *t, const char *name, int i) {
     int w[RP_MAX_COLS], total = 0;
+    double pt[RP_MAX_COLS], floor_pt[RP_MAX_COLS];
     for (int c = 0; c < t->ncol; c++) {
         w[c] = rp__longest_word(t->head[c]);
         for (int r = 0; r < t->nrow; r++) {
@@ -483,6 +517,25 @@ static void rp__tex_table(FILE *f, const rp_table *t, const char *name, int i) {
         }
         if (w[c] < RP_TEX_HEAD_MIN) w[c] = RP_TEX_HEAD_MIN;
         total += w[c] + 2;
+        floor_pt[c] = rp__widest_word_pt(t->head[c]);
+        for (int r = 0; r < t->nrow; r++) {
+            double x = rp__widest_word_pt(rp__cell(t, r, c));
+            if (x > floor_pt[c]) floor_pt[c] = x;
+        }
+    }
+    /* wrapped columns: in proportion to w, raised to their floor, the excess taken back from the
+       columns above theirs in proportion to their room */
+    const double avail = RP_TEX_SIDEWAYS_PT - RP_TEX_PAD_PT * t->ncol;
+    double sum = 0, room = 0;
+    for (int c = 0; c < t->ncol; c++) {
+        pt[c] = RP_TEX_SIDEWAYS_PT * (w[c] + 2) / total - RP_TEX_PAD_PT;
+        if (pt[c] < floor_pt[c]) pt[c] = floor_pt[c];
+        sum += pt[c];
+        room += pt[c] - floor_pt[c];
+    }
+    if (sum > avail && room > 0) {
+        const double take = (sum - avail) / room < 1 ? (sum - avail) / room : 1;
+        for (int c = 0; c < t->ncol; c++) pt[c] -= (pt[c] - floor_pt[c]) * take;
     }
     const int wide = total > RP_TEX_WIDTH, wrap = total > RP_TEX_WIDE;
     const char *env = wide ? "sidewaystable" : "table";
@@ -492,13 +545,14 @@ static void rp__tex_table(FILE *f, const rp_table *t, const char *name, int i) {
     for (int c = 0; c < t->ncol; c++) {
         if (wrap)
             fprintf(f, ">{%s\\arraybackslash}p{%.3f\\linewidth}",
-                    c ? "\\raggedleft" : "\\raggedright",
-                    /* less the column's padding of the sideways width */
-                    (double)(w[c] + 2) / total - 2.0 * 6 / 718);
+                    c ? "\\raggedleft" : "\\raggedright", pt[c] / RP_TEX_SIDEWAYS_PT);
         else fputc(c ? 'r' : 'l', f);
     }
     fputs("}\n\\toprule\n", f);
-    for (int c = 0; c < t->ncol; c++) { if (c) fputs(" & ", f); rp__tex_head(f, t->head[c], w[c]); }
+    for (int c = 0; c < t->ncol; c++) {   /* plain columns: lines of about w[c] characters */
+        if (c) fputs(" & ", f);
+        rp__tex_head(f, t->head[c], wrap ? pt[c] : 5.8 * w[c]);
+    }
     fputs(" \\\\\n\\midrule\n", f);
     for (int r = 0; r < t->nrow; r++) {
         for (int c = 0; c < t->ncol; c++) { if (c) fputs(" & ", f); rp__tex(f, rp__cell(t, r, c)); }

@@ -517,13 +517,51 @@ static char *slurp(const char *path) {
     buf[n] = 0;
     return buf;
 }
+/* the wrapped table x (nc columns) fits: each p{} width (a fraction of the 718 pt sideways line)
+   holds its column's widest word and each line of its header as rp__tex_head broke it (rp__pt),
+   and the widths with their 12 pt padding fill no more than the line */
+static int tex_wrap_fits(const char *x, int nc, const char *const *head, const char *const *row,
+                         char *msg, size_t cap) {
+    const char *p = x;
+    double w[16], sum = 0;
+    for (int c = 0; c < nc; c++) {
+        p = strstr(p, "p{");
+        if (!p || sscanf(p, "p{%lf", &w[c]) != 1) { snprintf(msg, cap, "column %d: no p{} width", c); return 0; }
+        w[c] *= 718.0;
+        sum += w[c] + 12.0;
+        p += 2;
+        double need = rp__widest_word_pt(head[c]), cell = rp__widest_word_pt(row[c]);
+        if (cell > need) need = cell;
+        if (w[c] + 0.5 < need) { snprintf(msg, cap, "column %d: %.1f pt < its widest word %.1f pt", c, w[c], need); return 0; }
+    }
+    if (sum > 718.0 + 1.0) { snprintf(msg, cap, "columns and padding %.1f pt > 718 pt", sum); return 0; }
+    /* the header lines: "\begin{tabular}[b]{@{}c@{}}" line "\\" line ... "\end{tabular}" */
+    const char *h = strstr(x, "\\toprule");
+    for (int c = 0; c < nc && h; c++) {
+        h = strstr(h, "{@{}c@{}}");
+        if (!h) break;
+        h += strlen("{@{}c@{}}");
+        const char *end = strstr(h, "\\end{tabular}");
+        while (h < end) {
+            const char *br = strstr(h, "\\\\");
+            const char *e = br && br < end ? br : end;
+            double lw = rp__pt(h, (size_t)(e - h));
+            if (lw > w[c] + 0.5) { snprintf(msg, cap, "column %d: header line '%.*s' %.1f pt > %.1f pt", c, (int)(e - h), h, lw, w[c]); return 0; }
+            h = e == end ? end : e + 2;
+        }
+    }
+    snprintf(msg, cap, "%d columns, %.0f of 718 pt", nc, sum);
+    return 1;
+}
+
 static void test_tex(void) {
     char dir[700], path[760], err[LS_ERRLEN] = "";
     snprintf(dir, sizeof dir, "%s/tex", t_tmpdir());
     const char *head[9] = {"model", "ListOps", "Text (IMDb bytes)", "Retrieval", "Image", "Pathfinder", "Path-X", "Avg", "Avg 6"};
     const char *narrow_row[3] = {"S4D", "61.2 ± 1.0", "70.1"}, *wide_row[9] = {"Transformer + SPT", "61.2 ± 1.0 †", "70.1 ± 0.3",
         "52.0 ± 0.1", "81.4 ± 0.9", "50.2 ± 0.0", "✗ (cost)", "55.1", "54.0"};
-    int kinds[3] = {0, 0, 0}, small = 0, resize = 0, caption = 0;
+    int kinds[3] = {0, 0, 0}, small = 0, resize = 0, caption = 0, wrap_fits = 0;
+    char wrap_msg[256] = "";
     for (int k = 0; k < 3; k++) {
         rp_table t;
         int nc = k == 0 ? 3 : 9;
@@ -546,6 +584,7 @@ static void test_tex(void) {
         resize |= strstr(x, "resizebox") != NULL;
         const char *cap = strstr(x, "\\caption{Accuracy}"), *run = strstr(x, "Run: "), *note = strstr(x, "a note");
         caption += cap && run && note && cap < run && run < note;
+        if (k == 2) wrap_fits = tex_wrap_fits(x, nc, head, row, wrap_msg, sizeof wrap_msg);
     }
     /* characters: a mapped Greek letter becomes math; one pdflatex cannot set becomes "?" with a
        message naming it, so the paper still builds */
@@ -566,6 +605,8 @@ static void test_tex(void) {
     T_CHECK(kinds[0] == 0 && kinds[1] == 1 && kinds[2] == 2 && !small && !resize && caption == 3,
             "tex: narrow table in a float (%d), wide one sideways (%d), wider one wrapped (%d); never resized or set small; caption = title, run details and notes after it (%d of 3)",
             kinds[0], kinds[1], kinds[2], caption);
+    T_CHECK(wrap_fits, "tex: a wrapped table's p columns hold their widest word and every header line, and fill "
+            "the page's width: %s", wrap_msg);
 }
 
 /* under a file-size limit (ulimit -f) a table or a cached row that does not fit fails with an
