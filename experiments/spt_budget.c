@@ -27,7 +27,8 @@
                                and that share)
      spt_budget.csv            one row per run (an SPT arm's pretraining and fine-tuning in one row)
      spt_budget_curves.csv     the validation curves of every phase, on one step axis per run
-                               (budget_x: B over the smallest budget)
+                               (budget_x: B over the smallest budget; unigram_entropy: the
+                               task's H, so a pretraining curve reads as val_loss - H)
      spt_budget_crossover.csv  the crossover as numbers (accuracies in %, gain in points)
      spt_budget_fig.tex        a pgfplots figure of the crossover, coordinates inline */
 #define LONGSEQ_IMPLEMENTATION
@@ -165,11 +166,11 @@ static int run_task(int task, const ls_cli *cli, int fresh, const int64_t *B, in
                         int np = arm_curve(ph ? o.ft.hash : o.pt.hash, pts, 256);
                         for (int i = 0; i < np; i++)
                             rp_table_rowf(curves, "%s\t%s\t%lld\t%lld\t%d\t%s\t%lld\t%lld\t%.4f"
-                                          "\t%.4f\t%llu",
+                                          "\t%.4f\t%.4f\t%llu",
                                           tn, MODEL[m], (long long)B[b], (long long)(B[b] / B[0]),
                                           SHARE[s], ph ? "finetune" : "pretrain", pts[i].step,
                                           pts[i].step + (ph ? pt_steps : 0), pts[i].val_loss,
-                                          pts[i].val_metric, (unsigned long long)seed);
+                                          pts[i].val_metric, H, (unsigned long long)seed);
                     }
                 }
     lra_task_free(&t);
@@ -435,11 +436,11 @@ int main(int argc, char **argv) {
                         "lm_val_loss", "unigram_entropy", "val", "test", "wall_s", "threads",
                         "seed", "hash"};
     const char *ch[] = {"task", "model", "budget", "budget_x", "spt_share", "phase", "step",
-                        "total_step", "val_loss", "val_metric", "seed"};
+                        "total_step", "val_loss", "val_metric", "unigram_entropy", "seed"};
     rp_table raw, curves, cross_t, cross_csv;
     static rp_table acc_t[LRA_N_TASKS];
     rp_table_init(&raw, "runs", 14, rh, RP_CSV);
-    rp_table_init(&curves, "curves", 11, ch, RP_CSV);
+    rp_table_init(&curves, "curves", 12, ch, RP_CSV);
     arm_progress_begin(PROG, total, cli.quiet);
     for (int j = 0; j < nc; j++)
         if (run_task(cols[j], &cli, fresh, B, nseed, &raw, &curves, &wall_sum) < 0) return 1;
