@@ -208,9 +208,9 @@ static void caption(const ls_cli *cli, double t_start, sd_tables *T) {
                   "best-validation parameters. Mean%s over %d seed%s; gains paired by seed.",
                   N_SEEDS[prof] > 1 ? " ± sd" : "", N_SEEDS[prof], N_SEEDS[prof] > 1 ? "s" : "");
     rp_table_note(&T->gain, "SPT loss − H: the pretraining's best held-out masked-LM loss minus "
-                  "the entropy H of the subset's token frequencies (the loss of a model that learned "
-                  "only them), mean over seeds; † at 0 or above: the pretraining learned no more "
-                  "than that.");
+                  "the entropy H of the subset's token frequencies (the loss of a model that "
+                  "learned only them), mean over seeds; † at 0 or above: the pretraining learned "
+                  "no more than that.");
     rp_anchor(&T->acc, "relative SPT gain (S4, Image and Text)",
               "modest with all the data, up to about 30% on small fractions",
               "Amos, Berant & Gupta 2024, Figure 3");
