@@ -1199,12 +1199,12 @@ static void test_synthlang_unigram(void) {
        counts 0:2 1:1 2:1 3:2 of 6, H = -(2 (1/3) log2(1/3) + 2 (1/6) log2(1/6)) = log2 6 - 2/3 = 1.918296 */
     static const int32_t tok[2][4] = {{0, 0, 1, 2}, {3, 3, 31, 31}};
     static const int32_t len[2] = {4, 2}, lab[2] = {0, 0};
-    ls_dataset d = {2, 4, 0, &tok[0][0], len, lab};
+    ls_dataset d = {.n = 2, .T = 4, .pair = 0, .tokens = &tok[0][0], .len = len, .label = lab};
     double h = sl_unigram_bits(&d);
     T_CHECK(fabs(h - 1.918296) < 1e-6, "synthlang: unigram entropy of a fixed 6-id set = log2 6 - 2/3 (got %.6f)", h);
     static const int32_t uni[1][4] = {{5, 6, 7, 8}};
     static const int32_t len4[1] = {4};
-    ls_dataset u = {1, 4, 0, &uni[0][0], len4, lab};
+    ls_dataset u = {.n = 1, .T = 4, .pair = 0, .tokens = &uni[0][0], .len = len4, .label = lab};
     T_CHECK(fabs(sl_unigram_bits(&u) - 2.0) < 1e-12, "synthlang: 4 distinct ids = 2 bits");
 }
 

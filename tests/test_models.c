@@ -837,7 +837,8 @@ static void test_toy_tasks(void) {
         int kind = v[i].head == LS_HEAD_PAIR ? 1 : v[i].obj != LS_OBJ_CLASSIFY ? 2 : 0;
         make_toy(NTR, kind, 1, tok[0], len[0], lab[0]);
         make_toy(NVA, kind, 2, tok[1], len[1], lab[1]);
-        ls_dataset tr = {NTR, TT, kind == 1, tok[0], len[0], lab[0]}, va = {NVA, TT, kind == 1, tok[1], len[1], lab[1]};
+        ls_dataset tr = {.n = NTR, .T = TT, .pair = kind == 1, .tokens = tok[0], .len = len[0], .label = lab[0]};
+        ls_dataset va = {.n = NVA, .T = TT, .pair = kind == 1, .tokens = tok[1], .len = len[1], .label = lab[1]};
         ls_config cfg = toy_config(v[i].arch, v[i].head);
         cfg.causal = v[i].causal; cfg.pos = v[i].pos % 100; cfg.n_classes = 2;
         if (v[i].pos >= 100) cfg.n_experts = 4;   /* pos + 100: a Switch FFN of 4 experts */
@@ -866,7 +867,7 @@ static void test_spt_finetune(void) {
     enum { N = 256 };
     static int32_t tok[N * TT], len[N], lab[N];
     make_toy(N, 0, 8, tok, len, lab);
-    ls_dataset d = {N, TT, 0, tok, len, lab};
+    ls_dataset d = {.n = N, .T = TT, .pair = 0, .tokens = tok, .len = len, .label = lab};
     char ckpt[512], csv[512], err[LS_ERRLEN] = "";
     snprintf(ckpt, sizeof ckpt, "%s/spt.ckpt", t_tmpdir());
     snprintf(csv, sizeof csv, "%s/runs.csv", t_tmpdir());
@@ -933,7 +934,8 @@ static void test_selection(void) {
     static int32_t tok[N * TT], len[N], lab[N], vtok[N * TT], vlen[N], vlab[N];
     make_toy(N, 2, 11, tok, len, lab);
     make_toy(64, 2, 12, vtok, vlen, vlab);
-    ls_dataset d = {N, TT, 0, tok, len, lab}, v = {64, TT, 0, vtok, vlen, vlab};
+    ls_dataset d = {.n = N, .T = TT, .pair = 0, .tokens = tok, .len = len, .label = lab};
+    ls_dataset v = {.n = 64, .T = TT, .pair = 0, .tokens = vtok, .len = vlen, .label = vlab};
     int picks_differ = 0, ok_loss = 1, ok_metric = 1;
     for (int sel = 0; sel < 2; sel++) {   /* 0: default (AUTO: loss for an LM), 1: LS_SELECT_METRIC */
         char csv[512], err[LS_ERRLEN] = "";
@@ -976,7 +978,7 @@ static void test_divergence(void) {
     enum { N = 64 };
     static int32_t tok[N * TT], len[N], lab[N];
     make_toy(N, 0, 21, tok, len, lab);
-    ls_dataset d = {N, TT, 0, tok, len, lab};
+    ls_dataset d = {.n = N, .T = TT, .pair = 0, .tokens = tok, .len = len, .label = lab};
     const float bad_lr[] = {0.0f, -1e-3f, INFINITY, NAN};
     int refused = 1;
     char err[LS_ERRLEN] = "", ckpt[512], best[600];
@@ -1040,7 +1042,7 @@ int t_child_train(const char *ckpt) {
     ls_train_cfg tc;
     ls_train_io io;
     resume_setup(&m, &tc, &io, ckpt);
-    ls_dataset d = {RN, TT, 0, rtok, rlen, rlab};
+    ls_dataset d = {.n = RN, .T = TT, .pair = 0, .tokens = rtok, .len = rlen, .label = rlab};
     ls_train_result res;
     char err[LS_ERRLEN];
     for (;;) {   /* slow it down so the parent can kill it mid-run */
@@ -1061,7 +1063,7 @@ static void test_resume(void) {
     char a[512], b[512];
     snprintf(a, sizeof a, "%s/run_a.ckpt", t_tmpdir());
     snprintf(b, sizeof b, "%s/run_b.ckpt", t_tmpdir());
-    ls_dataset d = {RN, TT, 0, rtok, rlen, rlab};
+    ls_dataset d = {.n = RN, .T = TT, .pair = 0, .tokens = rtok, .len = rlen, .label = rlab};
     char err[LS_ERRLEN];
     ls_train_result ra, rb;
 
@@ -1134,7 +1136,7 @@ static void test_resume_curve(void) {
     snprintf(csv, sizeof csv, "%s/curve.csv", t_tmpdir());
     snprintf(csv_a, sizeof csv_a, "%s/curve_a.csv", t_tmpdir());
     remove(ckpt); remove(csv); remove(csv_a);
-    ls_dataset d = {RN, TT, 0, rtok, rlen, rlab};
+    ls_dataset d = {.n = RN, .T = TT, .pair = 0, .tokens = rtok, .len = rlen, .label = rlab};
     ls_model m;
     ls_train_cfg tc;
     ls_train_io io;
@@ -1207,7 +1209,7 @@ static void test_autothreads(void) {
     T_CHECK(ok && ls_get_threads() == 2, "autothreads: 1 thread kept while it is faster, n again at the next probe and "
             "kept when it wins, n restored at the end (switches %lld)", (long long)a.switches);
     /* ls_train: adapting vs fixed, at 2 threads */
-    ls_dataset d = {RN, TT, 0, rtok, rlen, rlab};
+    ls_dataset d = {.n = RN, .T = TT, .pair = 0, .tokens = rtok, .len = rlen, .label = rlab};
     ls_model m1, m2;
     ls_train_cfg tc;
     ls_train_io io;
@@ -1245,7 +1247,7 @@ int t_child_run(const char *ckpt, const char *csv) {
     ls_train_cfg tc;
     ls_train_io io;
     kill_setup(&m, &tc, &io, ckpt, csv);
-    ls_dataset d = {RN, TT, 0, rtok, rlen, rlab};
+    ls_dataset d = {.n = RN, .T = TT, .pair = 0, .tokens = rtok, .len = rlen, .label = rlab};
     ls_train_result res;
     char err[LS_ERRLEN];
     int rc = ls_train(&m, &tc, &io, &d, &d, NULL, &res, err);
@@ -1267,7 +1269,7 @@ static void test_random_kills(void) {
     snprintf(ckpt, sizeof ckpt, "%s/kills.ckpt", t_tmpdir());
     snprintf(csv, sizeof csv, "%s/kills.csv", t_tmpdir());
     snprintf(tmp, sizeof tmp, "%s.tmp", ckpt);
-    ls_dataset d = {RN, TT, 0, rtok, rlen, rlab};
+    ls_dataset d = {.n = RN, .T = TT, .pair = 0, .tokens = rtok, .len = rlen, .label = rlab};
     /* the uninterrupted run, in this process (also times a run, to spread the kills over it) */
     ls_model ma, mb;
     ls_train_cfg tc;
@@ -1365,7 +1367,7 @@ static void test_resume_finished(void) {
     char ckpt[512], err[LS_ERRLEN] = "";
     snprintf(ckpt, sizeof ckpt, "%s/finished.ckpt", t_tmpdir());
     remove(ckpt);
-    ls_dataset d = {RN, TT, 0, rtok, rlen, rlab};
+    ls_dataset d = {.n = RN, .T = TT, .pair = 0, .tokens = rtok, .len = rlen, .label = rlab};
     ls_train_result r1, r2;
     int stopped_early = 0, same = 1;
     for (int pass = 0; pass < 2; pass++) {
@@ -1568,7 +1570,8 @@ static void test_hwfa_toy(void) {
     static int32_t tok[2][NTR * TT], len[2][NTR], lab[2][NTR];
     make_toy(NTR, 2, 1, tok[0], len[0], lab[0]);
     make_toy(NVA, 2, 2, tok[1], len[1], lab[1]);
-    ls_dataset tr = {NTR, TT, 0, tok[0], len[0], lab[0]}, va = {NVA, TT, 0, tok[1], len[1], lab[1]};
+    ls_dataset tr = {.n = NTR, .T = TT, .pair = 0, .tokens = tok[0], .len = len[0], .label = lab[0]};
+    ls_dataset va = {.n = NVA, .T = TT, .pair = 0, .tokens = tok[1], .len = len[1], .label = lab[1]};
     ls_config cfg = hwfa_config(LS_HEAD_LM, 1, 2, 4, TT);
     ls_model m;
     char err[LS_ERRLEN] = "";

@@ -58,7 +58,7 @@ static void test_subsets(void) {
 /* unigram baselines on a known distribution: tokens 0,0,1,2 (+ padding that must not count) */
 static void test_unigram(void) {
     const int32_t tok[2 * 4] = {0, 0, 1, 2, 9, 9, 9, 9}, len[2] = {4, 0};
-    ls_dataset d = {2, 4, 0, tok, len, NULL};
+    ls_dataset d = {.n = 2, .T = 4, .pair = 0, .tokens = tok, .len = len, .label = NULL};
     double mode, H;
     arm_unigram(&d, &mode, &H);
     double want = -(0.5 * log(0.5) + 2 * 0.25 * log(0.25));
