@@ -270,7 +270,7 @@ runs tables: $(REPORT_TABLES) $(BUILD)/cost
 # table exactly as the programs wrote them (the first table of paper/tables/<name>.md, between the
 # README's "<!-- <name> table: begin/end -->" markers)
 readme:
-	@for t in quick/lra lra bench mpi_scaling; do \
+	@for t in quick/lra lra cost bench mpi_scaling; do \
 	    if [ ! -f paper/tables/$$t.md ]; then echo "readme: paper/tables/$$t.md not generated yet"; continue; fi; \
 	    awk '/^### /{n++} n==1' paper/tables/$$t.md > README.md.table && \
 	    awk -v b="<!-- $$t table: begin" -v e="<!-- $$t table: end -->" \
