@@ -33,7 +33,7 @@
                  MATMUL, LINEAR, ADD, SUB, MUL, SCALE, EMBEDDING, GELU, SILU, GELU_SKIP,
                  SOFTMAX and LOG_SOFTMAX, CROSS_ENTROPY, L1_LOSS and MSE_LOSS, LAYERNORM, ADD_LAYERNORM,
                  RMSNORM, DROPOUT, RESHAPE, TRANSPOSE, CONCAT, SLICE, POOL, SUM, SIGMOID, ROPE, L2NORM,
-                 LINEAR_ATTENTION, FFTCONV, S4D, LRU, ATTENTION, DWCONV
+                 LINEAR_ATTENTION, FFTCONV, S4D, LRU, ATTENTION, DWCONV, S5, EMA
         6D. Training stack: parameters, AdamW, checkpoints, models, training, gradient check, command line
             6D.1 parameters
             6D.2 AdamW, schedules, clipping
@@ -312,7 +312,9 @@ LS_API int ls_backward_from(ls_ctx *ctx, ls_tensor *out, const float *dout);
     X(S4D, s4d)                   /* S4D kernel (C, T) from diagonal complex SSM parameters */ \
     X(LRU, lru)                   /* LRU linear-recurrence scan */                             \
     X(ATTENTION, attention)       /* fused multi-head attention, O(T) memory */                \
-    X(DWCONV, dwconv)             /* depthwise conv over time, per-head kernels (Wu et al.) */
+    X(DWCONV, dwconv)             /* depthwise conv over time, per-head kernels (Wu et al.) */ \
+    X(S5, s5)                     /* S5 MIMO diagonal SSM scan, ZOH (Smith et al. 2023) */     \
+    X(EMA, ema)                   /* MEGA damped EMA kernel (C, T) (Ma et al. 2023) */
 
 enum {
 #define LS__X(E, f) LS_OP_##E,
@@ -430,6 +432,20 @@ LS_API void ls_alibi_slopes(float *m, int64_t H);
    y[b, t, c] = sum_k w[(b, t,) c / D, k] x[b, t + o - k, c], o = 0 causal, (K - 1) / 2 centred,
    x = 0 outside 0..T-1. The softmax over k that the paper applies is the caller's (ls_softmax). */
 LS_API ls_tensor *ls_dwconv(ls_ctx *ctx, ls_tensor *x, ls_tensor *w, int64_t H, int causal);
+/* S5 scan (Smith, Warrington, Linderman 2023, "Simplified State Space Layers for Sequence
+   Modeling", ICLR): x (B, T, 2P) = B u as [re | im] per step -> h (B, T, 2P), P complex states shared
+   by all channels, zero-order hold with a step per state:
+       Lambda = -exp(log_neg_re) + i lambda_im,  dt = exp(log_dt),  Abar = exp(Lambda dt),
+       h_t = Abar h_{t-1} + (Abar - 1) / Lambda * x_t    (reverse: h_t = Abar h_{t+1} + ..., from t = T-1)
+   log_neg_re, lambda_im, log_dt (P) */
+LS_API ls_tensor *ls_s5_scan(ls_ctx *ctx, ls_tensor *x, ls_tensor *log_neg_re, ls_tensor *lambda_im,
+                             ls_tensor *log_dt, int reverse);
+/* MEGA's multi-dimensional damped EMA as a kernel (Ma et al. 2023, "Mega: Moving Average Equipped
+   Gated Attention", ICLR): alpha_raw, delta_raw, beta, eta (C, h) -> K (C, T),
+       K[c, t] = h^-1/2 sum_j eta_cj alpha_cj beta_cj (1 - alpha_cj delta_cj)^t,
+   alpha = sigmoid(alpha_raw), delta = sigmoid(delta_raw); convolve with ls_fftconv */
+LS_API ls_tensor *ls_ema_kernel(ls_ctx *ctx, ls_tensor *alpha_raw, ls_tensor *delta_raw, ls_tensor *beta,
+                                ls_tensor *eta, int64_t T);
 
 /* --- parameters: one contiguous value buffer and one gradient buffer, named views --- */
 #define LS_MAX_GROUPS 8
@@ -491,10 +507,20 @@ LS_API int ls_checkpoint_load(const char *path, ls_params *P, ls_adamw *opt, int
    2019, arXiv:1901.10430): Linear(d, 2d) + GLU, a depthwise convolution of conv_k taps per head
    (ls_dwconv; causal when the model is), Linear(d, d). The kernels are softmax-normalised over the
    taps: one per head for every position (lightweight), or predicted at each position by a linear
-   layer of the convolution's input, Linear(d, H K) (dynamic). New architectures go last: run records
-   hash the config's bytes. */
+   layer of the convolution's input, Linear(d, H K) (dynamic).
+   S5 (Smith, Warrington, Linderman 2023, "Simplified State Space Layers for Sequence Modeling"):
+   the S4D/LRU layer (LayerNorm, sequence map, D skip, GELU, Linear or GLU) with one MIMO diagonal
+   SSM of d_state = P complex states shared by the d channels as its sequence map: Linear(d, 2P) = B,
+   ls_s5_scan (ZOH, a step per state), Linear(2P, d) = Re(C h). Lambda starts at S4D-Lin or S4D-Inv
+   (ssm_init), dt log-uniform in [dt_min, dt_max]; bidirectional adds a reverse scan of the same B u
+   with its own C (the paper's bidirectional S5), as S4D's flag adds an anti-causal kernel.
+   MEGA (Ma et al. 2023, "Mega: Moving Average Equipped Gated Attention"): the Transformer block with
+   MEGA's single-head gated attention in place of attention: a d_state-dimensional damped EMA per
+   channel (ls_ema_kernel, bidirectional adds a second EMA over the future), shared representation
+   z (d/2), values 2d, reset and update gates; full attention (the paper's non-chunked variant).
+   New architectures go last: run records hash the config's bytes. */
 enum { LS_ARCH_TRANSFORMER = 0, LS_ARCH_S4D, LS_ARCH_LRU, LS_ARCH_LINEAR, LS_ARCH_MIXER, LS_ARCH_UNIVERSAL,
-       LS_ARCH_LIGHTCONV, LS_ARCH_DYNCONV, LS_ARCH_COUNT };
+       LS_ARCH_LIGHTCONV, LS_ARCH_DYNCONV, LS_ARCH_S5, LS_ARCH_MEGA, LS_ARCH_COUNT };
 /* XPOS: xPos (ls_xpos, the paper's gamma 0.4 and scale_base 512) on the rope_base frequencies. KERPLE:
    KERPLE-log (Chi et al. 2022, NeurIPS), a learned logit bias -r1_h log(1 + r2_h |i - j|) per head in the
    fused attention (ls_attn_opts.kerple; parameters "attn.kerple" per layer). HWFA: hybrid
@@ -547,11 +573,12 @@ typedef struct ls_config {
     int16_t conv_k;          /* LIGHTCONV / DYNCONV kernel taps (ls_config_default: 7) */
     int16_t n_experts;       /* 0: the dense FFN; 2..LS_SWITCH_MAX: a Switch FFN of that many experts */
     int64_t sinks;           /* with window: the first `sinks` keys stay visible (Lambda mask) */
-    int d_state;             /* SSM state size N: S4D keeps N/2 complex pairs, LRU N complex modes */
-    int ssm_init;            /* LS_SSM_INIT_* (S4D) */
-    int bidirectional;       /* S4D: add an anti-causal kernel */
+    int d_state;             /* SSM state size N: S4D keeps N/2 complex pairs, LRU and S5 N complex
+                                modes; MEGA: the EMA's expansion dimensions h (default 16) */
+    int ssm_init;            /* LS_SSM_INIT_* (S4D; S5: LIN or INV) */
+    int bidirectional;       /* S4D: add an anti-causal kernel; S5: a reverse scan; MEGA: a reverse EMA */
     int glu;                 /* SSM output Linear(d, 2d) + GLU instead of Linear(d, d) */
-    float dt_min, dt_max;    /* S4D step sizes, log-uniform */
+    float dt_min, dt_max;    /* S4D and S5 step sizes, log-uniform */
     float r_min, r_max;      /* LRU eigenvalue ring */
     int head;                /* LS_HEAD_* */
     int n_classes;           /* classifier outputs */
@@ -588,8 +615,8 @@ LS_API int ls_model_init(ls_model *m, const ls_config *cfg, uint64_t seed, char 
 LS_API void ls_model_free(ls_model *m);
 /* token ids (B, T) -> hidden states (B, T, d). lengths (B, may be NULL = all T): positions t >=
    lengths[b] are padding, and no valid position sees them (attention hides padding keys; a
-   bidirectional S4D or Mixer sees zeros there; causal models never look ahead). The padding
-   positions' own states are unspecified. */
+   bidirectional S4D, S5, MEGA EMA or Mixer sees zeros there; causal models never look
+   ahead). The padding positions' own states are unspecified. */
 LS_API ls_tensor *ls_model_encode(ls_ctx *ctx, ls_model *m, const int32_t *ids, const int32_t *lengths, int64_t B, int64_t T);
 /* the head's output: classify (B, classes) from ids (B, T); pair (B, classes) from ids (B, 2, T) and
    lengths (B, 2); LM (B, T, lm_vocab). lengths may be NULL (all T). */
@@ -5443,6 +5470,258 @@ LS_API ls_tensor *ls_dwconv(ls_ctx *ctx, ls_tensor *x, ls_tensor *w, int64_t H, 
     return out;
 }
 
+/* --- S5: x (B, T, 2P) as [re | im] per step, log_neg_re, lambda_im, log_dt (P) -> h (B, T, 2P) ---
+   Smith, Warrington, Linderman 2023, "Simplified State Space Layers for Sequence Modeling" (ICLR):
+   one diagonal state of P complex modes shared by all d channels
+   (MIMO), where S4D runs one SISO SSM per channel, with a step dt per state. The model applies B
+   (d -> P complex, a real (d, 2P) linear) before the scan and C after it, so the op is the
+   recurrence alone. Per state n:
+       Lambda = -exp(log_neg_re) + i lambda_im,  dt = exp(log_dt),  Abar = exp(Lambda dt),
+       gamma = (Abar - 1) / Lambda                       (zero-order hold: Bbar = gamma B)
+       h_t = Abar h_{t-1} + gamma x_t,  h_{-1} = 0       (reverse: t = T-1 down to 0, h_T = 0)
+   Backward (complex gradients g = dL/dRe + i dL/dIm, as for S4D and LRU), against scan order:
+       a_t = dh_t + conj(Abar) a_{t+1}                   (a past the scan's last step = 0)
+       dx_t = conj(gamma) a_t
+       g_Abar = sum a_t conj(h_{t-1}),  g_gamma = sum a_t conj(x_t)
+       g_Lambda = g_Abar conj(dt Abar) + g_gamma conj((dt Abar - gamma) / Lambda)
+       dL/ddt = Re(conj(g_Abar) Lambda Abar) + Re(conj(g_gamma) Abar)
+       dlog_neg_re = -exp(log_neg_re) Re(g_Lambda),  dlambda_im = Im(g_Lambda),  dlog_dt = dt dL/ddt
+   Abar - 1 is formed as expm1(w_re) cos(w_im) - 2 sin^2(w_im / 2) + i exp(w_re) sin(w_im), w = Lambda dt,
+   so gamma keeps its digits when |w| is small. The paper computes the recurrence with a parallel
+   (associative) scan; on CPU threads this is the LRU scan's O(B T P) sequential loop (6B.6) with its
+   work split: (batch, block of LS__S5_BLOCK states), never over time; coefficients in double, the
+   step in float; the per-(b, n) sums in double, added over b in order, so the bits do not depend on
+   the thread count. Nothing is saved: the backward reads the output h. */
+
+#define LS__S5_BLOCK 64
+
+typedef struct ls__s5_coef { double ar, ai, gr, gi, lr, li, dt; } ls__s5_coef;   /* Abar, gamma, Lambda, dt */
+
+static void ls__s5_coeffs(int64_t P, const float *lnr, const float *lim, const float *ldt, ls__s5_coef *cf) {
+    for (int64_t n = 0; n < P; n++) {
+        const double lr = -exp((double)lnr[n]), li = (double)lim[n], dt = exp((double)ldt[n]);
+        const double wr = lr * dt, wi = li * dt, e = exp(wr), s = sin(0.5 * wi);
+        const double ar = e * cos(wi), ai = e * sin(wi);
+        const double mr = expm1(wr) * cos(wi) - 2.0 * s * s, mi = ai;   /* Abar - 1 */
+        const double den = lr * lr + li * li;                            /* lr < 0: never 0 */
+        cf[n].ar = ar; cf[n].ai = ai; cf[n].lr = lr; cf[n].li = li; cf[n].dt = dt;
+        cf[n].gr = (mr * lr + mi * li) / den;                            /* (Abar - 1) conj(Lambda) / |Lambda|^2 */
+        cf[n].gi = (mi * lr - mr * li) / den;
+    }
+}
+
+static void ls__s5_forward(ls_ctx *ctx, ls_node *n) {
+    enum { NB = LS__S5_BLOCK };
+    const ls_tensor *X = n->in[0];
+    const int64_t B = X->d[0], T = X->d[1], P = X->d[2] / 2, rev = n->i[0], nblk = (P + NB - 1) / NB;
+    ls__s5_coef *cf = (ls__s5_coef *)ls__scratch(ctx, sizeof(ls__s5_coef) * (size_t)P);
+    ls__s5_coeffs(P, n->in[1]->x, n->in[2]->x, n->in[3]->x, cf);
+    float *out = n->out->x;
+    LS__PAR_FOR(B * nblk, (double)T * NB * 8.0)
+    for (int64_t task = 0; task < B * nblk; task++) {
+        const int64_t b = task / nblk, n0 = (task % nblk) * NB, nw = P - n0 < NB ? P - n0 : (int64_t)NB;
+        float ar[NB], ai[NB], gr[NB], gi[NB], hr[NB], hi[NB];
+        for (int64_t j = 0; j < nw; j++) {
+            ar[j] = (float)cf[n0 + j].ar; ai[j] = (float)cf[n0 + j].ai;
+            gr[j] = (float)cf[n0 + j].gr; gi[j] = (float)cf[n0 + j].gi;
+            hr[j] = hi[j] = 0.0f;
+        }
+        for (int64_t s = 0; s < T; s++) {
+            const int64_t t = rev ? T - 1 - s : s, at = (b * T + t) * 2 * P + n0;
+            const float *x = X->x + at;   /* re x[j], im x[P + j] */
+            float *h = out + at;
+            for (int64_t j = 0; j < nw; j++) {
+                const float ur = gr[j] * x[j] - gi[j] * x[P + j], ui = gr[j] * x[P + j] + gi[j] * x[j];
+                const float nr = ar[j] * hr[j] - ai[j] * hi[j] + ur, ni = ar[j] * hi[j] + ai[j] * hr[j] + ui;
+                hr[j] = nr; hi[j] = ni;
+                h[j] = nr; h[P + j] = ni;
+            }
+        }
+    }
+}
+
+static void ls__s5_backward(ls_ctx *ctx, ls_node *n) {
+    enum { NB = LS__S5_BLOCK };
+    const ls_tensor *X = n->in[0];
+    const int64_t B = X->d[0], T = X->d[1], P = X->d[2] / 2, rev = n->i[0], nblk = (P + NB - 1) / NB;
+    float *dx = ls__grad(n->in[0]), *dlnr = ls__grad(n->in[1]), *dlim = ls__grad(n->in[2]), *dldt = ls__grad(n->in[3]);
+    const int want_p = dlnr || dlim || dldt;
+    if (!want_p && !dx) return;
+    char *work = (char *)ls__scratch(ctx, sizeof(ls__s5_coef) * (size_t)P + sizeof(double) * (size_t)(4 * B * P));
+    ls__s5_coef *cf = (ls__s5_coef *)work;
+    double *part = (double *)(work + sizeof(ls__s5_coef) * (size_t)P);   /* g_Abar re, im, g_gamma re, im (4, B, P) */
+    ls__s5_coeffs(P, n->in[1]->x, n->in[2]->x, n->in[3]->x, cf);
+    const float *Hx = n->out->x, *DH = n->out->g;
+    LS__PAR_FOR(B * nblk, (double)T * NB * 16.0)
+    for (int64_t task = 0; task < B * nblk; task++) {
+        const int64_t b = task / nblk, n0 = (task % nblk) * NB, nw = P - n0 < NB ? P - n0 : (int64_t)NB;
+        float ar[NB], ai[NB], gr[NB], gi[NB], qr[NB], qi[NB];
+        double sar[NB], sai[NB], sgr[NB], sgi[NB];
+        for (int64_t j = 0; j < nw; j++) {
+            ar[j] = (float)cf[n0 + j].ar; ai[j] = (float)cf[n0 + j].ai;
+            gr[j] = (float)cf[n0 + j].gr; gi[j] = (float)cf[n0 + j].gi;
+            qr[j] = qi[j] = 0.0f;
+            sar[j] = sai[j] = sgr[j] = sgi[j] = 0.0;
+        }
+        for (int64_t s = T - 1; s >= 0; s--) {
+            const int64_t t = rev ? T - 1 - s : s, at = (b * T + t) * 2 * P + n0;
+            const float *g = DH + at, *x = X->x + at;
+            for (int64_t j = 0; j < nw; j++) {   /* a = dh + conj(Abar) a */
+                const float nr = g[j] + ar[j] * qr[j] + ai[j] * qi[j], ni = g[P + j] + ar[j] * qi[j] - ai[j] * qr[j];
+                qr[j] = nr; qi[j] = ni;
+            }
+            if (dx)
+                for (int64_t j = 0; j < nw; j++) {   /* dx = conj(gamma) a */
+                    dx[at + j] += gr[j] * qr[j] + gi[j] * qi[j];
+                    dx[at + P + j] += gr[j] * qi[j] - gi[j] * qr[j];
+                }
+            if (!want_p) continue;
+            for (int64_t j = 0; j < nw; j++) {       /* g_gamma += a conj(x) */
+                sgr[j] += (double)(qr[j] * x[j] + qi[j] * x[P + j]);
+                sgi[j] += (double)(qi[j] * x[j] - qr[j] * x[P + j]);
+            }
+            if (s > 0) {                             /* g_Abar += a conj(h at the previous step) */
+                const float *hp = Hx + (b * T + (rev ? t + 1 : t - 1)) * 2 * P + n0;
+                for (int64_t j = 0; j < nw; j++) {
+                    sar[j] += (double)(qr[j] * hp[j] + qi[j] * hp[P + j]);
+                    sai[j] += (double)(qi[j] * hp[j] - qr[j] * hp[P + j]);
+                }
+            }
+        }
+        for (int64_t j = 0; want_p && j < nw; j++) {
+            part[b * P + n0 + j] = sar[j]; part[(B + b) * P + n0 + j] = sai[j];
+            part[(2 * B + b) * P + n0 + j] = sgr[j]; part[(3 * B + b) * P + n0 + j] = sgi[j];
+        }
+    }
+    for (int64_t i = 0; want_p && i < P; i++) {
+        double gar = 0.0, gai = 0.0, ggr = 0.0, ggi = 0.0;
+        for (int64_t b = 0; b < B; b++) {
+            gar += part[b * P + i]; gai += part[(B + b) * P + i];
+            ggr += part[(2 * B + b) * P + i]; ggi += part[(3 * B + b) * P + i];
+        }
+        const ls__s5_coef c = cf[i];
+        const double den = c.lr * c.lr + c.li * c.li;
+        const double pr = c.dt * c.ar - c.gr, pi = c.dt * c.ai - c.gi;             /* dt Abar - gamma */
+        const double vr = (pr * c.lr + pi * c.li) / den, vi = (pi * c.lr - pr * c.li) / den;   /* ... / Lambda */
+        const double glr = c.dt * (gar * c.ar + gai * c.ai) + ggr * vr + ggi * vi;  /* g_Lambda */
+        const double gli = c.dt * (gai * c.ar - gar * c.ai) + ggi * vr - ggr * vi;
+        const double lar = c.lr * c.ar - c.li * c.ai, lai = c.lr * c.ai + c.li * c.ar;   /* Lambda Abar */
+        const double gdt = gar * lar + gai * lai + ggr * c.ar + ggi * c.ai;
+        if (dlnr) dlnr[i] += (float)(glr * c.lr);   /* dRe(Lambda)/dlog_neg_re = Re(Lambda) */
+        if (dlim) dlim[i] += (float)gli;
+        if (dldt) dldt[i] += (float)(c.dt * gdt);
+    }
+}
+
+LS_API ls_tensor *ls_s5_scan(ls_ctx *ctx, ls_tensor *x, ls_tensor *log_neg_re, ls_tensor *lambda_im,
+                             ls_tensor *log_dt, int reverse) {
+    if (!x || !log_neg_re || !lambda_im || !log_dt) return NULL;
+    int ok = x->nd == 3 && log_neg_re->nd == 1 && x->d[2] == 2 * log_neg_re->d[0];
+    ok = ok && lambda_im->nd == 1 && log_dt->nd == 1 && lambda_im->d[0] == log_neg_re->d[0] && log_dt->d[0] == log_neg_re->d[0];
+    if (!ok)
+        return ls__fail(ctx, "ls_s5_scan: x %s must be (B, T, 2P) for log_neg_re %s, lambda_im %s and log_dt %s (P)",
+                        ls__shp(x), ls__shp(log_neg_re), ls__shp(lambda_im), ls__shp(log_dt));
+    ls_tensor *out = ls__out(ctx, ls_tensor_shape(x));
+    ls_node *n = ls__record(ctx, LS_OP_S5, out, 4, x, log_neg_re, lambda_im, log_dt);
+    n->i[0] = reverse ? 1 : 0;
+    ls__run(ctx, n);
+    return out;
+}
+
+/* --- EMA: alpha_raw, delta_raw, beta, eta (C, h) -> K (C, T) ---
+   Ma, Zhou, Kong, He, Gui, Neubig, May, Zettlemoyer 2023, "Mega: Moving Average Equipped Gated
+   Attention" (ICLR), the multi-dimensional damped EMA: channel c is expanded to h
+   dimensions by beta, each runs a damped EMA, and eta projects them back:
+       u_t^(j) = beta_j x_t,  s_t^(j) = alpha_j u_t^(j) + (1 - alpha_j delta_j) s_{t-1}^(j),
+       y_t = r sum_j eta_j s_t^(j),   alpha = sigmoid(alpha_raw), delta = sigmoid(delta_raw) in (0, 1),
+   r = h^-1/2 (the released code's scale on eta). Unrolled, y = K * x, a causal convolution with
+       K[c, t] = r sum_j w_j q_j^t,   w_j = eta_j alpha_j beta_j,  q_j = 1 - alpha_j delta_j,
+   which the op builds (as the released code does) and ls_fftconv applies, as for S4D's kernel.
+   Backward, with dK (C, T), S0_j = sum_t dK[t] q_j^t and S1_j = sum_t t dK[t] q_j^(t-1):
+       deta = r alpha beta S0,  dbeta = r eta alpha S0,
+       dalpha = r eta beta S0 - r w delta S1,  ddelta = -r w alpha S1,
+       dalpha_raw = dalpha alpha (1 - alpha),  ddelta_raw = ddelta delta (1 - delta).
+   q^t by repeated multiplication in double (0 < q < 1: it only decays), sums over t in double in
+   order, parallel over channels (each thread its slice of the scratch). O(C h T) both ways. */
+
+static double ls__sigmoid_d(double x) { return 1.0 / (1.0 + exp(-x)); }
+
+/* per (c, j): w_j and q_j of channel c (work: 2 h doubles) */
+static void ls__ema_coeffs(const ls_node *n, int64_t c, double *w, double *q) {
+    const int64_t h = n->in[0]->d[1];
+    const double r = 1.0 / sqrt((double)h);
+    for (int64_t j = 0; j < h; j++) {
+        const int64_t i = c * h + j;
+        const double a = ls__sigmoid_d((double)n->in[0]->x[i]), dl = ls__sigmoid_d((double)n->in[1]->x[i]);
+        w[j] = r * (double)n->in[3]->x[i] * a * (double)n->in[2]->x[i];
+        q[j] = 1.0 - a * dl;
+    }
+}
+
+static void ls__ema_forward(ls_ctx *ctx, ls_node *n) {
+    const int64_t C = n->in[0]->d[0], h = n->in[0]->d[1], T = n->out->d[1];
+    double *work = (double *)ls__scratch(ctx, sizeof(double) * (size_t)(ls_get_threads() * 3 * h));
+    LS__PAR_FOR(C, (double)T * h * 2.0)
+    for (int64_t c = 0; c < C; c++) {
+        double *w = work + ls__thread_num() * 3 * h, *q = w + h, *pw = q + h;
+        ls__ema_coeffs(n, c, w, q);
+        for (int64_t j = 0; j < h; j++) pw[j] = 1.0;
+        for (int64_t t = 0; t < T; t++) {
+            double acc = 0.0;
+            for (int64_t j = 0; j < h; j++) { acc += w[j] * pw[j]; pw[j] *= q[j]; }
+            n->out->x[c * T + t] = (float)acc;
+        }
+    }
+}
+
+static void ls__ema_backward(ls_ctx *ctx, ls_node *n) {
+    const int64_t C = n->in[0]->d[0], h = n->in[0]->d[1], T = n->out->d[1];
+    float *da = ls__grad(n->in[0]), *dd = ls__grad(n->in[1]), *db = ls__grad(n->in[2]), *de = ls__grad(n->in[3]);
+    if (!da && !dd && !db && !de) return;
+    const double r = 1.0 / sqrt((double)h);
+    double *work = (double *)ls__scratch(ctx, sizeof(double) * (size_t)(ls_get_threads() * 6 * h));
+    const float *dK = n->out->g;
+    LS__PAR_FOR(C, (double)T * h * 4.0)
+    for (int64_t c = 0; c < C; c++) {
+        double *w = work + ls__thread_num() * 6 * h, *q = w + h, *pw = q + h, *pm = pw + h, *s0 = pm + h, *s1 = s0 + h;
+        ls__ema_coeffs(n, c, w, q);
+        for (int64_t j = 0; j < h; j++) { pw[j] = 1.0; pm[j] = 0.0; s0[j] = s1[j] = 0.0; }
+        for (int64_t t = 0; t < T; t++) {   /* pw = q^t, pm = q^(t-1) */
+            const double g = (double)dK[c * T + t];
+            for (int64_t j = 0; j < h; j++) {
+                s0[j] += g * pw[j];
+                s1[j] += (double)t * g * pm[j];
+                pm[j] = pw[j]; pw[j] *= q[j];
+            }
+        }
+        for (int64_t j = 0; j < h; j++) {
+            const int64_t i = c * h + j;
+            const double a = ls__sigmoid_d((double)n->in[0]->x[i]), dl = ls__sigmoid_d((double)n->in[1]->x[i]);
+            const double be = (double)n->in[2]->x[i], et = (double)n->in[3]->x[i];
+            if (de) de[i] += (float)(r * a * be * s0[j]);
+            if (db) db[i] += (float)(r * et * a * s0[j]);
+            if (da) da[i] += (float)((r * et * be * s0[j] - w[j] * dl * s1[j]) * a * (1.0 - a));
+            if (dd) dd[i] += (float)(-w[j] * a * s1[j] * dl * (1.0 - dl));
+        }
+    }
+}
+
+LS_API ls_tensor *ls_ema_kernel(ls_ctx *ctx, ls_tensor *alpha_raw, ls_tensor *delta_raw, ls_tensor *beta,
+                                ls_tensor *eta, int64_t T) {
+    if (!alpha_raw || !delta_raw || !beta || !eta) return NULL;
+    ls_tensor *in[4];
+    in[0] = alpha_raw; in[1] = delta_raw; in[2] = beta; in[3] = eta;
+    int ok = T >= 1 && alpha_raw->nd == 2;
+    for (int k = 1; ok && k < 4; k++) ok = in[k]->nd == 2 && in[k]->d[0] == alpha_raw->d[0] && in[k]->d[1] == alpha_raw->d[1];
+    if (!ok)
+        return ls__fail(ctx, "ls_ema_kernel: alpha_raw %s, delta_raw %s, beta %s, eta %s must share one shape (C, h); T %lld >= 1",
+                        ls__shp(alpha_raw), ls__shp(delta_raw), ls__shp(beta), ls__shp(eta), (long long)T);
+    ls_tensor *out = ls__out(ctx, ls_shape2(alpha_raw->d[0], T));
+    ls_node *n = ls__record_n(ctx, LS_OP_EMA, out, 4, in);
+    ls__run(ctx, n);
+    return out;
+}
+
 /* =============================================================================================
    6D. Training stack: parameters, AdamW, checkpoints, models, training, gradient check, command line
    ============================================================================================= */
@@ -5959,11 +6238,17 @@ struct ls__layer {
     ls_tensor *cv_win, *cv_bin, *cv_k, *cv_wk, *cv_bk;   /* convolution: (d, 2d), (2d); (H, K) light or
                                                             (d, H K), (H K) dynamic; output wo, bo */
     ls_tensor *router, *ex[LS_SWITCH_MAX][4];            /* Switch: router (d, E); expert e's w1, b1, w2, b2 */
+    ls_tensor *s5[3], *wc_rev;                           /* S5 log_neg_re, lambda_im, log_dt (P); reverse C (2P, d)
+                                                            (B and C: wb, wc) */
+    ls_tensor *ema[2][4], *omega;                        /* MEGA EMA alpha, delta, beta, eta (d, h), [1] reverse;
+                                                            omega (d) */
+    ls_tensor *mg_wv, *mg_bv, *mg_wmx, *mg_bmx, *mg_qk[4], *mg_wh, *mg_bh;   /* MEGA (d, 2d), (2d); (d, 4d + z),
+                                                            (4d + z); kappa_q, mu_q, kappa_k, mu_k (z); (2d, d), (d) */
 };
 
 LS_API const char *ls_arch_name(int arch) {
     static const char *names[LS_ARCH_COUNT] = {"transformer", "s4d", "lru", "linear-attention", "mixer", "universal",
-                                               "lightconv", "dynconv"};
+                                               "lightconv", "dynconv", "s5", "mega"};
     return arch >= 0 && arch < LS_ARCH_COUNT ? names[arch] : "?";
 }
 
@@ -5972,12 +6257,13 @@ LS_API ls_config ls_config_default(int arch, int vocab, int64_t max_len) {
     memset(&c, 0, sizeof c);
     c.arch = arch; c.vocab = vocab; c.max_len = max_len;
     c.d_model = 64; c.n_layers = 2; c.n_heads = 4; c.d_ffn = 256;
-    c.pos = (arch == LS_ARCH_S4D || arch == LS_ARCH_LRU) ? LS_POS_NONE : LS_POS_SINUSOIDAL;
+    c.pos = (arch == LS_ARCH_S4D || arch == LS_ARCH_LRU || arch == LS_ARCH_S5 || arch == LS_ARCH_MEGA) ? LS_POS_NONE
+                                                                                                  : LS_POS_SINUSOIDAL;
     c.norm = LS_NORM_PRE;
     c.train_len = max_len;
     c.rope_base = 10000.0f;
     c.yarn_alpha = 1.0f; c.yarn_beta = 32.0f;
-    c.d_state = 64;
+    c.d_state = arch == LS_ARCH_MEGA ? 16 : 64;   /* MEGA: the paper's h = 16 */
     if (arch == LS_ARCH_LIGHTCONV || arch == LS_ARCH_DYNCONV) c.conv_k = 7;
     c.ssm_init = LS_SSM_INIT_LIN;
     c.dt_min = 1e-3f; c.dt_max = 1e-1f;
@@ -6060,7 +6346,7 @@ LS_API int ls_model_init(ls_model *m, const ls_config *cfg, uint64_t seed, char 
     m->cfg = *cfg;
     ls_config *c = &m->cfg;
     int attn = c->arch == LS_ARCH_TRANSFORMER || c->arch == LS_ARCH_LINEAR || c->arch == LS_ARCH_UNIVERSAL;
-    int conv = c->arch == LS_ARCH_LIGHTCONV || c->arch == LS_ARCH_DYNCONV;
+    int conv = c->arch == LS_ARCH_LIGHTCONV || c->arch == LS_ARCH_DYNCONV, mega = c->arch == LS_ARCH_MEGA;
     if (c->arch < 0 || c->arch >= LS_ARCH_COUNT) { ls__seterr(err, "model: unknown architecture %d", c->arch); return -1; }
     if (c->vocab < 1 || c->d_model < 2 || c->n_layers < 1 || c->max_len < 1 || c->n_heads < 1) {
         ls__seterr(err, "model: vocab %d, d_model %d, n_layers %d, max_len %lld and n_heads %d must be positive",
@@ -6073,6 +6359,16 @@ LS_API int ls_model_init(ls_model *m, const ls_config *cfg, uint64_t seed, char 
     }
     if (c->arch == LS_ARCH_S4D && (c->d_state < 2 || c->d_state % 2)) { ls__seterr(err, "model: S4D d_state %d must be even", c->d_state); return -1; }
     if ((c->arch == LS_ARCH_S4D || c->arch == LS_ARCH_LRU) && c->d_state < 1) { ls__seterr(err, "model: d_state must be positive"); return -1; }
+    if ((c->arch == LS_ARCH_S5 || mega) && (c->d_state < 1 || (c->causal && c->bidirectional))) {
+        ls__seterr(err, "model: %s needs d_state %d >= 1 and not both causal and bidirectional (%d, %d)",
+                   ls_arch_name(c->arch), c->d_state, c->causal, c->bidirectional);
+        return -1;
+    }
+    if (c->arch == LS_ARCH_S5 && c->ssm_init != LS_SSM_INIT_LIN && c->ssm_init != LS_SSM_INIT_INV) {
+        ls__seterr(err, "model: S5 ssm_init %d: S4D-Lin or S4D-Inv", c->ssm_init);
+        return -1;
+    }
+    if (mega && c->d_model % 2) { ls__seterr(err, "model: MEGA d_model %d must be even (z = d/2)", c->d_model); return -1; }
     if (c->head == LS_HEAD_CLASSIFY && c->n_classes < 2) { ls__seterr(err, "model: n_classes %d < 2", c->n_classes); return -1; }
     if (c->pos == LS_POS_ALIBI && c->arch == LS_ARCH_LINEAR) { ls__seterr(err, "model: ALiBi needs softmax attention"); return -1; }
     if (c->pos == LS_POS_KERPLE && c->arch == LS_ARCH_LINEAR) { ls__seterr(err, "model: KERPLE needs softmax attention"); return -1; }
@@ -6081,7 +6377,7 @@ LS_API int ls_model_init(ls_model *m, const ls_config *cfg, uint64_t seed, char 
         return -1;
     }
     if (c->pos == LS_POS_HWFA && ls__hwfa_check(c, err)) return -1;
-    if (c->n_experts && (c->n_experts < 2 || c->n_experts > LS_SWITCH_MAX || !(attn || conv || c->arch == LS_ARCH_MIXER))) {
+    if (c->n_experts && (c->n_experts < 2 || c->n_experts > LS_SWITCH_MAX || !(attn || conv || mega || c->arch == LS_ARCH_MIXER))) {
         ls__seterr(err, "model: n_experts %d: a Switch FFN needs 2..%d experts and a model with an FFN (arch %s)",
                    c->n_experts, LS_SWITCH_MAX, ls_arch_name(c->arch));
         return -1;
@@ -6091,8 +6387,8 @@ LS_API int ls_model_init(ls_model *m, const ls_config *cfg, uint64_t seed, char 
                    c->conv_k, c->d_model, c->n_heads);
         return -1;
     }
-    if (conv && c->pos != LS_POS_NONE && c->pos != LS_POS_SINUSOIDAL && c->pos != LS_POS_LEARNED) {
-        ls__seterr(err, "model: position scheme %d acts inside attention; a convolution model takes none, "
+    if ((conv || mega) && c->pos != LS_POS_NONE && c->pos != LS_POS_SINUSOIDAL && c->pos != LS_POS_LEARNED) {
+        ls__seterr(err, "model: position scheme %d acts inside attention; a convolution or MEGA model takes none, "
                    "sinusoidal or learned", c->pos);
         return -1;
     }
@@ -6121,12 +6417,12 @@ LS_API int ls_model_init(ls_model *m, const ls_config *cfg, uint64_t seed, char 
         L->ln1_g = ls__p(m, l, "ln1.g", ls_shape1(d), LS_GROUP_NO_DECAY);
         L->ln1_b = ls__p(m, l, "ln1.b", ls_shape1(d), LS_GROUP_NO_DECAY);
         ls_fill(L->ln1_g, 1.0f);
-        if (attn || conv || c->arch == LS_ARCH_MIXER) {
+        if (attn || conv || mega || c->arch == LS_ARCH_MIXER) {
             L->ln2_g = ls__p(m, l, "ln2.g", ls_shape1(d), LS_GROUP_NO_DECAY);
             L->ln2_b = ls__p(m, l, "ln2.b", ls_shape1(d), LS_GROUP_NO_DECAY);
             ls_fill(L->ln2_g, 1.0f);
         }
-        if ((attn || conv || c->arch == LS_ARCH_MIXER) && !c->n_experts) {
+        if ((attn || conv || mega || c->arch == LS_ARCH_MIXER) && !c->n_experts) {
             L->w1 = ls__p(m, l, "ffn.w1", ls_shape2(d, F), LS_GROUP_DECAY);
             L->b1 = ls__p(m, l, "ffn.b1", ls_shape1(F), LS_GROUP_NO_DECAY);
             L->w2 = ls__p(m, l, "ffn.w2", ls_shape2(F, d), LS_GROUP_DECAY);
@@ -6212,7 +6508,61 @@ LS_API int ls_model_init(ls_model *m, const ls_config *cfg, uint64_t seed, char 
             ls_init_normal(L->wb, &r, 1.0f / sqrtf(2.0f * (float)d));
             ls_init_normal(L->wc, &r, 1.0f / sqrtf((float)N));
         }
-        if (c->arch == LS_ARCH_S4D || c->arch == LS_ARCH_LRU) {
+        if (c->arch == LS_ARCH_S5) {
+            /* Lambda as S4D-Lin or S4D-Inv with N2 = P modes, dt per state log-uniform; B and C normal
+               (the paper's lecun-normal B and truncated-normal C, without the eigenvector change of basis) */
+            const char *sn[3] = {"s5.log_neg_re", "s5.lambda_im", "s5.log_dt"};
+            for (int k = 0; k < 3; k++) L->s5[k] = ls__p(m, l, sn[k], ls_shape1(N), LS_GROUP_SSM);
+            const double pi = 3.14159265358979323846, lo = log((double)c->dt_min), hi = log((double)c->dt_max);
+            for (int64_t n = 0; n < N; n++) {
+                L->s5[0]->x[n] = (float)log(0.5);
+                L->s5[1]->x[n] = c->ssm_init == LS_SSM_INIT_LIN ? (float)(pi * (double)n)
+                                                                : (float)(2.0 * N / pi * (2.0 * N / (2.0 * (double)n + 1.0) - 1.0));
+                L->s5[2]->x[n] = (float)(lo + (double)ls_rng_float(&r) * (hi - lo));
+            }
+            L->wb = ls__p(m, l, "s5.wb", ls_shape2(d, 2 * N), LS_GROUP_DECAY);
+            L->wc = ls__p(m, l, "s5.wc", ls_shape2(2 * N, d), LS_GROUP_DECAY);
+            ls_init_normal(L->wb, &r, 1.0f / sqrtf(2.0f * (float)d));
+            ls_init_normal(L->wc, &r, 1.0f / sqrtf((float)N));
+            if (c->bidirectional) {
+                L->wc_rev = ls__p(m, l, "s5.wc_rev", ls_shape2(2 * N, d), LS_GROUP_DECAY);
+                ls_init_normal(L->wc_rev, &r, 1.0f / sqrtf((float)N));
+            }
+        }
+        if (mega) {
+            /* the released code's initialisation: alpha_raw, delta_raw ~ N(0, 0.2^2); beta ~ N(0, 0.02^2)
+               plus +1, -1, +1, ... over j; eta, omega ~ N(0, 1); kappa ~ N(0, 0.02^2), mu = 0; the
+               projections Xavier here (the code: N(0, 0.02^2)), biases 0 */
+            int64_t z = d / 2;
+            const char *en[4] = {"mega.ema_alpha", "mega.ema_delta", "mega.ema_beta", "mega.ema_eta"};
+            for (int dir = 0; dir < (c->bidirectional ? 2 : 1); dir++)
+                for (int k = 0; k < 4; k++) {
+                    char nm[40];
+                    snprintf(nm, sizeof nm, "%s%s", en[k], dir ? "_rev" : "");
+                    L->ema[dir][k] = ls__p(m, l, nm, ls_shape2(d, N), LS_GROUP_NO_DECAY);
+                    ls_tensor *e = L->ema[dir][k];
+                    ls_init_normal(e, &r, k < 2 ? 0.2f : k == 2 ? 0.02f : 1.0f);
+                    if (k == 2)
+                        for (int64_t i = 0; i < e->n; i++) e->x[i] += (i % N) % 2 ? -1.0f : 1.0f;
+                }
+            L->omega = ls__p(m, l, "mega.omega", ls_shape1(d), LS_GROUP_NO_DECAY);
+            ls_init_normal(L->omega, &r, 1.0f);
+            L->mg_wv = ls__p(m, l, "mega.wv", ls_shape2(d, 2 * d), LS_GROUP_DECAY);
+            L->mg_bv = ls__p(m, l, "mega.bv", ls_shape1(2 * d), LS_GROUP_NO_DECAY);
+            ls__xavier(L->mg_wv, &r, m->beta);
+            L->mg_wmx = ls__p(m, l, "mega.wmx", ls_shape2(d, 4 * d + z), LS_GROUP_DECAY);
+            L->mg_bmx = ls__p(m, l, "mega.bmx", ls_shape1(4 * d + z), LS_GROUP_NO_DECAY);
+            ls__xavier(L->mg_wmx, &r, 1.0f);
+            const char *qn[4] = {"mega.kappa_q", "mega.mu_q", "mega.kappa_k", "mega.mu_k"};
+            for (int k = 0; k < 4; k++) {
+                L->mg_qk[k] = ls__p(m, l, qn[k], ls_shape1(z), LS_GROUP_NO_DECAY);
+                if (k % 2 == 0) ls_init_normal(L->mg_qk[k], &r, 0.02f);
+            }
+            L->mg_wh = ls__p(m, l, "mega.wh", ls_shape2(2 * d, d), LS_GROUP_DECAY);
+            L->mg_bh = ls__p(m, l, "mega.bh", ls_shape1(d), LS_GROUP_NO_DECAY);
+            ls__xavier(L->mg_wh, &r, m->beta);
+        }
+        if (c->arch == LS_ARCH_S4D || c->arch == LS_ARCH_LRU || c->arch == LS_ARCH_S5) {
             L->skip = ls__p(m, l, "ssm.skip", ls_shape1(d), LS_GROUP_NO_DECAY);
             ls_init_normal(L->skip, &r, 1.0f);
             L->wout = ls__p(m, l, "ssm.wout", ls_shape2(d, c->glu ? 2 * d : d), LS_GROUP_DECAY);
@@ -6435,7 +6785,52 @@ static ls_tensor *ls__conv_sublayer(ls_ctx *ctx, const ls_model *m, const ls__la
     return ls_dropout(ctx, ls_linear(ctx, ls_dwconv(ctx, u, w, H, c->causal), L->wo, L->bo), c->dropout);
 }
 
-/* S4D or LRU: sequence map, D skip, GELU, output linear (or GLU) */
+/* MEGA's gated attention (Ma et al. 2023, "Mega: Moving Average Equipped Gated Attention", ICLR,
+   as in the released code's MovingAverageGatedAttention), in = the sublayer's input
+   (normalised in pre-LN), x = the residual stream:
+       X' = SiLU(EMA(in) + omega in)                          (EMA: ls_ema_kernel + ls_fftconv)
+       V = SiLU(in W_v + b_v)                                 (B, T, 2d)
+       [u, Z, gamma, H_x] = split(X' W_mx + b_mx)             (d, z, 2d, d), z = d/2
+       phi = sigmoid(u) (update gate),  Z = SiLU(Z),  gamma = SiLU(gamma) (reset gate)
+       Q = kappa_q Z + mu_q,  K = kappa_k Z + mu_k
+       O = softmax(Q K^T / sqrt(z)) V                         (single head; causal when the model is)
+       H = SiLU(H_x + (gamma O) W_h + b_h),  y = phi (H - x)  (so x + y = phi H + (1 - phi) x)
+   The fused attention wants q, k and v of one width, so Q and K are repeated 4 times, making four
+   heads of width z whose softmax weights are all the one head's, each weighing its quarter of V.
+   Left out: the paper's relative position bias (MEGA's EMA already sees order), attention dropout,
+   chunking. Padding: zeroed before the EMA (the reverse EMA would read it, the FFT's round-off would
+   carry it), hidden from attention by key lengths. */
+static ls_tensor *ls__mega_sublayer(ls_ctx *ctx, const ls_model *m, const ls__layer *L, ls_tensor *x, ls_tensor *in,
+                                    const int32_t *lengths, ls_tensor *pad) {
+    if (!x || !in) return NULL;
+    const ls_config *c = &m->cfg;
+    int64_t d = c->d_model, z = d / 2, T = in->d[1];
+    ls_tensor *const *e = L->ema[0], *const *e2 = L->ema[1];
+    ls_tensor *K = ls_ema_kernel(ctx, e[0], e[1], e[2], e[3], T);
+    ls_tensor *K2 = c->bidirectional ? ls_ema_kernel(ctx, e2[0], e2[1], e2[2], e2[3], T) : NULL;
+    ls_tensor *mx = ls_fftconv(ctx, pad ? ls_mul(ctx, in, pad) : in, K, K2);
+    mx = ls_dropout(ctx, ls_silu(ctx, ls_add(ctx, mx, ls_mul(ctx, in, L->omega))), c->dropout);
+    ls_tensor *v = ls_silu(ctx, ls_linear(ctx, in, L->mg_wv, L->mg_bv));
+    ls_tensor *base = ls_linear(ctx, mx, L->mg_wmx, L->mg_bmx);
+    ls_tensor *u = ls_sigmoid(ctx, ls_slice(ctx, base, -1, 0, d));
+    ls_tensor *zr = ls_silu(ctx, ls_slice(ctx, base, -1, d, z + 2 * d));
+    ls_tensor *hx = ls_slice(ctx, base, -1, d + z + 2 * d, d);
+    ls_tensor *zz = ls_slice(ctx, zr, -1, 0, z), *rg = ls_slice(ctx, zr, -1, z, 2 * d);
+    ls_tensor *q = ls_add(ctx, ls_mul(ctx, zz, L->mg_qk[0]), L->mg_qk[1]);
+    ls_tensor *k = ls_add(ctx, ls_mul(ctx, zz, L->mg_qk[2]), L->mg_qk[3]);
+    q = ls_concat(ctx, ls_concat(ctx, q, q, 2), ls_concat(ctx, q, q, 2), 2);
+    k = ls_concat(ctx, ls_concat(ctx, k, k, 2), ls_concat(ctx, k, k, 2), 2);
+    ls_attn_opts o;
+    memset(&o, 0, sizeof o);
+    o.causal = c->causal;
+    o.scale = 1.0f / sqrtf((float)z);
+    o.kv_len = lengths;
+    ls_tensor *a = ls_attention(ctx, q, k, v, NULL, NULL, 4, &o);
+    ls_tensor *h = ls_silu(ctx, ls_add(ctx, hx, ls_linear(ctx, ls_mul(ctx, a, rg), L->mg_wh, L->mg_bh)));
+    return ls_dropout(ctx, ls_mul(ctx, u, ls_sub(ctx, h, x)), c->dropout);
+}
+
+/* S4D, LRU or S5: sequence map, D skip, GELU, output linear (or GLU) */
 static ls_tensor *ls__ssm_sublayer(ls_ctx *ctx, const ls_model *m, const ls__layer *L, ls_tensor *x, ls_tensor *pad) {
     if (!x) return NULL;
     const ls_config *c = &m->cfg;
@@ -6448,6 +6843,12 @@ static ls_tensor *ls__ssm_sublayer(ls_ctx *ctx, const ls_model *m, const ls__lay
         /* zeros at padding: the anti-causal kernel must not read it, and the FFT's round-off would
            let even the causal one feel it (a ~1e-7 dependence); masked, valid positions are exact */
         y = ls_fftconv(ctx, pad ? ls_mul(ctx, x, pad) : x, K, K2);
+    } else if (c->arch == LS_ARCH_S5) {
+        /* B u once for both directions; zeros at padding, which the reverse scan would read */
+        ls_tensor *bu = ls_linear(ctx, pad && c->bidirectional ? ls_mul(ctx, x, pad) : x, L->wb, NULL);
+        y = ls_linear(ctx, ls_s5_scan(ctx, bu, L->s5[0], L->s5[1], L->s5[2], 0), L->wc, NULL);
+        if (c->bidirectional)
+            y = ls_add(ctx, y, ls_linear(ctx, ls_s5_scan(ctx, bu, L->s5[0], L->s5[1], L->s5[2], 1), L->wc_rev, NULL));
     } else {
         y = ls_linear(ctx, ls_lru_scan(ctx, ls_linear(ctx, x, L->wb, NULL), L->nu_log, L->theta_log), L->wc, NULL);
     }
@@ -6494,7 +6895,7 @@ LS_API ls_tensor *ls_model_encode(ls_ctx *ctx, ls_model *m, const int32_t *ids, 
     x = ls_dropout(ctx, x, c->dropout);
     for (int l = 0; l < c->n_layers; l++) {
         const ls__layer *L = &m->layers[c->arch == LS_ARCH_UNIVERSAL ? 0 : l];
-        if (c->arch == LS_ARCH_S4D || c->arch == LS_ARCH_LRU) {
+        if (c->arch == LS_ARCH_S4D || c->arch == LS_ARCH_LRU || c->arch == LS_ARCH_S5) {
             x = ls__residual(ctx, m, x, ls__ssm_sublayer(ctx, m, L, ls__pre(ctx, m, x, L->ln1_g, L->ln1_b), pad), L->ln1_g, L->ln1_b);
             continue;
         }
@@ -6502,6 +6903,7 @@ LS_API ls_tensor *ls_model_encode(ls_ctx *ctx, ls_model *m, const int32_t *ids, 
         int last = l == c->n_layers - 1;
         ls_tensor *y = c->arch == LS_ARCH_MIXER ? ls__mix_sublayer(ctx, m, L, in, pad)
                        : c->arch == LS_ARCH_LIGHTCONV || c->arch == LS_ARCH_DYNCONV ? ls__conv_sublayer(ctx, m, L, in, pad)
+                       : c->arch == LS_ARCH_MEGA ? ls__mega_sublayer(ctx, m, L, x, in, lengths, pad)
                                                 : ls__attention_sublayer(ctx, m, L, in, lengths, last);
         x = ls__residual(ctx, m, x, y, L->ln1_g, L->ln1_b);
         ls_tensor *f = ls__pre(ctx, m, x, L->ln2_g, L->ln2_b);

@@ -108,6 +108,9 @@ static ls_tensor *g_s4d(ls_ctx *c, ls_tensor *const *in, void *u) { (void)u; ret
 static ls_tensor *g_lru(ls_ctx *c, ls_tensor *const *in, void *u) { (void)u; return ls_lru_scan(c, in[0], in[1], in[2]); }
 /* i0 = heads, i1 = causal; w (H, K) lightweight or (B, T, H, K) dynamic */
 static ls_tensor *g_dwconv(ls_ctx *c, ls_tensor *const *in, void *u) { (void)u; return ls_dwconv(c, in[0], in[1], cur->i0, cur->i1); }
+/* i0: reverse */
+static ls_tensor *g_s5(ls_ctx *c, ls_tensor *const *in, void *u) { (void)u; return ls_s5_scan(c, in[0], in[1], in[2], in[3], cur->i0); }
+static ls_tensor *g_ema(ls_ctx *c, ls_tensor *const *in, void *u) { (void)u; return ls_ema_kernel(c, in[0], in[1], in[2], in[3], 9); }
 
 #define S1(a) ls_shape1(a)
 #define S2(a, b) ls_shape2(a, b)
@@ -209,6 +212,9 @@ static void run_cases(unsigned char *seen) {
         {"dwconv lightweight centred, K even", g_dwconv, 2, {S3(1, 6, 4), S2(2, 4)}, 0, 2, 0, 0, -1, 1},
         {"dwconv dynamic causal", g_dwconv, 2, {S3(2, 6, 4), S4(2, 6, 2, 3)}, 0, 2, 1, 0, -1, 1},
         {"dwconv dynamic centred, K > T", g_dwconv, 2, {S3(1, 4, 6), S4(1, 4, 3, 5)}, 0, 3, 0, 0, -1, 1},
+        {"s5_scan", g_s5, 4, {S3(2, 7, 6), S1(3), S1(3), S1(3)}, 0, 0, 0, 0, -1, 1},
+        {"s5_scan reverse", g_s5, 4, {S3(2, 6, 4), S1(2), S1(2), S1(2)}, 0, 1, 0, 0, -1, 1},
+        {"ema_kernel", g_ema, 4, {S2(3, 4), S2(3, 4), S2(3, 4), S2(3, 4)}, 0, 0, 0, 0, -1, 1},
     };
     const int n_cases = (int)(sizeof cases / sizeof cases[0]);
 
