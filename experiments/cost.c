@@ -6,9 +6,9 @@
    invocation, its peak RSS, the commit it was built from and the summed time of its training runs;
    this program collects those lines into one table (run it last: `make tables` does). Tables not
    generated yet are listed as such. Tables share runs (the side tables reuse the lra table's), so
-   the last row counts each run once: the records under results/<profile>/runs/ (every run of lra,
-   spt_budget, spt_objective, spt_data and ssm_init, read off their wall_s), plus the summed run
-   time of the tables that keep their runs elsewhere. */
+   the last row counts each run once: the records under results/<profile>/runs/ (every run of
+   learning_budget, lra, spt_budget, spt_objective, spt_data and ssm_init, read off their wall_s),
+   plus the summed run time of the tables that keep their runs elsewhere. */
 #define LONGSEQ_IMPLEMENTATION
 #define REPORT_IMPLEMENTATION
 #include "report.h"
@@ -21,7 +21,8 @@ static const char *const TABLES[] = {"learning_budget", "lra", "spt_budget", "sp
 #define N_TABLES (int)(sizeof TABLES / sizeof TABLES[0])
 /* the tables whose runs live in results/<profile>/runs/ (counted once, from the records) */
 static int in_runs_dir(const char *t) {
-    static const char *const R[] = {"lra", "spt_budget", "spt_objective", "spt_data", "ssm_init"};
+    static const char *const R[] = {"learning_budget", "lra", "spt_budget", "spt_objective",
+                                    "spt_data", "ssm_init"};
     for (size_t i = 0; i < sizeof R / sizeof R[0]; i++) if (!strcmp(t, R[i])) return 1;
     return 0;
 }
