@@ -666,18 +666,22 @@ static void test_secs(void) {
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) nbad += rp_parse_secs(bad[i]) == -1;
     T_CHECK(nbad == (int)(sizeof bad / sizeof bad[0]), "rp_parse_secs refuses %d of %d malformed texts",
             nbad, (int)(sizeof bad / sizeof bad[0]));
-    T_CHECK(rp_mkdirs("secs/runs") == 0, "mkdir secs/runs");
+    char dir[700], absent[720], path[760];
+    snprintf(dir, sizeof dir, "%s/secs/runs", t_tmpdir());
+    snprintf(absent, sizeof absent, "%s/secs/absent", t_tmpdir());
+    T_CHECK(rp_mkdirs(dir) == 0, "mkdir %s", dir);
     static const char *const files[][2] = {
-        {"secs/runs/a.txt", "hash a seed 1 val 0.5 test 0.5 loss 1 steps 10 wall_s 100.5 tok_s 1\n"},
-        {"secs/runs/b.txt", "hash b seed 2 val 0.5 test 0.5 loss 1 steps 10 wall_s 20.25 tok_s 1\n"},
-        {"secs/runs/d.txt.tmp", "hash d seed 3 wall_s 1000 tok_s 1\n"},   /* a write in flight */
-        {"secs/runs/c.txt", "a torn record without its fields\n"}};  /* not counted */
+        {"a.txt", "hash a seed 1 val 0.5 test 0.5 loss 1 steps 10 wall_s 100.5 tok_s 1\n"},
+        {"b.txt", "hash b seed 2 val 0.5 test 0.5 loss 1 steps 10 wall_s 20.25 tok_s 1\n"},
+        {"d.txt.tmp", "hash d seed 3 wall_s 1000 tok_s 1\n"},   /* a write in flight */
+        {"c.txt", "a torn record without its fields\n"}};  /* not counted */
     for (size_t i = 0; i < sizeof files / sizeof files[0]; i++) {
-        FILE *f = fopen(files[i][0], "w");
+        snprintf(path, sizeof path, "%s/%s", dir, files[i][0]);
+        FILE *f = fopen(path, "w");
         if (f) { fputs(files[i][1], f); fclose(f); }
     }
     int n = -1, n2 = -1;
-    double s = rp_runs_secs("secs/runs", &n), none = rp_runs_secs("secs/absent", &n2);
+    double s = rp_runs_secs(dir, &n), none = rp_runs_secs(absent, &n2);
     T_CHECK(fabs(s - 120.75) < 1e-9 && n == 2, "rp_runs_secs sums the two records' wall_s: %g s over %d (want 120.75 over 2)", s, n);
     T_CHECK(none == -1 && n2 == 0, "rp_runs_secs of a missing directory: -1 (got %g)", none);
 }
