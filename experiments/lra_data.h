@@ -21,19 +21,20 @@
      3. Generators                     6. Implementation (guarded by LRA_DATA_IMPLEMENTATION only)
 
    1. TASKS, PROFILES AND SIZES (train / val / test, sequence length T; lra_default_config)
-     task        smoke                  cpu (default)               paper (LRA)
-     listops     400/100/100, 20<len<64  20000/2000/2000, 100<len<512  96000/2000/2000, 500<len<2000
-                 T 64                   T 512                       T 2000
-     text        512/128/256, T 128     25000/1000/5000, T 1024     25000/25000/25000, T 4096 (val = test)
-     retrieval   512/128/128 pairs,     16000/1000/2000 pairs,      20000/2000/4000 pairs, L 4096
-                 L 128 bytes each       L 1024
-     image       512/128/256            54000/6000/10000            54000/6000/10000      (T 1024)
-     pathfinder  400/100/100            16000/2000/2000             160000/20000/20000    (T 1024)
-     pathx       64/16/16               2400/300/300                160000/20000/20000    (T 16384)
+     task        smoke               cpu (default)            paper (LRA)
+     listops     400/100/100,        20000/2000/2000,         96000/2000/2000,
+                 20<len<64, T 64     100<len<512, T 512       500<len<2000, T 2000
+     text        512/128/256, T 128  25000/1000/5000, T 1024  25000/25000/25000, T 4096 (val = test)
+     retrieval   512/128/128 pairs,  16000/1000/2000 pairs,   20000/2000/4000 pairs, L 4096
+                 L 128 bytes each    L 1024
+     image       512/128/256         54000/6000/10000         54000/6000/10000      (T 1024)
+     pathfinder  400/100/100         16000/2000/2000          160000/20000/20000    (T 1024)
+     pathx       64/16/16            2400/300/300             160000/20000/20000    (T 16384)
      Easier variants (lra_config.easy = 1, names "pathfinder-easy" and "retrieval-easy"; labelled as
      such, never a stand-in for the LRA task): the sizes of their task in every profile, except
        retrieval-easy   L 256 bytes per passage in every profile; a positive pair is a passage and
-                        the window half a passage on (they share 128 bytes), negatives as in Retrieval
+                        the window half a passage on (they share 128 bytes), negatives as in
+                        Retrieval
        pathfinder-easy  16x16 images (T 256; LRA's 32x32), target contours of 4 paddles (LRA's 14),
                         no distractors (LRA's 5 x 4)
      Why: cpu lengths keep one training step of a small model on 2 cores well under a second
@@ -45,69 +46,74 @@
      Build times measured on the 2-core machine (busy with other jobs, so upper bounds): smoke every
      task < 0.5 s (Path-X 0.4 s); cpu ListOps 0.4-0.6 s, Text 0.8 s, Retrieval 0.6 s, Image 0.6 s,
      Pathfinder 6-12 s (0.4 ms of CPU per image), Path-X 17 s (5 ms of CPU per image); paper ListOps
-     4-8 s, Text 3.5 s, Retrieval 5 s, Image 0.4 s, Pathfinder 2-3 min. Variants, cpu profile: pathfinder-
-     easy 2.8 s of CPU (0.14 ms per image; Pathfinder measured at the same time 8.8 s), retrieval-easy
-     0.3 s of CPU (Retrieval 1.0 s); wall 15 s and 3 s under `nice` on the busy machine.
-     Why the variants: in the learning-budget runs every small model stays at chance on Retrieval and
-     Pathfinder within ~1200 steps, which separates no arms; the variants keep the task (same generator
-     or documents, splits, label rule) and remove most of what makes it hard.
-     Pathfinder-easy: the original dataset's easiest difficulty (pathfinder32's curv_baseline, contour
-     length 6, distractors by lra_pf_params_contour's rule; LRA's pathfinder.py calls it "easy") left
-     every model at chance, and so did 4-paddle contours without distractors at 32x32 (S4D 840 steps,
-     LRU 300: probe runs). What the models could not bridge is the length of the pixel sequence, so
-     the variant halves the side: 16x16 images (256 pixels), 4-paddle targets, no distractors, the
-     32-pixel snake geometry otherwise. In a probe an LRU left chance by step 240. Without distractors
-     the distance between the two discs carries part of the label (lra_pf_disc_baseline measures how
-     much), so a cell near that baseline shows a shortcut, not path tracing. Retrieval-easy cuts 256-byte
-     passages instead of 1024 (LRA: 4096): the LRA paper motivates Retrieval's length as the point of the
-     task (compress a long byte-level document into one vector that can be matched), so shorter passages
-     are the direct easing. Shorter passages alone left every model at chance within 2,400 S4D steps
-     (so did dropping the hard negatives), so its positives are near-duplicates: two windows of one
-     speech that share half their bytes. Matching them needs the same thing as the task (each
-     passage compressed to one vector, the two compared) with a signal a small model finds: in a
-     probe run (S4D, seed 1, hard negatives kept) validation accuracy reached 64% in 1,200 steps.
+     4-8 s, Text 3.5 s, Retrieval 5 s, Image 0.4 s, Pathfinder 2-3 min. Variants, cpu profile:
+     pathfinder-easy 2.8 s of CPU (0.14 ms per image; Pathfinder measured at the same time 8.8 s),
+     retrieval-easy 0.3 s of CPU (Retrieval 1.0 s); wall 15 s and 3 s under `nice` on the busy
+     machine.
+     Why the variants: in the learning-budget runs every small model stays at chance on Retrieval
+     and Pathfinder within ~1200 steps, which separates no arms; the variants keep the task (same
+     generator or documents, splits, label rule) and remove most of what makes it hard.
+     Pathfinder-easy: the original dataset's easiest difficulty (pathfinder32's curv_baseline,
+     contour length 6, distractors by lra_pf_params_contour's rule; LRA's pathfinder.py calls it
+     "easy") left every model at chance, and so did 4-paddle contours without distractors at 32x32
+     (S4D 840 steps, LRU 300: probe runs). What the models could not bridge is the length of the
+     pixel sequence, so the variant halves the side: 16x16 images (256 pixels), 4-paddle targets, no
+     distractors, the 32-pixel snake geometry otherwise. In a probe an LRU left chance by step 240.
+     Without distractors the distance between the two discs carries part of the label
+     (lra_pf_disc_baseline measures how much), so a cell near that baseline shows a shortcut, not
+     path tracing. Retrieval-easy cuts 256-byte passages instead of 1024 (LRA: 4096): the LRA paper
+     motivates Retrieval's length as the point of the task (compress a long byte-level document into
+     one vector that can be matched), so shorter passages are the direct easing. Shorter passages
+     alone left every model at chance within 2,400 S4D steps (so did dropping the hard negatives),
+     so its positives are near-duplicates: two windows of one speech that share half their bytes.
+     Matching them needs the same thing as the task (each passage compressed to one vector, the two
+     compared) with a signal a small model finds: in a probe run (S4D, seed 1, hard negatives kept)
+     validation accuracy reached 64% in 1,200 steps.
      `seed` is the *data* seed. Pass LRA_DATA_SEED in experiments so every model, arm and model seed
      sees the same data; the splits of the real data sets do not depend on it except where a profile
      subsamples (see each loader).
 
-   2. TOKEN IDS (int32). Natural symbols are 0 .. n_symbols-1; then PAD = n_symbols, MASK = n_symbols+1,
-     vocab = n_symbols + 2. PAD fills positions >= len; MASK is never produced here and is free for
-     masked self-pretraining (SPT; mask_ratio per task, LRA paper §2.1: ListOps 0.10, Text and
-     Retrieval 0.15, Image/Pathfinder/Path-X 0.50).
+   2. TOKEN IDS (int32). Natural symbols are 0 .. n_symbols-1; then PAD = n_symbols,
+     MASK = n_symbols+1, vocab = n_symbols + 2. PAD fills positions >= len; MASK is never produced
+     here and is free for masked self-pretraining (SPT; mask_ratio per task, LRA paper §2.1:
+     ListOps 0.10, Text and Retrieval 0.15, Image/Pathfinder/Path-X 0.50).
        ListOps: digits 0-9 -> 0-9, [MIN 10, [MAX 11, [MED 12, [SM 13, ] 14  (n_symbols 15, vocab 17)
        Text, Retrieval: UTF-8 bytes 0-255; Image, Pathfinder, Path-X: grey levels 0-255 (vocab 258)
 
    3. GENERATORS
-     ListOps (LRA lra_benchmarks/data/listops.py, paper notes §3.1): node(depth) is an operator with
-     probability 0.25 when depth < 10 (else a digit); an operator takes k ~ U{2..10} children, then an
-     operator uniform in MIN/MAX/MED/SM; tree length = tokens incl. `]`. Trees are kept when
-     min_len < length < max_len and distinct from every tree kept so far (across all splits); labels:
-     MIN, MAX, MED = int(numpy.median) (even count: mean of the middle two, truncated), SM = sum % 10.
-     Two changes for speed, neither changes the distribution of kept trees: (a) the root is forced to
-     be an operator (a leaf root has length 1 and would always be rejected, so this only conditions on
-     an event implied by acceptance); (b) generation aborts as soon as the length reaches max_len
-     (such a tree would be rejected anyway; the random draws it would have used are simply not made,
-     which changes *which* trees a seed gives, not their distribution).
-     Pathfinder (drewlinsley/pathfinder snakes2.py, paper notes §3.2), in continuous pixel geometry:
-     paddles are segments; a snake grows by moving the pivot margin past the last head, choosing a
-     point on the circle of radius length+margin around it with weight
-     (1-occupied) * max(cos(min(|turn|*continuity, pi/2)), 0)^2, and drawing the paddle from the pivot
-     toward it. A paddle is rejected (2 tries, then the pair of target snakes restarts) when it leaves
-     the padded window or comes closer than margin+thickness to any paddle but its predecessor. The
-     occupancy mask marks pixels within margin+thickness/2 of a paddle and the padding border. Snake
-     1's tail is drawn among free pixels at least min(2*seed_distance, S/2-2) from the border, snake
-     2's tail seed_distance away; distractors (4 tries each, skipped on failure, none once < 1% of
-     the image is free) anywhere free. Discs at the origin snake's first tail and at the last head of
-     the same snake (label 1) or the other target (label 0). Rendering: coverage by 4x4 supersampling
-     (instead of Lanczos downsampling of a 2x drawing), paths at paddle_contrast, discs at 1, max
-     combine, min-max rescale to 0..255. Labels come in pairs (indices 2k, 2k+1 get 0 and 1 in a
-     seeded order), so every split of even size is exactly balanced. Image i of a split depends only
-     on (seed, task, split, i): generation is OpenMP-parallel and bit-identical for any thread count.
+     ListOps (LRA lra_benchmarks/data/listops.py, paper notes §3.1): node(depth) is an operator
+     with probability 0.25 when depth < 10 (else a digit); an operator takes k ~ U{2..10} children,
+     then an operator uniform in MIN/MAX/MED/SM; tree length = tokens incl. `]`. Trees are kept when
+     min_len < length < max_len and distinct from every tree kept so far (across all splits);
+     labels: MIN, MAX, MED = int(numpy.median) (even count: mean of the middle two, truncated),
+     SM = sum % 10. Two changes for speed, neither changes the distribution of kept trees: (a) the
+     root is forced to be an operator (a leaf root has length 1 and would always be rejected, so
+     this only conditions on an event implied by acceptance); (b) generation aborts as soon as the
+     length reaches max_len (such a tree would be rejected anyway; the random draws it would have
+     used are simply not made, which changes *which* trees a seed gives, not their distribution).
+     Pathfinder (drewlinsley/pathfinder snakes2.py, paper notes §3.2), in continuous pixel
+     geometry: paddles are segments; a snake grows by moving the pivot margin past the last head,
+     choosing a point on the circle of radius length+margin around it with weight
+     (1-occupied) * max(cos(min(|turn|*continuity, pi/2)), 0)^2, and drawing the paddle from the
+     pivot toward it. A paddle is rejected (2 tries, then the pair of target snakes restarts) when
+     it leaves the padded window or comes closer than margin+thickness to any paddle but its
+     predecessor. The occupancy mask marks pixels within margin+thickness/2 of a paddle and the
+     padding border. Snake 1's tail is drawn among free pixels at least min(2*seed_distance, S/2-2)
+     from the border, snake 2's tail seed_distance away; distractors (4 tries each, skipped on
+     failure, none once < 1% of the image is free) anywhere free. Discs at the origin snake's first
+     tail and at the last head of the same snake (label 1) or the other target (label 0). Rendering:
+     coverage by 4x4 supersampling (instead of Lanczos downsampling of a 2x drawing), paths at
+     paddle_contrast, discs at 1, max combine, min-max rescale to 0..255. Labels come in pairs
+     (indices 2k, 2k+1 get 0 and 1 in a seeded order), so every split of even size is exactly
+     balanced. Image i of a split depends only on (seed, task, split, i): generation is
+     OpenMP-parallel and bit-identical for any thread count.
      Path-X margin is drawn per image from {2, 3}; no single-paddle distractors (LRA's wrapper).
-     Split k's images are lra_pathfinder_batch(params, ls_hash64(seed ^ ls_str_hash("TASK/SPLIT")), 0, n)
-     with TASK "pathfinder" or "pathx" and SPLIT "train", "val", "test", so records can be regenerated.
-     Pathfinder-easy (easy = 1) uses lra_pf_params_easy() on the same streams as "pathfinder": image i
-     has the label of the LRA task's image i and its own 16x16 image. Path-X has no easy variant.
+     Split k's images are
+     lra_pathfinder_batch(params, ls_hash64(seed ^ ls_str_hash("TASK/SPLIT")), 0, n) with TASK
+     "pathfinder" or "pathx" and SPLIT "train", "val", "test", so records can be regenerated.
+     Pathfinder-easy (easy = 1) uses lra_pf_params_easy() on the same streams as "pathfinder":
+     image i has the label of the LRA task's image i and its own 16x16 image. Path-X has no easy
+     variant.
      Restarts are frequent (mean 20 per 32x32 image, about 170 per Path-X image: 14 paddles of
      5 px with gaps of 2-3 margins and continuity 1.8 make a 140-px, gently curving path that must
      fit inside 128 px), so kept target snakes are curlier than unconditioned ones and often follow
@@ -116,28 +122,29 @@
    4. LOADERS AND THEIR ERRORS (files as experiments/fetch_data.sh leaves them under data_dir)
      image      DIR/fashion-mnist/{train,t10k}-{images-idx3,labels-idx1}-ubyte (raw IDX). 28x28 is
                 zero-padded to 32x32 (any rows, cols <= 32 are centred). train = the first n_train
-                images of the train file, val = its last n_val (LRA's train[90%:] rule), test = the first
-                n_test of t10k. No seed involved.
-     text       DIR/imdb/reviews.json (JSON array of {"t":"..","s":0|1}, any whitespace), decoded to UTF-8
-                bytes, truncated to T. Four equal blocks: test/neg, train/neg, test/pos, train/pos;
-                train = blocks 2 and 4 shuffled (seeded) and cut to n_train; val_is_test (paper): val is
-                a copy of test, as in LRA; otherwise val and test are disjoint, class-interleaved
-                draws from the test blocks (cpu: 1000 and 5000 of the 25000).
-     retrieval  DIR/sotu/YYYY_first_last_p.txt. Stage directions stripped; passages of L bytes; split
-                by speech year (test year%5==0, val year%10==1, train the rest); per split, pairs in
-                the pattern positive, random negative (other president), positive, hard negative
-                (nearest speech in year), then shuffled; the two passages of a pair in random order.
-                easy = 1 ("retrieval-easy"): L = 256 whatever the config's T; a positive is a passage (not
-                its speech's last) and the window L/2 bytes further on, which shares its second half;
-                negatives as above (a speech yields more, shorter passages, so the pairs drawn differ
-                from the LRA setting's).
+                images of the train file, val = its last n_val (LRA's train[90%:] rule), test = the
+                first n_test of t10k. No seed involved.
+     text       DIR/imdb/reviews.json (JSON array of {"t":"..","s":0|1}, any whitespace), decoded to
+                UTF-8 bytes, truncated to T. Four equal blocks: test/neg, train/neg, test/pos,
+                train/pos; train = blocks 2 and 4 shuffled (seeded) and cut to n_train; val_is_test
+                (paper): val is a copy of test, as in LRA; otherwise val and test are disjoint,
+                class-interleaved draws from the test blocks (cpu: 1000 and 5000 of the 25000).
+     retrieval  DIR/sotu/YYYY_first_last_p.txt. Stage directions stripped; passages of L bytes;
+                split by speech year (test year%5==0, val year%10==1, train the rest); per split,
+                pairs in the pattern positive, random negative (other president), positive, hard
+                negative (nearest speech in year), then shuffled; the two passages of a pair in
+                random order.
+                easy = 1 ("retrieval-easy"): L = 256 whatever the config's T; a positive is a
+                passage (not its speech's last) and the window L/2 bytes further on, which shares
+                its second half; negatives as above (a speech yields more, shorter passages, so the
+                pairs drawn differ from the LRA setting's).
      Errors: every loader returns -1 and writes into err (LS_ERRLEN) the file and the defect:
      missing file or directory (with "run `make data`"), truncated file, wrong magic, counts that
      disagree, malformed JSON (with the byte offset), labels out of range, too few examples for the
-     profile; easy = 1 for a task without a variant, or easy other than 0/1 (refused before any file is
-     read, naming the task); a FIFO, device or directory where a file belongs (refused, never opened
-     for a blocking read). No read goes past a buffer: every scanner checks its bounds, and no
-     allocation is more than linear in the file's size.
+     profile; easy = 1 for a task without a variant, or easy other than 0/1 (refused before any file
+     is read, naming the task); a FIFO, device or directory where a file belongs (refused, never
+     opened for a blocking read). No read goes past a buffer: every scanner checks its bounds, and
+     no allocation is more than linear in the file's size.
 */
 #ifndef LRA_DATA_H
 #define LRA_DATA_H
@@ -161,7 +168,8 @@ extern "C" {
 #define LRA_DATA_SEED 1          /* the data seed the experiments use */
 #define LRA_MAX_CLASSES 10
 
-enum { LRA_LISTOPS = 0, LRA_TEXT, LRA_RETRIEVAL, LRA_IMAGE, LRA_PATHFINDER, LRA_PATHX, LRA_N_TASKS };
+enum { LRA_LISTOPS = 0, LRA_TEXT, LRA_RETRIEVAL, LRA_IMAGE, LRA_PATHFINDER, LRA_PATHX,
+       LRA_N_TASKS };
 enum { LRA_SPLIT_TRAIN = 0, LRA_SPLIT_VAL = 1, LRA_SPLIT_TEST = 2 };
 
 /* ListOps token ids (digits are 0-9) */
@@ -202,32 +210,38 @@ typedef struct lra_task {
 /* Sizes of one profile; lra_default_config fills it, tests may shrink it. */
 typedef struct lra_config {
     int64_t n_train, n_val, n_test;
-    int64_t T;            /* ListOps: padded length (= max_len); Text: truncation; Retrieval: passage bytes */
+    int64_t T;            /* ListOps: padded length (= max_len); Text: truncation; Retrieval:
+                             passage bytes */
     int min_len, max_len; /* ListOps: keep trees with min_len < length < max_len */
     int val_is_test;      /* Text: val is a copy of test (LRA protocol) */
-    int easy;             /* 0 = the LRA task (lra_default_config's value). 1 = the labelled easier variant,
-                             for two tasks only (any other task refuses easy = 1 with an error naming it):
-                             Pathfinder: lra_pf_params_easy(): images of LRA_PF_EASY_SIZE = 16 pixels a side
-                               (T = 256 whatever the config's T), target contours of LRA_PF_EASY_CONTOUR = 4
-                               paddles, no distractors; the snake geometry of the 32-pixel task;
-                             Retrieval: passages of LRA_RETRIEVAL_EASY_T = 256 bytes (T is then not used, as for
-                               the image tasks); positives share half their bytes (a passage and the window
-                               L/2 on); same speeches, splits and negatives.
-                             The task's name gets "-easy" ("pathfinder-easy"), so keys built from it differ. */
+    int easy;             /* 0 = the LRA task (lra_default_config's value). 1 = the labelled easier
+                             variant, for two tasks only (any other task refuses easy = 1 with an
+                             error naming it):
+                             Pathfinder: lra_pf_params_easy(): images of LRA_PF_EASY_SIZE = 16
+                               pixels a side (T = 256 whatever the config's T), target contours of
+                               LRA_PF_EASY_CONTOUR = 4 paddles, no distractors; the snake geometry
+                               of the 32-pixel task;
+                             Retrieval: passages of LRA_RETRIEVAL_EASY_T = 256 bytes (T is then not
+                               used, as for the image tasks); positives share half their bytes (a
+                               passage and the window L/2 on); same speeches, splits and negatives.
+                             The task's name gets "-easy" ("pathfinder-easy"), so keys built from it
+                             differ. */
 } lra_config;
 
 #define LRA_PF_EASY_SIZE 16       /* Pathfinder easy: pixels a side */
 #define LRA_PF_EASY_CONTOUR 4     /* Pathfinder easy: paddles per target snake (no distractors) */
 #define LRA_RETRIEVAL_EASY_T 256  /* Retrieval easy: bytes per passage */
 
-LRA_API const char *lra_task_name(int task);           /* "listops" .. "pathx"; "?" if out of range */
-LRA_API int lra_task_id(const char *name);             /* LRA_* or -1 (also -1 for the "-easy" names) */
-/* "listops" .. "pathx", "pathfinder-easy", "retrieval-easy" -> *task = LRA_*, *easy = 0 or 1; returns 0,
-   or -1 (with *task = -1, *easy = 0) for any other name. Either pointer may be NULL. */
+/* "listops" .. "pathx"; "?" if out of range */
+LRA_API const char *lra_task_name(int task);
+/* LRA_* or -1 (also -1 for the "-easy" names) */
+LRA_API int lra_task_id(const char *name);
+/* "listops" .. "pathx", "pathfinder-easy", "retrieval-easy" -> *task = LRA_*, *easy = 0 or 1;
+   returns 0, or -1 (with *task = -1, *easy = 0) for any other name. Either pointer may be NULL. */
 LRA_API int lra_task_parse(const char *name, int *task, int *easy);
 LRA_API lra_config lra_default_config(int task, int profile);
-/* Builds or loads a task: any name lra_task_parse accepts, with lra_default_config's sizes (easy set from
-   the name). 0 on success; -1 with a message in err (LS_ERRLEN bytes) and *t emptied. */
+/* Builds or loads a task: any name lra_task_parse accepts, with lra_default_config's sizes (easy
+   set from the name). 0 on success; -1 with a message in err (LS_ERRLEN bytes) and *t emptied. */
 LRA_API int lra_task_load(lra_task *t, const char *name, int profile, uint64_t seed,
                           const char *data_dir, char *err);
 LRA_API int lra_task_load_config(lra_task *t, int task, const lra_config *cfg, int profile,
@@ -265,11 +279,12 @@ typedef struct lra_pf_params {
     float paddle_contrast;    /* path intensity; discs are 1 */
 } lra_pf_params;
 LRA_API lra_pf_params lra_pf_params_default(int size);  /* 32: LRA "hard"; 128: Path-X */
-/* lra_pf_params_default(size) with target snakes of contour_length paddles and the distractors derived
-   from it by the size's rule (32: length c/3, 20/(c/3) snakes; 128: length c/3, (int)(35/(c/3.0)) snakes;
-   none when c/3 is 0). */
+/* lra_pf_params_default(size) with target snakes of contour_length paddles and the distractors
+   derived from it by the size's rule (32: length c/3, 20/(c/3) snakes; 128: length c/3,
+   (int)(35/(c/3.0)) snakes; none when c/3 is 0). */
 LRA_API lra_pf_params lra_pf_params_contour(int size, int contour_length);
-/* Pathfinder easy: lra_pf_params_contour(LRA_PF_EASY_SIZE, LRA_PF_EASY_CONTOUR) without distractors */
+/* Pathfinder easy: lra_pf_params_contour(LRA_PF_EASY_SIZE, LRA_PF_EASY_CONTOUR) without
+   distractors */
 LRA_API lra_pf_params lra_pf_params_easy(void);
 /* The shortcut a Pathfinder setting leaves: the accuracy of the best threshold on the distance
    between the two discs (label 1 on one side of it), fitted on images 0..n-1 of the stream `seed`
@@ -278,7 +293,8 @@ LRA_API double lra_pf_disc_baseline(const lra_pf_params *p, uint64_t seed, int64
 
 #define LRA_PF_MAX_SNAKES 16
 #define LRA_PF_MAX_PADDLES 160
-typedef struct lra_pf_paddle { float x0, y0, x1, y1; } lra_pf_paddle; /* tail -> head, pixel units */
+/* tail -> head, pixel units */
+typedef struct lra_pf_paddle { float x0, y0, x1, y1; } lra_pf_paddle;
 typedef struct lra_pf_record {
     int label;
     int n_snakes;             /* 0 and 1 are the targets, then the distractors that succeeded */
@@ -289,11 +305,12 @@ typedef struct lra_pf_record {
     float margin;
     int restarts;             /* times the target pair was restarted */
 } lra_pf_record;
-/* Renders image `index` of the stream `seed` into img (size*size bytes, row-major); rec may be NULL.
-   0 on success, -1 if no image could be made (never seen with the default parameters). */
+/* Renders image `index` of the stream `seed` into img (size*size bytes, row-major); rec may be
+   NULL. 0 on success, -1 if no image could be made (never seen with the default parameters). */
 LRA_API int lra_pathfinder_image(const lra_pf_params *p, uint64_t seed, int64_t index,
                                  uint8_t *img, lra_pf_record *rec);
-/* Images first .. first+n-1 of `seed` in parallel: imgs (n, size*size), labels (n), recs (n) or NULL */
+/* Images first .. first+n-1 of `seed` in parallel: imgs (n, size*size), labels (n), recs (n) or
+   NULL */
 LRA_API int lra_pathfinder_batch(const lra_pf_params *p, uint64_t seed, int64_t first, int64_t n,
                                  uint8_t *imgs, int32_t *labels, lra_pf_record *recs);
 
@@ -363,7 +380,8 @@ static int lra__fail(char *err, const char *fmt, ...) {
 /* Reads a whole file. hint is appended to the "cannot open" message. Only a regular file: a FIFO
    or a device named like a data file would block the open or the read forever, or never end (opened
    without blocking, checked, then read). */
-static int lra__read_file(const char *path, unsigned char **buf, size_t *n, const char *hint, char *err) {
+static int lra__read_file(const char *path, unsigned char **buf, size_t *n, const char *hint,
+                          char *err) {
     *buf = NULL; *n = 0;
     int fd = open(path, O_RDONLY | O_NONBLOCK);
     if (fd < 0) return lra__fail(err, "%s: cannot open (%s)%s", path, strerror(errno), hint);
@@ -375,13 +393,17 @@ static int lra__read_file(const char *path, unsigned char **buf, size_t *n, cons
     }
     if (!S_ISREG(sb.st_mode)) {
         const char *what = S_ISDIR(sb.st_mode) ? "a directory" : S_ISFIFO(sb.st_mode) ? "a FIFO"
-                         : S_ISCHR(sb.st_mode) || S_ISBLK(sb.st_mode) ? "a device" : "a socket or other special file";
+                         : S_ISCHR(sb.st_mode) || S_ISBLK(sb.st_mode) ? "a device"
+                         : "a socket or other special file";
         close(fd);
         return lra__fail(err, "%s: is %s, not a regular file", path, what);
     }
     int fl = fcntl(fd, F_GETFL);
     FILE *f = fl < 0 || fcntl(fd, F_SETFL, fl & ~O_NONBLOCK) < 0 ? NULL : fdopen(fd, "rb");
-    if (!f) { close(fd); return lra__fail(err, "%s: cannot open (%s)%s", path, strerror(errno), hint); }
+    if (!f) {
+        close(fd);
+        return lra__fail(err, "%s: cannot open (%s)%s", path, strerror(errno), hint);
+    }
     size_t cap = 1 << 16, len = 0;
     unsigned char *b = (unsigned char *)lra__xmalloc(cap + 1);
     for (;;) {
@@ -423,10 +445,13 @@ static void lra__split_copy(lra_split *dst, const lra_split *src) {
 }
 
 static const char *lra__profile_name(int p) {
-    return p == LS_PROFILE_SMOKE ? "smoke" : p == LS_PROFILE_CPU ? "cpu" : p == LS_PROFILE_PAPER ? "paper" : "custom";
+    return p == LS_PROFILE_SMOKE ? "smoke" : p == LS_PROFILE_CPU ? "cpu"
+         : p == LS_PROFILE_PAPER ? "paper" : "custom";
 }
 
-static uint64_t lra__stream(uint64_t seed, const char *what) { return ls_hash64(seed ^ ls_str_hash(what)); }
+static uint64_t lra__stream(uint64_t seed, const char *what) {
+    return ls_hash64(seed ^ ls_str_hash(what));
+}
 
 /* ---------------------------------------------------------------------------------------------
    tasks and profiles
@@ -462,7 +487,8 @@ LRA_API lra_config lra_default_config(int task, int profile) {
     switch (task) {
     case LRA_LISTOPS: {
         static const int lo[3] = { 20, 100, 500 }, hi[3] = { 64, 512, 2000 };
-        static const int64_t n[3][3] = { { 400, 100, 100 }, { 20000, 2000, 2000 }, { 96000, 2000, 2000 } };
+        static const int64_t n[3][3] = { { 400, 100, 100 }, { 20000, 2000, 2000 },
+                                         { 96000, 2000, 2000 } };
         k = lra__cfg(n[p][0], n[p][1], n[p][2], hi[p]);
         k.min_len = lo[p]; k.max_len = hi[p];
         break;
@@ -481,17 +507,20 @@ LRA_API lra_config lra_default_config(int task, int profile) {
         break;
     }
     case LRA_IMAGE: {
-        static const int64_t n[3][3] = { { 512, 128, 256 }, { 54000, 6000, 10000 }, { 54000, 6000, 10000 } };
+        static const int64_t n[3][3] = { { 512, 128, 256 }, { 54000, 6000, 10000 },
+                                         { 54000, 6000, 10000 } };
         k = lra__cfg(n[p][0], n[p][1], n[p][2], 1024);
         break;
     }
     case LRA_PATHFINDER: {
-        static const int64_t n[3][3] = { { 400, 100, 100 }, { 16000, 2000, 2000 }, { 160000, 20000, 20000 } };
+        static const int64_t n[3][3] = { { 400, 100, 100 }, { 16000, 2000, 2000 },
+                                         { 160000, 20000, 20000 } };
         k = lra__cfg(n[p][0], n[p][1], n[p][2], 1024);
         break;
     }
     case LRA_PATHX: {
-        static const int64_t n[3][3] = { { 64, 16, 16 }, { 2400, 300, 300 }, { 160000, 20000, 20000 } };
+        static const int64_t n[3][3] = { { 64, 16, 16 }, { 2400, 300, 300 },
+                                         { 160000, 20000, 20000 } };
         k = lra__cfg(n[p][0], n[p][1], n[p][2], 16384);
         break;
     }
@@ -528,8 +557,8 @@ LRA_API void lra_split_stats(const lra_split *s, lra_stats *st) {
    ListOps
    --------------------------------------------------------------------------------------------- */
 
-static const char *const lra__lo_str[LRA_LO_SYMBOLS] = { "0", "1", "2", "3", "4", "5", "6", "7", "8", "9",
-                                                         "[MIN", "[MAX", "[MED", "[SM", "]" };
+static const char *const lra__lo_str[LRA_LO_SYMBOLS] = {
+    "0", "1", "2", "3", "4", "5", "6", "7", "8", "9", "[MIN", "[MAX", "[MED", "[SM", "]" };
 
 LRA_API const char *lra_listops_token_str(int id) {
     return id >= 0 && id < LRA_LO_SYMBOLS ? lra__lo_str[id] : "?";
@@ -546,7 +575,10 @@ static int lra__lo_apply(int op, const int *v, int k) {
     /* MED: int(numpy.median): sort; odd -> middle, even -> floor of the mean of the middle two */
     int w[LRA__LO_MAX_ARGS];
     for (int i = 0; i < k; i++) w[i] = v[i];
-    for (int i = 1; i < k; i++) for (int j = i; j > 0 && w[j - 1] > w[j]; j--) { int x = w[j]; w[j] = w[j - 1]; w[j - 1] = x; }
+    for (int i = 1; i < k; i++)
+        for (int j = i; j > 0 && w[j - 1] > w[j]; j--) {
+            int x = w[j]; w[j] = w[j - 1]; w[j - 1] = x;
+        }
     return k & 1 ? w[k / 2] : (w[k / 2 - 1] + w[k / 2]) / 2;
 }
 
@@ -580,7 +612,9 @@ static uint64_t lra__seq_hash(const int32_t *a, int64_t n) {
 }
 
 /* example e of split s, sequence 0 */
-static int32_t *lra__row(const lra_split *s, int64_t e) { return s->tokens + (size_t)e * s->pair * s->T; }
+static int32_t *lra__row(const lra_split *s, int64_t e) {
+    return s->tokens + (size_t)e * s->pair * s->T;
+}
 
 static int lra__listops_make(lra_task *t, const lra_config *c, uint64_t seed, char *err) {
     if (c->min_len < 1 || c->max_len <= c->min_len + 1 || c->T < c->max_len - 1)
@@ -601,8 +635,9 @@ static int lra__listops_make(lra_task *t, const lra_config *c, uint64_t seed, ch
     while (made < total) {
         if (++tries > 2000 * (total + 1000)) {
             free(hk); free(hv); free(buf);
-            return lra__fail(err, "listops: only %lld of %lld distinct trees with %d < len < %d after %lld tries",
-                             (long long)made, (long long)total, c->min_len, c->max_len, (long long)tries);
+            return lra__fail(err, "listops: only %lld of %lld distinct trees with %d < len < %d "
+                             "after %lld tries", (long long)made, (long long)total, c->min_len,
+                             c->max_len, (long long)tries);
         }
         int n = 0;
         int v = lra__lo_node(&r, 1, 1, buf, &n, c->max_len);
@@ -613,9 +648,15 @@ static int lra__listops_make(lra_task *t, const lra_config *c, uint64_t seed, ch
         while (hk[slot]) {
             if (hk[slot] == h) {
                 int64_t o = hv[slot];
-                const lra_split *os = o < c->n_train ? sp[0] : o < c->n_train + c->n_val ? sp[1] : sp[2];
-                int64_t oi = o < c->n_train ? o : o < c->n_train + c->n_val ? o - c->n_train : o - c->n_train - c->n_val;
-                if (os->len[oi] == n && !memcmp(lra__row(os, oi), buf, (size_t)n * sizeof(int32_t))) { dup = 1; break; }
+                const lra_split *os = o < c->n_train ? sp[0]
+                                    : o < c->n_train + c->n_val ? sp[1] : sp[2];
+                int64_t oi = o < c->n_train ? o : o < c->n_train + c->n_val ? o - c->n_train
+                           : o - c->n_train - c->n_val;
+                if (os->len[oi] == n &&
+                    !memcmp(lra__row(os, oi), buf, (size_t)n * sizeof(int32_t))) {
+                    dup = 1;
+                    break;
+                }
             }
             slot = (slot + 1) & (cap - 1);
         }
@@ -693,7 +734,8 @@ LRA_API int lra_listops_write_tsv(const char *path, const lra_split *s, char *er
         int64_t i = 0, n = s->len[e];
         if (lra__lo_write(&b, lra__row(s, e), n, &i, 0) || i != n) {
             free(b.p);
-            return lra__fail(err, "%s: example %lld is not a well-formed ListOps tree", path, (long long)e);
+            return lra__fail(err, "%s: example %lld is not a well-formed ListOps tree", path,
+                             (long long)e);
         }
         char lab[24];
         snprintf(lab, sizeof lab, "\t%d\n", s->label[e]);
@@ -742,7 +784,8 @@ LRA_API int lra_listops_read_tsv(const char *path, int64_t T, lra_split *s, char
                 if (p >= nb || b[p] == '\n' || b[p] == '\r') {
                     free(b);
                     if (pass) lra__split_free(s);
-                    return lra__fail(err, "%s: line %lld: no tab before the target", path, (long long)line);
+                    return lra__fail(err, "%s: line %lld: no tab before the target", path,
+                                     (long long)line);
                 }
                 if (b[p] == '\t') break;
                 size_t q = p;
@@ -750,8 +793,9 @@ LRA_API int lra_listops_read_tsv(const char *path, int64_t T, lra_split *s, char
                 if (!(q - p == 1 && (b[p] == '(' || b[p] == ')'))) {
                     int id = lra__lo_token((const char *)b + p, q - p);
                     if (id < 0) {
-                        lra__fail(err, "%s: line %lld: unknown token \"%.*s\"", path, (long long)line,
-                                  (int)(q - p < 20 ? q - p : 20), (const char *)b + p);
+                        lra__fail(err, "%s: line %lld: unknown token \"%.*s\"", path,
+                                  (long long)line, (int)(q - p < 20 ? q - p : 20),
+                                  (const char *)b + p);
                         free(b);
                         if (pass) lra__split_free(s);
                         return -1;
@@ -789,15 +833,19 @@ LRA_API int lra_listops_read_tsv(const char *path, int64_t T, lra_split *s, char
         if (!pass) {
             if (!rows) { free(b); return lra__fail(err, "%s: no examples after the header", path); }
             /* the split is dense (rows, width): a few long lines among many short ones would ask
-               for rows x longest, far beyond the file (a 1.8 MB file asked for 360 GB). Memory stays
-               linear in the file: at most LRA__TSV_CELLS_PER_BYTE cells a byte, plus a floor */
+               for rows x longest, far beyond the file (a 1.8 MB file asked for 360 GB). Memory
+               stays linear in the file: at most LRA__TSV_CELLS_PER_BYTE cells a byte, plus
+               a floor */
             int64_t width = T > 0 ? T : maxlen;
-            double cells = (double)rows * (double)width, limit = (double)LRA__TSV_CELLS_PER_BYTE * (double)nb + 1048576.0;
+            double cells = (double)rows * (double)width,
+                   limit = (double)LRA__TSV_CELLS_PER_BYTE * (double)nb + 1048576.0;
             if (cells > limit) {
                 free(b);
-                return lra__fail(err, "%s: %lld rows padded to %lld tokens need %.0f MB, more than %d cells a byte of this "
-                                 "%zu-byte file allows (lines of very different lengths: split the file%s)", path,
-                                 (long long)rows, (long long)width, cells * 4.0 / 1e6, LRA__TSV_CELLS_PER_BYTE, nb,
+                return lra__fail(err, "%s: %lld rows padded to %lld tokens need %.0f MB, more than "
+                                 "%d cells a byte of this %zu-byte file allows (lines of very "
+                                 "different lengths: split the file%s)", path,
+                                 (long long)rows, (long long)width, cells * 4.0 / 1e6,
+                                 LRA__TSV_CELLS_PER_BYTE, nb,
                                  T > 0 ? " or pass a smaller T" : " or pass T");
             }
             lra__split_alloc(s, rows, width, 1, LRA_LO_SYMBOLS);
@@ -811,12 +859,12 @@ LRA_API int lra_listops_read_tsv(const char *path, int64_t T, lra_split *s, char
    Pathfinder / Path-X
    --------------------------------------------------------------------------------------------- */
 
-/* The snake parameters of LRA's generator runs (lra_benchmarks/data/pathfinder.py lists them): only the
-   contour length differs between the original dataset's difficulties, pathfinder32/curv_baseline (6,
-   LRA's "easy"), curv_contour_length_9 ("intermediate") and curv_contour_length_14 ("hard", the LRA
-   task); the distractors follow from it: distractor_length = contour_length // 3 and
-   num_distractor_snakes = 20 // distractor_length (pathfinder128: 35 / distractor_length, with a float
-   divisor here as before). */
+/* The snake parameters of LRA's generator runs (lra_benchmarks/data/pathfinder.py lists them): only
+   the contour length differs between the original dataset's difficulties,
+   pathfinder32/curv_baseline (6, LRA's "easy"), curv_contour_length_9 ("intermediate") and
+   curv_contour_length_14 ("hard", the LRA task); the distractors follow from it:
+   distractor_length = contour_length // 3 and num_distractor_snakes = 20 // distractor_length
+   (pathfinder128: 35 / distractor_length, with a float divisor here as before). */
 LRA_API lra_pf_params lra_pf_params_contour(int size, int contour_length) {
     lra_pf_params p;
     memset(&p, 0, sizeof p);
@@ -826,7 +874,7 @@ LRA_API lra_pf_params lra_pf_params_contour(int size, int contour_length) {
         p.margin_lo = 2; p.margin_hi = 3; p.marker_radius = 3.0f; p.seed_distance = 20.0f;
         p.continuity = 1.8f; p.contour_length = c; p.distractor_length = dl;
         p.n_distractors = dl > 0 ? (int)(35.0 / ((double)c / 3.0)) : 0; p.paddle_contrast = 0.9f;
-    } else {          /* pathfinder32/curv_contour_length_14 ("hard"); c = 6: curv_baseline ("easy") */
+    } else { /* pathfinder32/curv_contour_length_14 ("hard"); c = 6: curv_baseline ("easy") */
         p.size = size; p.padding = 1; p.paddle_length = 2.0f; p.thickness = 0.5f;
         p.margin_lo = 1; p.margin_hi = 1; p.marker_radius = 1.5f; p.seed_distance = 7.0f;
         p.continuity = 1.0f; p.contour_length = c; p.distractor_length = dl;
@@ -848,12 +896,14 @@ static int lra__cmp_dl(const void *a, const void *b) {
     double x = ((const lra__dl *)a)->d, y = ((const lra__dl *)b)->d;
     return (x > y) - (x < y);
 }
-static int lra__disc_dists(const lra_pf_params *p, uint64_t seed, int64_t first, int64_t n, lra__dl *out) {
+static int lra__disc_dists(const lra_pf_params *p, uint64_t seed, int64_t first, int64_t n,
+                           lra__dl *out) {
     uint8_t *img = (uint8_t *)lra__xmalloc((size_t)n * (size_t)p->size * (size_t)p->size);
     lra_pf_record *rec = (lra_pf_record *)lra__xmalloc((size_t)n * sizeof(lra_pf_record));
     int rc = lra_pathfinder_batch(p, seed, first, n, img, NULL, rec);
     for (int64_t i = 0; i < n && !rc; i++) {
-        double dx = rec[i].marker[0][0] - rec[i].marker[1][0], dy = rec[i].marker[0][1] - rec[i].marker[1][1];
+        double dx = rec[i].marker[0][0] - rec[i].marker[1][0],
+               dy = rec[i].marker[0][1] - rec[i].marker[1][1];
         out[i].d = sqrt(dx * dx + dy * dy);
         out[i].label = rec[i].label;
     }
@@ -864,8 +914,12 @@ LRA_API double lra_pf_disc_baseline(const lra_pf_params *p, uint64_t seed, int64
     if (n < 1) return -1;
     lra__dl *fit = (lra__dl *)lra__xmalloc((size_t)n * sizeof(lra__dl));
     lra__dl *ev = (lra__dl *)lra__xmalloc((size_t)n * sizeof(lra__dl));
-    if (lra__disc_dists(p, seed, 0, n, fit) || lra__disc_dists(p, seed, n, n, ev)) { free(fit); free(ev); return -1; }
-    /* fit: sorted by distance, the cut and side with the most right (ties of distance cut together) */
+    if (lra__disc_dists(p, seed, 0, n, fit) || lra__disc_dists(p, seed, n, n, ev)) {
+        free(fit); free(ev);
+        return -1;
+    }
+    /* fit: sorted by distance, the cut and side with the most right (ties of distance cut
+       together) */
     qsort(fit, (size_t)n, sizeof *fit, lra__cmp_dl);
     int64_t ones = 0, below1 = 0, best = -1;
     for (int64_t i = 0; i < n; i++) ones += fit[i].label;
@@ -913,7 +967,8 @@ static float lra__seg_seg_d2(const lra_pf_paddle *a, const lra_pf_paddle *b) {
     float d2 = lra__cross(b->x1 - b->x0, b->y1 - b->y0, a->x1 - b->x0, a->y1 - b->y0);
     float d3 = lra__cross(a->x1 - a->x0, a->y1 - a->y0, b->x0 - a->x0, b->y0 - a->y0);
     float d4 = lra__cross(a->x1 - a->x0, a->y1 - a->y0, b->x1 - a->x0, b->y1 - a->y0);
-    if (((d1 > 0 && d2 < 0) || (d1 < 0 && d2 > 0)) && ((d3 > 0 && d4 < 0) || (d3 < 0 && d4 > 0))) return 0.0f;
+    if (((d1 > 0 && d2 < 0) || (d1 < 0 && d2 > 0)) && ((d3 > 0 && d4 < 0) || (d3 < 0 && d4 > 0)))
+        return 0.0f;
     float m = lra__pt_seg_d2(a->x0, a->y0, b), t;
     if ((t = lra__pt_seg_d2(a->x1, a->y1, b)) < m) m = t;
     if ((t = lra__pt_seg_d2(b->x0, b->y0, a)) < m) m = t;
@@ -955,7 +1010,8 @@ static int lra__pf_occupied(const lra__pf *g, float x, float y) {
 static void lra__pf_reset_occ(lra__pf *g) {
     int S = g->S, pad = g->p->padding;
     memset(g->occ, 1, (size_t)S * S);
-    for (int y = pad; y < S - pad; y++) memset(g->occ + (size_t)y * S + pad, 0, (size_t)(S - 2 * pad));
+    for (int y = pad; y < S - pad; y++)
+        memset(g->occ + (size_t)y * S + pad, 0, (size_t)(S - 2 * pad));
 }
 
 static lra_pf_paddle lra__pf_make(float x, float y, float theta, float len) {
@@ -986,7 +1042,10 @@ static int lra__pf_free_pixel(lra__pf *g, int band, float *x, float *y, int *n_f
     int k = (int)ls_rng_below(g->rng, (uint32_t)n);
     for (int iy = band; iy < S - band; iy++)
         for (int ix = band; ix < S - band; ix++)
-            if (!g->occ[iy * S + ix] && k-- == 0) { *x = (float)ix + 0.5f; *y = (float)iy + 0.5f; return 1; }
+            if (!g->occ[iy * S + ix] && k-- == 0) {
+                *x = (float)ix + 0.5f; *y = (float)iy + 0.5f;
+                return 1;
+            }
     return 0;
 }
 
@@ -1113,8 +1172,10 @@ static void lra__pf_distractors(lra__pf *g) {
 /* max-combines an antialiased segment (half-width hw) or disc (segment of length 0, radius hw)
    with intensity v; coverage from 4x4 samples per pixel */
 static void lra__pf_draw(float *img, int S, const lra_pf_paddle *q, float hw, float v) {
-    int x0 = (int)floorf(fminf(q->x0, q->x1) - hw - 1), x1 = (int)ceilf(fmaxf(q->x0, q->x1) + hw + 1);
-    int y0 = (int)floorf(fminf(q->y0, q->y1) - hw - 1), y1 = (int)ceilf(fmaxf(q->y0, q->y1) + hw + 1);
+    int x0 = (int)floorf(fminf(q->x0, q->x1) - hw - 1),
+        x1 = (int)ceilf(fmaxf(q->x0, q->x1) + hw + 1);
+    int y0 = (int)floorf(fminf(q->y0, q->y1) - hw - 1),
+        y1 = (int)ceilf(fmaxf(q->y0, q->y1) + hw + 1);
     if (x0 < 0) x0 = 0;
     if (y0 < 0) y0 = 0;
     if (x1 > S - 1) x1 = S - 1;
@@ -1125,7 +1186,8 @@ static void lra__pf_draw(float *img, int S, const lra_pf_paddle *q, float hw, fl
             int hits = 0;
             for (int sy = 0; sy < 4; sy++)
                 for (int sx = 0; sx < 4; sx++)
-                    hits += lra__pt_seg_d2((float)x + (sx + 0.5f) * 0.25f, (float)y + (sy + 0.5f) * 0.25f, q) <= h2;
+                    hits += lra__pt_seg_d2((float)x + (sx + 0.5f) * 0.25f,
+                                           (float)y + (sy + 0.5f) * 0.25f, q) <= h2;
             float c = v * (float)hits * (1.0f / 16.0f);
             if (c > img[y * S + x]) img[y * S + x] = c;
         }
@@ -1133,7 +1195,8 @@ static void lra__pf_draw(float *img, int S, const lra_pf_paddle *q, float hw, fl
 
 static int lra__pf_label(uint64_t seed, int64_t index) {
     /* pairs (2k, 2k+1) hold one image of each class, in a seeded order */
-    return (int)((index & 1) ^ (int64_t)(ls_hash64(seed ^ ls_hash64((uint64_t)(index >> 1) + 0x5eedull)) & 1));
+    return (int)((index & 1) ^
+                 (int64_t)(ls_hash64(seed ^ ls_hash64((uint64_t)(index >> 1) + 0x5eedull)) & 1));
 }
 
 LRA_API int lra_pathfinder_image(const lra_pf_params *p, uint64_t seed, int64_t index,
@@ -1147,7 +1210,8 @@ LRA_API int lra_pathfinder_image(const lra_pf_params *p, uint64_t seed, int64_t 
     lra__pf g;
     g.p = p; g.rec = R; g.rng = &rng; g.S = S;
     g.occ = (uint8_t *)lra__xmalloc((size_t)S * S);
-    g.margin = (float)(p->margin_lo + (int)ls_rng_below(&rng, (uint32_t)(p->margin_hi - p->margin_lo + 1)));
+    g.margin = (float)(p->margin_lo +
+                       (int)ls_rng_below(&rng, (uint32_t)(p->margin_hi - p->margin_lo + 1)));
     g.clear = g.margin + p->thickness;
     R->margin = g.margin;
     R->label = lra__pf_label(seed, index);
@@ -1159,13 +1223,15 @@ LRA_API int lra_pathfinder_image(const lra_pf_params *p, uint64_t seed, int64_t 
     if (!ok) { free(g.occ); return -1; }
     lra__pf_distractors(&g);
     int origin = (int)ls_rng_below(&rng, 2), other = R->label ? origin : 1 - origin;
-    const lra_pf_paddle *tail = &R->paddle[R->start[origin]], *head = &R->paddle[R->start[other + 1] - 1];
+    const lra_pf_paddle *tail = &R->paddle[R->start[origin]],
+                        *head = &R->paddle[R->start[other + 1] - 1];
     R->marker[0][0] = tail->x0; R->marker[0][1] = tail->y0;
     R->marker[1][0] = head->x1; R->marker[1][1] = head->y1;
     /* render */
     float *canvas = (float *)lra__xcalloc((size_t)S * S * sizeof(float));
     float hw = 0.5f * p->thickness;
-    for (int i = 0; i < R->n_paddles; i++) lra__pf_draw(canvas, S, &R->paddle[i], hw, p->paddle_contrast);
+    for (int i = 0; i < R->n_paddles; i++)
+        lra__pf_draw(canvas, S, &R->paddle[i], hw, p->paddle_contrast);
     for (int k = 0; k < 2; k++) {
         lra_pf_paddle d;
         d.x0 = d.x1 = R->marker[k][0]; d.y0 = d.y1 = R->marker[k][1];
@@ -1173,7 +1239,8 @@ LRA_API int lra_pathfinder_image(const lra_pf_params *p, uint64_t seed, int64_t 
     }
     float mx = 0.0f;
     for (int i = 0; i < S * S; i++) if (canvas[i] > mx) mx = canvas[i];
-    for (int i = 0; i < S * S; i++) img[i] = (uint8_t)(mx > 0 ? (int)(canvas[i] / mx * 255.0f + 0.5f) : 0);
+    for (int i = 0; i < S * S; i++)
+        img[i] = (uint8_t)(mx > 0 ? (int)(canvas[i] / mx * 255.0f + 0.5f) : 0);
     free(canvas);
     free(g.occ);
     return 0;
@@ -1205,8 +1272,8 @@ static int lra__pathfinder_make(lra_task *t, const lra_config *c, uint64_t seed,
         lra_split *s = sp[k];
         lra__split_alloc(s, want[k], S2, 1, t->pad_id);
         char what[64];
-        /* the stream is named by the base task ("pathfinder/train" for pathfinder-easy too): image i
-           of the easy variant has the label of image i of the LRA task, and its own snakes */
+        /* the stream is named by the base task ("pathfinder/train" for pathfinder-easy too): image
+           i of the easy variant has the label of image i of the LRA task, and its own snakes */
         snprintf(what, sizeof what, "%s/%s", lra__names[t->id], tag[k]);
         uint64_t sd = lra__stream(seed, what);
         uint8_t *img = (uint8_t *)lra__xmalloc((size_t)(want[k] ? want[k] : 1) * S2);
@@ -1225,7 +1292,9 @@ static int lra__pathfinder_make(lra_task *t, const lra_config *c, uint64_t seed,
         for (int64_t i = 0; i < want[k] * S2; i++) s->tokens[i] = img[i];
         for (int64_t i = 0; i < want[k]; i++) s->len[i] = (int32_t)S2;
         free(img);
-        if (rc) return lra__fail(err, "%s: the generator failed on some %s image (parameters too tight?)", t->name, tag[k]);
+        if (rc)
+            return lra__fail(err, "%s: the generator failed on some %s image "
+                             "(parameters too tight?)", t->name, tag[k]);
     }
     return 0;
 }
@@ -1247,10 +1316,12 @@ static int lra__idx_read(const char *path, int nd, unsigned char **buf, const un
     size_t hdr = 4 + 4 * (size_t)nd;
     int rc = 0;
     if (nb < hdr) {
-        rc = lra__fail(err, "%s: truncated: %zu bytes, shorter than the %zu-byte IDX header", path, nb, hdr);
+        rc = lra__fail(err, "%s: truncated: %zu bytes, shorter than the %zu-byte IDX header",
+                       path, nb, hdr);
     } else if ((*buf)[0] || (*buf)[1] || (*buf)[2] != 0x08 || (*buf)[3] != nd) {
-        rc = lra__fail(err, "%s: wrong magic number %02x %02x %02x %02x (expected 00 00 08 %02x: unsigned bytes, %d dimension%s)",
-                       path, (*buf)[0], (*buf)[1], (*buf)[2], (*buf)[3], nd, nd, nd > 1 ? "s" : "");
+        rc = lra__fail(err, "%s: wrong magic number %02x %02x %02x %02x (expected 00 00 08 %02x: "
+                       "unsigned bytes, %d dimension%s)", path, (*buf)[0], (*buf)[1], (*buf)[2],
+                       (*buf)[3], nd, nd, nd > 1 ? "s" : "");
     } else {
         *n = lra__be32(*buf + 4);
         *rows = nd == 3 ? lra__be32(*buf + 8) : 1;
@@ -1260,11 +1331,11 @@ static int lra__idx_read(const char *path, int nd, unsigned char **buf, const un
             rc = lra__fail(err, "%s: image size %lldx%lld (must be 1..32 on each side)", path,
                            (long long)*rows, (long long)*cols);
         else if ((uint64_t)nb < want)
-            rc = lra__fail(err, "%s: truncated: %zu bytes, but the header's count %lld needs %llu", path, nb,
-                           (long long)*n, (unsigned long long)want);
+            rc = lra__fail(err, "%s: truncated: %zu bytes, but the header's count %lld needs %llu",
+                           path, nb, (long long)*n, (unsigned long long)want);
         else if ((uint64_t)nb > want)
-            rc = lra__fail(err, "%s: wrong count: the header says %lld items (%llu bytes) but the file has %zu bytes",
-                           path, (long long)*n, (unsigned long long)want, nb);
+            rc = lra__fail(err, "%s: wrong count: the header says %lld items (%llu bytes) but the "
+                           "file has %zu bytes", path, (long long)*n, (unsigned long long)want, nb);
         else
             *data = *buf + hdr;
     }
@@ -1287,12 +1358,15 @@ static int lra__idx_pair(const char *dir, const char *stem, unsigned char **bi, 
         rc = lra__fail(err, "%s: wrong count: %lld labels for %lld images in %s", pl, (long long)nl,
                        (long long)*n, pi);
     for (int64_t i = 0; !rc && i < nl; i++)
-        if ((*lab)[i] > 9) rc = lra__fail(err, "%s: label %d of item %lld is not a class 0-9", pl, (*lab)[i], (long long)i);
+        if ((*lab)[i] > 9)
+            rc = lra__fail(err, "%s: label %d of item %lld is not a class 0-9", pl, (*lab)[i],
+                           (long long)i);
     if (rc) { free(*bi); free(*bl); *bi = *bl = NULL; }
     return rc;
 }
 
-static void lra__image_put(lra_split *s, int64_t e, const unsigned char *src, int64_t rows, int64_t cols, int label) {
+static void lra__image_put(lra_split *s, int64_t e, const unsigned char *src, int64_t rows,
+                           int64_t cols, int label) {
     int32_t *row = lra__row(s, e);
     int64_t top = (32 - rows) / 2, left = (32 - cols) / 2;
     for (int64_t i = 0; i < 1024; i++) row[i] = 0; /* zero padding is black, not PAD */
@@ -1313,22 +1387,26 @@ static int lra__image_load(lra_task *t, const lra_config *c, const char *dir, ch
     }
     int rc = 0;
     if (c->n_train + c->n_val > n)
-        rc = lra__fail(err, "%s/fashion-mnist/train-images-idx3-ubyte: wrong count: %lld images, the %s profile needs %lld + %lld",
-                       dir, (long long)n, lra__profile_name(t->profile), (long long)c->n_train, (long long)c->n_val);
+        rc = lra__fail(err, "%s/fashion-mnist/train-images-idx3-ubyte: wrong count: %lld images, "
+                       "the %s profile needs %lld + %lld", dir, (long long)n,
+                       lra__profile_name(t->profile), (long long)c->n_train, (long long)c->n_val);
     else if (c->n_test > tn)
-        rc = lra__fail(err, "%s/fashion-mnist/t10k-images-idx3-ubyte: wrong count: %lld images, the %s profile needs %lld",
-                       dir, (long long)tn, lra__profile_name(t->profile), (long long)c->n_test);
+        rc = lra__fail(err, "%s/fashion-mnist/t10k-images-idx3-ubyte: wrong count: %lld images, "
+                       "the %s profile needs %lld", dir, (long long)tn,
+                       lra__profile_name(t->profile), (long long)c->n_test);
     if (!rc) {
         lra__split_alloc(&t->train, c->n_train, 1024, 1, t->pad_id);
         lra__split_alloc(&t->val, c->n_val, 1024, 1, t->pad_id);
         lra__split_alloc(&t->test, c->n_test, 1024, 1, t->pad_id);
         int64_t S = rows * cols, TS = trows * tcols;
-        for (int64_t i = 0; i < c->n_train; i++) lra__image_put(&t->train, i, img + i * S, rows, cols, lab[i]);
+        for (int64_t i = 0; i < c->n_train; i++)
+            lra__image_put(&t->train, i, img + i * S, rows, cols, lab[i]);
         for (int64_t i = 0; i < c->n_val; i++) {
             int64_t j = n - c->n_val + i; /* LRA: validation = the end of the training file */
             lra__image_put(&t->val, i, img + j * S, rows, cols, lab[j]);
         }
-        for (int64_t i = 0; i < c->n_test; i++) lra__image_put(&t->test, i, timg + i * TS, trows, tcols, tlab[i]);
+        for (int64_t i = 0; i < c->n_test; i++)
+            lra__image_put(&t->test, i, timg + i * TS, trows, tcols, tlab[i]);
     }
     free(bi); free(bl); free(ti); free(tl);
     return rc;
@@ -1345,7 +1423,9 @@ typedef struct lra__docs {
     int64_t n;
 } lra__docs;
 
-static void lra__docs_free(lra__docs *d) { free(d->bytes); free(d->off); free(d->label); memset(d, 0, sizeof *d); }
+static void lra__docs_free(lra__docs *d) {
+    free(d->bytes); free(d->off); free(d->label); memset(d, 0, sizeof *d);
+}
 
 static int lra__hex4(const unsigned char *b, size_t p, size_t nb, unsigned *v) {
     if (p + 4 > nb) return 0;
@@ -1361,7 +1441,10 @@ static int lra__hex4(const unsigned char *b, size_t p, size_t nb, unsigned *v) {
 
 static size_t lra__utf8(unsigned cp, unsigned char *o) {
     if (cp < 0x80) { o[0] = (unsigned char)cp; return 1; }
-    if (cp < 0x800) { o[0] = (unsigned char)(0xC0 | (cp >> 6)); o[1] = (unsigned char)(0x80 | (cp & 63)); return 2; }
+    if (cp < 0x800) {
+        o[0] = (unsigned char)(0xC0 | (cp >> 6)); o[1] = (unsigned char)(0x80 | (cp & 63));
+        return 2;
+    }
     if (cp < 0x10000) {
         o[0] = (unsigned char)(0xE0 | (cp >> 12)); o[1] = (unsigned char)(0x80 | ((cp >> 6) & 63));
         o[2] = (unsigned char)(0x80 | (cp & 63));
@@ -1385,7 +1468,8 @@ static int lra__lit(const unsigned char *b, size_t p, size_t nb, const char *s) 
 /* Decodes the JSON string that starts at b[*p] (the opening quote) into out + *o; on success *p is
    past the closing quote and *o past the decoded bytes, else *why says what is wrong. The decoded
    text is never longer than its encoding. */
-static int lra__json_str(const unsigned char *b, size_t *p, size_t nb, unsigned char *out, size_t *o, const char **why) {
+static int lra__json_str(const unsigned char *b, size_t *p, size_t nb, unsigned char *out,
+                         size_t *o, const char **why) {
     size_t q = *p + 1, k = *o;
     for (;;) {
         if (q >= nb) { *p = q; *why = "unterminated string (file truncated?)"; return 0; }
@@ -1407,10 +1491,13 @@ static int lra__json_str(const unsigned char *b, size_t *p, size_t nb, unsigned 
         case 't': out[k++] = '\t'; break;
         case 'u': {
             unsigned cp, lo;
-            if (!lra__hex4(b, q, nb, &cp)) { *p = q; *why = "bad \\u escape (need 4 hex digits)"; return 0; }
+            if (!lra__hex4(b, q, nb, &cp)) {
+                *p = q; *why = "bad \\u escape (need 4 hex digits)";
+                return 0;
+            }
             q += 4;
-            if (cp >= 0xD800 && cp < 0xDC00 && lra__lit(b, q, nb, "\\u") && lra__hex4(b, q + 2, nb, &lo) &&
-                lo >= 0xDC00 && lo < 0xE000) {
+            if (cp >= 0xD800 && cp < 0xDC00 && lra__lit(b, q, nb, "\\u") &&
+                lra__hex4(b, q + 2, nb, &lo) && lo >= 0xDC00 && lo < 0xE000) {
                 cp = 0x10000 + ((cp - 0xD800) << 10) + (lo - 0xDC00);
                 q += 6;
             } else if (cp >= 0xD800 && cp < 0xE000) {
@@ -1456,9 +1543,13 @@ static int lra__imdb_read(const char *path, lra__docs *d, char *err) {
             if (p >= nb || b[p] != '"') LRA__BAD("expected a key (\"t\" or \"s\") in a record");
             size_t key = o;
             if (!lra__json_str(b, &p, nb, d->bytes, &key, &why)) goto bad;
-            int is_t = key - o == 1 && d->bytes[o] == 't', is_s = key - o == 1 && d->bytes[o] == 's';
-            if (!is_t && !is_s) LRA__BAD("unexpected key in a record (a record has the keys \"t\" and \"s\")");
-            if ((is_t && have_t) || (is_s && lab >= 0)) LRA__BAD(is_t ? "the key \"t\" twice in a record" : "the key \"s\" twice in a record");
+            int is_t = key - o == 1 && d->bytes[o] == 't',
+                is_s = key - o == 1 && d->bytes[o] == 's';
+            if (!is_t && !is_s)
+                LRA__BAD("unexpected key in a record (a record has the keys \"t\" and \"s\")");
+            if ((is_t && have_t) || (is_s && lab >= 0))
+                LRA__BAD(is_t ? "the key \"t\" twice in a record"
+                              : "the key \"s\" twice in a record");
             p = lra__ws(b, p, nb);
             if (p >= nb || b[p] != ':') LRA__BAD("expected ':' after a key");
             p = lra__ws(b, p + 1, nb);
@@ -1469,7 +1560,8 @@ static int lra__imdb_read(const char *path, lra__docs *d, char *err) {
             } else {
                 /* JSON's 0 or 1 (not 01, 1.0 or 1e0: the documented labels are the integers) */
                 if (p >= nb || (b[p] != '0' && b[p] != '1') ||
-                    (p + 1 < nb && (isdigit(b[p + 1]) || b[p + 1] == '.' || b[p + 1] == 'e' || b[p + 1] == 'E')))
+                    (p + 1 < nb && (isdigit(b[p + 1]) || b[p + 1] == '.' || b[p + 1] == 'e' ||
+                                    b[p + 1] == 'E')))
                     LRA__BAD("the label \"s\" is not 0 or 1");
                 lab = b[p] - '0';
                 p++;
@@ -1500,7 +1592,8 @@ static int lra__imdb_read(const char *path, lra__docs *d, char *err) {
     free(b);
     return 0;
 bad:
-    lra__fail(err, "%s: malformed JSON at byte %zu (record %lld): %s", path, p, (long long)d->n, why);
+    lra__fail(err, "%s: malformed JSON at byte %zu (record %lld): %s", path, p, (long long)d->n,
+              why);
     free(b);
     lra__docs_free(d);
     return -1;
@@ -1515,32 +1608,41 @@ static void lra__text_put(lra_split *s, int64_t e, const lra__docs *d, int64_t j
     s->label[e] = d->label[j];
 }
 
-static int lra__text_load(lra_task *t, const lra_config *c, uint64_t seed, const char *dir, char *err) {
+static int lra__text_load(lra_task *t, const lra_config *c, uint64_t seed, const char *dir,
+                          char *err) {
     char path[1024];
     snprintf(path, sizeof path, "%s/imdb/reviews.json", dir);
     lra__docs d;
     if (lra__imdb_read(path, &d, err)) return -1;
     int64_t B = d.n / 4;
-    if (d.n % 4)
-        { lra__docs_free(&d); return lra__fail(err, "%s: wrong count: %lld records, not four equal blocks (test/neg, train/neg, test/pos, train/pos)", path, (long long)d.n); }
+    if (d.n % 4) {
+        lra__docs_free(&d);
+        return lra__fail(err, "%s: wrong count: %lld records, not four equal blocks (test/neg, "
+                         "train/neg, test/pos, train/pos)", path, (long long)d.n);
+    }
     for (int64_t i = 0; i < d.n; i++)
         if (d.label[i] != (i >= 2 * B)) {
-            lra__fail(err, "%s: record %lld has label %d, but the four-block layout (blocks of %lld: test/neg, train/neg, test/pos, train/pos) puts it in a %s block",
-                      path, (long long)i, d.label[i], (long long)B, i >= 2 * B ? "positive" : "negative");
+            lra__fail(err, "%s: record %lld has label %d, but the four-block layout (blocks of "
+                      "%lld: test/neg, train/neg, test/pos, train/pos) puts it in a %s block",
+                      path, (long long)i, d.label[i], (long long)B,
+                      i >= 2 * B ? "positive" : "negative");
             lra__docs_free(&d);
             return -1;
         }
     int64_t avail_test = 2 * B, want_test = c->val_is_test ? c->n_test : c->n_val + c->n_test;
     if (c->n_train > 2 * B || want_test > avail_test || (c->val_is_test && c->n_val != c->n_test)) {
-        lra__fail(err, "%s: wrong count: %lld train and %lld test reviews, the %s profile needs %lld train and %lld %s",
-                  path, (long long)(2 * B), (long long)avail_test, lra__profile_name(t->profile),
-                  (long long)c->n_train, (long long)want_test, c->val_is_test ? "test (val = test)" : "val + test");
+        lra__fail(err, "%s: wrong count: %lld train and %lld test reviews, the %s profile needs "
+                  "%lld train and %lld %s", path, (long long)(2 * B), (long long)avail_test,
+                  lra__profile_name(t->profile), (long long)c->n_train, (long long)want_test,
+                  c->val_is_test ? "test (val = test)" : "val + test");
         lra__docs_free(&d);
         return -1;
     }
     /* train: blocks 2 and 4 (indices B..2B and 3B..4B), shuffled */
     int32_t *idx = (int32_t *)lra__xmalloc((size_t)(2 * B + 1) * sizeof(int32_t));
-    for (int64_t i = 0; i < B; i++) { idx[i] = (int32_t)(B + i); idx[B + i] = (int32_t)(3 * B + i); }
+    for (int64_t i = 0; i < B; i++) {
+        idx[i] = (int32_t)(B + i); idx[B + i] = (int32_t)(3 * B + i);
+    }
     ls_rng r = ls_rng_make(seed, lra__stream(seed, "text/train"));
     ls_rng_shuffle(&r, idx, 2 * B);
     lra__split_alloc(&t->train, c->n_train, c->T, 1, t->pad_id);
@@ -1579,7 +1681,9 @@ typedef struct lra__speech {
     int64_t first;         /* index of its first passage in the passage table */
 } lra__speech;
 
-static int lra__cmp_str(const void *a, const void *b) { return strcmp(*(char *const *)a, *(char *const *)b); }
+static int lra__cmp_str(const void *a, const void *b) {
+    return strcmp(*(char *const *)a, *(char *const *)b);
+}
 
 /* removes " (Applause.)", "[Laughter]" and the like: optional space, [ or (, Applause/applause/
    Laughter/laughter, optional '.', ] or ) */
@@ -1591,8 +1695,10 @@ static size_t lra__strip_stage(unsigned char *s, size_t n) {
         if (s[j] == '[' || s[j] == '(') {
             size_t k = j + 1;
             const char *w = NULL;
-            if (n - k >= 8 && (!memcmp(s + k, "Applause", 8) || !memcmp(s + k, "applause", 8))) w = "a";
-            else if (n - k >= 8 && (!memcmp(s + k, "Laughter", 8) || !memcmp(s + k, "laughter", 8))) w = "l";
+            if (n - k >= 8 && (!memcmp(s + k, "Applause", 8) || !memcmp(s + k, "applause", 8)))
+                w = "a";
+            else if (n - k >= 8 && (!memcmp(s + k, "Laughter", 8) || !memcmp(s + k, "laughter", 8)))
+                w = "l";
             if (w) {
                 k += 8;
                 if (k < n && s[k] == '.') k++;
@@ -1608,11 +1714,14 @@ static int lra__sotu_pick_pass(ls_rng *r, const lra__speech *sp) {
     return (int)(sp->first + (int64_t)ls_rng_below(r, (uint32_t)sp->n_pass));
 }
 
-static int lra__retrieval_load(lra_task *t, const lra_config *c, uint64_t seed, const char *dir, char *err) {
+static int lra__retrieval_load(lra_task *t, const lra_config *c, uint64_t seed, const char *dir,
+                               char *err) {
     char path[1024];
     snprintf(path, sizeof path, "%s/sotu", dir);
     DIR *dp = opendir(path);
-    if (!dp) return lra__fail(err, "%s: cannot open directory (%s)" LRA__FETCH_HINT, path, strerror(errno));
+    if (!dp)
+        return lra__fail(err, "%s: cannot open directory (%s)" LRA__FETCH_HINT, path,
+                         strerror(errno));
     char **names = NULL;
     int nn = 0, capn = 0;
     struct dirent *de;
@@ -1620,16 +1729,21 @@ static int lra__retrieval_load(lra_task *t, const lra_config *c, uint64_t seed, 
         const char *f = de->d_name;
         size_t l = strlen(f);
         if (l < 10 || l >= 120 || strcmp(f + l - 4, ".txt")) continue;
-        if (!isdigit((unsigned char)f[0]) || !isdigit((unsigned char)f[1]) || !isdigit((unsigned char)f[2]) ||
-            !isdigit((unsigned char)f[3]) || f[4] != '_')
+        if (!isdigit((unsigned char)f[0]) || !isdigit((unsigned char)f[1]) ||
+            !isdigit((unsigned char)f[2]) || !isdigit((unsigned char)f[3]) || f[4] != '_')
             continue;
-        if (nn == capn) { capn = capn ? 2 * capn : 256; names = (char **)lra__xrealloc(names, (size_t)capn * sizeof(char *)); }
+        if (nn == capn) {
+            capn = capn ? 2 * capn : 256;
+            names = (char **)lra__xrealloc(names, (size_t)capn * sizeof(char *));
+        }
         names[nn] = (char *)lra__xmalloc(l + 1);
         memcpy(names[nn], f, l + 1);
         nn++;
     }
     closedir(dp);
-    if (!nn) return lra__fail(err, "%s: no speeches (YYYY_first_last_p.txt) found" LRA__FETCH_HINT, path);
+    if (!nn)
+        return lra__fail(err, "%s: no speeches (YYYY_first_last_p.txt) found" LRA__FETCH_HINT,
+                         path);
     qsort(names, (size_t)nn, sizeof(char *), lra__cmp_str);
     int64_t L = c->T;
     lra__speech *sp = (lra__speech *)lra__xcalloc((size_t)nn * sizeof(lra__speech));
@@ -1658,7 +1772,8 @@ static int lra__retrieval_load(lra_task *t, const lra_config *c, uint64_t seed, 
             cappass = 2 * (npass + s->n_pass) + 64;
             pass = (unsigned char *)lra__xrealloc(pass, (size_t)(cappass * L));
         }
-        if (s->n_pass) memcpy(pass + npass * L, b, (size_t)(s->n_pass * L));   /* a speech shorter than L has none (pass may be NULL) */
+        /* a speech shorter than L has none (pass may be NULL) */
+        if (s->n_pass) memcpy(pass + npass * L, b, (size_t)(s->n_pass * L));
         npass += s->n_pass;
         free(b);
     }
@@ -1677,11 +1792,13 @@ static int lra__retrieval_load(lra_task *t, const lra_config *c, uint64_t seed, 
             if (split == k && sp[i].n_pass > 0) { mine[m++] = i; m2 += sp[i].n_pass >= 2; }
         }
         int two_pres = 0;
-        for (int i = 1; i < m && !two_pres; i++) two_pres = strcmp(sp[mine[i]].president, sp[mine[0]].president) != 0;
+        for (int i = 1; i < m && !two_pres; i++)
+            two_pres = strcmp(sp[mine[i]].president, sp[mine[0]].president) != 0;
         if (want[k] > 0 && (m2 == 0 || !two_pres)) {
-            rc = lra__fail(err, "%s: the %s split (%s) has %d speeches with a passage of %lld bytes, %d with two, and %s; cannot draw pairs",
-                           path, tag[k], k == 2 ? "year%5==0" : k == 1 ? "year%10==1" : "other", m, (long long)L, m2,
-                           two_pres ? "two presidents" : "fewer than two presidents");
+            rc = lra__fail(err, "%s: the %s split (%s) has %d speeches with a passage of %lld "
+                           "bytes, %d with two, and %s; cannot draw pairs", path, tag[k],
+                           k == 2 ? "year%5==0" : k == 1 ? "year%10==1" : "other", m, (long long)L,
+                           m2, two_pres ? "two presidents" : "fewer than two presidents");
             break;
         }
         lra_split *s = out[k];
@@ -1692,13 +1809,18 @@ static int lra__retrieval_load(lra_task *t, const lra_config *c, uint64_t seed, 
         for (int64_t e = 0; e < want[k]; e++) {
             int kind = (int)(e & 3), p1, p2, label;
             int64_t off2 = 0;   /* easy positives: the second window starts L/2 into passage p2 */
-            if (kind == 0 || kind == 2) { /* positive: speech uniform among those with >= 2 passages */
+            if (kind == 0 || kind == 2) {
+                /* positive: speech uniform among those with >= 2 passages */
                 int j = (int)ls_rng_below(&r, (uint32_t)m2), a = -1;
-                for (int i = 0; i < m; i++) if (sp[mine[i]].n_pass >= 2 && j-- == 0) { a = mine[i]; break; }
-                if (c->easy) {   /* a passage (not the speech's last) and the window half a passage on */
-                    p1 = p2 = (int)(sp[a].first + (int64_t)ls_rng_below(&r, (uint32_t)(sp[a].n_pass - 1)));
+                for (int i = 0; i < m; i++)
+                    if (sp[mine[i]].n_pass >= 2 && j-- == 0) { a = mine[i]; break; }
+                if (c->easy) {
+                    /* a passage (not the speech's last) and the window half a passage on */
+                    p1 = p2 = (int)(sp[a].first +
+                                    (int64_t)ls_rng_below(&r, (uint32_t)(sp[a].n_pass - 1)));
                     off2 = L / 2;
-                } else {         /* two different passages */
+                } else {
+                    /* two different passages */
                     int64_t u = (int64_t)ls_rng_below(&r, (uint32_t)sp[a].n_pass);
                     int64_t v = (int64_t)ls_rng_below(&r, (uint32_t)(sp[a].n_pass - 1));
                     if (v >= u) v++;
@@ -1708,7 +1830,8 @@ static int lra__retrieval_load(lra_task *t, const lra_config *c, uint64_t seed, 
             } else {
                 int a = mine[ls_rng_below(&r, (uint32_t)m)], bsp = -1;
                 if (kind == 1) { /* random: a speech by another president */
-                    do bsp = mine[ls_rng_below(&r, (uint32_t)m)]; while (!strcmp(sp[bsp].president, sp[a].president));
+                    do bsp = mine[ls_rng_below(&r, (uint32_t)m)];
+                    while (!strcmp(sp[bsp].president, sp[a].president));
                 } else {         /* hard: the nearest speech in year (ties broken at random) */
                     int best = 1 << 30, ties = 0;
                     for (int i = 0; i < m; i++) {
@@ -1724,7 +1847,8 @@ static int lra__retrieval_load(lra_task *t, const lra_config *c, uint64_t seed, 
                 label = 0;
             }
             /* the two windows (bytes of `pass` from o1 and o2; a speech's passages are contiguous
-               there, so an easy positive's second window runs into the next passage) in random order */
+               there, so an easy positive's second window runs into the next passage) in random
+               order */
             int64_t o1 = (int64_t)p1 * L, o2 = (int64_t)p2 * L + off2;
             if (ls_rng_below(&r, 2)) { int64_t x = o1; o1 = o2; o2 = x; }
             int32_t *row = lra__row(s, e);
@@ -1758,14 +1882,18 @@ LRA_API int lra_task_load_config(lra_task *t, int task, const lra_config *c, int
                                  uint64_t seed, const char *data_dir, char *err) {
     double t0 = ls_now();
     memset(t, 0, sizeof *t);
-    if (task < 0 || task >= LRA_N_TASKS) return lra__fail(err, "lra_task_load: unknown task %d", task);
+    if (task < 0 || task >= LRA_N_TASKS)
+        return lra__fail(err, "lra_task_load: unknown task %d", task);
     if (c->n_train < 0 || c->n_val < 0 || c->n_test < 0 || c->T < 1)
-        return lra__fail(err, "%s: bad sizes %lld/%lld/%lld, T %lld", lra__names[task], (long long)c->n_train,
-                         (long long)c->n_val, (long long)c->n_test, (long long)c->T);
+        return lra__fail(err, "%s: bad sizes %lld/%lld/%lld, T %lld", lra__names[task],
+                         (long long)c->n_train, (long long)c->n_val, (long long)c->n_test,
+                         (long long)c->T);
     if (c->easy != 0 && c->easy != 1)
-        return lra__fail(err, "%s: easy = %d (0 = the LRA task, 1 = the easier variant)", lra__names[task], c->easy);
+        return lra__fail(err, "%s: easy = %d (0 = the LRA task, 1 = the easier variant)",
+                         lra__names[task], c->easy);
     if (c->easy && task != LRA_PATHFINDER && task != LRA_RETRIEVAL)
-        return lra__fail(err, "%s: no easier variant (easy = 1 is for pathfinder and retrieval only)", lra__names[task]);
+        return lra__fail(err, "%s: no easier variant (easy = 1 is for pathfinder and retrieval "
+                         "only)", lra__names[task]);
     lra_config cc = *c; /* the sizes actually used */
     if (cc.easy && task == LRA_RETRIEVAL) cc.T = LRA_RETRIEVAL_EASY_T;
     c = &cc;
@@ -1778,7 +1906,9 @@ LRA_API int lra_task_load_config(lra_task *t, int task, const lra_config *c, int
     t->T = c->T;
     if (!data_dir || !*data_dir) data_dir = "data";
     switch (task) {
-    case LRA_LISTOPS: t->n_symbols = LRA_LO_SYMBOLS; t->n_classes = 10; t->mask_ratio = 0.10f; break;
+    case LRA_LISTOPS:
+        t->n_symbols = LRA_LO_SYMBOLS; t->n_classes = 10; t->mask_ratio = 0.10f;
+        break;
     case LRA_RETRIEVAL: t->pair = 2; t->rev = c->easy; break;
     case LRA_IMAGE: t->n_classes = 10; t->mask_ratio = 0.5f; t->height = t->width = 32; break;
     case LRA_PATHFINDER:
@@ -1821,8 +1951,8 @@ LRA_API int lra_task_load(lra_task *t, const char *name, int profile, uint64_t s
     int id, easy;
     memset(t, 0, sizeof *t);
     if (lra_task_parse(name, &id, &easy))
-        return lra__fail(err, "unknown task \"%s\" (listops, text, retrieval, image, pathfinder, pathx, "
-                         "pathfinder-easy, retrieval-easy)", name ? name : "");
+        return lra__fail(err, "unknown task \"%s\" (listops, text, retrieval, image, pathfinder, "
+                         "pathx, pathfinder-easy, retrieval-easy)", name ? name : "");
     lra_config c = lra_default_config(id, profile);
     c.easy = easy;
     return lra_task_load_config(t, id, &c, profile, seed, data_dir, err);
