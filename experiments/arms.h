@@ -53,38 +53,29 @@ static const int POOL[LRA_N_TASKS] = {LS_POOL_MEAN, LS_POOL_MEAN, LS_POOL_MEAN,
    LS_PROFILE_*; the quick profile has the cpu sizes and data, with caps that fit an hour. */
 typedef struct plan { int d, L, H, F, N; int64_t batch, steps, pt_steps; } plan;
 #define ARM_N_PROFILES 4
+/* the model sizes every task shares within a profile (quick trains the cpu sizes) */
+#define ARM_SIZES_SMOKE .d = 16, .L = 1, .H = 2, .F = 32, .N = 16
+#define ARM_SIZES_CPU .d = 64, .L = 2, .H = 4, .F = 128, .N = 64
 static const plan PLAN[ARM_N_PROFILES][LRA_N_TASKS] = {
     /* smoke: seconds in total */
     [LS_PROFILE_SMOKE] = {
-        {.d = 16, .L = 1, .H = 2, .F = 32, .N = 16,
-         .batch = 8, .steps = 24, .pt_steps = 24},
-        {.d = 16, .L = 1, .H = 2, .F = 32, .N = 16,
-         .batch = 4, .steps = 16, .pt_steps = 16},
-        {.d = 16, .L = 1, .H = 2, .F = 32, .N = 16,
-         .batch = 4, .steps = 16, .pt_steps = 16},
-        {.d = 16, .L = 1, .H = 2, .F = 32, .N = 16,
-         .batch = 4, .steps = 16, .pt_steps = 16},
-        {.d = 16, .L = 1, .H = 2, .F = 32, .N = 16,
-         .batch = 4, .steps = 16, .pt_steps = 16},
-        {.d = 16, .L = 1, .H = 2, .F = 32, .N = 16,
-         .batch = 2, .steps = 8, .pt_steps = 8}},
+        {ARM_SIZES_SMOKE, .batch = 8, .steps = 24, .pt_steps = 24},
+        {ARM_SIZES_SMOKE, .batch = 4, .steps = 16, .pt_steps = 16},
+        {ARM_SIZES_SMOKE, .batch = 4, .steps = 16, .pt_steps = 16},
+        {ARM_SIZES_SMOKE, .batch = 4, .steps = 16, .pt_steps = 16},
+        {ARM_SIZES_SMOKE, .batch = 4, .steps = 16, .pt_steps = 16},
+        {ARM_SIZES_SMOKE, .batch = 2, .steps = 8, .pt_steps = 8}},
     /* cpu: the caps of the learning_budget table (paper/tables/learning_budget.md, "caps"): 1.25x
        the steps the slowest of the report's models needed to reach its from-scratch plateau where
        one left chance (ListOps, Text, Image: raised to where the still-improving S4D and LRU curves
        were going), the pretraining caps where its masked and causal LMs flattened */
     [LS_PROFILE_CPU] = {
-        {.d = 64, .L = 2, .H = 4, .F = 128, .N = 64,
-         .batch = 16, .steps = 2000, .pt_steps = 1000},
-        {.d = 64, .L = 2, .H = 4, .F = 128, .N = 64,
-         .batch = 16, .steps = 1500, .pt_steps = 1200},
-        {.d = 64, .L = 2, .H = 4, .F = 128, .N = 64,
-         .batch = 8, .steps = 1200, .pt_steps = 1000},
-        {.d = 64, .L = 2, .H = 4, .F = 128, .N = 64,
-         .batch = 16, .steps = 1800, .pt_steps = 1100},
-        {.d = 64, .L = 2, .H = 4, .F = 128, .N = 64,
-         .batch = 16, .steps = 1200, .pt_steps = 1000},
-        {.d = 64, .L = 2, .H = 4, .F = 128, .N = 64,
-         .batch = 4, .steps = 200, .pt_steps = 200}},
+        {ARM_SIZES_CPU, .batch = 16, .steps = 2000, .pt_steps = 1000},
+        {ARM_SIZES_CPU, .batch = 16, .steps = 1500, .pt_steps = 1200},
+        {ARM_SIZES_CPU, .batch = 8, .steps = 1200, .pt_steps = 1000},
+        {ARM_SIZES_CPU, .batch = 16, .steps = 1800, .pt_steps = 1100},
+        {ARM_SIZES_CPU, .batch = 16, .steps = 1200, .pt_steps = 1000},
+        {ARM_SIZES_CPU, .batch = 4, .steps = 200, .pt_steps = 200}},
     /* paper: the Transformer sizes of LRA App. A / paper §2.3 (for big machines) */
     [LS_PROFILE_PAPER] = {
         {.d = 512, .L = 6, .H = 8, .F = 2048, .N = 64,
@@ -103,18 +94,12 @@ static const plan PLAN[ARM_N_PROFILES][LRA_N_TASKS] = {
        learns, the other tasks at the step counts where the learning_budget curves of S4D and the
        Transformer on Image are well above chance */
     [LS_PROFILE_QUICK] = {
-        {.d = 64, .L = 2, .H = 4, .F = 128, .N = 64,
-         .batch = 16, .steps = 1200, .pt_steps = 600},
-        {.d = 64, .L = 2, .H = 4, .F = 128, .N = 64,
-         .batch = 16, .steps = 400, .pt_steps = 400},
-        {.d = 64, .L = 2, .H = 4, .F = 128, .N = 64,
-         .batch = 8, .steps = 300, .pt_steps = 300},
-        {.d = 64, .L = 2, .H = 4, .F = 128, .N = 64,
-         .batch = 16, .steps = 500, .pt_steps = 400},
-        {.d = 64, .L = 2, .H = 4, .F = 128, .N = 64,
-         .batch = 16, .steps = 300, .pt_steps = 300},
-        {.d = 64, .L = 2, .H = 4, .F = 128, .N = 64,
-         .batch = 4, .steps = 100, .pt_steps = 100}}};
+        {ARM_SIZES_CPU, .batch = 16, .steps = 1200, .pt_steps = 600},
+        {ARM_SIZES_CPU, .batch = 16, .steps = 400, .pt_steps = 400},
+        {ARM_SIZES_CPU, .batch = 8, .steps = 300, .pt_steps = 300},
+        {ARM_SIZES_CPU, .batch = 16, .steps = 500, .pt_steps = 400},
+        {ARM_SIZES_CPU, .batch = 16, .steps = 300, .pt_steps = 300},
+        {ARM_SIZES_CPU, .batch = 4, .steps = 100, .pt_steps = 100}}};
 /* validation examples per evaluation, and test examples scored, per profile (0 = all) */
 static const int64_t EVAL_MAX[ARM_N_PROFILES] = {64, 200, 0, 200},
                      TEST_MAX[ARM_N_PROFILES] = {100, 500, 0, 500};
@@ -225,6 +210,15 @@ static inline double arm_mean_sd(const double *x, int n, double *sd) {
     for (int i = 0; i < n; i++) v += (x[i] - m) * (x[i] - m);
     if (sd) *sd = n > 1 ? sqrt(v / (n - 1)) : 0.0;
     return m;
+}
+
+/* a table cell: the mean of x over n seeds to one decimal, "± sd" with more than one seed,
+   "diverged" when a seed diverged (its accuracy is NAN) */
+static inline void arm_fmt_mean_sd(char *buf, size_t cap, const double *x, int n) {
+    double sd, m = arm_mean_sd(x, n, &sd);
+    if (isnan(m)) snprintf(buf, cap, "diverged");
+    else if (n > 1) snprintf(buf, cap, "%.1f ± %.1f", m, sd);
+    else snprintf(buf, cap, "%.1f", m);
 }
 
 /* the fetched file (or directory) a task needs under --data, when it is absent: its path (a static

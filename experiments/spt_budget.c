@@ -56,8 +56,8 @@ static const int N_SEEDS[ARM_N_PROFILES] = {
 };
 
 /* Does the profile run model arm mi on this task? The cpu profile leaves out the Transformer on
-   Image: a Transformer step costs four to five times an S4D step at these sizes, and two seeds of
-   its Image arms would not fit the profile's ten hours beside the other tables. */
+   Image: a Transformer step costs several S4D steps at these sizes (the lra table's wall times),
+   and two seeds of its Image arms would not fit the profile's ten hours beside the other tables. */
 static int arm_on(int prof, int task, int mi) {
     return !(prof == LS_PROFILE_CPU && task == LRA_IMAGE && ARM_MODEL[mi] == M_TR);
 }
@@ -97,14 +97,6 @@ static void fmt_signed(char *buf, size_t cap, double v, int dec) {
     snprintf(a, sizeof a, "%.*f", dec, fabs(v));
     int zero = strspn(a, "0.") == strlen(a);
     snprintf(buf, cap, "%s%s", zero ? "" : v < 0 ? "−" : "+", a);
-}
-
-/* mean test accuracy over seeds, "± sd" with more than one */
-static void fmt_acc(char *buf, size_t cap, const double *x, int n) {
-    double sd, m = arm_mean_sd(x, n, &sd);
-    if (isnan(m)) snprintf(buf, cap, "diverged");   /* a diverged run's test accuracy is NAN */
-    else if (n > 1) snprintf(buf, cap, "%.1f ± %.1f", m, sd);
-    else snprintf(buf, cap, "%.1f", m);
 }
 
 /* the task's short name: "Image" of "Image (Fashion-MNIST, not CIFAR-10)" */
@@ -200,7 +192,7 @@ static void acc_table(rp_table *t, int task, const int64_t *B, int prof, int nse
                 const sb_cell *q = &RES[task].c[mi][b][s];
                 char *o = c[2 + s];
                 if (!RES[task].ran) { snprintf(o, sizeof c[0], "not run: no data"); continue; }
-                fmt_acc(o, sizeof c[0], q->test, nseed);
+                arm_fmt_mean_sd(o, sizeof c[0], q->test, nseed);
                 if (!SHARE[s]) continue;
                 const double gap = arm_mean_sd(q->lm_loss, nseed, NULL) - RES[task].H;
                 fmt_signed(d, sizeof d, gap, 2);
@@ -382,8 +374,8 @@ static void notes(rp_table *t1, rp_table *tx, int prof, const int *cols, int nc,
             for (int mi = 0; mi < N_ARMS; mi++)
                 if (!arm_on(prof, cols[j], mi))
                     rp_table_note(t1, "%.*s, %s: not in the %s profile (a Transformer step costs "
-                                  "four to five times an S4D step here; the lra table has the "
-                                  "wall times).", short_len(cols[j]), arm_column(cols[j]),
+                                  "several S4D steps here: the lra table's wall times per "
+                                  "arm).", short_len(cols[j]), arm_column(cols[j]),
                                   MODEL[ARM_MODEL[mi]], ls_profile_name(prof));
     }
     rp_table_note(tx, "Cell: of the SPT shares 20, 40 and 60 %%, the one with the best mean "

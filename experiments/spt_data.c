@@ -10,7 +10,7 @@
    the smaller ones. The SPT arm pretrains on the same subset only; both arms validate on the full
    validation split and share LR, cap, early stopping and seed (arms.h). The 100% arms are the lra
    table's S4D runs (shared in results/<profile>/runs/). S4D alone: the published figure is S4's,
-   and a Transformer arm costs four to five times as much per step (the lra table has its SPT gain
+   and a Transformer arm costs several times as much per step (the lra table has its SPT gain
    on all the data). N_SEEDS seeds; cells are means over them, gains paired by seed. */
 #define LONGSEQ_IMPLEMENTATION
 #define LRA_DATA_IMPLEMENTATION
@@ -131,12 +131,8 @@ static void task_rows(int task, const sd_cells *c, sd_tables *T) {
         const char *mn = MODEL[MODELS[mi]];
         for (int spt = 0; spt < 2; spt++) {
             snprintf(label, sizeof label, "%s: %s%s", arm_column(task), mn, spt ? " + SPT" : "");
-            for (int f = 0; f < N_FRAC; f++) {   /* a diverged run's accuracy is NAN */
-                double sd, m = arm_mean_sd(c->acc[mi][spt][f], ns, &sd);
-                if (isnan(m)) snprintf(cell[f], 64, "diverged");
-                else if (ns > 1) snprintf(cell[f], 64, "%.1f ± %.1f", m, sd);
-                else snprintf(cell[f], 64, "%.1f", m);
-            }
+            for (int f = 0; f < N_FRAC; f++)
+                arm_fmt_mean_sd(cell[f], sizeof cell[f], c->acc[mi][spt][f], ns);
             frac_row(&T->acc, label, cell);
         }
         /* the gain paired by seed; relative to the mean scratch accuracy */
