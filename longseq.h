@@ -517,7 +517,9 @@ LS_API int ls_checkpoint_load(const char *path, ls_params *P, ls_adamw *opt, int
    MEGA (Ma et al. 2023, "Mega: Moving Average Equipped Gated Attention"): the Transformer block with
    MEGA's single-head gated attention in place of attention: a d_state-dimensional damped EMA per
    channel (ls_ema_kernel, bidirectional adds a second EMA over the future), shared representation
-   z (d/2), values 2d, reset and update gates; full attention (the paper's non-chunked variant).
+   z (d/2), values 2d, reset and update gates; full attention (the paper's non-chunked variant), or
+   with window = C > 0 the paper's Mega-chunk: the sequence cut into chunks of C positions, each
+   attending only within itself (linear in T; the EMA still runs over the whole sequence).
    New architectures go last: run records hash the config's bytes. */
 enum { LS_ARCH_TRANSFORMER = 0, LS_ARCH_S4D, LS_ARCH_LRU, LS_ARCH_LINEAR, LS_ARCH_MIXER, LS_ARCH_UNIVERSAL,
        LS_ARCH_LIGHTCONV, LS_ARCH_DYNCONV, LS_ARCH_S5, LS_ARCH_MEGA, LS_ARCH_COUNT };
@@ -554,7 +556,7 @@ typedef struct ls_config {
     int pos;                 /* LS_POS_*: attention models */
     int norm;                /* LS_NORM_*: where the LayerNorms sit */
     float dropout;
-    int64_t window;          /* local attention window (0 = full) */
+    int64_t window;          /* local attention window (0 = full); MEGA: the chunk size (0 = full) */
     int keynorm;             /* L2-normalised keys and logit scale 1 (Su's KeyNorm) */
     int logn;                /* 1: logits of row i times log(n_i) / log(train_len) (n_i visible keys);
                                 2: test-time form, max(1, that) */
@@ -6369,6 +6371,11 @@ LS_API int ls_model_init(ls_model *m, const ls_config *cfg, uint64_t seed, char 
         return -1;
     }
     if (mega && c->d_model % 2) { ls__seterr(err, "model: MEGA d_model %d must be even (z = d/2)", c->d_model); return -1; }
+    if (mega && (c->window < 0 || c->sinks)) {
+        ls__seterr(err, "model: MEGA chunk size (window) %lld must be >= 0 (0: full attention), sinks %lld must be 0",
+                   (long long)c->window, (long long)c->sinks);
+        return -1;
+    }
     if (c->head == LS_HEAD_CLASSIFY && c->n_classes < 2) { ls__seterr(err, "model: n_classes %d < 2", c->n_classes); return -1; }
     if (c->pos == LS_POS_ALIBI && c->arch == LS_ARCH_LINEAR) { ls__seterr(err, "model: ALiBi needs softmax attention"); return -1; }
     if (c->pos == LS_POS_KERPLE && c->arch == LS_ARCH_LINEAR) { ls__seterr(err, "model: KERPLE needs softmax attention"); return -1; }
@@ -6797,9 +6804,13 @@ static ls_tensor *ls__conv_sublayer(ls_ctx *ctx, const ls_model *m, const ls__la
        H = SiLU(H_x + (gamma O) W_h + b_h),  y = phi (H - x)  (so x + y = phi H + (1 - phi) x)
    The fused attention wants q, k and v of one width, so Q and K are repeated 4 times, making four
    heads of width z whose softmax weights are all the one head's, each weighing its quarter of V.
-   Left out: the paper's relative position bias (MEGA's EMA already sees order), attention dropout,
-   chunking. Padding: zeroed before the EMA (the reverse EMA would read it, the FFT's round-off would
-   carry it), hidden from attention by key lengths. */
+   Mega-chunk (window = C > 0, C < T): q, k, v padded with zeros to a multiple of C positions and
+   viewed as (B T/C, C, .), so the same fused attention runs on each chunk alone; a chunk's key
+   length is its share of the row's valid length (at least 1: a chunk of padding only produces
+   outputs nobody reads, as no valid query sees it).
+   Left out: the paper's relative position bias (MEGA's EMA already sees order), attention dropout.
+   Padding: zeroed before the EMA (the reverse EMA would read it, the FFT's round-off would carry
+   it), hidden from attention by key lengths. */
 static ls_tensor *ls__mega_sublayer(ls_ctx *ctx, const ls_model *m, const ls__layer *L, ls_tensor *x, ls_tensor *in,
                                     const int32_t *lengths, ls_tensor *pad) {
     if (!x || !in) return NULL;
@@ -6825,7 +6836,29 @@ static ls_tensor *ls__mega_sublayer(ls_ctx *ctx, const ls_model *m, const ls__la
     o.causal = c->causal;
     o.scale = 1.0f / sqrtf((float)z);
     o.kv_len = lengths;
-    ls_tensor *a = ls_attention(ctx, q, k, v, NULL, NULL, 4, &o);
+    ls_tensor *a;
+    if (c->window > 0 && c->window < T && q && k && v) {   /* Mega-chunk */
+        int64_t C = c->window, B = in->d[0], nc = (T + C - 1) / C, Tp = nc * C;
+        if (Tp > T) {
+            q = ls_concat(ctx, q, ls_tensor_zeros(ctx, ls_shape3(B, Tp - T, 4 * z)), 1);
+            k = ls_concat(ctx, k, ls_tensor_zeros(ctx, ls_shape3(B, Tp - T, 4 * z)), 1);
+            v = ls_concat(ctx, v, ls_tensor_zeros(ctx, ls_shape3(B, Tp - T, 2 * d)), 1);
+        }
+        int32_t *kl = (int32_t *)ls_arena_alloc(&ctx->arena, (size_t)(B * nc) * sizeof *kl);
+        for (int64_t b = 0; b < B; b++)
+            for (int64_t j = 0; j < nc; j++) {
+                int64_t r = (lengths ? lengths[b] : T) - j * C;
+                kl[b * nc + j] = (int32_t)(r < 1 ? 1 : r > C ? C : r);
+            }
+        o.kv_len = kl;
+        a = ls_attention(ctx, ls_reshape(ctx, q, ls_shape3(B * nc, C, 4 * z)),
+                         ls_reshape(ctx, k, ls_shape3(B * nc, C, 4 * z)),
+                         ls_reshape(ctx, v, ls_shape3(B * nc, C, 2 * d)), NULL, NULL, 4, &o);
+        a = ls_reshape(ctx, a, ls_shape3(B, Tp, 2 * d));
+        if (Tp > T) a = ls_slice(ctx, a, 1, 0, T);
+    } else {
+        a = ls_attention(ctx, q, k, v, NULL, NULL, 4, &o);
+    }
     ls_tensor *h = ls_silu(ctx, ls_add(ctx, hx, ls_linear(ctx, ls_mul(ctx, a, rg), L->mg_wh, L->mg_bh)));
     return ls_dropout(ctx, ls_mul(ctx, u, ls_sub(ctx, h, x)), c->dropout);
 }

@@ -630,6 +630,9 @@ static void test_model_gradients(void) {
         {LS_ARCH_MEGA, LS_HEAD_CLASSIFY, 0, LS_POS_NONE, LS_NORM_PRE, 1, "MEGA bidirectional EMA, classify"},
         {LS_ARCH_MEGA, LS_HEAD_LM, 1, LS_POS_SINUSOIDAL, LS_NORM_PRE, 0, "MEGA causal, LM"},
         {LS_ARCH_MEGA, LS_HEAD_CLASSIFY, 1, LS_POS_NONE, LS_NORM_POST, 0, "MEGA causal post-LN, classify"},
+        /* Mega-chunk: chunks of 3 over TT = 10 (the last chunk padded), lengths 8..10 */
+        {LS_ARCH_MEGA, LS_HEAD_CLASSIFY, 0, LS_POS_NONE, LS_NORM_PRE, 4, "Mega-chunk (3) bidirectional, classify"},
+        {LS_ARCH_MEGA, LS_HEAD_LM, 1, LS_POS_NONE, LS_NORM_PRE, 4, "Mega-chunk (3) causal, LM"},
     };
     for (size_t i = 0; i < sizeof v / sizeof v[0]; i++) {
         ls_config cfg = toy_config(v[i].arch, v[i].head);
@@ -640,7 +643,8 @@ static void test_model_gradients(void) {
             cfg.rerope_w = 3; cfg.leaky_k = 4.0f; cfg.window = 7; cfg.sinks = 2; cfg.logn = 2;
         }
         if (v[i].extra && (v[i].arch == LS_ARCH_S4D || v[i].arch == LS_ARCH_S5)) { cfg.bidirectional = 1; cfg.glu = 1; }
-        if (v[i].extra && v[i].arch == LS_ARCH_MEGA) cfg.bidirectional = 1;
+        if (v[i].extra && v[i].arch == LS_ARCH_MEGA) cfg.bidirectional = !v[i].causal;
+        if (v[i].extra == 4) cfg.window = 3;
         if (v[i].extra == 3) cfg.n_experts = 4;
         /* larger S4D steps give A gradients that stand clear of float32 noise over 10 steps */
         cfg.dt_min = 0.01f; cfg.dt_max = 0.5f;
@@ -749,7 +753,7 @@ static void test_steady_state_allocs(void) {
 /* padding: what a model computes at valid positions must not depend on the tokens in the padding
    (bit for bit), for every architecture that claims so; without lengths the bidirectional ones do */
 static void test_padding(void) {
-    struct { int arch, causal, bi, pos; const char *name; } v[] = {   /* bi: S4D, S5, MEGA bidirectional, else Switch experts */
+    struct { int arch, causal, bi, pos; const char *name; } v[] = {   /* bi: S4D, S5, MEGA bidirectional (MEGA: | 2 chunked), else Switch experts */
         {LS_ARCH_TRANSFORMER, 0, 0, LS_POS_ROPE, "Transformer (RoPE)"}, {LS_ARCH_TRANSFORMER, 1, 0, LS_POS_ROPE, "causal Transformer"},
         {LS_ARCH_S4D, 0, 1, 0, "bidirectional S4D"}, {LS_ARCH_S4D, 1, 0, 0, "causal S4D"}, {LS_ARCH_LRU, 1, 0, 0, "LRU"},
         {LS_ARCH_MIXER, 0, 0, 0, "Mixer"}, {LS_ARCH_LINEAR, 0, 0, 0, "linear attention"}, {LS_ARCH_LINEAR, 1, 0, 0, "causal linear attention"},
@@ -760,7 +764,8 @@ static void test_padding(void) {
         {LS_ARCH_TRANSFORMER, 0, 4, LS_POS_ROPE, "Switch FFN"}, {LS_ARCH_TRANSFORMER, 1, 4, LS_POS_ROPE, "causal Switch FFN"},
         {LS_ARCH_S5, 0, 1, 0, "bidirectional S5"}, {LS_ARCH_S5, 1, 0, 0, "causal S5"},
         {LS_ARCH_MEGA, 0, 1, 0, "MEGA (bidirectional EMA)"}, {LS_ARCH_MEGA, 0, 0, 0, "MEGA (causal EMA)"},
-        {LS_ARCH_MEGA, 1, 0, 0, "causal MEGA"}};
+        {LS_ARCH_MEGA, 1, 0, 0, "causal MEGA"},
+        {LS_ARCH_MEGA, 0, 3, 0, "Mega-chunk (16), bidir."}, {LS_ARCH_MEGA, 1, 2, 0, "causal Mega-chunk"}};
     enum { B = 3, T = 70 };
     static int32_t ids[2][B * T];
     const int32_t len[B] = {T, 41, 5};
@@ -768,8 +773,9 @@ static void test_padding(void) {
         ls_config cfg = ls_config_default(v[i].arch, 12, T);
         cfg.d_model = 16; cfg.n_heads = 2; cfg.d_ffn = 32; cfg.d_state = 8; cfg.n_layers = 2;
         cfg.causal = v[i].causal;
-        if (v[i].arch == LS_ARCH_S4D || v[i].arch == LS_ARCH_S5 || v[i].arch == LS_ARCH_MEGA) cfg.bidirectional = v[i].bi;
+        if (v[i].arch == LS_ARCH_S4D || v[i].arch == LS_ARCH_S5 || v[i].arch == LS_ARCH_MEGA) cfg.bidirectional = v[i].bi & 1;
         else cfg.n_experts = (int16_t)v[i].bi;
+        if (v[i].arch == LS_ARCH_MEGA && v[i].bi & 2) cfg.window = 16;   /* chunks of 16: T = 70 pads to 80 */
         if (v[i].arch == LS_ARCH_TRANSFORMER) cfg.pos = v[i].pos;
         ls_model m; char err[LS_ERRLEN];
         if (ls_model_init(&m, &cfg, 3, err)) { T_CHECK(0, "padding %s: %s", v[i].name, err); continue; }
@@ -1810,6 +1816,47 @@ static void test_s5_mega(void) {
                 ls_arch_name(cfg.arch), err);
         if (!rc1) ls_model_free(&m1);
         if (!rc1 && !rc2) ls_model_free(&m2);
+    }
+
+    /* Mega-chunk: with the EMA's output weights eta at zero the EMA outputs exact zeros, so
+       attention is a MEGA layer's only path between positions; with chunks of 4 a changed id at
+       position 6 leaves the outputs of chunks 0 (positions 0-3) and 2 (8-9, padded to 12) the
+       same bits through two layers. With full attention they change (so the check can fail). */
+    for (int chunk = 0; chunk < 2; chunk++) {
+        ls_config cfg = toy_config(LS_ARCH_MEGA, LS_HEAD_LM);
+        cfg.bidirectional = 1; cfg.window = chunk ? 4 : 0;
+        ls_model m;
+        char err[LS_ERRLEN] = "";
+        int rc = ls_model_init(&m, &cfg, 6, err), outside_same = 0, inside_same = 1;
+        for (int k = 0; !rc && k < m.P.nt; k++)
+            if (strstr(m.P.t[k]->name, "mega.ema_eta")) memset(m.P.t[k]->x, 0, (size_t)m.P.t[k]->n * sizeof(float));
+        int32_t ids[2][TT];
+        for (int t = 0; t < TT; t++) ids[0][t] = ids[1][t] = (t * 5 + 1) % TV;
+        ids[1][6] = (ids[0][6] + 3) % TV;
+        ls_ctx cc;
+        ls_ctx_init(&cc, 1);
+        ls_tensor *o0 = rc ? NULL : ls_model_forward(&cc, &m, ids[0], NULL, 1, TT);
+        ls_tensor *o1 = rc ? NULL : ls_model_forward(&cc, &m, ids[1], NULL, 1, TT);
+        if (o0 && o1) {
+            size_t V = (size_t)m.cfg.lm_vocab, row = V * sizeof(float);
+            outside_same = !memcmp(o0->x, o1->x, 4 * row) && !memcmp(o0->x + 8 * V, o1->x + 8 * V, 2 * row);
+            inside_same = !memcmp(o0->x + 4 * V, o1->x + 4 * V, 4 * row);
+        }
+        T_CHECK(o0 && o1 && outside_same == chunk && !inside_same,
+                "MEGA %s: an id changed in the second chunk %s the other chunks' outputs %s",
+                chunk ? "chunks of 4" : "full attention", chunk ? "leaves" : "changes", err);
+        ls_ctx_free(&cc);
+        if (!rc) ls_model_free(&m);
+    }
+
+    {   /* an impossible chunk size is a clear error, not a model */
+        ls_config cfg = toy_config(LS_ARCH_MEGA, LS_HEAD_LM);
+        cfg.window = -2;
+        ls_model m;
+        char err[LS_ERRLEN] = "";
+        int rc = ls_model_init(&m, &cfg, 6, err);
+        T_CHECK(rc && strstr(err, "chunk size (window) -2"), "MEGA chunk size -2 refused: %s", err);
+        if (!rc) ls_model_free(&m);
     }
 
     /* causal models: a new last id leaves every earlier output the same bits; bidirectional ones
