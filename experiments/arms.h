@@ -20,11 +20,13 @@
 #include <stdlib.h>
 #include <string.h>
 
-enum { M_TR, M_S4D, M_LRU, N_MODELS };
+/* the report's three models (every table), then the two more of the lra table (issue rows for the
+   models that beat Transformers on LRA before self-pretraining: S5 and MEGA) */
+enum { M_TR, M_S4D, M_LRU, N_MODELS, M_S5 = N_MODELS, M_MEGA, N_MODELS_ALL };
 #define ARM_MAX_VOCAB 512   /* above every task's vocabulary (bytes + PAD + MASK) */
 /* results/<profile>/runs/: the side tables share runs, so an arm two tables need trains once */
 #define ARM_RUNS "runs"
-static const char *const MODEL[N_MODELS] = {"Transformer", "S4D", "LRU"};
+static const char *const MODEL[N_MODELS_ALL] = {"Transformer", "S4D", "LRU", "S5", "MEGA"};
 static const char *const COLUMN[LRA_N_TASKS] = {"ListOps", "Text (IMDb bytes)",
                                                 "Retrieval (SOTU, not AAN)",
                                                 "Image (Fashion-MNIST, not CIFAR-10)", "Pathfinder",
@@ -113,12 +115,22 @@ static const int64_t EVAL_MAX[ARM_N_PROFILES] = {64, 200, 0, 200},
 #define ARM_TR_POS LS_POS_ROPE
 
 /* the model of an arm: causal (Transformer with a causal mask, one-directional S4D, LRU) or not */
+/* MEGA runs as the MEGA paper's linear-time Mega-chunk, attention within chunks of this many
+   positions (our choice of size; full attention would cost about twice the Transformer's step) */
+#define ARM_MEGA_CHUNK 128
 static inline ls_config arm_model(const lra_task *t, const plan *p, int model, int causal, int lm) {
-    int arch = model == M_TR ? LS_ARCH_TRANSFORMER : model == M_S4D ? LS_ARCH_S4D : LS_ARCH_LRU;
-    ls_config c = ls_config_default(arch, t->vocab, t->T);
+    static const int arch[N_MODELS_ALL] = {[M_TR] = LS_ARCH_TRANSFORMER, [M_S4D] = LS_ARCH_S4D,
+                                           [M_LRU] = LS_ARCH_LRU, [M_S5] = LS_ARCH_S5,
+                                           [M_MEGA] = LS_ARCH_MEGA};
+    ls_config c = ls_config_default(arch[model], t->vocab, t->T);
     if (model == M_TR) c.pos = ARM_TR_POS;
-    c.d_model = p->d; c.n_layers = p->L; c.n_heads = p->H; c.d_ffn = p->F; c.d_state = p->N;
-    c.causal = causal; c.bidirectional = model == M_S4D && !causal; c.glu = model != M_TR;
+    c.d_model = p->d; c.n_layers = p->L; c.n_heads = p->H; c.d_ffn = p->F;
+    if (model != M_MEGA) c.d_state = p->N;   /* MEGA keeps its EMA's h = 16 (the paper's) */
+    c.causal = causal;
+    /* the bidirectional sequence maps (S4D, S5, MEGA's EMA) look both ways unless causal */
+    c.bidirectional = (model == M_S4D || model == M_S5 || model == M_MEGA) && !causal;
+    c.glu = model != M_TR && model != M_MEGA;   /* the SSM layers' output GLU */
+    if (model == M_MEGA) c.window = ARM_MEGA_CHUNK;
     c.head = lm ? LS_HEAD_LM : t->pair == 2 ? LS_HEAD_PAIR : LS_HEAD_CLASSIFY;
     c.n_classes = t->n_classes;
     c.pool = causal && t->id == LRA_LISTOPS ? LS_POOL_LAST : POOL[t->id];

@@ -1,5 +1,5 @@
-/* experiments/lra.c - the `lra` table: six LRA-CPU tasks x {Transformer, S4D, LRU} x {scratch,
-   SPT}.
+/* experiments/lra.c - the `lra` table: six LRA-CPU tasks x {Transformer, S4D, LRU, S5, MEGA} x
+   {scratch, SPT} (the quick profile: the first three models).
 
      lra [--profile smoke|quick|cpu|paper] [--seed N] [--threads N] [--quiet] [--out DIR]
          [--tasks a,b] [--fresh] [--records] [--plan]
@@ -30,16 +30,23 @@ static const int N_SEEDS[ARM_N_PROFILES] = {
 /* One learning rate per model, the same for the scratch and the SPT arm: the rate the earlier
    two-point grid {1e-3, 3e-3} chose on validation most often (the Transformer 1e-3 in 16 of 20
    choices, S4D and LRU 3e-3 in 16 of 24 each), also the rate of the learning_budget runs. */
-static const float LR[N_MODELS] = {[M_TR] = 1e-3f, [M_S4D] = 3e-3f, [M_LRU] = 3e-3f};
-/* run the Transformer on Path-X only when its projected time is below this (seconds); above, the
-   cell states the measured cost */
+static const float LR[N_MODELS_ALL] = {[M_TR] = 1e-3f, [M_S4D] = 3e-3f, [M_LRU] = 3e-3f,
+/* S5 and MEGA came later and had no grid of their own: S5 takes the rate of the other diagonal
+   SSMs, MEGA (an attention model with an EMA in front) the Transformer's */
+                                       [M_S5] = 3e-3f, [M_MEGA] = 1e-3f};
+/* the models a profile trains: quick leaves S5 and MEGA out (it has to fit an hour) */
+static const int N_MODELS_RUN[ARM_N_PROFILES] = {
+    [LS_PROFILE_SMOKE] = N_MODELS_ALL, [LS_PROFILE_CPU] = N_MODELS_ALL,
+    [LS_PROFILE_PAPER] = N_MODELS_ALL, [LS_PROFILE_QUICK] = N_MODELS};
+/* run an attention model (the Transformer, MEGA: quadratic in T) on Path-X only when its projected
+   time is below this (seconds); above, the cell states the measured cost */
 static const double PATHX_TR_LIMIT_S[ARM_N_PROFILES] = {
     [LS_PROFILE_SMOKE] = 10, [LS_PROFILE_CPU] = 600, [LS_PROFILE_PAPER] = 1e30,
     [LS_PROFILE_QUICK] = 60};
 
 /* one cell of the table: a model's arm on a task, over the seeds */
 typedef struct cell {
-    int ran, cost_x;       /* cost_x: not run, the cost is stated instead (Path-X Transformer) */
+    int ran, cost_x;       /* cost_x: not run, the cost is stated instead (Path-X attention) */
     int capped, lm_stuck;  /* runs that hit the cap; SPT runs whose LM never beat H */
     int diverged;          /* seeds whose run (or pretraining) diverged: the cell says so */
     double mean, sd, gain, gain_sd, pt_val, pt_excess, wall;
@@ -49,25 +56,25 @@ typedef struct cell {
 
 /* what the runs produced, and what the caption counts */
 static struct {
-    int prof, nseed, quiet, fresh;
+    int prof, nseed, nmodel, quiet, fresh;
     uint64_t seed0;
-    cell C[N_MODELS][N_ARMS][LRA_N_TASKS];
+    cell C[N_MODELS_ALL][N_ARMS][LRA_N_TASKS];
     double pt_base[LRA_N_TASKS];   /* LM: accuracy of predicting the commonest token */
     double pt_H[LRA_N_TASKS];      /* LM: unigram entropy of the training split (nats) */
     int n_cls, n_cls_capped, n_pt, n_pt_capped;
     double wall_sum, plan_total;
-    char pathx_note[400];   /* why the Path-X Transformer cells are ✗, with the measured cost */
+    char pathx_note[800];   /* why the Path-X attention cells are ✗, with the measured costs */
 } S;
 
-/* the lra table's models: the causal LRU, the bidirectional Transformer and S4D */
+/* the lra table's models: the causal LRU; the bidirectional Transformer, S4D, S5 and MEGA */
 static ls_config model_cfg(const lra_task *t, const plan *p, int model, int lm) {
     return arm_model(t, p, model, model == M_LRU, lm);
 }
 
-/* the Transformer's step time on Path-X (cached in results/<profile>/lra/<hash>.step), to decide
-   whether it runs and to state its cost when it does not */
-static double pathx_step_time(const lra_task *t, const plan *p, const char *key) {
-    ls_config cc = model_cfg(t, p, M_TR, 0);
+/* an attention model's step time on Path-X (cached in results/<profile>/lra/<hash>.step), to
+   decide whether it runs and to state its cost when it does not */
+static double pathx_step_time(const lra_task *t, const plan *p, int m, const char *key) {
+    ls_config cc = model_cfg(t, p, m, 0);
     rp_run sr = {.table = PROG, .label = "step time", .model = cc, .data_key = key,
                  .train = arm_train(t, p, S.prof, LS_OBJ_CLASSIFY, 0, 0)};
     sr.ckpt_every = sr.train.eval_every;   /* in the key, as before the trainer's files moved out */
@@ -101,28 +108,32 @@ static void plan_model(const lra_task *t, const plan *p, int m) {
     S.plan_total += proj;
 }
 
-/* Path-X: the Transformer runs only if its projected time fits PATHX_TR_LIMIT_S; 1 = not run, its
-   cells state the measured cost */
-static int pathx_transformer_skipped(const lra_task *t, const plan *p, const char *key) {
-    double st = pathx_step_time(t, p, key);
+/* Path-X: an attention model runs only if its projected time fits PATHX_TR_LIMIT_S; 1 = not run,
+   its cells state the measured cost */
+static int pathx_attention_skipped(const lra_task *t, const plan *p, int m, const char *key) {
+    /* quadratic in T: the Transformer, and MEGA with full attention (Mega-chunk is linear) */
+    if (m != M_TR && !(m == M_MEGA && model_cfg(t, p, m, 0).window == 0)) return 0;
+    double st = pathx_step_time(t, p, m, key);
     double sc = st * S.nseed * (double)p->steps;                  /* scratch */
     double sp = st * S.nseed * (double)(p->steps + p->pt_steps);  /* SPT */
     if (sc + sp <= PATHX_TR_LIMIT_S[S.prof]) return 0;
     char a[32], b[32];
     rp_fmt_secs(sc, a, sizeof a);
     rp_fmt_secs(sp, b, sizeof b);
-    cell *c0 = &S.C[M_TR][A_SCRATCH][LRA_PATHX], *c1 = &S.C[M_TR][A_SPT][LRA_PATHX];
+    cell *c0 = &S.C[m][A_SCRATCH][LRA_PATHX], *c1 = &S.C[m][A_SPT][LRA_PATHX];
     snprintf(c0->why, sizeof c0->why, "✗ (%.1f s/step)", st);   /* short: the note has the rest */
     snprintf(c1->why, sizeof c1->why, "✗ (%.1f s/step)", st);
     c0->cost_x = c1->cost_x = 1;
     char lim[32];
     rp_fmt_secs(PATHX_TR_LIMIT_S[S.prof], lim, sizeof lim);
-    snprintf(S.pathx_note, sizeof S.pathx_note, "✗: the Transformer's Path-X arms are not run: one "
+    size_t n = strlen(S.pathx_note);
+    snprintf(S.pathx_note + n, sizeof S.pathx_note - n, "%s✗: %s's Path-X arms are not run: one "
              "training step takes %.2f s (measured; it depends on the machine's load), so the "
              "protocol's steps would take %s from scratch and %s with SPT, above this table's "
-             "limit of %s for them.", st, a, b, lim);
+             "limit of %s for them.", n ? " " : "", m == M_TR ? "the Transformer" : MODEL[m], st,
+             a, b, lim);
     rp_fmt_secs(sc + sp, a, sizeof a);
-    fprintf(stderr, PROG ": pathx Transformer not run: %.2f s/step, %s projected\n", st, a);
+    fprintf(stderr, PROG ": pathx %s not run: %.2f s/step, %s projected\n", MODEL[m], st, a);
     for (int k = 0; k < 3 * S.nseed; k++) arm_progress_done(1, 0);
     return 1;
 }
@@ -220,7 +231,7 @@ static int run_task(int task, int plan_only, rp_table *raw) {
     int rc = arm_load(PROG, &t, task, S.prof, key, sizeof key);
     if (rc < 0) return -1;
     if (rc > 0) {   /* smoke profile without the data */
-        for (int m = 0; m < N_MODELS; m++)
+        for (int m = 0; m < S.nmodel; m++)
             for (int a = 0; a < N_ARMS; a++)
                 snprintf(S.C[m][a][task].why, 128, "not run: no data (make data)");
         return 0;
@@ -230,9 +241,9 @@ static int run_task(int task, int plan_only, rp_table *raw) {
     /* trivial predictors of the LM objective: the commonest token (accuracy), the token
        frequencies (loss) */
     arm_unigram(&ptr, &S.pt_base[task], &S.pt_H[task]);
-    for (int m = 0; m < N_MODELS && rc == 0; m++) {
+    for (int m = 0; m < S.nmodel && rc == 0; m++) {
         if (plan_only) plan_model(&t, &p, m);
-        else if (m == M_TR && task == LRA_PATHX && pathx_transformer_skipped(&t, &p, key)) continue;
+        else if (task == LRA_PATHX && pathx_attention_skipped(&t, &p, m, key)) continue;
         else rc = run_model(&t, &p, m, key, raw);
     }
     lra_task_free(&t);
@@ -303,7 +314,12 @@ static void table_rows(int m, int a, rp_table *main_t, rp_table *gain_t, rp_tabl
 
 /* the caption's run line: caps, sizes, LRs, validation, how many runs the cap bound */
 static void caption(rp_table *main_t, double t_start) {
-    char steps[320] = "caps (scratch and fine-tuning/pretraining) ", seeds[64], sz[128], sizes[800];
+    char steps[320] = "caps (scratch and fine-tuning/pretraining) ", seeds[64], sz[128], sizes[900];
+    char lrs[160] = "";
+    for (int m = 0; m < S.nmodel; m++) {
+        size_t n = strlen(lrs);
+        snprintf(lrs + n, sizeof lrs - n, "%s%s %g", m ? ", " : "", MODEL[m], LR[m]);
+    }
     for (int k = 0; k < LRA_N_TASKS; k++) {
         size_t n = strlen(steps);
         plan q = arm_plan(S.prof, k, 1);
@@ -315,11 +331,11 @@ static void caption(rp_table *main_t, double t_start) {
     arm_sizes(sz, sizeof sz, p0);
     snprintf(sizes, sizeof sizes,
              "%s, pre-LN, Transformer with rotary positions; batch %lld (Retrieval %lld pairs, "
-             "Path-X %lld); LR Transformer %g, S4D %g, LRU %g (every arm); validation every tenth "
+             "Path-X %lld); LR %s (every arm); validation every tenth "
              "of the cap on %lld examples, patience %d; test on the first %lld; cap reached by %d "
              "of %d scratch and fine-tuning runs and %d of %d pretraining runs",
              sz, (long long)p0->batch, (long long)PLAN[S.prof][LRA_RETRIEVAL].batch,
-             (long long)PLAN[S.prof][LRA_PATHX].batch, LR[M_TR], LR[M_S4D], LR[M_LRU],
+             (long long)PLAN[S.prof][LRA_PATHX].batch, lrs,
              (long long)EVAL_MAX[S.prof], ARM_PATIENCE, (long long)TEST_MAX[S.prof], S.n_cls_capped,
              S.n_cls, S.n_pt_capped, S.n_pt);
     if (S.prof == LS_PROFILE_PAPER)
@@ -373,7 +389,10 @@ static void notes(rp_table *main_t, rp_table *gain_t) {
     rp_table_note(main_t, "Rows marked [C]: published figures, confirmed against their sources: "
                   "the Transformer of LRA (Tay et al. 2021, Table 1), S4 (Gu et al. 2022, updated "
                   "results, Tables 4 and 10), the LRU (Orvieto et al. 2023, Table 3; its Image "
-                  "column is colour sCIFAR).");
+                  "column is colour sCIFAR)%s.", S.nmodel > M_S5 ? ", S5 (Smith et al. 2023, as "
+                  "quoted by the LRU paper, Table 3, and by \"Uncovering the Spectral Bias in "
+                  "Diagonal SSMs\" (S4D-DFouT), Table 1), MEGA (Ma et al. 2023, Table 2: full "
+                  "attention, 5-seed mean; its own average over the 6 tasks)" : "");
     const char *src = "Amos, Berant & Gupta 2024, §3.2";
     rp_anchor(main_t, "Rotary Transformer + masked SPT vs S4, 6-task average (Never Train from "
               "Scratch, Table 2)", "86.2 vs 86.1", src);
@@ -400,16 +419,20 @@ static int write_tables(const char *out, rp_table *raw, double t_start) {
                   "how well the pretraining learned", 7, head, RP_MD | RP_TEX);
     rp_table_init(&cost_t, "Steps used (mean per run; SPT: pretraining + fine-tuning) and wall "
                   "time of every run of the arm", 7, head, RP_MD | RP_TEX);
-    for (int m = 0; m < N_MODELS; m++)
+    for (int m = 0; m < S.nmodel; m++)
         for (int a = 0; a < N_ARMS; a++) table_rows(m, a, &main_t, &gain_t, &cost_t);
-    const char *pub[3][9] = {
+    const char *pub[5][9] = {
         {"Transformer (LRA) [C]",
          "36.37", "64.27", "57.46", "42.44", "71.40", "✗", "54.39", "53.66"},
         {"S4 [C]",
          "59.60", "86.82", "90.90", "88.65", "94.20", "96.35", "—", "86.09"},
         {"LRU [C]",
-         "60.2", "89.4", "89.9", "89.0", "95.1", "94.2", "—", "—"}};
-    for (int k = 0; k < 3; k++) rp_table_row(&main_t, pub[k]);
+         "60.2", "89.4", "89.9", "89.0", "95.1", "94.2", "—", "—"},
+        {"S5 [C]",
+         "62.15", "89.31", "91.40", "88.00", "95.33", "98.58", "—", "—"},
+        {"MEGA [C]",
+         "63.14", "90.43", "91.25", "90.44", "96.01", "97.98", "—", "88.21"}};
+    for (int k = 0; k < S.nmodel; k++) rp_table_row(&main_t, pub[k]);
     caption(&main_t, t_start);
     strcpy(gain_t.caption, main_t.caption);
     strcpy(cost_t.caption, main_t.caption);
@@ -431,14 +454,16 @@ int main(int argc, char **argv) {
     ls_flag more[] = {{.name = "plan", .type = LS_FLAG_BOOL, .ptr = &plan_only,
                        .help = "time two training steps of every model per task, print the "
                                "projected wall time, exit"}};
-    int rc = arm_cli_ex(PROG, "The lra table: LRA-CPU x {Transformer, S4D, LRU} x {scratch, +SPT}.",
+    int rc = arm_cli_ex(PROG, "The lra table: LRA-CPU x {Transformer, S4D, LRU, S5, MEGA} x "
+                        "{scratch, +SPT}.",
                         argc, argv, &cli, &tasks, &fresh, more, 1, 1);
     if (rc) return rc - 1;
-    S.prof = cli.profile; S.nseed = N_SEEDS[cli.profile]; S.quiet = cli.quiet; S.fresh = fresh;
+    S.prof = cli.profile; S.nseed = N_SEEDS[cli.profile]; S.nmodel = N_MODELS_RUN[cli.profile];
+    S.quiet = cli.quiet; S.fresh = fresh;
     S.seed0 = cli.seed;
     int want[LRA_N_TASKS], nrun = 0;
     if (arm_parse_tasks(PROG, tasks, NULL, want)) return 2;
-    for (int k = 0; k < LRA_N_TASKS; k++) nrun += want[k] ? N_MODELS * S.nseed * 3 : 0;
+    for (int k = 0; k < LRA_N_TASKS; k++) nrun += want[k] ? S.nmodel * S.nseed * 3 : 0;
     arm_progress_begin(PROG, nrun, cli.quiet);
     double t_start = ls_now();
     const char *rh[] = {"task", "model", "arm", "phase", "lr", "seed", "val", "val_loss", "test",
