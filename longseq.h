@@ -520,9 +520,16 @@ LS_API int ls_checkpoint_load(const char *path, ls_params *P, ls_adamw *opt, int
    z (d/2), values 2d, reset and update gates; full attention (the paper's non-chunked variant), or
    with window = C > 0 the paper's Mega-chunk: the sequence cut into chunks of C positions, each
    attending only within itself (linear in T; the EMA still runs over the whole sequence).
+   FUNNEL (Dai et al. 2020, "Funnel-Transformer", NeurIPS): the Transformer with the sequence pooled
+   to half its length between the first n_layers/2 blocks and the rest (the mean of each pair of
+   positions), and upsampled back (each pooled row repeated twice) before the head, where the
+   full-length stream from before the pooling is added (the paper's decoder residual). A causal
+   funnel pools the sequence shifted one step right (Hourglass's shifted pooling, Nawrot et al.
+   2022, arXiv:2110.13711), so pooled row g holds positions 2g-1 and 2g and output t, read from row
+   t/2, sees nothing after t. The blocks after the pooling see positions 0..ceil(T/2)-1.
    New architectures go last: run records hash the config's bytes. */
 enum { LS_ARCH_TRANSFORMER = 0, LS_ARCH_S4D, LS_ARCH_LRU, LS_ARCH_LINEAR, LS_ARCH_MIXER, LS_ARCH_UNIVERSAL,
-       LS_ARCH_LIGHTCONV, LS_ARCH_DYNCONV, LS_ARCH_S5, LS_ARCH_MEGA, LS_ARCH_COUNT };
+       LS_ARCH_LIGHTCONV, LS_ARCH_DYNCONV, LS_ARCH_S5, LS_ARCH_MEGA, LS_ARCH_FUNNEL, LS_ARCH_COUNT };
 /* XPOS: xPos (ls_xpos, the paper's gamma 0.4 and scale_base 512) on the rope_base frequencies. KERPLE:
    KERPLE-log (Chi et al. 2022, NeurIPS), a learned logit bias -r1_h log(1 + r2_h |i - j|) per head in the
    fused attention (ls_attn_opts.kerple; parameters "attn.kerple" per layer). HWFA: hybrid
@@ -6250,7 +6257,8 @@ struct ls__layer {
 
 LS_API const char *ls_arch_name(int arch) {
     static const char *names[LS_ARCH_COUNT] = {"transformer", "s4d", "lru", "linear-attention", "mixer", "universal",
-                                               "lightconv", "dynconv", "s5", "mega"};
+                                               "lightconv", "dynconv", "s5", "mega",
+                                               "funnel"};
     return arch >= 0 && arch < LS_ARCH_COUNT ? names[arch] : "?";
 }
 
@@ -6347,7 +6355,8 @@ LS_API int ls_model_init(ls_model *m, const ls_config *cfg, uint64_t seed, char 
     memset(m, 0, sizeof *m);
     m->cfg = *cfg;
     ls_config *c = &m->cfg;
-    int attn = c->arch == LS_ARCH_TRANSFORMER || c->arch == LS_ARCH_LINEAR || c->arch == LS_ARCH_UNIVERSAL;
+    int attn = c->arch == LS_ARCH_TRANSFORMER || c->arch == LS_ARCH_LINEAR || c->arch == LS_ARCH_UNIVERSAL ||
+               c->arch == LS_ARCH_FUNNEL;
     int conv = c->arch == LS_ARCH_LIGHTCONV || c->arch == LS_ARCH_DYNCONV, mega = c->arch == LS_ARCH_MEGA;
     if (c->arch < 0 || c->arch >= LS_ARCH_COUNT) { ls__seterr(err, "model: unknown architecture %d", c->arch); return -1; }
     if (c->vocab < 1 || c->d_model < 2 || c->n_layers < 1 || c->max_len < 1 || c->n_heads < 1) {
@@ -6371,6 +6380,10 @@ LS_API int ls_model_init(ls_model *m, const ls_config *cfg, uint64_t seed, char 
         return -1;
     }
     if (mega && c->d_model % 2) { ls__seterr(err, "model: MEGA d_model %d must be even (z = d/2)", c->d_model); return -1; }
+    if (c->arch == LS_ARCH_FUNNEL && c->n_layers < 2) {
+        ls__seterr(err, "model: Funnel needs n_layers >= 2 (%d): blocks before and after the pooling", c->n_layers);
+        return -1;
+    }
     if (mega && (c->window < 0 || c->sinks)) {
         ls__seterr(err, "model: MEGA chunk size (window) %lld must be >= 0 (0: full attention), sinks %lld must be 0",
                    (long long)c->window, (long long)c->sinks);
@@ -6892,6 +6905,26 @@ static ls_tensor *ls__ssm_sublayer(ls_ctx *ctx, const ls_model *m, const ls__lay
 }
 
 /* (B, T, 1): 1 on valid positions, 0 on padding; NULL when nothing is padded */
+/* Funnel's pooling, (B, T, d) -> (B, ceil(T/2), d): row g the mean of positions 2g and 2g + 1, or,
+   causal, of 2g - 1 and 2g (the sequence shifted one step right, a zero row in front); a missing
+   last partner is a zero row */
+static ls_tensor *ls__funnel_pool(ls_ctx *ctx, ls_tensor *x, int causal) {
+    if (!x) return NULL;
+    int64_t B = x->d[0], T = x->d[1], d = x->d[2];
+    if (causal) x = ls_concat(ctx, ls_tensor_zeros(ctx, ls_shape3(B, 1, d)), ls_slice(ctx, x, 1, 0, T - 1), 1);
+    if (T % 2) x = ls_concat(ctx, x, ls_tensor_zeros(ctx, ls_shape3(B, 1, d)), 1);
+    x = ls_reshape(ctx, x, ls_shape3(B, (T + 1) / 2, 2 * d));
+    return ls_scale(ctx, ls_add(ctx, ls_slice(ctx, x, 2, 0, d), ls_slice(ctx, x, 2, d, d)), 0.5f);
+}
+
+/* Funnel's upsampling, (B, T2, d) -> (B, T, d), T <= 2 T2: row t = pooled row t / 2 */
+static ls_tensor *ls__funnel_up(ls_ctx *ctx, ls_tensor *p, int64_t T) {
+    if (!p) return NULL;
+    int64_t B = p->d[0], T2 = p->d[1], d = p->d[2];
+    ls_tensor *u = ls_reshape(ctx, ls_concat(ctx, p, p, 2), ls_shape3(B, 2 * T2, d));
+    return 2 * T2 > T ? ls_slice(ctx, u, 1, 0, T) : u;
+}
+
 static ls_tensor *ls__pad_mask(ls_ctx *ctx, const int32_t *lengths, int64_t B, int64_t T) {
     int any = 0;
     for (int64_t b = 0; lengths && b < B; b++) any |= lengths[b] < T;
@@ -6926,8 +6959,21 @@ LS_API ls_tensor *ls_model_encode(ls_ctx *ctx, ls_model *m, const int32_t *ids, 
     }
     if (c->pos == LS_POS_LEARNED) x = ls_add(ctx, x, ls_slice(ctx, m->pos, 0, 0, T));
     x = ls_dropout(ctx, x, c->dropout);
+    ls_tensor *full = NULL;   /* Funnel: the full-length stream, added back after upsampling */
     for (int l = 0; l < c->n_layers; l++) {
         const ls__layer *L = &m->layers[c->arch == LS_ARCH_UNIVERSAL ? 0 : l];
+        if (c->arch == LS_ARCH_FUNNEL && l == c->n_layers / 2) {
+            if (T < 2) return ls__fail(ctx, "model: Funnel needs T >= 2 to pool (T %lld)", (long long)T);
+            full = x;
+            x = ls__funnel_pool(ctx, pad ? ls_mul(ctx, x, pad) : x, c->causal);
+            if (lengths) {   /* a pooled row is valid when it holds a valid position */
+                int32_t *l2 = (int32_t *)ls_arena_alloc(&ctx->arena, (size_t)B * sizeof *l2);
+                for (int64_t b = 0; b < B; b++) l2[b] = (lengths[b] + 1) / 2;
+                lengths = l2;
+                pad = ls__pad_mask(ctx, lengths, B, (T + 1) / 2);
+                if (!pad) lengths = NULL;
+            }
+        }
         if (c->arch == LS_ARCH_S4D || c->arch == LS_ARCH_LRU || c->arch == LS_ARCH_S5) {
             x = ls__residual(ctx, m, x, ls__ssm_sublayer(ctx, m, L, ls__pre(ctx, m, x, L->ln1_g, L->ln1_b), pad), L->ln1_g, L->ln1_b);
             continue;
@@ -6943,6 +6989,7 @@ LS_API ls_tensor *ls_model_encode(ls_ctx *ctx, ls_model *m, const int32_t *ids, 
         f = c->n_experts ? ls__switch_sublayer(ctx, m, L, f, pad) : ls__ffn_sublayer(ctx, m, L, f);
         x = ls__residual(ctx, m, x, f, L->ln2_g, L->ln2_b);
     }
+    if (full) x = ls_add(ctx, ls__funnel_up(ctx, x, T), full);
     if (c->norm == LS_NORM_PRE) x = ls_layernorm(ctx, x, m->final_g, m->final_b, 1e-5f);
     return x;
 }

@@ -633,6 +633,8 @@ static void test_model_gradients(void) {
         /* Mega-chunk: chunks of 3 over TT = 10 (the last chunk padded), lengths 8..10 */
         {LS_ARCH_MEGA, LS_HEAD_CLASSIFY, 0, LS_POS_NONE, LS_NORM_PRE, 4, "Mega-chunk (3) bidirectional, classify"},
         {LS_ARCH_MEGA, LS_HEAD_LM, 1, LS_POS_NONE, LS_NORM_PRE, 4, "Mega-chunk (3) causal, LM"},
+        {LS_ARCH_FUNNEL, LS_HEAD_LM, 1, LS_POS_ROPE, LS_NORM_PRE, 0, "Funnel causal RoPE, LM"},
+        {LS_ARCH_FUNNEL, LS_HEAD_CLASSIFY, 0, LS_POS_SINUSOIDAL, LS_NORM_POST, 0, "Funnel post-LN, classify"},
     };
     for (size_t i = 0; i < sizeof v / sizeof v[0]; i++) {
         ls_config cfg = toy_config(v[i].arch, v[i].head);
@@ -765,7 +767,8 @@ static void test_padding(void) {
         {LS_ARCH_S5, 0, 1, 0, "bidirectional S5"}, {LS_ARCH_S5, 1, 0, 0, "causal S5"},
         {LS_ARCH_MEGA, 0, 1, 0, "MEGA (bidirectional EMA)"}, {LS_ARCH_MEGA, 0, 0, 0, "MEGA (causal EMA)"},
         {LS_ARCH_MEGA, 1, 0, 0, "causal MEGA"},
-        {LS_ARCH_MEGA, 0, 3, 0, "Mega-chunk (16), bidir."}, {LS_ARCH_MEGA, 1, 2, 0, "causal Mega-chunk"}};
+        {LS_ARCH_MEGA, 0, 3, 0, "Mega-chunk (16), bidir."}, {LS_ARCH_MEGA, 1, 2, 0, "causal Mega-chunk"},
+        {LS_ARCH_FUNNEL, 0, 0, LS_POS_ROPE, "Funnel"}, {LS_ARCH_FUNNEL, 1, 0, LS_POS_ROPE, "causal Funnel"}};
     enum { B = 3, T = 70 };
     static int32_t ids[2][B * T];
     const int32_t len[B] = {T, 41, 5};
@@ -776,7 +779,7 @@ static void test_padding(void) {
         if (v[i].arch == LS_ARCH_S4D || v[i].arch == LS_ARCH_S5 || v[i].arch == LS_ARCH_MEGA) cfg.bidirectional = v[i].bi & 1;
         else cfg.n_experts = (int16_t)v[i].bi;
         if (v[i].arch == LS_ARCH_MEGA && v[i].bi & 2) cfg.window = 16;   /* chunks of 16: T = 70 pads to 80 */
-        if (v[i].arch == LS_ARCH_TRANSFORMER) cfg.pos = v[i].pos;
+        if (v[i].arch == LS_ARCH_TRANSFORMER || v[i].arch == LS_ARCH_FUNNEL) cfg.pos = v[i].pos;
         ls_model m; char err[LS_ERRLEN];
         if (ls_model_init(&m, &cfg, 3, err)) { T_CHECK(0, "padding %s: %s", v[i].name, err); continue; }
         ls_rng r = ls_rng_make(4, 5);
@@ -873,6 +876,8 @@ static void test_toy_tasks(void) {
         {LS_ARCH_S5, LS_HEAD_LM, LS_OBJ_CLM, 1, LS_POS_NONE, "S5 causal LM"},
         {LS_ARCH_MEGA, LS_HEAD_CLASSIFY, LS_OBJ_CLASSIFY, 0, LS_POS_NONE, "MEGA bidirectional classify"},
         {LS_ARCH_MEGA, LS_HEAD_LM, LS_OBJ_CLM, 1, LS_POS_NONE, "MEGA causal LM"},
+        {LS_ARCH_FUNNEL, LS_HEAD_CLASSIFY, LS_OBJ_CLASSIFY, 0, LS_POS_ROPE, "Funnel classify"},
+        {LS_ARCH_FUNNEL, LS_HEAD_LM, LS_OBJ_CLM, 1, LS_POS_ROPE, "Funnel causal LM"},
     };
     enum { NTR = 512, NVA = 128 };
     static int32_t tok[2][2 * NTR * TT], len[2][2 * NTR], lab[2][NTR];
@@ -1882,6 +1887,49 @@ static void test_s5_mega(void) {
     }
 }
 
+/* Funnel: causal pooling keeps a causal model causal at an odd length (T = 9: the last pooled row
+   has a zero partner): an id changed at position 7 (odd, so unshifted pooling would pair it with
+   6) leaves outputs 0-6 the same bits; the bidirectional one reads ahead; T = 1 cannot be pooled */
+static void test_funnel(void) {
+    for (int k = 0; k < 2; k++) {
+        ls_config cfg = ls_config_default(LS_ARCH_FUNNEL, TV, 9);
+        cfg.d_model = 16; cfg.n_heads = 2; cfg.d_ffn = 32; cfg.n_layers = 2; cfg.pos = LS_POS_ROPE;
+        cfg.head = LS_HEAD_LM; cfg.causal = !k;
+        ls_model m;
+        char err[LS_ERRLEN] = "";
+        int rc = ls_model_init(&m, &cfg, 5, err), earlier_same = 0, last_differs = 0;
+        int32_t ids[2][9];
+        for (int t = 0; t < 9; t++) ids[0][t] = ids[1][t] = (t * 5 + 1) % TV;
+        ids[1][7] = (ids[0][7] + 3) % TV;
+        ls_ctx cc;
+        ls_ctx_init(&cc, 1);
+        ls_tensor *o0 = rc ? NULL : ls_model_forward(&cc, &m, ids[0], NULL, 1, 9);
+        ls_tensor *o1 = rc ? NULL : ls_model_forward(&cc, &m, ids[1], NULL, 1, 9);
+        if (o0 && o1) {
+            size_t V = (size_t)m.cfg.lm_vocab;
+            earlier_same = !memcmp(o0->x, o1->x, 7 * V * sizeof(float));
+            last_differs = memcmp(o0->x + 7 * V, o1->x + 7 * V, V * sizeof(float)) != 0;
+        }
+        T_CHECK(o0 && o1 && earlier_same == cfg.causal && last_differs,
+                "%s Funnel, T = 9: an id changed at 7 %s outputs 0-6 %s", k ? "bidirectional" : "causal",
+                k ? "changes" : "leaves", err);
+        if (!rc) {
+            int32_t one = 1;
+            T_CHECK(!ls_model_forward(&cc, &m, &one, NULL, 1, 1) && strstr(ls_ctx_error(&cc), "Funnel needs T >= 2"),
+                    "Funnel refuses T = 1: %s", ls_ctx_error(&cc));
+        }
+        ls_ctx_free(&cc);
+        if (!rc) ls_model_free(&m);
+    }
+    ls_config cfg = ls_config_default(LS_ARCH_FUNNEL, TV, 9);
+    cfg.n_layers = 1;
+    ls_model m;
+    char err[LS_ERRLEN] = "";
+    int rc = ls_model_init(&m, &cfg, 5, err);
+    T_CHECK(rc && strstr(err, "Funnel needs n_layers >= 2"), "Funnel with one layer refused: %s", err);
+    if (!rc) ls_model_free(&m);
+}
+
 static void test_config_layout(void) {
     ls_config a = ls_config_default(LS_ARCH_TRANSFORMER, 12, 16), b;
     memcpy(&b, &a, sizeof b);
@@ -1923,7 +1971,7 @@ void suite_models(void) {
     void (*tests[])(void) = {test_attention_reference, test_kerple_xpos, test_attention_memory, test_positions, test_ssm,
                              test_model_gradients, test_rope_variants, test_toy_tasks, test_spt_finetune, test_selection, test_divergence, test_resume,
                              test_resume_curve, test_random_kills, test_autothreads, test_resume_finished, test_steady_state_allocs,
-                             test_hwfa, test_hwfa_toy, test_nbce, test_s5_mega};
+                             test_hwfa, test_hwfa_toy, test_nbce, test_s5_mega, test_funnel};
     const char *names[] = {"attention reference", "kerple and xpos", "attention memory", "positions", "ssm", "model gradients",
                            "rope variants", "toy tasks", "spt and fine-tune", "selection", "divergence", "resume", "resume curve", "random kills", "autothreads", "resume finished",
                            "steady-state allocations", "hwfa", "hwfa toy", "nbce", "s5 and mega"};
