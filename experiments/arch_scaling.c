@@ -16,7 +16,9 @@
 
    Three more rows change one part of the Transformer each: lightweight and dynamic convolutions in
    place of attention (Wu et al. 2019, arXiv:1901.10430; causal, k = 7 taps per head) and a Switch
-   FFN of 4 experts, top-1 (Fedus et al. 2021, arXiv:2101.03961). */
+   FFN of 4 experts, top-1 (Fedus et al. 2021, arXiv:2101.03961); one more pools the sequence to half
+   its length between the two layers and upsamples it before the LM head (Funnel, Dai et al. 2020,
+   arXiv:2006.03236; shifted pooling keeps it causal). */
 #define LONGSEQ_IMPLEMENTATION
 #define REPORT_IMPLEMENTATION
 #include "cli.h"
@@ -33,14 +35,14 @@
 #define WD 0.01f
 
 #define EXPERTS 4       /* the Switch row's experts */
-enum { A_TR, A_LIN, A_MIX, A_UT, A_LCONV, A_DCONV, A_SW, N_ARCH };
+enum { A_TR, A_LIN, A_MIX, A_UT, A_LCONV, A_DCONV, A_SW, A_FUN, N_ARCH };
 static const int ARCH[N_ARCH] = {LS_ARCH_TRANSFORMER, LS_ARCH_LINEAR, LS_ARCH_MIXER,
                                  LS_ARCH_UNIVERSAL, LS_ARCH_LIGHTCONV, LS_ARCH_DYNCONV,
-                                 LS_ARCH_TRANSFORMER};
+                                 LS_ARCH_TRANSFORMER, LS_ARCH_FUNNEL};
 static const char *const ARCH_NAME[N_ARCH] = {"Transformer", "Linear attn (elu+1)",
                                               "MLP-Mixer (causal)", "Universal Transf.",
                                               "Lightweight conv (k=7)", "Dynamic conv (k=7)",
-                                              "Switch FFN (4 experts)"};
+                                              "Switch FFN (4 experts)", "Funnel (pool 2)"};
 
 /* widths, sequence length, batch, steps (the same for every row), validation sequences */
 typedef struct prof { int nd, d[MAXD]; int64_t L, batch, steps, nval; } prof;
@@ -105,6 +107,9 @@ static void count_params(const ls_config *c, double *N, double *Ntok) {
         }
         *N += n;
         if (strstr(name, ".ffn.e")) n /= c->n_experts;   /* Switch: each token runs one expert */
+        /* Funnel: the layers after the pooling run once per two tokens */
+        if (c->arch == LS_ARCH_FUNNEL && !strncmp(name, "layer", 5) && atoi(name + 5) >= c->n_layers / 2)
+            n /= 2;
         *Ntok += !strncmp(name, "layer", 5) && c->arch == LS_ARCH_UNIVERSAL ? n * c->n_layers : n;
     }
     ls_model_free(&m);
@@ -119,6 +124,9 @@ static double mixing_flops(const ls_config *c) {
     int conv = c->arch == LS_ARCH_LIGHTCONV || c->arch == LS_ARCH_DYNCONV;
     double per = c->arch == LS_ARCH_LINEAR ? 12 * dh * d : c->arch == LS_ARCH_MIXER ? 6 * L * d
                  : conv ? 6.0 * c->conv_k * d : 12 * L * d;
+    /* Funnel: after the pooling, half the tokens see half the keys: a quarter per token */
+    if (c->arch == LS_ARCH_FUNNEL)
+        return per * (c->n_layers / 2) + per / 4 * (c->n_layers - c->n_layers / 2);
     return per * c->n_layers;
 }
 
@@ -272,6 +280,13 @@ static void notes(rp_table *t, const fit *F, point (*P)[MAXD][NSEED], int nd) {
                   "the Mixer's mixing left to the mixing term), mixing per token per layer "
                   "6·2·L·d (softmax), 6·2·d_h·d (linear, m = d_h features), 6·L·d (Mixer); "
                   "tokens = steps × batch × L.");
+    rp_table_note(t, "Funnel (Dai et al. 2020, arXiv:2006.03236): the sequence mean-pooled by "
+                  "2 between the two layers (shifted one step so the LM stays causal, as in "
+                  "Hourglass, Nawrot et al. 2022) and upsampled by repetition before the LM head, "
+                  "the first layer's output added back; its second layer counts half the tokens "
+                  "in N_tok and a quarter of the mixing. α_C(Transformer) %.3f ≥ α_C(Funnel) "
+                  "%.3f: %s (Tay et al. place the vanilla Transformer's slope first of their ten, "
+                  "Funnel among them).", tr, F[A_FUN].a_c, mark(tr >= F[A_FUN].a_c));
     rp_table_note(t, "Added rows, each the Transformer with one part changed: lightweight and "
                   "dynamic convolution in place of attention (Wu et al. 2019, arXiv:1901.10430: "
                   "Linear + GLU, a causal depthwise convolution of 7 taps per head with "
