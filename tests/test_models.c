@@ -1887,6 +1887,65 @@ static void test_s5_mega(void) {
     }
 }
 
+/* MEGA's Q/K scale and offset (kappa_q, mu_q, kappa_k, mu_k), which the whole-model check leaves
+   out, checked alone: one layer, kappa ~ N(0, 1), the three with a gradient by finite differences
+   at the suite's whole-model bar, and mu_k's analytic gradient ~0 (softmax ignores a shift shared
+   by a row's logits, and Q . mu_k is one: exact 0, float32 leaves sums that cancel). Step h = 0.1:
+   the causal LM's error fell as h grew (1.0e-1, 1.6e-2, 7.8e-3, 2.4e-3 at h = 0.003, 0.01, 0.03,
+   0.1), the signature of float32 round-off in the differences; a wrong gradient is wrong at every
+   h (kappa_k's scaled by 1.05 fails both rows at 3-5e-2). */
+static void test_mega_qk_grads(void) {
+    for (int k = 0; k < 2; k++) {
+        ls_config cfg = toy_config(LS_ARCH_MEGA, k ? LS_HEAD_LM : LS_HEAD_CLASSIFY);
+        cfg.n_layers = 1; cfg.causal = k; cfg.bidirectional = !k;
+        ls_model m;
+        char err[LS_ERRLEN] = "";
+        int rc = ls_model_init(&m, &cfg, 21 + k, err);
+        ls_tensor *chk[3], *mu_k = NULL;
+        int n = 0;
+        for (int i = 0; !rc && i < m.P.nt; i++) {
+            ls_tensor *p = m.P.t[i];
+            if (!strstr(p->name, "mega.kappa_") && !strstr(p->name, "mega.mu_")) continue;
+            if (strstr(p->name, "kappa_")) {
+                ls_rng kr = ls_rng_make((uint64_t)i, 10);
+                for (int64_t e = 0; e < p->n; e++) p->x[e] = ls_rng_normal(&kr);
+            }
+            if (strstr(p->name, "mega.mu_k")) mu_k = p;
+            else if (n < 3) chk[n++] = p;
+        }
+        toy t;
+        t.m = &m; t.B = 2;
+        ls_rng r = ls_rng_make(k, 19);
+        for (int i = 0; i < 2 * 4 * TT; i++) t.ids[i] = (int32_t)ls_rng_below(&r, TV);
+        for (int i = 0; i < 8; i++) t.len[i] = TT - (i % 3);
+        ls_gradcheck_result res;
+        memset(&res, 0, sizeof res);
+        if (!rc && (n != 3 || !mu_k)) rc = -1;
+        if (!rc) rc = ls_gradcheck(g_model, chk, n, &t, 13, 0, 0.1, &res);
+        T_CHECK(rc == 0 && res.rel_err < 1e-2 && res.checked > 0,
+                "MEGA %s: kappa_q, mu_q, kappa_k by finite differences, rel err %.1e (%lld checked, worst: "
+                "input %d) %s",
+                k ? "causal LM" : "bidirectional classify", res.rel_err, (long long)res.checked, res.worst_input, err);
+        /* mu_k: one backward pass; its gradient against mu_q's */
+        double gk = 0, gq = 0;
+        if (!rc) {
+            ls_ctx c;
+            ls_ctx_init(&c, 1);
+            ls_params_zero_grad(&m.P);
+            ls_tensor *y = g_model(&c, NULL, &t);
+            ls_tensor *loss = y ? ls_sum(&c, ls_mul(&c, y, y)) : NULL;
+            if (loss && !ls_backward(&c, loss)) {
+                for (int64_t e = 0; e < mu_k->n; e++) gk = fmax(gk, fabs(mu_k->g[e]));
+                for (int64_t e = 0; e < chk[1]->n; e++) gq = fmax(gq, fabs(chk[1]->g[e]));
+            }
+            ls_ctx_free(&c);
+        }
+        T_CHECK(!rc && gq > 0 && gk <= 1e-4 * gq, "MEGA %s: mu_k's gradient %.1e, %.1e of mu_q's (true value 0)",
+                k ? "causal LM" : "bidirectional classify", gk, gq > 0 ? gk / gq : 0.0);
+        if (!rc || m.layers) ls_model_free(&m);
+    }
+}
+
 /* Funnel: causal pooling keeps a causal model causal at an odd length (T = 9: the last pooled row
    has a zero partner): an id changed at position 7 (odd, so unshifted pooling would pair it with
    6) leaves outputs 0-6 the same bits; the bidirectional one reads ahead; T = 1 cannot be pooled */
@@ -1971,7 +2030,8 @@ void suite_models(void) {
     void (*tests[])(void) = {test_attention_reference, test_kerple_xpos, test_attention_memory, test_positions, test_ssm,
                              test_model_gradients, test_rope_variants, test_toy_tasks, test_spt_finetune, test_selection, test_divergence, test_resume,
                              test_resume_curve, test_random_kills, test_autothreads, test_resume_finished, test_steady_state_allocs,
-                             test_hwfa, test_hwfa_toy, test_nbce, test_s5_mega, test_funnel};
+                             test_hwfa, test_hwfa_toy, test_nbce, test_s5_mega, test_funnel,
+                             test_mega_qk_grads};
     const char *names[] = {"attention reference", "kerple and xpos", "attention memory", "positions", "ssm", "model gradients",
                            "rope variants", "toy tasks", "spt and fine-tune", "selection", "divergence", "resume", "resume curve", "random kills", "autothreads", "resume finished",
                            "steady-state allocations", "hwfa", "hwfa toy", "nbce", "s5 and mega"};
