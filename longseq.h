@@ -164,10 +164,15 @@ LS_API int ls_get_threads(void);
    LS_AUTO_PROBE steps with the configured count n and LS_AUTO_PROBE with 1 thread, and keeps 1 thread
    until the next probe only if its median step beat n threads' median by at least 1 - LS_AUTO_MARGIN
    (10%). Medians, not minima: beside a busy process an n-thread team has the odd fast step (the
-   other process asleep) among slow ones, and its fastest step would speak for all of them. Results
-   do not change: every kernel gives the same bits for any thread count. On a quiet machine the cost
-   is the LS_AUTO_PROBE of every LS_AUTO_PERIOD steps that run on one thread (the 1-thread/n-thread
-   gap times 1.5%). ls_train does this unless told not to (ls_train_io.fixed_threads).
+   other process asleep) among slow ones, and its fastest step would speak for all of them.
+   Step times alone are a noisy judge beside a busy core (a 2-thread step then ranges over +-20%
+   from step to step), so the probe also measures the load (Linux: /proc/stat): the cores other
+   processes kept busy during the probe, = the machine's busy CPU seconds less this process's own,
+   over the probe's wall time. When fewer than n - 1/2 cores were left free, the count drops to the
+   free cores, rounded (at least 1), whatever the step times said. Results do not change: every
+   kernel gives the same bits for any thread count. On a quiet machine the cost is the LS_AUTO_PROBE
+   of every LS_AUTO_PERIOD steps that run on one thread (the 1-thread/n-thread gap times 1.5%).
+   ls_train does this unless told not to (ls_train_io.fixed_threads).
        ls_autothreads a; ls_autothreads_init(&a);
        for (...) { double t = ls_now(); train_step(); ls_autothreads_step(&a, ls_now() - t); }
        ls_autothreads_end(&a);   // the configured count again */
@@ -179,8 +184,15 @@ typedef struct ls_autothreads {
     int n, use;          /* the configured count (restored by _end) and the count in use */
     int64_t k, probe;    /* steps timed so far; the step the last probe began at */
     double t_n[LS_AUTO_PROBE], t_1[LS_AUTO_PROBE];   /* that probe's steps with n threads and with 1 */
-    int64_t switches;    /* probes that chose 1 thread (for logs and tests) */
+    int64_t switches;    /* probes that chose fewer than n threads (for logs and tests) */
+    int load;            /* 1 (ls_autothreads_init): measure other processes' load where the OS tells */
+    double cpu0, busy0, wall0;   /* at the probe's start: own CPU s, machine busy CPU s, time */
+    double others;       /* cores other processes kept busy during the last probe; -1 unknown */
 } ls_autothreads;
+/* the count a probe keeps: n when neither rule objects; 1 when the 1-thread median beat the n-thread
+   median by the margin; when others >= 0 (cores busy with other processes, of ncpu), at most the
+   free cores rounded, and at least 1 */
+LS_API int ls_autothreads_choose(int n, double med_1, double med_n, double others, int ncpu);
 LS_API void ls_autothreads_init(ls_autothreads *a);
 LS_API void ls_autothreads_step(ls_autothreads *a, double step_seconds);
 LS_API void ls_autothreads_end(ls_autothreads *a);
@@ -924,6 +936,42 @@ LS_API void ls_autothreads_init(ls_autothreads *a) {
     memset(a, 0, sizeof *a);
     a->n = a->use = ls_get_threads();
     a->probe = LS_AUTO_SKIP;
+    a->load = 1;
+    a->others = -1;
+}
+
+/* this process's CPU seconds and the machine's busy CPU seconds (all cores), and the online core
+   count; 0, or -1 where the OS does not tell (then the probe judges by step times alone) */
+static int ls__cpu_load(double *own, double *busy, int *ncpu) {
+#if defined(__linux__)
+    struct timespec ts;
+    if (clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts)) return -1;
+    *own = (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
+    FILE *f = fopen("/proc/stat", "r");
+    if (!f) return -1;
+    unsigned long long v[8] = {0};   /* user nice system idle iowait irq softirq steal */
+    int got = fscanf(f, "cpu %llu %llu %llu %llu %llu %llu %llu %llu", &v[0], &v[1], &v[2], &v[3], &v[4], &v[5],
+                     &v[6], &v[7]);
+    fclose(f);
+    long hz = sysconf(_SC_CLK_TCK);
+    long nc = sysconf(_SC_NPROCESSORS_ONLN);
+    if (got < 7 || hz <= 0 || nc <= 0) return -1;
+    *busy = (double)(v[0] + v[1] + v[2] + v[5] + v[6] + (got == 8 ? v[7] : 0)) / (double)hz;
+    *ncpu = (int)nc;
+    return 0;
+#else
+    (void)own; (void)busy; (void)ncpu;
+    return -1;
+#endif
+}
+
+LS_API int ls_autothreads_choose(int n, double med_1, double med_n, double others, int ncpu) {
+    int use = med_1 < LS_AUTO_MARGIN * med_n ? 1 : n;
+    if (others >= 0 && ncpu > 0) {
+        int fit = (int)floor((double)ncpu - others + 0.5);
+        if (fit < use) use = fit;
+    }
+    return use < 1 ? 1 : use;
 }
 
 static double ls__median(double *x, int n) {   /* sorts x (n small) */
@@ -942,13 +990,27 @@ LS_API void ls_autothreads_step(ls_autothreads *a, double s) {
         }
         return;
     }
+    int ncpu = 0;
+    if (i == 0) {   /* the load is measured over the probe's other 2 LS_AUTO_PROBE - 1 steps */
+        double own, busy;
+        a->wall0 = 0;
+        if (a->load && !ls__cpu_load(&own, &busy, &ncpu)) { a->cpu0 = own; a->busy0 = busy; a->wall0 = ls_now(); }
+    }
     if (i < LS_AUTO_PROBE) a->t_n[i] = s;
     else a->t_1[i - LS_AUTO_PROBE] = s;
     if (i == LS_AUTO_PROBE - 1) ls_set_threads(a->use = 1);
     if (i == 2 * LS_AUTO_PROBE - 1) {
-        int one = ls__median(a->t_1, LS_AUTO_PROBE) < LS_AUTO_MARGIN * ls__median(a->t_n, LS_AUTO_PROBE);
-        a->switches += one;
-        ls_set_threads(a->use = one ? 1 : a->n);
+        double own, busy, wall;
+        a->others = -1;
+        /* a probe shorter than 0.2 s spans too few clock ticks (1/100 s) to tell the load */
+        if (a->load && a->wall0 > 0 && !ls__cpu_load(&own, &busy, &ncpu) && (wall = ls_now() - a->wall0) >= 0.2) {
+            a->others = (busy - a->busy0 - (own - a->cpu0)) / wall;
+            if (a->others < 0) a->others = 0;
+        }
+        a->use = ls_autothreads_choose(a->n, ls__median(a->t_1, LS_AUTO_PROBE), ls__median(a->t_n, LS_AUTO_PROBE),
+                                       a->others, ncpu);
+        a->switches += a->use < a->n;
+        ls_set_threads(a->use);
     }
 }
 

@@ -1236,6 +1236,7 @@ static void test_autothreads(void) {
     enum { S = LS_AUTO_SKIP, P = LS_AUTO_PROBE, PER = LS_AUTO_PERIOD, N = S + PER + 2 * P + 4 };
     ls_autothreads a;
     ls_autothreads_init(&a);
+    a.load = 0;   /* the step times alone decide here; the load rule is checked below */
     int seen[N], ok = 1;
     for (int k = 0; k < N; k++) {
         seen[k] = ls_get_threads();   /* the count step k runs with */
@@ -1257,6 +1258,23 @@ static void test_autothreads(void) {
     ls_autothreads_end(&a);
     T_CHECK(ok && ls_get_threads() == 2, "autothreads: 1 thread kept while it is faster, n again at the next probe and "
             "kept when it wins, n restored at the end (switches %lld)", (long long)a.switches);
+    /* the load rule: other processes' busy cores leave the free ones, rounded (at least 1);
+       unknown load (-1) leaves it to the step times */
+    const struct { int n; double m1, mn, others; int ncpu, want; } ch[] = {
+        {2, 1.0, 1.0, 1.0, 2, 1}, {2, 1.0, 1.0, 0.6, 2, 1}, {2, 1.0, 1.0, 0.4, 2, 2}, {2, 1.0, 1.0, -1, 2, 2},
+        {2, 0.8, 1.0, 0.0, 2, 1}, {2, 0.95, 1.0, 0.0, 2, 2}, {4, 1.0, 1.0, 1.2, 4, 3}, {4, 1.0, 1.0, 7.0, 4, 1},
+        {2, 1.0, 1.0, 0.0, 8, 2}};
+    int cok = 1;
+    for (size_t i = 0; i < sizeof ch / sizeof ch[0]; i++) {
+        int got = ls_autothreads_choose(ch[i].n, ch[i].m1, ch[i].mn, ch[i].others, ch[i].ncpu);
+        if (got != ch[i].want) {
+            cok = 0;
+            printf("  choose(n %d, medians %.2f/%.2f, others %.1f of %d cores) = %d, want %d\n", ch[i].n, ch[i].m1, ch[i].mn,
+                   ch[i].others, ch[i].ncpu, got, ch[i].want);
+        }
+    }
+    T_CHECK(cok, "autothreads: other processes' busy cores cap the count at the free ones (at least 1); the step "
+            "times' 10%% rule still applies");
     /* ls_train: adapting vs fixed, at 2 threads */
     ls_dataset d = {.n = RN, .T = TT, .pair = 0, .tokens = rtok, .len = rlen, .label = rlab};
     ls_model m1, m2;
