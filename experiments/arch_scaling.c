@@ -16,9 +16,9 @@
 
    Three more rows change one part of the Transformer each: lightweight and dynamic convolutions in
    place of attention (Wu et al. 2019, arXiv:1901.10430; causal, k = 7 taps per head) and a Switch
-   FFN of 4 experts, top-1 (Fedus et al. 2021, arXiv:2101.03961); one more pools the sequence to half
-   its length between the two layers and upsamples it before the LM head (Funnel, Dai et al. 2020,
-   arXiv:2006.03236; shifted pooling keeps it causal). */
+   FFN of 4 experts, top-1 (Fedus et al. 2021, arXiv:2101.03961); one more pools the sequence to
+   half its length between the two layers and upsamples it before the LM head (Funnel, Dai et al.
+   2020, arXiv:2006.03236; shifted pooling keeps it causal). */
 #define LONGSEQ_IMPLEMENTATION
 #define REPORT_IMPLEMENTATION
 #include "cli.h"
@@ -108,8 +108,8 @@ static void count_params(const ls_config *c, double *N, double *Ntok) {
         *N += n;
         if (strstr(name, ".ffn.e")) n /= c->n_experts;   /* Switch: each token runs one expert */
         /* Funnel: the layers after the pooling run once per two tokens */
-        if (c->arch == LS_ARCH_FUNNEL && !strncmp(name, "layer", 5) && atoi(name + 5) >= c->n_layers / 2)
-            n /= 2;
+        int layer = !strncmp(name, "layer", 5) ? atoi(name + 5) : -1;
+        if (c->arch == LS_ARCH_FUNNEL && layer >= c->n_layers / 2) n /= 2;
         *Ntok += !strncmp(name, "layer", 5) && c->arch == LS_ARCH_UNIVERSAL ? n * c->n_layers : n;
     }
     ls_model_free(&m);
