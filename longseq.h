@@ -1562,8 +1562,8 @@ LS_API int ls_backward(ls_ctx *ctx, ls_tensor *loss) {
            micro-kernel: the (MR, NR) tile of C lives in registers for the whole kc loop;
            per k it loads NR floats of B and broadcasts MR floats of A (one FMA per pair).
    Each thread packs B for its own items (B is re-packed once per M block: one copy per 2*mc
-   flops, ~1-2% with mc = 224) instead of sharing one packed panel behind barriers: on this
-   2-core machine, shared by other jobs, per-K-block barriers cost far more than the copies.
+   flops, ~1-2% with mc = 224) instead of sharing one packed panel behind barriers: on a machine
+   with few cores shared by other jobs, per-K-block barriers cost far more than the copies.
 
    Sizes.  AVX-512: MR x NR = 14 x 32: 28 zmm accumulators + 2 for B + 1 broadcast = 31 of the 32
    registers; 28 independent FMA chains cover the 4-cycle latency of two 512-bit FMA pipes
