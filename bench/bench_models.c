@@ -2,14 +2,22 @@
    Part of `make bench` (driven by bench/run.sh); the same models as bench/torch_ref.py (byte
    embedding, learned positions for the Transformer, pre-LN, GELU FFN, mean pool, AdamW lr 1e-3
    wd 0.01; S4D with post-LN).
-   usage: bench_models [W1 W2 W3 W4 W1i W2i ...] [--threads N] [--steps N] [--warmup N] [--json]
-                       [--ops] [--adapt]
+   R rows: the models the report trains, at its cpu-profile sizes (experiments/arms.h: PLAN's
+   ARM_SIZES_CPU, d 64, 2 layers, 4 heads (d_head 16), FFN 128, SSM state 64; the lra table's Text
+   task: T 1024, batch 16, vocabulary 258 = 256 bytes + PAD + MASK, 2 classes, mean pooling), each
+   configured as arm_model() configures it: R1 the Transformer (rotary positions, pre-LN, no GLU),
+   R2 S4D (bidirectional, pre-LN, output GLU), R3 the LRU (causal scan, pre-LN, output GLU);
+   R1i, R2i, R3i forward only. Sequences are full length (the report's padded Text examples mask
+   their padding) and the step has no gradient clipping or schedule (ls_train's), as for W1..W4.
+   usage: bench_models [W1 W2 W3 W4 W1i W2i R1 R2 R3 R1i R2i R3i ...] [--threads N] [--steps N]
+                       [--warmup N] [--json] [--ops] [--adapt]
+   No workload named: all of them.
    --adapt: the step loop adapts its thread count to the machine's load as ls_train does
    (ls_autothreads: probes at steps 3-8 of the run and every 200 steps after); without it the
    count stays --threads, the fixed setting every peer comparison uses.
    Default output: one Markdown row per workload (median ms/step, tokens/s, peak RSS so far).
    --json: one JSON line per workload, with the same keys as torch_ref.py where they mean the same
-   thing (ms_median, tokens_per_s, peak_rss_mib, other_load_cores_median, step_ms, ...).
+   thing (ms_median, tokens_per_s, peak_rss_mib, other_load_cores_median, step_ms, params, ...).
    --ops: after each workload's row, the mean time per timed step in each op's forward and
    backward kernels (ls_ctx_profile), largest first: where a step's time goes.
    Peak RSS is per process: run one workload per process to get that workload's peak. */
@@ -21,15 +29,60 @@
 #include <sys/resource.h>
 #include <unistd.h>
 
-typedef struct workload { const char *name; int arch; int64_t T, B; int train, causal; } workload;
+/* report: 0 = the SPEC workloads' build (learned positions for the Transformer, post-LN S4D),
+   1 = experiments/arms.h's arm_model() for a bidirectional (causal = 0) classifier: rotary
+   Transformer, bidirectional S4D, LRU, all pre-LN, GLU on the SSM layers' output. Sizes per
+   workload: d, layers, heads, ffn, state (SSM), vocab (embedding rows; inputs are bytes 0..255),
+   classes (classifier outputs; W4's LM head predicts the vocabulary) */
+typedef struct workload {
+    const char *name; int arch; int64_t T, B; int train, causal;
+    int report, d, layers, heads, ffn, state, vocab, classes;
+} workload;
+#define SPEC_SIZES .report = 0, .d = 128, .layers = 4, .heads = 4, .ffn = 512, .state = 64, \
+                   .vocab = 256, .classes = 10
+/* ARM_SIZES_CPU and the Text task of the cpu profile (lra_data.h: T 1024, vocab 258, 2 classes) */
+#define REPORT_SIZES .report = 1, .d = 64, .layers = 2, .heads = 4, .ffn = 128, .state = 64, \
+                     .vocab = 258, .classes = 2, .T = 1024, .B = 16, .causal = 0
 static const workload W[] = {
-    {.name = "W1", .arch = LS_ARCH_TRANSFORMER, .T = 1024, .B = 8, .train = 1, .causal = 0},
-    {.name = "W2", .arch = LS_ARCH_S4D, .T = 1024, .B = 8, .train = 1, .causal = 0},
-    {.name = "W3", .arch = LS_ARCH_TRANSFORMER, .T = 4096, .B = 2, .train = 1, .causal = 0},
-    {.name = "W4", .arch = LS_ARCH_TRANSFORMER, .T = 1024, .B = 8, .train = 1, .causal = 1},
-    {.name = "W1i", .arch = LS_ARCH_TRANSFORMER, .T = 1024, .B = 8, .train = 0, .causal = 0},
-    {.name = "W2i", .arch = LS_ARCH_S4D, .T = 1024, .B = 8, .train = 0, .causal = 0},
+    {.name = "W1", .arch = LS_ARCH_TRANSFORMER, .T = 1024, .B = 8, .train = 1, .causal = 0,
+     SPEC_SIZES},
+    {.name = "W2", .arch = LS_ARCH_S4D, .T = 1024, .B = 8, .train = 1, .causal = 0, SPEC_SIZES},
+    {.name = "W3", .arch = LS_ARCH_TRANSFORMER, .T = 4096, .B = 2, .train = 1, .causal = 0,
+     SPEC_SIZES},
+    {.name = "W4", .arch = LS_ARCH_TRANSFORMER, .T = 1024, .B = 8, .train = 1, .causal = 1,
+     SPEC_SIZES},
+    {.name = "W1i", .arch = LS_ARCH_TRANSFORMER, .T = 1024, .B = 8, .train = 0, .causal = 0,
+     SPEC_SIZES},
+    {.name = "W2i", .arch = LS_ARCH_S4D, .T = 1024, .B = 8, .train = 0, .causal = 0, SPEC_SIZES},
+    {.name = "R1", .arch = LS_ARCH_TRANSFORMER, .train = 1, REPORT_SIZES},
+    {.name = "R2", .arch = LS_ARCH_S4D, .train = 1, REPORT_SIZES},
+    {.name = "R3", .arch = LS_ARCH_LRU, .train = 1, REPORT_SIZES},
+    {.name = "R1i", .arch = LS_ARCH_TRANSFORMER, .train = 0, REPORT_SIZES},
+    {.name = "R2i", .arch = LS_ARCH_S4D, .train = 0, REPORT_SIZES},
+    {.name = "R3i", .arch = LS_ARCH_LRU, .train = 0, REPORT_SIZES},
 };
+#define N_WORKLOADS ((int)(sizeof W / sizeof W[0]))
+
+/* the model of a workload */
+static ls_config workload_config(const workload *w) {
+    ls_config c = ls_config_default(w->arch, w->vocab, w->T);
+    c.d_model = w->d; c.n_layers = w->layers; c.n_heads = w->heads; c.d_ffn = w->ffn;
+    c.d_state = w->state;
+    c.causal = w->causal;
+    c.head = w->causal ? LS_HEAD_LM : LS_HEAD_CLASSIFY;
+    c.n_classes = w->classes;
+    if (!w->report) {
+        c.pos = w->arch == LS_ARCH_TRANSFORMER ? LS_POS_LEARNED : LS_POS_NONE;
+        if (w->arch == LS_ARCH_S4D)
+            c.norm = LS_NORM_POST;   /* as torch_ref.py: residual then LayerNorm */
+    } else {   /* arm_model(): pre-LN and mean pooling are ls_config_default's */
+        if (w->arch == LS_ARCH_TRANSFORMER) c.pos = LS_POS_ROPE;   /* ARM_TR_POS */
+        c.bidirectional = w->arch == LS_ARCH_S4D && !w->causal;
+        c.glu = w->arch != LS_ARCH_TRANSFORMER;
+        c.pool = LS_POOL_MEAN;   /* the Text task's (arms.h POOL) */
+    }
+    return c;
+}
 
 static int cmpd(const void *a, const void *b) {
     double x = *(const double *)a, y = *(const double *)b;
@@ -60,17 +113,11 @@ typedef struct result {
     double ms_med, ms_min, ms_max, cpu_ms_med, other_med, rss_mib, last;
     double *ms;
     double op_s[2 * LS_OP_COUNT];
+    int64_t params;   /* parameter count (torch_ref.py's "params" for the same model) */
 } result;
 
 static void run(const workload *w, int steps, int warmup, int ops, int adapt, result *res) {
-    ls_config c = ls_config_default(w->arch, 256, w->T);
-    c.d_model = 128; c.n_layers = 4; c.n_heads = 4; c.d_ffn = 512; c.d_state = 64;
-    c.pos = w->arch == LS_ARCH_TRANSFORMER ? LS_POS_LEARNED : LS_POS_NONE;
-    c.causal = w->causal;
-    c.head = w->causal ? LS_HEAD_LM : LS_HEAD_CLASSIFY;
-    c.n_classes = 10;
-    if (w->arch == LS_ARCH_S4D)
-        c.norm = LS_NORM_POST;   /* as torch_ref.py: residual then LayerNorm */
+    ls_config c = workload_config(w);
     ls_model m;
     char err[LS_ERRLEN];
     if (ls_model_init(&m, &c, 1, err)) { fprintf(stderr, "bench_models: %s\n", err); exit(1); }
@@ -80,7 +127,7 @@ static void run(const workload *w, int steps, int warmup, int ops, int adapt, re
     int32_t *ids = (int32_t *)malloc((size_t)(n + w->B) * sizeof(int32_t)), *tgt = ids + n;
     ls_rng r = ls_rng_make(1, LS_STREAM_DATA);
     for (int64_t i = 0; i < n; i++) ids[i] = (int32_t)ls_rng_below(&r, 256);
-    for (int64_t b = 0; b < w->B; b++) tgt[b] = (int32_t)ls_rng_below(&r, 10);
+    for (int64_t b = 0; b < w->B; b++) tgt[b] = (int32_t)ls_rng_below(&r, (uint32_t)w->classes);
     int32_t *next = (int32_t *)malloc((size_t)n * sizeof(int32_t));
     for (int64_t i = 0; i < n; i++) next[i] = (i + 1) % w->T ? ids[i + 1] : -100;
     ls_ctx ctx;
@@ -91,6 +138,7 @@ static void run(const workload *w, int steps, int warmup, int ops, int adapt, re
     double *cpu = (double *)malloc(sizeof(double) * (size_t)steps);   /* this process's CPU ms */
     res->ms = (double *)malloc(sizeof(double) * (size_t)steps);
     res->last = 0.0;
+    res->params = m.P.n;
     memset(res->op_s, 0, sizeof res->op_s);
     ls_autothreads at;
     ls_autothreads_init(&at);
@@ -141,7 +189,7 @@ static void run(const workload *w, int steps, int warmup, int ops, int adapt, re
 
 int main(int argc, char **argv) {
     int steps = 5, warmup = 2, threads = 0, n_sel = 0, json = 0, ops = 0, adapt = 0;
-    const char *sel[8];
+    const char *sel[64];
     for (int i = 1; i < argc; i++) {
         if (!strcmp(argv[i], "--threads") && i + 1 < argc) threads = atoi(argv[++i]);
         else if (!strcmp(argv[i], "--steps") && i + 1 < argc) steps = atoi(argv[++i]);
@@ -149,7 +197,7 @@ int main(int argc, char **argv) {
         else if (!strcmp(argv[i], "--json")) json = 1;
         else if (!strcmp(argv[i], "--ops")) ops = 1;
         else if (!strcmp(argv[i], "--adapt")) adapt = 1;
-        else if (argv[i][0] != '-' && n_sel < 8) sel[n_sel++] = argv[i];
+        else if (argv[i][0] != '-' && n_sel < 64) sel[n_sel++] = argv[i];
         else {
             fprintf(stderr, "bench_models: unknown or incomplete flag '%s'\n", argv[i]);
             return 2;
@@ -162,7 +210,12 @@ int main(int argc, char **argv) {
     for (int i = 0; i < n_sel; i++) {
         int known = 0;
         for (size_t k = 0; k < sizeof W / sizeof W[0]; k++) known |= !strcmp(sel[i], W[k].name);
-        if (!known) { fprintf(stderr, "bench_models: unknown workload '%s'\n", sel[i]); return 2; }
+        if (!known) {
+            fprintf(stderr, "bench_models: unknown workload '%s' (known:", sel[i]);
+            for (int k = 0; k < N_WORKLOADS; k++) fprintf(stderr, " %s", W[k].name);
+            fprintf(stderr, ")\n");
+            return 2;
+        }
     }
     if (threads) ls_set_threads(threads);
     setvbuf(stdout, NULL, _IOLBF, 0);
@@ -183,11 +236,15 @@ int main(int argc, char **argv) {
                    "\"warmup\": %d, \"ms_min\": %.3f, \"ms_median\": %.3f, \"ms_max\": %.3f, "
                    "\"tokens_per_s\": %.1f, \"cpu_ms_median\": %.3f, \"peak_rss_mib\": %.1f, "
                    "\"other_load_cores_median\": %.3f, \"adapt\": %s, \"last_loss_or_sum\": %.6g, "
+                   "\"shapes\": \"%s\", \"d\": %d, \"layers\": %d, \"heads\": %d, \"ffn\": %d, "
+                   "\"d_state\": %d, \"vocab\": %d, \"classes\": %d, \"params\": %lld, "
                    "\"step_ms\": [",
                    W[k].name, ls_arch_name(W[k].arch), (long long)W[k].T, (long long)W[k].B,
                    W[k].train ? "true" : "false", W[k].causal ? "true" : "false", ls_get_threads(),
                    steps, warmup, res.ms_min, res.ms_med, res.ms_max, tok, res.cpu_ms_med,
-                   res.rss_mib, res.other_med, adapt ? "true" : "false", res.last);
+                   res.rss_mib, res.other_med, adapt ? "true" : "false", res.last,
+                   W[k].report ? "report-cpu" : "spec", W[k].d, W[k].layers, W[k].heads,
+                   W[k].ffn, W[k].state, W[k].vocab, W[k].classes, (long long)res.params);
             for (int s = 0; s < steps; s++) printf("%s%.3f", s ? ", " : "", res.ms[s]);
             printf("]}\n");
         } else {
