@@ -4,11 +4,16 @@
 #
 # usage: bash bench/run.sh [--quick] [--rounds N] [--steps N] [--warmup N] [--workloads "W1 W2 ..."]
 #                          [--threads "1 2"] [--build DIR] [--no-sgemm] [--summarize DIR]
-#   full (default): 3 rounds; per process 2 warm-up + 5 timed steps (10 for the short W2, W2i);
-#                   workloads W1 W2 W3 W4 W1i W2i at 1 and 2 threads; sgemm 5 reps at 1 and 2 threads.
-#                   ~25 min on a quiet machine.
+#   full (default): 3 rounds; per process 2 warm-up + 5 timed steps (10 for the short W2, W2i, R2,
+#                   R3, R2i, R3i); workloads W1 W2 W3 W4 W1i W2i (the SPEC's, d 128 x 4 layers) and
+#                   R1 R2 R3 R1i R2i R3i (the report's Transformer, S4D and LRU at its cpu-profile
+#                   shapes, d 64 x 2 layers, T 1024 x batch 16) at 1 and 2 threads; sgemm 5 reps at
+#                   1 and 2 threads. ~35 min on a quiet machine.
 #   --quick:        1 round; 1 thread only for W1 and W2 (for the scaling column); sgemm 3 reps at
-#                   2 threads. ~5 min.
+#                   2 threads. ~7 min.
+#   --workloads:    only these (e.g. --workloads "R1 R2 R3 R1i R2i R3i", the report's shapes alone);
+#                   a run of fewer than every workload leaves paper/tables alone (its table goes to
+#                   bench-out only; summarize.py RUN_DIR --tables paper/tables writes it there).
 #   --summarize DIR: no runs, re-print the table of an earlier run directory.
 # Method: for every round, workload and thread count, longseq and PyTorch run back to back (the order
 # alternates between rounds), each workload in its own process (peak RSS is per process), each
@@ -19,12 +24,14 @@
 # record keeps the other load seen before it and during its timed steps ("other" column); a record
 # that saw > 0.25 core of other load during its steps is run again (RETRIES, default 2).
 # Raw output goes to bench-out/run-<date>/ (BENCH_OUT to change); the table is also saved as
-# bench-out/run-<date>/table.md and bench-out/latest.md.
+# bench-out/run-<date>/table.md and bench-out/latest.md, and (every workload run) as the report's
+# paper/tables/bench.{md,tex} (bench/summarize.py).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$(pwd)
 
-ROUNDS=3; STEPS=5; WARMUP=2; WORKLOADS="W1 W2 W3 W4 W1i W2i"; THREADS="1 2"; QUICK=0
+ALL_WORKLOADS="W1 W2 W3 W4 W1i W2i R1 R2 R3 R1i R2i R3i"
+ROUNDS=3; STEPS=5; WARMUP=2; WORKLOADS=$ALL_WORKLOADS; THREADS="1 2"; QUICK=0
 BUILD=build; SGEMM=1; SUMMARIZE=""; SGEMM_REPS=5; SGEMM_THREADS="1 2"
 QUIET_WAIT=${QUIET_WAIT:-60}; RETRIES=${RETRIES:-2}
 ARGS="$*"
@@ -39,18 +46,33 @@ while [ $# -gt 0 ]; do
     --build) BUILD=$2; shift ;;
     --no-sgemm) SGEMM=0 ;;
     --summarize) SUMMARIZE=$2; shift ;;
-    -h|--help) sed -n '2,22p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,28p' "$0"; exit 0 ;;
     *) echo "run.sh: unknown option $1" >&2; exit 2 ;;
   esac
   shift
+done
+
+for w in $WORKLOADS; do
+  case " $ALL_WORKLOADS " in
+    *" $w "*) ;;
+    *) echo "run.sh: unknown workload '$w' (known: $ALL_WORKLOADS)" >&2; exit 2 ;;
+  esac
+done
+# paper/tables/bench.* hold the whole table: a run of only some workloads must not replace it
+TABLES=()
+for w in $ALL_WORKLOADS; do
+  case " $WORKLOADS " in *" $w "*) ;; *) TABLES=(--no-tables) ;; esac
 done
 
 PY=/usr/bin/python3   # Debian's python: python3-torch is installed for it, not for a pyenv python
 OUT=${BENCH_OUT:-$ROOT/bench-out}
 
 summarize() {  # $1 = run directory
-  "$PY" "$ROOT/bench/summarize.py" "$1" | tee "$1/table.md"
+  "$PY" "$ROOT/bench/summarize.py" "$1" "${TABLES[@]}" | tee "$1/table.md"
   cp "$1/table.md" "$OUT/latest.md"
+  if [ "${#TABLES[@]}" -gt 0 ]; then
+    echo "run.sh: not every workload ran (--workloads), so paper/tables/bench.* are left as they were" >&2
+  fi
 }
 if [ -n "$SUMMARIZE" ]; then summarize "$SUMMARIZE"; exit 0; fi
 
@@ -99,7 +121,7 @@ log() { echo "[$(date -u +%T)] $*" | tee -a "$LOG" >&2; }
   echo "compiler: $(${CC:-cc} --version | head -1)"
   echo "openblas: Debian $(dpkg-query -W -f='${Version}' libopenblas0-pthread 2>/dev/null || echo '?'), $("$PY" -c "import ctypes; l = ctypes.CDLL('libopenblas.so.0'); l.openblas_get_corename.restype = l.openblas_get_config.restype = ctypes.c_char_p; print('kernels', l.openblas_get_corename().decode(), '-', l.openblas_get_config().decode())" 2>/dev/null)"
   echo "torch: $("$PY" -c "import re, torch; print(torch.__version__, 'CPU capability', re.search(r'CPU capability usage: (\S+)', torch.__config__.show()).group(1))" 2>/dev/null) (Debian python3-torch $(dpkg-query -W -f='${Version}' python3-torch 2>/dev/null || echo '?'))"
-  echo "rounds: $ROUNDS; steps: $STEPS timed after $WARMUP warm-up (x2 for W2, W2i); threads: $THREADS; quick: $QUICK"
+  echo "rounds: $ROUNDS; steps: $STEPS timed after $WARMUP warm-up (x2 for W2, W2i, R2, R3, R2i, R3i); workloads: $WORKLOADS; threads: $THREADS; quick: $QUICK"
 } >"$RUN/meta.txt"
 cat "$RUN/meta.txt" >&2
 
@@ -108,7 +130,7 @@ log "peak FMA (other load $(wait_quiet))"
 "$BUILD/bench_peak" 7 >"$PEAK"
 
 # ---------- models, interleaved ----------
-steps_for() { case "$1" in W2|W2i) echo $((2 * STEPS)) ;; *) echo "$STEPS" ;; esac; }
+steps_for() { case "$1" in W2|W2i|R2|R3|R2i|R3i) echo $((2 * STEPS)) ;; *) echo "$STEPS" ;; esac; }
 record() {  # impl workload threads round other_before -- command...
   # A record whose timed steps saw other load > 0.25 core is run again (up to RETRIES times, after
   # waiting for quiet); the rejected records are kept in rejected.jsonl, the last try is used.

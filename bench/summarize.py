@@ -11,8 +11,12 @@ computed by importing bench/torch_ref.py when no PyTorch record exists). % of pe
 the measured FMA peak (best repetition of the fastest ISA) at the same thread count.
 
 It also writes the report's `cost` table, paper/tables/bench.md and bench.tex (the workload table at
-the highest thread count with the 2t/1t scaling, and the sgemm summary), into the repository's
-paper/tables unless `--tables DIR` names another directory or `--no-tables` is given.
+the highest thread count with the 2t/1t scaling, the same for the R rows, and the sgemm summary),
+into the repository's paper/tables unless `--tables DIR` names another directory or `--no-tables`
+is given.
+
+W1..W4, W1i, W2i are the SPEC workloads (d 128, 4 layers); R1..R3, R1i..R3i are the models the
+report trains at its cpu-profile shapes (bench_models.c, torch_ref.py): they get their own tables.
 """
 import json
 import os
@@ -20,9 +24,18 @@ import re
 import statistics
 import sys
 
-ORDER = ["W1", "W2", "W3", "W4", "W1i", "W2i"]
+SPEC_ORDER = ["W1", "W2", "W3", "W4", "W1i", "W2i"]
+REPORT_ORDER = ["R1", "R2", "R3", "R1i", "R2i", "R3i"]
+ORDER = SPEC_ORDER + REPORT_ORDER
 DESC = {"W1": "W1 Transformer cls 1024x8", "W2": "W2 S4D cls 1024x8", "W3": "W3 Transformer cls 4096x2",
-        "W4": "W4 causal byte LM 1024x8", "W1i": "W1i Transformer cls 1024x8", "W2i": "W2i S4D cls 1024x8"}
+        "W4": "W4 causal byte LM 1024x8", "W1i": "W1i Transformer cls 1024x8", "W2i": "W2i S4D cls 1024x8",
+        "R1": "R1 Transformer (RoPE) cls 1024x16", "R2": "R2 S4D (bidir., GLU) cls 1024x16",
+        "R3": "R3 LRU (GLU) cls 1024x16", "R1i": "R1i Transformer (RoPE) cls 1024x16",
+        "R2i": "R2i S4D (bidir., GLU) cls 1024x16", "R3i": "R3i LRU (GLU) cls 1024x16"}
+REPORT_SHAPES = ("the report's own models at its cpu-profile shapes (experiments/arms.h, arm_model with "
+                 "ARM_SIZES_CPU; the lra table's Text task): d 64, 2 layers, 4 heads (d_head 16), FFN 128, "
+                 "SSM state 64, 1024 tokens x batch 16, vocabulary 258, 2 classes, mean pool; Transformer with "
+                 "rotary positions, S4D bidirectional, LRU causal, the SSMs with an output GLU, all pre-LN")
 
 
 def med(v):
@@ -87,27 +100,33 @@ def paper_tables(outdir, run, meta, peak, peak_isa, summary, threads, errors, sg
     wl_head = ["workload", "mode", "threads", "longseq\nms/step", "PyTorch\nms/step", "speed-up\nPyTorch/longseq",
                "longseq\ntokens/s", "PyTorch\ntokens/s", "longseq peak\nRSS MiB", "PyTorch peak\nRSS MiB",
                "2t/1t longseq\n(PyTorch)"]
-    wl_rows, flagged = [], False
-    for w in ORDER:
-        ts = [t for t in threads if (w, t) in summary]
-        if not ts:
-            continue
-        t = max(ts)
-        a, b = summary[(w, t)]
-        x = a or b
-        scal = "-"
-        if t > 1 and (w, 1) in summary:
-            a1, b1 = summary[(w, 1)]
-            sa = f'{a1["ms"] / a["ms"]:.2f}×' if a and a1 else "-"
-            sb = f'{b1["ms"] / b["ms"]:.2f}×' if b and b1 else "-"
-            scal = f"{sa} ({sb})"
-        od = max(s["other_during"] for s in (a, b) if s)
-        flag = " !" if od > 0.2 else ""
-        flagged = flagged or bool(flag)
-        wl_rows.append([DESC[w] + flag, "train" if x["train"] else "inference", str(t),
-                        fmt(a and a["ms"], 1), fmt(b and b["ms"], 1),
-                        f'{b["ms"] / a["ms"]:.2f}×' if a and b else "-",
-                        fmt(a and a["tok"]), fmt(b and b["tok"]), fmt(a and a["rss"]), fmt(b and b["rss"]), scal])
+    def workload_rows(order):
+        rows, flagged = [], False
+        for w in order:
+            ts = [t for t in threads if (w, t) in summary]
+            if not ts:
+                continue
+            t = max(ts)
+            a, b = summary[(w, t)]
+            x = a or b
+            scal = "-"
+            if t > 1 and (w, 1) in summary:
+                a1, b1 = summary[(w, 1)]
+                sa = f'{a1["ms"] / a["ms"]:.2f}×' if a and a1 else "-"
+                sb = f'{b1["ms"] / b["ms"]:.2f}×' if b and b1 else "-"
+                scal = f"{sa} ({sb})"
+            od = max(s["other_during"] for s in (a, b) if s)
+            flag = " !" if od > 0.2 else ""
+            flagged = flagged or bool(flag)
+            rows.append([DESC[w] + flag, "train" if x["train"] else "inference", str(t),
+                         fmt(a and a["ms"], 1), fmt(b and b["ms"], 1),
+                         f'{b["ms"] / a["ms"]:.2f}×' if a and b else "-",
+                         fmt(a and a["tok"]), fmt(b and b["tok"]), fmt(a and a["rss"]), fmt(b and b["rss"]),
+                         scal])
+        return rows, flagged
+
+    wl_rows, flagged = workload_rows(SPEC_ORDER)
+    r_rows, r_flagged = workload_rows(REPORT_ORDER)
     wl_title = "Cost: longseq vs PyTorch on the benchmark workloads, time per training or inference step"
     wl_notes = ["Workloads: W1 Transformer classifier (4 layers, d 128, 4 heads, FFN 512) and W2 S4D classifier "
                 "(4 layers, d 128, N 64), 1024 tokens x batch 8; W3 = W1 at 4096 x 2; W4 causal byte LM; W1i/W2i "
@@ -116,10 +135,25 @@ def paper_tables(outdir, run, meta, peak, peak_isa, summary, threads, errors, sg
                 "ms/step: median over rounds of each process's median timed step; tokens/s = tokens per step / "
                 "that time; peak RSS: max over rounds of the process's peak resident set; 2t/1t = 1-thread ms / "
                 "2-thread ms of the same program."]
+    bad = "! = other processes used > 0.2 core during the timed steps of this row: unreliable."
     if flagged:
-        wl_notes.append("! = other processes used > 0.2 core during the timed steps of this row: unreliable.")
-    if errors:
-        wl_notes.append("Failed runs: " + "; ".join(errors) + ".")
+        wl_notes.append(bad)
+    # errors read "<impl> <workload> threads=..."
+    r_errors = [e for e in errors if e.split()[1] in REPORT_ORDER]
+    if errors != r_errors:
+        wl_notes.append("Failed runs: " + "; ".join(e for e in errors if e not in r_errors) + ".")
+    r_title = ("Cost: longseq vs PyTorch on the report's own models at its cpu-profile shapes, time per training "
+               "or inference step")
+    r_notes = ["Workloads: " + REPORT_SHAPES + ". R1-R3 a training step (forward, backward, AdamW), R1i-R3i "
+               "forward only; random full-length byte sequences (the report's Text examples are padded, their "
+               "padding masked) and no gradient clipping or schedule, as for W1-W4. PyTorch: the same models "
+               "written in torch (the LRU as an FFT convolution of its kernel, bench/torch_ref.py), "
+               "OMP_WAIT_POLICY=PASSIVE.",
+               wl_notes[1]]
+    if r_flagged:
+        r_notes.append(bad)
+    if r_errors:
+        r_notes.append("Failed runs: " + "; ".join(r_errors) + ".")
 
     sg_head = ["shape", "M N K op", "threads", "longseq GFLOP/s\n(% peak)", "OpenBLAS GFLOP/s\n(% peak)",
                "longseq /\nOpenBLAS"]
@@ -135,7 +169,11 @@ def paper_tables(outdir, run, meta, peak, peak_isa, summary, threads, errors, sg
                 "that thread count (t threads x the best per-core figure). The first four rows are square; "
                 "the others are the shapes of the W1 training step."]
 
-    tables = [(wl_title, wl_head, wl_rows, wl_notes)]
+    tables = []
+    if wl_rows or not r_rows:
+        tables.append((wl_title, wl_head, wl_rows, wl_notes))
+    if r_rows:
+        tables.append((r_title, wl_head, r_rows, r_notes))
     if sg_out:
         tables.append((sg_title, sg_head, sg_out, sg_notes))
     caption = " · ".join(prov)
@@ -224,8 +262,8 @@ def main():
         try:
             sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__))))
             import torch_ref  # noqa: E402  (imports torch; only needed without PyTorch records)
-            for w, (kind, L, B, train, causal) in torch_ref.WORKLOADS.items():
-                gflop.setdefault(w, torch_ref.flops_per_step(kind, L, B, train, causal, False) / 1e9)
+            for w, (kind, L, B, train, causal, sz) in torch_ref.WORKLOADS.items():
+                gflop.setdefault(w, torch_ref.flops_per_step(kind, L, B, train, causal, False, sz) / 1e9)
         except Exception:  # noqa: BLE001
             pass
 
@@ -255,47 +293,56 @@ def main():
           "; ".join(f'{t} thread{"s" if t > 1 else ""}: {", ".join(f"{i} {v:.0f}" for i, v in peak_isa[("all", t)].items())} GFLOP/s'
                     for t in sorted(peak)) + " - % of peak below uses the fastest ISA and t threads x the best per-core figure")
     p("")
-    p("| workload | mode | thr | longseq ms/step (min-max) | PyTorch ms/step (min-max) | speed-up PyTorch/longseq "
-      "| longseq tok/s | PyTorch tok/s | GFLOP/step | longseq GFLOP/s (% peak) | PyTorch GFLOP/s (% peak) "
-      "| longseq RSS MiB | PyTorch RSS MiB | 2t/1t longseq (PyTorch) | other load before / during | rounds |")
-    p("| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |")
     threads = sorted({t for (_, t, _) in recs})
     summary = {}
-    for w in ORDER:
-        for t in threads:
-            a, b = agg(w, t, "longseq"), agg(w, t, "torch")
-            if not a and not b:
-                continue
-            summary[(w, t)] = (a, b)
-            x = a or b
-            g = gflop.get(w)
 
-            def gcell(s):
-                if not s or g is None:
-                    return "-"
-                gs = g / s["ms"] * 1e3
-                return f"{gs:.1f} ({100 * gs / peak[t]:.1f}%)" if t in peak else f"{gs:.1f}"
+    def workload_table(order):
+        p("| workload | mode | thr | longseq ms/step (min-max) | PyTorch ms/step (min-max) | speed-up PyTorch/longseq "
+          "| longseq tok/s | PyTorch tok/s | GFLOP/step | longseq GFLOP/s (% peak) | PyTorch GFLOP/s (% peak) "
+          "| longseq RSS MiB | PyTorch RSS MiB | 2t/1t longseq (PyTorch) | other load before / during | rounds |")
+        p("| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |")
+        for w in order:
+            for t in threads:
+                a, b = agg(w, t, "longseq"), agg(w, t, "torch")
+                if not a and not b:
+                    continue
+                summary[(w, t)] = (a, b)
+                x = a or b
+                g = gflop.get(w)
 
-            def mcell(s):
-                return "-" if not s else f'**{s["ms"]:,.1f}** ({s["min"]:,.0f}-{s["max"]:,.0f})'
+                def gcell(s):
+                    if not s or g is None:
+                        return "-"
+                    gs = g / s["ms"] * 1e3
+                    return f"{gs:.1f} ({100 * gs / peak[t]:.1f}%)" if t in peak else f"{gs:.1f}"
 
-            ratio = f'**{b["ms"] / a["ms"]:.2f}x**' if a and b else "-"
-            scal = ""
-            if t == 2 and (w, 1) in summary:
-                a1, b1 = summary[(w, 1)]
-                sa = f'{a1["ms"] / a["ms"]:.2f}x' if a and a1 else "-"
-                sb = f'{b1["ms"] / b["ms"]:.2f}x' if b and b1 else "-"
-                scal = f"{sa} ({sb})"
-            ob = max(s["other_before"] for s in (a, b) if s)
-            od = max(s["other_during"] for s in (a, b) if s)
-            flag = " !" if od > 0.2 else ""
-            p(f'| {DESC[w]} | {"train" if x["train"] else "forward"} | {t} | {mcell(a)} | {mcell(b)} | {ratio} '
-              f'| {fmt(a and a["tok"])} | {fmt(b and b["tok"])} | {fmt(g, 1)} | {gcell(a)} | {gcell(b)} '
-              f'| {fmt(a and a["rss"])} | {fmt(b and b["rss"])} | {scal} | {ob:.2f} / {od:.2f}{flag} '
-              f'| {a["n"] if a else 0}/{b["n"] if b else 0} |')
+                def mcell(s):
+                    return "-" if not s else f'**{s["ms"]:,.1f}** ({s["min"]:,.0f}-{s["max"]:,.0f})'
+
+                ratio = f'**{b["ms"] / a["ms"]:.2f}x**' if a and b else "-"
+                scal = ""
+                if t == 2 and (w, 1) in summary:
+                    a1, b1 = summary[(w, 1)]
+                    sa = f'{a1["ms"] / a["ms"]:.2f}x' if a and a1 else "-"
+                    sb = f'{b1["ms"] / b["ms"]:.2f}x' if b and b1 else "-"
+                    scal = f"{sa} ({sb})"
+                ob = max(s["other_before"] for s in (a, b) if s)
+                od = max(s["other_during"] for s in (a, b) if s)
+                flag = " !" if od > 0.2 else ""
+                p(f'| {DESC[w]} | {"train" if x["train"] else "forward"} | {t} | {mcell(a)} | {mcell(b)} | {ratio} '
+                  f'| {fmt(a and a["tok"])} | {fmt(b and b["tok"])} | {fmt(g, 1)} | {gcell(a)} | {gcell(b)} '
+                  f'| {fmt(a and a["rss"])} | {fmt(b and b["rss"])} | {scal} | {ob:.2f} / {od:.2f}{flag} '
+                  f'| {a["n"] if a else 0}/{b["n"] if b else 0} |')
+
+    ran = {w for (w, _, _) in recs}
+    if any(w in ran for w in SPEC_ORDER) or not any(w in ran for w in REPORT_ORDER):
+        workload_table(SPEC_ORDER)
+    if any(w in ran for w in REPORT_ORDER):
+        p("\n### R rows: " + REPORT_SHAPES + "\n")
+        workload_table(REPORT_ORDER)
     p("")
     p("ms/step: median over rounds of each process's median step (min-max over rounds); speed-up = PyTorch "
-      "ms / longseq ms; GFLOP/step = torch_ref.py's analytic count (matmul + attention, FFT for S4D; train = 3x "
+      "ms / longseq ms; GFLOP/step = torch_ref.py's analytic count (matmul + attention, FFT for S4D and LRU; train = 3x "
       "forward; W4 counts the masked half too); RSS = max over rounds of the process's peak RSS; other load = cores used "
       "by other processes in the 1 s before the process started / median over its timed steps (max over rounds "
       "and both peers; `!` marks > 0.2, where the row is unreliable); rounds = processes per peer.")
@@ -305,6 +352,7 @@ def main():
     # ---- sgemm ----
     sf = os.path.join(run, "sgemm.md")
     sg, sg_rows = {}, []
+    attn_rate = {}   # (d_head, threads) -> GFLOP/s of the fused-attention rows
     if os.path.exists(sf):
         rows = []
         for line in open(sf):
@@ -328,14 +376,15 @@ def main():
             p("\nmedian of the interleaved timings (>= 0.2 s each); % of the measured FMA peak at that thread count.")
             attn = [ln.strip() for ln in open(sf) if ln.startswith("| fused attention")]
             if attn:
-                p("\n### fused attention (`ls_attention`) forward + backward, B 8 x H 4, T 1024, d_head 32\n")
+                p("\n### fused attention (`ls_attention`) forward + backward, T 1024: d_head 32 (W1's heads, "
+                  "B 8 x H 4) and d_head 16 (the report's cpu-profile heads, B 16 x H 4)\n")
                 p("| kernel | shape | thr | ms/step (min-max) | GFLOP/s (dense count 14 T^2 D per head) |")
                 p("| --- | --- | --- | --- | --- |")
                 for ln in attn:
                     p(ln)
-                    m = re.search(r"\|\s*(\d+)\s*\|[^|]*\|\s*([\d.]+) GFLOP/s", ln)
+                    m = re.search(r"\bD (\d+)\s*\|\s*(\d+)\s*\|[^|]*\|\s*([\d.]+) GFLOP/s", ln)
                     if m:
-                        sg[("attention", "fwd+bwd", int(m.group(1)))] = float(m.group(2))
+                        attn_rate[(int(m.group(1)), int(m.group(2)))] = float(m.group(3))
             load = [ln.strip() for ln in open(sf) if ln.startswith("other load before")]
             if load:
                 p(load[0] + ".")
@@ -361,13 +410,14 @@ def main():
               ("W4 train speed-up, 2 threads", sp("W4"), ">= 3x", lambda v: v >= 3),
               ("W1 scaling 2t/1t (longseq)", scal("W1"), ">= 1.8x", lambda v: v >= 1.8),
               ("W2 scaling 2t/1t (longseq)", scal("W2"), ">= 1.8x", lambda v: v >= 1.8)]
-    worst_rss = [rss_ratio(w, t) for (w, t) in summary if rss_ratio(w, t) is not None]
+    # the SPEC's targets: its workloads (the R rows have none)
+    worst_rss = [rss_ratio(w, t) for (w, t) in summary if w in SPEC_ORDER and rss_ratio(w, t) is not None]
     if worst_rss:
         checks.append(("every workload's RSS below PyTorch's (max ratio)", max(worst_rss), "< 1", lambda v: v < 1))
     for n in ("1024", "2048"):
         v = sg.get(("square", n, 2))
         checks.append((f"sgemm {n}^3 2 threads, longseq/OpenBLAS", v, ">= 0.85", lambda v: v >= 0.85))
-    checks.append(("fused attention fwd+bwd, T 1024, d_head 32, 2 threads, GFLOP/s", sg.get(("attention", "fwd+bwd", 2)),
+    checks.append(("fused attention fwd+bwd, T 1024, d_head 32, 2 threads, GFLOP/s", attn_rate.get((32, 2)),
                    ">= 100", lambda v: v >= 100))
     model_shapes = [v for (lab, _, t), v in sg.items() if t == 2 and lab not in ("square", "attention") and not lab.startswith("attn")]
     if model_shapes:
