@@ -138,8 +138,10 @@ $(BUILD)/bench_peak: bench/peak.c
 	$(CC) $(CFLAGS) $< -o $@ $(LDLIBS)
 
 # longseq vs PyTorch vs OpenBLAS vs the measured peak, interleaved, one table (bench/run.sh):
-#   make bench           full: 3 rounds, W1-W4, W1i, W2i at 1 and 2 threads, sgemm (~25 min)
-#   make bench QUICK=1   1 round, 1 thread only for W1/W2 (~5 min);  BENCH_ARGS= passes more options
+#   make bench           full: 3 rounds, W1-W4, W1i, W2i and the report's cpu-profile models
+#                        R1-R3, R1i-R3i at 1 and 2 threads, sgemm (~35 min, estimated)
+#   make bench QUICK=1   1 round, 1 thread only for W1/W2 (~7 min, est.); BENCH_ARGS= passes more options,
+#                        e.g. BENCH_ARGS='--workloads "R1 R2 R3 R1i R2i R3i"' (the R rows alone)
 bench: $(BUILD)/bench_sgemm $(BUILD)/bench_models $(BUILD)/bench_peak | bench-deps
 	bash bench/run.sh --build $(BUILD) $(if $(filter 1,$(QUICK)),--quick) $(BENCH_ARGS)
 

@@ -8,9 +8,9 @@
 #                   R3, R2i, R3i); workloads W1 W2 W3 W4 W1i W2i (the SPEC's, d 128 x 4 layers) and
 #                   R1 R2 R3 R1i R2i R3i (the report's Transformer, S4D and LRU at its cpu-profile
 #                   shapes, d 64 x 2 layers, T 1024 x batch 16) at 1 and 2 threads; sgemm 5 reps at
-#                   1 and 2 threads. ~35 min on a quiet machine.
+#                   1 and 2 threads. ~35 min on a quiet machine (estimated).
 #   --quick:        1 round; 1 thread only for W1 and W2 (for the scaling column); sgemm 3 reps at
-#                   2 threads. ~7 min.
+#                   2 threads. ~7 min (estimated).
 #   --workloads:    only these (e.g. --workloads "R1 R2 R3 R1i R2i R3i", the report's shapes alone);
 #                   a run of fewer than every workload leaves paper/tables alone (its table goes to
 #                   bench-out only; summarize.py RUN_DIR --tables paper/tables writes it there).
