@@ -589,6 +589,20 @@ static ls_tensor *g_model(ls_ctx *c, ls_tensor *const *in, void *user) {
     return t->m->aux ? ls_add(c, y, t->m->aux) : y;   /* a Switch model's balance loss too */
 }
 
+/* g_model's input: B = 2 rows of ids drawn from ls_rng_make(seed, stream), lengths TT - (k % 3) */
+static void toy_batch(toy *t, ls_model *m, uint64_t seed, uint64_t stream) {
+    t->m = m; t->B = 2;
+    ls_rng r = ls_rng_make(seed, stream);
+    for (int k = 0; k < 2 * 4 * TT; k++) t->ids[k] = (int32_t)ls_rng_below(&r, TV);
+    for (int k = 0; k < 8; k++) t->len[k] = TT - (k % 3);
+}
+
+/* MEGA's kappa re-drawn N(0, 1) for the gradient checks (why: test_model_gradients) */
+static void mega_kappa_redraw(ls_tensor *p, uint64_t seed) {
+    ls_rng kr = ls_rng_make(seed, 10);
+    for (int64_t e = 0; e < p->n; e++) p->x[e] = ls_rng_normal(&kr);
+}
+
 static ls_config toy_config(int arch, int head) {
     ls_config cfg = ls_config_default(arch, TV, TT);
     cfg.d_model = 16; cfg.n_heads = 2; cfg.d_ffn = 32; cfg.d_state = 8; cfg.n_layers = 2;
@@ -665,17 +679,11 @@ static void test_model_gradients(void) {
         int n_chk = 0;
         for (int k = 0; rc == 0 && k < m.P.nt && n_chk < 256; k++) {
             ls_tensor *p = m.P.t[k];
-            if (strstr(p->name, "mega.kappa_")) {
-                ls_rng kr = ls_rng_make((uint64_t)k, 10);
-                for (int64_t e = 0; e < p->n; e++) p->x[e] = ls_rng_normal(&kr);
-            }
+            if (strstr(p->name, "mega.kappa_")) mega_kappa_redraw(p, (uint64_t)k);
             if (!strstr(p->name, "mega.mu_") && !strstr(p->name, "mega.kappa_")) chk[n_chk++] = p;
         }
         toy t;
-        t.m = &m; t.B = 2;
-        ls_rng r = ls_rng_make(i, 9);
-        for (int k = 0; k < 2 * 4 * TT; k++) t.ids[k] = (int32_t)ls_rng_below(&r, TV);
-        for (int k = 0; k < 8; k++) t.len[k] = TT - (k % 3);
+        toy_batch(&t, &m, i, 9);
         ls_gradcheck_result res;
         memset(&res, 0, sizeof res);
         /* Through a whole float32 model the finite differences of S4D's A parameters (gradients
@@ -1575,10 +1583,7 @@ static void test_hwfa(void) {
         cfg.norm = v[i].norm;
         if (!v[i].causal) cfg.sinks = 1;
         toy t;
-        t.m = &m; t.B = 2;
-        ls_rng rr = ls_rng_make(40 + i, 9);
-        for (int k = 0; k < 2 * 4 * TT; k++) t.ids[k] = (int32_t)ls_rng_below(&rr, TV);
-        for (int k = 0; k < 8; k++) t.len[k] = TT - (k % 3);
+        toy_batch(&t, &m, 40 + i, 9);
         ls_gradcheck_result res;
         memset(&res, 0, sizeof res);
         rc = ls_model_init(&m, &cfg, 9 + i, err);
@@ -1924,18 +1929,12 @@ static void test_mega_qk_grads(void) {
         for (int i = 0; !rc && i < m.P.nt; i++) {
             ls_tensor *p = m.P.t[i];
             if (!strstr(p->name, "mega.kappa_") && !strstr(p->name, "mega.mu_")) continue;
-            if (strstr(p->name, "kappa_")) {
-                ls_rng kr = ls_rng_make((uint64_t)i, 10);
-                for (int64_t e = 0; e < p->n; e++) p->x[e] = ls_rng_normal(&kr);
-            }
+            if (strstr(p->name, "kappa_")) mega_kappa_redraw(p, (uint64_t)i);
             if (strstr(p->name, "mega.mu_k")) mu_k = p;
             else if (n < 3) chk[n++] = p;
         }
         toy t;
-        t.m = &m; t.B = 2;
-        ls_rng r = ls_rng_make(k, 19);
-        for (int i = 0; i < 2 * 4 * TT; i++) t.ids[i] = (int32_t)ls_rng_below(&r, TV);
-        for (int i = 0; i < 8; i++) t.len[i] = TT - (i % 3);
+        toy_batch(&t, &m, (uint64_t)k, 19);
         ls_gradcheck_result res;
         memset(&res, 0, sizeof res);
         if (!rc && (n != 3 || !mu_k)) rc = -1;
