@@ -351,6 +351,25 @@ static inline void arm_diverged_ft(arm_out *o) {
     o->ft.val = o->ft.test = o->ft.loss = o->ft.val_loss = NAN;
 }
 
+/* 1 when every record the arm needs is finished (a diverged pretraining counts: its fine-tuning
+   is "diverged" without running), 0 when one is missing: a records-only table can tell a cell it
+   cannot print yet without training anything */
+static inline int arm_recorded(const arm_spec *a) {
+    rp_result x;
+    uint64_t init = 0;
+    if (a->spt) {
+        rp_run pr = {.table = a->table, .model = a->lm, .train = a->pt, .data_key = a->data_key,
+                     .save_model = 1, .ckpt_every = a->pt.eval_every};
+        int pk = rp_run_peek(&pr, &x);
+        if (pk == RP_DIVERGED) return 1;
+        if (pk != 0) return 0;
+        init = rp_run_hash(&pr);
+    }
+    rp_run r = {.table = a->table, .model = a->cls, .train = a->ft, .data_key = a->data_key,
+                .init_hash = init, .ckpt_every = a->ft.eval_every};
+    return rp_run_peek(&r, &x) >= 0;
+}
+
 static inline int arm_run(const arm_spec *a, arm_out *o) {
     char err[LS_ERRLEN], lab[160], plab[200];
     memset(o, 0, sizeof *o);

@@ -194,25 +194,53 @@ static void raw_rows(rp_table *raw, const lra_task *t, int m, const plan *p,
         }
 }
 
+/* one arm of model m on a task for one seed; lab (96 bytes) receives its label */
+static arm_spec arm_for(const lra_task *t, const plan *p, int m, int a, uint64_t seed,
+                        const char *key, char *lab, const ls_dataset *D) {
+    snprintf(lab, 96, "%s %s%s seed %llu", t->name, MODEL[m], a ? " +SPT" : "",
+             (unsigned long long)seed);
+    const int obj_pt = m == M_LRU ? LS_OBJ_CLM : LS_OBJ_MLM;
+    arm_spec as = {.prog = PROG, .table = ARM_RUNS, .label = lab, .data_key = key,
+                   .cls = model_cfg(t, p, m, 0), .lm = model_cfg(t, p, m, 1),
+                   .ft = arm_train(t, p, S.prof, LS_OBJ_CLASSIFY, LR[m], seed),
+                   .pt = arm_train(t, p, S.prof, obj_pt, LR[m], seed),
+                   .train = &D[0], .val = &D[1], .test = &D[2], .lm_train = &D[3],
+                   .lm_val = &D[4], .spt = a, .fresh = S.fresh, .quiet = S.quiet};
+    return as;
+}
+
+/* --records: a model whose runs are not all recorded yet (its runs are still training) gets
+   cells that say so instead of numbers, and the table prints; 1 when that is the case */
+static int model_pending(const lra_task *t, const plan *p, int m, const char *key,
+                         const ls_dataset *D) {
+    int missing = 0, n = S.nseed * N_ARMS;
+    for (int s = 0; s < S.nseed; s++)
+        for (int a = 0; a < N_ARMS; a++) {
+            char lab[96];
+            arm_spec as = arm_for(t, p, m, a, S.seed0 + (uint64_t)s, key, lab, D);
+            missing += !arm_recorded(&as);
+        }
+    if (!missing) return 0;
+    for (int a = 0; a < N_ARMS; a++)
+        snprintf(S.C[m][a][t->id].why, 128, "no record yet (%d of %d arms)", missing, n);
+    fprintf(stderr, PROG ": %s %s: %d of %d arms have no record yet (records-only mode): their "
+            "cells say so\n", t->name, MODEL[m], missing, n);
+    for (int k = 0; k < 3 * S.nseed; k++) arm_progress_done(1, 0);
+    return 1;
+}
+
 /* both arms of one model on one task, every seed (arm_run trains or reads back each run) */
 static int run_model(const lra_task *t, const plan *p, int m, const char *key, rp_table *raw) {
-    ls_dataset tr = arm_split(&t->train, 0, 0), va = arm_split(&t->val, 0, 0);
-    ls_dataset te = arm_split(&t->test, TEST_MAX[S.prof], 0);
-    ls_dataset ptr = arm_split(&t->train, 0, 1), pva = arm_split(&t->val, 0, 1);
-    const int obj_pt = m == M_LRU ? LS_OBJ_CLM : LS_OBJ_MLM;
+    const ls_dataset D[5] = {arm_split(&t->train, 0, 0), arm_split(&t->val, 0, 0),
+                             arm_split(&t->test, TEST_MAX[S.prof], 0), arm_split(&t->train, 0, 1),
+                             arm_split(&t->val, 0, 1)};
+    if (rp_records_only() && model_pending(t, p, m, key, D)) return 0;
     rp_result R[N_ARMS][MAX_SEEDS], PT[MAX_SEEDS];
     for (int s = 0; s < S.nseed; s++) {
         uint64_t seed = S.seed0 + (uint64_t)s;
         for (int a = 0; a < N_ARMS; a++) {
             char lab[96];
-            snprintf(lab, sizeof lab, "%s %s%s seed %llu", t->name, MODEL[m], a ? " +SPT" : "",
-                     (unsigned long long)seed);
-            arm_spec as = {.prog = PROG, .table = ARM_RUNS, .label = lab, .data_key = key,
-                           .cls = model_cfg(t, p, m, 0), .lm = model_cfg(t, p, m, 1),
-                           .ft = arm_train(t, p, S.prof, LS_OBJ_CLASSIFY, LR[m], seed),
-                           .pt = arm_train(t, p, S.prof, obj_pt, LR[m], seed),
-                           .train = &tr, .val = &va, .test = &te, .lm_train = &ptr, .lm_val = &pva,
-                           .spt = a, .fresh = S.fresh, .quiet = S.quiet};
+            arm_spec as = arm_for(t, p, m, a, seed, key, lab, D);
             arm_out o;
             if (arm_run(&as, &o)) return -1;
             R[a][s] = o.ft;
