@@ -493,6 +493,17 @@ static void test_records(void) {
     rp_set_records_only(0);
     T_CHECK(rc3 == 0 && had_model && rc4 == 0 && o2.pt.cached && o2.ft.cached && o2.ft.test == o1.ft.test && fabs(o2.pt.val_loss - o1.pt.val_loss) < 1e-6,
             "records: an SPT arm with both records finished is read back without its .model (rc %d %d, model %d, cached %d %d, test %.3f)", rc3, rc4, had_model, o2.pt.cached, o2.ft.cached, o2.ft.test);
+    /* arm_recorded: the SPT arm above has both records, a scratch arm once arm_run made its; an
+       arm whose pretraining (another seed) or run is unrecorded has not */
+    arm_spec s2 = s, s3 = s;
+    s2.spt = 0;
+    s3.pt.seed = 99;
+    int before = arm_recorded(&s2), rc7 = arm_run(&s2, &o2);
+    int seen1 = arm_recorded(&s), seen2 = !before && rc7 == 0 && arm_recorded(&s2), seen3 = arm_recorded(&s3);
+    s2.ft.seed = 98;
+    int seen4 = arm_recorded(&s2);
+    T_CHECK(seen1 && seen2 && !seen3 && !seen4, "records: arm_recorded sees an arm's finished records (SPT %d, scratch %d) "
+            "and misses an unrecorded pretraining (%d) or run (%d)", seen1, seen2, seen3, seen4);
     rp_run pr = {.table = "t", .label = "records test", .model = lm, .train = pc, .data_key = "toy data", .save_model = 1,
                  .ckpt_every = pc.eval_every};   /* arm_run's pretraining: a checkpoint at each validation */
     rp_set_records_only(1);
