@@ -498,8 +498,8 @@ static void test_records(void) {
     arm_spec s2 = s, s3 = s;
     s2.spt = 0;
     s3.pt.seed = 99;
-    int before = arm_recorded(&s2), rc7 = arm_run(&s2, &o2);
-    int seen1 = arm_recorded(&s), seen2 = !before && rc7 == 0 && arm_recorded(&s2), seen3 = arm_recorded(&s3);
+    int seen1 = arm_recorded(&s), before = arm_recorded(&s2), rc7 = arm_run(&s2, &o2);
+    int seen2 = !before && rc7 == 0 && arm_recorded(&s2), seen3 = arm_recorded(&s3);
     s2.ft.seed = 98;
     int seen4 = arm_recorded(&s2);
     T_CHECK(seen1 && seen2 && !seen3 && !seen4, "records: arm_recorded sees an arm's finished records (SPT %d, scratch %d) "
