@@ -50,7 +50,10 @@ log "cpu: $cpu; commit $(git describe --always --dirty 2>/dev/null || echo unkno
 # the co-tenant; killed however this script ends
 yes >/dev/null &
 TENANT=$!
-trap 'kill $TENANT 2>/dev/null || true' EXIT INT TERM
+# a trap on INT or TERM that did not exit would let the loop go on (a killed run kept measuring)
+trap 'kill $TENANT 2>/dev/null || true' EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
 sleep 1
 
 steps_for() { case "$1" in W2|W2i) echo $((2 * STEPS)) ;; *) echo "$STEPS" ;; esac; }

@@ -30,7 +30,10 @@ done
 mkdir -p "$DIR" || die "cannot create directory $DIR"
 DIR=$(cd "$DIR" && pwd)
 TMP=$(mktemp -d "${TMPDIR:-/tmp}/longseq-fetch.XXXXXX") || die "cannot create a temporary directory"
-trap 'rm -rf "$TMP"' EXIT INT TERM
+# INT and TERM exit (a trap that only cleaned up would let the script go on without its TMP)
+trap 'rm -rf "$TMP"' EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
 chmod 755 "$TMP"   # apt-get download drops to the _apt user, which must be able to write here
 
 # check_sums NAME: verifies the files of data set NAME (relative to DIR); 0 when all match
