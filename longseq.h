@@ -193,6 +193,11 @@ typedef struct ls_autothreads {
    median by the margin; when others >= 0 (cores busy with other processes, of ncpu), at most the
    free cores rounded, and at least 1 */
 LS_API int ls_autothreads_choose(int n, double med_1, double med_n, double others, int ncpu);
+/* this process's CPU seconds (all threads), the machine's busy CPU seconds (all cores: user, nice,
+   system, irq, softirq, steal) and the online core count; 0, or -1 where the OS does not tell
+   (Linux only: /proc/stat). Two readings give the cores other processes kept busy in between:
+   ((busy1 - busy0) - (own1 - own0)) / wall. */
+LS_API int ls_cpu_load(double *own, double *busy, int *ncpu);
 LS_API void ls_autothreads_init(ls_autothreads *a);
 LS_API void ls_autothreads_step(ls_autothreads *a, double step_seconds);
 LS_API void ls_autothreads_end(ls_autothreads *a);
@@ -940,9 +945,8 @@ LS_API void ls_autothreads_init(ls_autothreads *a) {
     a->others = -1;
 }
 
-/* this process's CPU seconds and the machine's busy CPU seconds (all cores), and the online core
-   count; 0, or -1 where the OS does not tell (then the probe judges by step times alone) */
-static int ls__cpu_load(double *own, double *busy, int *ncpu) {
+/* where it returns -1 the probe judges by step times alone */
+LS_API int ls_cpu_load(double *own, double *busy, int *ncpu) {
 #if defined(__linux__)
     struct timespec ts;
     if (clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts)) return -1;
@@ -994,7 +998,7 @@ LS_API void ls_autothreads_step(ls_autothreads *a, double s) {
     if (i == 0) {   /* the load is measured over the probe's other 2 LS_AUTO_PROBE - 1 steps */
         double own, busy;
         a->wall0 = 0;
-        if (a->load && !ls__cpu_load(&own, &busy, &ncpu)) { a->cpu0 = own; a->busy0 = busy; a->wall0 = ls_now(); }
+        if (a->load && !ls_cpu_load(&own, &busy, &ncpu)) { a->cpu0 = own; a->busy0 = busy; a->wall0 = ls_now(); }
     }
     if (i < LS_AUTO_PROBE) a->t_n[i] = s;
     else a->t_1[i - LS_AUTO_PROBE] = s;
@@ -1003,7 +1007,7 @@ LS_API void ls_autothreads_step(ls_autothreads *a, double s) {
         double own, busy, wall;
         a->others = -1;
         /* a probe shorter than 0.2 s spans too few clock ticks (1/100 s) to tell the load */
-        if (a->load && a->wall0 > 0 && !ls__cpu_load(&own, &busy, &ncpu) && (wall = ls_now() - a->wall0) >= 0.2) {
+        if (a->load && a->wall0 > 0 && !ls_cpu_load(&own, &busy, &ncpu) && (wall = ls_now() - a->wall0) >= 0.2) {
             a->others = (busy - a->busy0 - (own - a->cpu0)) / wall;
             if (a->others < 0) a->others = 0;
         }

@@ -89,26 +89,6 @@ static int cmpd(const void *a, const void *b) {
     return (x > y) - (x < y);
 }
 
-/* busy seconds of all CPUs (user+nice+system+irq+softirq+steal) from /proc/stat; < 0 if unknown */
-static double busy_seconds(void) {
-    FILE *f = fopen("/proc/stat", "r");
-    if (!f) return -1.0;
-    unsigned long long v[8] = {0};
-    int n = fscanf(f, "cpu %llu %llu %llu %llu %llu %llu %llu %llu", &v[0], &v[1], &v[2], &v[3],
-                   &v[4], &v[5], &v[6], &v[7]);
-    fclose(f);
-    if (n != 8) return -1.0;
-    return (double)(v[0] + v[1] + v[2] + v[5] + v[6] + v[7]) / (double)sysconf(_SC_CLK_TCK);
-}
-
-/* CPU seconds used by this process (all threads) */
-static double own_seconds(void) {
-    struct rusage ru;
-    getrusage(RUSAGE_SELF, &ru);
-    return (double)ru.ru_utime.tv_sec + 1e-6 * (double)ru.ru_utime.tv_usec +
-           (double)ru.ru_stime.tv_sec + 1e-6 * (double)ru.ru_stime.tv_usec;
-}
-
 typedef struct result {
     double ms_med, ms_min, ms_max, cpu_ms_med, other_med, rss_mib, last;
     double *ms;
@@ -144,7 +124,10 @@ static void run(const workload *w, int steps, int warmup, int ops, int adapt, re
     ls_autothreads_init(&at);
     for (int s = 0; s < warmup + steps; s++) {
         if (ops && s == warmup) ls_ctx_profile(&ctx, res->op_s);
-        double b0 = busy_seconds(), c0 = own_seconds(), t0 = ls_now();
+        double b0 = -1, c0 = 0, b1 = -1, c1 = 0, t0;
+        int nc;
+        if (ls_cpu_load(&c0, &b0, &nc)) b0 = -1;   /* the other processes' load, from /proc/stat */
+        t0 = ls_now();
         ls_tensor *logits = ls_model_forward(&ctx, &m, ids, NULL, w->B, w->T);
         if (w->train) {
             ls_tensor *loss = ls_cross_entropy(&ctx, logits, w->causal ? next : tgt, -100);
@@ -162,11 +145,12 @@ static void run(const workload *w, int steps, int warmup, int ops, int adapt, re
             res->last = sum;
         }
         ls_ctx_reset(&ctx);
-        double dt = ls_now() - t0, b1 = busy_seconds(), c1 = own_seconds();
+        double dt = ls_now() - t0;
+        if (ls_cpu_load(&c1, &b1, &nc)) b1 = -1;
         if (adapt) ls_autothreads_step(&at, dt);
         if (s >= warmup) {
             ms[s - warmup] = res->ms[s - warmup] = 1e3 * dt;
-            double o = b0 < 0 ? 0.0 : ((b1 - b0) - (c1 - c0)) / dt;   /* cores used by others */
+            double o = b0 < 0 || b1 < 0 ? 0.0 : ((b1 - b0) - (c1 - c0)) / dt;   /* others' cores */
             other[s - warmup] = o > 0 ? o : 0.0;
             cpu[s - warmup] = 1e3 * (c1 - c0);
         }
