@@ -62,8 +62,8 @@ LayerNorm, mean-pool over time, Linear(64, 2); L=1024, B=16; random full-length 
 Threads: torch.set_num_threads(--threads); run it with OMP_NUM_THREADS and OPENBLAS_NUM_THREADS set to
 the same number (Debian's torch does its matmuls in OpenBLAS's own pthread pool) and with
 OMP_WAIT_POLICY=PASSIVE: with 2 cores, spinning OpenMP workers otherwise fight OpenBLAS's worker thread
-(measured on 2 cores of an AMD EPYC, family 26 model 2 (Zen 5), 2026-11-24: ACTIVE ~4.0 s, unset
-~2.5 s, PASSIVE ~2.1 s per W1 step).
+(in one measurement on 2 cores a W1 step took about twice as long with ACTIVE as with PASSIVE, and
+unset sat between).
 
 Timing: warm-up steps, then >= --steps timed steps with time.perf_counter(); one JSON line per
 workload with every step time, median ms/step, tokens/s (B*L per step), analytic FLOPs/step,

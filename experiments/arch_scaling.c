@@ -53,11 +53,11 @@ static const prof PROF[3] = {
     {.nd = 4, .d = {32, 48, 64, 96}, .L = 128, .batch = 8, .steps = 3000, .nval = 64},
     /* paper: more widths and steps */
     {.nd = 6, .d = {32, 48, 64, 96, 128, 192}, .L = 128, .batch = 8, .steps = 10000, .nval = 256}};
-/* cpu steps, from a timing probe at 1 thread on an idle core of a 2-core AMD EPYC (family 26 model
-   2, Zen 5; 2026-11-24, when the table was designed): 2.4-20 ms per step from d 32 to 96 (Mixer
-   fastest, linear attention slowest), 0.21-0.23 s for one step of all 24 runs, so 3000 steps are
-   10-11.5 min plus ~5 s of validation and checkpoints. The table's first plan had ~250 steps, sized
-   for an assumed 2 GFLOP/s; the C below runs at ~100 GFLOP/s on that CPU (d 96, 1 thread). Tay et
+/* cpu steps: the table was sized by timing one step of every run at 1 thread when it was designed
+   (a few ms per step at d 32 up to about 20 ms at d 96; Mixer fastest, linear attention slowest),
+   so that 3000 steps of all runs take about ten minutes. The table's first plan had ~250 steps,
+   sized for an assumed 2 GFLOP/s; the kernels run near 100 GFLOP/s on one core at d 96. What the
+   runs took, and on which machine, is in their records and the cost table (`build/cost`). Tay et
    al. 2022 also train every size for the same steps (2^19, on C4). */
 
 /* one trained model: stored non-embedding parameters, per-token FLOPs, held-out bpc */

@@ -62,10 +62,9 @@ static const struct { const char *name, *ascii; int norm; } SCHEME[N_SCHEMES] = 
      .norm = LS_NORM_DEEPNORM}};
 
 /* per profile: depths, steps (the same for every run), validation sequences (a multiple of BATCH).
-   cpu = paper = the table's design: N 6, 18, 48, 200 steps, a budget of 15 min. A step costs 0.5
-   to 1 ms per layer on 1 thread (timed: 3 ms at N=6, 28 ms at N=48 on an idle core of a 2-core
-   AMD EPYC, family 26 model 2, Zen 5; 2026-11-24), so the 15 runs plus the 5 stress runs take 1
-   to 2 min.
+   cpu = paper = the table's design: N 6, 18, 48, 200 steps, a budget of 15 min. A step costs
+   about 0.5 to 1 ms per layer on one core of a current CPU, so the 15 runs plus the 5 stress runs
+   take minutes (the records and the cost table, `build/cost`, say how long and on which machine).
    Run it with --threads 1: at d=32 a second thread only adds synchronisation. */
 typedef struct depth_plan { int nN, N[3]; int64_t steps, nval; int nseed; } depth_plan;
 static const depth_plan PLANS[3] = {

@@ -45,9 +45,9 @@ static const variant VAR[N_VAR] = {
     [V_S4D] = {.name = "S4D", .model = M_S4D, .pos = LS_POS_NONE, .causal = 0, .lr = 3e-3f},
     [V_LRU] = {.name = "LRU", .model = M_LRU, .pos = LS_POS_NONE, .causal = 1, .lr = 3e-3f},
 };
-/* ceilings (steps) per profile and task, for attention and for the SSMs; 0 = not run. cpu: the
-   whole table in about 1.5 hours on 2 cores (two processes of one thread, step times of lra --plan
-   on a 2-core AMD EPYC family 26 model 2, Zen 5) */
+/* ceilings (steps) per profile and task, for attention and for the SSMs; 0 = not run. cpu: sized
+   from lra --plan's step times to take about 1.5 hours on 2 cores as two 1-thread processes (the
+   cost table, `build/cost`, gives what it took and on which machine) */
 static const int64_t CEIL[3][LRA_N_TASKS][2] = {
     {{24, 24}, {16, 16}, {16, 16}, {16, 16}, {16, 16}, {0, 8}},
     {{1000, 1200}, {800, 1200}, {800, 1200}, {800, 1200}, {800, 1200}, {0, 160}},

@@ -34,12 +34,9 @@
 /* Sizes per profile. cpu: d 64, 4 heads (d_h 16), FFN 256, 2 layers, batch 16 x L_train 64, tests
    at 64..512, as the table was designed; its step count follows the design's rule (time one step,
    then give every model the same steps, at most 3 min of training each). The design's nominal 500
-   steps assumed ~2 GFLOP/s. 1-thread probes on a shared 2-core AMD EPYC (family 26 model 2, Zen 5;
-   2026-11-24): a training step (B 16 x L 64, any of the four models) took 8-10 ms with one other
-   job running (300 steps with 4 validations in 2.4-2.9 s) and 14-16 ms with both cores busy, so
-   500 steps would use 5-8 s of the 3 min. 8000 steps: 1.3-2 min per
-   model (< 3 min even at 22 ms a step), 5-9 min for the table; evaluation adds under a second a
-   row.
+   steps assumed ~2 GFLOP/s; a step of these models (B 16 x L 64) takes about 10-20 ms on one core
+   of a current CPU, so 8000 steps fit the 3 min (what they took, and on which machine, is in the
+   records and the cost table: `build/cost`); evaluation adds under a second a row.
    smoke only runs every code path; paper is for bigger machines. */
 typedef struct e1_plan {
     int d, H, F, layers;

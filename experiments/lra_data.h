@@ -43,13 +43,11 @@
      an evaluation pass stays in the tens of seconds. Image keeps all of Fashion-MNIST. Pathfinder
      uses 10% of LRA's images; Path-X 3000 images = 200 MB of int32 tokens. paper sizes hold int32
      tokens: Path-X paper needs 13 GB, Pathfinder 0.8 GB, ListOps 0.8 GB.
-     Build times measured on the 2-core machine (busy with other jobs, so upper bounds): smoke every
-     task < 0.5 s (Path-X 0.4 s); cpu ListOps 0.4-0.6 s, Text 0.8 s, Retrieval 0.6 s, Image 0.6 s,
-     Pathfinder 6-12 s (0.4 ms of CPU per image), Path-X 17 s (5 ms of CPU per image); paper ListOps
-     4-8 s, Text 3.5 s, Retrieval 5 s, Image 0.4 s, Pathfinder 2-3 min. Variants, cpu profile:
-     pathfinder-easy 2.8 s of CPU (0.14 ms per image; Pathfinder measured at the same time 8.8 s),
-     retrieval-easy 0.3 s of CPU (Retrieval 1.0 s); wall 15 s and 3 s under `nice` on the busy
-     machine.
+     Build cost: every smoke task builds in under a second; in the cpu profile every task but the
+     two path tasks builds in about a second, Pathfinder in seconds (about 0.4 ms of CPU per image;
+     pathfinder-easy a third of that) and Path-X in tens of seconds (about 5 ms per image); paper
+     Pathfinder takes minutes. Cheap next to training either way; `datagen TASK` prints the build
+     time on your machine.
      Why the variants: in the learning-budget runs every small model stays at chance on Retrieval
      and Pathfinder within ~1200 steps, which separates no arms; the variants keep the task (same
      generator or documents, splits, label rule) and remove most of what makes it hard.
