@@ -74,6 +74,7 @@ test: $(BUILD)/run_tests $(BUILD)/readme_example $(BUILD)/readme_mlp \
 	@rm -rf $(BUILD)/readme-run && mkdir -p $(BUILD)/readme-run && cd $(BUILD)/readme-run && \
 	    ../readme_example > out.txt && echo "test: README.md's example ok ($$(tail -n 1 out.txt))" && \
 	    ../readme_mlp > mlp.txt && echo "test: README.md's MLP snippet ok ($$(tail -n 1 mlp.txt))"
+	@bash tests/check_header.sh longseq.h
 	./$(BUILD)/run_tests
 
 # README.md's example: the C block between its "<!-- readme example: begin/end -->" markers, a whole
