@@ -113,7 +113,7 @@
      c. Write the public constructor `ls_tensor *ls_name(ls_ctx *ctx, ...)`: check shapes (ls__fail
         names the op and the shapes), make the output (ls__out), record (ls__record), run forward.
      d. Add a case to tests/test_grad.c. The suite fails while any op in the table has no case.
-     e. Put b and c under a `/* --- NAME: formula --- */` banner in part 6C, in LS_OP_LIST order,
+     e. Put b and c under a "--- NAME: formula ---" banner comment in part 6C, in LS_OP_LIST order,
         and add NAME to the contents list (6C.2); tests/check_header.sh (in make test) checks both.
 */
 #ifndef LONGSEQ_H
