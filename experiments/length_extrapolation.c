@@ -62,9 +62,11 @@ static const e1_plan E1_PLAN[3] = {
 enum { LANG_SEED = 1, TRAIN_SEED = 11, VAL_SEED = 12, PLAIN_SEED = 1000 };
 
 /* the trained models */
-enum { T_SIN, T_ALIBI, T_ROPE, T_KEYNORM, T_XPOS, T_KERPLE, T_HWFA, N_TRAINED };
+enum { T_SIN, T_ALIBI, T_ROPE, T_KEYNORM, T_XPOS, T_KERPLE, T_HWFA, T_NOPE, T_ROPE_LOGN,
+       N_TRAINED };
 static const char *const TRAINED[N_TRAINED] = {"Sinusoidal", "ALiBi (m=2^-2..2^-8)", "RoPE",
-                                               "RoPE+KeyNorm", "xPos", "KERPLE-log", "HWFA"};
+                                               "RoPE+KeyNorm", "xPos", "KERPLE-log", "HWFA",
+                                               "NoPE", "RoPE-log n (trained)"};
 /* HWFA's window (LS_POS_HWFA: layer 1 window attention with RoPE, layer 2 full, NoPE, log n) is
    3 L_train / 4 (48 at L_train 64): below L_train, as the layout requires, and wide enough that
    the window layer alone covers most of a training sequence */
@@ -74,7 +76,8 @@ static const char *const TRAINED[N_TRAINED] = {"Sinusoidal", "ALiBi (m=2^-2..2^-
 
 /* the table's rows, in order; windows and ReRoPE w are in quarters of L_train (64 -> 16, 32, 64) */
 enum { R_SIN, R_ALIBI, R_ROPE, R_LOGN, R_WINDOW, R_LAMBDA, R_PI, R_NTK, R_YARN, R_RE1, R_RE2,
-       R_RE4, R_LEAKY, R_KN, R_KN_RE, R_XPOS, R_KERPLE, R_HWFA, R_NBCE, N_ROWS };
+       R_RE4, R_LEAKY, R_KN, R_KN_RE, R_XPOS, R_KERPLE, R_HWFA, R_NBCE, R_NOPE, R_LOGN_T,
+       N_ROWS };
 typedef struct e1_row {
     int model;             /* T_*: whose parameters */
     const char *change;    /* the test-time change; a "%lld" is filled by row_number() */
@@ -107,7 +110,10 @@ static const e1_row ROWS[N_ROWS] = {
     [R_XPOS] = {.model = T_XPOS, .change = "-"},
     [R_KERPLE] = {.model = T_KERPLE, .change = "-"},
     [R_HWFA] = {.model = T_HWFA, .change = "-"},
-    [R_NBCE] = {.model = T_ROPE, .change = "NBCE β=0.25 (blocks of %lld)", .nbce = 1}};
+    [R_NBCE] = {.model = T_ROPE, .change = "NBCE β=0.25 (blocks of %lld)", .nbce = 1},
+    [R_NOPE] = {.model = T_NOPE, .change = "-"},
+    /* trained with logits times log(i+1)/log L_train (ls_config logn 1), tested the same way */
+    [R_LOGN_T] = {.model = T_ROPE_LOGN, .change = "-", .logn = 1}};
 /* YaRN's ramp ends at beta = 32 turns (Peng et al. 2023, arXiv 2309.00071, for LLaMA), but at
    L_train 64, d_h 16 the turn counts r_t = L_train theta_t / 2 pi are 10.2, 3.2, 1.02, 0.32, ...:
    none reaches 32, so beta = 8 (a deviation the table's notes state) */
@@ -124,7 +130,9 @@ static ls_config trained_config(const e1_plan *p, int t) {
     c.d_model = p->d; c.n_heads = p->H; c.d_ffn = p->F; c.n_layers = p->layers;
     c.causal = 1; c.head = LS_HEAD_LM;
     c.pos = t == T_SIN ? LS_POS_SINUSOIDAL : t == T_ALIBI ? LS_POS_ALIBI : t == T_XPOS ? LS_POS_XPOS
-          : t == T_KERPLE ? LS_POS_KERPLE : t == T_HWFA ? LS_POS_HWFA : LS_POS_ROPE;
+          : t == T_KERPLE ? LS_POS_KERPLE : t == T_HWFA ? LS_POS_HWFA
+          : t == T_NOPE ? LS_POS_NONE : LS_POS_ROPE;
+    if (t == T_ROPE_LOGN) c.logn = 1;
     c.keynorm = t == T_KEYNORM;
     if (t == T_HWFA) c.window = HWFA_WINDOW(p->L);
     return c;
@@ -501,14 +509,16 @@ static int copy_check(const e1_view *e, char *why, size_t cap) {
 
 /* published figures (sources in each row), the trend each predicts, and our test of it */
 typedef struct e1_anchor { int su; const char *what, *published, *trend; int kind, row; } e1_anchor;
-static const char *const SOURCE[5] = {
+static const char *const SOURCE[6] = {
     "ALiBi Table 2 (Press et al. 2022, arXiv 2108.12409: WikiText-103, 247M params, L_train 512), "
     "validation perplexity at L_valid 512 / 1012 / 1512 / 2512 / 15512",
     "Su 9708/9859 (J. Su 2023, kexue.fm/archives/9708 and 9859: 100M GAU, L_train 512), per-token "
     "accuracy % at 512 / 4096 repeated / 4096 non-repeated",
     "KERPLE (Chi et al. 2022, NeurIPS, arXiv 2205.09921)",
     "xPos (Sun et al. 2023, \"A Length-Extrapolatable Transformer\", ACL, arXiv 2212.10554)",
-    "HWFA and NBCE (J. Su 2023, kexue.fm/archives/9603 and 9617)"};
+    "HWFA and NBCE (J. Su 2023, kexue.fm/archives/9603 and 9617)",
+    "NoPE (Kazemnejad et al. 2023, \"The Impact of Positional Encoding on Length Generalization "
+    "in Transformers\", NeurIPS, arXiv 2305.19466)"};
 static const e1_anchor ANCHORS[] = {
     {.su = 0, .what = "Sinusoidal", .published = "20.05 / 43.54 / 76.23 / 132.41 / 406.01",
      .trend = "explodes beyond L_train", .kind = K_SIN_STEEP, .row = R_SIN},
@@ -523,8 +533,9 @@ static const e1_anchor ANCHORS[] = {
     {.su = 1, .what = "Baseline RoPE", .published = "49.41 / 24.17 / 23.16",
      .trend = "halves beyond L_train", .kind = K_ROPE_LESS, .row = R_ROPE},
     {.su = 1, .what = "Baseline-log n", .published = "49.40 / 24.60 / 24.02",
-     .trend = "slightly better than RoPE (Su trains with log n; row 4 is the test-time log n†)",
-     .kind = K_LOGN_BETTER, .row = R_LOGN},
+     .trend = "slightly better than RoPE (trained with log n, as Su trains it; row 4 is the "
+              "test-time log n† on RoPE's checkpoint)",
+     .kind = K_LOGN_BETTER, .row = R_LOGN_T},
     {.su = 1, .what = "PI", .published = "49.41 / 15.04 / 13.54",
      .trend = "worse than RoPE without fine-tuning", .kind = K_NO_RECOVER, .row = R_PI},
     {.su = 1, .what = "NTK-fixed", .published = "49.41 / 51.86 / 39.61", .trend = "recovers most",
@@ -566,7 +577,12 @@ static const e1_anchor ANCHORS[] = {
                   "than a released LLM's training length, no perplexity figure)",
      .trend = "extends the context a trained model can read with no fine-tuning: recovers most of "
               "what RoPE loses past L_train",
-     .kind = K_RECOVER, .row = R_NBCE}};
+     .kind = K_RECOVER, .row = R_NBCE},
+    {.su = 5, .what = "NoPE (no position encoding, causal)",
+     .published = "(the paper's claim; its figures are accuracies on synthetic reasoning tasks, "
+                  "not language modelling)",
+     .trend = "a causal decoder without position encoding length-generalises better than RoPE",
+     .kind = K_BEATS_ROPE, .row = R_NOPE}};
 
 /* one line per anchor: ✓/✗ when the table has the row (· when not), the figures, the trend,
    our test of it */
@@ -636,8 +652,9 @@ static void add_rows(rp_table *t, rp_table *csv, const e1_plan *p, const double 
     for (int r = 0; r < N_ROWS; r++) {
         const e1_row *w = &ROWS[r];
         /* trained here, not post-hoc */
-        int own = r == R_SIN || r == R_ALIBI || r == R_ROPE || r == R_KN || r == R_XPOS
-                  || r == R_KERPLE || r == R_HWFA;
+        int first = 0;   /* the row that trained this row's model: the first row using it */
+        while (ROWS[first].model != w->model) first++;
+        int own = first == r;
         char num[8], change[96], cell[4][16], tail[16], copy[16], train[32], line[1024];
         snprintf(num, sizeof num, "%d", r + 1);
         snprintf(change, sizeof change, w->change, row_number(w, p->L));
@@ -653,7 +670,7 @@ static void add_rows(rp_table *t, rp_table *csv, const e1_plan *p, const double 
         snprintf(tail, sizeof tail, "%.3f", v[r][V_TAIL]);
         snprintf(copy, sizeof copy, "%.1f", 100 * v[r][V_COPY]);
         if (own) snprintf(train, sizeof train, "%.0f", res[w->model].wall_s);
-        else snprintf(train, sizeof train, "(row %d)", w->model == T_ROPE ? R_ROPE + 1 : R_KN + 1);
+        else snprintf(train, sizeof train, "(row %d)", first + 1);
         cp[c++] = tail; cp[c++] = copy; cp[c++] = train;
         rp_table_row(t, cp);
         snprintf(line + n, sizeof line - n, "\t%.5f\t%.4f\t%.4f\t%.1f\t%.1f\t%016llx", v[r][V_TAIL],
@@ -701,13 +718,15 @@ static void add_notes(rp_table *t, const e1_plan *p, double unigram_bits) {
                   "to length %lld, over the targets after the first period; the no-copy level (the "
                   "same accuracy on the untiled sequences) is in the CSV.", (long long)p->n_eval, L,
                   Lmax, L, L, P, Lmax, P, Lmax);
-    rp_table_note(t, "Rows 1-3, %d, %d, %d and %d are trained (train_s: seconds of training); the "
+    rp_table_note(t, "Rows 1-3, %d, %d, %d, %d, %d and %d are trained (train_s: seconds of "
+                  "training); the "
                   "other rows reuse the checkpoint of the row named in train_s, with only the "
                   "test-time change, forward only. PI, NTK and YaRN use s = L_test/%lld at each "
                   "length; YaRN with β = %.0f instead of the paper's 32 (at L_train %lld, d_h %d "
                   "no RoPE dimension turns 32 times). log n† scales row i's logits by "
                   "max(1, log(i+1)/log %lld); ReRoPE maps distances ≥ w to w, leaky ReRoPE to "
-                  "w + (r − w)/k.", R_KN + 1, R_XPOS + 1, R_KERPLE + 1, R_HWFA + 1, L, YARN_BETA,
+                  "w + (r − w)/k.", R_KN + 1, R_XPOS + 1, R_KERPLE + 1, R_HWFA + 1, R_NOPE + 1,
+                  R_LOGN_T + 1, L, YARN_BETA,
                   L, p->d / p->H, L);
     rp_table_note(t, "Row %d, xPos: RoPE with the paper's decay, q·k scaled by ζ^((i−j)/%.0f), "
                   "ζ = (2p/d_h + %.1f)/%.1f per rotary pair p; without the blockwise causal "
@@ -730,7 +749,11 @@ static void add_notes(rp_table *t, const e1_plan *p, double unigram_bits) {
                   (double)NBCE_BETA);
     rp_table_note(t, "Reference: the unigram entropy of the text is %.3f bits per id; a model at "
                   "that bpc predicts letter frequencies and nothing else.", unigram_bits);
-    rp_table_note(t, "Not run (optional rows): NoPE, RoPE-log n trained, RoPE+qk-bias.");
+    rp_table_note(t, "Row %d, NoPE: no position encoding at all (a causal decoder can still "
+                  "learn positions). Row %d: RoPE trained and tested with row i's logits times "
+                  "log(i+1)/log %lld (Su's log n scaling, which also shrinks the logits of the "
+                  "first rows; row 4 applies it only at test time and never below 1). Not run "
+                  "(optional row): RoPE+qk-bias.", R_NOPE + 1, R_LOGN_T + 1, L);
 }
 
 /* every row, read back from the cache or evaluated and cached; *eval_s: their summed evaluation
