@@ -108,6 +108,10 @@ $(BUILD)/cxx_check: tests/cxx_check.cpp longseq.h experiments/synthlang.h experi
 smoke: $(EXPS) $(BUILD)/train_export
 	@set -e; for t in listops pathfinder pathx; do echo "smoke: datagen $$t"; ./$(BUILD)/datagen $$t --profile smoke; done
 	@set -e; for e in $(TABLES) $(BUILD)/cost; do echo "smoke: $$e"; ./$$e --profile smoke --quiet --out $(BUILD)/smoke; done
+	@# `make tables` in a clone: the records are committed, the .model files are not
+	@echo "smoke: every table again from its records alone, with the saved models removed"; \
+	    find results/smoke -name '*.model' -delete; set -e; for e in $(TABLES); do \
+	    ./$$e --profile smoke --records --quiet --out $(BUILD)/smoke-records > /dev/null; done
 	@if [ -f data/fashion-mnist/train-images-idx3-ubyte ]; then echo "smoke: train_export (bit-identical to ls_train)"; \
 	    ./$(BUILD)/train_export --profile smoke --task image --model transformer --pos rope --objective classify --steps 4 \
 	        --verify --quiet --out $(BUILD)/smoke/crosscheck; else echo "smoke: train_export skipped (no data)"; fi
