@@ -18,7 +18,8 @@
 # Method: for every round, workload and thread count, longseq and PyTorch run back to back (the order
 # alternates between rounds), each workload in its own process (peak RSS is per process), each
 # reporting the median of its timed steps after its warm-up steps. Tables give the median over rounds.
-# PyTorch runs with OMP_NUM_THREADS=OPENBLAS_NUM_THREADS=N and OMP_WAIT_POLICY=PASSIVE (its best
+# Both run with glibc's malloc told to keep freed memory (MALLOC_ENV below: PyTorch's best setting on
+# a VM with costly page faults). PyTorch runs with OMP_NUM_THREADS=OPENBLAS_NUM_THREADS=N and OMP_WAIT_POLICY=PASSIVE (its best
 # setting on 2 cores, see bench/torch_ref.py). The machine is shared: before every measurement the
 # script waits (up to QUIET_WAIT s, default 60) until other processes use < 0.25 core, and every
 # record keeps the other load seen before it and during its timed steps ("other" column); a record
@@ -65,6 +66,13 @@ for w in $ALL_WORKLOADS; do
 done
 
 PY=/usr/bin/python3   # Debian's python: python3-torch is installed for it, not for a pyenv python
+# Both peers run with glibc's malloc keeping freed memory (no mmap/munmap per large buffer, no
+# trimming). PyTorch allocates and frees its large activations every step; with glibc's defaults
+# each comes from a fresh mmap, and on a virtual machine whose page faults are costly that
+# dominated its step (measured on one 2-core VM: W1 1 thread 7.35 s with the defaults, 1.78 s with
+# these; W1i 0.53 s against about 2 s). longseq's arena allocates once, so it does not care; it
+# gets the same environment all the same.
+MALLOC_ENV="GLIBC_TUNABLES=glibc.malloc.mmap_threshold=4294967295:glibc.malloc.trim_threshold=4294967295"
 OUT=${BENCH_OUT:-$ROOT/bench-out}
 
 summarize() {  # $1 = run directory
@@ -159,12 +167,12 @@ record() {  # impl workload threads round other_before -- command...
 }
 run_longseq() {  # workload threads round
   local ob s; s=$(steps_for "$1"); ob=$(wait_quiet)
-  record longseq "$1" "$2" "$3" "$ob" -- env OMP_NUM_THREADS="$2" "$BUILD/bench_models" "$1" --threads "$2" \
+  record longseq "$1" "$2" "$3" "$ob" -- env "$MALLOC_ENV" OMP_NUM_THREADS="$2" "$BUILD/bench_models" "$1" --threads "$2" \
     --steps "$s" --warmup "$WARMUP" --json
 }
 run_torch() {
   local ob s; s=$(steps_for "$1"); ob=$(wait_quiet)
-  record torch "$1" "$2" "$3" "$ob" -- env OMP_NUM_THREADS="$2" OPENBLAS_NUM_THREADS="$2" OMP_WAIT_POLICY=PASSIVE \
+  record torch "$1" "$2" "$3" "$ob" -- env "$MALLOC_ENV" OMP_NUM_THREADS="$2" OPENBLAS_NUM_THREADS="$2" OMP_WAIT_POLICY=PASSIVE \
     "$PY" bench/torch_ref.py --workload "$1" --threads "$2" --steps "$s" --warmup "$WARMUP"
 }
 for r in $(seq 1 "$ROUNDS"); do

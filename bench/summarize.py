@@ -131,7 +131,8 @@ def paper_tables(outdir, run, meta, peak, peak_isa, summary, threads, errors, sg
     wl_notes = ["Workloads: W1 Transformer classifier (4 layers, d 128, 4 heads, FFN 512) and W2 S4D classifier "
                 "(4 layers, d 128, N 64), 1024 tokens x batch 8; W3 = W1 at 4096 x 2; W4 causal byte LM; W1i/W2i "
                 "forward only. Same model, batch and thread count in both programs; PyTorch with "
-                "OMP_WAIT_POLICY=PASSIVE.",
+                "OMP_WAIT_POLICY=PASSIVE; both with glibc's malloc keeping freed memory (GLIBC_TUNABLES "
+                "mmap_threshold and trim_threshold at 4294967295: bench/run.sh says why).",
                 "ms/step: median over rounds of each process's median timed step; tokens/s = tokens per step / "
                 "that time; peak RSS: max over rounds of the process's peak resident set; 2t/1t = 1-thread ms / "
                 "2-thread ms of the same program."]
@@ -148,7 +149,7 @@ def paper_tables(outdir, run, meta, peak, peak_isa, summary, threads, errors, sg
                "forward only; random full-length byte sequences (the report's Text examples are padded, their "
                "padding masked) and no gradient clipping or schedule, as for W1-W4. PyTorch: the same models "
                "written in torch (the LRU as an FFT convolution of its kernel, bench/torch_ref.py), "
-               "OMP_WAIT_POLICY=PASSIVE.",
+               "OMP_WAIT_POLICY=PASSIVE; both with glibc's malloc keeping freed memory, as above.",
                wl_notes[1]]
     if r_flagged:
         r_notes.append(bad)
