@@ -35,6 +35,8 @@ done
 case "$ROUNDS$STEPS" in *[!0-9]*|'') echo "busy.sh: --rounds and --steps take positive integers" >&2; exit 2 ;; esac
 [ -x "$BUILD/bench_models" ] || { echo "busy.sh: $BUILD/bench_models missing (make bench-busy builds it)" >&2; exit 1; }
 PY=/usr/bin/python3
+# the same malloc environment as bench/run.sh (which says why: PyTorch's per-step mmap/munmap)
+MALLOC_ENV="GLIBC_TUNABLES=glibc.malloc.mmap_threshold=4294967295:glibc.malloc.trim_threshold=4294967295"
 if [ "$TORCH" = 1 ] && ! "$PY" -c "import torch" 2>/dev/null; then
   echo "busy.sh: python3-torch is not installed (make bench-deps); running without the PyTorch peer" >&2
   TORCH=0
@@ -68,13 +70,13 @@ one() {  # config round workload -- command...
 for r in $(seq 1 "$ROUNDS"); do
   for w in $WORKLOADS; do
     s=$(steps_for "$w")
-    lq=(env OMP_NUM_THREADS=2 "$BUILD/bench_models" "$w" --steps "$s" --warmup "$WARMUP" --json)
+    lq=(env "$MALLOC_ENV" OMP_NUM_THREADS=2 "$BUILD/bench_models" "$w" --steps "$s" --warmup "$WARMUP" --json)
     one "longseq 1 thread" "$r" "$w" -- "${lq[@]}" --threads 1
     one "longseq 2 threads" "$r" "$w" -- "${lq[@]}" --threads 2
     one "longseq 2 threads, adapting" "$r" "$w" -- "${lq[@]}" --threads 2 --adapt
     if [ "$TORCH" = 1 ]; then
       for t in 1 2; do
-        one "PyTorch $t thread$([ $t = 2 ] && echo s)" "$r" "$w" -- env OMP_NUM_THREADS=$t \
+        one "PyTorch $t thread$([ $t = 2 ] && echo s)" "$r" "$w" -- env "$MALLOC_ENV" OMP_NUM_THREADS=$t \
           OPENBLAS_NUM_THREADS=$t OMP_WAIT_POLICY=PASSIVE "$PY" bench/torch_ref.py --workload "$w" \
           --threads $t --steps "$s" --warmup "$WARMUP"
       done
