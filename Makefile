@@ -43,11 +43,11 @@ EXPS     = $(patsubst experiments/%.c,$(BUILD)/%,$(EXP_SRC))
 # table programs: every experiment but the data tool and the cost table (which reads the others)
 TABLES   = $(filter-out $(BUILD)/datagen $(BUILD)/cost,$(EXPS))
 
-.PHONY: build test cxx-check smoke data bench bench-busy bench-deps crosscheck runs tables readme report paper paper-deps all clean \
+.PHONY: build test cxx-check expf-hard smoke data bench bench-busy bench-deps crosscheck runs tables readme report paper paper-deps all clean \
         mpi-deps test-mpi test-mpi-run bench-mpi bench-mpi-run
 build: $(BUILD)/run_tests $(EXPS) $(BUILD)/train_export
 
-$(BUILD)/run_tests: $(TEST_SRC) tests/test.h tests/fuzz/targets.h $(HEADERS)
+$(BUILD)/run_tests: $(TEST_SRC) tests/test.h tests/expf_hard.h tests/fuzz/targets.h $(HEADERS)
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) $(TEST_SRC) -o $@ $(LDLIBS)
 
@@ -59,13 +59,22 @@ $(BUILD)/%: experiments/%.c $(HEADERS) $(BUILD)/commit
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) -DRP_BUILD_COMMIT='"$(COMMIT)"' $< -o $@ $(LDLIBS)
 
+# the generator of tests/expf_hard.h (the inputs on which the vectorised expf is hardest to get
+# bit-identical to libm's): built by `make test` so it keeps compiling; `make expf-hard` re-runs it
+# (about a minute), needed only if the header's expf changes
+$(BUILD)/expf_hard: tests/gen/expf_hard.c longseq.h
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) $< -o $@ $(LDLIBS)
+expf-hard: $(BUILD)/expf_hard
+	./$(BUILD)/expf_hard > tests/expf_hard.h.tmp && mv tests/expf_hard.h.tmp tests/expf_hard.h
+
 # the test runner's last line is "N passed, M failed"; it exits non-zero on any failure. The plain
 # build also runs learning_budget end to end in its smoke profile on a generated task (seconds),
 # and the library headers built as C++ (cxx-check, below).
 # Every build also runs README.md's training example (a second), so the README cannot drift from
 # the API: a failing build or run fails the test
 test: $(BUILD)/run_tests $(BUILD)/readme_example $(BUILD)/readme_mlp \
-      $(if $(VARIANT),,$(BUILD)/learning_budget $(BUILD)/cxx_check)
+      $(if $(VARIANT),,$(BUILD)/learning_budget $(BUILD)/cxx_check $(BUILD)/expf_hard)
 	@$(if $(VARIANT),true,./$(BUILD)/learning_budget --profile smoke --tasks listops --fresh --quiet \
 	    --out $(BUILD)/test-smoke > /dev/null && echo "test: learning_budget smoke profile ok")
 	@$(if $(VARIANT),true,./$(BUILD)/cxx_check > $(BUILD)/cxx_check.out && \

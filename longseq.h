@@ -32,8 +32,8 @@
             6C.2 the ops, each under its "--- NAME" formula banner
                  MATMUL, LINEAR, ADD, SUB, MUL, SCALE, EMBEDDING, GELU, SILU, GELU_SKIP,
                  SOFTMAX and LOG_SOFTMAX, CROSS_ENTROPY, L1_LOSS and MSE_LOSS, LAYERNORM, ADD_LAYERNORM,
-                 RMSNORM, DROPOUT, RESHAPE, TRANSPOSE, CONCAT, SLICE, POOL, SUM, SIGMOID, ROPE, L2NORM,
-                 LINEAR_ATTENTION, FFTCONV, S4D, LRU, ATTENTION, DWCONV, S5, EMA
+                 RMSNORM, DROPOUT, RESHAPE, TRANSPOSE, CONCAT, SLICE, POOL, SUM, SIGMOID, GLU, ROPE,
+                 L2NORM, LINEAR_ATTENTION, FFTCONV, S4D, LRU, ATTENTION, DWCONV, S5, EMA
         6D. Training stack: parameters, AdamW, checkpoints, models, training, gradient check, command line
             6D.1 parameters
             6D.2 AdamW, schedules, clipping
@@ -324,6 +324,7 @@ LS_API int ls_backward_from(ls_ctx *ctx, ls_tensor *out, const float *dout);
     X(POOL, pool)                 /* (B, T, C) -> (B, C): masked mean, max or last */         \
     X(SUM, sum)                   /* sum of all elements -> (1) */                            \
     X(SIGMOID, sigmoid)           /* 1 / (1 + e^-x) */                                        \
+    X(GLU, glu)                   /* a sigmoid(b), x = [a | b] halves of the last dim */      \
     X(ROPE, rope)                 /* rotary position: rotate channel pairs by pos(t) theta */ \
     X(L2NORM, l2norm)             /* x / ||x|| over groups of D channels (KeyNorm) */          \
     X(LINEAR_ATTENTION, linear_attention) /* phi(q) (sum phi(k) v^T) / phi(q).sum phi(k) */    \
@@ -393,6 +394,8 @@ LS_API ls_tensor *ls_slice(ls_ctx *ctx, ls_tensor *x, int dim, int64_t start, in
 LS_API ls_tensor *ls_pool(ls_ctx *ctx, ls_tensor *x, const int32_t *lengths, int mode);
 LS_API ls_tensor *ls_sum(ls_ctx *ctx, ls_tensor *x);
 LS_API ls_tensor *ls_sigmoid(ls_ctx *ctx, ls_tensor *x);
+/* (..., 2C) -> (..., C): the first half times the sigmoid of the second (a gated linear unit) */
+LS_API ls_tensor *ls_glu(ls_ctx *ctx, ls_tensor *x);
 /* x (B, T, H*D): in every head, channel pair (2i, 2i+1) is rotated by the angle pos(t) theta[i],
    pos(t) = pos_scale * t + pos_offset. theta: D/2 frequencies (ls_rope_theta). */
 LS_API ls_tensor *ls_rope(ls_ctx *ctx, ls_tensor *x, int64_t H, const float *theta, float pos_scale, float pos_offset);
@@ -1074,6 +1077,68 @@ static inline float ls__exp(float x) {
     float sc;
     memcpy(&sc, &eb, sizeof sc);
     return x < -87.3f ? 0.0f : p * sc;
+}
+
+/* e^x with the bits of glibc's expf, in loops the compiler vectorises. The kernels that the
+   report's models run through libm's expf (sigmoid, softmax, log-softmax, cross-entropy) keep
+   their exact results this way while the calls become vector code. The method is glibc's (2.28 and
+   later, sysdeps/ieee754/flt-32/e_expf.c, from Arm's optimized-routines; the variant its ifunc picks
+   on CPUs with FMA): in double precision, x 32/ln 2 = k + r with k an integer and |r| <= 1/2, then
+   2^(k/32) from a 32-entry table with k/32's integer part added to the exponent bits, times a
+   cubic in r. Every multiply-add below is the fused one that variant executes (read off its
+   machine code), so the results agree bit for bit for |x| < 88; beyond that (overflow,
+   underflow, inf, NaN) ls__expf_n calls expf itself. Without FMA in the build, fma() would be a
+   slow library call, so such builds call expf throughout; libm runs its non-FMA variant on such
+   CPUs anyway. tests/test_ops.c compares the two over a stride of all float bit patterns. */
+#if defined(__FMA__) && !defined(LS_NO_FAST_EXPF)
+#define LS__EXPF_VEC 1
+/* bits of 2^(i/32) minus i << 47 (the table's exponent is added back from k) */
+static const uint64_t ls__expf_tab[32] = {
+    0x3ff0000000000000ull, 0x3fefd9b0d3158574ull, 0x3fefb5586cf9890full, 0x3fef9301d0125b51ull,
+    0x3fef72b83c7d517bull, 0x3fef54873168b9aaull, 0x3fef387a6e756238ull, 0x3fef1e9df51fdee1ull,
+    0x3fef06fe0a31b715ull, 0x3feef1a7373aa9cbull, 0x3feedea64c123422ull, 0x3feece086061892dull,
+    0x3feebfdad5362a27ull, 0x3feeb42b569d4f82ull, 0x3feeab07dd485429ull, 0x3feea47eb03a5585ull,
+    0x3feea09e667f3bcdull, 0x3fee9f75e8ec5f74ull, 0x3feea11473eb0187ull, 0x3feea589994cce13ull,
+    0x3feeace5422aa0dbull, 0x3feeb737b0cdc5e5ull, 0x3feec49182a3f090ull, 0x3feed503b23e255dull,
+    0x3feee89f995ad3adull, 0x3feeff76f2fb5e47ull, 0x3fef199bdd85529cull, 0x3fef3720dcef9069ull,
+    0x3fef5818dcfba487ull, 0x3fef7c97337b9b5full, 0x3fefa4afa2a490daull, 0x3fefd0765b6e4540ull};
+/* e^x before the final rounding to float (the double that glibc rounds); valid for |x| < 88 */
+static inline double ls__expf_core_d(float x) {
+    const double inv_ln2_32 = 46.16624130844683;       /* 32 / ln 2 */
+    const double shift = 6755399441055744.0;           /* 1.5 * 2^52: rounds to an integer in the low bits */
+    const double c0 = 1.6938359250920212e-06, c1 = 0.00023459809789509004, c2 = 0.021660849396613134;
+    double xd = (double)x;
+    double kd = fma(inv_ln2_32, xd, shift);
+    uint64_t ki;
+    memcpy(&ki, &kd, sizeof ki);
+    kd -= shift;
+    double r = fma(inv_ln2_32, xd, -kd);
+    uint64_t t = ls__expf_tab[ki & 31] + (ki << 47);
+    double s;
+    memcpy(&s, &t, sizeof s);
+    double z = fma(c0, r, c1), r2 = r * r;
+    double y = fma(r, c2, 1.0);
+    y = fma(z, r2, y);
+    return y * s;
+}
+static inline float ls__expf_core(float x) { return (float)ls__expf_core_d(x); }
+#else
+#define LS__EXPF_VEC 0
+#endif
+
+/* y[i] = expf(a[i]) for i < n (y and a distinct). Callers pass pieces of LS__EXPF_CHUNK floats. */
+#define LS__EXPF_CHUNK 256
+static void ls__expf_n(float *y, const float *a, int64_t n) {
+#if LS__EXPF_VEC
+    int big = 0;
+    for (int64_t i = 0; i < n; i++) y[i] = ls__expf_core(a[i]);
+    for (int64_t i = 0; i < n; i++) big |= !(fabsf(a[i]) < 88.0f);
+    if (big)
+        for (int64_t i = 0; i < n; i++)
+            if (!(fabsf(a[i]) < 88.0f)) y[i] = expf(a[i]);
+#else
+    for (int64_t i = 0; i < n; i++) y[i] = expf(a[i]);
+#endif
 }
 
 /* ---------------------------------------------------------------------------------------------
@@ -4250,8 +4315,13 @@ LS_API ls_tensor *ls_gelu_skip(ls_ctx *ctx, ls_tensor *y, ls_tensor *x, ls_tenso
 static float ls__row_lse(const float *x, int64_t C) {
     float m = x[0];
     for (int64_t c = 1; c < C; c++) m = x[c] > m ? x[c] : m;
-    float s = 0.0f;
-    for (int64_t c = 0; c < C; c++) s += expf(x[c] - m);
+    float s = 0.0f, a[LS__EXPF_CHUNK], e[LS__EXPF_CHUNK];
+    for (int64_t c0 = 0; c0 < C; c0 += LS__EXPF_CHUNK) {   /* the sum in index order, as one loop would */
+        const int64_t w = C - c0 < LS__EXPF_CHUNK ? C - c0 : LS__EXPF_CHUNK;
+        for (int64_t j = 0; j < w; j++) a[j] = x[c0 + j] - m;
+        ls__expf_n(e, a, w);
+        for (int64_t j = 0; j < w; j++) s += e[j];
+    }
     return m + logf(s);
 }
 
@@ -4263,8 +4333,16 @@ static void ls__softmax_forward(ls_ctx *ctx, ls_node *n) {
     float *y = n->out->x;
     LS__PAR_FOR(R, 4 * C)
     for (int64_t r = 0; r < R; r++) {
-        float lse = ls__row_lse(x + r * C, C);
-        for (int64_t c = 0; c < C; c++) y[r * C + c] = logsm ? x[r * C + c] - lse : expf(x[r * C + c] - lse);
+        float lse = ls__row_lse(x + r * C, C), a[LS__EXPF_CHUNK];
+        if (logsm) {
+            for (int64_t c = 0; c < C; c++) y[r * C + c] = x[r * C + c] - lse;
+            continue;
+        }
+        for (int64_t c0 = 0; c0 < C; c0 += LS__EXPF_CHUNK) {
+            const int64_t w = C - c0 < LS__EXPF_CHUNK ? C - c0 : LS__EXPF_CHUNK;
+            for (int64_t j = 0; j < w; j++) a[j] = x[r * C + c0 + j] - lse;
+            ls__expf_n(y + r * C + c0, a, w);
+        }
     }
 }
 
@@ -4295,9 +4373,13 @@ static void ls__log_softmax_backward(ls_ctx *ctx, ls_node *n) {
     if (!dx) return;
     LS__PAR_FOR(R, 3 * C)
     for (int64_t r = 0; r < R; r++) {
-        float s = 0.0f;
+        float s = 0.0f, e[LS__EXPF_CHUNK];
         for (int64_t c = 0; c < C; c++) s += dy[r * C + c];
-        for (int64_t c = 0; c < C; c++) dx[r * C + c] += dy[r * C + c] - expf(y[r * C + c]) * s;
+        for (int64_t c0 = 0; c0 < C; c0 += LS__EXPF_CHUNK) {
+            const int64_t w = C - c0 < LS__EXPF_CHUNK ? C - c0 : LS__EXPF_CHUNK;
+            ls__expf_n(e, y + r * C + c0, w);
+            for (int64_t j = 0; j < w; j++) dx[r * C + c0 + j] += dy[r * C + c0 + j] - e[j] * s;
+        }
     }
 }
 
@@ -4334,7 +4416,13 @@ static void ls__cross_entropy_backward(ls_ctx *ctx, ls_node *n) {
     LS__PAR_FOR(R, 2 * V)
     for (int64_t r = 0; r < R; r++) {
         if (t[r] == ign) continue;
-        for (int64_t c = 0; c < V; c++) dx[r * V + c] += g * expf(x->x[r * V + c] - lse[r]);
+        float a[LS__EXPF_CHUNK], e[LS__EXPF_CHUNK];
+        for (int64_t c0 = 0; c0 < V; c0 += LS__EXPF_CHUNK) {
+            const int64_t w = V - c0 < LS__EXPF_CHUNK ? V - c0 : LS__EXPF_CHUNK;
+            for (int64_t j = 0; j < w; j++) a[j] = x->x[r * V + c0 + j] - lse[r];
+            ls__expf_n(e, a, w);
+            for (int64_t j = 0; j < w; j++) dx[r * V + c0 + j] += g * e[j];
+        }
         dx[r * V + t[r]] -= g;
     }
 }
@@ -4956,13 +5044,25 @@ LS_API ls_tensor *ls_sum(ls_ctx *ctx, ls_tensor *x) {
 
 /* --- SIGMOID: y = 1/(1 + e^-x); dx = dy y (1 - y) --- */
 
+/* s[j] = sigmoid(b[j]) for w <= LS__EXPF_CHUNK values */
+static void ls__sigmoid_chunk(float *s, const float *b, int64_t w) {
+    float e[LS__EXPF_CHUNK];
+    for (int64_t j = 0; j < w; j++) s[j] = -b[j];   /* s holds the arguments first */
+    ls__expf_n(e, s, w);
+    for (int64_t j = 0; j < w; j++) s[j] = 1.0f / (1.0f + e[j]);
+}
+
 static void ls__sigmoid_forward(ls_ctx *ctx, ls_node *n) {
     (void)ctx;
     const float *x = n->in[0]->x;
     float *y = n->out->x;
     int64_t N = n->out->n;
-    LS__PAR_FOR(N, 4)
-    for (int64_t i = 0; i < N; i++) y[i] = 1.0f / (1.0f + expf(-x[i]));
+    const int64_t nb = (N + LS__EXPF_CHUNK - 1) / LS__EXPF_CHUNK;
+    LS__PAR_FOR(nb, 4.0 * LS__EXPF_CHUNK)
+    for (int64_t blk = 0; blk < nb; blk++) {
+        const int64_t i0 = blk * LS__EXPF_CHUNK;
+        ls__sigmoid_chunk(y + i0, x + i0, N - i0 < LS__EXPF_CHUNK ? N - i0 : LS__EXPF_CHUNK);
+    }
 }
 
 static void ls__sigmoid_backward(ls_ctx *ctx, ls_node *n) {
@@ -4979,6 +5079,69 @@ LS_API ls_tensor *ls_sigmoid(ls_ctx *ctx, ls_tensor *x) {
     if (!x) return NULL;
     ls_tensor *out = ls__out(ctx, ls_tensor_shape(x));
     ls_node *n = ls__record(ctx, LS_OP_SIGMOID, out, 1, x, NULL, NULL, NULL);
+    ls__run(ctx, n);
+    return out;
+}
+
+/* --- GLU: y = a sigmoid(b), x = [a | b] split in halves along the last dim (..., 2C) -> (..., C);
+   da = dy s, db = dy a s (1 - s), s = sigmoid(b) ---
+   The gated output of the SSM layers (and of the convolution mixers' input). The composition
+   mul(slice(x, a), sigmoid(slice(x, b))) writes two slices, s and the product, and its backward
+   four (C) gradient buffers; here one pass reads x and writes y, and the backward recomputes s
+   (the vectorised expf makes that cheaper than storing it) and writes dx. Every value is rounded
+   as in the composition (s = 1 / (1 + expf(-b)), y = a s; da = dy s + 0, ds = dy a + 0,
+   db = 0 + ds s (1 - s), then added into dx as the slices' backward adds), so swapping one for the
+   other changes no bit. */
+
+static void ls__glu_forward(ls_ctx *ctx, ls_node *n) {
+    (void)ctx;
+    const float *x = n->in[0]->x;
+    float *y = n->out->x;
+    const int64_t C = n->out->d[n->out->nd - 1], R = n->out->n / C;
+    LS__PAR_FOR(R, 8.0 * (double)C)
+    for (int64_t r = 0; r < R; r++) {
+        const float *xa = x + r * 2 * C, *xb = xa + C;
+        float *yr = y + r * C, s[LS__EXPF_CHUNK];
+        for (int64_t c0 = 0; c0 < C; c0 += LS__EXPF_CHUNK) {
+            const int64_t w = C - c0 < LS__EXPF_CHUNK ? C - c0 : LS__EXPF_CHUNK;
+            ls__sigmoid_chunk(s, xb + c0, w);
+            for (int64_t j = 0; j < w; j++) yr[c0 + j] = xa[c0 + j] * s[j];
+        }
+    }
+}
+
+static void ls__glu_backward(ls_ctx *ctx, ls_node *n) {
+    (void)ctx;
+    const float *x = n->in[0]->x, *dy = n->out->g;
+    int fx;
+    float *dx = ls__grad_w(n->in[0], &fx);
+    if (!dx) return;
+    const int64_t C = n->out->d[n->out->nd - 1], R = n->out->n / C;
+    LS__PAR_FOR(R, 12.0 * (double)C)
+    for (int64_t r = 0; r < R; r++) {
+        const float *xa = x + r * 2 * C, *xb = xa + C, *g = dy + r * C;
+        float *da = dx + r * 2 * C, *db = da + C, s[LS__EXPF_CHUNK];
+        for (int64_t c0 = 0; c0 < C; c0 += LS__EXPF_CHUNK) {
+            const int64_t w = C - c0 < LS__EXPF_CHUNK ? C - c0 : LS__EXPF_CHUNK;
+            ls__sigmoid_chunk(s, xb + c0, w);
+            for (int64_t j = 0; j < w; j++) {
+                const float ga = g[c0 + j] * s[j] + 0.0f, ds = g[c0 + j] * xa[c0 + j] + 0.0f;
+                const float gb = 0.0f + ds * s[j] * (1.0f - s[j]);
+                LS__GACC(fx, da[c0 + j], ga);
+                LS__GACC(fx, db[c0 + j], gb);
+            }
+        }
+    }
+}
+
+LS_API ls_tensor *ls_glu(ls_ctx *ctx, ls_tensor *x) {
+    if (!x) return NULL;
+    if (x->d[x->nd - 1] % 2)
+        return ls__fail(ctx, "ls_glu: x %s: the last dim must be even (two halves)", ls__shp(x));
+    ls_shape s = ls_tensor_shape(x);
+    s.d[s.nd - 1] /= 2;
+    ls_tensor *out = ls__out(ctx, s);
+    ls_node *n = ls__record(ctx, LS_OP_GLU, out, 1, x, NULL, NULL, NULL);
     ls__run(ctx, n);
     return out;
 }
@@ -6849,12 +7012,6 @@ static ls_tensor *ls__mix_sublayer(ls_ctx *ctx, const ls_model *m, const ls__lay
     return ls_dropout(ctx, ls_transpose(ctx, y, 1, 2), m->cfg.dropout);
 }
 
-/* a (.., 2C) -> first half * sigmoid(second half) */
-static ls_tensor *ls__glu(ls_ctx *ctx, ls_tensor *y) {
-    if (!y) return NULL;
-    int64_t C = y->d[y->nd - 1] / 2;
-    return ls_mul(ctx, ls_slice(ctx, y, -1, 0, C), ls_sigmoid(ctx, ls_slice(ctx, y, -1, C, C)));
-}
 
 /* LIGHTCONV / DYNCONV token mixing (Wu et al. 2019, arXiv:1901.10430, their Fig. 2): u = GLU(x W_in
    + b_in); kernels W = softmax_k(kernel) (H, K), or softmax_k(u W_k + b_k) (B, T, H, K) per position;
@@ -6865,7 +7022,7 @@ static ls_tensor *ls__conv_sublayer(ls_ctx *ctx, const ls_model *m, const ls__la
     if (!x) return NULL;
     const ls_config *c = &m->cfg;
     int64_t B = x->d[0], T = x->d[1], H = c->n_heads, K = c->conv_k;
-    ls_tensor *u = ls__glu(ctx, ls_linear(ctx, x, L->cv_win, L->cv_bin));
+    ls_tensor *u = ls_glu(ctx, ls_linear(ctx, x, L->cv_win, L->cv_bin));
     if (pad && !c->causal) u = ls_mul(ctx, u, pad);
     ls_tensor *w = c->arch == LS_ARCH_LIGHTCONV
                        ? ls_softmax(ctx, L->cv_k)
@@ -6968,7 +7125,7 @@ static ls_tensor *ls__ssm_sublayer(ls_ctx *ctx, const ls_model *m, const ls__lay
     }
     y = ls_dropout(ctx, ls_gelu_skip(ctx, y, x, L->skip), c->dropout);
     y = ls_linear(ctx, y, L->wout, L->bout);
-    if (c->glu) y = ls__glu(ctx, y);
+    if (c->glu) y = ls_glu(ctx, y);
     return ls_dropout(ctx, y, c->dropout);
 }
 

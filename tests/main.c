@@ -60,6 +60,11 @@ int64_t t_child_until(int pid, const char *ckpt, const ls_config *c, int64_t tar
     }
 }
 
+/* the header's internal vectorised expf (static in this translation unit, which holds the
+   implementation), for tests/test_core.c */
+void t_expf_n(float *y, const float *a, int64_t n) { ls__expf_n(y, a, n); }
+int t_expf_vec(void) { return LS__EXPF_VEC; }
+
 void t_read_all(int fd, char *buf, size_t cap) {
     size_t got = 0;
     for (ssize_t n; got < cap - 1 && (n = read(fd, buf + got, cap - 1 - got)) > 0;) got += (size_t)n;

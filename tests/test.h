@@ -33,6 +33,11 @@ static const ls_train_io T_QUIET = {.quiet = 1};
    unreadable) */
 int64_t t_ckpt_step(const char *path, const ls_config *c);
 
+/* y[i] = e^a[i] through the header's vectorised expf (ls__expf_n); t_expf_vec(): 1 when the build
+   has its vector path (FMA), 0 when it calls libm's expf */
+void t_expf_n(float *y, const float *a, int64_t n);
+int t_expf_vec(void);
+
 /* holds a child process that trains into the checkpoint `ckpt` (model config c) until that
    checkpoint is at step `target` or later. The child runs in slices of about a millisecond between
    SIGSTOPs and the checkpoint is read while it is stopped, so a parent kept off the CPU (a

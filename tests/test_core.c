@@ -2,6 +2,7 @@
    checkpoints (round trip, every truncation, every flipped byte), thread-count determinism, CLI,
    and a small MLP that must learn two spirals. */
 #include "test.h"
+#include "expf_hard.h"
 
 #include <math.h>
 #include <signal.h>
@@ -197,6 +198,141 @@ static void test_activations(void) {
     }
     ls_tensor_free(x);
     ls_ctx_free(&ctx);
+}
+
+/* --- the ops that call expf (sigmoid, softmax, log-softmax, cross-entropy) compute it with a
+   vectorised copy of glibc's expf (ls__expf_n): their results must equal the same formulas with
+   libm's expf bit for bit, or the report's models would change. ls__expf_n itself runs over float
+   bit patterns at a stride (all 2^32 with LS_TEST_EXHAUSTIVE=1), the edges of its fast path, what
+   expf handles itself (overflow, underflow, inf, NaN), and the 512 inputs whose e^x lies nearest a
+   float rounding midpoint (tests/expf_hard.h), where an error far below an ulp shows; sigmoid
+   through the op; the row ops over rows with a wide spread of logits, forward and backward. --- */
+static int t_same_bits(float a, float b) { return memcmp(&a, &b, sizeof a) == 0 || (isnan(a) && isnan(b)); }
+
+static void test_expf_ops(void) {
+    const char *ex = getenv("LS_TEST_EXHAUSTIVE");
+    const uint64_t stride = ex && ex[0] == '1' ? 1 : 4099;   /* odd: reaches every exponent and low pattern */
+    const int64_t N = 1 << 20;
+    const float edge[] = {0.0f, -0.0f, 1.0f, -1.0f, 87.99999f, -87.99999f, 88.0f, -88.0f, 88.7f, 89.0f,
+                          -89.0f, -103.0f, -103.5f, -104.0f, -110.0f, 1e-30f, -1e-30f, 1e-45f, INFINITY,
+                          -INFINITY, NAN, 0.5f, -0.5f, 3.4e38f, -3.4e38f};
+    const int ne = (int)(sizeof edge / sizeof edge[0]);
+    const int nh = (int)(sizeof t_expf_hard / sizeof t_expf_hard[0]);
+    {   /* ls__expf_n: the hard inputs, the edges, then the stride, in pieces of 1000 */
+        enum { P = 1000 };
+        float a[P], y[P];
+        int64_t tested = 0, bad = 0, bad_hard = 0;
+        float fx = 0.0f, fy = 0.0f, fr = 0.0f;
+        for (uint64_t u = 0, pass = 0; u < ((uint64_t)1 << 32); pass++) {
+            int n = 0;
+            if (pass == 0) {
+                for (; n < nh; n++) memcpy(&a[n], &t_expf_hard[n], sizeof a[n]);
+                for (int i = 0; i < ne; i++) a[n++] = edge[i];
+            }
+            for (; n < P && u < ((uint64_t)1 << 32); n++, u += stride) {
+                uint32_t b = (uint32_t)u;
+                memcpy(&a[n], &b, sizeof b);
+            }
+            t_expf_n(y, a, n);
+            for (int i = 0; i < n; i++) {
+                float ref = expf(a[i]);
+                if (t_same_bits(y[i], ref)) continue;
+                if (pass == 0 && i < nh) bad_hard++;
+                if (bad++ == 0) { fx = a[i]; fy = y[i]; fr = ref; }
+            }
+            tested += n;
+        }
+        T_CHECK(bad == 0, "ls__expf_n (%s) = expf bit for bit on %lld floats, %d of them the hardest to round "
+                "(%lld differ, %lld hard ones; first x %a: %a, libm %a)",
+                t_expf_vec() ? "vector path" : "libm calls: no FMA in this build", (long long)tested, nh,
+                (long long)bad, (long long)bad_hard, (double)fx, (double)fy, (double)fr);
+    }
+    ls_ctx ctx;
+    ls_ctx_init(&ctx, 0);
+    ls_tensor *x = ls_tensor_alloc(ls_shape1(N), 0);
+    int64_t tested = 0, bad = 0;
+    float fx = 0.0f, fy = 0.0f, fr = 0.0f;
+    for (uint64_t u = 0, pass = 0; u < ((uint64_t)1 << 32); pass++) {
+        int64_t n = 0;
+        if (pass == 0)
+            for (; n < ne; n++) x->x[n] = edge[n];
+        for (; n < N && u < ((uint64_t)1 << 32); n++, u += stride) {
+            uint32_t b = (uint32_t)u;
+            memcpy(&x->x[n], &b, sizeof b);
+        }
+        for (int64_t i = n; i < N; i++) x->x[i] = 0.0f;
+        ls_tensor *y = ls_sigmoid(&ctx, x);
+        for (int64_t i = 0; y && i < n; i++) {
+            float ref = 1.0f / (1.0f + expf(-x->x[i]));
+            if (!t_same_bits(y->x[i], ref) && bad++ == 0) { fx = x->x[i]; fy = y->x[i]; fr = ref; }
+        }
+        tested += n;
+        ls_ctx_reset(&ctx);
+    }
+    T_CHECK(tested > 1000000 && bad == 0,
+            "sigmoid = 1 / (1 + expf(-x)) bit for bit on %lld floats (%lld differ; first x %a: %a, libm %a)",
+            (long long)tested, (long long)bad, (double)fx, (double)fy, (double)fr);
+    ls_tensor_free(x);
+    ls_ctx_free(&ctx);
+
+    /* rows of 517 (more than one vector chunk) and of 2; logits spread over [-60, 60], some beyond 88 */
+    const int64_t shapes[2][2] = {{37, 517}, {64, 2}};
+    for (int sh = 0; sh < 2; sh++) {
+        const int64_t R = shapes[sh][0], C = shapes[sh][1];
+        ls_ctx_init(&ctx, 1);
+        ls_tensor *z = ls_tensor_alloc(ls_shape2(R, C), 1);
+        ls_rng rng = ls_rng_make(11, LS_STREAM_DATA);
+        for (int64_t i = 0; i < z->n; i++)
+            z->x[i] = (ls_rng_float(&rng) - 0.5f) * (i % 61 == 0 ? 240.0f : 120.0f);
+        int32_t tg[64];
+        for (int64_t r = 0; r < R; r++) tg[r] = (int32_t)((r * 7) % C);
+        float *lse = (float *)malloc(sizeof(float) * (size_t)R);
+        for (int64_t r = 0; r < R; r++) {   /* the reference: max, then the sum in index order */
+            const float *row = z->x + r * C;
+            float m = row[0], s = 0.0f;
+            for (int64_t c = 1; c < C; c++) m = row[c] > m ? row[c] : m;
+            for (int64_t c = 0; c < C; c++) s += expf(row[c] - m);
+            lse[r] = m + logf(s);
+        }
+        int64_t nb[3] = {0, 0, 0};
+        for (int op = 0; op < 3; op++) {
+            memset(z->g, 0, sizeof(float) * (size_t)z->n);
+            ls_tensor *y = op == 0 ? ls_softmax(&ctx, z) : op == 1 ? ls_log_softmax(&ctx, z)
+                                                        : ls_cross_entropy(&ctx, z, tg, -100);
+            ls_tensor *w = ls_tensor_alloc(ls_tensor_shape(y), 0);
+            for (int64_t i = 0; i < w->n; i++) w->x[i] = (float)((i * 7) % 13) * 0.25f - 1.5f;
+            ls_backward(&ctx, ls_sum(&ctx, ls_mul(&ctx, y, w)));
+            for (int64_t r = 0; r < R; r++) {
+                const float *row = z->x + r * C, *dyr = w->x + (op < 2 ? r * C : 0);
+                float sdy = 0.0f;
+                for (int64_t c = 0; op == 1 && c < C; c++) sdy += dyr[c];
+                for (int64_t c = 0; c < C; c++) {
+                    float yref = op == 0 ? expf(row[c] - lse[r]) : row[c] - lse[r], gref;
+                    if (op == 0) {
+                        float dot = 0.0f;
+                        for (int64_t k = 0; k < C; k++) dot += dyr[k] * y->x[r * C + k];
+                        gref = 0.0f + y->x[r * C + c] * (dyr[c] - dot);
+                    } else if (op == 1) {
+                        gref = 0.0f + (dyr[c] - expf(y->x[r * C + c]) * sdy);
+                    } else {
+                        gref = 0.0f + w->x[0] / (float)R * expf(row[c] - lse[r]);
+                        if (c == tg[r]) gref -= w->x[0] / (float)R;
+                    }
+                    if (op < 2 && !t_same_bits(y->x[r * C + c], yref)) nb[op]++;
+                    if (!t_same_bits(z->g[r * C + c], gref)) nb[op]++;
+                }
+            }
+            ls_tensor_free(w);
+            ls_ctx_reset(&ctx);
+        }
+        T_CHECK(nb[0] == 0 && nb[1] == 0 && nb[2] == 0,
+                "softmax, log-softmax, cross-entropy (%lld x %lld) equal their libm-expf formulas bit for bit, "
+                "forward and backward (%lld, %lld, %lld differ)", (long long)R, (long long)C, (long long)nb[0],
+                (long long)nb[1], (long long)nb[2]);
+        free(lse);
+        ls_tensor_free(z);
+        ls_ctx_free(&ctx);
+    }
 }
 
 /* --- errors: shapes named, first error kept, NULL propagated --- */
@@ -749,6 +885,7 @@ void suite_core(void) {
     test_arena();
     test_values();
     test_activations();
+    test_expf_ops();
     test_errors();
     test_sgemm();
     test_linear_bias();

@@ -67,6 +67,7 @@ static ls_tensor *g_pool(ls_ctx *c, ls_tensor *const *in, void *u) {
 static ls_tensor *g_sum(ls_ctx *c, ls_tensor *const *in, void *u) { (void)u; return ls_sum(c, ls_mul(c, in[0], in[0])); }
 
 static ls_tensor *g_sigmoid(ls_ctx *c, ls_tensor *const *in, void *u) { (void)u; return ls_sigmoid(c, in[0]); }
+static ls_tensor *g_glu(ls_ctx *c, ls_tensor *const *in, void *u) { (void)u; return ls_glu(c, in[0]); }
 static ls_tensor *g_rope(ls_ctx *c, ls_tensor *const *in, void *u) {
     (void)u;   /* i0 = heads, i1 = rope kind; positions scaled and offset as PI / leaky ReRoPE use them */
     float theta[8];
@@ -186,6 +187,7 @@ static void run_cases(unsigned char *seen) {
         {"pool mean, full", g_pool, 1, {S3(2, 3, 2)}, 0, LS_POOL_MEAN, 0, 0, -1, 1},
         {"sum", g_sum, 1, {S2(3, 4)}, 0, 0, 0, 0, -1, 1},
         {"sigmoid", g_sigmoid, 1, {S2(4, 5)}, 0, 0, 0, 0, -3, 3},
+        {"glu", g_glu, 1, {S3(2, 3, 6)}, 0, 0, 0, 0, -3, 3},
         {"rope plain", g_rope, 1, {S3(2, 5, 8)}, 0, 2, LS_ROPE_PLAIN, 0, -1, 1},
         {"rope ntk, scaled positions", g_rope, 1, {S3(1, 6, 12)}, 0, 2, LS_ROPE_NTK, 1, -1, 1},
         {"rope yarn", g_rope, 1, {S3(2, 4, 16)}, 0, 1, LS_ROPE_YARN, 0, -1, 1},
