@@ -4509,6 +4509,11 @@ LS_API ls_tensor *ls_mse_loss(ls_ctx *ctx, ls_tensor *pred, ls_tensor *target, l
 /* --- LAYERNORM over the last dim: y = (x - mu) r gamma + beta, r = 1/sqrt(var + eps).
    saved[0] = mu (R), saved[1] = r (R); f[0] = eps. The row helpers below serve ADD_LAYERNORM too. --- */
 
+/* y = (x - m) s gamma + beta on one row */
+static void ls__ln_apply(const float *xr, int64_t C, const float *gm, const float *bt, float m, float s, float *yr) {
+    for (int64_t c = 0; c < C; c++) yr[c] = (xr[c] - m) * s * gm[c] + (bt ? bt[c] : 0.0f);
+}
+
 /* one row: y = LN(x); its mean and 1/std into *mu, *rs */
 static void ls__ln_row(const float *xr, int64_t C, const float *gm, const float *bt, float eps, float *yr,
                        float *mu, float *rs) {
@@ -4518,7 +4523,96 @@ static void ls__ln_row(const float *xr, int64_t C, const float *gm, const float 
     for (int64_t c = 0; c < C; c++) v += (xr[c] - m) * (xr[c] - m);
     float s = 1.0f / sqrtf(v / (float)C + eps);
     *mu = m; *rs = s;
-    for (int64_t c = 0; c < C; c++) yr[c] = (xr[c] - m) * s * gm[c] + (bt ? bt[c] : 0.0f);
+    ls__ln_apply(xr, C, gm, bt, m, s, yr);
+}
+
+/* Rows in blocks of LS__LN_LANES = 16: a row's sums run over c in order, a chain of dependent adds
+   that leaves the vector units idle (the rows of these models are 64 to 512 wide). With AVX-512 a
+   block holds one row per vector lane: 16 x 16 tiles are transposed in registers and the 16 rows'
+   chains advance side by side, each lane adding in the same order, with the same separate
+   multiplies and adds, as ls__ln_row / ls__ln_row_means; so the values are the same bits, about
+   7x faster (16 K rows of 128). Other builds, and the tail block, run the one-row helpers. */
+#define LS__LN_LANES 16
+
+#if defined(__AVX512F__)
+#define LS__M16 ((__mmask16)0xFFFF)   /* maskz forms: see LS__ATTN_ALL (gcc 12 C++ warnings) */
+/* r[l] = 16 floats of row l -> r[j] = element j of rows 0..15 (lane l from row l) */
+static inline void ls__tr16(__m512 r[16]) {
+    __m512 t[16];
+    for (int i = 0; i < 16; i += 2) {
+        t[i] = _mm512_maskz_unpacklo_ps(LS__M16, r[i], r[i + 1]);
+        t[i + 1] = _mm512_maskz_unpackhi_ps(LS__M16, r[i], r[i + 1]);
+    }
+    for (int i = 0; i < 16; i += 4) {
+        r[i] = _mm512_maskz_shuffle_ps(LS__M16, t[i], t[i + 2], 0x44);
+        r[i + 1] = _mm512_maskz_shuffle_ps(LS__M16, t[i], t[i + 2], 0xEE);
+        r[i + 2] = _mm512_maskz_shuffle_ps(LS__M16, t[i + 1], t[i + 3], 0x44);
+        r[i + 3] = _mm512_maskz_shuffle_ps(LS__M16, t[i + 1], t[i + 3], 0xEE);
+    }
+    for (int i = 0; i < 8; i++) {
+        int a = (i / 4) * 8 + i % 4;
+        t[a] = _mm512_maskz_shuffle_f32x4(LS__M16, r[a], r[a + 4], 0x88);
+        t[a + 4] = _mm512_maskz_shuffle_f32x4(LS__M16, r[a], r[a + 4], 0xDD);
+    }
+    for (int i = 0; i < 8; i++) {
+        r[i] = _mm512_maskz_shuffle_f32x4(LS__M16, t[i], t[i + 8], 0x88);
+        r[i + 8] = _mm512_maskz_shuffle_f32x4(LS__M16, t[i], t[i + 8], 0xDD);
+    }
+}
+/* the 16 x 16 tile at column c0 of 16 rows (row stride C), transposed */
+static inline void ls__tile16(__m512 r[16], const float *x, int64_t C, int64_t c0) {
+    for (int l = 0; l < 16; l++) r[l] = _mm512_loadu_ps(x + l * C + c0);
+    ls__tr16(r);
+}
+#endif
+
+/* mean and 1/std of LS__LN_LANES rows of x (row stride C) */
+static void ls__ln_stats_lanes(const float *x, int64_t C, float eps, float *mu, float *rs) {
+    enum { L = LS__LN_LANES };
+    float m[L], v[L];
+    int64_t c0 = 0;
+#if defined(__AVX512F__)
+    const int64_t cv = C / 16 * 16;
+    __m512 acc = _mm512_setzero_ps(), b[16];
+    for (; c0 < cv; c0 += 16) {
+        ls__tile16(b, x, C, c0);
+        for (int j = 0; j < 16; j++) acc = _mm512_add_ps(acc, b[j]);
+    }
+    _mm512_storeu_ps(m, acc);
+    for (int l = 0; l < L; l++)
+        for (int64_t c = cv; c < C; c++) m[l] += x[l * C + c];
+    for (int l = 0; l < L; l++) m[l] /= (float)C;
+    const __m512 mv = _mm512_loadu_ps(m);
+    acc = _mm512_setzero_ps();
+    for (c0 = 0; c0 < cv; c0 += 16) {
+        ls__tile16(b, x, C, c0);
+        for (int j = 0; j < 16; j++) {
+            __m512 d = _mm512_sub_ps(b[j], mv);
+            acc = _mm512_add_ps(acc, _mm512_mul_ps(d, d));
+        }
+    }
+    _mm512_storeu_ps(v, acc);
+#else
+    for (int l = 0; l < L; l++) m[l] = 0.0f;
+    for (int l = 0; l < L; l++)
+        for (int64_t c = 0; c < C; c++) m[l] += x[l * C + c];
+    for (int l = 0; l < L; l++) { m[l] /= (float)C; v[l] = 0.0f; }
+#endif
+    for (int l = 0; l < L; l++)
+        for (int64_t c = c0; c < C; c++) v[l] += (x[l * C + c] - m[l]) * (x[l * C + c] - m[l]);
+    for (int l = 0; l < L; l++) { mu[l] = m[l]; rs[l] = 1.0f / sqrtf(v[l] / (float)C + eps); }
+}
+
+/* LN of rows [r0, r1) of x (R, C) into y, their means and 1/std into mu, rs */
+static void ls__ln_rows(const float *x, int64_t r0, int64_t r1, int64_t C, const float *gm, const float *bt,
+                        float eps, float *y, float *mu, float *rs) {
+    int64_t r = r0;
+    for (; r + LS__LN_LANES <= r1; r += LS__LN_LANES) {
+        ls__ln_stats_lanes(x + r * C, C, eps, mu + r, rs + r);
+        for (int l = 0; l < LS__LN_LANES; l++)
+            ls__ln_apply(x + (r + l) * C, C, gm, bt, mu[r + l], rs[r + l], y + (r + l) * C);
+    }
+    for (; r < r1; r++) ls__ln_row(x + r * C, C, gm, bt, eps, y + r * C, mu + r, rs + r);
 }
 
 /* the input gradient of one row: dx[c] = r (g[c] - mg - xhat[c] mgx), g = dy gamma, with the row's
@@ -4531,6 +4625,39 @@ static void ls__ln_row_means(const float *xr, const float *dyr, int64_t C, const
         a += g; b += g * xh;
     }
     *mg = a / (float)C; *mgx = b / (float)C;
+}
+
+/* ls__ln_row_means of LS__LN_LANES rows (row stride C; mu, rs, mg, mgx per row), lanes as above */
+static void ls__ln_means_lanes(const float *x, const float *dy, int64_t C, const float *gm, const float *mu,
+                               const float *rs, float *mg, float *mgx) {
+    enum { L = LS__LN_LANES };
+    float a[L], b[L];
+    int64_t c0 = 0;
+#if defined(__AVX512F__)
+    const int64_t cv = C / 16 * 16;
+    const __m512 muv = _mm512_loadu_ps(mu), rsv = _mm512_loadu_ps(rs);
+    __m512 va = _mm512_setzero_ps(), vb = _mm512_setzero_ps(), xt[16], dt[16];
+    for (; c0 < cv; c0 += 16) {
+        ls__tile16(xt, x, C, c0);
+        ls__tile16(dt, dy, C, c0);
+        for (int j = 0; j < 16; j++) {
+            __m512 g = _mm512_mul_ps(dt[j], _mm512_set1_ps(gm[c0 + j]));
+            __m512 xh = _mm512_mul_ps(_mm512_sub_ps(xt[j], muv), rsv);
+            va = _mm512_add_ps(va, g);
+            vb = _mm512_add_ps(vb, _mm512_mul_ps(g, xh));
+        }
+    }
+    _mm512_storeu_ps(a, va);
+    _mm512_storeu_ps(b, vb);
+#else
+    for (int l = 0; l < L; l++) { a[l] = 0.0f; b[l] = 0.0f; }
+#endif
+    for (int l = 0; l < L; l++)
+        for (int64_t c = c0; c < C; c++) {
+            float g = dy[l * C + c] * gm[c], xh = (x[l * C + c] - mu[l]) * rs[l];
+            a[l] += g; b[l] += g * xh;
+        }
+    for (int l = 0; l < L; l++) { mg[l] = a[l] / (float)C; mgx[l] = b[l] / (float)C; }
 }
 
 static inline float ls__ln_dx(float x, float dy, float gm, float mu, float rs, float mg, float mgx) {
@@ -4568,9 +4695,12 @@ static void ls__layernorm_forward(ls_ctx *ctx, ls_node *n) {
     const ls_tensor *x = n->in[0], *gm = n->in[1], *bt = n->in[2];
     int64_t C = x->d[x->nd - 1], R = x->n / C;
     float *y = n->out->x, *mu = n->saved[0], *rs = n->saved[1], eps = n->f[0];
-    LS__PAR_FOR(R, 4 * C)
-    for (int64_t r = 0; r < R; r++)
-        ls__ln_row(x->x + r * C, C, gm->x, bt ? bt->x : NULL, eps, y + r * C, mu + r, rs + r);
+    const int64_t nb = (R + LS__LN_LANES - 1) / LS__LN_LANES;
+    LS__PAR_FOR(nb, 4.0 * LS__LN_LANES * C)
+    for (int64_t blk = 0; blk < nb; blk++) {
+        const int64_t r0 = blk * LS__LN_LANES, r1 = r0 + LS__LN_LANES < R ? r0 + LS__LN_LANES : R;
+        ls__ln_rows(x->x, r0, r1, C, gm->x, bt ? bt->x : NULL, eps, y, mu, rs);
+    }
 }
 
 static void ls__layernorm_backward(ls_ctx *ctx, ls_node *n) {
@@ -4581,13 +4711,19 @@ static void ls__layernorm_backward(ls_ctx *ctx, ls_node *n) {
     int fx;
     float *dx = ls__grad_w(x, &fx), *dg = ls__grad(gm), *db = ls__grad(bt);
     if (dx) {
-        LS__PAR_FOR(R, 6 * C)
-        for (int64_t r = 0; r < R; r++) {
-            const float *xr = x->x + r * C, *dyr = dy + r * C;
-            float mg, mgx;
-            ls__ln_row_means(xr, dyr, C, gm->x, mu[r], rs[r], &mg, &mgx);
-            for (int64_t c = 0; c < C; c++)
-                LS__GACC(fx, dx[r * C + c], ls__ln_dx(xr[c], dyr[c], gm->x[c], mu[r], rs[r], mg, mgx));
+        const int64_t nb = (R + LS__LN_LANES - 1) / LS__LN_LANES;
+        LS__PAR_FOR(nb, 6.0 * LS__LN_LANES * C)
+        for (int64_t blk = 0; blk < nb; blk++) {
+            const int64_t r0 = blk * LS__LN_LANES, r1 = r0 + LS__LN_LANES < R ? r0 + LS__LN_LANES : R;
+            float mg[LS__LN_LANES], mgx[LS__LN_LANES];
+            if (r1 - r0 == LS__LN_LANES) ls__ln_means_lanes(x->x + r0 * C, dy + r0 * C, C, gm->x, mu + r0, rs + r0, mg, mgx);
+            else for (int64_t r = r0; r < r1; r++)
+                ls__ln_row_means(x->x + r * C, dy + r * C, C, gm->x, mu[r], rs[r], &mg[r - r0], &mgx[r - r0]);
+            for (int64_t r = r0; r < r1; r++) {
+                const float *xr = x->x + r * C, *dyr = dy + r * C;
+                for (int64_t c = 0; c < C; c++)
+                    LS__GACC(fx, dx[r * C + c], ls__ln_dx(xr[c], dyr[c], gm->x[c], mu[r], rs[r], mg[r - r0], mgx[r - r0]));
+            }
         }
     }
     if (dg || db) ls__ln_param_grads(x->x, dy, mu, rs, R, C, dg, db);
@@ -4621,13 +4757,17 @@ static void ls__add_layernorm_forward(ls_ctx *ctx, ls_node *n) {
     const ls_tensor *x = n->in[0], *y = n->in[1], *gm = n->in[2], *bt = n->in[3];
     int64_t C = x->d[x->nd - 1], R = x->n / C;
     float *out = n->out->x, *mu = n->saved[0], *rs = mu + R, *v = n->saved[1], eps = n->f[0], alpha = n->f[1];
-    LS__PAR_FOR(R, 5 * C)
-    for (int64_t r = 0; r < R; r++) {
-        const float *xr = x->x + r * C, *yr = y->x + r * C;
-        float *vr = v + r * C;
-        if (alpha == 1.0f) for (int64_t c = 0; c < C; c++) vr[c] = xr[c] + yr[c];
-        else for (int64_t c = 0; c < C; c++) { float t = alpha * xr[c]; vr[c] = t + yr[c]; }
-        ls__ln_row(vr, C, gm->x, bt ? bt->x : NULL, eps, out + r * C, mu + r, rs + r);
+    const int64_t nb = (R + LS__LN_LANES - 1) / LS__LN_LANES;
+    LS__PAR_FOR(nb, 5.0 * LS__LN_LANES * C)
+    for (int64_t blk = 0; blk < nb; blk++) {
+        const int64_t r0 = blk * LS__LN_LANES, r1 = r0 + LS__LN_LANES < R ? r0 + LS__LN_LANES : R;
+        for (int64_t r = r0; r < r1; r++) {
+            const float *xr = x->x + r * C, *yr = y->x + r * C;
+            float *vr = v + r * C;
+            if (alpha == 1.0f) for (int64_t c = 0; c < C; c++) vr[c] = xr[c] + yr[c];
+            else for (int64_t c = 0; c < C; c++) { float t = alpha * xr[c]; vr[c] = t + yr[c]; }
+        }
+        ls__ln_rows(v, r0, r1, C, gm->x, bt ? bt->x : NULL, eps, out, mu, rs);
     }
 }
 
@@ -4641,15 +4781,21 @@ static void ls__add_layernorm_backward(ls_ctx *ctx, ls_node *n) {
     float *dx = ls__grad_w(n->in[0], &fx), *dy = ls__grad_w(n->in[1], &fy);
     float *dg = ls__grad(gm), *db = ls__grad(n->in[3]);
     if (dx || dy) {
-        LS__PAR_FOR(R, 7 * C)
-        for (int64_t r = 0; r < R; r++) {
-            const float *vr = v + r * C, *gr = dout + r * C;
-            float mg, mgx;
-            ls__ln_row_means(vr, gr, C, gm->x, mu[r], rs[r], &mg, &mgx);
-            for (int64_t c = 0; c < C; c++) {
-                float dv = ls__ln_dx(vr[c], gr[c], gm->x[c], mu[r], rs[r], mg, mgx) + 0.0f;
-                if (dx) LS__GACC(fx, dx[r * C + c], alpha * dv);
-                if (dy) LS__GACC(fy, dy[r * C + c], dv);
+        const int64_t nb = (R + LS__LN_LANES - 1) / LS__LN_LANES;
+        LS__PAR_FOR(nb, 7.0 * LS__LN_LANES * C)
+        for (int64_t blk = 0; blk < nb; blk++) {
+            const int64_t r0 = blk * LS__LN_LANES, r1 = r0 + LS__LN_LANES < R ? r0 + LS__LN_LANES : R;
+            float mg[LS__LN_LANES], mgx[LS__LN_LANES];
+            if (r1 - r0 == LS__LN_LANES) ls__ln_means_lanes(v + r0 * C, dout + r0 * C, C, gm->x, mu + r0, rs + r0, mg, mgx);
+            else for (int64_t r = r0; r < r1; r++)
+                ls__ln_row_means(v + r * C, dout + r * C, C, gm->x, mu[r], rs[r], &mg[r - r0], &mgx[r - r0]);
+            for (int64_t r = r0; r < r1; r++) {
+                const float *vr = v + r * C, *gr = dout + r * C;
+                for (int64_t c = 0; c < C; c++) {
+                    float dv = ls__ln_dx(vr[c], gr[c], gm->x[c], mu[r], rs[r], mg[r - r0], mgx[r - r0]) + 0.0f;
+                    if (dx) LS__GACC(fx, dx[r * C + c], alpha * dv);
+                    if (dy) LS__GACC(fy, dy[r * C + c], dv);
+                }
             }
         }
     }

@@ -335,6 +335,63 @@ static void test_expf_ops(void) {
     }
 }
 
+/* --- LayerNorm's row sums run 16 rows at a time, one per vector lane (AVX-512 builds): the values
+   must equal the one-row formulas bit for bit (each lane adds in the row's order), for full blocks
+   of 16 rows and 16 columns and for the tails of both, forward and backward, plain and with the
+   residual (add_layernorm, alpha 1 and 0.7). --- */
+static void test_layernorm_bits(void) {
+    const int64_t shapes[3][2] = {{37, 70}, {32, 128}, {5, 16}};
+    for (int sh = 0; sh < 3; sh++) {
+        const int64_t R = shapes[sh][0], C = shapes[sh][1];
+        for (int variant = 0; variant < 3; variant++) {   /* layernorm; add_layernorm alpha 1; alpha 0.7 */
+            ls_ctx ctx;
+            ls_ctx_init(&ctx, 1);
+            ls_tensor *x = ls_tensor_alloc(ls_shape2(R, C), 1), *y = ls_tensor_alloc(ls_shape2(R, C), 1);
+            ls_tensor *gm = ls_tensor_alloc(ls_shape1(C), 1), *bt = ls_tensor_alloc(ls_shape1(C), 1);
+            ls_rng rng = ls_rng_make(21 + (uint64_t)sh, LS_STREAM_DATA);
+            for (int64_t i = 0; i < x->n; i++) { x->x[i] = 3.0f * ls_rng_normal(&rng) + 1.5f; y->x[i] = ls_rng_normal(&rng); }
+            for (int64_t c = 0; c < C; c++) { gm->x[c] = 1.0f + 0.3f * ls_rng_normal(&rng); bt->x[c] = 0.2f * ls_rng_normal(&rng); }
+            const float alpha = variant == 2 ? 0.7f : 1.0f, eps = 1e-5f;
+            ls_tensor *out = variant == 0 ? ls_layernorm(&ctx, x, gm, bt, eps) : ls_add_layernorm(&ctx, x, y, alpha, gm, bt, eps);
+            ls_tensor *w = ls_tensor_alloc(ls_shape2(R, C), 0);
+            for (int64_t i = 0; i < w->n; i++) w->x[i] = ls_rng_normal(&rng);
+            ls_backward(&ctx, ls_sum(&ctx, ls_mul(&ctx, out, w)));
+            int64_t bad = 0;
+            for (int64_t r = 0; r < R; r++) {   /* the one-row formulas (ls__ln_row, ls__ln_row_means, ls__ln_dx) */
+                float v[128], m = 0.0f, q = 0.0f, a = 0.0f, b = 0.0f;
+                for (int64_t c = 0; c < C; c++) {
+                    float t = variant == 2 ? alpha * x->x[r * C + c] : x->x[r * C + c];
+                    v[c] = variant ? t + y->x[r * C + c] : t;
+                }
+                for (int64_t c = 0; c < C; c++) m += v[c];
+                m /= (float)C;
+                for (int64_t c = 0; c < C; c++) q += (v[c] - m) * (v[c] - m);
+                const float s = 1.0f / sqrtf(q / (float)C + eps);
+                for (int64_t c = 0; c < C; c++) {
+                    float yo = (v[c] - m) * s * gm->x[c] + bt->x[c];
+                    bad += !t_same_bits(out->x[r * C + c], yo);
+                }
+                for (int64_t c = 0; c < C; c++) {
+                    float g = w->x[r * C + c] * gm->x[c], xh = (v[c] - m) * s;
+                    a += g; b += g * xh;
+                }
+                const float mg = a / (float)C, mgx = b / (float)C;
+                for (int64_t c = 0; c < C; c++) {
+                    float g = w->x[r * C + c] * gm->x[c], xh = (v[c] - m) * s;
+                    const float dv = s * (g - mg - xh * mgx) + 0.0f;   /* the LN's input gradient */
+                    bad += !t_same_bits(x->g[r * C + c], variant ? alpha * dv + 0.0f : dv);
+                    if (variant) bad += !t_same_bits(y->g[r * C + c], dv + 0.0f);
+                }
+            }
+            T_CHECK(bad == 0, "%s (%lld x %lld%s) equals the one-row formulas bit for bit, forward and backward (%lld differ)",
+                    variant ? "add_layernorm" : "layernorm", (long long)R, (long long)C,
+                    variant == 2 ? ", alpha 0.7" : "", (long long)bad);
+            ls_tensor_free(w); ls_tensor_free(x); ls_tensor_free(y); ls_tensor_free(gm); ls_tensor_free(bt);
+            ls_ctx_free(&ctx);
+        }
+    }
+}
+
 /* --- errors: shapes named, first error kept, NULL propagated --- */
 static void test_errors(void) {
     ls_ctx ctx;
@@ -886,6 +943,7 @@ void suite_core(void) {
     test_values();
     test_activations();
     test_expf_ops();
+    test_layernorm_bits();
     test_errors();
     test_sgemm();
     test_linear_bias();
