@@ -3141,6 +3141,13 @@ typedef float ls__attn_v;
 /* C (64 x VW*NV) = [C | cs[r] * C | 0] + A (64 x K) B (K x VW*NV): rows of C in blocks of R, an
    R x NV block of registers held across the whole k loop. A(r, k) = A[r*sar + k*sak] (broadcast),
    B rows are ldb apart, C rows ldc apart. mode 0: C = A B; 1: C += A B; 2: C = cs .* C + A B. */
+/* keeps a loaded B vector in a register: without it gcc re-reads B as a memory operand of every
+   FMA (4x4: 16 B loads and 4 broadcasts per 16 FMAs, more than the two load ports carry) */
+#if defined(__GNUC__) && LS__ATTN_VW > 1
+#define LS__ATTN_PIN(v) __asm__("" : "+v"(v))
+#else
+#define LS__ATTN_PIN(v) ((void)0)
+#endif
 #define LS__ATTN_DEF_MM(R, NV)                                                                     \
     static void ls__attn_mm_##R##x##NV(int64_t K, const float *A, int64_t sar, int64_t sak,         \
                                        const float *Bm, int64_t ldb, float *C, int64_t ldc,         \
@@ -3156,7 +3163,10 @@ typedef float ls__attn_v;
             const float *a0 = A + r0 * sar;                                                        \
             for (int64_t k = 0; k < K; k++) {                                                      \
                 ls__attn_v b[NV];                                                                  \
-                for (int u = 0; u < NV; u++) b[u] = LS__ATTN_LD(Bm + k * ldb + u * LS__ATTN_VW);   \
+                for (int u = 0; u < NV; u++) {                                                     \
+                    b[u] = LS__ATTN_LD(Bm + k * ldb + u * LS__ATTN_VW);                            \
+                    LS__ATTN_PIN(b[u]);                                                            \
+                }                                                                                  \
                 for (int r = 0; r < R; r++) {                                                      \
                     ls__attn_v a = LS__ATTN_SET1(a0[r * sar + k * sak]);                           \
                     for (int u = 0; u < NV; u++) acc[r][u] = LS__ATTN_FMA(a, b[u], acc[r][u]);     \
@@ -3503,21 +3513,25 @@ static void ls__attn_fwd_task(const ls__attn_cfg *c, ls__attn_scr *s, int64_t b,
             if (reg != 1) ls__attn_mm(TL, Dp, Q, Dp, 1, s->Kt, TL, s->S, TL, NULL, 0);
             if (reg != 0) ls__attn_mm(TL, Dp, Q2, Dp, 1, s->K2t, TL, reg == 1 ? s->S : s->S2, TL, NULL, 0);
             ls__attn_scores(c, s->S, s->S2, kind, reg, slope, kb, i0, j0);
-            /* online normalisation: S -> P = exp(S - m'), rescale factors cs */
+            /* online normalisation: S -> P = exp(S - m'), rescale factors cs. The new row maxima
+               first, then every row's factor exp(m - m') in one loop the compiler vectorises */
+            float mxs[LS__ATTN_T], corr[LS__ATTN_T];
             for (int r = 0; r < TL; r++) {
-                float *p = s->S + r * TL;
-                float mx = ls__attn_row_max(p);
-                mx = mx > M[r] ? mx : M[r];
+                float mx = ls__attn_row_max(s->S + r * TL);
+                mxs[r] = mx > M[r] ? mx : M[r];
+            }
+            for (int r = 0; r < TL; r++) corr[r] = ls__exp(M[r] - mxs[r]);
+            for (int r = 0; r < TL; r++) {
+                float *p = s->S + r * TL, mx = mxs[r];
                 if (mx == -INFINITY) {   /* nothing visible in this row so far */
                     for (int col = 0; col < TL; col++) p[col] = 0.0f;
                     s->cs[r] = 1.0f;
                     continue;
                 }
                 float sum = ls__attn_row_exp(p, mx, l2);
-                float corr = ls__exp(M[r] - mx);
-                L[r] = L[r] * (l2 ? corr * corr : corr) + sum;
+                L[r] = L[r] * (l2 ? corr[r] * corr[r] : corr[r]) + sum;
                 M[r] = mx;
-                s->cs[r] = corr;
+                s->cs[r] = corr[r];
             }
             /* O = cs .* O + P V */
             ls__attn_mm(Dp, TL, s->S, TL, 1, s->V, Dp, O, Dp, s->cs, 2);
