@@ -4544,8 +4544,8 @@ static void ls__ln_row(const float *xr, int64_t C, const float *gm, const float 
    that leaves the vector units idle (the rows of these models are 64 to 512 wide). With AVX-512 a
    block holds one row per vector lane: 16 x 16 tiles are transposed in registers and the 16 rows'
    chains advance side by side, each lane adding in the same order, with the same separate
-   multiplies and adds, as ls__ln_row / ls__ln_row_means; so the values are the same bits, about
-   7x faster (16 K rows of 128). Other builds, and the tail block, run the one-row helpers. */
+   multiplies and adds, as ls__ln_row / ls__ln_row_means; so the values are the same bits, several
+   times faster (bench/PROFILE.md). Other builds, and the tail block, run the one-row helpers. */
 #define LS__LN_LANES 16
 
 #if defined(__AVX512F__)
