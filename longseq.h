@@ -1089,7 +1089,9 @@ static inline float ls__exp(float x) {
    machine code), so the results agree bit for bit for |x| < 88; beyond that (overflow,
    underflow, inf, NaN) ls__expf_n calls expf itself. Without FMA in the build, fma() would be a
    slow library call, so such builds call expf throughout; libm runs its non-FMA variant on such
-   CPUs anyway. tests/test_ops.c compares the two over a stride of all float bit patterns. */
+   CPUs anyway. -DLS_NO_FAST_EXPF forces the libm calls. tests/test_core.c compares the two on a
+   stride of all float bit patterns and on the inputs hardest to round (tests/expf_hard.h);
+   LS_TEST_EXHAUSTIVE=1 makes it all 2^32. */
 #if defined(__FMA__) && !defined(LS_NO_FAST_EXPF)
 #define LS__EXPF_VEC 1
 /* bits of 2^(i/32) minus i << 47 (the table's exponent is added back from k) */
