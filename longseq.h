@@ -4530,23 +4530,20 @@ static void ls__ln_apply(const float *xr, int64_t C, const float *gm, const floa
     for (int64_t c = 0; c < C; c++) yr[c] = (xr[c] - m) * s * gm[c] + (bt ? bt[c] : 0.0f);
 }
 
-/* one row: y = LN(x); its mean and 1/std into *mu, *rs */
-static void ls__ln_row(const float *xr, int64_t C, const float *gm, const float *bt, float eps, float *yr,
-                       float *mu, float *rs) {
+/* one row's mean and 1/std */
+static void ls__ln_row_stats(const float *xr, int64_t C, float eps, float *mu, float *rs) {
     float m = 0.0f, v = 0.0f;
     for (int64_t c = 0; c < C; c++) m += xr[c];
     m /= (float)C;
     for (int64_t c = 0; c < C; c++) v += (xr[c] - m) * (xr[c] - m);
-    float s = 1.0f / sqrtf(v / (float)C + eps);
-    *mu = m; *rs = s;
-    ls__ln_apply(xr, C, gm, bt, m, s, yr);
+    *mu = m; *rs = 1.0f / sqrtf(v / (float)C + eps);
 }
 
 /* Rows in blocks of LS__LN_LANES = 16: a row's sums run over c in order, a chain of dependent adds
    that leaves the vector units idle (the rows of these models are 64 to 512 wide). With AVX-512 a
    block holds one row per vector lane: 16 x 16 tiles are transposed in registers and the 16 rows'
    chains advance side by side, each lane adding in the same order, with the same separate
-   multiplies and adds, as ls__ln_row / ls__ln_row_means; so the values are the same bits, several
+   multiplies and adds, as ls__ln_row_stats / ls__ln_row_means; so the values are the same bits, several
    times faster (bench/PROFILE.md). Other builds, and the tail block, run the one-row helpers. */
 #define LS__LN_LANES 16
 
@@ -4580,17 +4577,15 @@ static inline void ls__tile16(__m512 r[16], const float *x, int64_t C, int64_t c
     for (int l = 0; l < 16; l++) r[l] = _mm512_loadu_ps(x + l * C + c0);
     ls__tr16(r);
 }
-#endif
 
-/* mean and 1/std of LS__LN_LANES rows of x (row stride C) */
+/* mean and 1/std of LS__LN_LANES rows of x (row stride C); columns past the last whole tile
+   continue each lane's sums one by one */
 static void ls__ln_stats_lanes(const float *x, int64_t C, float eps, float *mu, float *rs) {
     enum { L = LS__LN_LANES };
     float m[L], v[L];
-    int64_t c0 = 0;
-#if defined(__AVX512F__)
     const int64_t cv = C / 16 * 16;
     __m512 acc = _mm512_setzero_ps(), b[16];
-    for (; c0 < cv; c0 += 16) {
+    for (int64_t c0 = 0; c0 < cv; c0 += 16) {
         ls__tile16(b, x, C, c0);
         for (int j = 0; j < 16; j++) acc = _mm512_add_ps(acc, b[j]);
     }
@@ -4600,7 +4595,7 @@ static void ls__ln_stats_lanes(const float *x, int64_t C, float eps, float *mu, 
     for (int l = 0; l < L; l++) m[l] /= (float)C;
     const __m512 mv = _mm512_loadu_ps(m);
     acc = _mm512_setzero_ps();
-    for (c0 = 0; c0 < cv; c0 += 16) {
+    for (int64_t c0 = 0; c0 < cv; c0 += 16) {
         ls__tile16(b, x, C, c0);
         for (int j = 0; j < 16; j++) {
             __m512 d = _mm512_sub_ps(b[j], mv);
@@ -4608,27 +4603,21 @@ static void ls__ln_stats_lanes(const float *x, int64_t C, float eps, float *mu, 
         }
     }
     _mm512_storeu_ps(v, acc);
-#else
-    for (int l = 0; l < L; l++) m[l] = 0.0f;
     for (int l = 0; l < L; l++)
-        for (int64_t c = 0; c < C; c++) m[l] += x[l * C + c];
-    for (int l = 0; l < L; l++) { m[l] /= (float)C; v[l] = 0.0f; }
-#endif
-    for (int l = 0; l < L; l++)
-        for (int64_t c = c0; c < C; c++) v[l] += (x[l * C + c] - m[l]) * (x[l * C + c] - m[l]);
+        for (int64_t c = cv; c < C; c++) v[l] += (x[l * C + c] - m[l]) * (x[l * C + c] - m[l]);
     for (int l = 0; l < L; l++) { mu[l] = m[l]; rs[l] = 1.0f / sqrtf(v[l] / (float)C + eps); }
 }
+#endif
 
 /* LN of rows [r0, r1) of x (R, C) into y, their means and 1/std into mu, rs */
 static void ls__ln_rows(const float *x, int64_t r0, int64_t r1, int64_t C, const float *gm, const float *bt,
                         float eps, float *y, float *mu, float *rs) {
-    int64_t r = r0;
-    for (; r + LS__LN_LANES <= r1; r += LS__LN_LANES) {
-        ls__ln_stats_lanes(x + r * C, C, eps, mu + r, rs + r);
-        for (int l = 0; l < LS__LN_LANES; l++)
-            ls__ln_apply(x + (r + l) * C, C, gm, bt, mu[r + l], rs[r + l], y + (r + l) * C);
-    }
-    for (; r < r1; r++) ls__ln_row(x + r * C, C, gm, bt, eps, y + r * C, mu + r, rs + r);
+#if defined(__AVX512F__)
+    if (r1 - r0 == LS__LN_LANES) ls__ln_stats_lanes(x + r0 * C, C, eps, mu + r0, rs + r0);
+    else
+#endif
+        for (int64_t r = r0; r < r1; r++) ls__ln_row_stats(x + r * C, C, eps, mu + r, rs + r);
+    for (int64_t r = r0; r < r1; r++) ls__ln_apply(x + r * C, C, gm, bt, mu[r], rs[r], y + r * C);
 }
 
 /* the input gradient of one row: dx[c] = r (g[c] - mg - xhat[c] mgx), g = dy gamma, with the row's
@@ -4643,17 +4632,16 @@ static void ls__ln_row_means(const float *xr, const float *dyr, int64_t C, const
     *mg = a / (float)C; *mgx = b / (float)C;
 }
 
+#if defined(__AVX512F__)
 /* ls__ln_row_means of LS__LN_LANES rows (row stride C; mu, rs, mg, mgx per row), lanes as above */
 static void ls__ln_means_lanes(const float *x, const float *dy, int64_t C, const float *gm, const float *mu,
                                const float *rs, float *mg, float *mgx) {
     enum { L = LS__LN_LANES };
     float a[L], b[L];
-    int64_t c0 = 0;
-#if defined(__AVX512F__)
     const int64_t cv = C / 16 * 16;
     const __m512 muv = _mm512_loadu_ps(mu), rsv = _mm512_loadu_ps(rs);
     __m512 va = _mm512_setzero_ps(), vb = _mm512_setzero_ps(), xt[16], dt[16];
-    for (; c0 < cv; c0 += 16) {
+    for (int64_t c0 = 0; c0 < cv; c0 += 16) {
         ls__tile16(xt, x, C, c0);
         ls__tile16(dt, dy, C, c0);
         for (int j = 0; j < 16; j++) {
@@ -4665,15 +4653,26 @@ static void ls__ln_means_lanes(const float *x, const float *dy, int64_t C, const
     }
     _mm512_storeu_ps(a, va);
     _mm512_storeu_ps(b, vb);
-#else
-    for (int l = 0; l < L; l++) { a[l] = 0.0f; b[l] = 0.0f; }
-#endif
     for (int l = 0; l < L; l++)
-        for (int64_t c = c0; c < C; c++) {
+        for (int64_t c = cv; c < C; c++) {
             float g = dy[l * C + c] * gm[c], xh = (x[l * C + c] - mu[l]) * rs[l];
             a[l] += g; b[l] += g * xh;
         }
     for (int l = 0; l < L; l++) { mg[l] = a[l] / (float)C; mgx[l] = b[l] / (float)C; }
+}
+#endif
+
+/* ls__ln_row_means of rows [r0, r1) (at most LS__LN_LANES) into mg, mgx (indexed from r0) */
+static void ls__ln_means_rows(const float *x, const float *dy, int64_t r0, int64_t r1, int64_t C, const float *gm,
+                              const float *mu, const float *rs, float *mg, float *mgx) {
+#if defined(__AVX512F__)
+    if (r1 - r0 == LS__LN_LANES) {
+        ls__ln_means_lanes(x + r0 * C, dy + r0 * C, C, gm, mu + r0, rs + r0, mg, mgx);
+        return;
+    }
+#endif
+    for (int64_t r = r0; r < r1; r++)
+        ls__ln_row_means(x + r * C, dy + r * C, C, gm, mu[r], rs[r], &mg[r - r0], &mgx[r - r0]);
 }
 
 static inline float ls__ln_dx(float x, float dy, float gm, float mu, float rs, float mg, float mgx) {
@@ -4732,13 +4731,11 @@ static void ls__layernorm_backward(ls_ctx *ctx, ls_node *n) {
         for (int64_t blk = 0; blk < nb; blk++) {
             const int64_t r0 = blk * LS__LN_LANES, r1 = r0 + LS__LN_LANES < R ? r0 + LS__LN_LANES : R;
             float mg[LS__LN_LANES], mgx[LS__LN_LANES];
-            if (r1 - r0 == LS__LN_LANES) ls__ln_means_lanes(x->x + r0 * C, dy + r0 * C, C, gm->x, mu + r0, rs + r0, mg, mgx);
-            else for (int64_t r = r0; r < r1; r++)
-                ls__ln_row_means(x->x + r * C, dy + r * C, C, gm->x, mu[r], rs[r], &mg[r - r0], &mgx[r - r0]);
+            ls__ln_means_rows(x->x, dy, r0, r1, C, gm->x, mu, rs, mg, mgx);
             for (int64_t r = r0; r < r1; r++) {
-                const float *xr = x->x + r * C, *dyr = dy + r * C;
+                const float *xr = x->x + r * C, *dyr = dy + r * C, g1 = mg[r - r0], g2 = mgx[r - r0];
                 for (int64_t c = 0; c < C; c++)
-                    LS__GACC(fx, dx[r * C + c], ls__ln_dx(xr[c], dyr[c], gm->x[c], mu[r], rs[r], mg[r - r0], mgx[r - r0]));
+                    LS__GACC(fx, dx[r * C + c], ls__ln_dx(xr[c], dyr[c], gm->x[c], mu[r], rs[r], g1, g2));
             }
         }
     }
@@ -4802,9 +4799,7 @@ static void ls__add_layernorm_backward(ls_ctx *ctx, ls_node *n) {
         for (int64_t blk = 0; blk < nb; blk++) {
             const int64_t r0 = blk * LS__LN_LANES, r1 = r0 + LS__LN_LANES < R ? r0 + LS__LN_LANES : R;
             float mg[LS__LN_LANES], mgx[LS__LN_LANES];
-            if (r1 - r0 == LS__LN_LANES) ls__ln_means_lanes(v + r0 * C, dout + r0 * C, C, gm->x, mu + r0, rs + r0, mg, mgx);
-            else for (int64_t r = r0; r < r1; r++)
-                ls__ln_row_means(v + r * C, dout + r * C, C, gm->x, mu[r], rs[r], &mg[r - r0], &mgx[r - r0]);
+            ls__ln_means_rows(v, dout, r0, r1, C, gm->x, mu, rs, mg, mgx);
             for (int64_t r = r0; r < r1; r++) {
                 const float *vr = v + r * C, *gr = dout + r * C;
                 for (int64_t c = 0; c < C; c++) {
@@ -7173,7 +7168,6 @@ static ls_tensor *ls__mix_sublayer(ls_ctx *ctx, const ls_model *m, const ls__lay
     ls_tensor *y = ls_matmul(ctx, ls_transpose(ctx, x, 1, 2), W, 0, 1);   /* (B, C, T) W^T */
     return ls_dropout(ctx, ls_transpose(ctx, y, 1, 2), m->cfg.dropout);
 }
-
 
 /* LIGHTCONV / DYNCONV token mixing (Wu et al. 2019, arXiv:1901.10430, their Fig. 2): u = GLU(x W_in
    + b_in); kernels W = softmax_k(kernel) (H, K), or softmax_k(u W_k + b_k) (B, T, H, K) per position;

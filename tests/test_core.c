@@ -357,7 +357,7 @@ static void test_layernorm_bits(void) {
             for (int64_t i = 0; i < w->n; i++) w->x[i] = ls_rng_normal(&rng);
             ls_backward(&ctx, ls_sum(&ctx, ls_mul(&ctx, out, w)));
             int64_t bad = 0;
-            for (int64_t r = 0; r < R; r++) {   /* the one-row formulas (ls__ln_row, ls__ln_row_means, ls__ln_dx) */
+            for (int64_t r = 0; r < R; r++) {   /* the one-row formulas (ls__ln_row_stats, ls__ln_apply, ls__ln_row_means, ls__ln_dx) */
                 float v[128], m = 0.0f, q = 0.0f, a = 0.0f, b = 0.0f;
                 for (int64_t c = 0; c < C; c++) {
                     float t = variant == 2 ? alpha * x->x[r * C + c] : x->x[r * C + c];
@@ -418,6 +418,9 @@ static void test_errors(void) {
             "cross-entropy names a bad target: %s", ls_ctx_error(&ctx));
     ls_ctx_reset(&ctx);
     T_CHECK(!ls_add(&ctx, a, b) && strstr(ls_ctx_error(&ctx), "broadcast"), "add names shapes that do not broadcast");
+    ls_ctx_reset(&ctx);
+    T_CHECK(!ls_glu(&ctx, b) && strstr(ls_ctx_error(&ctx), "ls_glu") && strstr(ls_ctx_error(&ctx), "(7, 3)"),
+            "glu names an odd last dim and the shape: %s", ls_ctx_error(&ctx));
     ls_ctx_reset(&ctx);
     T_CHECK(!ls_reshape(&ctx, a, ls_shape2(5, -1)), "reshape (4, 8) to (5, -1) is refused");
     ls_ctx_reset(&ctx);
