@@ -22,6 +22,8 @@ int main(void) {
     static double ds[KEEP];   /* distance to the midpoint in ulps of the float; the largest kept at [0] */
     int n = 0;
     for (uint64_t u = 0; u < ((uint64_t)1 << 32); u++) {
+        if ((u & 0x0FFFFFFFu) == 0 && u)   /* progress on stderr, 16 steps of 2^28 patterns */
+            fprintf(stderr, "expf_hard: %llu/16 of the bit patterns\n", (unsigned long long)(u >> 28));
         uint32_t b = (uint32_t)u;
         float x;
         memcpy(&x, &b, sizeof x);
