@@ -47,10 +47,10 @@ int main(int argc, char **argv) {
                           "commit of every table of the report.", err);
     if (rc) { if (rc < 0) fprintf(stderr, "cost: %s\n", err); return rc < 0 ? 2 : 0; }
     const char *head[] = {"table", "profile", "seeds", "threads", "wall time",
-                          "training runs (summed)", "peak RSS", "commit"};
+                          "training runs (summed)", "peak RSS", "commit", "machine"};
     rp_table t;
     rp_table_init(&t, "Cost of each table: wall time of the program, summed time of its training "
-                  "runs, peak memory", 8, head, RP_MD | RP_TEX | RP_CSV);
+                  "runs, peak memory", 9, head, RP_MD | RP_TEX | RP_CSV);
     double other = 0;   /* summed run time of the tables outside runs/ */
     char profile[128] = "";
     for (int i = 0; i < N_TABLES; i++) {
@@ -61,9 +61,9 @@ int main(int argc, char **argv) {
         while (f && fgets(line, sizeof line, f))
             if (!strncmp(line, "*profile ", 9)) { found = 1; break; }
         if (f) fclose(f);
-        char c[7][128];
+        char c[8][128];
         if (!found) {
-            const char *row[8] = {TABLES[i], "not generated", "", "", "", "", "", ""};
+            const char *row[9] = {TABLES[i], "not generated", "", "", "", "", "", "", ""};
             rp_table_row(&t, row);
             continue;
         }
@@ -72,7 +72,8 @@ int main(int argc, char **argv) {
         field(line, "wall time of this invocation ", c[3], 128);
         field(line, "summed run time ", c[4], 128);
         field(line, "peak RSS ", c[5], 128); field(line, "commit ", c[6], 128);
-        const char *row[8] = {TABLES[i], c[0], c[1], c[2], c[3], c[4], c[5], c[6]};
+        field(line, " · machine ", c[7], 128);   /* "—" in a table generated before it existed */
+        const char *row[9] = {TABLES[i], c[0], c[1], c[2], c[3], c[4], c[5], c[6], c[7]};
         rp_table_row(&t, row);
         if (!profile[0]) snprintf(profile, sizeof profile, "%s", c[0]);
         if (!in_runs_dir(TABLES[i]) && rp_parse_secs(c[4]) > 0) other += rp_parse_secs(c[4]);
@@ -90,13 +91,19 @@ int main(int argc, char **argv) {
         rp_fmt_secs(rsec + other, tot, sizeof tot);
         rp_fmt_secs((rsec + other) / 2, half, sizeof half);
         snprintf(extra, sizeof extra, "%s (each run once)", tot);
-        const char *row[8] = {"all tables", profile, "", "", "", extra, "", ""};
+        const char *row[9] = {"all tables", profile, "", "", "", extra, "", "", ""};
         rp_table_row(&t, row);
         rp_table_note(&t, "All tables: each run counted once (%d run records in %s, plus the "
                       "tables that keep their runs elsewhere). The runs are independent, and "
                       "`make runs` keeps two 1-thread jobs busy, so on 2 cores the report takes "
                       "about half of that: %s.", nrec, dir, half);
     }
+    rp_table_note(&t, "Machine: the CPU the table program ran on (its wall time and peak RSS); "
+                  "the training runs' machines are in the next note.");
+    char cpus[1024];
+    if (rp_runs_cpus(dir, cpus, sizeof cpus) > 0)
+        rp_table_note(&t, "Training runs' machines: each run record names the CPU it was trained "
+                      "on (records written before 2026-12-07 have no cpu line): %s.", cpus);
     rp_table_note(&t, "Throughput per model against PyTorch: `make bench` (the benchmark table).");
     rp_table *tabs[1] = {&t};
     if (rp_write(cli.out, "cost", tabs, 1, err)) { fprintf(stderr, "cost: %s\n", err); return 1; }

@@ -58,7 +58,7 @@ void rp_table_rowf(rp_table *t, const char *fmt, ...);      /* one printf line, 
 void rp_table_note(rp_table *t, const char *fmt, ...);
 /* published figure beside ours: one note line, also printed on stdout */
 void rp_anchor(rp_table *t, const char *what, const char *published, const char *source);
-/* "profile P · seeds S · threads N · steps S · wall W · commit C" + extra */
+/* "profile P · seeds S · threads N · steps S · wall W · commit C · machine M" + extra */
 void rp_caption(rp_table *t, int profile, const char *seeds, int threads, const char *steps,
                 double wall_s, const char *extra);
 void rp_table_free(rp_table *t);
@@ -68,6 +68,12 @@ void rp_fmt_secs(double s, char *buf, size_t cap); /* 42s, 3m05s, 1h12m */
 double rp_parse_secs(const char *s);              /* rp_fmt_secs' text back; -1 if not one */
 /* summed wall_s of the run records (<hash>.txt) in dir, *n their count; -1 if dir is unreadable */
 double rp_runs_secs(const char *dir, int *n);
+/* the CPU this process runs on, "<model name>, family F model M" from /proc/cpuinfo, or "unknown
+   CPU"; each run record written keeps it on a line "cpu <name>" */
+const char *rp_cpu_name(void);
+/* which CPUs the run records in dir name, "<cpu>: N runs; ...; no cpu line: N runs" (records written
+   before the line existed have none), into out; the number of records, -1 if dir is unreadable */
+int rp_runs_cpus(const char *dir, char *out, size_t cap);
 int rp_mkdirs(const char *path);                   /* mkdir -p; 0 or -1 */
 
 /* one training run, cached by the hash of everything that determines its result */
@@ -315,6 +321,81 @@ double rp_runs_secs(const char *dir, int *n) {
     return sum;
 }
 
+const char *rp_cpu_name(void) {
+    static char name[160];
+    if (name[0]) return name;
+    char model[112] = "", fam[16] = "", mod[16] = "", line[512];
+    FILE *f = fopen("/proc/cpuinfo", "r");
+    while (f && fgets(line, sizeof line, f) && !(model[0] && fam[0] && mod[0])) {
+        char *colon = strchr(line, ':'), *v;
+        if (!colon) continue;
+        for (v = colon + 1; *v == ' ' || *v == '\t'; v++) {}
+        v[strcspn(v, "\r\n")] = 0;
+        *colon = 0;
+        for (char *e = colon; e > line && (e[-1] == ' ' || e[-1] == '\t'); e--) e[-1] = 0;
+        if (!strcmp(line, "model name") && !model[0]) snprintf(model, sizeof model, "%s", v);
+        else if (!strcmp(line, "cpu family") && !fam[0]) snprintf(fam, sizeof fam, "%s", v);
+        else if (!strcmp(line, "model") && !mod[0]) snprintf(mod, sizeof mod, "%s", v);
+    }
+    if (f) fclose(f);
+    if (!model[0]) snprintf(name, sizeof name, "unknown CPU");
+    else if (fam[0] && mod[0])
+        snprintf(name, sizeof name, "%s, family %s model %s", model, fam, mod);
+    else snprintf(name, sizeof name, "%s", model);
+    for (char *c = name; *c; c++) if ((unsigned char)*c < ' ') *c = ' ';
+    return name;
+}
+
+int rp_runs_cpus(const char *dir, char *out, size_t cap) {
+    enum { MAXCPU = 8 };
+    char names[MAXCPU][160];
+    int count[MAXCPU] = {0}, ncpu = 0, none = 0, other = 0, n = 0;
+    if (cap) out[0] = 0;
+    DIR *d = opendir(dir);
+    if (!d) return -1;
+    struct dirent *de;
+    while ((de = readdir(d))) {   /* the records rp_runs_secs counts: .txt with a wall_s */
+        size_t len = strlen(de->d_name);
+        if (len < 5 || strcmp(de->d_name + len - 4, ".txt")) continue;
+        char path[1024], line[512], cpu[160] = "";
+        snprintf(path, sizeof path, "%s/%s", dir, de->d_name);
+        FILE *f = fopen(path, "r");
+        if (!f) continue;
+        int rec = fgets(line, sizeof line, f) && strstr(line, " wall_s ");
+        while (rec && !cpu[0] && fgets(line, sizeof line, f))
+            if (!strncmp(line, "cpu ", 4) && line[4] != '\n' && line[4])
+                snprintf(cpu, sizeof cpu, "%.*s", (int)strcspn(line + 4, "\r\n"), line + 4);
+        fclose(f);
+        if (!rec) continue;
+        n++;
+        if (!cpu[0]) { none++; continue; }
+        int k = 0;
+        while (k < ncpu && strcmp(names[k], cpu)) k++;
+        if (k == ncpu && ncpu < MAXCPU) snprintf(names[ncpu++], sizeof names[0], "%s", cpu);
+        if (k < ncpu) count[k]++;
+        else other++;
+    }
+    closedir(d);
+    for (int k = 1; k < ncpu; k++)   /* in name order, not the directory's */
+        for (int j = k; j > 0 && strcmp(names[j - 1], names[j]) > 0; j--) {
+            char tmp[160];
+            int c = count[j];
+            memcpy(tmp, names[j], sizeof tmp); memcpy(names[j], names[j - 1], sizeof tmp);
+            memcpy(names[j - 1], tmp, sizeof tmp);
+            count[j] = count[j - 1]; count[j - 1] = c;
+        }
+    size_t at = 0;
+    for (int k = 0; k < ncpu && at < cap; k++)
+        at += (size_t)snprintf(out + at, cap - at, "%s%s: %d run%s", at ? "; " : "", names[k],
+                               count[k], count[k] == 1 ? "" : "s");
+    if (other && at < cap)
+        at += (size_t)snprintf(out + at, cap - at, "%sother CPUs: %d runs", at ? "; " : "", other);
+    if (none && at < cap)
+        snprintf(out + at, cap - at, "%sno cpu line: %d run%s", at ? "; " : "", none,
+                 none == 1 ? "" : "s");
+    return n;
+}
+
 const char *rp_git_commit(void) {
     static char buf[72];   /* a commit line (< 64) and "-dirty" */
     if (buf[0]) return buf;
@@ -344,9 +425,9 @@ void rp_caption(rp_table *t, int profile, const char *seeds, int threads, const 
        with a digit */
     const char *label = steps[0] >= '0' && steps[0] <= '9' ? "steps " : "";
     snprintf(t->caption, sizeof t->caption, "profile %s · seeds %s · threads %d · %s%s · wall "
-             "time of this invocation %s · peak RSS %.0f MiB · commit %s%s%s",
+             "time of this invocation %s · peak RSS %.0f MiB · commit %s · machine %s%s%s",
              ls_profile_name(profile), seeds, threads, label, steps, w, rss, rp_git_commit(),
-             extra ? " · " : "", extra ? extra : "");
+             rp_cpu_name(), extra ? " · " : "", extra ? extra : "");
 }
 
 void rp_table_free(rp_table *t) {
@@ -953,7 +1034,8 @@ static int rp__train_locked(const rp_run *r, uint64_t h, const ls_dataset *train
             (unsigned long long)res->seed, res->val, res->test, res->loss, (long long)res->steps,
             (long long)res->best_step, res->wall_s, res->tok_s, res->threads, res->val_loss);
     if (res->diverged) fprintf(f, " diverged 1\ndiverged: %s", why);
-    fprintf(f, "\ndata %s\nmodel %s\nversion %s\n", r->data_key, r->label, RP_CODE_VERSION);
+    fprintf(f, "\ndata %s\nmodel %s\nversion %s\ncpu %s\n", r->data_key, r->label,
+            RP_CODE_VERSION, rp_cpu_name());
     int bad = fflush(f) != 0, e = bad ? errno : 0;
     if (fclose(f) && !bad) { bad = 1; e = errno; }
     rp__xfsz_end();

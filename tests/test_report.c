@@ -468,6 +468,15 @@ static void test_records(void) {
     int rc0 = rp_run_train(&r, &d, &d, &d, &a, err);
     rp_path(txt, sizeof txt, "t", a.hash, ".txt");
     T_CHECK(rc0 == 0 && strncmp(txt, "rec/t/", 6) == 0 && access(txt, F_OK) == 0, "records: a run's record goes under the root (%s) %s", txt, err);
+    {   /* the record names the machine: a line "cpu <rp_cpu_name()>", which the reader skips */
+        char want[200], line[512];
+        int has = 0;
+        snprintf(want, sizeof want, "cpu %s\n", rp_cpu_name());
+        FILE *f = fopen(txt, "r");
+        while (f && fgets(line, sizeof line, f)) has |= !strcmp(line, want);
+        if (f) fclose(f);
+        T_CHECK(has && strlen(rp_cpu_name()) > 0, "records: the record has the line %.*s", (int)strlen(want) - 1, want);
+    }
     rp_set_records_only(1);
     int rc1 = rp_run_train(&r, &d, &d, &d, &b, err);
     T_CHECK(rc1 == 0 && b.cached && b.test == a.test, "records-only: a finished record is read back %s", err);
@@ -695,6 +704,25 @@ static void test_secs(void) {
     double s = rp_runs_secs(dir, &n), none = rp_runs_secs(absent, &n2);
     T_CHECK(fabs(s - 120.75) < 1e-9 && n == 2, "rp_runs_secs sums the two records' wall_s: %g s over %d (want 120.75 over 2)", s, n);
     T_CHECK(none == -1 && n2 == 0, "rp_runs_secs of a missing directory: -1 (got %g)", none);
+    /* rp_runs_cpus tallies the cpu lines of the same records; one without the line is counted
+       as such, the torn record and the write in flight not at all */
+    static const char *const cpu_files[][2] = {
+        {"e.txt", "hash e seed 4 val 0.5 test 0.5 loss 1 steps 10 wall_s 1 tok_s 1\ndata d\nmodel m\nversion v\ncpu Chip A, family 1 model 2\n"},
+        {"f.txt", "hash f seed 5 val 0.5 test 0.5 loss 1 steps 10 wall_s 1 tok_s 1 diverged 1\ndiverged: cpu went NaN\ndata d\ncpu Chip B\n"},
+        {"g.txt", "hash g seed 6 val 0.5 test 0.5 loss 1 steps 10 wall_s 1 tok_s 1\ncpu Chip A, family 1 model 2\n"},
+        {"h.txt.tmp", "hash h seed 7 wall_s 1 tok_s 1\ncpu Chip C\n"}};
+    for (size_t i = 0; i < sizeof cpu_files / sizeof cpu_files[0]; i++) {
+        snprintf(path, sizeof path, "%s/%s", dir, cpu_files[i][0]);
+        FILE *f = fopen(path, "w");
+        if (f) { fputs(cpu_files[i][1], f); fclose(f); }
+    }
+    char cpus[256], small[12];
+    int nc = rp_runs_cpus(dir, cpus, sizeof cpus), nabs = rp_runs_cpus(absent, small, sizeof small);
+    int nsmall = rp_runs_cpus(dir, small, sizeof small);
+    T_CHECK(nc == 5 && !strcmp(cpus, "Chip A, family 1 model 2: 2 runs; Chip B: 1 run; no cpu line: 2 runs") && !strstr(cpus, "Chip C") && !strstr(cpus, "NaN"),
+            "rp_runs_cpus tallies the records' machines: %d records, \"%s\"", nc, cpus);
+    T_CHECK(nabs == -1 && nsmall == 5 && strlen(small) == sizeof small - 1,
+            "rp_runs_cpus: -1 for a missing directory (%d), a short buffer is cut, not overrun (\"%s\")", nabs, small);
 }
 
 void suite_report(void) {
