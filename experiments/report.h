@@ -625,8 +625,10 @@ static void rp__tex_table(FILE *f, const rp_table *t, const char *name, int i) {
     fputs("\\begin{tabular}{", f);
     for (int c = 0; c < t->ncol; c++) {
         if (wrap)
-            fprintf(f, ">{%s\\arraybackslash}p{%.3f\\linewidth}",
-                    c ? "\\raggedleft" : "\\raggedright", pt[c] / RP_TEX_SIDEWAYS_PT);
+            fprintf(f, ">{%s\\arraybackslash}p{%.3f\\linewidth}",   /* rounded down: the sum
+                                                                        stays within the line */
+                    c ? "\\raggedleft" : "\\raggedright",
+                    floor(pt[c] / RP_TEX_SIDEWAYS_PT * 1000.0) / 1000.0);
         else fputc(c ? 'r' : 'l', f);
     }
     fputs("}\n\\toprule\n", f);
