@@ -1637,6 +1637,12 @@ LS_API int ls_backward(ls_ctx *ctx, ls_tensor *loss) {
    Each thread packs B for its own items (B is re-packed once per M block: one copy per 2*mc
    flops, ~1-2% with mc = 224) instead of sharing one packed panel behind barriers: on a machine
    with few cores shared by other jobs, per-K-block barriers cost far more than the copies.
+   Except where no copy is needed: when B is stored (K, N) with rows at most LDB_DIRECT = 512
+   floats apart (every model width), a full NR-column sliver is already kc rows of NR contiguous
+   floats, and the kernel reads it in place with stride ldb; the kc rows of a chunk (<= 2 KiB
+   apart) stay in L2 without set conflicts. Only edge slivers (zero-padded) and transposed or
+   wider B are packed. This saves a pass over B per item, most for the weight gradient X^T dY,
+   whose B is the whole dY (rows x width); the bits are the same either way.
 
    Sizes.  AVX-512: MR x NR = 14 x 32: 28 zmm accumulators + 2 for B + 1 broadcast = 31 of the 32
    registers; 28 independent FMA chains cover the 4-cycle latency of two 512-bit FMA pipes
@@ -1685,6 +1691,7 @@ LS_API int ls_backward(ls_ctx *ctx, ls_tensor *loss) {
 #define LS__SGEMM_AS (LS__SGEMM_KC + 16)      /* row stride (floats) of a packed A sliver       */
 #define LS__SGEMM_NC 512                      /* N panel, a multiple of NR                      */
 #define LS__SGEMM_MCS 16                      /* max MR-slivers per M block (MC = 16*MR = 224)  */
+#define LS__SGEMM_LDB_DIRECT 512              /* B (K, N) with ldb <= this: full slivers unpacked */
 #define LS__SGEMM_BAL 0.9                     /* cut the grid finer below this load balance     */
 #define LS__SGEMM_SMALL 32768.0               /* M*N*K below this: unpacked single-thread loop  */
 #define LS__SGEMM_PAR 884736.0                /* M*N*K below this (96^3): single thread         */
@@ -1696,14 +1703,15 @@ LS_API int ls_backward(ls_ctx *ctx, ls_tensor *loss) {
 #endif
 
 /* ---- micro-kernel: c(MR, NR) = (beta == 0 ? 0 : beta*ci) + sum_k a(:, k) b(k, :) ----
-   a: packed A sliver, MR rows of kc floats with row stride AS; b: packed B sliver (kc, NR);
-   c: row stride ldc; ci: where the accumulators start, row stride ldci (c itself, or a bias row
-   with ldci 0).  Accumulation order per element: k ascending, one FMA each. */
+   a: packed A sliver, MR rows of kc floats with row stride AS; b: B sliver, kc rows of NR floats;
+   ldb: its row stride (NR packed, ldb of B read in place); c: row stride ldc; ci: where
+   the accumulators start, row stride ldci (c itself, or a bias row with ldci 0).  Accumulation
+   order per element: k ascending, one FMA each. */
 #if defined(__AVX512F__)
 
 #define LS__SGEMM_ROWS(X) X(0) X(1) X(2) X(3) X(4) X(5) X(6) X(7) X(8) X(9) X(10) X(11) X(12) X(13)
-static void ls__sgemm_kernel(int64_t kc, const float *a, const float *b, float *c, int64_t ldc,
-                             float beta, const float *ci, int64_t ldci) {
+static void ls__sgemm_kernel(int64_t kc, const float *a, const float *b, int64_t ldb, float *c,
+                             int64_t ldc, float beta, const float *ci, int64_t ldci) {
     int64_t k;
 #define LS__SGEMM_ZERO(i) __m512 c##i##l = _mm512_setzero_ps(), c##i##h = _mm512_setzero_ps();
     LS__SGEMM_ROWS(LS__SGEMM_ZERO)
@@ -1717,7 +1725,7 @@ static void ls__sgemm_kernel(int64_t kc, const float *a, const float *b, float *
 #undef LS__SGEMM_LOADC
     }
     for (k = 0; k < kc; k++) {
-        const __m512 b0 = _mm512_load_ps(b), b1 = _mm512_load_ps(b + 16);
+        const __m512 b0 = _mm512_loadu_ps(b), b1 = _mm512_loadu_ps(b + 16);
 #define LS__SGEMM_STEP(i)                                                                       \
     {                                                                                            \
         const __m512 ai = _mm512_set1_ps(a[(i) * LS__SGEMM_AS]);                                 \
@@ -1727,7 +1735,7 @@ static void ls__sgemm_kernel(int64_t kc, const float *a, const float *b, float *
         LS__SGEMM_ROWS(LS__SGEMM_STEP)
 #undef LS__SGEMM_STEP
         a += 1;
-        b += LS__SGEMM_NR;
+        b += ldb;
     }
 #define LS__SGEMM_STORE(i)                                                                      \
     _mm512_storeu_ps(c + (i) * ldc, c##i##l);                                                    \
@@ -1739,8 +1747,8 @@ static void ls__sgemm_kernel(int64_t kc, const float *a, const float *b, float *
 #elif defined(__AVX2__) && defined(__FMA__)
 
 #define LS__SGEMM_ROWS(X) X(0) X(1) X(2) X(3) X(4) X(5)
-static void ls__sgemm_kernel(int64_t kc, const float *a, const float *b, float *c, int64_t ldc,
-                             float beta, const float *ci, int64_t ldci) {
+static void ls__sgemm_kernel(int64_t kc, const float *a, const float *b, int64_t ldb, float *c,
+                             int64_t ldc, float beta, const float *ci, int64_t ldci) {
     int64_t k;
 #define LS__SGEMM_ZERO(i) __m256 c##i##l = _mm256_setzero_ps(), c##i##h = _mm256_setzero_ps();
     LS__SGEMM_ROWS(LS__SGEMM_ZERO)
@@ -1754,7 +1762,7 @@ static void ls__sgemm_kernel(int64_t kc, const float *a, const float *b, float *
 #undef LS__SGEMM_LOADC
     }
     for (k = 0; k < kc; k++) {
-        const __m256 b0 = _mm256_load_ps(b), b1 = _mm256_load_ps(b + 8);
+        const __m256 b0 = _mm256_loadu_ps(b), b1 = _mm256_loadu_ps(b + 8);
 #define LS__SGEMM_STEP(i)                                                                       \
     {                                                                                            \
         const __m256 ai = _mm256_broadcast_ss(a + (i) * LS__SGEMM_AS);                           \
@@ -1764,7 +1772,7 @@ static void ls__sgemm_kernel(int64_t kc, const float *a, const float *b, float *
         LS__SGEMM_ROWS(LS__SGEMM_STEP)
 #undef LS__SGEMM_STEP
         a += 1;
-        b += LS__SGEMM_NR;
+        b += ldb;
     }
 #define LS__SGEMM_STORE(i)                                                                      \
     _mm256_storeu_ps(c + (i) * ldc, c##i##l);                                                    \
@@ -1775,8 +1783,8 @@ static void ls__sgemm_kernel(int64_t kc, const float *a, const float *b, float *
 
 #else /* portable C */
 
-static void ls__sgemm_kernel(int64_t kc, const float *a, const float *b, float *c, int64_t ldc,
-                             float beta, const float *ci, int64_t ldci) {
+static void ls__sgemm_kernel(int64_t kc, const float *a, const float *b, int64_t ldb, float *c,
+                             int64_t ldc, float beta, const float *ci, int64_t ldci) {
     float acc[LS__SGEMM_MR][LS__SGEMM_NR];
     int64_t i, j, k;
     for (i = 0; i < LS__SGEMM_MR; i++)
@@ -1785,7 +1793,7 @@ static void ls__sgemm_kernel(int64_t kc, const float *a, const float *b, float *
         for (i = 0; i < LS__SGEMM_MR; i++) {
             const float ai = a[i * LS__SGEMM_AS + k];
             for (j = 0; j < LS__SGEMM_NR; j++)
-                acc[i][j] = LS__SGEMM_FMA(ai, b[k * LS__SGEMM_NR + j], acc[i][j]);
+                acc[i][j] = LS__SGEMM_FMA(ai, b[k * ldb + j], acc[i][j]);
         }
     for (i = 0; i < LS__SGEMM_MR; i++)
         for (j = 0; j < LS__SGEMM_NR; j++) c[i * ldc + j] = acc[i][j];
@@ -1795,19 +1803,20 @@ static void ls__sgemm_kernel(int64_t kc, const float *a, const float *b, float *
 
 /* one (m <= MR, n <= NR) tile of C; edge tiles go through a scratch tile so the same kernel
    (same arithmetic) runs on the zero-padded panels */
-static void ls__sgemm_tile(int64_t kc, const float *a, const float *b, float *c, int64_t ldc,
-                           int64_t m, int64_t n, float beta, const float *ci, int64_t ldci) {
+static void ls__sgemm_tile(int64_t kc, const float *a, const float *b, int64_t ldb, float *c,
+                           int64_t ldc, int64_t m, int64_t n, float beta, const float *ci,
+                           int64_t ldci) {
     float t[LS__SGEMM_MR * LS__SGEMM_NR];
     int64_t i, j;
     if (m == LS__SGEMM_MR && n == LS__SGEMM_NR) {
-        ls__sgemm_kernel(kc, a, b, c, ldc, beta, ci, ldci);
+        ls__sgemm_kernel(kc, a, b, ldb, c, ldc, beta, ci, ldci);
         return;
     }
     if (beta != 0.0f)
         for (i = 0; i < LS__SGEMM_MR; i++)
             for (j = 0; j < LS__SGEMM_NR; j++)
                 t[i * LS__SGEMM_NR + j] = (i < m && j < n) ? ci[i * ldci + j] : 0.0f;
-    ls__sgemm_kernel(kc, a, b, t, LS__SGEMM_NR, beta, t, LS__SGEMM_NR);
+    ls__sgemm_kernel(kc, a, b, ldb, t, LS__SGEMM_NR, beta, t, LS__SGEMM_NR);
     for (i = 0; i < m; i++)
         for (j = 0; j < n; j++) c[i * ldc + j] = t[i * LS__SGEMM_NR + j];
 }
@@ -2063,12 +2072,16 @@ static void ls__sgemm_x(ls_ctx *ctx, int ta, int tb, int64_t M, int64_t N, int64
             const int64_t j0 = jb * cs * LS__SGEMM_NR;                       /* C cols j0..j0+n  */
             const int64_t n = N - j0 < cs * LS__SGEMM_NR ? N - j0 : cs * LS__SGEMM_NR;
             const int64_t ns = (n + LS__SGEMM_NR - 1) / LS__SGEMM_NR;
+            /* full slivers of a B stored (K, N) with rows less than 2 KiB apart are read in
+               place: their kc rows stay in L2 without set conflicts, and the copy would cost a
+               pass over B per item; edge slivers (zero-padded) and the rest are packed */
+            const int64_t nd = !tb && ldb <= LS__SGEMM_LDB_DIRECT ? n / LS__SGEMM_NR : 0;
             int64_t pc, ir, sj;
             for (pc = 0; pc < K; pc += LS__SGEMM_KC) {
                 const int64_t kc = K - pc < LS__SGEMM_KC ? K - pc : LS__SGEMM_KC;
                 const float bt = pc == 0 ? beta : 1.0f; /* later K blocks accumulate onto C */
                 const int from_bias = bias && pc == 0;
-                ls__sgemm_pack_b(tb, B, ldb, pc, kc, j0, n, 0, ns, bp);  /* (kc, n)  */
+                if (nd < ns) ls__sgemm_pack_b(tb, B, ldb, pc, kc, j0, n, nd, ns, bp); /* (kc, n) */
                 ls__sgemm_pack_a(ta, A, lda, i0, m, pc, kc, alpha, ap);  /* (m, kc)  */
                 for (ir = 0; ir < m; ir += LS__SGEMM_MR) {
                     const int64_t mr = m - ir < LS__SGEMM_MR ? m - ir : LS__SGEMM_MR;
@@ -2077,8 +2090,10 @@ static void ls__sgemm_x(ls_ctx *ctx, int ta, int tb, int64_t M, int64_t N, int64
                     for (sj = 0; sj < ns; sj++) {
                         const int64_t jj = sj * LS__SGEMM_NR;
                         const int64_t nr = n - jj < LS__SGEMM_NR ? n - jj : LS__SGEMM_NR;
-                        ls__sgemm_tile(kc, a, bp + (size_t)sj * (size_t)kc * LS__SGEMM_NR, crow + jj, ldc,
-                                       mr, nr, bt, from_bias ? bias + j0 + jj : crow + jj, from_bias ? 0 : ldc);
+                        const float *b = sj < nd ? B + (size_t)pc * (size_t)ldb + j0 + jj
+                                                 : bp + (size_t)sj * (size_t)kc * LS__SGEMM_NR;
+                        ls__sgemm_tile(kc, a, b, sj < nd ? ldb : LS__SGEMM_NR, crow + jj, ldc, mr, nr,
+                                       bt, from_bias ? bias + j0 + jj : crow + jj, from_bias ? 0 : ldc);
                     }
                 }
             }

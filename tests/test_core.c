@@ -511,6 +511,58 @@ static void test_sgemm(void) {
             (int)(sizeof sizes / sizeof sizes[0]) * 8);
 }
 
+/* --- sgemm's rounding contract, bit for bit: every C element is c = beta c (0 when beta is 0),
+   then c = fma(a_ik, b_kj, c) for k ascending. Checked on both ways the kernel reads B: in place
+   (B stored (K, N) with ldb <= 512: full 32-column slivers) and packed (ldb > 512, B transposed,
+   the edge sliver), with ldb larger than N (a view into a wider matrix), several K blocks, edge
+   rows and columns, 1 and 2 threads --- */
+static void test_sgemm_bits(void) {
+    const int shapes[][4] = {   /* M, N, K, ldb of a (K, N) B */
+        {37, 200, 600, 300}, {37, 200, 600, 600}, {100, 64, 300, 64}, {15, 96, 257, 512}, {29, 33, 520, 40}};
+    int bad = 0, runs = 0, saved = ls_get_threads();
+    for (size_t si = 0; si < sizeof shapes / sizeof shapes[0]; si++) {
+        const int M = shapes[si][0], N = shapes[si][1], K = shapes[si][2], L = shapes[si][3];
+        float *A = (float *)malloc(sizeof(float) * M * K), *B = (float *)malloc(sizeof(float) * K * L);
+        float *Bt = (float *)malloc(sizeof(float) * N * K), *C0 = (float *)malloc(sizeof(float) * M * N);
+        float *C = (float *)malloc(sizeof(float) * M * N), *R = (float *)malloc(sizeof(float) * M * N);
+        ls_rng r = ls_rng_make(40 + si, 8);
+        for (int i = 0; i < M * K; i++) A[i] = ls_rng_float(&r) - 0.5f;
+        for (int i = 0; i < K * L; i++) B[i] = ls_rng_float(&r) - 0.5f;
+        for (int j = 0; j < N; j++) for (int k = 0; k < K; k++) Bt[j * K + k] = B[k * L + j];
+        for (int i = 0; i < M * N; i++) C0[i] = ls_rng_float(&r) - 0.5f;
+        for (int ta = 0; ta < 2; ta++)
+            for (int tb = 0; tb < 2; tb++)
+                for (int bi = 0; bi < 2; bi++) {
+                    const float beta = bi ? 0.5f : 0.0f;
+                    float *At = (float *)malloc(sizeof(float) * M * K);   /* A as (K, M) */
+                    for (int i = 0; i < M; i++) for (int k = 0; k < K; k++) At[k * M + i] = A[i * K + k];
+                    for (int i = 0; i < M; i++)
+                        for (int j = 0; j < N; j++) {
+                            float c = beta != 0.0f ? beta * C0[i * N + j] : 0.0f;
+                            for (int k = 0; k < K; k++)
+#if defined(__FMA__) || defined(FP_FAST_FMAF)
+                                c = fmaf(A[i * K + k], B[k * L + j], c);
+#else
+                                c = A[i * K + k] * B[k * L + j] + c;
+#endif
+                            R[i * N + j] = c;
+                        }
+                    for (int nt = 1; nt <= 2; nt++) {
+                        memcpy(C, C0, sizeof(float) * M * N);
+                        ls_set_threads(nt);
+                        ls_sgemm(ta, tb, M, N, K, 1.0f, ta ? At : A, ta ? M : K, tb ? Bt : B, tb ? K : L,
+                                 beta, C, N);
+                        bad += memcmp(C, R, sizeof(float) * M * N) != 0;
+                        runs++;
+                    }
+                    free(At);
+                }
+        free(A); free(B); free(Bt); free(C0); free(C); free(R);
+    }
+    ls_set_threads(saved);
+    T_CHECK(bad == 0, "sgemm's bits are c = beta c, then one fma per k ascending, whether B is read in place or packed (%d of %d products differ)", bad, runs);
+}
+
 /* --- a small MLP used by several tests: (n, 2) -> hidden -> 2 classes --- */
 typedef struct mlp { ls_params P; ls_tensor *w1, *b1, *w2, *b2; } mlp;
 
@@ -949,6 +1001,7 @@ void suite_core(void) {
     test_layernorm_bits();
     test_errors();
     test_sgemm();
+    test_sgemm_bits();
     test_linear_bias();
     test_optim();
     test_checkpoint();
