@@ -3831,12 +3831,17 @@ static void ls__attn_backward(ls_ctx *ctx, const ls__attn_cfg *c, const float *q
    --------------------------------------------------------------------------------------------- */
 
 /* Column reductions over rows split the columns into blocks, one task each: as few blocks as keep
-   every thread busy, each a multiple of 16 columns and at most LS__COLBLK, so a task reads a long
-   contiguous piece of each row (16-column blocks read one cache line per 2 KB row and were
-   DRAM-latency-bound). Each column's rows are summed in order whatever the split. */
+   every thread busy, each a multiple of 16 columns, at least LS__COLMIN and at most LS__COLBLK, so
+   a task reads a long contiguous piece of each row (16-column blocks read one cache line per 2 KB
+   row and were DRAM-latency-bound; with 32-column blocks, two threads summing the halves of
+   64-wide rows were slower than one thread summing all of them: the cores' prefetchers fetch
+   lines in pairs, so each core streamed every row). Each column's rows are summed in order
+   whatever the split, so the split never changes a result. */
 #define LS__COLBLK 256
+#define LS__COLMIN 64
 static int64_t ls__colblock(int64_t C) {
     int64_t nt = ls_get_threads(), w = ((C + 15) / 16 + nt - 1) / nt * 16;
+    if (w < LS__COLMIN) w = LS__COLMIN;
     return w < LS__COLBLK ? w : LS__COLBLK;
 }
 
