@@ -1642,7 +1642,11 @@ LS_API int ls_backward(ls_ctx *ctx, ls_tensor *loss) {
    floats, and the kernel reads it in place with stride ldb; the kc rows of a chunk (<= 2 KiB
    apart) stay in L2 without set conflicts. Only edge slivers (zero-padded) and transposed or
    wider B are packed. This saves a pass over B per item, most for the weight gradient X^T dY,
-   whose B is the whole dY (rows x width); the bits are the same either way.
+   whose B is the whole dY (rows x width). The same holds for A in that product: stored (K, M)
+   (ta == 1) with rows <= 512 floats apart and alpha 1, a full MR-row sliver is kc rows of MR
+   contiguous floats, and a second kernel (AVX-512 builds) broadcasts them in place, advancing by
+   lda per k; the transposing pack of X^T cost as much as the multiply for the report's d 64
+   models (M = 64..128, N = 64..128, K = 16384 rows). The bits are the same either way.
 
    Sizes.  AVX-512: MR x NR = 14 x 32: 28 zmm accumulators + 2 for B + 1 broadcast = 31 of the 32
    registers; 28 independent FMA chains cover the 4-cycle latency of two 512-bit FMA pipes
@@ -1710,39 +1714,58 @@ LS_API int ls_backward(ls_ctx *ctx, ls_tensor *loss) {
 #if defined(__AVX512F__)
 
 #define LS__SGEMM_ROWS(X) X(0) X(1) X(2) X(3) X(4) X(5) X(6) X(7) X(8) X(9) X(10) X(11) X(12) X(13)
-static void ls__sgemm_kernel(int64_t kc, const float *a, const float *b, int64_t ldb, float *c,
-                             int64_t ldc, float beta, const float *ci, int64_t ldci) {
-    int64_t k;
 #define LS__SGEMM_ZERO(i) __m512 c##i##l = _mm512_setzero_ps(), c##i##h = _mm512_setzero_ps();
-    LS__SGEMM_ROWS(LS__SGEMM_ZERO)
-#undef LS__SGEMM_ZERO
-    if (beta != 0.0f) {
-        const __m512 vb = _mm512_set1_ps(beta);
 #define LS__SGEMM_LOADC(i)                                                                      \
     c##i##l = _mm512_mul_ps(vb, _mm512_loadu_ps(ci + (i) * ldci));                               \
     c##i##h = _mm512_mul_ps(vb, _mm512_loadu_ps(ci + (i) * ldci + 16));
-        LS__SGEMM_ROWS(LS__SGEMM_LOADC)
-#undef LS__SGEMM_LOADC
-    }
-    for (k = 0; k < kc; k++) {
-        const __m512 b0 = _mm512_loadu_ps(b), b1 = _mm512_loadu_ps(b + 16);
-#define LS__SGEMM_STEP(i)                                                                       \
+#define LS__SGEMM_FMA2(i, av)                                                                   \
     {                                                                                            \
-        const __m512 ai = _mm512_set1_ps(a[(i) * LS__SGEMM_AS]);                                 \
+        const __m512 ai = _mm512_set1_ps(av);                                                    \
         c##i##l = _mm512_fmadd_ps(ai, b0, c##i##l);                                              \
         c##i##h = _mm512_fmadd_ps(ai, b1, c##i##h);                                              \
     }
-        LS__SGEMM_ROWS(LS__SGEMM_STEP)
-#undef LS__SGEMM_STEP
-        a += 1;
-        b += ldb;
-    }
+#define LS__SGEMM_STEP_P(i) LS__SGEMM_FMA2(i, a[(i) * LS__SGEMM_AS])   /* packed A sliver */
+#define LS__SGEMM_STEP_K(i) LS__SGEMM_FMA2(i, a[i])                    /* A (K, M) in place */
 #define LS__SGEMM_STORE(i)                                                                      \
     _mm512_storeu_ps(c + (i) * ldc, c##i##l);                                                    \
     _mm512_storeu_ps(c + (i) * ldc + 16, c##i##h);
+/* the kernel; STEP names how row i of the A sliver is read at this k, a advances by ASTEP per k */
+#define LS__SGEMM_KERNEL_BODY(STEP, ASTEP)                                                      \
+    int64_t k;                                                                                   \
+    LS__SGEMM_ROWS(LS__SGEMM_ZERO)                                                               \
+    if (beta != 0.0f) {                                                                          \
+        const __m512 vb = _mm512_set1_ps(beta);                                                  \
+        LS__SGEMM_ROWS(LS__SGEMM_LOADC)                                                          \
+    }                                                                                            \
+    for (k = 0; k < kc; k++) {                                                                   \
+        const __m512 b0 = _mm512_loadu_ps(b), b1 = _mm512_loadu_ps(b + 16);                      \
+        LS__SGEMM_ROWS(STEP)                                                                     \
+        a += (ASTEP);                                                                            \
+        b += ldb;                                                                                \
+    }                                                                                            \
     LS__SGEMM_ROWS(LS__SGEMM_STORE)
-#undef LS__SGEMM_STORE
+
+static void ls__sgemm_kernel(int64_t kc, const float *a, const float *b, int64_t ldb, float *c,
+                             int64_t ldc, float beta, const float *ci, int64_t ldci) {
+    LS__SGEMM_KERNEL_BODY(LS__SGEMM_STEP_P, 1)
 }
+
+/* the same kernel reading a full MR-row sliver of an A stored (K, M) in place (ta == 1, alpha
+   1): a points at A[k0][i0], the MR floats of row k are a[0..MR), and a advances by lda per k.
+   Same arithmetic, element for element, as packing the sliver first. */
+#define LS__SGEMM_A_IN_PLACE 1
+static void ls__sgemm_kernel_ak(int64_t kc, const float *a, int64_t lda, const float *b,
+                                int64_t ldb, float *c, int64_t ldc, float beta, const float *ci,
+                                int64_t ldci) {
+    LS__SGEMM_KERNEL_BODY(LS__SGEMM_STEP_K, lda)
+}
+#undef LS__SGEMM_KERNEL_BODY
+#undef LS__SGEMM_STORE
+#undef LS__SGEMM_STEP_K
+#undef LS__SGEMM_STEP_P
+#undef LS__SGEMM_FMA2
+#undef LS__SGEMM_LOADC
+#undef LS__SGEMM_ZERO
 
 #elif defined(__AVX2__) && defined(__FMA__)
 
@@ -1801,22 +1824,32 @@ static void ls__sgemm_kernel(int64_t kc, const float *a, const float *b, int64_t
 
 #endif
 
+/* the kernel for a packed A sliver (lda_k 0) or one read in place (lda_k: A's row stride) */
+static void ls__sgemm_run(int64_t kc, const float *a, int64_t lda_k, const float *b, int64_t ldb,
+                          float *c, int64_t ldc, float beta, const float *ci, int64_t ldci) {
+#ifdef LS__SGEMM_A_IN_PLACE
+    if (lda_k) { ls__sgemm_kernel_ak(kc, a, lda_k, b, ldb, c, ldc, beta, ci, ldci); return; }
+#endif
+    (void)lda_k;
+    ls__sgemm_kernel(kc, a, b, ldb, c, ldc, beta, ci, ldci);
+}
+
 /* one (m <= MR, n <= NR) tile of C; edge tiles go through a scratch tile so the same kernel
    (same arithmetic) runs on the zero-padded panels */
-static void ls__sgemm_tile(int64_t kc, const float *a, const float *b, int64_t ldb, float *c,
-                           int64_t ldc, int64_t m, int64_t n, float beta, const float *ci,
-                           int64_t ldci) {
+static void ls__sgemm_tile(int64_t kc, const float *a, int64_t lda_k, const float *b, int64_t ldb,
+                           float *c, int64_t ldc, int64_t m, int64_t n, float beta,
+                           const float *ci, int64_t ldci) {
     float t[LS__SGEMM_MR * LS__SGEMM_NR];
     int64_t i, j;
     if (m == LS__SGEMM_MR && n == LS__SGEMM_NR) {
-        ls__sgemm_kernel(kc, a, b, ldb, c, ldc, beta, ci, ldci);
+        ls__sgemm_run(kc, a, lda_k, b, ldb, c, ldc, beta, ci, ldci);
         return;
     }
     if (beta != 0.0f)
         for (i = 0; i < LS__SGEMM_MR; i++)
             for (j = 0; j < LS__SGEMM_NR; j++)
                 t[i * LS__SGEMM_NR + j] = (i < m && j < n) ? ci[i * ldci + j] : 0.0f;
-    ls__sgemm_kernel(kc, a, b, ldb, t, LS__SGEMM_NR, beta, t, LS__SGEMM_NR);
+    ls__sgemm_run(kc, a, lda_k, b, ldb, t, LS__SGEMM_NR, beta, t, LS__SGEMM_NR);
     for (i = 0; i < m; i++)
         for (j = 0; j < n; j++) c[i * ldc + j] = t[i * LS__SGEMM_NR + j];
 }
@@ -2076,24 +2109,35 @@ static void ls__sgemm_x(ls_ctx *ctx, int ta, int tb, int64_t M, int64_t N, int64
                place: their kc rows stay in L2 without set conflicts, and the copy would cost a
                pass over B per item; edge slivers (zero-padded) and the rest are packed */
             const int64_t nd = !tb && ldb <= LS__SGEMM_LDB_DIRECT ? n / LS__SGEMM_NR : 0;
+            /* likewise the full MR-row slivers of an A stored (K, M) (alpha 1: nothing to fold
+               in), where the kernel for it exists: md slivers read in place */
+            int64_t md = 0;
+#ifdef LS__SGEMM_A_IN_PLACE
+            if (ta && alpha == 1.0f && lda <= LS__SGEMM_LDB_DIRECT) md = m / LS__SGEMM_MR;
+#endif
             int64_t pc, ir, sj;
             for (pc = 0; pc < K; pc += LS__SGEMM_KC) {
                 const int64_t kc = K - pc < LS__SGEMM_KC ? K - pc : LS__SGEMM_KC;
                 const float bt = pc == 0 ? beta : 1.0f; /* later K blocks accumulate onto C */
                 const int from_bias = bias && pc == 0;
                 if (nd < ns) ls__sgemm_pack_b(tb, B, ldb, pc, kc, j0, n, nd, ns, bp); /* (kc, n) */
-                ls__sgemm_pack_a(ta, A, lda, i0, m, pc, kc, alpha, ap);  /* (m, kc)  */
+                if (md * LS__SGEMM_MR < m)   /* (m, kc), the slivers not read in place */
+                    ls__sgemm_pack_a(ta, A, lda, i0 + md * LS__SGEMM_MR, m - md * LS__SGEMM_MR, pc, kc,
+                                     alpha, ap + (size_t)md * LS__SGEMM_MR * LS__SGEMM_AS);
                 for (ir = 0; ir < m; ir += LS__SGEMM_MR) {
                     const int64_t mr = m - ir < LS__SGEMM_MR ? m - ir : LS__SGEMM_MR;
-                    const float *a = ap + (size_t)(ir / LS__SGEMM_MR) * LS__SGEMM_MR * LS__SGEMM_AS;
+                    const int in_place = ir / LS__SGEMM_MR < md;
+                    const float *a = in_place ? A + (size_t)pc * (size_t)lda + i0 + ir
+                                              : ap + (size_t)(ir / LS__SGEMM_MR) * LS__SGEMM_MR * LS__SGEMM_AS;
                     float *crow = C + (size_t)(i0 + ir) * (size_t)ldc + j0;
                     for (sj = 0; sj < ns; sj++) {
                         const int64_t jj = sj * LS__SGEMM_NR;
                         const int64_t nr = n - jj < LS__SGEMM_NR ? n - jj : LS__SGEMM_NR;
                         const float *b = sj < nd ? B + (size_t)pc * (size_t)ldb + j0 + jj
                                                  : bp + (size_t)sj * (size_t)kc * LS__SGEMM_NR;
-                        ls__sgemm_tile(kc, a, b, sj < nd ? ldb : LS__SGEMM_NR, crow + jj, ldc, mr, nr,
-                                       bt, from_bias ? bias + j0 + jj : crow + jj, from_bias ? 0 : ldc);
+                        ls__sgemm_tile(kc, a, in_place ? lda : 0, b, sj < nd ? ldb : LS__SGEMM_NR,
+                                       crow + jj, ldc, mr, nr, bt, from_bias ? bias + j0 + jj : crow + jj,
+                                       from_bias ? 0 : ldc);
                     }
                 }
             }

@@ -514,8 +514,9 @@ static void test_sgemm(void) {
 /* --- sgemm's rounding contract, bit for bit: every C element is c = beta c (0 when beta is 0),
    then c = fma(a_ik, b_kj, c) for k ascending. Checked on both ways the kernel reads B: in place
    (B stored (K, N) with ldb <= 512: full 32-column slivers) and packed (ldb > 512, B transposed,
-   the edge sliver), with ldb larger than N (a view into a wider matrix), several K blocks, edge
-   rows and columns, 1 and 2 threads --- */
+   the edge sliver), and both ways it reads A (stored (K, M), ta 1: full slivers in place where
+   the build has that kernel; A (M, K) and edge slivers packed), with ldb larger than N (a view
+   into a wider matrix), several K blocks, edge rows and columns, 1 and 2 threads --- */
 static void test_sgemm_bits(void) {
     const int shapes[][4] = {   /* M, N, K, ldb of a (K, N) B */
         {37, 200, 600, 300}, {37, 200, 600, 600}, {100, 64, 300, 64}, {15, 96, 257, 512}, {29, 33, 520, 40}};
@@ -560,7 +561,7 @@ static void test_sgemm_bits(void) {
         free(A); free(B); free(Bt); free(C0); free(C); free(R);
     }
     ls_set_threads(saved);
-    T_CHECK(bad == 0, "sgemm's bits are c = beta c, then one fma per k ascending, whether B is read in place or packed (%d of %d products differ)", bad, runs);
+    T_CHECK(bad == 0, "sgemm's bits are c = beta c, then one fma per k ascending, whether A and B are read in place or packed (%d of %d products differ)", bad, runs);
 }
 
 /* --- a small MLP used by several tests: (n, 2) -> hidden -> 2 classes --- */
