@@ -1637,7 +1637,7 @@ LS_API int ls_backward(ls_ctx *ctx, ls_tensor *loss) {
    Each thread packs B for its own items (B is re-packed once per M block: one copy per 2*mc
    flops, ~1-2% with mc = 224) instead of sharing one packed panel behind barriers: on a machine
    with few cores shared by other jobs, per-K-block barriers cost far more than the copies.
-   Except where no copy is needed: when B is stored (K, N) with rows at most LDB_DIRECT = 512
+   Except where no copy is needed: when B is stored (K, N) with rows at most LD_DIRECT = 512
    floats apart (every model width), a full NR-column sliver is already kc rows of NR contiguous
    floats, and the kernel reads it in place with stride ldb; the kc rows of a chunk (<= 2 KiB
    apart) stay in L2 without set conflicts. Only edge slivers (zero-padded) and transposed or
@@ -1695,7 +1695,7 @@ LS_API int ls_backward(ls_ctx *ctx, ls_tensor *loss) {
 #define LS__SGEMM_AS (LS__SGEMM_KC + 16)      /* row stride (floats) of a packed A sliver       */
 #define LS__SGEMM_NC 512                      /* N panel, a multiple of NR                      */
 #define LS__SGEMM_MCS 16                      /* max MR-slivers per M block (MC = 16*MR = 224)  */
-#define LS__SGEMM_LDB_DIRECT 512              /* B (K, N) with ldb <= this: full slivers unpacked */
+#define LS__SGEMM_LD_DIRECT 512               /* A (K, M) / B (K, N) rows <= this apart: read in place */
 #define LS__SGEMM_BAL 0.9                     /* cut the grid finer below this load balance     */
 #define LS__SGEMM_SMALL 32768.0               /* M*N*K below this: unpacked single-thread loop  */
 #define LS__SGEMM_PAR 884736.0                /* M*N*K below this (96^3): single thread         */
@@ -2108,12 +2108,12 @@ static void ls__sgemm_x(ls_ctx *ctx, int ta, int tb, int64_t M, int64_t N, int64
             /* full slivers of a B stored (K, N) with rows less than 2 KiB apart are read in
                place: their kc rows stay in L2 without set conflicts, and the copy would cost a
                pass over B per item; edge slivers (zero-padded) and the rest are packed */
-            const int64_t nd = !tb && ldb <= LS__SGEMM_LDB_DIRECT ? n / LS__SGEMM_NR : 0;
+            const int64_t nd = !tb && ldb <= LS__SGEMM_LD_DIRECT ? n / LS__SGEMM_NR : 0;
             /* likewise the full MR-row slivers of an A stored (K, M) (alpha 1: nothing to fold
                in), where the kernel for it exists: md slivers read in place */
             int64_t md = 0;
 #ifdef LS__SGEMM_A_IN_PLACE
-            if (ta && alpha == 1.0f && lda <= LS__SGEMM_LDB_DIRECT) md = m / LS__SGEMM_MR;
+            if (ta && alpha == 1.0f && lda <= LS__SGEMM_LD_DIRECT) md = m / LS__SGEMM_MR;
 #endif
             int64_t pc, ir, sj;
             for (pc = 0; pc < K; pc += LS__SGEMM_KC) {
@@ -4673,7 +4673,8 @@ static void ls__ln_stats_lanes(const float *x, int64_t C, float eps, float *mu, 
 }
 #endif
 
-/* LN of rows [r0, r1) of x (R, C) into y, their means and 1/std into mu, rs */
+/* LN of rows [r0, r1) (at most LS__LN_LANES; a whole block runs in lanes) of x (R, C) into y, their
+   means and 1/std into mu, rs */
 static void ls__ln_rows(const float *x, int64_t r0, int64_t r1, int64_t C, const float *gm, const float *bt,
                         float eps, float *y, float *mu, float *rs) {
 #if defined(__AVX512F__)

@@ -300,11 +300,12 @@ double rp_parse_secs(const char *s) {
     return any ? total : -1;
 }
 
-double rp_runs_secs(const char *dir, int *n) {
+/* every run record in dir (a <hash>.txt whose first line has its wall_s): fn(wall_s, the file
+   positioned after that line, arg); the number of records, -1 if dir is unreadable */
+static int rp__each_record(const char *dir, void (*fn)(double wall_s, FILE *f, void *arg), void *arg) {
     DIR *d = opendir(dir);
-    *n = 0;
     if (!d) return -1;
-    double sum = 0;
+    int n = 0;
     struct dirent *de;
     while ((de = readdir(d))) {
         size_t len = strlen(de->d_name);
@@ -314,10 +315,19 @@ double rp_runs_secs(const char *dir, int *n) {
         FILE *f = fopen(path, "r");
         if (!f) continue;
         const char *w = fgets(line, sizeof line, f) ? strstr(line, " wall_s ") : NULL;
-        if (w) { sum += atof(w + 8); (*n)++; }
+        if (w) { fn(atof(w + 8), f, arg); n++; }
         fclose(f);
     }
     closedir(d);
+    return n;
+}
+
+static void rp__add_secs(double wall_s, FILE *f, void *sum) { (void)f; *(double *)sum += wall_s; }
+
+double rp_runs_secs(const char *dir, int *n) {
+    double sum = 0;
+    *n = rp__each_record(dir, rp__add_secs, &sum);
+    if (*n < 0) { *n = 0; return -1; }
     return sum;
 }
 
@@ -346,53 +356,59 @@ const char *rp_cpu_name(void) {
     return name;
 }
 
-int rp_runs_cpus(const char *dir, char *out, size_t cap) {
-    enum { MAXCPU = 8 };
-    char names[MAXCPU][160];
-    int count[MAXCPU] = {0}, ncpu = 0, none = 0, other = 0, n = 0;
-    if (cap) out[0] = 0;
-    DIR *d = opendir(dir);
-    if (!d) return -1;
-    struct dirent *de;
-    while ((de = readdir(d))) {   /* the records rp_runs_secs counts: .txt with a wall_s */
-        size_t len = strlen(de->d_name);
-        if (len < 5 || strcmp(de->d_name + len - 4, ".txt")) continue;
-        char path[1024], line[512], cpu[160] = "";
-        snprintf(path, sizeof path, "%s/%s", dir, de->d_name);
-        FILE *f = fopen(path, "r");
-        if (!f) continue;
-        int rec = fgets(line, sizeof line, f) && strstr(line, " wall_s ");
-        while (rec && !cpu[0] && fgets(line, sizeof line, f))
-            if (!strncmp(line, "cpu ", 4) && line[4] != '\n' && line[4])
-                snprintf(cpu, sizeof cpu, "%.*s", (int)strcspn(line + 4, "\r\n"), line + 4);
-        fclose(f);
-        if (!rec) continue;
-        n++;
-        if (!cpu[0]) { none++; continue; }
-        int k = 0;
-        while (k < ncpu && strcmp(names[k], cpu)) k++;
-        if (k == ncpu && ncpu < MAXCPU) snprintf(names[ncpu++], sizeof names[0], "%s", cpu);
-        if (k < ncpu) count[k]++;
-        else other++;
+/* the CPUs named by run records: the RP__MAXCPU first distinct names in sorting order with their
+   counts, the records naming any other, and those without a cpu line */
+#define RP__MAXCPU 8
+typedef struct rp__cpus {
+    char names[RP__MAXCPU][160];
+    int count[RP__MAXCPU], ncpu, other, none;
+} rp__cpus;
+
+static void rp__add_cpu(double wall_s, FILE *f, void *arg) {
+    rp__cpus *t = (rp__cpus *)arg;
+    char line[512], cpu[160] = "";
+    (void)wall_s;
+    while (!cpu[0] && fgets(line, sizeof line, f))
+        if (!strncmp(line, "cpu ", 4) && line[4] != '\n' && line[4])
+            snprintf(cpu, sizeof cpu, "%.*s", (int)strcspn(line + 4, "\r\n"), line + 4);
+    if (!cpu[0]) { t->none++; return; }
+    int k = 0, hi = 0;
+    while (k < t->ncpu && strcmp(t->names[k], cpu)) k++;
+    if (k < t->ncpu) { t->count[k]++; return; }
+    if (t->ncpu < RP__MAXCPU) {
+        snprintf(t->names[t->ncpu], sizeof t->names[0], "%s", cpu);
+        t->count[t->ncpu++] = 1;
+        return;
     }
-    closedir(d);
-    for (int k = 1; k < ncpu; k++)   /* in name order, not the directory's */
-        for (int j = k; j > 0 && strcmp(names[j - 1], names[j]) > 0; j--) {
+    /* full: keep the first names in sorting order, whatever order the directory lists them in */
+    for (k = 1; k < t->ncpu; k++) if (strcmp(t->names[k], t->names[hi]) > 0) hi = k;
+    if (strcmp(cpu, t->names[hi]) > 0) { t->other++; return; }
+    t->other += t->count[hi];
+    snprintf(t->names[hi], sizeof t->names[0], "%s", cpu);
+    t->count[hi] = 1;
+}
+
+int rp_runs_cpus(const char *dir, char *out, size_t cap) {
+    rp__cpus t;
+    memset(&t, 0, sizeof t);
+    if (cap) out[0] = 0;
+    const int n = rp__each_record(dir, rp__add_cpu, &t);
+    if (n < 0) return -1;
+    for (int k = 1; k < t.ncpu; k++)   /* in name order, not the directory's */
+        for (int j = k; j > 0 && strcmp(t.names[j - 1], t.names[j]) > 0; j--) {
             char tmp[160];
-            int c = count[j];
-            memcpy(tmp, names[j], sizeof tmp); memcpy(names[j], names[j - 1], sizeof tmp);
-            memcpy(names[j - 1], tmp, sizeof tmp);
-            count[j] = count[j - 1]; count[j - 1] = c;
+            int c = t.count[j];
+            memcpy(tmp, t.names[j], sizeof tmp); memcpy(t.names[j], t.names[j - 1], sizeof tmp);
+            memcpy(t.names[j - 1], tmp, sizeof tmp);
+            t.count[j] = t.count[j - 1]; t.count[j - 1] = c;
         }
     size_t at = 0;
-    for (int k = 0; k < ncpu && at < cap; k++)
-        at += (size_t)snprintf(out + at, cap - at, "%s%s: %d run%s", at ? "; " : "", names[k],
-                               count[k], count[k] == 1 ? "" : "s");
-    if (other && at < cap)
-        at += (size_t)snprintf(out + at, cap - at, "%sother CPUs: %d runs", at ? "; " : "", other);
-    if (none && at < cap)
-        snprintf(out + at, cap - at, "%sno cpu line: %d run%s", at ? "; " : "", none,
-                 none == 1 ? "" : "s");
+    for (int k = 0; k <= t.ncpu + 1 && at < cap; k++) {   /* the names, then other, then none */
+        const char *name = k < t.ncpu ? t.names[k] : k == t.ncpu ? "other CPUs" : "no cpu line";
+        const int c = k < t.ncpu ? t.count[k] : k == t.ncpu ? t.other : t.none;
+        if (c) at += (size_t)snprintf(out + at, cap - at, "%s%s: %d run%s", at ? "; " : "", name, c,
+                                      c == 1 ? "" : "s");
+    }
     return n;
 }
 

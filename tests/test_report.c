@@ -721,6 +721,18 @@ static void test_secs(void) {
     int nsmall = rp_runs_cpus(dir, small, sizeof small);
     T_CHECK(nc == 5 && !strcmp(cpus, "Chip A, family 1 model 2: 2 runs; Chip B: 1 run; no cpu line: 2 runs") && !strstr(cpus, "Chip C") && !strstr(cpus, "NaN"),
             "rp_runs_cpus tallies the records' machines: %d records, \"%s\"", nc, cpus);
+    char many[720];   /* nine machines: eight named, the ninth counted as another */
+    snprintf(many, sizeof many, "%s/secs/many", t_tmpdir());
+    T_CHECK(rp_mkdirs(many) == 0, "mkdir %s", many);
+    for (int i = 0; i < 9; i++) {
+        snprintf(path, sizeof path, "%s/r%d.txt", many, i);
+        FILE *f = fopen(path, "w");
+        if (f) { fprintf(f, "hash %d seed 1 val 0.5 test 0.5 loss 1 steps 1 wall_s 1 tok_s 1\ncpu Chip %d\n", i, i); fclose(f); }
+    }
+    char tally[512];
+    int nm = rp_runs_cpus(many, tally, sizeof tally);
+    T_CHECK(nm == 9 && strstr(tally, "Chip 0: 1 run; ") && strstr(tally, "Chip 7: 1 run; other CPUs: 1 run") && !strstr(tally, "Chip 8"),
+            "rp_runs_cpus names the first eight machines in sorting order and counts the ninth as another: \"%s\"", tally);
     T_CHECK(nabs == -1 && nsmall == 5 && strlen(small) == sizeof small - 1,
             "rp_runs_cpus: -1 for a missing directory (%d), a short buffer is cut, not overrun (\"%s\")", nabs, small);
 }
