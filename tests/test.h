@@ -37,6 +37,8 @@ int64_t t_ckpt_step(const char *path, const ls_config *c);
    has its vector path (FMA), 0 when it calls libm's expf */
 void t_expf_n(float *y, const float *a, int64_t n);
 int t_expf_vec(void);
+/* y[i] = ls__exp(a[i]), the header's fast e^x (GELU, SiLU, attention), in a vectorised loop */
+void t_exp_n(float *y, const float *a, int64_t n);
 
 /* holds a child process that trains into the checkpoint `ckpt` (model config c) until that
    checkpoint is at step `target` or later. The child runs in slices of about a millisecond between

@@ -200,6 +200,97 @@ static void test_activations(void) {
     ls_ctx_free(&ctx);
 }
 
+/* --- GELU, SiLU and ls__exp bit for bit against their formulas written plainly, with ?: selects.
+   The header writes those selects as bit masks so that gcc vectorises the loops without AVX-512's
+   masked stores (a ?: with a constant arm left them scalar in AVX2 builds); the values must not
+   change. Inputs: the edges of ls__exp's clamps, specials, then float bit patterns at a stride.
+   The backward of gelu(x) + gelu(x), x an interior node, covers both arms of LS__GACC: the first
+   node's gradient is stored on x's raw buffer (0 + v), the second's added. --- */
+static float t_exp_plain(float x) {
+    float xc = x < -87.3f ? -87.3f : x;
+    xc = xc > 88.3f ? 88.3f : xc;
+    float t = xc * 1.44269504088896341f + 12582912.0f;
+    float n = t - 12582912.0f;
+    uint32_t tb, eb;
+    memcpy(&tb, &t, sizeof tb);
+    float r = xc - n * 0.693359375f;
+    r = r + n * 2.12194440e-4f;
+    float p = 1.9875691500e-4f;
+    p = p * r + 1.3981999507e-3f;
+    p = p * r + 8.3334519073e-3f;
+    p = p * r + 4.1665795894e-2f;
+    p = p * r + 1.6666665459e-1f;
+    p = p * r + 5.0000001201e-1f;
+    p = p * r * r + r + 1.0f;
+    eb = (tb - 0x4B400000u + 127u) << 23;
+    float sc;
+    memcpy(&sc, &eb, sizeof sc);
+    return x < -87.3f ? 0.0f : p * sc;
+}
+static float t_phi_plain(float x, float e) {
+    float z = (x < 0.0f ? -x : x) * 0.70710678118654752f;
+    float t = 1.0f / (1.0f + 0.3275911f * z);
+    float q = t * (0.254829592f + t * (-0.284496736f + t * (1.421413741f + t * (-1.453152027f + t * 1.061405429f)))) * e;
+    return x < 0.0f ? 0.5f * q : 1.0f - 0.5f * q;
+}
+static int t_bits_eq(float a, float b) { return memcmp(&a, &b, sizeof a) == 0 || (isnan(a) && isnan(b)); }
+
+static void test_exp_bits(void) {
+    const float edge[] = {0.0f, -0.0f, 1.0f, -1.0f, -87.3f, -87.29999f, -87.30001f, 88.3f, 88.29999f, 88.30001f,
+                          -88.0f, 89.0f, -100.0f, 1e-30f, -1e-30f, 1e-45f, INFINITY, -INFINITY, NAN, -NAN,
+                          3.4e38f, -3.4e38f, 13.0f, -13.0f, 1e19f, -1e19f, 1e20f, -1e20f};
+    const int ne = (int)(sizeof edge / sizeof edge[0]);
+    const int64_t N = (int64_t)((((uint64_t)1 << 32) + 4098) / 4099) + ne;   /* edges, then the stride */
+    ls_tensor *x = ls_tensor_alloc(ls_shape1(N), 1);
+    for (int i = 0; i < ne; i++) x->x[i] = edge[i];
+    int64_t n = ne;
+    for (uint64_t u = 0; u < ((uint64_t)1 << 32); u += 4099, n++) {
+        uint32_t b = (uint32_t)u;
+        memcpy(&x->x[n], &b, sizeof b);
+    }
+    float *e = (float *)malloc(sizeof(float) * (size_t)N);
+    t_exp_n(e, x->x, N);
+    int64_t bad = 0, first = -1;
+    for (int64_t i = 0; i < N; i++)
+        if (!t_bits_eq(e[i], t_exp_plain(x->x[i])) && bad++ == 0) first = i;
+    T_CHECK(bad == 0, "ls__exp = its ?: formula bit for bit on %lld floats (%lld differ; first x %a: %a, formula %a)",
+            (long long)N, (long long)bad, first < 0 ? 0.0 : (double)x->x[first], first < 0 ? 0.0 : (double)e[first],
+            first < 0 ? 0.0 : (double)t_exp_plain(x->x[first]));
+    ls_ctx ctx;
+    ls_ctx_init(&ctx, 1);
+    for (int op = 0; op < 2; op++) {   /* 0 GELU, 1 SiLU */
+        ls_tensor *xi = ls_scale(&ctx, x, 1.0f);   /* an interior node: its gradient buffer starts raw */
+        ls_tensor *y = op ? ls_silu(&ctx, xi) : ls_gelu(&ctx, xi);
+        ls_tensor *y2 = op ? ls_silu(&ctx, xi) : ls_gelu(&ctx, xi);
+        ls_backward(&ctx, ls_sum(&ctx, ls_add(&ctx, y, y2)));
+        int64_t bf = 0, bb = 0, fi = -1;
+        for (int64_t i = 0; i < N; i++) {
+            float v = x->x[i], ry, rg;
+            if (op) {
+                float s = 1.0f / (1.0f + t_exp_plain(-v));
+                ry = v / (1.0f + t_exp_plain(-v));
+                rg = 1.0f * s * (1.0f + v * (1.0f - s));
+                rg = (0.0f + rg) + rg;
+            } else {
+                float ev = t_exp_plain(-0.5f * v * v);
+                ry = v * t_phi_plain(v, ev);
+                rg = 1.0f * (t_phi_plain(v, ev) + v * 0.39894228040143268f * ev);
+                rg = (0.0f + rg) + rg;
+            }
+            if (!t_bits_eq(y->x[i], ry) && bf++ == 0) fi = i;
+            if (!t_bits_eq(xi->g[i], rg) && bb++ == 0 && fi < 0) fi = i;
+        }
+        T_CHECK(bf == 0 && bb == 0, "%s forward and backward = the plain formulas bit for bit on %lld floats "
+                "(%lld values, %lld gradients differ; first x %a)", op ? "silu" : "gelu", (long long)N,
+                (long long)bf, (long long)bb, fi < 0 ? 0.0 : (double)x->x[fi]);
+        memset(x->g, 0, sizeof(float) * (size_t)N);
+        ls_ctx_reset(&ctx);
+    }
+    free(e);
+    ls_tensor_free(x);
+    ls_ctx_free(&ctx);
+}
+
 /* --- the ops that call expf (sigmoid, softmax, log-softmax, cross-entropy) compute it with a
    vectorised copy of glibc's expf (ls__expf_n): their results must equal the same formulas with
    libm's expf bit for bit, or the report's models would change. ls__expf_n itself runs over float
@@ -999,6 +1090,7 @@ void suite_core(void) {
     test_values();
     test_activations();
     test_expf_ops();
+    test_exp_bits();
     test_layernorm_bits();
     test_errors();
     test_sgemm();
