@@ -674,12 +674,19 @@ static void test_model_gradients(void) {
            over keys that share SiLU(Z)'s positive mean); in float32 they compare noise (seen:
            rel err 3e-2 to 5e-1 for mu_k and kappa_k in the LM rows, 1.5e-2 for mu_q on the
            portable build). Q and K are still checked through W_mx and the EMA, which feed Z;
-           the attention op's dq, dk are checked in the grad suite. */
+           the attention op's dq, dk are checked in the grad suite.
+           KERPLE: only layer 0's r1, r2. In the classify row layer 1's have gradients ~5e-4 (40x
+           below layer 0's), where the finite differences are float32 noise: the analytic values
+           were the same in AVX2, portable and scalar-attention builds, the 4-point estimates
+           scattered 4.47e-4 to 4.84e-4 around the analytic 4.69e-4, and the AVX2 build's happened
+           to agree with each other, so the noise allowance missed it (rel err 1.3e-2). The op's r
+           gradients are checked against a materialised reference in test_kerple_xpos. */
         ls_tensor *chk[256];
         int n_chk = 0;
         for (int k = 0; rc == 0 && k < m.P.nt && n_chk < 256; k++) {
             ls_tensor *p = m.P.t[k];
             if (strstr(p->name, "mega.kappa_")) mega_kappa_redraw(p, (uint64_t)k);
+            if (strstr(p->name, "attn.kerple") && strncmp(p->name, "layer0.", 7)) continue;
             if (!strstr(p->name, "mega.mu_") && !strstr(p->name, "mega.kappa_")) chk[n_chk++] = p;
         }
         toy t;
