@@ -3245,23 +3245,43 @@ typedef float ls__attn_v;
                     LS__ATTN_ST(C + (r0 + r) * ldc + u * LS__ATTN_VW, acc[r][u]);                  \
         }                                                                                          \
     }
+#if LS__ATTN_VW == 8
+/* AVX2 has 16 vector registers: R x NV accumulators + NV B vectors + the broadcast must fit, or
+   gcc spills accumulators to the stack inside the k loop (4x4 would need 21: about half the
+   speed). At most 4 x 3 (16 registers), 24 columns per pass. Same arithmetic per element. */
+LS__ATTN_DEF_MM(4, 3)
+LS__ATTN_DEF_MM(4, 2)
+LS__ATTN_DEF_MM(8, 1)
+#define LS__ATTN_NV_MAX 3
+#else
 LS__ATTN_DEF_MM(4, 4)
 LS__ATTN_DEF_MM(4, 3)
 LS__ATTN_DEF_MM(8, 2)
 LS__ATTN_DEF_MM(8, 1)
+#define LS__ATTN_NV_MAX 4
+#endif
 #undef LS__ATTN_DEF_MM
 
 /* C (64 x N) op= A (64 x K) B (K x N), N a multiple of LS__ATTN_VW; see the micro-kernels above */
 static void ls__attn_mm(int64_t N, int64_t K, const float *A, int64_t sar, int64_t sak,
                         const float *Bm, int64_t ldb, float *C, int64_t ldc, const float *cs, int mode) {
-    for (int64_t n0 = 0; n0 < N; n0 += 4 * LS__ATTN_VW) {
+    for (int64_t n0 = 0; n0 < N;) {
         int64_t nv = (N - n0) / LS__ATTN_VW;
-        if (nv >= 4) ls__attn_mm_4x4(K, A, sar, sak, Bm + n0, ldb, C + n0, ldc, cs, mode);
+        if (nv > LS__ATTN_NV_MAX) nv = LS__ATTN_NV_MAX;
+#if LS__ATTN_VW == 8
+        if (nv == 3) ls__attn_mm_4x3(K, A, sar, sak, Bm + n0, ldb, C + n0, ldc, cs, mode);
+        else if (nv == 2) ls__attn_mm_4x2(K, A, sar, sak, Bm + n0, ldb, C + n0, ldc, cs, mode);
+        else ls__attn_mm_8x1(K, A, sar, sak, Bm + n0, ldb, C + n0, ldc, cs, mode);
+#else
+        if (nv == 4) ls__attn_mm_4x4(K, A, sar, sak, Bm + n0, ldb, C + n0, ldc, cs, mode);
         else if (nv == 3) ls__attn_mm_4x3(K, A, sar, sak, Bm + n0, ldb, C + n0, ldc, cs, mode);
         else if (nv == 2) ls__attn_mm_8x2(K, A, sar, sak, Bm + n0, ldb, C + n0, ldc, cs, mode);
         else ls__attn_mm_8x1(K, A, sar, sak, Bm + n0, ldb, C + n0, ldc, cs, mode);
+#endif
+        n0 += nv * LS__ATTN_VW;
     }
 }
+#undef LS__ATTN_NV_MAX
 
 /* Row helpers on 64 floats (one row of a score tile):
    ls__attn_row_max   max of p[0..63] (-inf when all are -inf)
