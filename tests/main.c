@@ -66,6 +66,11 @@ void t_expf_n(float *y, const float *a, int64_t n) { ls__expf_n(y, a, n); }
 int t_expf_vec(void) { return LS__EXPF_VEC; }
 /* y[i] = ls__exp(a[i]) in a plain loop, which gcc vectorises as it does the kernels' */
 void t_exp_n(float *y, const float *a, int64_t n) { for (int64_t i = 0; i < n; i++) y[i] = ls__exp(a[i]); }
+/* the fused attention's row helpers (64 floats), and its vector width (16: AVX-512, own exp) */
+float t_attn_row_max(const float *p) { return ls__attn_row_max(p); }
+float t_attn_row_exp(float *p, float sub, int l2) { return ls__attn_row_exp(p, sub, l2); }
+void t_attn_row_expl(float *p, float sub) { ls__attn_row_expl(p, sub); }
+int t_attn_vw(void) { return LS__ATTN_VW; }
 
 void t_read_all(int fd, char *buf, size_t cap) {
     size_t got = 0;

@@ -39,6 +39,12 @@ void t_expf_n(float *y, const float *a, int64_t n);
 int t_expf_vec(void);
 /* y[i] = ls__exp(a[i]), the header's fast e^x (GELU, SiLU, attention), in a vectorised loop */
 void t_exp_n(float *y, const float *a, int64_t n);
+/* the fused attention's row helpers on 64 floats (ls__attn_row_max / _exp / _expl) and its vector
+   width LS__ATTN_VW */
+float t_attn_row_max(const float *p);
+float t_attn_row_exp(float *p, float sub, int l2);
+void t_attn_row_expl(float *p, float sub);
+int t_attn_vw(void);
 
 /* holds a child process that trains into the checkpoint `ckpt` (model config c) until that
    checkpoint is at step `target` or later. The child runs in slices of about a millisecond between

@@ -289,6 +289,43 @@ static void test_exp_bits(void) {
     free(e);
     ls_tensor_free(x);
     ls_ctx_free(&ctx);
+
+    /* the attention's row helpers (AVX2 intrinsics or plain loops) against ls__exp's formula and
+       the 16 lanes summed pairwise; AVX-512 builds use their own exp (scalef), not compared */
+    if (t_attn_vw() != 16) {
+        ls_rng rng = ls_rng_make(5, LS_STREAM_DATA);
+        int64_t bad = 0, rows = 0;
+        for (int row = 0; row < 300; row++, rows++) {
+            float p[64], q[64], lane[16], mx = -INFINITY, sub;
+            for (int c = 0; c < 64; c++) {
+                p[c] = (ls_rng_float(&rng) - 0.5f) * (row % 3 == 0 ? 400.0f : 30.0f);
+                if ((c * 7 + row) % 11 == 0) p[c] = -INFINITY;   /* hidden keys */
+            }
+            if (row % 50 == 7) for (int c = 0; c < 64; c++) p[c] = -INFINITY;
+            for (int u = 0; u < 16; u++) lane[u] = p[u];
+            for (int c = 16; c < 64; c++) lane[c % 16] = p[c] > lane[c % 16] ? p[c] : lane[c % 16];
+            for (int u = 0; u < 16; u++) mx = lane[u] > mx ? lane[u] : mx;
+            bad += !t_bits_eq(t_attn_row_max(p), mx);
+            sub = isinf(mx) ? 0.0f : mx - (float)(row % 4);
+            for (int l2 = 0; l2 < 3; l2++) {
+                memcpy(q, p, sizeof q);
+                float s = 0.0f;
+                if (l2 < 2) s = t_attn_row_exp(q, sub, l2);
+                else t_attn_row_expl(q, sub);
+                for (int u = 0; u < 16; u++) lane[u] = 0.0f;
+                for (int c = 0; c < 64; c++) {
+                    float ev = t_exp_plain(p[c] - sub);
+                    bad += !t_bits_eq(q[c], ev);
+                    lane[c % 16] += l2 == 1 ? ev * ev : ev;
+                }
+                for (int w = 8; w >= 1; w /= 2)
+                    for (int u = 0; u < w; u++) lane[u] += lane[u + w];
+                if (l2 < 2) bad += !t_bits_eq(s, lane[0]);
+            }
+        }
+        T_CHECK(bad == 0, "attention row max / exp / sum (vector width %d) = ls__exp's formula, 16 lanes pairwise, "
+                "bit for bit on %lld rows (%lld values differ)", t_attn_vw(), (long long)rows, (long long)bad);
+    }
 }
 
 /* --- the ops that call expf (sigmoid, softmax, log-softmax, cross-entropy) compute it with a
