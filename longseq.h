@@ -3349,7 +3349,7 @@ static void ls__attn_row_expl(float *p, float sub) {
     for (int c0 = 0; c0 < LS__ATTN_T; c0 += 16)
         _mm512_storeu_ps(p + c0, ls__attn_exp16(_mm512_sub_ps(_mm512_loadu_ps(p + c0), vs)));
 }
-#elif LS__ATTN_VW == 8
+#elif LS__ATTN_VW == 8 && defined(__AVX2__)
 /* AVX2: ls__exp on 8 lanes, the same operations in the same order (separate multiplies and adds,
    the clamps and the final zero as masks), so the same bits as the portable helpers below; the
    16 lanes of their sums are two registers, reduced in their pairing (8, 4, 2, 1). */
@@ -4692,7 +4692,8 @@ static void ls__ln_row_stats(const float *xr, int64_t C, float eps, float *mu, f
    block holds one row per vector lane: 16 x 16 tiles are transposed in registers and the 16 rows'
    chains advance side by side, each lane adding in the same order, with the same separate
    multiplies and adds, as ls__ln_row_stats / ls__ln_row_means; so the values are the same bits, several
-   times faster (bench/PROFILE.md). Other builds, and the tail block, run the one-row helpers. */
+   times faster (bench/PROFILE.md). AVX2 builds run the statistics in lanes of 8 rows; other
+   builds, and the tail block, run the one-row helpers. */
 #define LS__LN_LANES 16
 
 #if defined(__AVX512F__)
@@ -4755,13 +4756,73 @@ static void ls__ln_stats_lanes(const float *x, int64_t C, float eps, float *mu, 
         for (int64_t c = cv; c < C; c++) v[l] += (x[l * C + c] - m[l]) * (x[l * C + c] - m[l]);
     for (int l = 0; l < L; l++) { mu[l] = m[l]; rs[l] = 1.0f / sqrtf(v[l] / (float)C + eps); }
 }
+#elif defined(__AVX2__)
+#define LS__LN_AVX2 1
+/* AVX2: the same lanes for the statistics, 8 rows per register (a block of 16 rows is two
+   halves) and 8 x 8 tiles. (The backward's means in lanes were slower with AVX2's narrower
+   shuffles: R2's LayerNorm backward 8.3-9.3 -> 10.8-11.5 ms; they stay one row at a time.) */
+/* r[l] = 8 floats of row l -> r[j] = element j of rows 0..7 */
+static inline void ls__tr8(__m256 r[8]) {
+    __m256 t[8];
+    for (int i = 0; i < 8; i += 2) {
+        t[i] = _mm256_unpacklo_ps(r[i], r[i + 1]);
+        t[i + 1] = _mm256_unpackhi_ps(r[i], r[i + 1]);
+    }
+    for (int i = 0; i < 8; i += 4) {
+        r[i] = _mm256_shuffle_ps(t[i], t[i + 2], 0x44);
+        r[i + 1] = _mm256_shuffle_ps(t[i], t[i + 2], 0xEE);
+        r[i + 2] = _mm256_shuffle_ps(t[i + 1], t[i + 3], 0x44);
+        r[i + 3] = _mm256_shuffle_ps(t[i + 1], t[i + 3], 0xEE);
+    }
+    for (int i = 0; i < 4; i++) {
+        t[i] = _mm256_permute2f128_ps(r[i], r[i + 4], 0x20);
+        t[i + 4] = _mm256_permute2f128_ps(r[i], r[i + 4], 0x31);
+    }
+    for (int i = 0; i < 8; i++) r[i] = t[i];
+}
+/* the 8 x 8 tile at column c0 of 8 rows (row stride C), transposed */
+static inline void ls__tile8(__m256 r[8], const float *x, int64_t C, int64_t c0) {
+    for (int l = 0; l < 8; l++) r[l] = _mm256_loadu_ps(x + l * C + c0);
+    ls__tr8(r);
+}
+/* ls__ln_stats_lanes for 8 rows */
+static void ls__ln_stats_lanes8(const float *x, int64_t C, float eps, float *mu, float *rs) {
+    float m[8], v[8];
+    const int64_t cv = C / 8 * 8;
+    __m256 acc = _mm256_setzero_ps(), b[8];
+    for (int64_t c0 = 0; c0 < cv; c0 += 8) {
+        ls__tile8(b, x, C, c0);
+        for (int j = 0; j < 8; j++) acc = _mm256_add_ps(acc, b[j]);
+    }
+    _mm256_storeu_ps(m, acc);
+    for (int l = 0; l < 8; l++)
+        for (int64_t c = cv; c < C; c++) m[l] += x[l * C + c];
+    for (int l = 0; l < 8; l++) m[l] /= (float)C;
+    const __m256 mv = _mm256_loadu_ps(m);
+    acc = _mm256_setzero_ps();
+    for (int64_t c0 = 0; c0 < cv; c0 += 8) {
+        ls__tile8(b, x, C, c0);
+        for (int j = 0; j < 8; j++) {
+            __m256 d = _mm256_sub_ps(b[j], mv);
+            acc = _mm256_add_ps(acc, _mm256_mul_ps(d, d));
+        }
+    }
+    _mm256_storeu_ps(v, acc);
+    for (int l = 0; l < 8; l++)
+        for (int64_t c = cv; c < C; c++) v[l] += (x[l * C + c] - m[l]) * (x[l * C + c] - m[l]);
+    for (int l = 0; l < 8; l++) { mu[l] = m[l]; rs[l] = 1.0f / sqrtf(v[l] / (float)C + eps); }
+}
+static void ls__ln_stats_lanes(const float *x, int64_t C, float eps, float *mu, float *rs) {
+    ls__ln_stats_lanes8(x, C, eps, mu, rs);
+    ls__ln_stats_lanes8(x + 8 * C, C, eps, mu + 8, rs + 8);
+}
 #endif
 
 /* LN of rows [r0, r1) (at most LS__LN_LANES; a whole block runs in lanes) of x (R, C) into y, their
    means and 1/std into mu, rs */
 static void ls__ln_rows(const float *x, int64_t r0, int64_t r1, int64_t C, const float *gm, const float *bt,
                         float eps, float *y, float *mu, float *rs) {
-#if defined(__AVX512F__)
+#if defined(__AVX512F__) || defined(LS__LN_AVX2)
     if (r1 - r0 == LS__LN_LANES) ls__ln_stats_lanes(x + r0 * C, C, eps, mu + r0, rs + r0);
     else
 #endif
