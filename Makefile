@@ -74,7 +74,7 @@ expf-hard: $(BUILD)/expf_hard
 # Every build also runs README.md's training example (a second), so the README cannot drift from
 # the API: a failing build or run fails the test
 test: $(BUILD)/run_tests $(BUILD)/readme_example $(BUILD)/readme_mlp \
-      $(if $(VARIANT),,$(BUILD)/learning_budget $(BUILD)/cxx_check $(BUILD)/expf_hard)
+      $(if $(VARIANT),,$(BUILD)/learning_budget $(BUILD)/cxx_check $(BUILD)/expf_hard $(BUILD)/isa_check.ok)
 	@$(if $(VARIANT),true,./$(BUILD)/learning_budget --profile smoke --tasks listops --fresh --quiet \
 	    --out $(BUILD)/test-smoke > /dev/null && echo "test: learning_budget smoke profile ok")
 	@$(if $(VARIANT),true,./$(BUILD)/cxx_check > $(BUILD)/cxx_check.out && \
@@ -85,6 +85,17 @@ test: $(BUILD)/run_tests $(BUILD)/readme_example $(BUILD)/readme_mlp \
 	    ../readme_mlp > mlp.txt && echo "test: README.md's MLP snippet ok ($$(tail -n 1 mlp.txt))"
 	@bash tests/check_header.sh longseq.h
 	./$(BUILD)/run_tests
+
+# the header's implementation compiles for every instruction set it has code paths for (-Werror;
+# an intrinsic from a wider set than the path's guard fails only where that set is off), whatever
+# this machine is: AVX + FMA, AVX2 + FMA, AVX-512, and plain x86-64 / the host's default
+ISA_FLAGS = "-mavx -mfma" "-mavx2 -mfma" "-march=skylake-avx512" ""
+$(BUILD)/isa_check.ok: longseq.h
+	@mkdir -p $(@D)
+	@for f in $(ISA_FLAGS); do printf '#define LONGSEQ_IMPLEMENTATION\n#include "longseq.h"\n' | \
+	    $(CC) -std=c99 -Wall -Wextra -Werror -O1 $$f -fopenmp -I. -c -x c - -o /dev/null || \
+	    { echo "test: longseq.h does not compile with '$$f'" >&2; exit 1; }; done
+	@touch $@ && echo "test: the header compiles for AVX+FMA, AVX2, AVX-512 and the default target"
 
 # README.md's example: the C block between its "<!-- readme example: begin/end -->" markers, a whole
 # program, built with the project's flags (an empty extraction means the markers were lost)
