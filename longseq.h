@@ -2114,8 +2114,15 @@ static void ls__sgemm_x(ls_ctx *ctx, int ta, int tb, int64_t M, int64_t N, int64
             const int64_t ns = (n + LS__SGEMM_NR - 1) / LS__SGEMM_NR;
             /* full slivers of a B stored (K, N) with rows less than 2 KiB apart are read in
                place: their kc rows stay in L2 without set conflicts, and the copy would cost a
-               pass over B per item; edge slivers (zero-padded) and the rest are packed */
+               pass over B per item; edge slivers (zero-padded) and the rest are packed. AVX-512
+               builds only: AVX2's 16-float sliver is one cache line per row, and read in place
+               it ran slower than packed (Zen 3, 1 thread: X^T dY 128 x 512 x 8192 31-34 ->
+               44-57 GFLOP/s packed, 8192 x 512 x 128 42-47 -> 51-54) */
+#if defined(__AVX512F__)
             const int64_t nd = !tb && ldb <= LS__SGEMM_LD_DIRECT ? n / LS__SGEMM_NR : 0;
+#else
+            const int64_t nd = 0;
+#endif
             /* likewise the full MR-row slivers of an A stored (K, M) (alpha 1: nothing to fold
                in), where the kernel for it exists: md slivers read in place */
             int64_t md = 0;
