@@ -3295,8 +3295,7 @@ static void ls__attn_mm(int64_t N, int64_t K, const float *A, int64_t sar, int64
    ls__attn_row_exp   p = exp(p - sub), returns sum p (l2: sum p^2); sub finite, hidden (-inf) -> 0
    ls__attn_row_expl  p = exp(p - sub) (backward; sub = lse)
    AVX-512: FMA Cody-Waite reduction, Cephes polynomial, vscalefps for 2^n (underflows to 0 below
-   e^-104). Otherwise ls__exp and 16 fixed lanes, written with AVX2 intrinsics when the build has
-   them (same bits as the plain loops). Either way the summation order is fixed. */
+   e^-104). Otherwise ls__exp and 16 fixed lanes. Either way the summation order is fixed. */
 #if LS__ATTN_VW == 16
 /* The all-ones maskz forms below are the plain instructions; they avoid gcc 12's spurious
    -Wmaybe-uninitialized on _mm512_undefined_ps inside the unmasked intrinsics in C++ (PR 105593). */
@@ -3356,85 +3355,54 @@ static void ls__attn_row_expl(float *p, float sub) {
     for (int c0 = 0; c0 < LS__ATTN_T; c0 += 16)
         _mm512_storeu_ps(p + c0, ls__attn_exp16(_mm512_sub_ps(_mm512_loadu_ps(p + c0), vs)));
 }
-#elif LS__ATTN_VW == 8 && defined(__AVX2__)
-/* AVX2: ls__exp on 8 lanes, the same operations in the same order (separate multiplies and adds,
-   the clamps and the final zero as masks), so the same bits as the portable helpers below; the
-   16 lanes of their sums are two registers, reduced in their pairing (8, 4, 2, 1). */
-static __m256 ls__attn_exp8(__m256 x) {
-    const __m256 below = _mm256_cmp_ps(x, _mm256_set1_ps(-87.3f), _CMP_LT_OQ);
-    __m256 xc = _mm256_blendv_ps(x, _mm256_set1_ps(-87.3f), below);
-    xc = _mm256_blendv_ps(xc, _mm256_set1_ps(88.3f), _mm256_cmp_ps(xc, _mm256_set1_ps(88.3f), _CMP_GT_OQ));
-    const __m256 t = _mm256_add_ps(_mm256_mul_ps(xc, _mm256_set1_ps(1.44269504088896341f)), _mm256_set1_ps(12582912.0f));
-    const __m256 n = _mm256_sub_ps(t, _mm256_set1_ps(12582912.0f));
-    __m256 r = _mm256_sub_ps(xc, _mm256_mul_ps(n, _mm256_set1_ps(0.693359375f)));
-    r = _mm256_add_ps(r, _mm256_mul_ps(n, _mm256_set1_ps(2.12194440e-4f)));
-    __m256 p = _mm256_set1_ps(1.9875691500e-4f);
-    p = _mm256_add_ps(_mm256_mul_ps(p, r), _mm256_set1_ps(1.3981999507e-3f));
-    p = _mm256_add_ps(_mm256_mul_ps(p, r), _mm256_set1_ps(8.3334519073e-3f));
-    p = _mm256_add_ps(_mm256_mul_ps(p, r), _mm256_set1_ps(4.1665795894e-2f));
-    p = _mm256_add_ps(_mm256_mul_ps(p, r), _mm256_set1_ps(1.6666665459e-1f));
-    p = _mm256_add_ps(_mm256_mul_ps(p, r), _mm256_set1_ps(5.0000001201e-1f));
-    p = _mm256_add_ps(_mm256_add_ps(_mm256_mul_ps(_mm256_mul_ps(p, r), r), r), _mm256_set1_ps(1.0f));
-    const __m256i eb = _mm256_slli_epi32(_mm256_sub_epi32(_mm256_castps_si256(t), _mm256_set1_epi32(0x4B400000 - 127)), 23);
-    return _mm256_andnot_ps(below, _mm256_mul_ps(p, _mm256_castsi256_ps(eb)));
-}
+#else
+/* 16 fixed lanes: lane u takes columns u, u + 16, u + 32, u + 48, then the lanes pair up 8, 4, 2,
+   1. AVX2 builds hold the 16 lanes in two registers (plain loops kept them on the stack); exp is
+   ls__exp in a loop gcc vectorises. Same bits either way. */
 static float ls__attn_row_max(const float *p) {
     float lane[16], mx = -INFINITY;
+#if defined(__AVX2__) && LS__ATTN_VW == 8
     __m256 lo = _mm256_loadu_ps(p), hi = _mm256_loadu_ps(p + 8);
-    for (int c0 = 16; c0 < LS__ATTN_T; c0 += 16) {   /* maxps(a, b) = a > b ? a : b, as below */
+    for (int c0 = 16; c0 < LS__ATTN_T; c0 += 16) {   /* maxps(a, b) = a > b ? a : b */
         lo = _mm256_max_ps(_mm256_loadu_ps(p + c0), lo);
         hi = _mm256_max_ps(_mm256_loadu_ps(p + c0 + 8), hi);
     }
     _mm256_storeu_ps(lane, lo);
     _mm256_storeu_ps(lane + 8, hi);
-    for (int u = 0; u < 16; u++) mx = lane[u] > mx ? lane[u] : mx;
-    return mx;
-}
-static float ls__attn_row_exp(float *p, float sub, int l2) {
-    const __m256 vs = _mm256_set1_ps(sub);
-    __m256 lo = _mm256_setzero_ps(), hi = _mm256_setzero_ps();
-    for (int c0 = 0; c0 < LS__ATTN_T; c0 += 16) {
-        const __m256 e0 = ls__attn_exp8(_mm256_sub_ps(_mm256_loadu_ps(p + c0), vs));
-        const __m256 e1 = ls__attn_exp8(_mm256_sub_ps(_mm256_loadu_ps(p + c0 + 8), vs));
-        _mm256_storeu_ps(p + c0, e0);
-        _mm256_storeu_ps(p + c0 + 8, e1);
-        lo = _mm256_add_ps(lo, l2 ? _mm256_mul_ps(e0, e0) : e0);
-        hi = _mm256_add_ps(hi, l2 ? _mm256_mul_ps(e1, e1) : e1);
-    }
-    const __m256 s8 = _mm256_add_ps(lo, hi);
-    const __m128 s4 = _mm_add_ps(_mm256_castps256_ps128(s8), _mm256_extractf128_ps(s8, 1));
-    const __m128 s2 = _mm_add_ps(s4, _mm_movehl_ps(s4, s4));
-    return _mm_cvtss_f32(_mm_add_ss(s2, _mm_movehdup_ps(s2)));
-}
-static void ls__attn_row_expl(float *p, float sub) {
-    const __m256 vs = _mm256_set1_ps(sub);
-    for (int c0 = 0; c0 < LS__ATTN_T; c0 += 8)
-        _mm256_storeu_ps(p + c0, ls__attn_exp8(_mm256_sub_ps(_mm256_loadu_ps(p + c0), vs)));
-}
 #else
-static float ls__attn_row_max(const float *p) {
-    float lane[16], mx = -INFINITY;
     for (int u = 0; u < 16; u++) lane[u] = p[u];
     for (int c0 = 16; c0 < LS__ATTN_T; c0 += 16)
         for (int u = 0; u < 16; u++) lane[u] = p[c0 + u] > lane[u] ? p[c0 + u] : lane[u];
+#endif
     for (int u = 0; u < 16; u++) mx = lane[u] > mx ? lane[u] : mx;
     return mx;
 }
-static float ls__attn_row_exp(float *p, float sub, int l2) {
-    float lane[16], sum = 0.0f;
-    for (int col = 0; col < LS__ATTN_T; col++) p[col] = ls__exp(p[col] - sub);
-    for (int u = 0; u < 16; u++) lane[u] = 0.0f;
-    if (l2) {
-        for (int c0 = 0; c0 < LS__ATTN_T; c0 += 16)
-            for (int u = 0; u < 16; u++) lane[u] += p[c0 + u] * p[c0 + u];
-    } else {
-        for (int c0 = 0; c0 < LS__ATTN_T; c0 += 16)
-            for (int u = 0; u < 16; u++) lane[u] += p[c0 + u];
+/* sum of p[0..63] (l2: of p^2) over the 16 lanes */
+static float ls__attn_lane_sum(const float *p, int l2) {
+#if defined(__AVX2__) && LS__ATTN_VW == 8
+    __m256 lo = _mm256_setzero_ps(), hi = _mm256_setzero_ps();
+    for (int c0 = 0; c0 < LS__ATTN_T; c0 += 16) {
+        const __m256 e0 = _mm256_loadu_ps(p + c0), e1 = _mm256_loadu_ps(p + c0 + 8);
+        lo = _mm256_add_ps(lo, l2 ? _mm256_mul_ps(e0, e0) : e0);
+        hi = _mm256_add_ps(hi, l2 ? _mm256_mul_ps(e1, e1) : e1);
     }
-    for (int w = 8; w >= 1; w /= 2)   /* pairwise, fixed order */
+    const __m256 s8 = _mm256_add_ps(lo, hi);                                            /* w = 8 */
+    const __m128 s4 = _mm_add_ps(_mm256_castps256_ps128(s8), _mm256_extractf128_ps(s8, 1)); /* 4 */
+    const __m128 s2 = _mm_add_ps(s4, _mm_movehl_ps(s4, s4));                            /* 2 */
+    return _mm_cvtss_f32(_mm_add_ss(s2, _mm_movehdup_ps(s2)));                          /* 1 */
+#else
+    float lane[16];
+    for (int u = 0; u < 16; u++) lane[u] = 0.0f;
+    for (int c0 = 0; c0 < LS__ATTN_T; c0 += 16)
+        for (int u = 0; u < 16; u++) lane[u] += l2 ? p[c0 + u] * p[c0 + u] : p[c0 + u];
+    for (int w = 8; w >= 1; w /= 2)
         for (int u = 0; u < w; u++) lane[u] += lane[u + w];
-    sum = lane[0];
-    return sum;
+    return lane[0];
+#endif
+}
+static float ls__attn_row_exp(float *p, float sub, int l2) {
+    for (int col = 0; col < LS__ATTN_T; col++) p[col] = ls__exp(p[col] - sub);
+    return ls__attn_lane_sum(p, l2);
 }
 static void ls__attn_row_expl(float *p, float sub) {
     for (int col = 0; col < LS__ATTN_T; col++) p[col] = ls__exp(p[col] - sub);
@@ -4764,6 +4732,7 @@ static void ls__ln_stats_lanes(const float *x, int64_t C, float eps, float *mu, 
     for (int l = 0; l < L; l++) { mu[l] = m[l]; rs[l] = 1.0f / sqrtf(v[l] / (float)C + eps); }
 }
 #elif defined(__AVX2__)
+#include <immintrin.h>
 #define LS__LN_AVX2 1
 /* AVX2: the same lanes for the statistics, 8 rows per register (a block of 16 rows is two
    halves) and 8 x 8 tiles. (The backward's means in lanes were slower with AVX2's narrower
