@@ -2116,8 +2116,8 @@ static void ls__sgemm_x(ls_ctx *ctx, int ta, int tb, int64_t M, int64_t N, int64
                place: their kc rows stay in L2 without set conflicts, and the copy would cost a
                pass over B per item; edge slivers (zero-padded) and the rest are packed. AVX-512
                builds only: AVX2's 16-float sliver is one cache line per row, and read in place
-               it ran slower than packed (Zen 3, 1 thread: X^T dY 128 x 512 x 8192 31-34 ->
-               44-57 GFLOP/s packed, 8192 x 512 x 128 42-47 -> 51-54) */
+               it ran slower than packed (bench/PROFILE.md: X^T dY 128 x 512 x 8192 at 1 thread
+               31-34 -> 44-57 GFLOP/s packed) */
 #if defined(__AVX512F__)
             const int64_t nd = !tb && ldb <= LS__SGEMM_LD_DIRECT ? n / LS__SGEMM_NR : 0;
 #else
