@@ -1703,8 +1703,10 @@ LS_API int ls_backward(ls_ctx *ctx, ls_tensor *loss) {
 #define LS__SGEMM_NC 512                      /* N panel, a multiple of NR                      */
 #define LS__SGEMM_MCS 16                      /* max MR-slivers per M block (MC = 16*MR = 224)  */
 #define LS__SGEMM_LD_DIRECT 512               /* A (K, M) / B (K, N) rows <= this apart: read in place */
+#define LS__SGEMM_LD_DIRECT_INTEL 256         /* the same on Intel cores (see ls__sgemm_ld_direct)  */
 #define LS__SGEMM_BAL 0.9                     /* cut the grid finer below this load balance     */
 #define LS__SGEMM_SMALL 32768.0               /* M*N*K below this: unpacked single-thread loop  */
+#define LS__SGEMM_ITEMS 4                     /* aim for at least this many items per thread    */
 #define LS__SGEMM_PAR 884736.0                /* M*N*K below this (96^3): single thread         */
 
 #if defined(__FMA__) || defined(FP_FAST_FMAF)
@@ -2022,6 +2024,20 @@ static void ls__sgemm_small(int ta, int tb, int64_t M, int64_t N, int64_t K, flo
     }
 }
 
+/* how far apart (floats) the rows of an A stored (K, M) or a B stored (K, N) may be for the
+   kernel to read them in place instead of packing them. Only where the choice was measured to
+   pay: rows 2 KiB apart (512) read in place were faster on an AMD Zen 5 (W1's FFN weight gradient
+   512 x 128 x 8192 TN 119 -> 172 GFLOP/s at 1 thread) and slower on an Intel Xeon with AVX-512
+   (97 -> 124 GFLOP/s packed; 128 x 512 x 8192 134-143 packed against 100-140), while rows
+   <= 1 KiB apart stayed within +-5% either way there (bench/PROFILE.md). The choice never
+   changes a result. */
+static int64_t ls__sgemm_ld_direct(void) {
+#if defined(__AVX512F__) && defined(__GNUC__) && (defined(__x86_64__) || defined(__i386__))
+    if (__builtin_cpu_is("intel")) return LS__SGEMM_LD_DIRECT_INTEL;
+#endif
+    return LS__SGEMM_LD_DIRECT;
+}
+
 /* ls_sgemm with its packing buffers from ctx's scratch (ctx NULL: malloc and free per call).
    bias (N) or NULL: C = bias (every row) + alpha op(A) op(B), beta unused; the accumulators start
    from the bias, with the bits of copying it into C first and calling with beta 1, without that
@@ -2030,7 +2046,8 @@ static void ls__sgemm_x(ls_ctx *ctx, int ta, int tb, int64_t M, int64_t N, int64
                         const float *A, int64_t lda, const float *B, int64_t ldb,
                         float beta, float *C, int64_t ldc, const float *bias) {
     const double work = (double)M * (double)N * (double)K;
-    int64_t kcmax, msl, mb, mcs, mc, nsl, nb, cs, nitems, i, j;
+    const int64_t ldd = ls__sgemm_ld_direct();
+    int64_t kcmax, msl, mb, mcs, mc, nsl, nb, cs, g, nitems, i, j;
     size_t asz, bsz;
     int nt = 1;
     unsigned char *mem;
@@ -2081,7 +2098,14 @@ static void ls__sgemm_x(ls_ctx *ctx, int ta, int tb, int64_t M, int64_t N, int64
         else break;
     }
     mc = mcs * LS__SGEMM_MR;
-    nitems = mb * nb;
+    /* an item is a run of g consecutive M blocks of one N chunk: per K block it packs its B chunk
+       once and applies it to each of the g blocks in turn (the chunk stays in L2 while it does),
+       instead of re-packing B for every M block. g: as long as each thread still gets about
+       LS__SGEMM_ITEMS items, so the dynamic schedule can balance (and absorb a busy core). */
+    g = mb * nb / (LS__SGEMM_ITEMS * (int64_t)nt);
+    if (g < 1) g = 1;
+    if (g > mb) g = mb;
+    nitems = (mb + g - 1) / g * nb;
     /* per thread: one packed A block (mc, kc) and one packed B chunk (kc, cs*NR) */
     asz = ((size_t)mc * LS__SGEMM_AS + 15) & ~(size_t)15;
     bsz = ((size_t)kcmax * (size_t)cs * LS__SGEMM_NR + 15) & ~(size_t)15;
@@ -2092,6 +2116,7 @@ static void ls__sgemm_x(ls_ctx *ctx, int ta, int tb, int64_t M, int64_t N, int64
         return;
     }
     buf = (float *)(void *)(mem + (64 - ((uintptr_t)mem & 63)));
+    (void)ldd; /* unused where no kernel reads in place */
 
     /* items are independent C blocks: no barrier inside, dynamic schedule (a thread that loses
        its core to another process just takes fewer items) */
@@ -2107,51 +2132,53 @@ static void ls__sgemm_x(ls_ctx *ctx, int ta, int tb, int64_t M, int64_t N, int64
         bp = ap + asz;
         LS__PRAGMA(omp for schedule(dynamic, 1))
         for (it = 0; it < nitems; it++) {
-            const int64_t ib = it / nb, jb = it % nb;
-            const int64_t i0 = ib * mc, m = M - i0 < mc ? M - i0 : mc;     /* C rows i0..i0+m  */
+            const int64_t ib0 = it / nb * g, ib1 = ib0 + g < mb ? ib0 + g : mb, jb = it % nb;
             const int64_t j0 = jb * cs * LS__SGEMM_NR;                       /* C cols j0..j0+n  */
             const int64_t n = N - j0 < cs * LS__SGEMM_NR ? N - j0 : cs * LS__SGEMM_NR;
             const int64_t ns = (n + LS__SGEMM_NR - 1) / LS__SGEMM_NR;
-            /* full slivers of a B stored (K, N) with rows less than 2 KiB apart are read in
+            /* full slivers of a B stored (K, N) with rows at most ldd floats apart are read in
                place: their kc rows stay in L2 without set conflicts, and the copy would cost a
                pass over B per item; edge slivers (zero-padded) and the rest are packed. AVX-512
                builds only: AVX2's 16-float sliver is one cache line per row, and read in place
                it ran slower than packed (bench/PROFILE.md: X^T dY 128 x 512 x 8192 at 1 thread
                31-34 -> 44-57 GFLOP/s packed) */
 #if defined(__AVX512F__)
-            const int64_t nd = !tb && ldb <= LS__SGEMM_LD_DIRECT ? n / LS__SGEMM_NR : 0;
+            const int64_t nd = !tb && ldb <= ldd ? n / LS__SGEMM_NR : 0;
 #else
             const int64_t nd = 0;
 #endif
-            /* likewise the full MR-row slivers of an A stored (K, M) (alpha 1: nothing to fold
-               in), where the kernel for it exists: md slivers read in place */
-            int64_t md = 0;
-#ifdef LS__SGEMM_A_IN_PLACE
-            if (ta && alpha == 1.0f && lda <= LS__SGEMM_LD_DIRECT) md = m / LS__SGEMM_MR;
-#endif
-            int64_t pc, ir, sj;
+            int64_t pc, ib, ir, sj;
             for (pc = 0; pc < K; pc += LS__SGEMM_KC) {
                 const int64_t kc = K - pc < LS__SGEMM_KC ? K - pc : LS__SGEMM_KC;
                 const float bt = pc == 0 ? beta : 1.0f; /* later K blocks accumulate onto C */
                 const int from_bias = bias && pc == 0;
                 if (nd < ns) ls__sgemm_pack_b(tb, B, ldb, pc, kc, j0, n, nd, ns, bp); /* (kc, n) */
-                if (md * LS__SGEMM_MR < m)   /* (m, kc), the slivers not read in place */
-                    ls__sgemm_pack_a(ta, A, lda, i0 + md * LS__SGEMM_MR, m - md * LS__SGEMM_MR, pc, kc,
-                                     alpha, ap + (size_t)md * LS__SGEMM_MR * LS__SGEMM_AS);
-                for (ir = 0; ir < m; ir += LS__SGEMM_MR) {
-                    const int64_t mr = m - ir < LS__SGEMM_MR ? m - ir : LS__SGEMM_MR;
-                    const int in_place = ir / LS__SGEMM_MR < md;
-                    const float *a = in_place ? A + (size_t)pc * (size_t)lda + i0 + ir
-                                              : ap + (size_t)(ir / LS__SGEMM_MR) * LS__SGEMM_MR * LS__SGEMM_AS;
-                    float *crow = C + (size_t)(i0 + ir) * (size_t)ldc + j0;
-                    for (sj = 0; sj < ns; sj++) {
-                        const int64_t jj = sj * LS__SGEMM_NR;
-                        const int64_t nr = n - jj < LS__SGEMM_NR ? n - jj : LS__SGEMM_NR;
-                        const float *b = sj < nd ? B + (size_t)pc * (size_t)ldb + j0 + jj
-                                                 : bp + (size_t)sj * (size_t)kc * LS__SGEMM_NR;
-                        ls__sgemm_tile(kc, a, in_place ? lda : 0, b, sj < nd ? ldb : LS__SGEMM_NR,
-                                       crow + jj, ldc, mr, nr, bt, from_bias ? bias + j0 + jj : crow + jj,
-                                       from_bias ? 0 : ldc);
+                for (ib = ib0; ib < ib1; ib++) {
+                    const int64_t i0 = ib * mc, m = M - i0 < mc ? M - i0 : mc;   /* C rows i0..i0+m */
+                    /* likewise the full MR-row slivers of an A stored (K, M) (alpha 1: nothing to
+                       fold in), where the kernel for it exists: md slivers read in place */
+                    int64_t md = 0;
+#ifdef LS__SGEMM_A_IN_PLACE
+                    if (ta && alpha == 1.0f && lda <= ldd) md = m / LS__SGEMM_MR;
+#endif
+                    if (md * LS__SGEMM_MR < m)   /* (m, kc), the slivers not read in place */
+                        ls__sgemm_pack_a(ta, A, lda, i0 + md * LS__SGEMM_MR, m - md * LS__SGEMM_MR, pc,
+                                         kc, alpha, ap + (size_t)md * LS__SGEMM_MR * LS__SGEMM_AS);
+                    for (ir = 0; ir < m; ir += LS__SGEMM_MR) {
+                        const int64_t mr = m - ir < LS__SGEMM_MR ? m - ir : LS__SGEMM_MR;
+                        const int in_place = ir / LS__SGEMM_MR < md;
+                        const float *a = in_place ? A + (size_t)pc * (size_t)lda + i0 + ir
+                                                  : ap + (size_t)(ir / LS__SGEMM_MR) * LS__SGEMM_MR * LS__SGEMM_AS;
+                        float *crow = C + (size_t)(i0 + ir) * (size_t)ldc + j0;
+                        for (sj = 0; sj < ns; sj++) {
+                            const int64_t jj = sj * LS__SGEMM_NR;
+                            const int64_t nr = n - jj < LS__SGEMM_NR ? n - jj : LS__SGEMM_NR;
+                            const float *b = sj < nd ? B + (size_t)pc * (size_t)ldb + j0 + jj
+                                                     : bp + (size_t)sj * (size_t)kc * LS__SGEMM_NR;
+                            ls__sgemm_tile(kc, a, in_place ? lda : 0, b, sj < nd ? ldb : LS__SGEMM_NR,
+                                           crow + jj, ldc, mr, nr, bt, from_bias ? bias + j0 + jj : crow + jj,
+                                           from_bias ? 0 : ldc);
+                        }
                     }
                 }
             }

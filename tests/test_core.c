@@ -644,10 +644,12 @@ static void test_sgemm(void) {
    (B stored (K, N) with ldb <= 512: full 32-column slivers) and packed (ldb > 512, B transposed,
    the edge sliver), and both ways it reads A (stored (K, M), ta 1: full slivers in place where
    the build has that kernel; A (M, K) and edge slivers packed), with ldb larger than N (a view
-   into a wider matrix), several K blocks, edge rows and columns, 1 and 2 threads --- */
+   into a wider matrix), several K blocks, edge rows and columns, work items of several M blocks,
+   1 and 2 threads --- */
 static void test_sgemm_bits(void) {
     const int shapes[][4] = {   /* M, N, K, ldb of a (K, N) B */
-        {37, 200, 600, 300}, {37, 200, 600, 600}, {100, 64, 300, 64}, {15, 96, 257, 512}, {29, 33, 520, 40}};
+        {37, 200, 600, 300}, {37, 200, 600, 600}, {100, 64, 300, 64}, {15, 96, 257, 512}, {29, 33, 520, 40},
+        {1800, 40, 300, 40}};   /* 9 M blocks: items of 2 blocks sharing each packed B chunk, the last of 1 */
     int bad = 0, runs = 0, saved = ls_get_threads();
     for (size_t si = 0; si < sizeof shapes / sizeof shapes[0]; si++) {
         const int M = shapes[si][0], N = shapes[si][1], K = shapes[si][2], L = shapes[si][3];
