@@ -3511,6 +3511,18 @@ static void ls__attn_pack_rows(float *dst, int64_t Dp, const float *src, int64_t
 
 /* dst (Dp, 64) <- transpose of rows [t0, t0+n) of one head of src; zero padding */
 static void ls__attn_pack_cols(float *dst, const float *src, int64_t ld, int64_t D, int64_t Dp, int64_t n) {
+#if LS__ATTN_VW == 16
+    if (n == LS__ATTN_T && D == Dp) {   /* a full tile of whole 16 x 16 blocks: register transposes */
+        for (int64_t r0 = 0; r0 < LS__ATTN_T; r0 += 16)
+            for (int64_t e0 = 0; e0 < D; e0 += 16) {
+                __m512 t[16];
+                for (int i = 0; i < 16; i++) t[i] = _mm512_loadu_ps(src + (r0 + i) * ld + e0);
+                ls__sgemm_tr16(t);
+                for (int i = 0; i < 16; i++) _mm512_storeu_ps(dst + (e0 + i) * LS__ATTN_T + r0, t[i]);
+            }
+        return;
+    }
+#endif
     if (n < LS__ATTN_T || D < Dp)
         for (int64_t e = 0; e < Dp * LS__ATTN_T; e++) dst[e] = 0.0f;
     for (int64_t r = 0; r < n; r++)
