@@ -1674,10 +1674,11 @@ LS_API int ls_backward(ls_ctx *ctx, ls_tensor *loss) {
    So every element of C is   c = beta*c;  for k = 0..K-1: c = fma(alpha*a[i,k], b[k,j], c)
    -- one fixed sequence of roundings that depends neither on which thread computes the tile,
    nor on the thread count, nor on the block sizes or on whether a tile is an edge tile (edge
-   tiles run the same kernel on zero-padded panels into a scratch tile).  The work grid (M
-   blocks x N chunks) depends only on the shape and each C element belongs to exactly one item;
-   there are no atomics and no partial sums split over K.  The unpacked small-problem path uses
-   the same sequence (via fmaf when the target has FMA), so it gives the same bits as well.
+   tiles run the same kernel on zero-padded panels into a scratch tile).  The work grid (runs
+   of M blocks x N chunks, cut by the shape and the thread count) gives each C element to
+   exactly one item; there are no atomics and no partial sums split over K.  The unpacked
+   small-problem path uses the same sequence (via fmaf when the target has FMA), so it gives the
+   same bits as well.
    Without hardware FMA the fallback uses a*b+c.
    (The AVX-512, AVX2 and FMA plain-C builds give identical bits; checked.)
    Threads: all of omp_get_max_threads() when M*N*K >= 96^3 and we are not already inside a
