@@ -4742,35 +4742,16 @@ static inline void ls__tile16(__m512 r[16], const float *x, int64_t C, int64_t c
     ls__tr16(r);
 }
 
-/* mean and 1/std of LS__LN_LANES rows of x (row stride C); columns past the last whole tile
-   continue each lane's sums one by one */
-static void ls__ln_stats_lanes(const float *x, int64_t C, float eps, float *mu, float *rs) {
-    enum { L = LS__LN_LANES };
-    float m[L], v[L];
-    const int64_t cv = C / 16 * 16;
-    __m512 acc = _mm512_setzero_ps(), b[16];
-    for (int64_t c0 = 0; c0 < cv; c0 += 16) {
-        ls__tile16(b, x, C, c0);
-        for (int j = 0; j < 16; j++) acc = _mm512_add_ps(acc, b[j]);
-    }
-    _mm512_storeu_ps(m, acc);
-    for (int l = 0; l < L; l++)
-        for (int64_t c = cv; c < C; c++) m[l] += x[l * C + c];
-    for (int l = 0; l < L; l++) m[l] /= (float)C;
-    const __m512 mv = _mm512_loadu_ps(m);
-    acc = _mm512_setzero_ps();
-    for (int64_t c0 = 0; c0 < cv; c0 += 16) {
-        ls__tile16(b, x, C, c0);
-        for (int j = 0; j < 16; j++) {
-            __m512 d = _mm512_sub_ps(b[j], mv);
-            acc = _mm512_add_ps(acc, _mm512_mul_ps(d, d));
-        }
-    }
-    _mm512_storeu_ps(v, acc);
-    for (int l = 0; l < L; l++)
-        for (int64_t c = cv; c < C; c++) v[l] += (x[l * C + c] - m[l]) * (x[l * C + c] - m[l]);
-    for (int l = 0; l < L; l++) { mu[l] = m[l]; rs[l] = 1.0f / sqrtf(v[l] / (float)C + eps); }
-}
+/* the vector layer of the lanes below: one row per lane, LS__LNV_W lanes */
+#define LS__LNV_W 16
+typedef __m512 ls__lnv;
+#define LS__LNV_ZERO() _mm512_setzero_ps()
+#define LS__LNV_ADD(a, b) _mm512_add_ps(a, b)
+#define LS__LNV_SUB(a, b) _mm512_sub_ps(a, b)
+#define LS__LNV_MUL(a, b) _mm512_mul_ps(a, b)
+#define LS__LNV_LOAD(p) _mm512_loadu_ps(p)
+#define LS__LNV_STORE(p, v) _mm512_storeu_ps(p, v)
+#define LS__LNV_TILE ls__tile16
 #elif defined(__AVX2__)
 #include <immintrin.h>
 #define LS__LN_AVX2 1
@@ -4801,36 +4782,50 @@ static inline void ls__tile8(__m256 r[8], const float *x, int64_t C, int64_t c0)
     for (int l = 0; l < 8; l++) r[l] = _mm256_loadu_ps(x + l * C + c0);
     ls__tr8(r);
 }
-/* ls__ln_stats_lanes for 8 rows */
-static void ls__ln_stats_lanes8(const float *x, int64_t C, float eps, float *mu, float *rs) {
-    float m[8], v[8];
-    const int64_t cv = C / 8 * 8;
-    __m256 acc = _mm256_setzero_ps(), b[8];
-    for (int64_t c0 = 0; c0 < cv; c0 += 8) {
-        ls__tile8(b, x, C, c0);
-        for (int j = 0; j < 8; j++) acc = _mm256_add_ps(acc, b[j]);
+#define LS__LNV_W 8
+typedef __m256 ls__lnv;
+#define LS__LNV_ZERO() _mm256_setzero_ps()
+#define LS__LNV_ADD(a, b) _mm256_add_ps(a, b)
+#define LS__LNV_SUB(a, b) _mm256_sub_ps(a, b)
+#define LS__LNV_MUL(a, b) _mm256_mul_ps(a, b)
+#define LS__LNV_LOAD(p) _mm256_loadu_ps(p)
+#define LS__LNV_STORE(p, v) _mm256_storeu_ps(p, v)
+#define LS__LNV_TILE ls__tile8
+#endif
+
+#ifdef LS__LNV_W
+/* mean and 1/std of LS__LNV_W rows of x (row stride C), one row per lane; columns past the last
+   whole tile continue each lane's sums one by one */
+static void ls__ln_stats_vw(const float *x, int64_t C, float eps, float *mu, float *rs) {
+    enum { W = LS__LNV_W };
+    float m[W], v[W];
+    const int64_t cv = C / W * W;
+    ls__lnv acc = LS__LNV_ZERO(), b[W];
+    for (int64_t c0 = 0; c0 < cv; c0 += W) {
+        LS__LNV_TILE(b, x, C, c0);
+        for (int j = 0; j < W; j++) acc = LS__LNV_ADD(acc, b[j]);
     }
-    _mm256_storeu_ps(m, acc);
-    for (int l = 0; l < 8; l++)
+    LS__LNV_STORE(m, acc);
+    for (int l = 0; l < W; l++)
         for (int64_t c = cv; c < C; c++) m[l] += x[l * C + c];
-    for (int l = 0; l < 8; l++) m[l] /= (float)C;
-    const __m256 mv = _mm256_loadu_ps(m);
-    acc = _mm256_setzero_ps();
-    for (int64_t c0 = 0; c0 < cv; c0 += 8) {
-        ls__tile8(b, x, C, c0);
-        for (int j = 0; j < 8; j++) {
-            __m256 d = _mm256_sub_ps(b[j], mv);
-            acc = _mm256_add_ps(acc, _mm256_mul_ps(d, d));
+    for (int l = 0; l < W; l++) m[l] /= (float)C;
+    const ls__lnv mv = LS__LNV_LOAD(m);
+    acc = LS__LNV_ZERO();
+    for (int64_t c0 = 0; c0 < cv; c0 += W) {
+        LS__LNV_TILE(b, x, C, c0);
+        for (int j = 0; j < W; j++) {
+            ls__lnv d = LS__LNV_SUB(b[j], mv);
+            acc = LS__LNV_ADD(acc, LS__LNV_MUL(d, d));
         }
     }
-    _mm256_storeu_ps(v, acc);
-    for (int l = 0; l < 8; l++)
+    LS__LNV_STORE(v, acc);
+    for (int l = 0; l < W; l++)
         for (int64_t c = cv; c < C; c++) v[l] += (x[l * C + c] - m[l]) * (x[l * C + c] - m[l]);
-    for (int l = 0; l < 8; l++) { mu[l] = m[l]; rs[l] = 1.0f / sqrtf(v[l] / (float)C + eps); }
+    for (int l = 0; l < W; l++) { mu[l] = m[l]; rs[l] = 1.0f / sqrtf(v[l] / (float)C + eps); }
 }
+/* the same for LS__LN_LANES rows: one block of lanes with AVX-512, two with AVX2 */
 static void ls__ln_stats_lanes(const float *x, int64_t C, float eps, float *mu, float *rs) {
-    ls__ln_stats_lanes8(x, C, eps, mu, rs);
-    ls__ln_stats_lanes8(x + 8 * C, C, eps, mu + 8, rs + 8);
+    for (int h = 0; h < LS__LN_LANES; h += LS__LNV_W) ls__ln_stats_vw(x + h * C, C, eps, mu + h, rs + h);
 }
 #endif
 
