@@ -2750,17 +2750,34 @@ static void ls__s4d_mode_make(double dt, float log_a_re, float a_im, float c_re,
     md->zLi = ls__s4d_flush(eL * sin((double)LS__S4D_CHUNK * xi));
 }
 
-/* powers z_n^j (j < L0) as re and im planes: Z (N2, L0) when tr = 0, Z (L0, N2) when tr = 1 */
+/* powers z_n^j (j < L0) as re and im planes: Z (N2, L0) when tr = 0, Z (L0, N2) when tr = 1.
+   Each mode's powers are its own chain of complex products, latency-bound one at a time; here the
+   chains of up to LS__S4D_MB modes advance side by side (one vector across modes), each mode
+   through the same operations in the same order as alone. */
 static void ls__s4d_powers(int64_t N2, const ls__s4d_mode *md, int tr, double *Zr, double *Zi) {
-    const int64_t L0 = LS__S4D_CHUNK;
-    for (int64_t nn = 0; nn < N2; nn++) {
-        double pr = 1.0, pi = 0.0;
-        for (int64_t j = 0; j < L0; j++) {
-            const int64_t at = tr ? j * N2 + nn : nn * L0 + j;
-            Zr[at] = pr; Zi[at] = pi;
-            const double qr = pr * md[nn].zr - pi * md[nn].zi, qi = pr * md[nn].zi + pi * md[nn].zr;
-            pr = ls__s4d_flush(qr); pi = ls__s4d_flush(qi);
+    enum { L0 = LS__S4D_CHUNK, MB = LS__S4D_MB };
+    for (int64_t n0 = 0; n0 < N2; n0 += MB) {
+        const int64_t nb = N2 - n0 < MB ? N2 - n0 : (int64_t)MB;
+        double pr[MB], pi[MB], wr[MB], wi[MB];
+        double tz[2][L0][MB];                                 /* tr = 0: (L0, nb), transposed below */
+        for (int64_t q = 0; q < nb; q++) {
+            pr[q] = 1.0; pi[q] = 0.0;
+            wr[q] = md[n0 + q].zr; wi[q] = md[n0 + q].zi;
         }
+        for (int64_t j = 0; j < L0; j++) {
+            double *dr = tr ? Zr + j * N2 + n0 : tz[0][j], *di = tr ? Zi + j * N2 + n0 : tz[1][j];
+            for (int64_t q = 0; q < nb; q++) {
+                dr[q] = pr[q]; di[q] = pi[q];
+                const double qr = pr[q] * wr[q] - pi[q] * wi[q], qi = pr[q] * wi[q] + pi[q] * wr[q];
+                pr[q] = ls__s4d_flush(qr); pi[q] = ls__s4d_flush(qi);
+            }
+        }
+        if (!tr)
+            for (int64_t q = 0; q < nb; q++)
+                for (int64_t j = 0; j < L0; j++) {
+                    Zr[(n0 + q) * L0 + j] = tz[0][j][q];
+                    Zi[(n0 + q) * L0 + j] = tz[1][j][q];
+                }
     }
 }
 

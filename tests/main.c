@@ -71,6 +71,14 @@ float t_attn_row_max(const float *p) { return ls__attn_row_max(p); }
 float t_attn_row_exp(float *p, float sub, int l2) { return ls__attn_row_exp(p, sub, l2); }
 void t_attn_row_expl(float *p, float sub) { ls__attn_row_expl(p, sub); }
 int t_attn_vw(void) { return LS__ATTN_VW; }
+/* the S4D kernel's powers z_n^j (j < LS__S4D_CHUNK) of N2 modes given z, in either layout */
+void t_s4d_powers(int64_t N2, const double *zr, const double *zi, int tr, double *Zr, double *Zi) {
+    ls__s4d_mode *md = (ls__s4d_mode *)calloc((size_t)N2, sizeof *md);
+    for (int64_t n = 0; n < N2; n++) { md[n].zr = zr[n]; md[n].zi = zi[n]; }
+    ls__s4d_powers(N2, md, tr, Zr, Zi);
+    free(md);
+}
+int t_s4d_chunk(void) { return LS__S4D_CHUNK; }
 
 void t_read_all(int fd, char *buf, size_t cap) {
     size_t got = 0;
