@@ -2435,6 +2435,9 @@ static void ls__fft_merge_lanes(const ls__fft_plan *p, const float *xr, const fl
    ls__conv_forward / ls__conv_backward take the plan kept in the context (made again only when n
    changes) and their workspace from its scratch, so a training step allocates nothing here;
    ls__conv_forward_fft / ls__conv_backward_fft take any plan (a power of two n >= 2T).
+   Kept spectra: when the op is on the tape, the forward keeps the spectra of u (for dk: B x C x
+   (n/2 + 1) complex, twice u's size at n = 2T) and of the kernels (for du) in the arena, so the
+   backward transforms only dy; they are the bits the backward would compute again.
    Layout note: instead of transposing channel blocks into (C, T) rows, 16 channels are kept as 16
    SIMD lanes, (T, 16) per block, which is the activations' own layout: the gather reads 16
    contiguous floats per time step, and one block's buffers (2 x 2 x 1025 x 16 floats = 256 KiB
@@ -2560,12 +2563,14 @@ static int64_t ls__conv_work(const ls__fft_plan *p, int64_t C, int planes) {
     return nblk * 2 * plane + (int64_t)ls_get_threads() * planes * plane;
 }
 
+/* Uh, Khs: NULL, or where to keep the input spectra (B, nblk, 2, m+1, V) and the kernel spectra
+   (nblk, 2, m+1, V) for the backward (ls__conv_spectra_floats) */
 static void ls__conv_forward_fft(const ls__fft_plan *p, int64_t B, int64_t T, int64_t C, const float *u,
-                                 const float *k, const float *k2, float *y, float *work) {
+                                 const float *k, const float *k2, float *y, float *work, float *Uh, float *Khs) {
     enum { V = LS__FFT_LANES };
     const int64_t m = p->m, nblk = (C + V - 1) / V, plane = (m + 1) * V;
     LS_ASSERT(p->n >= 2 * T);
-    float *Kh = work;                                        /* (nblk, 2, m+1, V) */
+    float *Kh = Khs ? Khs : work;                            /* (nblk, 2, m+1, V) */
     ls__conv_kernel_spectra(p, T, C, k, k2, Kh);
     LS__PRAGMA(omp parallel if (B * C * p->n > 65536))
     {
@@ -2575,9 +2580,10 @@ static void ls__conv_forward_fft(const ls__fft_plan *p, int64_t B, int64_t T, in
         for (int64_t task = 0; task < B * nblk; task++) {
             const int64_t b = task / nblk, cb = task % nblk, c0 = cb * V, cw = C - c0 < V ? C - c0 : (int64_t)V;
             const float *kr = Kh + cb * 2 * plane, *ki = kr + plane;
-            ls__conv_load_lanes(p, T, C, u + b * T * C, c0, cw, ar, ai);
-            for (int64_t i = 0; i < plane; i++) {           /* A *= Kh */
-                const float xr = ar[i], xi = ai[i];
+            float *sr = Uh ? Uh + task * 2 * plane : ar, *si = sr + plane;   /* U_b spectrum */
+            ls__conv_load_lanes(p, T, C, u + b * T * C, c0, cw, sr, si);
+            for (int64_t i = 0; i < plane; i++) {           /* A = U Kh */
+                const float xr = sr[i], xi = si[i];
                 ar[i] = xr * kr[i] - xi * ki[i];
                 ai[i] = xr * ki[i] + xi * kr[i];
             }
@@ -2591,16 +2597,17 @@ static void ls__conv_forward_fft(const ls__fft_plan *p, int64_t B, int64_t T, in
     }
 }
 
+/* Uh, Khs: NULL, or the forward's spectra of u and of the kernels (ls__conv_forward_fft) */
 static void ls__conv_backward_fft(const ls__fft_plan *p, int64_t B, int64_t T, int64_t C, const float *u,
                                   const float *k, const float *k2, const float *dy, float *du, float *dk,
-                                  float *dk2, float *work) {
+                                  float *dk2, float *work, const float *Uh, const float *Khs) {
     enum { V = LS__FFT_LANES };
     const int64_t n = p->n, m = p->m, nblk = (C + V - 1) / V, plane = (m + 1) * V;
     const int want_k = dk != NULL || (k2 != NULL && dk2 != NULL);
     LS_ASSERT(n >= 2 * T);
     if (!du && !want_k) return;
-    float *Kh = work;                                        /* (nblk, 2, m+1, V) */
-    if (du) ls__conv_kernel_spectra(p, T, C, k, k2, Kh);
+    const float *Kh = Khs ? Khs : work;                      /* (nblk, 2, m+1, V) */
+    if (du && !Khs) ls__conv_kernel_spectra(p, T, C, k, k2, work);
     LS__PRAGMA(omp parallel if (B * C * n > 65536))
     {
         float *ws = work + nblk * 2 * plane + (int64_t)ls__thread_num() * 8 * plane;
@@ -2618,10 +2625,12 @@ static void ls__conv_backward_fft(const ls__fft_plan *p, int64_t B, int64_t T, i
             for (int64_t b = 0; b < B; b++) {
                 ls__conv_load_lanes(p, T, C, dy + b * T * C, c0, cw, dr, di);
                 if (want_k) {
-                    ls__conv_load_lanes(p, T, C, u + b * T * C, c0, cw, ur, ui);
+                    const float *Ur = ur, *Ui = ui;
+                    if (Uh) { Ur = Uh + (b * nblk + cb) * 2 * plane; Ui = Ur + plane; }
+                    else ls__conv_load_lanes(p, T, C, u + b * T * C, c0, cw, ur, ui);
                     for (int64_t i = 0; i < plane; i++) {   /* S += DY conj(U) */
-                        sr[i] += dr[i] * ur[i] + di[i] * ui[i];
-                        si[i] += di[i] * ur[i] - dr[i] * ui[i];
+                        sr[i] += dr[i] * Ur[i] + di[i] * Ui[i];
+                        si[i] += di[i] * Ur[i] - dr[i] * Ui[i];
                     }
                 }
                 if (du) {
@@ -2673,24 +2682,36 @@ static const ls__fft_plan *ls__conv_plan(ls_ctx *ctx, int64_t n) {
     return ctx->fft;
 }
 
+/* floats of the spectra the FFT path can keep from forward to backward: the input's (B, C, T)
+   (which = 0) or the kernels' (which = 1); 0 when T takes the direct path */
+static int64_t ls__conv_spectra_floats(int64_t B, int64_t T, int64_t C, int which) {
+    if (T <= LS__CONV_DIRECT_T) return 0;
+    const int64_t plane = (ls__fft_next_pow2(2 * T) / 2 + 1) * LS__FFT_LANES, nblk = (C + LS__FFT_LANES - 1) / LS__FFT_LANES;
+    return (which ? 1 : B) * nblk * 2 * plane;
+}
+
 /* y (B, T, C) = causal conv of u (B, T, C) with k (C, T) [+ anti-causal with k2 (C, T) or NULL];
-   plan and workspace from the context */
+   plan and workspace from the context. Uh, Kh: NULL, or ls__conv_spectra_floats(.., 0 / 1) floats
+   where the FFT path keeps the spectra of u and of the kernels for ls__conv_backward. */
 static void ls__conv_forward(ls_ctx *ctx, int64_t B, int64_t T, int64_t C, const float *u, const float *k,
-                             const float *k2, float *y) {
+                             const float *k2, float *y, float *Uh, float *Kh) {
     LS_ASSERT(B >= 1 && T >= 1 && C >= 1);
     if (T <= LS__CONV_DIRECT_T) { ls__conv_forward_direct(B, T, C, u, k, k2, y); return; }
     const ls__fft_plan *p = ls__conv_plan(ctx, ls__fft_next_pow2(2 * T));
-    ls__conv_forward_fft(p, B, T, C, u, k, k2, y, (float *)ls__scratch(ctx, sizeof(float) * (size_t)ls__conv_work(p, C, 4)));
+    ls__conv_forward_fft(p, B, T, C, u, k, k2, y, (float *)ls__scratch(ctx, sizeof(float) * (size_t)ls__conv_work(p, C, 4)),
+                         Uh, Kh);
 }
 
-/* adds du (B, T, C), dk (C, T), dk2 (C, T) given dy (B, T, C); any of du, dk, dk2 may be NULL */
+/* adds du (B, T, C), dk (C, T), dk2 (C, T) given dy (B, T, C); any of du, dk, dk2 may be NULL. Uh, Kh:
+   NULL, or the spectra ls__conv_forward kept (the same bits as computing them again here). */
 static void ls__conv_backward(ls_ctx *ctx, int64_t B, int64_t T, int64_t C, const float *u, const float *k,
-                              const float *k2, const float *dy, float *du, float *dk, float *dk2) {
+                              const float *k2, const float *dy, float *du, float *dk, float *dk2, const float *Uh,
+                              const float *Kh) {
     LS_ASSERT(B >= 1 && T >= 1 && C >= 1);
     if (T <= LS__CONV_DIRECT_T) { ls__conv_backward_direct(B, T, C, u, k, k2, dy, du, dk, dk2); return; }
     const ls__fft_plan *p = ls__conv_plan(ctx, ls__fft_next_pow2(2 * T));
     ls__conv_backward_fft(p, B, T, C, u, k, k2, dy, du, dk, dk2,
-                          (float *)ls__scratch(ctx, sizeof(float) * (size_t)ls__conv_work(p, C, 8)));
+                          (float *)ls__scratch(ctx, sizeof(float) * (size_t)ls__conv_work(p, C, 8)), Uh, Kh);
 }
 
 /* ---------------------------------------------------------------------------------------------
@@ -5830,13 +5851,13 @@ LS_API ls_tensor *ls_linear_attention(ls_ctx *ctx, ls_tensor *q, ls_tensor *k, l
 
 static void ls__fftconv_forward(ls_ctx *ctx, ls_node *n) {
     const ls_tensor *u = n->in[0], *k = n->in[1], *k2 = n->in[2];
-    ls__conv_forward(ctx, u->d[0], u->d[1], u->d[2], u->x, k->x, k2 ? k2->x : NULL, n->out->x);
+    ls__conv_forward(ctx, u->d[0], u->d[1], u->d[2], u->x, k->x, k2 ? k2->x : NULL, n->out->x, n->saved[0], n->saved[1]);
 }
 
 static void ls__fftconv_backward(ls_ctx *ctx, ls_node *n) {
     const ls_tensor *u = n->in[0], *k = n->in[1], *k2 = n->in[2];
     ls__conv_backward(ctx, u->d[0], u->d[1], u->d[2], u->x, k->x, k2 ? k2->x : NULL, n->out->g, ls__grad(u), ls__grad(k),
-                      ls__grad(k2));
+                      ls__grad(k2), n->saved[0], n->saved[1]);
 }
 
 LS_API ls_tensor *ls_fftconv(ls_ctx *ctx, ls_tensor *u, ls_tensor *k, ls_tensor *k2) {
@@ -5847,6 +5868,15 @@ LS_API ls_tensor *ls_fftconv(ls_ctx *ctx, ls_tensor *u, ls_tensor *k, ls_tensor 
                         k2 ? ls__shp(k2) : "none");
     ls_tensor *out = ls__out(ctx, ls_tensor_shape(u));
     ls_node *n = ls__record(ctx, LS_OP_FFTCONV, out, 3, u, k, k2, NULL);
+    if (out->flags & LS_NEEDS_GRAD) {
+        /* keep the forward's spectra that the backward would compute again: u's for dk (a third of
+           the backward's transforms, and a gather of u from memory), the kernels' for du */
+        const int64_t B = u->d[0], T = u->d[1], C = u->d[2];
+        if ((k->flags & LS_NEEDS_GRAD) || (k2 && (k2->flags & LS_NEEDS_GRAD)))
+            n->saved[0] = ls__conv_spectra_floats(B, T, C, 0) ? ls__floats(ctx, ls__conv_spectra_floats(B, T, C, 0)) : NULL;
+        if (u->flags & LS_NEEDS_GRAD)
+            n->saved[1] = ls__conv_spectra_floats(B, T, C, 1) ? ls__floats(ctx, ls__conv_spectra_floats(B, T, C, 1)) : NULL;
+    }
     ls__run(ctx, n);
     return out;
 }

@@ -207,6 +207,10 @@ static void run_cases(unsigned char *seen) {
         {"attention KERPLE + dual regime", g_attention, 6, {S3(1, 8, 4), S3(1, 8, 4), S3(1, 8, 4), S3(1, 8, 4), S3(1, 8, 4), S2(2, 2)}, 0, 1, 5, LS_ATTN_SOFTMAX, -1, 1},
         {"fftconv causal", g_fftconv, 2, {S3(2, 9, 3), S2(3, 9)}, 0, 0, 0, 0, -1, 1},
         {"fftconv bidirectional", g_fftconv, 3, {S3(1, 6, 2), S2(2, 6), S2(2, 6)}, 0, 0, 0, 0, -1, 1},
+        /* T > LS__CONV_DIRECT_T: the FFT path, 2 batches x 2 channel blocks (the second partial),
+           with the spectra kept from forward to backward */
+        {"fftconv causal, FFT path", g_fftconv, 2, {S3(2, 40, 18), S2(18, 40)}, 0, 0, 0, 0, -1, 1},
+        {"fftconv bidirectional, FFT path", g_fftconv, 3, {S3(2, 37, 17), S2(17, 37), S2(17, 37)}, 0, 0, 0, 0, -1, 1},
         {"s4d_kernel", g_s4d, 5, {S1(2), S2(2, 3), S2(2, 3), S2(2, 3), S2(2, 3)}, 0, 0, 0, 0, -1, 1},
         {"lru_scan", g_lru, 3, {S3(2, 7, 6), S1(3), S1(3)}, 0, 0, 0, 0, -1, 1},
         {"linear_attention causal", g_linattn, 3, {S3(2, 6, 6), S3(2, 6, 6), S3(2, 6, 6)}, 0, 2, 1, 0, -1, 1},
