@@ -2287,64 +2287,80 @@ static void ls__fft_plan_free(ls__fft_plan *p) {
     LS_FREE(p);
 }
 
-/* Lanes: re, im (m + 1, LANES) each. In-place DIT FFT of length m per lane, bit-reversed input. */
+/* Lanes: re, im (m + 1, LANES) each. In-place DIT FFT of length m per lane, bit-reversed input.
+   The first passes (spans below LS__FFT_BLOCK) work within aligned groups of LS__FFT_BLOCK rows,
+   so they run group by group while a group (32 KiB at 256 rows) sits in L1; then the wider spans
+   pass over all m rows. Every element goes through the same butterflies either way. */
+#ifndef LS__FFT_BLOCK
+#define LS__FFT_BLOCK 256
+#endif
+
+/* one radix-2^2 pass (spans h and 2h) over rows [g0, g1), g0 and g1 multiples of 4h */
+static void ls__fft_r4_pass(const ls__fft_plan *p, float *re, float *im, float sg, int64_t h, int64_t g0, int64_t g1) {
+    enum { V = LS__FFT_LANES };
+    for (int64_t g = g0; g < g1; g += 4 * h)
+        for (int64_t k = 0; k < h; k++) {
+            const float w1r = p->cs[h + k], w1i = sg * p->sn[h + k];
+            const float w2r = p->cs[2 * h + k], w2i = sg * p->sn[2 * h + k];
+            const float w3r = p->cs[3 * h + k], w3i = sg * p->sn[3 * h + k];
+            float *r0 = re + (g + k) * V, *i0 = im + (g + k) * V;
+            float x0r[V], x0i[V], x1r[V], x1i[V], x2r[V], x2i[V], x3r[V], x3i[V];
+            memcpy(x0r, r0, sizeof x0r); memcpy(x0i, i0, sizeof x0i);
+            memcpy(x1r, r0 + h * V, sizeof x1r); memcpy(x1i, i0 + h * V, sizeof x1i);
+            memcpy(x2r, r0 + 2 * h * V, sizeof x2r); memcpy(x2i, i0 + 2 * h * V, sizeof x2i);
+            memcpy(x3r, r0 + 3 * h * V, sizeof x3r); memcpy(x3i, i0 + 3 * h * V, sizeof x3i);
+            for (int64_t j = 0; j < V; j++) {
+                /* span h: (x0, x1) and (x2, x3) with w1 */
+                const float t1r = w1r * x1r[j] - w1i * x1i[j], t1i = w1r * x1i[j] + w1i * x1r[j];
+                const float t3r = w1r * x3r[j] - w1i * x3i[j], t3i = w1r * x3i[j] + w1i * x3r[j];
+                const float b0r = x0r[j] + t1r, b0i = x0i[j] + t1i, b1r = x0r[j] - t1r, b1i = x0i[j] - t1i;
+                const float b2r = x2r[j] + t3r, b2i = x2i[j] + t3i, b3r = x2r[j] - t3r, b3i = x2i[j] - t3i;
+                /* span 2h: (b0, b2) with w2, (b1, b3) with w3 */
+                const float u2r = w2r * b2r - w2i * b2i, u2i = w2r * b2i + w2i * b2r;
+                const float u3r = w3r * b3r - w3i * b3i, u3i = w3r * b3i + w3i * b3r;
+                x0r[j] = b0r + u2r; x0i[j] = b0i + u2i; x2r[j] = b0r - u2r; x2i[j] = b0i - u2i;
+                x1r[j] = b1r + u3r; x1i[j] = b1i + u3i; x3r[j] = b1r - u3r; x3i[j] = b1i - u3i;
+            }
+            memcpy(r0, x0r, sizeof x0r); memcpy(i0, x0i, sizeof x0i);
+            memcpy(r0 + h * V, x1r, sizeof x1r); memcpy(i0 + h * V, x1i, sizeof x1i);
+            memcpy(r0 + 2 * h * V, x2r, sizeof x2r); memcpy(i0 + 2 * h * V, x2i, sizeof x2i);
+            memcpy(r0 + 3 * h * V, x3r, sizeof x3r); memcpy(i0 + 3 * h * V, x3i, sizeof x3i);
+        }
+}
+
 static void ls__fft_dit_lanes(const ls__fft_plan *p, float *re, float *im, int inverse) {
     enum { V = LS__FFT_LANES };
     const int64_t m = p->m;
     const float sg = inverse ? 1.0f : -1.0f;
     int64_t h = 1;
     if (m >= 4) {
-        /* first two stages (spans 1 and 2) fused as one radix-4 step on groups of 4:
-           twiddles are 1 and -+i only */
-        for (int64_t g = 0; g < m; g += 4) {
-            float *r0 = re + g * V, *i0 = im + g * V;
-            for (int64_t j = 0; j < V; j++) {
-                const float a0r = r0[j], a0i = i0[j], a1r = r0[V + j], a1i = i0[V + j];
-                const float a2r = r0[2 * V + j], a2i = i0[2 * V + j], a3r = r0[3 * V + j], a3i = i0[3 * V + j];
-                /* span 1 */
-                const float b0r = a0r + a1r, b0i = a0i + a1i, b1r = a0r - a1r, b1i = a0i - a1i;
-                const float b2r = a2r + a3r, b2i = a2i + a3i, b3r = a2r - a3r, b3i = a2i - a3i;
-                /* span 2: w = 1 for the first pair, w = -i (forward) / +i (inverse) for the second */
-                const float t3r = -sg * b3i, t3i = sg * b3r;   /* w * b3 with w = i*sg */
-                r0[j] = b0r + b2r; i0[j] = b0i + b2i;
-                r0[2 * V + j] = b0r - b2r; i0[2 * V + j] = b0i - b2i;
-                r0[V + j] = b1r + t3r; i0[V + j] = b1i + t3i;
-                r0[3 * V + j] = b1r - t3r; i0[3 * V + j] = b1i - t3i;
-            }
-        }
-        h = 4;
-    }
-    /* radix-2^2 passes: spans h and 2h in one sweep over the data (half the memory passes of
-       radix-2, same arithmetic). Each element goes through locals so the compiler sees no aliasing. */
-    for (; 4 * h <= m; h *= 4)
-        for (int64_t g = 0; g < m; g += 4 * h)
-            for (int64_t k = 0; k < h; k++) {
-                const float w1r = p->cs[h + k], w1i = sg * p->sn[h + k];
-                const float w2r = p->cs[2 * h + k], w2i = sg * p->sn[2 * h + k];
-                const float w3r = p->cs[3 * h + k], w3i = sg * p->sn[3 * h + k];
-                float *r0 = re + (g + k) * V, *i0 = im + (g + k) * V;
-                float x0r[V], x0i[V], x1r[V], x1i[V], x2r[V], x2i[V], x3r[V], x3i[V];
-                memcpy(x0r, r0, sizeof x0r); memcpy(x0i, i0, sizeof x0i);
-                memcpy(x1r, r0 + h * V, sizeof x1r); memcpy(x1i, i0 + h * V, sizeof x1i);
-                memcpy(x2r, r0 + 2 * h * V, sizeof x2r); memcpy(x2i, i0 + 2 * h * V, sizeof x2i);
-                memcpy(x3r, r0 + 3 * h * V, sizeof x3r); memcpy(x3i, i0 + 3 * h * V, sizeof x3i);
+        const int64_t bs = m < LS__FFT_BLOCK ? m : (int64_t)LS__FFT_BLOCK;   /* rows per group */
+        for (int64_t g0 = 0; g0 < m; g0 += bs) {
+            /* first two stages (spans 1 and 2) fused as one radix-4 step on groups of 4:
+               twiddles are 1 and -+i only */
+            for (int64_t g = g0; g < g0 + bs; g += 4) {
+                float *r0 = re + g * V, *i0 = im + g * V;
                 for (int64_t j = 0; j < V; j++) {
-                    /* span h: (x0, x1) and (x2, x3) with w1 */
-                    const float t1r = w1r * x1r[j] - w1i * x1i[j], t1i = w1r * x1i[j] + w1i * x1r[j];
-                    const float t3r = w1r * x3r[j] - w1i * x3i[j], t3i = w1r * x3i[j] + w1i * x3r[j];
-                    const float b0r = x0r[j] + t1r, b0i = x0i[j] + t1i, b1r = x0r[j] - t1r, b1i = x0i[j] - t1i;
-                    const float b2r = x2r[j] + t3r, b2i = x2i[j] + t3i, b3r = x2r[j] - t3r, b3i = x2i[j] - t3i;
-                    /* span 2h: (b0, b2) with w2, (b1, b3) with w3 */
-                    const float u2r = w2r * b2r - w2i * b2i, u2i = w2r * b2i + w2i * b2r;
-                    const float u3r = w3r * b3r - w3i * b3i, u3i = w3r * b3i + w3i * b3r;
-                    x0r[j] = b0r + u2r; x0i[j] = b0i + u2i; x2r[j] = b0r - u2r; x2i[j] = b0i - u2i;
-                    x1r[j] = b1r + u3r; x1i[j] = b1i + u3i; x3r[j] = b1r - u3r; x3i[j] = b1i - u3i;
+                    const float a0r = r0[j], a0i = i0[j], a1r = r0[V + j], a1i = i0[V + j];
+                    const float a2r = r0[2 * V + j], a2i = i0[2 * V + j], a3r = r0[3 * V + j], a3i = i0[3 * V + j];
+                    /* span 1 */
+                    const float b0r = a0r + a1r, b0i = a0i + a1i, b1r = a0r - a1r, b1i = a0i - a1i;
+                    const float b2r = a2r + a3r, b2i = a2i + a3i, b3r = a2r - a3r, b3i = a2i - a3i;
+                    /* span 2: w = 1 for the first pair, w = -i (forward) / +i (inverse) for the second */
+                    const float t3r = -sg * b3i, t3i = sg * b3r;   /* w * b3 with w = i*sg */
+                    r0[j] = b0r + b2r; i0[j] = b0i + b2i;
+                    r0[2 * V + j] = b0r - b2r; i0[2 * V + j] = b0i - b2i;
+                    r0[V + j] = b1r + t3r; i0[V + j] = b1i + t3i;
+                    r0[3 * V + j] = b1r - t3r; i0[3 * V + j] = b1i - t3i;
                 }
-                memcpy(r0, x0r, sizeof x0r); memcpy(i0, x0i, sizeof x0i);
-                memcpy(r0 + h * V, x1r, sizeof x1r); memcpy(i0 + h * V, x1i, sizeof x1i);
-                memcpy(r0 + 2 * h * V, x2r, sizeof x2r); memcpy(i0 + 2 * h * V, x2i, sizeof x2i);
-                memcpy(r0 + 3 * h * V, x3r, sizeof x3r); memcpy(i0 + 3 * h * V, x3i, sizeof x3i);
             }
+            /* radix-2^2 passes: spans h and 2h in one sweep (half the memory passes of radix-2,
+               same arithmetic), while 4h fits the group */
+            for (h = 4; 4 * h <= bs; h *= 4) ls__fft_r4_pass(p, re, im, sg, h, g0, g0 + bs);
+        }
+    }
+    /* the wider spans over all rows */
+    for (; 4 * h <= m; h *= 4) ls__fft_r4_pass(p, re, im, sg, h, 0, m);
     /* a last radix-2 pass when log2(m) is odd */
     if (h < m)
         for (int64_t k = 0; k < h; k++) {
