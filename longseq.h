@@ -2754,6 +2754,14 @@ static void ls__conv_backward(ls_ctx *ctx, int64_t B, int64_t T, int64_t C, cons
    dlog_dt += dt * dL/ddt (modes summed in order n = 0 .. N2-1). Parallel over channels.
    --------------------------------------------------------------------------------------------- */
 
+/* The kernel's double-precision loops vectorise across modes and steps; gcc's tuning for some
+   AVX-512 cores prefers 256-bit vectors, which halves their width. Lane for lane the same
+   operations either way. */
+#if defined(__AVX512F__) && defined(__GNUC__) && !defined(__clang__)
+#define LS__S4D_WIDE __attribute__((target("prefer-vector-width=512")))
+#else
+#define LS__S4D_WIDE
+#endif
 #define LS__S4D_CHUNK 64   /* L0: steps per chunk */
 #define LS__S4D_MB 32      /* modes per block of the backward sums */
 
@@ -2791,7 +2799,7 @@ static void ls__s4d_mode_make(double dt, float log_a_re, float a_im, float c_re,
    Each mode's powers are its own chain of complex products, latency-bound one at a time; here the
    chains of up to LS__S4D_MB modes advance side by side (one vector across modes), each mode
    through the same operations in the same order as alone. */
-static void ls__s4d_powers(int64_t N2, const ls__s4d_mode *md, int tr, double *Zr, double *Zi) {
+LS__S4D_WIDE static void ls__s4d_powers(int64_t N2, const ls__s4d_mode *md, int tr, double *Zr, double *Zi) {
     enum { L0 = LS__S4D_CHUNK, MB = LS__S4D_MB };
     for (int64_t n0 = 0; n0 < N2; n0 += MB) {
         const int64_t nb = N2 - n0 < MB ? N2 - n0 : (int64_t)MB;
@@ -2826,7 +2834,7 @@ static int64_t ls__s4d_work(int64_t N2) {
 }
 
 /* K (C, T) from the parameters (shapes above) */
-static void ls__s4d_kernel_forward(int64_t C, int64_t N2, int64_t T, const float *log_dt, const float *log_a_re,
+LS__S4D_WIDE static void ls__s4d_kernel_forward(int64_t C, int64_t N2, int64_t T, const float *log_dt, const float *log_a_re,
                                    const float *a_im, const float *c_re, const float *c_im, float *K, double *work) {
     const int64_t L0 = LS__S4D_CHUNK;
     LS_ASSERT(C >= 1 && N2 >= 1 && T >= 1);
@@ -2867,7 +2875,7 @@ static void ls__s4d_kernel_forward(int64_t C, int64_t N2, int64_t T, const float
 }
 
 /* adds the parameter gradients given dK (C, T); dlog_dt (C), the others (C, N2); any may be NULL */
-static void ls__s4d_kernel_backward(int64_t C, int64_t N2, int64_t T, const float *log_dt, const float *log_a_re,
+LS__S4D_WIDE static void ls__s4d_kernel_backward(int64_t C, int64_t N2, int64_t T, const float *log_dt, const float *log_a_re,
                                     const float *a_im, const float *c_re, const float *c_im, const float *dK,
                                     float *dlog_dt, float *dlog_a_re, float *da_im, float *dc_re, float *dc_im,
                                     double *work) {
