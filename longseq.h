@@ -3359,6 +3359,50 @@ LS__ATTN_DEF_MM(8, 1)
 #endif
 #undef LS__ATTN_DEF_MM
 
+/* Ct (N x 64) += B^T A: Ct[d][j] += sum_k B[k][d] A[k][j], k = 0 .. K-1 in order; A (K x 64) rows lda
+   apart, B (K x N) rows ldb apart, N a multiple of LS__ATTN_VW. The backward's dV += P^T dO and
+   dK += dS^T Q with the accumulator tile kept transposed: C (64 x N) += A^T B through the kernels
+   above broadcasts one element of A per vector of FMAs, 9 loads per 8 FMAs at N = 16; here a row of
+   A is LS__ATTN_T / VW vectors and one element of B is broadcast per row of them, each element of
+   C the same chain of fused multiply-adds (a b + c = b a + c). */
+/* a pass: LS__ATTN_DB columns d of Ct times LS__ATTN_JH vectors of its 64 columns j, in registers
+   with the JH vectors of a row of A and a broadcast (AVX-512: 4 x 4 + 4 + 1 of 32; AVX2: 2 x 4 + 4
+   + 1 of 16) */
+#if LS__ATTN_VW == 16
+#define LS__ATTN_DB 4
+#define LS__ATTN_JH 4
+#elif LS__ATTN_VW == 8
+#define LS__ATTN_DB 2
+#define LS__ATTN_JH 4
+#else
+#define LS__ATTN_DB 1
+#define LS__ATTN_JH 16
+#endif
+static void ls__attn_mm_tn(int64_t N, int64_t K, const float *A, int64_t lda, const float *Bm, int64_t ldb, float *Ct) {
+    enum { DB = LS__ATTN_DB, JH = LS__ATTN_JH, VW = LS__ATTN_VW };
+    for (int64_t d0 = 0; d0 < N; d0 += DB)
+        for (int j0 = 0; j0 < LS__ATTN_T; j0 += JH * VW) {
+            ls__attn_v acc[DB][JH];
+            for (int dd = 0; dd < DB; dd++)
+                for (int jv = 0; jv < JH; jv++) acc[dd][jv] = LS__ATTN_LD(Ct + (d0 + dd) * LS__ATTN_T + j0 + jv * VW);
+            for (int64_t k = 0; k < K; k++) {
+                ls__attn_v a[JH];
+                for (int jv = 0; jv < JH; jv++) {
+                    a[jv] = LS__ATTN_LD(A + k * lda + j0 + jv * VW);
+                    LS__ATTN_PIN(a[jv]);
+                }
+                for (int dd = 0; dd < DB; dd++) {
+                    ls__attn_v bb = LS__ATTN_SET1(Bm[k * ldb + d0 + dd]);
+                    for (int jv = 0; jv < JH; jv++) acc[dd][jv] = LS__ATTN_FMA(bb, a[jv], acc[dd][jv]);
+                }
+            }
+            for (int dd = 0; dd < DB; dd++)
+                for (int jv = 0; jv < JH; jv++) LS__ATTN_ST(Ct + (d0 + dd) * LS__ATTN_T + j0 + jv * VW, acc[dd][jv]);
+        }
+}
+#undef LS__ATTN_DB
+#undef LS__ATTN_JH
+
 /* C (64 x N) op= A (64 x K) B (K x N), N a multiple of LS__ATTN_VW; see the micro-kernels above */
 static void ls__attn_mm(int64_t N, int64_t K, const float *A, int64_t sar, int64_t sak,
                         const float *Bm, int64_t ldb, float *C, int64_t ldc, const float *cs, int mode) {
@@ -3651,7 +3695,7 @@ typedef struct ls__attn_scr {
     float *dO, *dQ, *dQ2;         /* (64, Dp) dout tile; dq, dq2 contributions of one query tile */
     float *Kt, *K2t, *Vt;         /* (KG, Dp, 64) transposed key / key2 / value tiles */
     float *K, *K2, *V;            /* (KG, 64, Dp) key / key2 / value tiles */
-    float *dK, *dK2, *dV;         /* (KG, 64, Dp) backward accumulators of the key tiles */
+    float *dK, *dK2, *dV;         /* (KG, 64 x Dp) backward accumulators of the key tiles (LS__ATTN_TN) */
     float *m, *l;                 /* (G, 64) forward running max and sum */
     float *cs, *lse, *Di;         /* (64) rescale factors; backward lse_i and D_i of the query tile */
 } ls__attn_scr;
@@ -3809,6 +3853,29 @@ static void ls__attn_add_rows(float *dst, int64_t ld, const float *src, int64_t 
     }
 }
 
+/* The backward's key-side accumulators dK, dK2, dV: transposed tiles (Dp x 64) summed by
+   ls__attn_mm_tn, except with AVX2, where the row kernels on (64 x Dp) tiles were as fast (104-105
+   against 102-116 GFLOP/s, an AVX2 build on an AVX-512 Intel Xeon) and at 16 registers the
+   transposed form has no room for more accumulators. Same bits either way. */
+#if LS__ATTN_VW == 8
+#define LS__ATTN_TN 0
+#else
+#define LS__ATTN_TN 1
+#endif
+
+/* acc (a key-side accumulator tile) += A^T B, A (64 x 64) and B (64 x Dp) rows */
+static void ls__attn_acc_tn(int64_t Dp, const float *A, const float *Bm, float *acc) {
+    if (LS__ATTN_TN) ls__attn_mm_tn(Dp, LS__ATTN_T, A, LS__ATTN_T, Bm, Dp, acc);
+    else ls__attn_mm(Dp, LS__ATTN_T, A, 1, LS__ATTN_T, Bm, Dp, acc, Dp, NULL, 1);
+}
+
+/* dst (n rows ld apart, D columns) += a key-side accumulator tile */
+static void ls__attn_acc_add(float *dst, int64_t ld, const float *acc, int64_t Dp, int64_t D, int64_t n) {
+    if (!LS__ATTN_TN) { ls__attn_add_rows(dst, ld, acc, Dp, D, n, NULL, 1.0f); return; }
+    for (int64_t r = 0; r < n; r++)
+        for (int64_t e = 0; e < D; e++) dst[r * ld + e] += acc[e * LS__ATTN_T + r];
+}
+
 /* backward of one task: key-tile groups kg = cls, cls + NC, ... (KG tiles each) of head (b, h).
    dq/dq2 target: dqt, dq2t (row stride ldq, already offset to (b, t=0, h)); Dall (B, H, T) = D_i.
    KERPLE (kacc non-NULL): kacc[0] = sum dS_ij log(1 + r2 d_ij), kacc[1] = sum dS_ij d_ij / (1 + r2 d_ij)
@@ -3877,7 +3944,7 @@ static void ls__attn_bwd_task(const ls__attn_cfg *c, ls__attn_scr *s, int64_t b,
                 for (int r = 0; r < TL; r++) ls__attn_row_expl(s->S + r * TL, s->lse[r]);
                 /* dP = dO V^T; dV += P^T dO */
                 ls__attn_mm(TL, Dp, s->dO, Dp, 1, Vt, TL, s->dP, TL, NULL, 0);
-                if (dv) ls__attn_mm(Dp, TL, s->S, 1, TL, s->dO, Dp, dV, Dp, NULL, 1);
+                if (dv) ls__attn_acc_tn(Dp, s->S, s->dO, dV);
                 /* dS in dP (regime 1) and dS2 (regime 2) */
                 for (int r = 0; r < TL; r++) {
                     const float *p = s->S + r * TL;
@@ -3911,8 +3978,8 @@ static void ls__attn_bwd_task(const ls__attn_cfg *c, ls__attn_scr *s, int64_t b,
                 const float *g1 = reg != 1 ? s->dP : NULL;
                 const float *g2 = reg == 1 ? s->dP : reg == 2 ? s->dS2 : NULL;
                 /* dK += dS^T Q (Q carries scale*row_scale); dQ (+)= dS K, scaled when added to dq */
-                if (g1 && dk) ls__attn_mm(Dp, TL, g1, 1, TL, s->Q, Dp, dK, Dp, NULL, 1);
-                if (g2 && dk2) ls__attn_mm(Dp, TL, g2, 1, TL, s->Q2, Dp, dK2, Dp, NULL, 1);
+                if (g1 && dk) ls__attn_acc_tn(Dp, g1, s->Q, dK);
+                if (g2 && dk2) ls__attn_acc_tn(Dp, g2, s->Q2, dK2);
                 if (g1 && dqt) { ls__attn_mm(Dp, TL, g1, TL, 1, K, Dp, s->dQ, Dp, NULL, dq_started); dq_started = 1; }
                 if (g2 && dq2t) { ls__attn_mm(Dp, TL, g2, TL, 1, K2, Dp, s->dQ2, Dp, NULL, dq2_started); dq2_started = 1; }
             }
@@ -3921,9 +3988,9 @@ static void ls__attn_bwd_task(const ls__attn_cfg *c, ls__attn_scr *s, int64_t b,
         }
         for (int64_t sub = 0; sub < nk; sub++) {
             const int64_t j0 = (kt0 + sub) * TL, nj = T - j0 < TL ? T - j0 : TL;
-            if (dk && packed1[sub]) ls__attn_add_rows(dk + base + j0 * HD, HD, s->dK + sub * td, Dp, D, nj, NULL, 1.0f);
-            if (dk2 && packed2[sub]) ls__attn_add_rows(dk2 + base + j0 * HD, HD, s->dK2 + sub * td, Dp, D, nj, NULL, 1.0f);
-            if (dv && packedv[sub]) ls__attn_add_rows(dv + base + j0 * HD, HD, s->dV + sub * td, Dp, D, nj, NULL, 1.0f);
+            if (dk && packed1[sub]) ls__attn_acc_add(dk + base + j0 * HD, HD, s->dK + sub * td, Dp, D, nj);
+            if (dk2 && packed2[sub]) ls__attn_acc_add(dk2 + base + j0 * HD, HD, s->dK2 + sub * td, Dp, D, nj);
+            if (dv && packedv[sub]) ls__attn_acc_add(dv + base + j0 * HD, HD, s->dV + sub * td, Dp, D, nj);
         }
     }
     if (kacc) { kacc[0] = ka1; kacc[1] = ka2; }
