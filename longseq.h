@@ -1865,9 +1865,11 @@ static void ls__sgemm_tile(int64_t kc, const float *a, int64_t lda_k, const floa
 }
 
 #if defined(__AVX512F__)
-/* in place 16x16 transpose: on return r[c][q] = old r[q][c].  (The all-ones mask_ forms are the
-   plain instructions; they avoid _mm512_undefined_*, which g++ 12 flags under -Werror.) */
-static void ls__sgemm_tr16(__m512 r[16]) {
+/* in place 16x16 transpose: on return r[c][q] = old r[q][c], i.e. r[l] = 16 floats of row l ->
+   r[j] = element j of rows 0..15. Shared by the sgemm's packing, the attention's K^T / V^T tiles
+   and the LayerNorm lanes. (The all-ones mask_ forms are the plain instructions; they avoid
+   _mm512_undefined_*, which g++ 12 flags under -Werror.) */
+static inline void ls__tr16(__m512 r[16]) {
     const __m512 z = _mm512_setzero_ps();
     const __m512d zd = _mm512_setzero_pd();
     __m512 t[16];
@@ -1913,7 +1915,7 @@ static void ls__sgemm_pack_at16(const float *A, int64_t lda, int64_t i0, int64_t
             r[q] = q < nk ? _mm512_mul_ps(va, _mm512_maskz_loadu_ps(
                                               mrow, A + (size_t)(p0 + k + q) * (size_t)lda + i0))
                           : _mm512_setzero_ps();
-        ls__sgemm_tr16(r);
+        ls__tr16(r);
         for (c = 0; c < LS__SGEMM_MR; c++) _mm512_mask_storeu_ps(dst + c * LS__SGEMM_AS + k, mk, r[c]);
     }
 }
@@ -1930,7 +1932,7 @@ static void ls__sgemm_pack_bt16(const float *b, int64_t ldb, int64_t nr, int64_t
         const __mmask16 mk = (__mmask16)((1u << nk) - 1u);
         for (q = 0; q < 16; q++)
             r[q] = q < nr ? _mm512_maskz_loadu_ps(mk, b + (size_t)q * (size_t)ldb + k) : _mm512_setzero_ps();
-        ls__sgemm_tr16(r);
+        ls__tr16(r);
         for (q = 0; q < nk; q++) _mm512_storeu_ps(d + (k + q) * LS__SGEMM_NR, r[q]);
     }
 }
@@ -3624,7 +3626,7 @@ static void ls__attn_pack_cols(float *dst, const float *src, int64_t ld, int64_t
             for (int64_t e0 = 0; e0 < D; e0 += 16) {
                 __m512 t[16];
                 for (int i = 0; i < 16; i++) t[i] = _mm512_loadu_ps(src + (r0 + i) * ld + e0);
-                ls__sgemm_tr16(t);
+                ls__tr16(t);
                 for (int i = 0; i < 16; i++) _mm512_storeu_ps(dst + (e0 + i) * LS__ATTN_T + r0, t[i]);
             }
         return;
@@ -4841,30 +4843,6 @@ static void ls__ln_row_stats(const float *xr, int64_t C, float eps, float *mu, f
 #define LS__LN_LANES 16
 
 #if defined(__AVX512F__)
-#define LS__M16 ((__mmask16)0xFFFF)   /* maskz forms: see LS__ATTN_ALL (gcc 12 C++ warnings) */
-/* r[l] = 16 floats of row l -> r[j] = element j of rows 0..15 (lane l from row l) */
-static inline void ls__tr16(__m512 r[16]) {
-    __m512 t[16];
-    for (int i = 0; i < 16; i += 2) {
-        t[i] = _mm512_maskz_unpacklo_ps(LS__M16, r[i], r[i + 1]);
-        t[i + 1] = _mm512_maskz_unpackhi_ps(LS__M16, r[i], r[i + 1]);
-    }
-    for (int i = 0; i < 16; i += 4) {
-        r[i] = _mm512_maskz_shuffle_ps(LS__M16, t[i], t[i + 2], 0x44);
-        r[i + 1] = _mm512_maskz_shuffle_ps(LS__M16, t[i], t[i + 2], 0xEE);
-        r[i + 2] = _mm512_maskz_shuffle_ps(LS__M16, t[i + 1], t[i + 3], 0x44);
-        r[i + 3] = _mm512_maskz_shuffle_ps(LS__M16, t[i + 1], t[i + 3], 0xEE);
-    }
-    for (int i = 0; i < 8; i++) {
-        int a = (i / 4) * 8 + i % 4;
-        t[a] = _mm512_maskz_shuffle_f32x4(LS__M16, r[a], r[a + 4], 0x88);
-        t[a + 4] = _mm512_maskz_shuffle_f32x4(LS__M16, r[a], r[a + 4], 0xDD);
-    }
-    for (int i = 0; i < 8; i++) {
-        r[i] = _mm512_maskz_shuffle_f32x4(LS__M16, t[i], t[i + 8], 0x88);
-        r[i + 8] = _mm512_maskz_shuffle_f32x4(LS__M16, t[i], t[i + 8], 0xDD);
-    }
-}
 /* the 16 x 16 tile at column c0 of 16 rows (row stride C), transposed */
 static inline void ls__tile16(__m512 r[16], const float *x, int64_t C, int64_t c0) {
     for (int l = 0; l < 16; l++) r[l] = _mm512_loadu_ps(x + l * C + c0);
