@@ -3426,12 +3426,15 @@ static void ls__attn_mm(int64_t N, int64_t K, const float *A, int64_t sar, int64
 }
 #undef LS__ATTN_NV_MAX
 
-/* Row helpers on 64 floats (one row of a score tile):
-   ls__attn_row_max   max of p[0..63] (-inf when all are -inf)
-   ls__attn_row_exp   p = exp(p - sub), returns sum p (l2: sum p^2); sub finite, hidden (-inf) -> 0
-   ls__attn_row_expl  p = exp(p - sub) (backward; sub = lse)
-   AVX-512: FMA Cody-Waite reduction, Cephes polynomial, vscalefps for 2^n (underflows to 0 below
-   e^-104). Otherwise ls__exp and 16 fixed lanes. Either way the summation order is fixed. */
+/* Row helpers on the rows of a score tile (64 floats each, rows LS__ATTN_T apart):
+   ls__attn_rows_max  out[r] = max of row r, 16 rows (-inf when all are -inf)
+   ls__attn_rows_exp  row r = exp(row r - sub[r]), out[r] = its sum (l2: sum of squares), 16 rows;
+                      hidden (-inf) -> 0; sub[r] = -inf (nothing visible): the row zeroed, out[r] 0
+   ls__attn_row_expl  p = exp(p - sub), one row (backward; sub = lse)
+   Sums and maxima take 16 fixed lanes (lane u: columns u, u + 16, u + 32, u + 48), then pair them
+   8, 4, 2, 1. AVX-512: FMA Cody-Waite reduction, Cephes polynomial, vscalefps for 2^n (underflows
+   to 0 below e^-104), and the 16 rows' lane pairings done across the rows at once; otherwise
+   ls__exp and one row at a time (ls__attn_row_max, ls__attn_row_exp). */
 #if LS__ATTN_VW == 16
 /* The all-ones maskz forms below are the plain instructions; they avoid gcc 12's spurious
    -Wmaybe-uninitialized on _mm512_undefined_ps inside the unmasked intrinsics in C++ (PR 105593). */
@@ -3452,39 +3455,60 @@ static __m512 ls__attn_exp16(__m512 x) {
     y = _mm512_fmadd_ps(y, _mm512_mul_ps(r, r), _mm512_add_ps(r, _mm512_set1_ps(1.0f)));
     return _mm512_maskz_scalef_ps(LS__ATTN_ALL, y, n);
 }
-/* 16 lanes -> 8 -> 4 -> 2 -> 1 (fixed pairing), by register shuffles */
-static __m128 ls__attn_half4(__m512 x, int max) {
-    __m256 lo = _mm256_castpd_ps(_mm512_maskz_extractf64x4_pd((__mmask8)0xFF, _mm512_castps_pd(x), 0));
-    __m256 hi = _mm256_castpd_ps(_mm512_maskz_extractf64x4_pd((__mmask8)0xFF, _mm512_castps_pd(x), 1));
-    __m256 a = max ? _mm256_max_ps(lo, hi) : _mm256_add_ps(lo, hi);
-    __m128 l4 = _mm256_castps256_ps128(a), h4 = _mm256_extractf128_ps(a, 1);
-    return max ? _mm_max_ps(l4, h4) : _mm_add_ps(l4, h4);
+static __m512 ls__attn_row_max16(const float *p) {
+    return _mm512_maskz_max_ps(LS__ATTN_ALL, _mm512_maskz_max_ps(LS__ATTN_ALL, _mm512_loadu_ps(p), _mm512_loadu_ps(p + 16)),
+                               _mm512_maskz_max_ps(LS__ATTN_ALL, _mm512_loadu_ps(p + 32), _mm512_loadu_ps(p + 48)));
 }
-static float ls__attn_hmax(__m512 x) {
-    __m128 b = ls__attn_half4(x, 1);
-    b = _mm_max_ps(b, _mm_movehl_ps(b, b));
-    b = _mm_max_ss(b, _mm_movehdup_ps(b));
-    return _mm_cvtss_f32(b);
-}
-static float ls__attn_hsum(__m512 x) {
-    __m128 b = ls__attn_half4(x, 0);
-    b = _mm_add_ps(b, _mm_movehl_ps(b, b));
-    b = _mm_add_ss(b, _mm_movehdup_ps(b));
-    return _mm_cvtss_f32(b);
-}
-static float ls__attn_row_max(const float *p) {
-    return ls__attn_hmax(_mm512_maskz_max_ps(LS__ATTN_ALL,
-                                    _mm512_maskz_max_ps(LS__ATTN_ALL, _mm512_loadu_ps(p), _mm512_loadu_ps(p + 16)),
-                                    _mm512_maskz_max_ps(LS__ATTN_ALL, _mm512_loadu_ps(p + 32), _mm512_loadu_ps(p + 48))));
-}
-static float ls__attn_row_exp(float *p, float sub, int l2) {
+static __m512 ls__attn_row_exp16(float *p, float sub, int l2) {   /* the 16 lanes before their sum */
     __m512 vs = _mm512_set1_ps(sub), acc = _mm512_setzero_ps();
     for (int c0 = 0; c0 < LS__ATTN_T; c0 += 16) {
         __m512 e = ls__attn_exp16(_mm512_sub_ps(_mm512_loadu_ps(p + c0), vs));
         _mm512_storeu_ps(p + c0, e);
         acc = l2 ? _mm512_fmadd_ps(e, e, acc) : _mm512_add_ps(acc, e);
     }
-    return ls__attn_hsum(acc);
+    return acc;
+}
+/* out[r] = the max (max = 1) or sum of the 16 lanes of x[r], r < 16, in a fixed pairing: lane i with
+   i + 8, then i + 4, i + 2, i + 1, the lower lane the first operand (as the other builds' 16-lane
+   sums). Done across the 16 rows at once, 30 shuffles in all: one row at a time, each row's
+   reduction was a serial chain of dependent shuffles and adds that the forward's softmax waited on. */
+static void ls__attn_hred16(const __m512 x[16], int max, float *out) {
+#define LS__ATTN_RED(a, b) (max ? _mm512_maskz_max_ps(LS__ATTN_ALL, a, b) : _mm512_add_ps(a, b))
+#define LS__ATTN_SHUF4(a, b, imm) _mm512_maskz_shuffle_f32x4(LS__ATTN_ALL, a, b, imm)
+#define LS__ATTN_SHUF(a, b, imm) _mm512_maskz_shuffle_ps(LS__ATTN_ALL, a, b, imm)
+    __m512 v[8], u[4], t[2];
+    for (int k = 0; k < 8; k++)   /* lanes 0-7: row 2k, 8-15: row 2k+1, each lane i with i + 8 */
+        v[k] = LS__ATTN_RED(LS__ATTN_SHUF4(x[2 * k], x[2 * k + 1], 0x44), LS__ATTN_SHUF4(x[2 * k], x[2 * k + 1], 0xEE));
+    for (int k = 0; k < 4; k++)   /* quarter q: row 4k + q, each lane i with i + 4 */
+        u[k] = LS__ATTN_RED(LS__ATTN_SHUF4(v[2 * k], v[2 * k + 1], 0x88), LS__ATTN_SHUF4(v[2 * k], v[2 * k + 1], 0xDD));
+    for (int k = 0; k < 2; k++)   /* quarter q: lanes 0-1 row 8k + q, 2-3 row 8k + 4 + q; i with i + 2 */
+        t[k] = LS__ATTN_RED(LS__ATTN_SHUF(u[2 * k], u[2 * k + 1], 0x44), LS__ATTN_SHUF(u[2 * k], u[2 * k + 1], 0xEE));
+    /* lane 0 with lane 1: lane 4q + j holds row 4j + q */
+    const __m512 d = LS__ATTN_RED(LS__ATTN_SHUF(t[0], t[1], 0x88), LS__ATTN_SHUF(t[0], t[1], 0xDD));
+    const __m512i rows = _mm512_set_epi32(15, 11, 7, 3, 14, 10, 6, 2, 13, 9, 5, 1, 12, 8, 4, 0);
+    _mm512_storeu_ps(out, _mm512_maskz_permutexvar_ps(LS__ATTN_ALL, rows, d));
+#undef LS__ATTN_RED
+#undef LS__ATTN_SHUF4
+#undef LS__ATTN_SHUF
+}
+/* 16 rows of a tile (rows LS__ATTN_T apart): out[r] = ls__attn_row_max of row r */
+static void ls__attn_rows_max(const float *p, float *out) {
+    __m512 x[16];
+    for (int r = 0; r < 16; r++) x[r] = ls__attn_row_max16(p + r * LS__ATTN_T);
+    ls__attn_hred16(x, 1, out);
+}
+/* 16 rows: row r = exp(row r - sub[r]), out[r] = ls__attn_row_exp's sum; a row whose sub[r] is -inf
+   (nothing visible yet) becomes zeros, out[r] = 0 */
+static void ls__attn_rows_exp(float *p, const float *sub, int l2, float *out) {
+    __m512 x[16];
+    for (int r = 0; r < 16; r++) {
+        float *q = p + r * LS__ATTN_T;
+        if (sub[r] == -INFINITY) {
+            for (int col = 0; col < LS__ATTN_T; col++) q[col] = 0.0f;
+            x[r] = _mm512_setzero_ps();
+        } else x[r] = ls__attn_row_exp16(q, sub[r], l2);
+    }
+    ls__attn_hred16(x, 0, out);
 }
 static void ls__attn_row_expl(float *p, float sub) {
     __m512 vs = _mm512_set1_ps(sub);
@@ -3542,6 +3566,19 @@ static float ls__attn_row_exp(float *p, float sub, int l2) {
 }
 static void ls__attn_row_expl(float *p, float sub) {
     for (int col = 0; col < LS__ATTN_T; col++) p[col] = ls__exp(p[col] - sub);
+}
+/* 16 rows of a tile at once, as the AVX-512 build does them: here one row at a time */
+static void ls__attn_rows_max(const float *p, float *out) {
+    for (int r = 0; r < 16; r++) out[r] = ls__attn_row_max(p + r * LS__ATTN_T);
+}
+static void ls__attn_rows_exp(float *p, const float *sub, int l2, float *out) {
+    for (int r = 0; r < 16; r++) {
+        float *q = p + r * LS__ATTN_T;
+        if (sub[r] == -INFINITY) {
+            for (int col = 0; col < LS__ATTN_T; col++) q[col] = 0.0f;
+            out[r] = 0.0f;
+        } else out[r] = ls__attn_row_exp(q, sub[r], l2);
+    }
 }
 #endif
 
@@ -3782,22 +3819,15 @@ static void ls__attn_fwd_task(const ls__attn_cfg *c, ls__attn_scr *s, int64_t b,
             ls__attn_scores(c, s->S, s->S2, kind, reg, slope, kb, i0, j0);
             /* online normalisation: S -> P = exp(S - m'), rescale factors cs. The new row maxima
                first, then every row's factor exp(m - m') in one loop the compiler vectorises */
-            float mxs[LS__ATTN_T], corr[LS__ATTN_T];
-            for (int r = 0; r < TL; r++) {
-                float mx = ls__attn_row_max(s->S + r * TL);
-                mxs[r] = mx > M[r] ? mx : M[r];
-            }
+            float mxs[LS__ATTN_T], corr[LS__ATTN_T], sums[LS__ATTN_T];
+            for (int r0 = 0; r0 < TL; r0 += 16) ls__attn_rows_max(s->S + r0 * TL, mxs + r0);
+            for (int r = 0; r < TL; r++) mxs[r] = mxs[r] > M[r] ? mxs[r] : M[r];
             for (int r = 0; r < TL; r++) corr[r] = ls__exp(M[r] - mxs[r]);
+            for (int r0 = 0; r0 < TL; r0 += 16) ls__attn_rows_exp(s->S + r0 * TL, mxs + r0, l2, sums + r0);
             for (int r = 0; r < TL; r++) {
-                float *p = s->S + r * TL, mx = mxs[r];
-                if (mx == -INFINITY) {   /* nothing visible in this row so far */
-                    for (int col = 0; col < TL; col++) p[col] = 0.0f;
-                    s->cs[r] = 1.0f;
-                    continue;
-                }
-                float sum = ls__attn_row_exp(p, mx, l2);
-                L[r] = L[r] * (l2 ? corr[r] * corr[r] : corr[r]) + sum;
-                M[r] = mx;
+                if (mxs[r] == -INFINITY) { s->cs[r] = 1.0f; continue; }   /* nothing visible so far: P row 0 */
+                L[r] = L[r] * (l2 ? corr[r] * corr[r] : corr[r]) + sums[r];
+                M[r] = mxs[r];
                 s->cs[r] = corr[r];
             }
             /* O = cs .* O + P V */

@@ -67,8 +67,21 @@ int t_expf_vec(void) { return LS__EXPF_VEC; }
 /* y[i] = ls__exp(a[i]) in a plain loop, which gcc vectorises as it does the kernels' */
 void t_exp_n(float *y, const float *a, int64_t n) { for (int64_t i = 0; i < n; i++) y[i] = ls__exp(a[i]); }
 /* the fused attention's row helpers (64 floats), and its vector width (16: AVX-512, own exp) */
-float t_attn_row_max(const float *p) { return ls__attn_row_max(p); }
-float t_attn_row_exp(float *p, float sub, int l2) { return ls__attn_row_exp(p, sub, l2); }
+float t_attn_row_max(const float *p) {   /* one row, through the 16-row helper */
+    float buf[16 * LS__ATTN_T], out[16];
+    for (int r = 0; r < 16; r++) memcpy(buf + r * LS__ATTN_T, p, sizeof(float) * LS__ATTN_T);
+    ls__attn_rows_max(buf, out);
+    return out[0];
+}
+float t_attn_row_exp(float *p, float sub, int l2) {
+    float buf[16 * LS__ATTN_T], subs[16], out[16];
+    for (int r = 0; r < 16; r++) { memcpy(buf + r * LS__ATTN_T, p, sizeof(float) * LS__ATTN_T); subs[r] = sub; }
+    ls__attn_rows_exp(buf, subs, l2, out);
+    memcpy(p, buf, sizeof(float) * LS__ATTN_T);
+    return out[0];
+}
+void t_attn_rows_max(const float *p, float *out) { ls__attn_rows_max(p, out); }
+void t_attn_rows_exp(float *p, const float *sub, int l2, float *out) { ls__attn_rows_exp(p, sub, l2, out); }
 void t_attn_row_expl(float *p, float sub) { ls__attn_row_expl(p, sub); }
 int t_attn_vw(void) { return LS__ATTN_VW; }
 /* the S4D kernel's powers z_n^j (j < LS__S4D_CHUNK) of N2 modes given z, in either layout */

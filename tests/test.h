@@ -59,6 +59,8 @@ void t_exp_n(float *y, const float *a, int64_t n);
 float t_attn_row_max(const float *p);
 float t_attn_row_exp(float *p, float sub, int l2);
 void t_attn_row_expl(float *p, float sub);
+void t_attn_rows_max(const float *p, float *out);   /* 16 rows of 64, out[16] */
+void t_attn_rows_exp(float *p, const float *sub, int l2, float *out);
 void t_s4d_powers(int64_t N2, const double *zr, const double *zi, int tr, double *Zr, double *Zi);
 int t_s4d_chunk(void);
 int t_attn_vw(void);

@@ -326,6 +326,55 @@ static void test_exp_bits(void) {
         T_CHECK(bad == 0, "attention row max / exp / sum (vector width %d) = ls__exp's formula, 16 lanes pairwise, "
                 "bit for bit on %lld rows (%lld values differ)", t_attn_vw(), (long long)rows, (long long)bad);
     }
+    /* the forward's 16-row helpers (AVX-512: the 16 rows' lane pairings done across the rows at
+       once), any build: maxima and sums = the 16 lanes of each row paired 8, 4, 2, 1, the exps =
+       the one-row exp, rows with nothing visible (sub -inf) zeroed with sum 0 */
+    {
+        ls_rng rng = ls_rng_make(6, LS_STREAM_DATA);
+        int64_t bad = 0;
+        static float p[16 * 64], q[16 * 64], one[64];
+        for (int blk = 0; blk < 40; blk++) {
+            float out[16], sub[16];
+            for (int r = 0; r < 16; r++)
+                for (int c = 0; c < 64; c++) {
+                    float v = (ls_rng_float(&rng) - 0.5f) * ((blk + r) % 3 == 0 ? 300.0f : 20.0f);
+                    p[r * 64 + c] = (c * 5 + r + blk) % 9 == 0 || (blk % 7 == 3 && r == 5) ? -INFINITY : v;
+                }
+            t_attn_rows_max(p, out);
+            for (int r = 0; r < 16; r++) {
+                float lane[16], mx = -INFINITY;
+                for (int u = 0; u < 16; u++) lane[u] = p[r * 64 + u];
+                for (int c = 16; c < 64; c++) lane[c % 16] = p[r * 64 + c] > lane[c % 16] ? p[r * 64 + c] : lane[c % 16];
+                for (int u = 0; u < 16; u++) mx = lane[u] > mx ? lane[u] : mx;
+                bad += !t_bits_eq(out[r], mx);
+                sub[r] = isinf(out[r]) || (blk % 5 == 2 && r == 11) ? -INFINITY : out[r] - (float)(r % 3);
+            }
+            for (int l2 = 0; l2 < 2; l2++) {
+                memcpy(q, p, sizeof q);
+                t_attn_rows_exp(q, sub, l2, out);
+                for (int r = 0; r < 16; r++) {
+                    float lane[16] = {0};
+                    if (sub[r] == -INFINITY) {
+                        for (int c = 0; c < 64; c++) bad += !t_bits_eq(q[r * 64 + c], 0.0f);
+                        bad += !t_bits_eq(out[r], 0.0f);
+                        continue;
+                    }
+                    memcpy(one, p + r * 64, sizeof one);
+                    t_attn_row_expl(one, sub[r]);
+                    for (int c = 0; c < 64; c++) {
+                        const float e = q[r * 64 + c];
+                        bad += !t_bits_eq(e, one[c]);
+                        lane[c % 16] = !l2 ? lane[c % 16] + e : t_attn_vw() == 16 ? fmaf(e, e, lane[c % 16]) : lane[c % 16] + e * e;
+                    }
+                    for (int w = 8; w >= 1; w /= 2)
+                        for (int u = 0; u < w; u++) lane[u] += lane[u + w];
+                    bad += !t_bits_eq(out[r], lane[0]);
+                }
+            }
+        }
+        T_CHECK(bad == 0, "attention 16-row max / exp / sum (vector width %d) = each row's 16 lanes paired 8, 4, 2, 1 and "
+                "the one-row exp, bit for bit on 640 rows (%lld values differ)", t_attn_vw(), (long long)bad);
+    }
 }
 
 /* --- the ops that call expf (sigmoid, softmax, log-softmax, cross-entropy) compute it with a
