@@ -43,7 +43,7 @@ EXPS     = $(patsubst experiments/%.c,$(BUILD)/%,$(EXP_SRC))
 # table programs: every experiment but the data tool and the cost table (which reads the others)
 TABLES   = $(filter-out $(BUILD)/datagen $(BUILD)/cost,$(EXPS))
 
-.PHONY: build test cxx-check expf-hard smoke data bench bench-busy bench-deps crosscheck runs tables readme report paper paper-deps all clean \
+.PHONY: build test cxx-check expf-hard smoke data bench bench-busy bench-deps bits-check crosscheck runs tables readme report paper paper-deps all clean \
         mpi-deps test-mpi test-mpi-run bench-mpi bench-mpi-run
 build: $(BUILD)/run_tests $(EXPS) $(BUILD)/train_export
 
@@ -174,6 +174,11 @@ bench: $(BUILD)/bench_sgemm $(BUILD)/bench_models $(BUILD)/bench_peak | bench-de
 # and 2 adapting (ls_autothreads), PyTorch at 1 and 2 (bench/busy.sh; ~6 min)
 bench-busy: $(BUILD)/bench_models | bench-deps
 	bash bench/busy.sh --build $(BUILD) $(BENCH_ARGS)
+
+# does the working tree compute the same bits as a commit (REV=HEAD)? 19 small configurations,
+# 4 AdamW steps, 1 and 2 threads, native / AVX2 / portable builds (bench/bits.sh; ~2 min)
+bits-check:
+	bash bench/bits.sh $(or $(REV),HEAD)
 
 # the paper's appendix: longseq and PyTorch trained from the same parameters on the same batches
 # (bench/crosscheck.sh; about 45 min on one core, resumable), writing paper/tables/torch_crosscheck.*
