@@ -2700,10 +2700,9 @@ static const ls__fft_plan *ls__conv_plan(ls_ctx *ctx, int64_t n) {
     return ctx->fft;
 }
 
-/* floats of the spectra the FFT path can keep from forward to backward: the input's (B, C, T)
-   (which = 0) or the kernels' (which = 1); 0 when T takes the direct path */
+/* floats of the spectra the FFT path (T > LS__CONV_DIRECT_T) can keep from forward to backward:
+   the input's (B, C, T) (which = 0) or the kernels' (which = 1) */
 static int64_t ls__conv_spectra_floats(int64_t B, int64_t T, int64_t C, int which) {
-    if (T <= LS__CONV_DIRECT_T) return 0;
     const int64_t plane = (ls__fft_next_pow2(2 * T) / 2 + 1) * LS__FFT_LANES, nblk = (C + LS__FFT_LANES - 1) / LS__FFT_LANES;
     return (which ? 1 : B) * nblk * 2 * plane;
 }
@@ -3886,9 +3885,9 @@ static void ls__attn_add_rows(float *dst, int64_t ld, const float *src, int64_t 
 }
 
 /* The backward's key-side accumulators dK, dK2, dV: transposed tiles (Dp x 64) summed by
-   ls__attn_mm_tn, except with AVX2, where the row kernels on (64 x Dp) tiles were as fast (104-105
-   against 102-116 GFLOP/s, an AVX2 build on an AVX-512 Intel Xeon) and at 16 registers the
-   transposed form has no room for more accumulators. Same bits either way. */
+   ls__attn_mm_tn, except with AVX2, where the row kernels on (64 x Dp) tiles measured as fast
+   (bench/PROFILE.md) and at 16 registers the transposed form has no room for more accumulators.
+   Same bits either way. */
 #if LS__ATTN_VW == 8
 #define LS__ATTN_TN 0
 #else
@@ -5967,14 +5966,13 @@ LS_API ls_tensor *ls_fftconv(ls_ctx *ctx, ls_tensor *u, ls_tensor *k, ls_tensor 
                         k2 ? ls__shp(k2) : "none");
     ls_tensor *out = ls__out(ctx, ls_tensor_shape(u));
     ls_node *n = ls__record(ctx, LS_OP_FFTCONV, out, 3, u, k, k2, NULL);
-    if (out->flags & LS_NEEDS_GRAD) {
+    const int64_t B = u->d[0], T = u->d[1], C = u->d[2];
+    if ((out->flags & LS_NEEDS_GRAD) && T > LS__CONV_DIRECT_T) {
         /* keep the forward's spectra that the backward would compute again: u's for dk (a third of
            the backward's transforms, and a gather of u from memory), the kernels' for du */
-        const int64_t B = u->d[0], T = u->d[1], C = u->d[2];
         if ((k->flags & LS_NEEDS_GRAD) || (k2 && (k2->flags & LS_NEEDS_GRAD)))
-            n->saved[0] = ls__conv_spectra_floats(B, T, C, 0) ? ls__floats(ctx, ls__conv_spectra_floats(B, T, C, 0)) : NULL;
-        if (u->flags & LS_NEEDS_GRAD)
-            n->saved[1] = ls__conv_spectra_floats(B, T, C, 1) ? ls__floats(ctx, ls__conv_spectra_floats(B, T, C, 1)) : NULL;
+            n->saved[0] = ls__floats(ctx, ls__conv_spectra_floats(B, T, C, 0));
+        if (u->flags & LS_NEEDS_GRAD) n->saved[1] = ls__floats(ctx, ls__conv_spectra_floats(B, T, C, 1));
     }
     ls__run(ctx, n);
     return out;
