@@ -3730,7 +3730,7 @@ typedef struct ls__attn_scr {
     float *S, *S2, *dP, *dS2;     /* (64, 64) score / probability / gradient tiles */
     float *Q, *Q2;                /* (G, 64, Dp) query tiles, scaled by scale*row_scale (backward: 1 tile) */
     float *O;                     /* (G, 64, Dp) forward output accumulators */
-    float *dO, *dQ, *dQ2;         /* (64, Dp) dout tile; dq, dq2 contributions of one query tile */
+    float *dQ, *dQ2;              /* (64, Dp) dq, dq2 contributions of one query tile */
     float *Kt, *K2t, *Vt;         /* (KG, Dp, 64) transposed key / key2 / value tiles */
     float *K, *K2, *V;            /* (KG, 64, Dp) key / key2 / value tiles */
     float *dK, *dK2, *dV;         /* (KG, 64 x Dp) backward accumulators of the key tiles (LS__ATTN_TN) */
@@ -3745,7 +3745,7 @@ typedef struct ls__attn_scr {
 static int64_t ls__attn_scr_floats(int64_t Dp) {
     const int64_t tt = (int64_t)LS__ATTN_T * LS__ATTN_T, td = (int64_t)LS__ATTN_T * Dp;
     const int64_t G = LS__ATTN_G, KG = LS__ATTN_KG, t = LS__ATTN_T;
-    return (4 * tt + (3 * G + 3 + 9 * KG) * td + (2 * G + 3) * t + 15) & ~(int64_t)15;
+    return (4 * tt + (3 * G + 2 + 9 * KG) * td + (2 * G + 3) * t + 15) & ~(int64_t)15;
 }
 
 /* this thread's tiles, carved from mem (ls_get_threads() slices of ls__attn_scr_floats) */
@@ -3755,7 +3755,7 @@ static void ls__attn_scr_init(ls__attn_scr *s, int64_t Dp, float *mem) {
     float *const base = mem + ls__thread_num() * ls__attn_scr_floats(Dp), *p = base;
     s->S = p; p += tt; s->S2 = p; p += tt; s->dP = p; p += tt; s->dS2 = p; p += tt;
     s->Q = p; p += G * td; s->Q2 = p; p += G * td; s->O = p; p += G * td;
-    s->dO = p; p += td; s->dQ = p; p += td; s->dQ2 = p; p += td;
+    s->dQ = p; p += td; s->dQ2 = p; p += td;
     s->Kt = p; p += KG * td; s->K2t = p; p += KG * td; s->Vt = p; p += KG * td;
     s->K = p; p += KG * td; s->K2 = p; p += KG * td; s->V = p; p += KG * td;
     s->dK = p; p += KG * td; s->dK2 = p; p += KG * td; s->dV = p; p += KG * td;
@@ -3773,6 +3773,13 @@ static void ls__attn_check(const ls__attn_cfg *c, const float *q2, const float *
 }
 
 static int64_t ls__attn_dpad(int64_t D) { return (D + LS__ATTN_VW - 1) / LS__ATTN_VW * LS__ATTN_VW; }
+
+/* floats of one thread's query side of a head in the backward (see ls__attn_bwd_task): q, dout,
+   dq and, under the dual scheme, q2 and dq2 as (nqt, 64, Dp) tiles; a multiple of 16 */
+static int64_t ls__attn_qside_floats(const ls__attn_cfg *c, int64_t Dp) {
+    const int64_t nqt = (c->T + LS__ATTN_T - 1) / LS__ATTN_T;
+    return ((c->dual_w ? 5 : 3) * nqt * LS__ATTN_T * Dp + 15) & ~(int64_t)15;
+}
 
 /* forward of one task: query tiles [g*G, g*G + G) of head (b, h). Each key tile is packed once
    and used by the G query tiles; every query tile sees the key tiles in increasing order, so the
@@ -3903,7 +3910,21 @@ static void ls__attn_acc_tn(int64_t Dp, const float *A, const float *Bm, float *
 /* dst (n rows ld apart, D columns) += a key-side accumulator tile */
 static void ls__attn_acc_add(float *dst, int64_t ld, const float *acc, int64_t Dp, int64_t D, int64_t n) {
     if (!LS__ATTN_TN) { ls__attn_add_rows(dst, ld, acc, Dp, D, n, NULL, 1.0f); return; }
-    for (int64_t r = 0; r < n; r++)
+    int64_t r0 = 0;
+#if LS__ATTN_VW == 16
+    if (D % 16 == 0)   /* whole 16 x 16 blocks through a register transpose, the same add per element */
+        for (; r0 + 16 <= n; r0 += 16)
+            for (int64_t e0 = 0; e0 < D; e0 += 16) {
+                __m512 t[16];
+                for (int i = 0; i < 16; i++) t[i] = _mm512_loadu_ps(acc + (e0 + i) * LS__ATTN_T + r0);
+                ls__tr16(t);
+                for (int j = 0; j < 16; j++) {
+                    float *d = dst + (r0 + j) * ld + e0;
+                    _mm512_storeu_ps(d, _mm512_add_ps(_mm512_loadu_ps(d), t[j]));
+                }
+            }
+#endif
+    for (int64_t r = r0; r < n; r++)
         for (int64_t e = 0; e < D; e++) dst[r * ld + e] += acc[e * LS__ATTN_T + r];
 }
 
@@ -3911,7 +3932,7 @@ static void ls__attn_acc_add(float *dst, int64_t ld, const float *acc, int64_t D
    dq/dq2 target: dqt, dq2t (row stride ldq, already offset to (b, t=0, h)); Dall (B, H, T) = D_i.
    KERPLE (kacc non-NULL): kacc[0] = sum dS_ij log(1 + r2 d_ij), kacc[1] = sum dS_ij d_ij / (1 + r2 d_ij)
    over this task's tiles in its fixed order, from the head's tables kt1, kt2 (kbn entries each). */
-static void ls__attn_bwd_task(const ls__attn_cfg *c, ls__attn_scr *s, int64_t b, int64_t h, int64_t cls,
+static void ls__attn_bwd_task(const ls__attn_cfg *c, ls__attn_scr *s, float *qs, int64_t b, int64_t h, int64_t cls,
                               int64_t NC, const float *q, const float *k, const float *v,
                               const float *q2, const float *k2, const float *lse, const float *Dall,
                               const float *dout, float *dqt, float *dq2t, int64_t ldq,
@@ -3924,6 +3945,23 @@ static void ls__attn_bwd_task(const ls__attn_cfg *c, ls__attn_scr *s, int64_t b,
     double ka1 = 0.0, ka2 = 0.0;
     const float *lrow = lse + (b * c->H + h) * T, *drow = Dall ? Dall + (b * c->H + h) * T : NULL;
     const int norm = c->norm;
+    /* The query side of the whole head (qs: ls__attn_qside_floats), gathered once per task rather
+       than once per key group: q and q2 scaled, dout (nqt, 64, Dp); and this task's dq, dq2 sums in
+       the same layout, from 0, each key group adding its tiles in order, added to dq at the end
+       (dq may be dk's or dv's buffer too: ls_attention(x, x, x)). Re-gathering these rows for
+       every key group waited on memory (bench/PROFILE.md). */
+    if (cls >= nkg) return;
+    float *Qa = qs, *dOa = Qa + nqt * td, *dQa = dOa + nqt * td;
+    float *Q2a = c->dual_w ? dQa + nqt * td : NULL, *dQ2a = Q2a ? Q2a + nqt * td : NULL;
+    for (int64_t qt = 0; qt < nqt; qt++) {
+        const int64_t i0 = qt * TL, ni = T - i0 < TL ? T - i0 : TL;
+        const float *rs = c->row_scale ? c->row_scale + i0 : NULL;
+        ls__attn_pack_rows(Qa + qt * td, Dp, q + base + i0 * HD, HD, D, ni, rs, c->scale);
+        ls__attn_pack_rows(dOa + qt * td, Dp, dout + base + i0 * HD, HD, D, ni, NULL, 1.0f);
+        if (dqt) memset(dQa + qt * td, 0, (size_t)td * sizeof(float));
+        if (Q2a) ls__attn_pack_rows(Q2a + qt * td, Dp, q2 + base + i0 * HD, HD, D, ni, rs, c->scale);
+        if (Q2a && dq2t) memset(dQ2a + qt * td, 0, (size_t)td * sizeof(float));
+    }
 
     for (int64_t kg = cls; kg < nkg; kg += NC) {
         const int64_t kt0 = kg * KG, nk = nkt - kt0 < KG ? nkt - kt0 : KG;
@@ -3932,23 +3970,19 @@ static void ls__attn_bwd_task(const ls__attn_cfg *c, ls__attn_scr *s, int64_t b,
         for (int64_t qt = 0; qt < nqt; qt++) {
             const int64_t i0 = qt * TL, ni = T - i0 < TL ? T - i0 : TL;
             const float *rs = c->row_scale ? c->row_scale + i0 : NULL;
-            int kinds[LS__ATTN_KG], regs[LS__ATTN_KG], any = 0, need1 = 0, need2 = 0;
+            int kinds[LS__ATTN_KG], regs[LS__ATTN_KG], any = 0;
             for (int64_t sub = 0; sub < nk; sub++) {
                 kinds[sub] = ls__attn_tile_kind(c, i0, (kt0 + sub) * TL);
                 regs[sub] = kinds[sub] ? ls__attn_tile_regime(c, i0, (kt0 + sub) * TL) : 0;
                 any |= kinds[sub] != 0;
-                need1 |= kinds[sub] && regs[sub] != 1;
-                need2 |= kinds[sub] && regs[sub] != 0;
             }
             if (!any) continue;
             /* query-side tiles: dout, lse, D_i, scaled q / q2 */
-            ls__attn_pack_rows(s->dO, Dp, dout + base + i0 * HD, HD, D, ni, NULL, 1.0f);
+            const float *Q = Qa + qt * td, *Q2 = Q2a ? Q2a + qt * td : NULL, *dO = dOa + qt * td;
             for (int64_t r = 0; r < TL; r++) {
                 s->lse[r] = r < ni ? lrow[i0 + r] : 0.0f;
                 s->Di[r] = r < ni && drow ? drow[i0 + r] : 0.0f;
             }
-            if (need1) ls__attn_pack_rows(s->Q, Dp, q + base + i0 * HD, HD, D, ni, rs, c->scale);
-            if (need2) ls__attn_pack_rows(s->Q2, Dp, q2 + base + i0 * HD, HD, D, ni, rs, c->scale);
             int dq_started = 0, dq2_started = 0;
             for (int64_t sub = 0; sub < nk; sub++) {
                 const int kind = kinds[sub], reg = regs[sub];
@@ -3969,13 +4003,13 @@ static void ls__attn_bwd_task(const ls__attn_cfg *c, ls__attn_scr *s, int64_t b,
                 }
                 if (!packedv[sub]) { ls__attn_pack_cols(Vt, v + base + j0 * HD, HD, D, Dp, nj); packedv[sub] = 1; }
                 /* S = Q K^T, S2 = Q2 K2^T; final scores; P = exp(S - lse) in S */
-                if (reg != 1) ls__attn_mm(TL, Dp, s->Q, Dp, 1, Kt, TL, s->S, TL, NULL, 0);
-                if (reg != 0) ls__attn_mm(TL, Dp, s->Q2, Dp, 1, K2t, TL, reg == 1 ? s->S : s->S2, TL, NULL, 0);
+                if (reg != 1) ls__attn_mm(TL, Dp, Q, Dp, 1, Kt, TL, s->S, TL, NULL, 0);
+                if (reg != 0) ls__attn_mm(TL, Dp, Q2, Dp, 1, K2t, TL, reg == 1 ? s->S : s->S2, TL, NULL, 0);
                 ls__attn_scores(c, s->S, s->S2, kind, reg, slope, kb, i0, j0);
                 for (int r = 0; r < TL; r++) ls__attn_row_expl(s->S + r * TL, s->lse[r]);
                 /* dP = dO V^T; dV += P^T dO */
-                ls__attn_mm(TL, Dp, s->dO, Dp, 1, Vt, TL, s->dP, TL, NULL, 0);
-                if (dv) ls__attn_acc_tn(Dp, s->S, s->dO, dV);
+                ls__attn_mm(TL, Dp, dO, Dp, 1, Vt, TL, s->dP, TL, NULL, 0);
+                if (dv) ls__attn_acc_tn(Dp, s->S, dO, dV);
                 /* dS in dP (regime 1) and dS2 (regime 2) */
                 for (int r = 0; r < TL; r++) {
                     const float *p = s->S + r * TL;
@@ -4009,13 +4043,13 @@ static void ls__attn_bwd_task(const ls__attn_cfg *c, ls__attn_scr *s, int64_t b,
                 const float *g1 = reg != 1 ? s->dP : NULL;
                 const float *g2 = reg == 1 ? s->dP : reg == 2 ? s->dS2 : NULL;
                 /* dK += dS^T Q (Q carries scale*row_scale); dQ (+)= dS K, scaled when added to dq */
-                if (g1 && dk) ls__attn_acc_tn(Dp, g1, s->Q, dK);
-                if (g2 && dk2) ls__attn_acc_tn(Dp, g2, s->Q2, dK2);
+                if (g1 && dk) ls__attn_acc_tn(Dp, g1, Q, dK);
+                if (g2 && dk2) ls__attn_acc_tn(Dp, g2, Q2, dK2);
                 if (g1 && dqt) { ls__attn_mm(Dp, TL, g1, TL, 1, K, Dp, s->dQ, Dp, NULL, dq_started); dq_started = 1; }
                 if (g2 && dq2t) { ls__attn_mm(Dp, TL, g2, TL, 1, K2, Dp, s->dQ2, Dp, NULL, dq2_started); dq2_started = 1; }
             }
-            if (dq_started) ls__attn_add_rows(dqt + i0 * ldq, ldq, s->dQ, Dp, D, ni, rs, c->scale);
-            if (dq2_started) ls__attn_add_rows(dq2t + i0 * ldq, ldq, s->dQ2, Dp, D, ni, rs, c->scale);
+            if (dq_started) ls__attn_add_rows(dQa + qt * td, Dp, s->dQ, Dp, D, ni, rs, c->scale);
+            if (dq2_started) ls__attn_add_rows(dQ2a + qt * td, Dp, s->dQ2, Dp, D, ni, rs, c->scale);
         }
         for (int64_t sub = 0; sub < nk; sub++) {
             const int64_t j0 = (kt0 + sub) * TL, nj = T - j0 < TL ? T - j0 : TL;
@@ -4024,6 +4058,11 @@ static void ls__attn_bwd_task(const ls__attn_cfg *c, ls__attn_scr *s, int64_t b,
             if (dv && packedv[sub]) ls__attn_acc_add(dv + base + j0 * HD, HD, s->dV + sub * td, Dp, D, nj);
         }
     }
+    for (int64_t i = 0; i < T; i++)
+        for (int64_t e = 0; e < D; e++) {
+            if (dqt) dqt[i * ldq + e] += dQa[i * Dp + e];
+            if (dq2t) dq2t[i * ldq + e] += dQ2a[i * Dp + e];
+        }
     if (kacc) { kacc[0] = ka1; kacc[1] = ka2; }
 }
 
@@ -4042,6 +4081,10 @@ static void ls__attn_backward(ls_ctx *ctx, const ls__attn_cfg *c, const float *q
     const int64_t ntask = BH * NC, plen = T * D;
     /* scratch: per-thread tiles, D_i (B, H, T), then the (BH, NC, T, D) dq / dq2 partials when NC > 1 */
     const int64_t tiles = ls_get_threads() * ls__attn_scr_floats(Dp);
+    /* each thread's query side of a head: from the arena, like the step's other intermediates
+       (in the scratch it grew that buffer late in a step, which could fragment the heap) */
+    const int64_t qside = ls__attn_qside_floats(c, Dp);
+    float *qmem = ls__floats(ctx, ls_get_threads() * qside);
     const int64_t npart = NC > 1 ? ntask * plen : 0;
     /* KERPLE: the tables log(1 + r2 d) and d / (1 + r2 d) (H, kbn) and 2 doubles per task, last */
     if (!c->kr) dr = NULL;
@@ -4073,6 +4116,7 @@ static void ls__attn_backward(ls_ctx *ctx, const ls__attn_cfg *c, const float *q
     {
         ls__attn_scr s;
         ls__attn_scr_init(&s, Dp, mem);
+        float *qs = qmem + ls__thread_num() * qside;
         LS__PRAGMA(omp for schedule(dynamic, 1))
         for (int64_t task = 0; task < ntask; task++) {
             int64_t bh = task / NC, cls = task % NC, b = bh / H, h = bh % H;
@@ -4087,7 +4131,7 @@ static void ls__attn_backward(ls_ctx *ctx, const ls__attn_cfg *c, const float *q
                 if (dq2) dq2t = dq2 + b * T * HD + h * D;
             }
             ls__attn_cfg cb = ls__attn_row_cfg(c, b);
-            ls__attn_bwd_task(&cb, &s, b, h, cls, NC, q, k, v, q2, k2, lse, Dall, dout, dqt, dq2t, ldq, dk, dv, dk2,
+            ls__attn_bwd_task(&cb, &s, qs, b, h, cls, NC, q, k, v, q2, k2, lse, Dall, dout, dqt, dq2t, ldq, dk, dv, dk2,
                               kt ? kt + h * kbn : NULL, kt ? kt + (H + h) * kbn : NULL, kpart ? kpart + 2 * task : NULL);
         }
     }

@@ -90,7 +90,9 @@ static ls_tensor *g_linattn(ls_ctx *c, ls_tensor *const *in, void *u) {
 
 static ls_tensor *g_attention(ls_ctx *c, ls_tensor *const *in, void *u) {
     (void)u;   /* i0: causal; i1: 1 alibi + row scale, 2 window + sinks, 3 dual regime, 4 KERPLE (in[3], the
-                  second sequence 3 padding keys), 5 KERPLE + dual regime (in[3], in[4]; KERPLE in[5]); i2: norm */
+                  second sequence 3 padding keys), 5 KERPLE + dual regime (in[3], in[4]; KERPLE in[5]),
+                  6 q = k = v = in[0], also used by a second op (its gradient buffer shared and already
+                  holding a contribution when the attention's backward adds its three); i2: norm */
     static float slopes[2] = {0.5f, 0.25f}, rs[16] = {1.0f, 0.7f, 1.3f, 0.9f, 1.1f, 1.2f, 0.8f, 1.0f, 1.4f, 0.6f, 1.0f, 1.0f, 0.9f, 1.1f, 1.2f, 0.7f};
     static const int32_t kvl[2] = {9, 6};
     ls_attn_opts o;
@@ -102,6 +104,7 @@ static ls_tensor *g_attention(ls_ctx *c, ls_tensor *const *in, void *u) {
     if (cur->i1 == 4) { o.kerple = in[3]; o.kv_len = kvl; }
     if (cur->i1 == 5) o.kerple = in[5];
     if (cur->i1 == 5) return ls_attention(c, in[0], in[1], in[2], in[3], in[4], 2, &o);
+    if (cur->i1 == 6) return ls_add(c, ls_attention(c, in[0], in[0], in[0], NULL, NULL, 2, &o), ls_scale(c, in[0], 0.5f));
     return ls_attention(c, in[0], in[1], in[2], cur->i1 == 3 ? in[3] : NULL, cur->i1 == 3 ? in[4] : NULL, 2, &o);
 }
 static ls_tensor *g_fftconv(ls_ctx *c, ls_tensor *const *in, void *u) { (void)u; return ls_fftconv(c, in[0], in[1], cur->n_in > 2 ? in[2] : NULL); }
@@ -200,6 +203,7 @@ static void run_cases(unsigned char *seen) {
         {"attention causal, alibi, log-n", g_attention, 3, {S3(1, 9, 8), S3(1, 9, 8), S3(1, 9, 8)}, 0, 1, 1, LS_ATTN_SOFTMAX, -1, 1},
         {"attention window + sinks", g_attention, 3, {S3(1, 9, 8), S3(1, 9, 8), S3(1, 9, 8)}, 0, 0, 2, LS_ATTN_SOFTMAX, -1, 1},
         {"attention dual regime (ReRoPE)", g_attention, 5, {S3(1, 8, 4), S3(1, 8, 4), S3(1, 8, 4), S3(1, 8, 4), S3(1, 8, 4)}, 0, 1, 3, LS_ATTN_SOFTMAX, -1, 1},
+        {"attention q = k = v, two tiles, reused", g_attention, 1, {S3(2, 70, 8)}, 0, 1, 6, LS_ATTN_SOFTMAX, -1, 1},
         {"attention l2-normalised", g_attention, 3, {S3(1, 6, 8), S3(1, 6, 8), S3(1, 6, 8)}, 0, 1, 0, LS_ATTN_L2, -1, 1},
         {"attention no denominator", g_attention, 3, {S3(1, 6, 8), S3(1, 6, 8), S3(1, 6, 8)}, 0, 0, 0, LS_ATTN_NODENOM, -1, 1},
         {"attention KERPLE causal, key lengths", g_attention, 4, {S3(2, 9, 8), S3(2, 9, 8), S3(2, 9, 8), S2(2, 2)}, 0, 1, 4, LS_ATTN_SOFTMAX, -1, 1},
