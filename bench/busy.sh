@@ -13,13 +13,16 @@
 # Each process runs WARMUP = 9 untimed steps (so --adapt's first probe, steps 3-8, is behind it),
 # then --steps timed ones (default 5; x2 for W2) and reports the median wall and CPU ms per step.
 # The table gives the median over rounds, the machine's CPU, and the check the issue asks for:
-# longseq's 2-thread step (adapting) no slower than its 1-thread step. A quiet-machine comparison is
+# longseq's 2-thread step (adapting) no slower than its 1-thread step, beyond the noise: the
+# tolerance is the spread of the 1-thread step between rounds (its processes run the same code on
+# the same load), at least 2%. With one round there is no spread to measure and the check says so.
+# A quiet-machine comparison is
 # `make bench`; this script never waits for quiet: the load is the point.
 # Raw records: bench-out/busy-<date>/records.jsonl; the table: bench-out/busy-<date>/table.md.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$(pwd)
-ROUNDS=2; STEPS=5; WARMUP=9; WORKLOADS="W1 W2"; BUILD=build; TORCH=1
+ROUNDS=3; STEPS=5; WARMUP=9; WORKLOADS="W1 W2"; BUILD=build; TORCH=1
 while [ $# -gt 0 ]; do
   case "$1" in
     --rounds) ROUNDS=$2; shift ;;
@@ -108,10 +111,18 @@ for w in sorted({r["rec"]["workload"] for r in recs}):
         print(f"| {w} | {c} | {ms[c][0]:.1f} | {ms[c][1]:.1f} | {rel} |")
     a = ms.get("longseq 2 threads, adapting")
     if base and a:
-        checks.append(f"- {w}: 2 threads adapting {a[0]:.1f} ms vs 1 thread {base:.1f} ms: "
-                      f"{'OK' if a[0] <= base * 1.02 else 'SLOWER'} (2% tolerance for noise)")
+        one = [r["rec"]["ms_median"] for r in recs if r["config"] == "longseq 1 thread" and r["rec"]["workload"] == w]
+        if len(one) < 2:
+            checks.append(f"- {w}: 2 threads adapting {a[0]:.1f} ms vs 1 thread {base:.1f} ms: "
+                          f"{abs(a[0] / base - 1) * 100:.1f}% {'faster' if a[0] <= base else 'slower'} "
+                          "(one round: no noise estimate, no verdict)")
+            continue
+        tol = max(0.02, (max(one) - min(one)) / base)
+        checks.append(f"- {w}: 2 threads adapting {a[0]:.1f} ms vs 1 thread {base:.1f} ms "
+                      f"({(a[0] / base - 1) * 100:+.1f}%; 1 thread {min(one):.1f}-{max(one):.1f} over "
+                      f"{len(one)} rounds, tolerance {tol * 100:.1f}%): {'OK' if a[0] <= base * (1 + tol) else 'SLOWER'}")
 print("\nCheck: with one core busy, longseq's 2-thread step (adapting, the ls_train default) is no "
-      "slower than its 1-thread step.")
+      "slower than its 1-thread step beyond the noise (the 1-thread step's spread between rounds, at least 2%).")
 print("\n".join(checks))
 EOF
 cat "$OUT/table.md"
