@@ -1707,7 +1707,7 @@ LS_API int ls_backward(ls_ctx *ctx, ls_tensor *loss) {
 #define LS__SGEMM_LD_DIRECT_INTEL 256         /* the same on Intel cores (see ls__sgemm_ld_direct)  */
 #define LS__SGEMM_BAL 0.9                     /* cut the grid finer below this load balance     */
 #define LS__SGEMM_SMALL 32768.0               /* M*N*K below this: unpacked single-thread loop  */
-#define LS__SGEMM_ITEMS 4                     /* aim for at least this many items per thread    */
+#define LS__SGEMM_ITEMS 2                     /* aim for at least this many items per thread    */
 #define LS__SGEMM_PAR 884736.0                /* M*N*K below this (96^3): single thread         */
 
 #if defined(__FMA__) || defined(FP_FAST_FMAF)
@@ -2104,7 +2104,10 @@ static void ls__sgemm_x(ls_ctx *ctx, int ta, int tb, int64_t M, int64_t N, int64
     /* an item is a run of g consecutive M blocks of one N chunk: per K block it packs its B chunk
        once and applies it to each of the g blocks in turn (the chunk stays in L2 while it does),
        instead of re-packing B for every M block. g: as long as each thread still gets about
-       LS__SGEMM_ITEMS items, so the dynamic schedule can balance (and absorb a busy core). */
+       LS__SGEMM_ITEMS items, so the dynamic schedule can balance (and absorb a busy core). At 2
+       threads 2 items each beat 4 on the model shapes and squares by up to 13% (bench/PROFILE.md):
+       B chunks are packed half as often, and two threads' packs share the memory system; beside
+       a busy core the two were alike. */
     g = mb * nb / (LS__SGEMM_ITEMS * (int64_t)nt);
     if (g < 1) g = 1;
     if (g > mb) g = mb;
