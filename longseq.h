@@ -1724,6 +1724,9 @@ LS_API int ls_backward(ls_ctx *ctx, ls_tensor *loss) {
 #if defined(__AVX512F__)
 
 #define LS__SGEMM_ROWS(X) X(0) X(1) X(2) X(3) X(4) X(5) X(6) X(7) X(8) X(9) X(10) X(11) X(12) X(13)
+#define LS__SGEMM_ROWS8(X) X(0) X(1) X(2) X(3) X(4) X(5) X(6) X(7)
+#define LS__SGEMM_ROWS4(X) X(0) X(1) X(2) X(3)
+#define LS__SGEMM_ROWS2(X) X(0) X(1)
 #define LS__SGEMM_ZERO(i) __m512 c##i##l = _mm512_setzero_ps(), c##i##h = _mm512_setzero_ps();
 #define LS__SGEMM_LOADC(i)                                                                      \
     c##i##l = _mm512_mul_ps(vb, _mm512_loadu_ps(ci + (i) * ldci));                               \
@@ -1739,25 +1742,43 @@ LS_API int ls_backward(ls_ctx *ctx, ls_tensor *loss) {
 #define LS__SGEMM_STORE(i)                                                                      \
     _mm512_storeu_ps(c + (i) * ldc, c##i##l);                                                    \
     _mm512_storeu_ps(c + (i) * ldc + 16, c##i##h);
-/* the kernel; STEP names how row i of the A sliver is read at this k, a advances by ASTEP per k */
-#define LS__SGEMM_KERNEL_BODY(STEP, ASTEP)                                                      \
+/* the kernel for the rows ROWS lists; STEP names how row i of the A sliver is read at this k, a
+   advances by ASTEP per k */
+#define LS__SGEMM_KERNEL_BODY(ROWS, STEP, ASTEP)                                                \
     int64_t k;                                                                                   \
-    LS__SGEMM_ROWS(LS__SGEMM_ZERO)                                                               \
+    ROWS(LS__SGEMM_ZERO)                                                                         \
     if (beta != 0.0f) {                                                                          \
         const __m512 vb = _mm512_set1_ps(beta);                                                  \
-        LS__SGEMM_ROWS(LS__SGEMM_LOADC)                                                          \
+        ROWS(LS__SGEMM_LOADC)                                                                    \
     }                                                                                            \
     for (k = 0; k < kc; k++) {                                                                   \
         const __m512 b0 = _mm512_loadu_ps(b), b1 = _mm512_loadu_ps(b + 16);                      \
-        LS__SGEMM_ROWS(STEP)                                                                     \
+        ROWS(STEP)                                                                               \
         a += (ASTEP);                                                                            \
         b += ldb;                                                                                \
     }                                                                                            \
-    LS__SGEMM_ROWS(LS__SGEMM_STORE)
+    ROWS(LS__SGEMM_STORE)
 
 static void ls__sgemm_kernel(int64_t kc, const float *a, const float *b, int64_t ldb, float *c,
                              int64_t ldc, float beta, const float *ci, int64_t ldci) {
-    LS__SGEMM_KERNEL_BODY(LS__SGEMM_STEP_P, 1)
+    LS__SGEMM_KERNEL_BODY(LS__SGEMM_ROWS, LS__SGEMM_STEP_P, 1)
+}
+
+/* the first 8, 4 or 2 rows of a packed sliver only: an edge sliver of m < MR rows (the last of M =
+   64, 128 or 512: 8, 2, 8 rows) ran all 14 rows, 6 to 12 of them on zero padding. Same chain per
+   element. */
+#define LS__SGEMM_SHORT 1
+static void ls__sgemm_kernel8(int64_t kc, const float *a, const float *b, int64_t ldb, float *c,
+                              int64_t ldc, float beta, const float *ci, int64_t ldci) {
+    LS__SGEMM_KERNEL_BODY(LS__SGEMM_ROWS8, LS__SGEMM_STEP_P, 1)
+}
+static void ls__sgemm_kernel4(int64_t kc, const float *a, const float *b, int64_t ldb, float *c,
+                              int64_t ldc, float beta, const float *ci, int64_t ldci) {
+    LS__SGEMM_KERNEL_BODY(LS__SGEMM_ROWS4, LS__SGEMM_STEP_P, 1)
+}
+static void ls__sgemm_kernel2(int64_t kc, const float *a, const float *b, int64_t ldb, float *c,
+                              int64_t ldc, float beta, const float *ci, int64_t ldci) {
+    LS__SGEMM_KERNEL_BODY(LS__SGEMM_ROWS2, LS__SGEMM_STEP_P, 1)
 }
 
 /* the same kernel reading a full MR-row sliver of an A stored (K, M) in place (ta == 1, alpha
@@ -1767,9 +1788,12 @@ static void ls__sgemm_kernel(int64_t kc, const float *a, const float *b, int64_t
 static void ls__sgemm_kernel_ak(int64_t kc, const float *a, int64_t lda, const float *b,
                                 int64_t ldb, float *c, int64_t ldc, float beta, const float *ci,
                                 int64_t ldci) {
-    LS__SGEMM_KERNEL_BODY(LS__SGEMM_STEP_K, lda)
+    LS__SGEMM_KERNEL_BODY(LS__SGEMM_ROWS, LS__SGEMM_STEP_K, lda)
 }
 #undef LS__SGEMM_KERNEL_BODY
+#undef LS__SGEMM_ROWS8
+#undef LS__SGEMM_ROWS4
+#undef LS__SGEMM_ROWS2
 #undef LS__SGEMM_STORE
 #undef LS__SGEMM_STEP_K
 #undef LS__SGEMM_STEP_P
@@ -1859,6 +1883,13 @@ static void ls__sgemm_tile(int64_t kc, const float *a, int64_t lda_k, const floa
         for (i = 0; i < LS__SGEMM_MR; i++)
             for (j = 0; j < LS__SGEMM_NR; j++)
                 t[i * LS__SGEMM_NR + j] = (i < m && j < n) ? ci[i * ldci + j] : 0.0f;
+#ifdef LS__SGEMM_SHORT
+    if (!lda_k && m <= 8) {   /* a packed edge sliver: the first 8, 4 or 2 rows */
+        if (m <= 2) ls__sgemm_kernel2(kc, a, b, ldb, t, LS__SGEMM_NR, beta, t, LS__SGEMM_NR);
+        else if (m <= 4) ls__sgemm_kernel4(kc, a, b, ldb, t, LS__SGEMM_NR, beta, t, LS__SGEMM_NR);
+        else ls__sgemm_kernel8(kc, a, b, ldb, t, LS__SGEMM_NR, beta, t, LS__SGEMM_NR);
+    } else
+#endif
     ls__sgemm_run(kc, a, lda_k, b, ldb, t, LS__SGEMM_NR, beta, t, LS__SGEMM_NR);
     for (i = 0; i < m; i++)
         for (j = 0; j < n; j++) c[i * ldc + j] = t[i * LS__SGEMM_NR + j];
