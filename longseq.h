@@ -5887,27 +5887,38 @@ LS_API ls_tensor *ls_l2norm(ls_ctx *ctx, ls_tensor *x, int64_t D, float eps) {
    Nothing is saved: both scans recompute phi. i[0] = H, i[1] = causal; ids = kv_len (B) or NULL:
    keys j >= kv_len[b] are left out of the sums (padding) and get no gradient --- */
 
-static float ls__phi(float x) { return x > 0.0f ? x + 1.0f : expf(x); }
-static float ls__dphi(float x) { return x > 0.0f ? 1.0f : expf(x); }
+/* phi (elu + 1) and phi' of the n floats of a head's row: x + 1 and 1 where x > 0, expf(x)
+   otherwise, the exponentials through ls__expf_n (glibc's bits, a vector loop: one libm call per
+   element was as much time as the scans' products at d_head 16). dphi may be NULL. */
+static void ls__phi_row(const float *x, int64_t n, float *phi, float *dphi) {
+    for (int64_t c0 = 0; c0 < n; c0 += LS__EXPF_CHUNK) {
+        const int64_t w = n - c0 < LS__EXPF_CHUNK ? n - c0 : LS__EXPF_CHUNK;
+        float e[LS__EXPF_CHUNK];
+        ls__expf_n(e, x + c0, w);
+        for (int64_t j = 0; j < w; j++) phi[c0 + j] = x[c0 + j] > 0.0f ? x[c0 + j] + 1.0f : e[j];
+        if (dphi) for (int64_t j = 0; j < w; j++) dphi[c0 + j] = x[c0 + j] > 0.0f ? 1.0f : e[j];
+    }
+}
 
 static void ls__linear_attention_forward(ls_ctx *ctx, ls_node *n) {
     const ls_tensor *q = n->in[0], *k = n->in[1], *v = n->in[2];
     int64_t B = q->d[0], T = q->d[1], H = n->i[0], D = q->d[2] / H, HD = H * D;
     int causal = (int)n->i[1];
     float *o = n->out->x;
-    const int64_t per = D * D + 2 * D;   /* per thread: state S (D, D), z (D), phi(q) (D) */
+    const int64_t per = D * D + 3 * D;   /* per thread: state S (D, D), z (D), phi(q) (D), phi(k) (D) */
     float *mem = (float *)ls__scratch(ctx, sizeof(float) * (size_t)(ls_get_threads() * per));
     LS__PAR_FOR(B * H, (double)T * D * D * 4)
     for (int64_t bh = 0; bh < B * H; bh++) {
         int64_t b = bh / H, h = bh % H;
-        float *S = mem + ls__thread_num() * per, *z = S + D * D, *a = z + D;
+        float *S = mem + ls__thread_num() * per, *z = S + D * D, *a = z + D, *fk = a + D;
         memset(S, 0, (size_t)(D * D + D) * sizeof(float));
         const int64_t TK = n->ids ? n->ids[b] : T;   /* keys [TK, T) are padding */
         if (!causal)   /* totals first */
             for (int64_t t = 0; t < TK; t++) {
                 const float *kt = k->x + (b * T + t) * HD + h * D, *vt = v->x + (b * T + t) * HD + h * D;
+                ls__phi_row(kt, D, fk, NULL);
                 for (int64_t c = 0; c < D; c++) {
-                    float f = ls__phi(kt[c]);
+                    float f = fk[c];
                     z[c] += f;
                     for (int64_t e = 0; e < D; e++) S[c * D + e] += f * vt[e];
                 }
@@ -5916,14 +5927,16 @@ static void ls__linear_attention_forward(ls_ctx *ctx, ls_node *n) {
             const float *qt = q->x + (b * T + t) * HD + h * D;
             if (causal && t < TK) {
                 const float *kt = k->x + (b * T + t) * HD + h * D, *vt = v->x + (b * T + t) * HD + h * D;
+                ls__phi_row(kt, D, fk, NULL);
                 for (int64_t c = 0; c < D; c++) {
-                    float f = ls__phi(kt[c]);
+                    float f = fk[c];
                     z[c] += f;
                     for (int64_t e = 0; e < D; e++) S[c * D + e] += f * vt[e];
                 }
             }
             float den = 0.0f;
-            for (int64_t c = 0; c < D; c++) { a[c] = ls__phi(qt[c]); den += a[c] * z[c]; }
+            ls__phi_row(qt, D, a, NULL);
+            for (int64_t c = 0; c < D; c++) den += a[c] * z[c];
             float *ot = o + (b * T + t) * HD + h * D;
             for (int64_t e = 0; e < D; e++) ot[e] = 0.0f;
             for (int64_t c = 0; c < D; c++)
@@ -5939,7 +5952,7 @@ static void ls__linear_attention_backward(ls_ctx *ctx, ls_node *n) {
     int causal = (int)n->i[1];
     const float *o = n->out->x, *dout = n->out->g;
     float *dq = ls__grad(q), *dk = ls__grad(k), *dv = ls__grad(v);
-    const int64_t per = 2 * D * D + 3 * D + T * (D + 1);
+    const int64_t per = 2 * D * D + 6 * D + T * (D + 1);
     float *mem = (float *)ls__scratch(ctx, sizeof(float) * (size_t)(ls_get_threads() * per));
     LS__PAR_FOR(B * H, (double)T * D * D * 8)
     for (int64_t bh = 0; bh < B * H; bh++) {
@@ -5947,21 +5960,24 @@ static void ls__linear_attention_backward(ls_ctx *ctx, ls_node *n) {
         /* S, z: forward state; G, g: reverse state; dn (T, D) and dden (T) per step */
         float *S = mem + ls__thread_num() * per;
         float *z = S + D * D, *G = z + D, *gz = G + D * D, *a = gz + D, *dn = a + D, *dden = dn + T * D;
+        float *da = dden + T, *fk = da + D, *dfk = fk + D;   /* phi'(q), phi(k), phi'(k) of a row */
         const int64_t TK = n->ids ? n->ids[b] : T;   /* keys [TK, T) are padding */
         memset(S, 0, (size_t)(2 * D * D + 2 * D) * sizeof(float));
         for (int64_t pass = 0; pass < (causal ? 1 : 2); pass++) {   /* non-causal: pass 0 builds totals */
             for (int64_t t = 0; t < T; t++) {
                 int64_t row = (b * T + t) * HD + h * D;
                 if (causal || pass == 0) {
+                    if (t < TK) ls__phi_row(k->x + row, D, fk, NULL);
                     for (int64_t c = 0; c < D && t < TK; c++) {
-                        float f = ls__phi(k->x[row + c]);
+                        float f = fk[c];
                         z[c] += f;
                         for (int64_t e = 0; e < D; e++) S[c * D + e] += f * v->x[row + e];
                     }
                     if (!causal) continue;
                 }
                 float den = 0.0f, dot = 0.0f;
-                for (int64_t c = 0; c < D; c++) { a[c] = ls__phi(q->x[row + c]); den += a[c] * z[c]; }
+                ls__phi_row(q->x + row, D, a, da);
+                for (int64_t c = 0; c < D; c++) den += a[c] * z[c];
                 for (int64_t e = 0; e < D; e++) dot += dout[row + e] * o[row + e];
                 for (int64_t e = 0; e < D; e++) dn[t * D + e] = dout[row + e] / den;
                 dden[t] = -dot / den;
@@ -5969,7 +5985,7 @@ static void ls__linear_attention_backward(ls_ctx *ctx, ls_node *n) {
                     for (int64_t c = 0; c < D; c++) {
                         float s = z[c] * dden[t];
                         for (int64_t e = 0; e < D; e++) s += S[c * D + e] * dn[t * D + e];
-                        dq[row + c] += s * ls__dphi(q->x[row + c]);
+                        dq[row + c] += s * da[c];
                     }
             }
         }
@@ -5977,26 +5993,29 @@ static void ls__linear_attention_backward(ls_ctx *ctx, ls_node *n) {
         if (!causal)   /* G and g are totals over all queries */
             for (int64_t t = 0; t < T; t++) {
                 int64_t row = (b * T + t) * HD + h * D;
+                ls__phi_row(q->x + row, D, a, NULL);
                 for (int64_t c = 0; c < D; c++) {
-                    float ac = ls__phi(q->x[row + c]);
+                    float ac = a[c];
                     gz[c] += ac * dden[t];
                     for (int64_t e = 0; e < D; e++) G[c * D + e] += ac * dn[t * D + e];
                 }
             }
         for (int64_t t = T - 1; t >= 0; t--) {
             int64_t row = (b * T + t) * HD + h * D;
+            if (causal) ls__phi_row(q->x + row, D, a, NULL);
             if (causal)
                 for (int64_t c = 0; c < D; c++) {
-                    float ac = ls__phi(q->x[row + c]);
+                    float ac = a[c];
                     gz[c] += ac * dden[t];
                     for (int64_t e = 0; e < D; e++) G[c * D + e] += ac * dn[t * D + e];
                 }
+            if (t < TK) ls__phi_row(k->x + row, D, fk, dfk);
             for (int64_t c = 0; c < D && t < TK; c++) {
-                float f = ls__phi(k->x[row + c]);
+                float f = fk[c];
                 if (dk) {
                     float s = gz[c];
                     for (int64_t e = 0; e < D; e++) s += G[c * D + e] * v->x[row + e];
-                    dk[row + c] += s * ls__dphi(k->x[row + c]);
+                    dk[row + c] += s * dfk[c];
                 }
                 if (dv) for (int64_t e = 0; e < D; e++) dv[row + e] += f * G[c * D + e];
             }
