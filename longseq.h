@@ -6260,7 +6260,10 @@ static void ls__dwconv_forward(ls_ctx *ctx, ls_node *n) {
             int64_t s = t + o - k;
             if (s < 0 || s >= T) continue;
             const float *xs = X->x + (b * T + s) * C;
-            for (int64_t c = 0; c < C; c++) y[c] += w[(c / D) * K + k] * xs[c];
+            for (int64_t h = 0; h < H; h++) {   /* a head at a time: the loop over its channels vectorises */
+                const float wk = w[h * K + k];
+                for (int64_t c = h * D; c < (h + 1) * D; c++) y[c] += wk * xs[c];
+            }
         }
     }
 }
@@ -6280,7 +6283,10 @@ static void ls__dwconv_backward(ls_ctx *ctx, ls_node *n) {
             int64_t s = t + o - k, u = t - o + k;   /* y[t] reads x[s]; x[t] feeds y[u] */
             if (dx && u >= 0 && u < T) {
                 const float *w = W->x + (b * T + u) * wstep, *g = dy + (b * T + u) * C;
-                for (int64_t c = 0; c < C; c++) dx[r * C + c] += w[(c / D) * K + k] * g[c];
+                for (int64_t h = 0; h < H; h++) {
+                    const float wk = w[h * K + k];
+                    for (int64_t c = h * D; c < (h + 1) * D; c++) dx[r * C + c] += wk * g[c];
+                }
             }
             for (int64_t h = 0; dwr && h < H; h++) {
                 float acc = 0.0f;
