@@ -3734,11 +3734,12 @@ static void ls__attn_scores(const ls__attn_cfg *c, float *S, const float *S2, in
                 int d = di - col < 0 ? col - di : di - col;
                 s[col] -= slope * (float)d;
             }
-        if (kb)   /* KERPLE-log: the head's table of r1 log(1 + r2 d) */
-            for (int col = 0; col < TL; col++) {
-                int d = di - col < 0 ? col - di : di - col;
-                s[col] -= kb[d];
-            }
+        if (kb) {   /* KERPLE-log: the head's table of r1 log(1 + r2 d); d = |di - col| runs down the
+                       table to the diagonal and up after it: two contiguous (vectorised) loops */
+            const int cd = di < -1 ? -1 : di > TL - 1 ? TL - 1 : di;   /* last col with d = di - col */
+            for (int col = 0; col <= cd; col++) s[col] -= kb[di - col];
+            for (int col = cd + 1; col < TL; col++) s[col] -= kb[col - di];
+        }
         if (kind == 2) {
             int lo = 1, hi = 0, sk = 0;  /* padding row: nothing visible */
             if (i < c->T) {
