@@ -3966,10 +3966,47 @@ static void ls__attn_acc_add(float *dst, int64_t ld, const float *acc, int64_t D
         for (int64_t e = 0; e < D; e++) dst[r * ld + e] += acc[e * LS__ATTN_T + r];
 }
 
+/* KERPLE's parameter gradients from one tile: *ka1 += sum over rows r (in order) of the float sum
+   over columns (in order) of dS[r][col] t1[dd + r - col], likewise *ka2 with t2; dd = i0 - j0 and
+   t1, t2 the mirrored tables (t[x] = value at |x|). Each row's sum is one chain in column order;
+   AVX-512 runs 16 rows' chains side by side in the lanes of a vector (the same operations, a
+   product rounded then added, per element), the rest one row at a time. */
+static void ls__attn_kerple_sums(const float *dS, int dd, const float *t1, const float *t2, double *ka1, double *ka2) {
+    const int TL = LS__ATTN_T;
+    float a1[LS__ATTN_T], a2[LS__ATTN_T];
+#if LS__ATTN_VW == 16   /* LS__ATTN_T is a multiple of 16 */
+    const __m512i rows = _mm512_mullo_epi32(_mm512_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15),
+                                            _mm512_set1_epi32(LS__ATTN_T));
+    for (int r0 = 0; r0 < TL; r0 += 16) {
+        __m512 s1 = _mm512_setzero_ps(), s2 = _mm512_setzero_ps();
+        for (int col = 0; col < TL; col++) {
+            /* the masked form: the plain one trips g++ 12's PR 105593 (see LS__ATTN_ALL) */
+            const __m512 g = _mm512_mask_i32gather_ps(_mm512_setzero_ps(), LS__ATTN_ALL, rows, dS + r0 * TL + col, 4);
+            s1 = _mm512_add_ps(s1, _mm512_mul_ps(g, _mm512_loadu_ps(t1 + dd + r0 - col)));
+            s2 = _mm512_add_ps(s2, _mm512_mul_ps(g, _mm512_loadu_ps(t2 + dd + r0 - col)));
+        }
+        _mm512_storeu_ps(a1 + r0, s1);
+        _mm512_storeu_ps(a2 + r0, s2);
+    }
+#else
+    for (int r = 0; r < TL; r++) {
+        const float *g = dS + r * TL;
+        float x1 = 0.0f, x2 = 0.0f;
+        for (int col = 0; col < TL; col++) {
+            const float p1 = g[col] * t1[dd + r - col], p2 = g[col] * t2[dd + r - col];
+            x1 = x1 + p1;
+            x2 = x2 + p2;
+        }
+        a1[r] = x1; a2[r] = x2;
+    }
+#endif
+    for (int r = 0; r < TL; r++) { *ka1 += a1[r]; *ka2 += a2[r]; }
+}
+
 /* backward of one task: key-tile groups kg = cls, cls + NC, ... (KG tiles each) of head (b, h).
    dq/dq2 target: dqt, dq2t (row stride ldq, already offset to (b, t=0, h)); Dall (B, H, T) = D_i.
    KERPLE (kacc non-NULL): kacc[0] = sum dS_ij log(1 + r2 d_ij), kacc[1] = sum dS_ij d_ij / (1 + r2 d_ij)
-   over this task's tiles in its fixed order, from the head's tables kt1, kt2 (kbn entries each). */
+   over this task's tiles in its fixed order, from the head's mirrored tables kt1, kt2 (kt[x], |x| < kbn). */
 static void ls__attn_bwd_task(const ls__attn_cfg *c, ls__attn_scr *s, float *qs, int64_t b, int64_t h, int64_t cls,
                               int64_t NC, const float *q, const float *k, const float *v,
                               const float *q2, const float *k2, const float *lse, const float *Dall,
@@ -4048,7 +4085,7 @@ static void ls__attn_bwd_task(const ls__attn_cfg *c, ls__attn_scr *s, float *qs,
                 /* dP = dO V^T; dV += P^T dO */
                 ls__attn_mm(TL, Dp, dO, Dp, 1, Vt, TL, s->dP, TL, NULL, 0);
                 if (dv) ls__attn_acc_tn(Dp, s->S, dO, dV);
-                /* dS in dP (regime 1) and dS2 (regime 2) */
+                /* dS in dP (regime 1) and dS2 (regime 2); KERPLE's sums take the whole dS */
                 for (int r = 0; r < TL; r++) {
                     const float *p = s->S + r * TL;
                     float *g = s->dP + r * TL, di = s->Di[r];
@@ -4058,24 +4095,15 @@ static void ls__attn_bwd_task(const ls__attn_cfg *c, ls__attn_scr *s, float *qs,
                         for (int col = 0; col < TL; col++) g[col] = p[col] * (g[col] - p[col] * di);
                     else
                         for (int col = 0; col < TL; col++) g[col] = p[col] * g[col];
-                    if (kacc) {   /* KERPLE: dL/dr = sum dS db/dr, the whole dS (both regimes) */
-                        int dd = (int)(i0 + r - j0);
-                        float a1 = 0.0f, a2 = 0.0f;
-                        for (int col = 0; col < TL; col++) {
-                            int d = dd - col < 0 ? col - dd : dd - col;
-                            a1 += g[col] * kt1[d];
-                            a2 += g[col] * kt2[d];
-                        }
-                        ka1 += a1; ka2 += a2;
-                    }
-                    if (reg == 2) {
-                        float *g2 = s->dS2 + r * TL;
-                        int dd = (int)(i0 + r - j0), w = (int)c->dual_w;
-                        for (int col = 0; col < TL; col++) {
-                            int d = dd - col < 0 ? col - dd : dd - col;
-                            g2[col] = d < w ? 0.0f : g[col];
-                            g[col] = d < w ? g[col] : 0.0f;
-                        }
+                }
+                if (kacc) ls__attn_kerple_sums(s->dP, (int)(i0 - j0), kt1, kt2, &ka1, &ka2);
+                for (int r = 0; r < TL && reg == 2; r++) {   /* split dS by regime */
+                    float *g = s->dP + r * TL, *g2 = s->dS2 + r * TL;
+                    int dd = (int)(i0 + r - j0), w = (int)c->dual_w;
+                    for (int col = 0; col < TL; col++) {
+                        int d = dd - col < 0 ? col - dd : dd - col;
+                        g2[col] = d < w ? 0.0f : g[col];
+                        g[col] = d < w ? g[col] : 0.0f;
                     }
                 }
                 const float *g1 = reg != 1 ? s->dP : NULL;
@@ -4124,17 +4152,21 @@ static void ls__attn_backward(ls_ctx *ctx, const ls__attn_cfg *c, const float *q
     const int64_t qside = ls__attn_qside_floats(c, Dp);
     float *qmem = ls__floats(ctx, ls_get_threads() * qside);
     const int64_t npart = NC > 1 ? ntask * plen : 0;
-    /* KERPLE: the tables log(1 + r2 d) and d / (1 + r2 d) (H, kbn) and 2 doubles per task, last */
+    /* KERPLE: the tables log(1 + r2 d) and d / (1 + r2 d) (H, each 2 kbn - 1 entries, mirrored: entry
+       kbn - 1 + x holds the value at d = |x|, so a tile's 16 rows at one column read 16 contiguous
+       entries) and 2 doubles per task, last */
     if (!c->kr) dr = NULL;
-    const int64_t kbn = dr ? c->kbn : 0, koff = (tiles + BH * T + 2 * npart + 2 * H * kbn + 1) & ~(int64_t)1;
+    const int64_t kbn = dr ? c->kbn : 0, kbm = dr ? 2 * kbn - 1 : 0;
+    const int64_t koff = (tiles + BH * T + 2 * npart + 2 * H * kbm + 1) & ~(int64_t)1;
     float *mem = (float *)ls__scratch(ctx, sizeof(float) * (size_t)(dr ? koff + 4 * ntask : tiles + BH * T + 2 * npart));
     float *kt = dr ? mem + tiles + BH * T + 2 * npart : NULL;
     double *kpart = dr ? (double *)(mem + koff) : NULL;
     for (int64_t h = 0; kt && h < H; h++)
         for (int64_t d = 0; d < kbn; d++) {
             double r2 = c->kr[H + h];
-            kt[h * kbn + d] = (float)log1p(r2 * (double)d);
-            kt[(H + h) * kbn + d] = (float)((double)d / (1.0 + r2 * (double)d));
+            float *t1 = kt + h * kbm + kbn - 1, *t2 = kt + (H + h) * kbm + kbn - 1;
+            t1[d] = t1[-d] = (float)log1p(r2 * (double)d);
+            t2[d] = t2[-d] = (float)((double)d / (1.0 + r2 * (double)d));
         }
     /* D_i = dout_i . o_i; NODENOM does not need it */
     float *Dall = NULL;
@@ -4170,7 +4202,8 @@ static void ls__attn_backward(ls_ctx *ctx, const ls__attn_cfg *c, const float *q
             }
             ls__attn_cfg cb = ls__attn_row_cfg(c, b);
             ls__attn_bwd_task(&cb, &s, qs, b, h, cls, NC, q, k, v, q2, k2, lse, Dall, dout, dqt, dq2t, ldq, dk, dv, dk2,
-                              kt ? kt + h * kbn : NULL, kt ? kt + (H + h) * kbn : NULL, kpart ? kpart + 2 * task : NULL);
+                              kt ? kt + h * kbm + kbn - 1 : NULL, kt ? kt + (H + h) * kbm + kbn - 1 : NULL,
+                              kpart ? kpart + 2 * task : NULL);
         }
     }
     /* KERPLE: db/dr1 = -log(1 + r2 d), db/dr2 = -r1 d / (1 + r2 d); per-task sums added in task order
