@@ -4779,6 +4779,45 @@ static float ls__row_lse(const float *x, int64_t C) {
     return m + logf(s);
 }
 
+/* ls__row_lse of 16 consecutive rows (row stride C) into out[16]. Each row's max and sum are
+   serial chains over its columns (their order is part of the results: 258 dependent adds per
+   token under an LM head); AVX-512 runs the 16 chains in the lanes of a vector, each lane the
+   same compare-and-select and the same adds in column order, the exponentials a row at a time as
+   in ls__row_lse. Elsewhere: ls__row_lse per row. */
+static void ls__rows_lse16(const float *x, int64_t C, float *out) {
+#if defined(__AVX512F__) && LS__EXPF_VEC
+    if (C <= (int64_t)1 << 26) {   /* the lane offsets 15 C fit an int32 */
+        const __m512i rows = _mm512_mullo_epi32(_mm512_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15),
+                                                _mm512_set1_epi32((int)C));
+        const __m512 z = _mm512_setzero_ps();   /* masked gathers: see LS__ATTN_ALL */
+        __m512 m = _mm512_mask_i32gather_ps(z, (__mmask16)0xFFFF, rows, x, 4);
+        for (int64_t c = 1; c < C; c++) {   /* m = x > m ? x : m */
+            const __m512 v = _mm512_mask_i32gather_ps(z, (__mmask16)0xFFFF, rows, x + c, 4);
+            m = _mm512_mask_blend_ps(_mm512_cmp_ps_mask(v, m, _CMP_GT_OQ), m, v);
+        }
+        float mr[16], e[16][LS__EXPF_CHUNK], a[LS__EXPF_CHUNK];
+        _mm512_storeu_ps(mr, m);
+        __m512 sum = _mm512_setzero_ps();
+        const __m512i cols = _mm512_mullo_epi32(_mm512_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15),
+                                                _mm512_set1_epi32(LS__EXPF_CHUNK));
+        for (int64_t c0 = 0; c0 < C; c0 += LS__EXPF_CHUNK) {
+            const int64_t w = C - c0 < LS__EXPF_CHUNK ? C - c0 : LS__EXPF_CHUNK;
+            for (int r = 0; r < 16; r++) {
+                for (int64_t j = 0; j < w; j++) a[j] = x[r * C + c0 + j] - mr[r];
+                ls__expf_n(e[r], a, w);
+            }
+            for (int64_t j = 0; j < w; j++)
+                sum = _mm512_add_ps(sum, _mm512_mask_i32gather_ps(z, (__mmask16)0xFFFF, cols, &e[0][j], 4));
+        }
+        float sr[16];
+        _mm512_storeu_ps(sr, sum);
+        for (int r = 0; r < 16; r++) out[r] = mr[r] + logf(sr[r]);
+        return;
+    }
+#endif
+    for (int r = 0; r < 16; r++) out[r] = ls__row_lse(x + r * C, C);
+}
+
 static void ls__softmax_forward(ls_ctx *ctx, ls_node *n) {
     (void)ctx;
     int64_t C = n->out->d[n->out->nd - 1], R = n->out->n / C;
@@ -4849,8 +4888,14 @@ static void ls__cross_entropy_forward(ls_ctx *ctx, ls_node *n) {
     int64_t V = x->d[x->nd - 1], R = x->n / V, ign = n->i[0];
     float *lse = n->saved[0];
     const int32_t *t = n->ids;
-    LS__PAR_FOR(R, 2 * V)
-    for (int64_t r = 0; r < R; r++) lse[r] = t[r] == ign ? 0.0f : ls__row_lse(x->x + r * V, V);
+    const int64_t nb = R / 16;   /* 16 rows at a time (ls__rows_lse16), then the rest one by one */
+    LS__PAR_FOR(nb, 32.0 * (double)V)
+    for (int64_t blk = 0; blk < nb; blk++) {
+        ls__rows_lse16(x->x + blk * 16 * V, V, lse + blk * 16);
+        for (int64_t r = blk * 16; r < blk * 16 + 16; r++)
+            if (t[r] == ign) lse[r] = 0.0f;
+    }
+    for (int64_t r = nb * 16; r < R; r++) lse[r] = t[r] == ign ? 0.0f : ls__row_lse(x->x + r * V, V);
     double total = 0.0;
     for (int64_t r = 0; r < R; r++)
         if (t[r] != ign) total += (double)lse[r] - (double)x->x[r * V + t[r]];
