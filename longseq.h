@@ -3970,7 +3970,7 @@ static void ls__attn_acc_add(float *dst, int64_t ld, const float *acc, int64_t D
    over columns (in order) of dS[r][col] t1[dd + r - col], likewise *ka2 with t2; dd = i0 - j0 and
    t1, t2 the mirrored tables (t[x] = value at |x|). Each row's sum is one chain in column order;
    AVX-512 runs 16 rows' chains side by side in the lanes of a vector (the same operations, a
-   product rounded then added, per element), the rest one row at a time. */
+   product rounded then added, per element); other builds one row at a time. */
 static void ls__attn_kerple_sums(const float *dS, int dd, const float *t1, const float *t2, double *ka1, double *ka2) {
     const int TL = LS__ATTN_T;
     float a1[LS__ATTN_T], a2[LS__ATTN_T];
@@ -4124,11 +4124,10 @@ static void ls__attn_bwd_task(const ls__attn_cfg *c, ls__attn_scr *s, float *qs,
             if (dv && packedv[sub]) ls__attn_acc_add(dv + base + j0 * HD, HD, s->dV + sub * td, Dp, D, nj);
         }
     }
-    for (int64_t i = 0; i < T; i++)
-        for (int64_t e = 0; e < D; e++) {
-            if (dqt) dqt[i * ldq + e] += dQa[i * Dp + e];
-            if (dq2t) dq2t[i * ldq + e] += dQ2a[i * Dp + e];
-        }
+    for (int64_t i = 0; dqt && i < T; i++)
+        for (int64_t e = 0; e < D; e++) dqt[i * ldq + e] += dQa[i * Dp + e];
+    for (int64_t i = 0; dq2t && i < T; i++)
+        for (int64_t e = 0; e < D; e++) dq2t[i * ldq + e] += dQ2a[i * Dp + e];
     if (kacc) { kacc[0] = ka1; kacc[1] = ka2; }
 }
 
@@ -6081,13 +6080,14 @@ static void ls__linear_attention_backward(ls_ctx *ctx, ls_node *n) {
             }
         for (int64_t t = T - 1; t >= 0; t--) {
             int64_t row = (b * T + t) * HD + h * D;
-            if (causal) ls__phi_row(q->x + row, D, a, NULL);
-            if (causal)
+            if (causal) {
+                ls__phi_row(q->x + row, D, a, NULL);
                 for (int64_t c = 0; c < D; c++) {
                     float ac = a[c];
                     gz[c] += ac * dden[t];
                     for (int64_t e = 0; e < D; e++) G[c * D + e] += ac * dn[t * D + e];
                 }
+            }
             if (t < TK) ls__phi_row(k->x + row, D, fk, dfk);
             for (int64_t c = 0; c < D && t < TK; c++) {
                 float f = fk[c];
@@ -6193,10 +6193,8 @@ LS_API ls_tensor *ls_s4d_kernel(ls_ctx *ctx, ls_tensor *log_dt, ls_tensor *log_a
 }
 
 /* --- LRU: x (B, T, 2N) as [re | im] per step, nu_log (N), theta_log (N) -> h (B, T, 2N).
-   The scan kernels take separate re and im planes; these copies cost two passes over memory. --- */
+   The scan kernels read and write these rows in place (row stride 2N, imaginary halves at +N). --- */
 
-/* the scans read and write the (B, T, 2N) rows in place: real halves at +0, imaginary at +N, rows
-   2N apart (they once went through planar copies: 10% of R3's step in memcpy) */
 static void ls__lru_forward(ls_ctx *ctx, ls_node *n) {
     const ls_tensor *x = n->in[0];
     int64_t B = x->d[0], T = x->d[1], N = x->d[2] / 2;

@@ -16,8 +16,7 @@
 # longseq's 2-thread step (adapting) no slower than its 1-thread step, beyond the noise: the
 # tolerance is the spread of the 1-thread step between rounds (its processes run the same code on
 # the same load), at least 2%. With one round there is no spread to measure and the check says so.
-# A quiet-machine comparison is
-# `make bench`; this script never waits for quiet: the load is the point.
+# A quiet-machine comparison is `make bench`; this script never waits for quiet: the load is the point.
 # Raw records: bench-out/busy-<date>/records.jsonl; the table: bench-out/busy-<date>/table.md.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -30,7 +29,7 @@ while [ $# -gt 0 ]; do
     --workloads) WORKLOADS=$2; shift ;;
     --build) BUILD=$2; shift ;;
     --no-torch) TORCH=0 ;;
-    -h|--help) sed -n '2,19p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,20p' "$0"; exit 0 ;;
     *) echo "busy.sh: unknown option $1" >&2; exit 2 ;;
   esac
   shift
